@@ -1,0 +1,134 @@
+/* Example benchmarks a user would recognise: sorting, memcpy, hashing, and
+ * an LCG spin loop whose cost is exactly proportional to its round count. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchgate.h"
+
+/* ---- sorting ---- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static uint32_t *random_u32(size_t n, uint32_t seed)
+{
+    uint32_t *v = malloc(n * sizeof *v);
+    if (!v)
+        return NULL;
+    uint32_t x = seed;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13; /* xorshift32 */
+        x ^= x >> 17;
+        x ^= x << 5;
+        v[i] = x;
+    }
+    return v;
+}
+
+static void sort_bench(bg_state *b, size_t n)
+{
+    uint32_t *src = random_u32(n, 12345);
+    uint32_t *work = malloc(n * sizeof *work);
+    if (!src || !work) {
+        free(src);
+        free(work);
+        bg_skip(b, "out of memory");
+        return;
+    }
+    bg_set_items(b, n);
+    BENCH_LOOP(b) {
+        memcpy(work, src, n * sizeof *work);
+        qsort(work, n, sizeof *work, cmp_u32);
+        bg_do_not_optimize(work[n / 2]);
+    }
+    free(work);
+    free(src);
+}
+
+BENCH(sort_qsort_1k) { sort_bench(b, 1000); }
+BENCH(sort_qsort_100k) { sort_bench(b, 100000); }
+
+/* ---- memcpy ---- */
+
+static void memcpy_bench(bg_state *b, size_t n)
+{
+    char *src = malloc(n), *dst = malloc(n);
+    if (!src || !dst) {
+        free(src);
+        free(dst);
+        bg_skip(b, "out of memory");
+        return;
+    }
+    memset(src, 0x5a, n);
+    memset(dst, 0, n);
+    bg_set_bytes(b, n);
+    BENCH_LOOP(b) {
+        memcpy(dst, src, n);
+        bg_clobber_memory();
+    }
+    free(dst);
+    free(src);
+}
+
+BENCH(memcpy_64B) { memcpy_bench(b, 64); }
+BENCH(memcpy_4KiB) { memcpy_bench(b, 4096); }
+BENCH(memcpy_1MiB) { memcpy_bench(b, 1 << 20); }
+
+/* ---- hashing ---- */
+
+/* FNV-1a, 64-bit: byte-at-a-time, a dependency chain of one multiply per byte. */
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+BENCH(hash_fnv1a_1KiB)
+{
+    unsigned char buf[1024];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (unsigned char)(i * 31 + 7);
+    bg_set_bytes(b, sizeof buf);
+    BENCH_LOOP(b) {
+        bg_clobber_memory();
+        uint64_t h = fnv1a(buf, sizeof buf);
+        bg_do_not_optimize(h);
+    }
+}
+
+/* ---- spin: cost proportional to rounds ---- */
+
+/* The round count comes through a volatile so the loop cannot be folded. */
+static volatile uint64_t g_rounds_1e4 = 10000, g_rounds_1e6 = 1000000;
+
+/* A 64-bit LCG (Knuth's MMIX constants): each round depends on the last. */
+static uint64_t spin(uint64_t rounds, uint64_t x)
+{
+    for (uint64_t i = 0; i < rounds; i++)
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+    return x;
+}
+
+BENCH(spin_1e4)
+{
+    uint64_t x = 1, n = g_rounds_1e4;
+    BENCH_LOOP(b) {
+        x = spin(n, x);
+        bg_do_not_optimize(x);
+    }
+}
+
+BENCH(spin_1e6)
+{
+    uint64_t x = 1, n = g_rounds_1e6;
+    BENCH_LOOP(b) {
+        x = spin(n, x);
+        bg_do_not_optimize(x);
+    }
+}

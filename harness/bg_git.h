@@ -1,0 +1,181 @@
+/* Every git question benchgate asks (HEAD, dirty state, refs, history, notes, remotes), answered with libgit2. */
+#ifndef BG_GIT_H
+#define BG_GIT_H
+
+#include <stddef.h>
+
+#include "benchgate.h"
+
+/* Conventions for every function here:
+ * - Return 0 on success or a negative BG_E* code: BG_ENOTFOUND for "no such
+ *   repository / ref / note", BG_EGIT for other libgit2 failures, BG_EINVAL,
+ *   BG_ENOMEM, BG_EIO.
+ * - `err`/`errlen` is an optional caller-owned buffer (may be NULL/0) that
+ *   receives a message for a person naming the directory or ref and including
+ *   libgit2's own message. It is left untouched on success.
+ * - Commit ids are 40 lowercase hex digits plus a terminator (BG_GIT_OID_BUF). */
+
+#define BG_GIT_OID_HEX 40
+#define BG_GIT_OID_BUF (BG_GIT_OID_HEX + 1)
+
+/* An open repository. Opaque; owned by the caller of bg_git_open(). */
+typedef struct bg_git bg_git;
+
+/* Initialises libgit2 (reference counted: every bg_git_init needs one
+ * bg_git_shutdown). bg_git_open() does this itself, so most callers never
+ * need these. Returns 0 or BG_EGIT. */
+int bg_git_init(void);
+void bg_git_shutdown(void);
+
+/* Opens the repository that contains `dir` (NULL: "."), searching parent
+ * directories up to those listed in $GIT_CEILING_DIRECTORIES. Works for
+ * linked worktrees and bare repositories. On success *out is a handle the
+ * caller frees with bg_git_close(). Outside any repository: BG_ENOTFOUND and
+ * "not a git repository: DIR (nor any parent directory)". */
+int bg_git_open(bg_git **out, const char *dir, char *err, size_t errlen);
+
+/* Closes the repository and sets *g to NULL. NULL or *g == NULL is fine. */
+void bg_git_close(bg_git **g);
+
+/* The working tree root with a trailing '/', e.g. "/home/u/proj/" (for a
+ * linked worktree, that worktree's root); NULL for a bare repository. The
+ * string belongs to g and lives until bg_git_close(). */
+const char *bg_git_workdir(const bg_git *g);
+
+/* What HEAD is. Plain data. */
+typedef struct bg_git_head {
+    char commit[BG_GIT_OID_BUF]; /* HEAD commit; "" when unborn */
+    char branch[256];            /* short branch name ("main"); "" when detached */
+    int detached;                /* HEAD points straight at a commit */
+    int unborn;                  /* HEAD names a branch with no commits yet */
+    int shallow;                 /* the repository is a shallow clone */
+} bg_git_head;
+
+/* The branch name, or NULL when HEAD is detached. Points into h. */
+static inline const char *bg_git_head_branch(const bg_git_head *h)
+{
+    return h->detached || h->branch[0] == '\0' ? NULL : h->branch;
+}
+
+/* Fills *out. "No commits yet" is not an error: returns 0 with out->unborn
+ * set, out->commit "" and out->branch the branch HEAD will create. */
+int bg_git_head_info(bg_git *g, bg_git_head *out, char *err, size_t errlen);
+
+/* The default path patterns that never make a tree dirty: the store and
+ * build directories. NULL-terminated; static storage. */
+extern const char *const bg_git_default_ignores[];
+
+/* Sets *dirty to 1 when the working tree differs from HEAD: a tracked file
+ * modified, staged, deleted or renamed, or an untracked file that is not
+ * ignored by .gitignore. Paths matching `ignore` are not counted (NULL:
+ * bg_git_default_ignores). A pattern ending in '/' matches a directory
+ * relative to the root and everything under it, with fnmatch() wildcards in
+ * each component ("build*" + "/" matches build/, build-asan/...); any other
+ * pattern matches a whole path. When dirty and first_path is not NULL,
+ * copies the first dirty path there (truncated to first_len). A bare
+ * repository is never dirty. */
+int bg_git_dirty(bg_git *g, const char *const *ignore, int *dirty, char *first_path, size_t first_len,
+                 char *err, size_t errlen);
+
+/* Resolves any commit-ish (branch, tag, short id, "HEAD~3", "main^2") to the
+ * commit's 40-hex id in out. An unknown name: BG_ENOTFOUND and
+ * "unknown revision 'NAME': ..."; a name that is not a commit (a tree, a
+ * blob): BG_EINVAL. */
+int bg_git_resolve(bg_git *g, const char *rev, char out[BG_GIT_OID_BUF], char *err, size_t errlen);
+
+/* The best common ancestor of two commit-ishes, as 40 hex in out.
+ * BG_ENOTFOUND when they share no history or a name is unknown. */
+int bg_git_merge_base(bg_git *g, const char *a, const char *b, char out[BG_GIT_OID_BUF], char *err,
+                      size_t errlen);
+
+/* One commit and its full message. */
+typedef struct bg_git_commit_msg {
+    char id[BG_GIT_OID_BUF];
+    char *message; /* owned by the array; freed by bg_git_log_free() */
+} bg_git_commit_msg;
+
+/* Lists the commits reachable from `head` but not from `base` (git log
+ * base..head), newest first; `base` NULL lists all of head's history.
+ * first_parent != 0 follows only first parents (commits brought in by
+ * merges are skipped). In a shallow clone the walk ends at the shallow
+ * boundary. On success *out is a caller-owned array of *n entries to free
+ * with bg_git_log_free() (may be NULL when *n is 0). */
+int bg_git_log(bg_git *g, const char *base, const char *head, int first_parent, bg_git_commit_msg **out,
+               size_t *n, char *err, size_t errlen);
+void bg_git_log_free(bg_git_commit_msg *msgs, size_t n);
+
+/* The commit `rev` and its first-parent ancestors, newest first, at most
+ * `max` of them (rev itself is element 0). Stops early at a root commit or
+ * at the boundary of a shallow clone. On success *ids is a caller-owned
+ * array of *n ids to free(); NULL when *n is 0. */
+int bg_git_ancestors(bg_git *g, const char *rev, size_t max, char (**ids)[BG_GIT_OID_BUF], size_t *n,
+                     char *err, size_t errlen);
+
+/* ---- notes (benchgate shares runs as git notes on a ref of its own) ---- */
+
+/* Reads the note that `notes_ref` (a full ref such as "refs/notes/benchgate")
+ * attaches to `commit` (40 hex). On success *text is a caller-owned string
+ * (free()). BG_ENOTFOUND when there is no such note or notes ref. */
+int bg_git_note_read(bg_git *g, const char *notes_ref, const char *commit, char **text, char *err,
+                     size_t errlen);
+
+/* Creates or replaces the note on `commit` (40 hex; the commit need not be
+ * present locally) with `text`, as a new commit on notes_ref. The author is
+ * the repository's user.name/user.email, else "benchgate <benchgate@localhost>". */
+int bg_git_note_write(bg_git *g, const char *notes_ref, const char *commit, const char *text, char *err,
+                      size_t errlen);
+
+/* Called for each note: the annotated commit (40 hex) and the note's text
+ * (NUL-terminated, `len` bytes, valid only during the call). Return 0 to go
+ * on, non-zero to stop; that value is then returned by the walk. */
+typedef int (*bg_git_note_fn)(const char *commit, const char *text, size_t len, void *ud);
+
+/* Calls fn for every note on notes_ref. A notes ref that does not exist has
+ * no notes: returns 0 without calling fn. */
+int bg_git_notes_foreach(bg_git *g, const char *notes_ref, bg_git_note_fn fn, void *ud, char *err,
+                         size_t errlen);
+
+/* Combines two different texts of the note on one commit into *merged
+ * (malloc'd; ownership passes to the caller of the merge). Return 0, or a
+ * negative BG_E* code to abort the merge. */
+typedef int (*bg_git_note_merge_fn)(const char *commit, const char *ours, const char *theirs, char **merged,
+                                    void *ud);
+
+/* Merges the notes of `theirs_ref` into `notes_ref`: a note only in theirs
+ * is copied, a note in both with different text is replaced by what fn
+ * returns. Afterwards theirs_ref's tip is an ancestor of notes_ref (a merge
+ * commit is made when the two histories diverged), so pushing notes_ref is a
+ * fast-forward. When notes_ref does not exist it is set to theirs_ref. */
+int bg_git_notes_merge(bg_git *g, const char *notes_ref, const char *theirs_ref, bg_git_note_merge_fn fn,
+                       void *ud, char *err, size_t errlen);
+
+/* Deletes a reference; a missing one is not an error. */
+int bg_git_ref_delete(bg_git *g, const char *ref, char *err, size_t errlen);
+
+/* Fetches src_ref from `remote` (a configured remote name, a path or a URL;
+ * NULL: "origin") and force-updates the local dst_ref to it. BG_ENOTFOUND
+ * when the remote has no src_ref (dst_ref is then left alone). */
+int bg_git_fetch_ref(bg_git *g, const char *remote, const char *src_ref, const char *dst_ref, char *err,
+                     size_t errlen);
+
+/* Pushes the local src_ref to dst_ref on `remote` (as for fetch). When the
+ * remote refuses because dst_ref moved on (not a fast-forward), returns
+ * BG_EGIT with *nonff set to 1 (nonff may be NULL); fetch, merge and retry. */
+int bg_git_push_ref(bg_git *g, const char *remote, const char *src_ref, const char *dst_ref, int *nonff,
+                    char *err, size_t errlen);
+
+/* ---- one call for the run record ---- */
+
+/* Everything a run record says about the source tree. Plain data. */
+typedef struct bg_git_info {
+    bg_git_head head;
+    int dirty;               /* see bg_git_dirty(), default ignores */
+    char dirty_path[256];    /* the first dirty path, "" when clean */
+    char root[4096];         /* working tree root ("" when bare) */
+} bg_git_info;
+
+/* Opens the repository containing dir, fills *out and closes it again.
+ * BG_ENOTFOUND (with a message) outside any repository. */
+int bg_git_describe(const char *dir, bg_git_info *out, char *err, size_t errlen);
+
+#endif

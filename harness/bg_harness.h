@@ -1,0 +1,227 @@
+/* Internal types shared by the harness, the run record and the reporters.
+ *
+ * Data flows one way: the registry lists benchmarks, the runner measures them
+ * in child processes into bg_result, stats summarise the samples, the run
+ * record and the reporters only read finished results.
+ */
+#ifndef BG_HARNESS_H
+#define BG_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "benchgate.h"
+#include "bg_stats.h"
+
+/* ---- registry (registry.c) ---- */
+
+typedef struct bg_bench {
+    const char *name;
+    bg_bench_fn fn;
+    const char *file;
+    int line;
+} bg_bench;
+
+/* The registered benchmarks sorted by name; *n receives the count. The
+ * array is owned by the registry. */
+const bg_bench *bg__registry_sorted(size_t *n);
+/* Writes the first duplicated name into `name` and returns 1, else 0. */
+int bg__registry_duplicate(const char **name);
+/* Forgets every registration (tests only). */
+void bg__registry_reset(void);
+
+/* ---- timers (timer.c) ---- */
+
+/* Monotonic wall clock in nanoseconds (CLOCK_MONOTONIC, vDSO). */
+uint64_t bg__wall_ns(void);
+/* CPU time of the whole process in nanoseconds (CLOCK_PROCESS_CPUTIME_ID). */
+uint64_t bg__cpu_ns(void);
+
+typedef struct bg_overhead {
+    double wall_read_ns;   /* cost of one wall-clock read */
+    double cpu_read_ns;    /* cost of one CPU-clock read */
+    double resolution_ns;  /* smallest observed non-zero wall-clock step */
+    double empty_loop_ns;  /* per-iteration cost of an empty BENCH_LOOP */
+    double sample_overhead_ns; /* fixed cost of one sample (begin + end) */
+} bg_overhead;
+
+/* Fills the clock fields of *o: read costs and resolution (timer.c). */
+void bg__measure_timer(bg_overhead *o);
+/* Measures the harness's own overhead, clocks and empty loop (runner.c). */
+void bg__measure_overhead(bg_overhead *o);
+/* The overhead measured once per process (measures on first call). */
+void bg__overhead_get(bg_overhead *o);
+
+/* ---- iteration planning (planner.c): pure functions ---- */
+
+/* Warm-up: doubling batches until the per-iteration time is stable or the
+ * warm-up budget is spent. */
+typedef struct bg_warmup {
+    uint64_t next;        /* iterations of the next warm-up batch */
+    uint64_t total_iters; /* iterations run so far */
+    double total_ns;
+    double per_iter_ns;   /* per-iteration time of the latest batch */
+    int stable_runs;      /* consecutive batches within BG_WARMUP_STABLE_REL */
+} bg_warmup;
+
+void bg__warmup_init(bg_warmup *w);
+/* Feeds a finished warm-up batch (`iters` took `ns`; `elapsed_ns` since the
+ * warm-up began). Returns true when warm-up is over, else sets w->next. */
+bool bg__warmup_step(bg_warmup *w, uint64_t iters, double ns, double elapsed_ns,
+                     double budget_ns, double min_sample_ns);
+
+/* The sampling plan of one process: sample i (1-based) runs k*i iterations
+ * (linear), or k iterations each when `flat` (iterations too slow for a
+ * linear plan to fit the time). */
+typedef struct bg_plan {
+    uint64_t k;
+    size_t m;
+    bool flat;
+} bg_plan;
+
+/* Plans m samples taking about measure_ns in all, with the smallest sample
+ * at least min_sample_ns. Returns BG_EINVAL for non-positive inputs. */
+int bg__plan(double per_iter_ns, double measure_ns, size_t samples, double min_sample_ns,
+             bg_plan *out);
+uint64_t bg__plan_iters(const bg_plan *p, size_t i);
+
+/* ---- configuration (cli.c) ---- */
+
+typedef struct bg_config {
+    double warmup_s;          /* warm-up per process */
+    double measure_s;         /* measurement time per process */
+    double budget_s;          /* most wall time per benchmark, all processes */
+    double target;            /* relative CI half-width at which to stop */
+    double timeout_s;         /* a process that finishes no sample for this long hangs */
+    size_t samples;           /* samples per process (linear plan k, 2k, ... mk) */
+    int min_procs, max_procs; /* processes per benchmark */
+    uint64_t seed;            /* seeds bootstrap and layout randomisation */
+    size_t resamples;         /* bootstrap resamples for reported intervals */
+    double confidence;        /* interval level, e.g. 0.95 */
+    bg_statistic primary;     /* statistic shown first and compared */
+    const char *filter;       /* POSIX extended regex on names, or NULL */
+    const char *json_path;    /* --json FILE, or NULL */
+    bool list;                /* --list: print names and exit */
+    bool quick;               /* --quick: short, rough run */
+    bool color;               /* colour on the console */
+    bool progress;            /* progress line on stderr */
+} bg_config;
+
+/* The defaults; measured choices are explained where they are set. */
+void bg__config_default(bg_config *c);
+
+/* Parses argv into *c. Returns 0, or 1 after printing help/version (exit 0),
+ * or BG_EINVAL after printing a message to `err` (exit 2). */
+int bg__parse_args(int argc, char **argv, bg_config *c, FILE *out, FILE *err);
+
+/* ---- results (runner.c) ---- */
+
+typedef enum bg_status {
+    BG_STATUS_OK = 0,
+    BG_STATUS_SKIPPED,  /* bg_skip() was called */
+    BG_STATUS_CRASHED,  /* a process died of a signal or exited non-zero */
+    BG_STATUS_TIMEOUT,  /* a process finished no sample within timeout_s */
+    BG_STATUS_ERROR     /* the harness could not run it (fork failed, ...) */
+} bg_status;
+
+const char *bg__status_name(bg_status s);
+
+/* Samples of one process. */
+typedef struct bg_proc {
+    size_t n;
+    double *iters;   /* iterations of each sample */
+    double *wall_ns; /* wall time of each sample */
+    double *cpu_ns;  /* CPU time of each sample */
+    uint64_t warmup_iters;
+    double warmup_ns;
+    uint32_t stack_offset; /* layout variation applied to this process */
+    uint32_t heap_offset;
+} bg_proc;
+
+typedef struct bg_result {
+    const char *name;
+    bool owns_name;          /* name was allocated by the record reader */
+    bg_status status;
+    int signal;              /* BG_STATUS_CRASHED by signal: its number */
+    int exit_code;           /* BG_STATUS_CRASHED by exit: its code */
+    char message[256];       /* skip reason / error text */
+    size_t nprocs;
+    bg_proc *procs;
+    uint64_t items_per_iter; /* 0 when not declared */
+    uint64_t bytes_per_iter;
+    bool has_summary;
+    bg_summary wall;         /* per-iteration wall time statistics */
+    double cpu_per_iter_ns;  /* pooled CPU ns / iterations */
+    double elapsed_s;        /* wall time the harness spent on it */
+    uint64_t seed;           /* bootstrap seed used for its intervals */
+} bg_result;
+
+/* A key/value pair of the machine fingerprint, as recorded. */
+typedef struct bg_kv {
+    char key[32];
+    char value[160];
+} bg_kv;
+
+#define BG_MACHINE_FIELDS 16
+
+typedef struct bg_run {
+    bg_config config;
+    bg_overhead overhead;
+    size_t nresults;
+    bg_result *results;
+    int64_t created_unix;
+    char created[32]; /* ISO 8601 UTC */
+    char host[128];
+    /* Where the run was made: filled by the caller (git and fingerprint
+     * modules); empty strings mean unknown. */
+    char git_commit[41];
+    char git_branch[256];
+    bool git_dirty;
+    char git_status[32];     /* "ok", "no-repo", "no-commits", "detached", ... */
+    char machine_id[16];
+    size_t nmachine_fields;
+    bg_kv machine_fields[BG_MACHINE_FIELDS];
+} bg_run;
+
+/* Runs one benchmark as configured (index is its position, for seeds). */
+void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index, bg_result *r);
+/* Computes r->wall and friends from r->procs. */
+int bg__summarize_result(const bg_config *c, bg_result *r);
+void bg__result_free(bg_result *r);
+void bg__run_free(bg_run *run);
+
+/* ---- run record (record.c): the one place the JSON schema lives ---- */
+
+#define BG_RECORD_SCHEMA "benchgate.run"
+#define BG_RECORD_VERSION 1
+
+/* Serialises a run; returns a malloc'd string the caller frees, or NULL. */
+char *bg__record_to_json(const bg_run *run);
+/* Writes len bytes to `path` atomically: a temporary file in the same
+ * directory, fsync, rename. A message naming the file goes to err. */
+int bg__write_file_atomic(const char *path, const char *data, size_t len, char *err,
+                          size_t errlen);
+/* Writes the run record to `path` atomically (temp file + rename). */
+int bg__record_write(const bg_run *run, const char *path, char *err, size_t errlen);
+/* Parses a run record; on failure returns BG_EPARSE or BG_ESCHEMA with a
+ * message in err. On success *run owns everything (free with bg__run_free). */
+int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen);
+
+/* ---- reporters ---- */
+
+/* A reporter sees only finished results: begin once, bench per result, end once. */
+typedef struct bg_reporter {
+    const char *name;
+    void (*begin)(FILE *f, const bg_run *run);
+    void (*bench)(FILE *f, const bg_run *run, const bg_result *r);
+    void (*end)(FILE *f, const bg_run *run);
+} bg_reporter;
+
+extern const bg_reporter bg__console_reporter;
+
+/* Formats a duration in ns with an auto-scaled unit ("12.3 µs"). */
+void bg__format_ns(double ns, char *buf, size_t len);
+
+#endif

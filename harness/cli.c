@@ -1,0 +1,433 @@
+/* The bench binary's command line: flags, defaults, and bg_main(). */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bg_config.h"
+#include "bg_harness.h"
+
+void bg__config_default(bg_config *c)
+{
+    memset(c, 0, sizeof *c);
+    /* Per-process times: 50 ms of warm-up reaches a stable per-iteration time
+     * for cache-resident loops here; 150 ms of 20 linear samples puts the
+     * smallest sample far above the clock. With three processes that is
+     * ~0.6 s per benchmark before the precision check asks for more. */
+    c->warmup_s = 0.05;
+    c->measure_s = 0.15;
+    c->samples = 20;
+    /* Three processes are the fewest that give a between-process spread
+     * worth the name; more are added until the interval's half-width is
+     * within `target` of the estimate, up to max_procs or budget_s. */
+    c->min_procs = 3;
+    c->max_procs = 10;
+    c->budget_s = 3.0;
+    c->target = 0.01;
+    /* A sample of a planned benchmark takes at most a few ms; ten seconds
+     * without one is a hang (or a first iteration slower than any
+     * benchmark this harness is for). */
+    c->timeout_s = 10.0;
+    c->seed = 1;
+    c->resamples = 10000;
+    c->confidence = 0.95;
+    c->primary = BG_STAT_MEAN;
+    c->color = false;
+    c->progress = false;
+}
+
+static void usage(FILE *f, const char *prog)
+{
+    fprintf(f,
+            "usage: %s [options]\n"
+            "\n"
+            "Runs the benchmarks of this binary and prints a table of estimates with\n"
+            "bootstrap confidence intervals.\n"
+            "\n"
+            "selection:\n"
+            "  --filter REGEX     run benchmarks whose name matches (POSIX extended)\n"
+            "  --list             print the benchmark names and exit\n"
+            "measurement:\n"
+            "  --warmup SEC       warm-up time per process (default 0.05)\n"
+            "  --measure SEC      measurement time per process (default 0.15)\n"
+            "  --samples N        samples per process, linear plan k..Nk (default 20)\n"
+            "  --procs N          fewest processes per benchmark, >= 2 (default 3)\n"
+            "  --max-procs N      most processes per benchmark (default 10)\n"
+            "  --budget SEC       stop adding processes after this long (default 3)\n"
+            "  --target PCT       stop at this relative CI half-width, %% (default 1)\n"
+            "  --timeout SEC      a process with no sample for this long hangs (default 10)\n"
+            "  --quick            short rough run: 2 processes, little warm-up\n"
+            "statistics:\n"
+            "  --seed N           seed of bootstrap and layout randomisation (default 1)\n"
+            "  --resamples N      bootstrap resamples (default 10000)\n"
+            "  --confidence X     interval level in (0.5, 1) (default 0.95)\n"
+            "  --statistic S      mean, median or slope: shown first (default mean)\n"
+            "output:\n"
+            "  --json FILE        write the run record (samples and estimates) as JSON\n"
+            "  --color WHEN       auto, always or never (default auto; NO_COLOR respected)\n"
+            "  --help, --version\n"
+            "\n"
+            "exit status: 0 ok, 2 usage error, 3 a benchmark crashed or timed out\n",
+            prog);
+}
+
+/* Each flag that takes a value: its parser validates and stores it. */
+typedef struct flag_ctx {
+    bg_config *c;
+    FILE *err;
+    const char *prog;
+} flag_ctx;
+
+static int bad_value(flag_ctx *x, const char *flag, const char *val, const char *allowed)
+{
+    fprintf(x->err, "%s: %s: invalid value '%s'; %s\n", x->prog, flag, val, allowed);
+    return BG_EINVAL;
+}
+
+static int parse_double(flag_ctx *x, const char *flag, const char *val, double lo, double hi,
+                        bool lo_open, const char *allowed, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(val, &end);
+    if (errno || end == val || *end != '\0' || !isfinite(v) || v < lo || v > hi ||
+        (lo_open && v == lo))
+        return bad_value(x, flag, val, allowed);
+    *out = v;
+    return 0;
+}
+
+static int parse_u64(flag_ctx *x, const char *flag, const char *val, unsigned long long lo,
+                     unsigned long long hi, const char *allowed, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    if (*val == '-' || *val == '\0')
+        return bad_value(x, flag, val, allowed);
+    unsigned long long v = strtoull(val, &end, 0);
+    if (errno || *end != '\0' || v < lo || v > hi)
+        return bad_value(x, flag, val, allowed);
+    *out = v;
+    return 0;
+}
+
+static int apply_flag(flag_ctx *x, const char *flag, const char *val)
+{
+    bg_config *c = x->c;
+    unsigned long long u;
+    double d;
+    int rc;
+    if (!strcmp(flag, "--filter")) {
+        c->filter = val;
+        return 0;
+    }
+    if (!strcmp(flag, "--json")) {
+        if (!*val)
+            return bad_value(x, flag, val, "expected a file name");
+        c->json_path = val;
+        return 0;
+    }
+    if (!strcmp(flag, "--warmup"))
+        return parse_double(x, flag, val, 0, 3600, true,
+                            "expected seconds > 0 and <= 3600 (e.g. 0.05)", &c->warmup_s);
+    if (!strcmp(flag, "--measure"))
+        return parse_double(x, flag, val, 0, 3600, true,
+                            "expected seconds > 0 and <= 3600 (e.g. 0.15)", &c->measure_s);
+    if (!strcmp(flag, "--budget"))
+        return parse_double(x, flag, val, 0, 86400, true,
+                            "expected seconds > 0 (e.g. 3)", &c->budget_s);
+    if (!strcmp(flag, "--timeout"))
+        return parse_double(x, flag, val, 0, 86400, true,
+                            "expected seconds > 0 (e.g. 10)", &c->timeout_s);
+    if (!strcmp(flag, "--target")) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", val);
+        size_t n = strlen(buf);
+        if (n && buf[n - 1] == '%')
+            buf[n - 1] = '\0';
+        rc = parse_double(x, flag, buf, 0, 100, true,
+                          "expected a percentage > 0 and <= 100 (e.g. 1 or 0.5%)", &d);
+        if (rc == 0)
+            c->target = d / 100.0;
+        return rc;
+    }
+    if (!strcmp(flag, "--confidence"))
+        return parse_double(x, flag, val, 0.5, 0.9999, true,
+                            "expected a level in (0.5, 0.9999] (e.g. 0.95)", &c->confidence);
+    if (!strcmp(flag, "--samples")) {
+        rc = parse_u64(x, flag, val, 5, 100000, "expected an integer from 5 to 100000", &u);
+        if (rc == 0)
+            c->samples = (size_t)u;
+        return rc;
+    }
+    if (!strcmp(flag, "--procs")) {
+        rc = parse_u64(x, flag, val, 2, 1000,
+                       "expected an integer from 2 to 1000 (between-process variance needs "
+                       "at least 2)",
+                       &u);
+        if (rc == 0) {
+            c->min_procs = (int)u;
+            if (c->max_procs < c->min_procs)
+                c->max_procs = c->min_procs;
+        }
+        return rc;
+    }
+    if (!strcmp(flag, "--max-procs")) {
+        rc = parse_u64(x, flag, val, 2, 1000, "expected an integer from 2 to 1000", &u);
+        if (rc == 0)
+            c->max_procs = (int)u;
+        return rc;
+    }
+    if (!strcmp(flag, "--seed")) {
+        rc = parse_u64(x, flag, val, 0, ULLONG_MAX, "expected a non-negative integer", &u);
+        if (rc == 0)
+            c->seed = (uint64_t)u;
+        return rc;
+    }
+    if (!strcmp(flag, "--resamples")) {
+        rc = parse_u64(x, flag, val, 100, 10000000, "expected an integer from 100 to 10000000",
+                       &u);
+        if (rc == 0)
+            c->resamples = (size_t)u;
+        return rc;
+    }
+    if (!strcmp(flag, "--statistic")) {
+        if (!strcmp(val, "mean"))
+            c->primary = BG_STAT_MEAN;
+        else if (!strcmp(val, "median"))
+            c->primary = BG_STAT_MEDIAN;
+        else if (!strcmp(val, "slope"))
+            c->primary = BG_STAT_SLOPE;
+        else
+            return bad_value(x, flag, val, "expected mean, median or slope");
+        return 0;
+    }
+    if (!strcmp(flag, "--color")) {
+        if (!strcmp(val, "always"))
+            c->color = true;
+        else if (!strcmp(val, "never"))
+            c->color = false;
+        else if (strcmp(val, "auto") != 0)
+            return bad_value(x, flag, val, "expected auto, always or never");
+        return 0;
+    }
+    fprintf(x->err, "%s: unknown option '%s'; --help lists the options\n", x->prog, flag);
+    return BG_EINVAL;
+}
+
+static const char *const value_flags[] = {
+    "--filter", "--json", "--warmup", "--measure", "--budget", "--timeout", "--target",
+    "--confidence", "--samples", "--procs", "--max-procs", "--seed", "--resamples",
+    "--statistic", "--color", NULL};
+
+static bool takes_value(const char *flag)
+{
+    for (size_t i = 0; value_flags[i]; i++)
+        if (!strcmp(flag, value_flags[i]))
+            return true;
+    return false;
+}
+
+int bg__parse_args(int argc, char **argv, bg_config *c, FILE *out, FILE *err)
+{
+    const char *prog = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+    prog = prog ? prog + 1 : (argc > 0 && argv[0] ? argv[0] : "bench");
+    flag_ctx x = {c, err, prog};
+
+    /* Colour and progress follow the terminal unless a flag says otherwise. */
+    const char *nc = getenv("NO_COLOR");
+    c->color = isatty(STDOUT_FILENO) && !(nc && *nc);
+    c->progress = isatty(STDERR_FILENO);
+
+    /* --quick first, so explicit flags override what it sets. */
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick")) {
+            c->warmup_s = 0.01;
+            c->measure_s = 0.03;
+            c->samples = 10;
+            c->min_procs = 2;
+            c->max_procs = 2;
+            c->resamples = 2000;
+        }
+        if (!strcmp(argv[i], "--")) /* nothing after -- is ours */
+            break;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(out, prog);
+            return 1;
+        }
+        if (!strcmp(a, "--version")) {
+            fprintf(out, "benchgate %s (%s, %s)\n", BG_VERSION, BG_COMPILER, BG_BUILDTYPE);
+            return 1;
+        }
+        if (!strcmp(a, "--list")) {
+            c->list = true;
+            continue;
+        }
+        if (!strcmp(a, "--quick"))
+            continue;
+        if (strncmp(a, "--", 2) != 0) {
+            fprintf(err, "%s: unexpected argument '%s'; options start with --, see --help\n",
+                    prog, a);
+            return BG_EINVAL;
+        }
+        char name[64];
+        const char *eq = strchr(a, '=');
+        const char *val = NULL;
+        if (eq) {
+            size_t n = (size_t)(eq - a);
+            if (n >= sizeof name)
+                n = sizeof name - 1;
+            memcpy(name, a, n);
+            name[n] = '\0';
+            val = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", a);
+        }
+        if (!takes_value(name)) {
+            if (eq && (!strcmp(name, "--list") || !strcmp(name, "--quick"))) {
+                fprintf(err, "%s: %s takes no value\n", prog, name);
+                return BG_EINVAL;
+            }
+            fprintf(err, "%s: unknown option '%s'; --help lists the options\n", prog, name);
+            return BG_EINVAL;
+        }
+        if (!val) {
+            if (i + 1 >= argc) {
+                fprintf(err, "%s: %s needs a value; see --help\n", prog, name);
+                return BG_EINVAL;
+            }
+            val = argv[++i];
+        }
+        if (apply_flag(&x, name, val) != 0)
+            return BG_EINVAL;
+    }
+    if (c->max_procs < c->min_procs) {
+        fprintf(err, "%s: --max-procs %d is below --procs %d; raise --max-procs\n", prog,
+                c->max_procs, c->min_procs);
+        return BG_EINVAL;
+    }
+    return 0;
+}
+
+static void now_iso(bg_run *run)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    run->created_unix = (int64_t)t;
+    strftime(run->created, sizeof run->created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (gethostname(run->host, sizeof run->host) != 0)
+        snprintf(run->host, sizeof run->host, "unknown");
+    run->host[sizeof run->host - 1] = '\0';
+}
+
+int bg_main(int argc, char **argv)
+{
+    bg_config c;
+    bg__config_default(&c);
+    int rc = bg__parse_args(argc, argv, &c, stdout, stderr);
+    if (rc == 1)
+        return 0;
+    if (rc != 0)
+        return 2;
+    const char *prog = argc > 0 && argv[0] ? argv[0] : "bench";
+
+    const char *dup;
+    if (bg__registry_duplicate(&dup)) {
+        fprintf(stderr, "%s: two benchmarks are named '%s'; rename one (names must be unique)\n",
+                prog, dup);
+        return 2;
+    }
+
+    regex_t re;
+    if (c.filter) {
+        int e = regcomp(&re, c.filter, REG_EXTENDED | REG_NOSUB);
+        if (e != 0) {
+            char msg[256];
+            regerror(e, &re, msg, sizeof msg);
+            fprintf(stderr, "%s: --filter '%s' is not a valid extended regular expression: %s\n",
+                    prog, c.filter, msg);
+            return 2;
+        }
+    }
+    size_t n;
+    const bg_bench *all = bg__registry_sorted(&n);
+    const bg_bench **sel = calloc(n ? n : 1, sizeof *sel);
+    if (!sel) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        if (c.filter)
+            regfree(&re);
+        return 2;
+    }
+    size_t nsel = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!c.filter || regexec(&re, all[i].name, 0, NULL, 0) == 0)
+            sel[nsel++] = &all[i];
+    if (c.filter)
+        regfree(&re);
+
+    if (c.list) {
+        for (size_t i = 0; i < nsel; i++)
+            printf("%s\n", sel[i]->name);
+        free(sel);
+        return 0;
+    }
+    if (nsel == 0) {
+        if (c.filter)
+            fprintf(stderr, "%s: no benchmark matches --filter '%s'; --list shows the names\n",
+                    prog, c.filter);
+        else
+            fprintf(stderr, "%s: this binary has no benchmarks (no BENCH() was linked in)\n",
+                    prog);
+        free(sel);
+        return 2;
+    }
+
+    bg_run run;
+    memset(&run, 0, sizeof run);
+    run.config = c;
+    now_iso(&run);
+    run.results = calloc(nsel, sizeof *run.results);
+    if (!run.results) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        free(sel);
+        return 2;
+    }
+    bg__overhead_get(&run.overhead);
+    /* Names first, so the reporter can size its columns before any result. */
+    for (size_t i = 0; i < nsel; i++)
+        run.results[i].name = sel[i]->name;
+    run.nresults = nsel;
+
+    const bg_reporter *rep = &bg__console_reporter;
+    rep->begin(stdout, &run);
+    int exit_code = 0;
+    for (size_t i = 0; i < nsel; i++) {
+        bg__run_bench(&c, sel[i], i, &run.results[i]);
+        rep->bench(stdout, &run, &run.results[i]);
+        fflush(stdout);
+        bg_status st = run.results[i].status;
+        if (st == BG_STATUS_CRASHED || st == BG_STATUS_TIMEOUT || st == BG_STATUS_ERROR)
+            exit_code = 3;
+    }
+    rep->end(stdout, &run);
+    free(sel);
+
+    if (c.json_path) {
+        char err[512];
+        if (bg__record_write(&run, c.json_path, err, sizeof err) != 0) {
+            fprintf(stderr, "%s: %s\n", prog, err);
+            if (exit_code == 0)
+                exit_code = 2;
+        }
+    }
+    bg__run_free(&run);
+    return exit_code;
+}

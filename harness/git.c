@@ -1,0 +1,929 @@
+/* The git module: the only file that calls libgit2; answers HEAD, dirty, ref, history, notes and remote questions. */
+#include "bg_git.h"
+
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+struct bg_git {
+    git_repository *repo;
+};
+
+const char *const bg_git_default_ignores[] = {".benchgate/", "build*/", NULL};
+
+/* ---- errors ---- */
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Maps a libgit2 return code to a BG_E* code. */
+static int map_git(int gerr)
+{
+    const git_error *e = git_error_last();
+    if (e && e->klass == GIT_ERROR_NOMEMORY)
+        return BG_ENOMEM;
+    if (gerr == GIT_ENOTFOUND || gerr == GIT_EUNBORNBRANCH)
+        return BG_ENOTFOUND;
+    return BG_EGIT;
+}
+
+/* Writes "<what>: <libgit2's message>" into err and returns the BG_E* code
+ * for gerr. Call right after the failing libgit2 call. */
+static int git_fail(int gerr, char *err, size_t errlen, const char *fmt, ...)
+{
+    int code = map_git(gerr);
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+        const git_error *e = git_error_last();
+        if (n >= 0 && (size_t)n < errlen)
+            snprintf(err + n, errlen - (size_t)n, ": %s", e && e->message ? e->message : "unknown libgit2 error");
+    }
+    return code;
+}
+
+static void oid_hex(const git_oid *oid, char out[BG_GIT_OID_BUF])
+{
+    git_oid_tostr(out, BG_GIT_OID_BUF, oid);
+}
+
+/* Parses a full 40-hex commit id. */
+static int parse_oid(git_oid *oid, const char *hex, char *err, size_t errlen)
+{
+    if (!hex || strlen(hex) != BG_GIT_OID_HEX || git_oid_fromstr(oid, hex) < 0) {
+        set_err(err, errlen, "'%s' is not a 40-digit commit id", hex ? hex : "(null)");
+        return BG_EINVAL;
+    }
+    return BG_OK;
+}
+
+/* ---- open / close ---- */
+
+int bg_git_init(void)
+{
+    return git_libgit2_init() < 0 ? BG_EGIT : BG_OK;
+}
+
+void bg_git_shutdown(void)
+{
+    git_libgit2_shutdown();
+}
+
+int bg_git_open(bg_git **out, const char *dir, char *err, size_t errlen)
+{
+    if (!out)
+        return BG_EINVAL;
+    *out = NULL;
+    if (!dir)
+        dir = ".";
+    if (git_libgit2_init() < 0)
+        return git_fail(-1, err, errlen, "cannot initialise libgit2");
+
+    git_repository *repo = NULL;
+    int rc = git_repository_open_ext(&repo, dir, 0, getenv("GIT_CEILING_DIRECTORIES"));
+    if (rc < 0) {
+        int code;
+        if (rc == GIT_ENOTFOUND) {
+            set_err(err, errlen, "not a git repository: %s (nor any parent directory)", dir);
+            code = BG_ENOTFOUND;
+        } else {
+            code = git_fail(rc, err, errlen, "cannot open the git repository at %s", dir);
+        }
+        git_libgit2_shutdown();
+        return code;
+    }
+    bg_git *g = calloc(1, sizeof *g);
+    if (!g) {
+        git_repository_free(repo);
+        git_libgit2_shutdown();
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    g->repo = repo;
+    *out = g;
+    return BG_OK;
+}
+
+void bg_git_close(bg_git **g)
+{
+    if (!g || !*g)
+        return;
+    git_repository_free((*g)->repo);
+    free(*g);
+    *g = NULL;
+    git_libgit2_shutdown();
+}
+
+const char *bg_git_workdir(const bg_git *g)
+{
+    return g ? git_repository_workdir(g->repo) : NULL;
+}
+
+/* ---- HEAD ---- */
+
+int bg_git_head_info(bg_git *g, bg_git_head *out, char *err, size_t errlen)
+{
+    if (!g || !out)
+        return BG_EINVAL;
+    memset(out, 0, sizeof *out);
+    out->shallow = git_repository_is_shallow(g->repo) == 1;
+
+    int unborn = git_repository_head_unborn(g->repo);
+    if (unborn < 0)
+        return git_fail(unborn, err, errlen, "cannot read HEAD");
+    if (unborn == 1) {
+        out->unborn = 1;
+        git_reference *head = NULL;
+        int rc = git_reference_lookup(&head, g->repo, "HEAD");
+        if (rc < 0)
+            return git_fail(rc, err, errlen, "cannot read HEAD");
+        const char *target = git_reference_symbolic_target(head);
+        if (target) {
+            if (strncmp(target, "refs/heads/", 11) == 0)
+                target += 11;
+            snprintf(out->branch, sizeof out->branch, "%s", target);
+        }
+        git_reference_free(head);
+        return BG_OK;
+    }
+
+    int detached = git_repository_head_detached(g->repo);
+    if (detached < 0)
+        return git_fail(detached, err, errlen, "cannot read HEAD");
+    out->detached = detached;
+
+    git_reference *head = NULL;
+    int rc = git_repository_head(&head, g->repo);
+    if (rc < 0)
+        return git_fail(rc, err, errlen, "cannot resolve HEAD");
+    const git_oid *oid = git_reference_target(head);
+    if (!oid) {
+        git_reference_free(head);
+        set_err(err, errlen, "HEAD does not resolve to a commit");
+        return BG_EGIT;
+    }
+    oid_hex(oid, out->commit);
+    if (!detached)
+        snprintf(out->branch, sizeof out->branch, "%s", git_reference_shorthand(head));
+    git_reference_free(head);
+    return BG_OK;
+}
+
+/* ---- dirty state ---- */
+
+/* Whether a repository-relative path matches one of the patterns. */
+static int path_ignored(const char *path, const char *const *pats)
+{
+    for (; *pats; pats++) {
+        const char *pat = *pats;
+        size_t plen = strlen(pat);
+        if (plen == 0)
+            continue;
+        if (pat[plen - 1] != '/') {
+            if (fnmatch(pat, path, FNM_PATHNAME) == 0)
+                return 1;
+            continue;
+        }
+        /* A directory pattern with k slashes: compare against the path's
+         * first k components, slash included. */
+        size_t k = 0;
+        for (const char *p = pat; *p; p++)
+            k += *p == '/';
+        const char *end = path;
+        for (size_t i = 0; i < k && end; i++) {
+            end = strchr(end, '/');
+            if (end && i + 1 < k)
+                end++;
+        }
+        if (!end)
+            continue;
+        char prefix[4096];
+        size_t n = (size_t)(end - path) + 1;
+        if (n >= sizeof prefix)
+            continue;
+        memcpy(prefix, path, n);
+        prefix[n] = '\0';
+        if (fnmatch(pat, prefix, FNM_PATHNAME) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int bg_git_dirty(bg_git *g, const char *const *ignore, int *dirty, char *first_path, size_t first_len,
+                 char *err, size_t errlen)
+{
+    if (!g || !dirty)
+        return BG_EINVAL;
+    *dirty = 0;
+    if (first_path && first_len)
+        first_path[0] = '\0';
+    if (git_repository_is_bare(g->repo))
+        return BG_OK;
+    if (!ignore)
+        ignore = bg_git_default_ignores;
+
+    git_status_options opts = GIT_STATUS_OPTIONS_INIT;
+    opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+    /* Untracked directories come back as one "dir/" entry, which is what the
+     * directory patterns match; ignored files are not listed at all. */
+    opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED;
+    git_status_list *list = NULL;
+    int rc = git_status_list_new(&list, g->repo, &opts);
+    if (rc < 0)
+        return git_fail(rc, err, errlen, "cannot read the status of %s", git_repository_workdir(g->repo));
+
+    size_t n = git_status_list_entrycount(list);
+    for (size_t i = 0; i < n && !*dirty; i++) {
+        const git_status_entry *e = git_status_byindex(list, i);
+        if (!e || e->status == GIT_STATUS_CURRENT || (e->status & GIT_STATUS_IGNORED))
+            continue;
+        const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+        const char *path = NULL;
+        if (d)
+            path = d->new_file.path ? d->new_file.path : d->old_file.path;
+        if (path && path_ignored(path, ignore))
+            continue;
+        *dirty = 1;
+        if (first_path && first_len)
+            snprintf(first_path, first_len, "%s", path ? path : "?");
+    }
+    git_status_list_free(list);
+    return BG_OK;
+}
+
+/* ---- refs and history ---- */
+
+/* Resolves rev to a commit object (caller frees with git_commit_free). */
+static int lookup_commit(bg_git *g, const char *rev, git_commit **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!rev || !*rev) {
+        set_err(err, errlen, "empty revision");
+        return BG_EINVAL;
+    }
+    git_object *obj = NULL;
+    int rc = git_revparse_single(&obj, g->repo, rev);
+    if (rc < 0) {
+        if (rc == GIT_EAMBIGUOUS) {
+            git_fail(rc, err, errlen, "ambiguous revision '%s' (give more digits)", rev);
+            return BG_EINVAL;
+        }
+        int code = map_git(rc);
+        if (code == BG_ENOTFOUND) {
+            const git_error *e = git_error_last();
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "not found");
+            if (git_repository_head_unborn(g->repo) == 1)
+                set_err(err, errlen, "unknown revision '%s': the repository has no commits yet", rev);
+            else if (git_repository_is_shallow(g->repo) == 1)
+                set_err(err, errlen,
+                        "unknown revision '%s': %s (this is a shallow clone; history beyond its boundary is "
+                        "missing, fetch more with `git fetch --deepen`)",
+                        rev, msg);
+            else
+                set_err(err, errlen, "unknown revision '%s': %s", rev, msg);
+            return BG_ENOTFOUND;
+        }
+        return git_fail(rc, err, errlen, "cannot resolve revision '%s'", rev);
+    }
+    git_object *peeled = NULL;
+    rc = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
+    git_object_free(obj);
+    if (rc < 0) {
+        git_fail(rc, err, errlen, "revision '%s' does not name a commit", rev);
+        return BG_EINVAL;
+    }
+    *out = (git_commit *)peeled;
+    return BG_OK;
+}
+
+int bg_git_resolve(bg_git *g, const char *rev, char out[BG_GIT_OID_BUF], char *err, size_t errlen)
+{
+    if (!g || !out)
+        return BG_EINVAL;
+    git_commit *c = NULL;
+    int rc = lookup_commit(g, rev, &c, err, errlen);
+    if (rc < 0)
+        return rc;
+    oid_hex(git_commit_id(c), out);
+    git_commit_free(c);
+    return BG_OK;
+}
+
+int bg_git_merge_base(bg_git *g, const char *a, const char *b, char out[BG_GIT_OID_BUF], char *err,
+                      size_t errlen)
+{
+    if (!g || !out)
+        return BG_EINVAL;
+    git_commit *ca = NULL, *cb = NULL;
+    int rc = lookup_commit(g, a, &ca, err, errlen);
+    if (rc == 0)
+        rc = lookup_commit(g, b, &cb, err, errlen);
+    if (rc == 0) {
+        git_oid base;
+        int grc = git_merge_base(&base, g->repo, git_commit_id(ca), git_commit_id(cb));
+        if (grc == GIT_ENOTFOUND) {
+            set_err(err, errlen, "'%s' and '%s' have no common ancestor", a, b);
+            rc = BG_ENOTFOUND;
+        } else if (grc < 0) {
+            rc = git_fail(grc, err, errlen, "cannot find the merge base of '%s' and '%s'", a, b);
+        } else {
+            oid_hex(&base, out);
+        }
+    }
+    git_commit_free(ca);
+    git_commit_free(cb);
+    return rc;
+}
+
+void bg_git_log_free(bg_git_commit_msg *msgs, size_t n)
+{
+    if (!msgs)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(msgs[i].message);
+    free(msgs);
+}
+
+/* A growing array of commit messages. */
+typedef struct msg_vec {
+    bg_git_commit_msg *v;
+    size_t n, cap;
+} msg_vec;
+
+static int msg_push(msg_vec *mv, const git_commit *c)
+{
+    if (mv->n == mv->cap) {
+        size_t cap = mv->cap ? mv->cap * 2 : 16;
+        bg_git_commit_msg *v = realloc(mv->v, cap * sizeof *v);
+        if (!v)
+            return BG_ENOMEM;
+        mv->v = v;
+        mv->cap = cap;
+    }
+    const char *m = git_commit_message(c);
+    char *copy = strdup(m ? m : "");
+    if (!copy)
+        return BG_ENOMEM;
+    oid_hex(git_commit_id(c), mv->v[mv->n].id);
+    mv->v[mv->n].message = copy;
+    mv->n++;
+    return BG_OK;
+}
+
+/* First-parent walk from head down to base (exclusive), ending quietly at a
+ * missing parent: the fallback for shallow clones, whose boundary commits
+ * name parents that are not there. */
+static int log_first_parent(bg_git *g, git_commit *head, const git_oid *base, msg_vec *mv, char *err,
+                            size_t errlen)
+{
+    git_commit *c = NULL;
+    int rc = git_commit_dup(&c, head);
+    if (rc < 0)
+        return git_fail(rc, err, errlen, "cannot walk history");
+    while (c) {
+        if (base && git_oid_equal(git_commit_id(c), base))
+            break;
+        if ((rc = msg_push(mv, c)) < 0) {
+            set_err(err, errlen, "out of memory");
+            break;
+        }
+        git_commit *p = NULL;
+        if (git_commit_parentcount(c) == 0 || git_commit_parent(&p, c, 0) < 0)
+            p = NULL;
+        git_commit_free(c);
+        c = p;
+    }
+    git_commit_free(c);
+    return rc < 0 ? rc : BG_OK;
+}
+
+int bg_git_log(bg_git *g, const char *base, const char *head, int first_parent, bg_git_commit_msg **out,
+               size_t *n, char *err, size_t errlen)
+{
+    if (!g || !head || !out || !n)
+        return BG_EINVAL;
+    *out = NULL;
+    *n = 0;
+    git_commit *hc = NULL, *bc = NULL;
+    git_revwalk *walk = NULL;
+    msg_vec mv = {0};
+    int rc = lookup_commit(g, head, &hc, err, errlen);
+    if (rc == 0 && base)
+        rc = lookup_commit(g, base, &bc, err, errlen);
+    if (rc < 0)
+        goto done;
+
+    int grc = git_revwalk_new(&walk, g->repo);
+    if (grc == 0)
+        grc = git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
+    if (grc == 0 && first_parent)
+        grc = git_revwalk_simplify_first_parent(walk);
+    if (grc == 0)
+        grc = git_revwalk_push(walk, git_commit_id(hc));
+    if (grc == 0 && bc)
+        grc = git_revwalk_hide(walk, git_commit_id(bc));
+    git_oid oid;
+    while (grc == 0 && (grc = git_revwalk_next(&oid, walk)) == 0) {
+        git_commit *c = NULL;
+        if ((grc = git_commit_lookup(&c, g->repo, &oid)) < 0)
+            break;
+        rc = msg_push(&mv, c);
+        git_commit_free(c);
+        if (rc < 0) {
+            set_err(err, errlen, "out of memory");
+            goto done;
+        }
+    }
+    if (grc == GIT_ITEROVER)
+        grc = 0;
+    if (grc < 0) {
+        if (git_repository_is_shallow(g->repo) == 1) {
+            /* libgit2 1.5 cannot walk past a shallow boundary: follow first
+             * parents by hand and stop where history ends. */
+            for (size_t i = 0; i < mv.n; i++)
+                free(mv.v[i].message);
+            mv.n = 0;
+            rc = log_first_parent(g, hc, bc ? git_commit_id(bc) : NULL, &mv, err, errlen);
+        } else {
+            rc = git_fail(grc, err, errlen, "cannot walk history %s..%s", base ? base : "", head);
+        }
+    }
+done:
+    git_revwalk_free(walk);
+    git_commit_free(hc);
+    git_commit_free(bc);
+    if (rc < 0) {
+        bg_git_log_free(mv.v, mv.n);
+        return rc;
+    }
+    *out = mv.v;
+    *n = mv.n;
+    return BG_OK;
+}
+
+int bg_git_ancestors(bg_git *g, const char *rev, size_t max, char (**ids)[BG_GIT_OID_BUF], size_t *n,
+                     char *err, size_t errlen)
+{
+    if (!g || !ids || !n)
+        return BG_EINVAL;
+    *ids = NULL;
+    *n = 0;
+    if (max == 0)
+        return BG_OK;
+    git_commit *c = NULL;
+    int rc = lookup_commit(g, rev, &c, err, errlen);
+    if (rc < 0)
+        return rc;
+    char (*v)[BG_GIT_OID_BUF] = NULL;
+    size_t count = 0, cap = 0;
+    while (c && count < max) {
+        if (count == cap) {
+            size_t ncap = cap ? cap * 2 : 32;
+            if (ncap > max)
+                ncap = max;
+            void *nv = realloc(v, ncap * sizeof *v);
+            if (!nv) {
+                rc = BG_ENOMEM;
+                set_err(err, errlen, "out of memory");
+                break;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        oid_hex(git_commit_id(c), v[count++]);
+        git_commit *p = NULL;
+        if (count < max && git_commit_parentcount(c) > 0) {
+            int grc = git_commit_parent(&p, c, 0);
+            /* A missing parent is the boundary of a shallow clone: stop there. */
+            if (grc < 0 && grc != GIT_ENOTFOUND)
+                rc = git_fail(grc, err, errlen, "cannot read the parent of %s", v[count - 1]);
+            if (grc < 0)
+                p = NULL;
+        }
+        git_commit_free(c);
+        c = p;
+        if (rc < 0)
+            break;
+    }
+    git_commit_free(c);
+    if (rc < 0) {
+        free(v);
+        return rc;
+    }
+    *ids = v;
+    *n = count;
+    return BG_OK;
+}
+
+/* ---- notes ---- */
+
+/* The signature for notes commits: the user's, else benchgate's own. */
+static int make_signature(bg_git *g, git_signature **sig, char *err, size_t errlen)
+{
+    if (git_signature_default(sig, g->repo) == 0)
+        return BG_OK;
+    int rc = git_signature_now(sig, "benchgate", "benchgate@localhost");
+    return rc < 0 ? git_fail(rc, err, errlen, "cannot make a signature for the notes commit") : BG_OK;
+}
+
+int bg_git_note_read(bg_git *g, const char *notes_ref, const char *commit, char **text, char *err,
+                     size_t errlen)
+{
+    if (!g || !notes_ref || !text)
+        return BG_EINVAL;
+    *text = NULL;
+    git_oid oid;
+    int rc = parse_oid(&oid, commit, err, errlen);
+    if (rc < 0)
+        return rc;
+    git_note *note = NULL;
+    int grc = git_note_read(&note, g->repo, notes_ref, &oid);
+    if (grc == GIT_ENOTFOUND) {
+        set_err(err, errlen, "no note on %s in %s", commit, notes_ref);
+        return BG_ENOTFOUND;
+    }
+    if (grc < 0)
+        return git_fail(grc, err, errlen, "cannot read the note on %s in %s", commit, notes_ref);
+    const char *m = git_note_message(note);
+    *text = strdup(m ? m : "");
+    git_note_free(note);
+    if (!*text) {
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    return BG_OK;
+}
+
+int bg_git_note_write(bg_git *g, const char *notes_ref, const char *commit, const char *text, char *err,
+                      size_t errlen)
+{
+    if (!g || !notes_ref || !text)
+        return BG_EINVAL;
+    git_oid oid, note_oid;
+    int rc = parse_oid(&oid, commit, err, errlen);
+    if (rc < 0)
+        return rc;
+    git_signature *sig = NULL;
+    if ((rc = make_signature(g, &sig, err, errlen)) < 0)
+        return rc;
+    int grc = git_note_create(&note_oid, g->repo, notes_ref, sig, sig, &oid, text, 1);
+    git_signature_free(sig);
+    if (grc < 0)
+        return git_fail(grc, err, errlen, "cannot write the note on %s in %s", commit, notes_ref);
+    return BG_OK;
+}
+
+typedef struct foreach_ctx {
+    git_repository *repo;
+    bg_git_note_fn fn;
+    void *ud;
+    int user_rc;  /* non-zero value returned by fn */
+    int git_rc;   /* libgit2 failure inside the callback */
+    int bg_rc;    /* BG_E* failure inside the callback */
+} foreach_ctx;
+
+static int foreach_cb(const git_oid *blob_id, const git_oid *annotated, void *payload)
+{
+    foreach_ctx *fc = payload;
+    git_blob *blob = NULL;
+    int grc = git_blob_lookup(&blob, fc->repo, blob_id);
+    if (grc < 0) {
+        fc->git_rc = grc;
+        return -1;
+    }
+    size_t len = (size_t)git_blob_rawsize(blob);
+    char *text = malloc(len + 1);
+    if (!text) {
+        git_blob_free(blob);
+        fc->bg_rc = BG_ENOMEM;
+        return -1;
+    }
+    memcpy(text, git_blob_rawcontent(blob), len);
+    text[len] = '\0';
+    git_blob_free(blob);
+    char hex[BG_GIT_OID_BUF];
+    oid_hex(annotated, hex);
+    int r = fc->fn(hex, text, len, fc->ud);
+    free(text);
+    if (r != 0) {
+        fc->user_rc = r;
+        return -1;
+    }
+    return 0;
+}
+
+int bg_git_notes_foreach(bg_git *g, const char *notes_ref, bg_git_note_fn fn, void *ud, char *err,
+                         size_t errlen)
+{
+    if (!g || !notes_ref || !fn)
+        return BG_EINVAL;
+    foreach_ctx fc = {g->repo, fn, ud, 0, 0, 0};
+    int grc = git_note_foreach(g->repo, notes_ref, foreach_cb, &fc);
+    if (fc.user_rc)
+        return fc.user_rc;
+    if (fc.bg_rc) {
+        set_err(err, errlen, "out of memory reading notes in %s", notes_ref);
+        return fc.bg_rc;
+    }
+    if (fc.git_rc)
+        return git_fail(fc.git_rc, err, errlen, "cannot read a note in %s", notes_ref);
+    if (grc == GIT_ENOTFOUND)
+        return BG_OK; /* no notes ref yet: no notes */
+    if (grc < 0)
+        return git_fail(grc, err, errlen, "cannot list the notes in %s", notes_ref);
+    return BG_OK;
+}
+
+typedef struct merge_ctx {
+    bg_git *g;
+    const char *notes_ref;
+    bg_git_note_merge_fn fn;
+    void *ud;
+    char *err;
+    size_t errlen;
+} merge_ctx;
+
+/* Folds one of their notes into ours. */
+static int merge_one(const char *commit, const char *theirs, size_t len, void *ud)
+{
+    merge_ctx *mc = ud;
+    char *ours = NULL;
+    int rc = bg_git_note_read(mc->g, mc->notes_ref, commit, &ours, mc->err, mc->errlen);
+    if (rc == BG_ENOTFOUND)
+        return bg_git_note_write(mc->g, mc->notes_ref, commit, theirs, mc->err, mc->errlen);
+    if (rc < 0)
+        return rc;
+    if (strcmp(ours, theirs) == 0) {
+        free(ours);
+        return BG_OK;
+    }
+    char *merged = NULL;
+    rc = mc->fn(commit, ours, theirs, &merged, mc->ud);
+    free(ours);
+    if (rc < 0) {
+        free(merged);
+        set_err(mc->err, mc->errlen, "cannot merge the notes on %s in %s: %s", commit, mc->notes_ref,
+                bg_strerror(rc));
+        return rc;
+    }
+    if (merged)
+        rc = bg_git_note_write(mc->g, mc->notes_ref, commit, merged, mc->err, mc->errlen);
+    free(merged);
+    return rc;
+}
+
+int bg_git_notes_merge(bg_git *g, const char *notes_ref, const char *theirs_ref, bg_git_note_merge_fn fn,
+                       void *ud, char *err, size_t errlen)
+{
+    if (!g || !notes_ref || !theirs_ref || !fn)
+        return BG_EINVAL;
+    git_oid theirs, ours;
+    int grc = git_reference_name_to_id(&theirs, g->repo, theirs_ref);
+    if (grc < 0)
+        return git_fail(grc, err, errlen, "cannot read %s", theirs_ref);
+    grc = git_reference_name_to_id(&ours, g->repo, notes_ref);
+    if (grc == GIT_ENOTFOUND) {
+        git_reference *r = NULL;
+        grc = git_reference_create(&r, g->repo, notes_ref, &theirs, 0, "benchgate: notes from remote");
+        git_reference_free(r);
+        return grc < 0 ? git_fail(grc, err, errlen, "cannot create %s", notes_ref) : BG_OK;
+    }
+    if (grc < 0)
+        return git_fail(grc, err, errlen, "cannot read %s", notes_ref);
+    if (git_oid_equal(&ours, &theirs) || git_graph_descendant_of(g->repo, &ours, &theirs) == 1)
+        return BG_OK; /* we already have all of theirs */
+    if (git_graph_descendant_of(g->repo, &theirs, &ours) == 1) {
+        git_reference *r = NULL;
+        grc = git_reference_create_matching(&r, g->repo, notes_ref, &theirs, 1, &ours,
+                                            "benchgate: fast-forward notes");
+        git_reference_free(r);
+        return grc < 0 ? git_fail(grc, err, errlen, "cannot update %s", notes_ref) : BG_OK;
+    }
+
+    /* Diverged: fold each of their notes into ours, then record the merge so
+     * their history is part of ours. */
+    merge_ctx mc = {g, notes_ref, fn, ud, err, errlen};
+    int rc = bg_git_notes_foreach(g, theirs_ref, merge_one, &mc, err, errlen);
+    if (rc < 0)
+        return rc;
+
+    git_oid tip, merge_oid;
+    git_commit *tipc = NULL, *theirc = NULL;
+    git_tree *tree = NULL;
+    git_signature *sig = NULL;
+    grc = git_reference_name_to_id(&tip, g->repo, notes_ref);
+    if (grc == 0)
+        grc = git_commit_lookup(&tipc, g->repo, &tip);
+    if (grc == 0)
+        grc = git_commit_lookup(&theirc, g->repo, &theirs);
+    if (grc == 0)
+        grc = git_commit_tree(&tree, tipc);
+    if (grc < 0) {
+        rc = git_fail(grc, err, errlen, "cannot prepare the merge of %s into %s", theirs_ref, notes_ref);
+    } else if ((rc = make_signature(g, &sig, err, errlen)) == 0) {
+        const git_commit *parents[2] = {tipc, theirc};
+        grc = git_commit_create(&merge_oid, g->repo, notes_ref, sig, sig, NULL, "benchgate: merge notes", tree,
+                                2, parents);
+        if (grc < 0)
+            rc = git_fail(grc, err, errlen, "cannot commit the merge of %s into %s", theirs_ref, notes_ref);
+    }
+    git_signature_free(sig);
+    git_tree_free(tree);
+    git_commit_free(tipc);
+    git_commit_free(theirc);
+    return rc;
+}
+
+int bg_git_ref_delete(bg_git *g, const char *ref, char *err, size_t errlen)
+{
+    if (!g || !ref)
+        return BG_EINVAL;
+    git_reference *r = NULL;
+    int grc = git_reference_lookup(&r, g->repo, ref);
+    if (grc == GIT_ENOTFOUND)
+        return BG_OK;
+    if (grc == 0)
+        grc = git_reference_delete(r);
+    git_reference_free(r);
+    return grc < 0 ? git_fail(grc, err, errlen, "cannot delete %s", ref) : BG_OK;
+}
+
+/* ---- remotes ---- */
+
+typedef struct remote_ctx {
+    int cred_tries;
+    int rejected;
+    char reject_msg[256];
+} remote_ctx;
+
+/* Offers the ssh agent once; anything else is left to the transport (which
+ * then reports that authentication is required). */
+static int cred_cb(git_credential **out, const char *url, const char *user, unsigned int allowed, void *payload)
+{
+    remote_ctx *rc = payload;
+    if (rc->cred_tries++ > 0)
+        return GIT_PASSTHROUGH;
+    if (allowed & GIT_CREDENTIAL_SSH_KEY)
+        return git_credential_ssh_key_from_agent(out, user ? user : "git");
+    return GIT_PASSTHROUGH;
+}
+
+static int push_status_cb(const char *refname, const char *status, void *payload)
+{
+    remote_ctx *rc = payload;
+    if (status) {
+        rc->rejected = 1;
+        snprintf(rc->reject_msg, sizeof rc->reject_msg, "%s: %s", refname, status);
+    }
+    return 0;
+}
+
+/* Looks up a configured remote, or makes an anonymous one for a path/URL. */
+static int open_remote(bg_git *g, const char *name, git_remote **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    int grc = git_remote_lookup(out, g->repo, name);
+    if (grc == 0)
+        return BG_OK;
+    if (grc != GIT_ENOTFOUND && grc != GIT_EINVALIDSPEC)
+        return git_fail(grc, err, errlen, "cannot read remote '%s'", name);
+    if (!strchr(name, '/') && !strchr(name, ':') && access(name, F_OK) != 0) {
+        set_err(err, errlen, "no remote named '%s' (give a configured remote, a path or a URL)", name);
+        return BG_ENOTFOUND;
+    }
+    grc = git_remote_create_anonymous(out, g->repo, name);
+    return grc < 0 ? git_fail(grc, err, errlen, "cannot use '%s' as a remote", name) : BG_OK;
+}
+
+int bg_git_fetch_ref(bg_git *g, const char *remote, const char *src_ref, const char *dst_ref, char *err,
+                     size_t errlen)
+{
+    if (!g || !src_ref || !dst_ref)
+        return BG_EINVAL;
+    if (!remote)
+        remote = "origin";
+    git_remote *r = NULL;
+    int rc = open_remote(g, remote, &r, err, errlen);
+    if (rc < 0)
+        return rc;
+
+    size_t speclen = strlen(src_ref) + strlen(dst_ref) + 3;
+    char *spec = malloc(speclen);
+    if (!spec) {
+        git_remote_free(r);
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    snprintf(spec, speclen, "+%s:%s", src_ref, dst_ref);
+    char *specs[1] = {spec};
+    git_strarray arr = {specs, 1};
+    remote_ctx ctx = {0};
+    git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+    fo.callbacks.credentials = cred_cb;
+    fo.callbacks.payload = &ctx;
+    fo.update_fetchhead = 0;
+    fo.prune = GIT_FETCH_NO_PRUNE;
+    fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+    int grc = git_remote_fetch(r, &arr, &fo, "benchgate: fetch");
+    if (grc < 0) {
+        rc = git_fail(grc, err, errlen, "cannot fetch %s from '%s'", src_ref, remote);
+    } else {
+        /* The advertised refs stay readable after the fetch disconnects. */
+        const git_remote_head **heads = NULL;
+        size_t nheads = 0;
+        rc = BG_ENOTFOUND;
+        if (git_remote_ls(&heads, &nheads, r) == 0) {
+            for (size_t i = 0; i < nheads; i++)
+                if (strcmp(heads[i]->name, src_ref) == 0)
+                    rc = BG_OK;
+        }
+        if (rc == BG_ENOTFOUND)
+            set_err(err, errlen, "remote '%s' has no %s", remote, src_ref);
+    }
+    free(spec);
+    git_remote_free(r);
+    return rc;
+}
+
+int bg_git_push_ref(bg_git *g, const char *remote, const char *src_ref, const char *dst_ref, int *nonff,
+                    char *err, size_t errlen)
+{
+    if (nonff)
+        *nonff = 0;
+    if (!g || !src_ref || !dst_ref)
+        return BG_EINVAL;
+    if (!remote)
+        remote = "origin";
+    git_remote *r = NULL;
+    int rc = open_remote(g, remote, &r, err, errlen);
+    if (rc < 0)
+        return rc;
+    size_t speclen = strlen(src_ref) + strlen(dst_ref) + 2;
+    char *spec = malloc(speclen);
+    if (!spec) {
+        git_remote_free(r);
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    snprintf(spec, speclen, "%s:%s", src_ref, dst_ref);
+    char *specs[1] = {spec};
+    git_strarray arr = {specs, 1};
+    remote_ctx ctx = {0};
+    git_push_options po = GIT_PUSH_OPTIONS_INIT;
+    po.callbacks.credentials = cred_cb;
+    po.callbacks.push_update_reference = push_status_cb;
+    po.callbacks.payload = &ctx;
+    int grc = git_remote_push(r, &arr, &po);
+    if (grc == GIT_ENONFASTFORWARD) {
+        if (nonff)
+            *nonff = 1;
+        rc = git_fail(grc, err, errlen, "remote '%s' refused %s (not a fast-forward; fetch and merge first)",
+                      remote, dst_ref);
+        rc = BG_EGIT;
+    } else if (grc < 0) {
+        rc = git_fail(grc, err, errlen, "cannot push %s to '%s'", src_ref, remote);
+    } else if (ctx.rejected) {
+        if (nonff && (strstr(ctx.reject_msg, "fast-forward") || strstr(ctx.reject_msg, "fetch first")))
+            *nonff = 1;
+        set_err(err, errlen, "remote '%s' refused the push: %s", remote, ctx.reject_msg);
+        rc = BG_EGIT;
+    }
+    free(spec);
+    git_remote_free(r);
+    return rc;
+}
+
+/* ---- one call for the run record ---- */
+
+int bg_git_describe(const char *dir, bg_git_info *out, char *err, size_t errlen)
+{
+    if (!out)
+        return BG_EINVAL;
+    memset(out, 0, sizeof *out);
+    bg_git *g = NULL;
+    int rc = bg_git_open(&g, dir, err, errlen);
+    if (rc < 0)
+        return rc;
+    rc = bg_git_head_info(g, &out->head, err, errlen);
+    if (rc == 0)
+        rc = bg_git_dirty(g, NULL, &out->dirty, out->dirty_path, sizeof out->dirty_path, err, errlen);
+    const char *wd = bg_git_workdir(g);
+    snprintf(out->root, sizeof out->root, "%s", wd ? wd : "");
+    bg_git_close(&g);
+    return rc;
+}

@@ -1,0 +1,594 @@
+/* The run record: the one JSON schema, written and read here with cJSON.
+ *
+ * Schema "benchgate.run", version 1 (docs/run-record.md describes every
+ * field). Raw samples are kept so any run can be re-analysed later. 64-bit
+ * seeds are written as decimal strings: JSON numbers lose integers above 2^53.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bg_config.h"
+#include "bg_harness.h"
+
+/* ---- writing ---- */
+
+static cJSON *num_array(const double *v, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < n; i++) {
+        cJSON *x = cJSON_CreateNumber(v[i]);
+        if (!x || !cJSON_AddItemToArray(a, x)) {
+            cJSON_Delete(x);
+            cJSON_Delete(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+static void add_u64_string(cJSON *o, const char *k, uint64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRIu64, v);
+    cJSON_AddStringToObject(o, k, buf);
+}
+
+static void add_num(cJSON *o, const char *k, double v)
+{
+    /* cJSON writes non-finite numbers as null; say so explicitly. */
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+static cJSON *config_json(const bg_config *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    add_num(o, "warmup_s", c->warmup_s);
+    add_num(o, "measure_s", c->measure_s);
+    add_num(o, "budget_s", c->budget_s);
+    add_num(o, "target", c->target);
+    add_num(o, "timeout_s", c->timeout_s);
+    cJSON_AddNumberToObject(o, "samples", (double)c->samples);
+    cJSON_AddNumberToObject(o, "min_procs", c->min_procs);
+    cJSON_AddNumberToObject(o, "max_procs", c->max_procs);
+    add_u64_string(o, "seed", c->seed);
+    cJSON_AddNumberToObject(o, "resamples", (double)c->resamples);
+    add_num(o, "confidence", c->confidence);
+    cJSON_AddStringToObject(o, "statistic", bg_statistic_name(c->primary));
+    if (c->filter)
+        cJSON_AddStringToObject(o, "filter", c->filter);
+    else
+        cJSON_AddNullToObject(o, "filter");
+    cJSON_AddBoolToObject(o, "quick", c->quick);
+    return o;
+}
+
+static cJSON *result_json(const bg_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "name", r->name ? r->name : "");
+    cJSON_AddStringToObject(o, "status", bg__status_name(r->status));
+    cJSON_AddStringToObject(o, "message", r->message);
+    cJSON_AddNumberToObject(o, "signal", r->signal);
+    cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
+    add_u64_string(o, "seed", r->seed);
+    add_num(o, "elapsed_s", r->elapsed_s);
+    cJSON_AddNumberToObject(o, "items_per_iter", (double)r->items_per_iter);
+    cJSON_AddNumberToObject(o, "bytes_per_iter", (double)r->bytes_per_iter);
+
+    cJSON *procs = cJSON_AddArrayToObject(o, "processes");
+    for (size_t i = 0; procs && i < r->nprocs; i++) {
+        const bg_proc *p = &r->procs[i];
+        cJSON *po = cJSON_CreateObject();
+        if (!po || !cJSON_AddItemToArray(procs, po)) {
+            cJSON_Delete(po);
+            cJSON_Delete(o);
+            return NULL;
+        }
+        cJSON_AddNumberToObject(po, "stack_offset", p->stack_offset);
+        cJSON_AddNumberToObject(po, "heap_offset", p->heap_offset);
+        cJSON_AddNumberToObject(po, "warmup_iters", (double)p->warmup_iters);
+        add_num(po, "warmup_ns", p->warmup_ns);
+        cJSON_AddItemToObject(po, "iters", num_array(p->iters, p->n));
+        cJSON_AddItemToObject(po, "wall_ns", num_array(p->wall_ns, p->n));
+        cJSON_AddItemToObject(po, "cpu_ns", num_array(p->cpu_ns, p->n));
+    }
+    if (r->has_summary) {
+        cJSON *est = cJSON_AddObjectToObject(o, "estimates");
+        for (int s = 0; est && s < BG_STAT_COUNT; s++) {
+            const bg_estimate *e = &r->wall.est[s];
+            cJSON *eo = cJSON_AddObjectToObject(est, bg_statistic_name((bg_statistic)s));
+            if (!eo)
+                break;
+            add_num(eo, "point", e->point);
+            add_num(eo, "lo", e->lo);
+            add_num(eo, "hi", e->hi);
+            add_num(eo, "se", e->se);
+        }
+        cJSON *ol = cJSON_AddObjectToObject(o, "outliers");
+        if (ol) {
+            cJSON_AddNumberToObject(ol, "low_severe", (double)r->wall.outliers.low_severe);
+            cJSON_AddNumberToObject(ol, "low_mild", (double)r->wall.outliers.low_mild);
+            cJSON_AddNumberToObject(ol, "high_mild", (double)r->wall.outliers.high_mild);
+            cJSON_AddNumberToObject(ol, "high_severe", (double)r->wall.outliers.high_severe);
+        }
+        cJSON_AddNumberToObject(o, "nsamples", (double)r->wall.nsamples);
+        add_num(o, "cpu_per_iter_ns", r->cpu_per_iter_ns);
+    } else {
+        cJSON_AddNullToObject(o, "estimates");
+    }
+    return o;
+}
+
+char *bg__record_to_json(const bg_run *run)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NULL;
+    cJSON_AddStringToObject(root, "schema", BG_RECORD_SCHEMA);
+    cJSON_AddNumberToObject(root, "schema_version", BG_RECORD_VERSION);
+    cJSON *tool = cJSON_AddObjectToObject(root, "tool");
+    if (tool) {
+        cJSON_AddStringToObject(tool, "name", "benchgate");
+        cJSON_AddStringToObject(tool, "version", BG_VERSION);
+        cJSON_AddStringToObject(tool, "compiler", BG_COMPILER);
+        cJSON_AddStringToObject(tool, "buildtype", BG_BUILDTYPE);
+    }
+    cJSON_AddStringToObject(root, "created", run->created);
+    cJSON_AddNumberToObject(root, "created_unix", (double)run->created_unix);
+    cJSON_AddStringToObject(root, "host", run->host);
+
+    cJSON *git = cJSON_AddObjectToObject(root, "git");
+    if (git) {
+        if (run->git_commit[0])
+            cJSON_AddStringToObject(git, "commit", run->git_commit);
+        else
+            cJSON_AddNullToObject(git, "commit");
+        if (run->git_branch[0])
+            cJSON_AddStringToObject(git, "branch", run->git_branch);
+        else
+            cJSON_AddNullToObject(git, "branch");
+        cJSON_AddBoolToObject(git, "dirty", run->git_dirty);
+        cJSON_AddStringToObject(git, "status", run->git_status[0] ? run->git_status : "unknown");
+    }
+    cJSON *mach = cJSON_AddObjectToObject(root, "machine");
+    if (mach) {
+        cJSON_AddStringToObject(mach, "id", run->machine_id[0] ? run->machine_id : "unknown");
+        for (size_t i = 0; i < run->nmachine_fields; i++)
+            cJSON_AddStringToObject(mach, run->machine_fields[i].key, run->machine_fields[i].value);
+    }
+
+    cJSON_AddItemToObject(root, "config", config_json(&run->config));
+    cJSON *ov = cJSON_AddObjectToObject(root, "overhead");
+    if (ov) {
+        add_num(ov, "wall_read_ns", run->overhead.wall_read_ns);
+        add_num(ov, "cpu_read_ns", run->overhead.cpu_read_ns);
+        add_num(ov, "resolution_ns", run->overhead.resolution_ns);
+        add_num(ov, "empty_loop_ns", run->overhead.empty_loop_ns);
+        add_num(ov, "sample_overhead_ns", run->overhead.sample_overhead_ns);
+    }
+    cJSON *benches = cJSON_AddArrayToObject(root, "benchmarks");
+    for (size_t i = 0; benches && i < run->nresults; i++) {
+        cJSON *b = result_json(&run->results[i]);
+        if (!b || !cJSON_AddItemToArray(benches, b)) {
+            cJSON_Delete(b);
+            cJSON_Delete(root);
+            return NULL;
+        }
+    }
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    return s;
+}
+
+int bg__write_file_atomic(const char *path, const char *data, size_t len, char *err,
+                          size_t errlen)
+{
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return BG_ENOMEM;
+    }
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        free(tmp);
+        return BG_EIO;
+    }
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+            close(fd);
+            unlink(tmp);
+            free(tmp);
+            return BG_EIO;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return BG_EIO;
+    }
+    if (rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return BG_EIO;
+    }
+    free(tmp);
+    return 0;
+}
+
+int bg__record_write(const bg_run *run, const char *path, char *err, size_t errlen)
+{
+    char *s = bg__record_to_json(run);
+    if (!s) {
+        snprintf(err, errlen, "%s: out of memory serialising the run record", path);
+        return BG_ENOMEM;
+    }
+    size_t len = strlen(s);
+    s[len] = '\0';
+    /* A trailing newline makes the file friendlier to text tools. */
+    char *t = realloc(s, len + 2);
+    if (!t) {
+        free(s);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return BG_ENOMEM;
+    }
+    t[len] = '\n';
+    t[len + 1] = '\0';
+    int rc = bg__write_file_atomic(path, t, len + 1, err, errlen);
+    free(t);
+    return rc;
+}
+
+/* ---- reading ---- */
+
+typedef struct rd {
+    char *err;
+    size_t errlen;
+    int rc;
+} rd;
+
+static int fail(rd *r, int code, const char *fmt, const char *what)
+{
+    if (r->rc == 0) {
+        snprintf(r->err, r->errlen, fmt, what);
+        r->rc = code;
+    }
+    return code;
+}
+
+static double get_num(rd *r, const cJSON *o, const char *k, bool required)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (cJSON_IsNumber(x))
+        return x->valuedouble;
+    if (cJSON_IsNull(x) || (!x && !required))
+        return NAN;
+    fail(r, BG_EPARSE, "field '%s' is missing or not a number", k);
+    return NAN;
+}
+
+static const char *get_str(rd *r, const cJSON *o, const char *k, bool required)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (cJSON_IsString(x))
+        return x->valuestring;
+    if (required)
+        fail(r, BG_EPARSE, "field '%s' is missing or not a string", k);
+    return NULL;
+}
+
+static uint64_t get_u64str(rd *r, const cJSON *o, const char *k)
+{
+    const char *s = get_str(r, o, k, true);
+    if (!s)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || end == s)
+        fail(r, BG_EPARSE, "field '%s' is not a decimal integer", k);
+    return (uint64_t)v;
+}
+
+static double *get_array(rd *r, const cJSON *o, const char *k, size_t *n)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsArray(a)) {
+        fail(r, BG_EPARSE, "field '%s' is missing or not an array", k);
+        return NULL;
+    }
+    size_t len = (size_t)cJSON_GetArraySize(a);
+    double *v = malloc((len ? len : 1) * sizeof *v);
+    if (!v) {
+        fail(r, BG_ENOMEM, "out of memory reading '%s'", k);
+        return NULL;
+    }
+    size_t i = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, a)
+    {
+        if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) {
+            free(v);
+            fail(r, BG_EPARSE, "array '%s' holds a value that is not a finite number", k);
+            return NULL;
+        }
+        v[i++] = x->valuedouble;
+    }
+    *n = len;
+    return v;
+}
+
+static bg_status status_from(const char *s)
+{
+    for (int i = 0; i <= BG_STATUS_ERROR; i++)
+        if (s && !strcmp(s, bg__status_name((bg_status)i)))
+            return (bg_status)i;
+    return BG_STATUS_ERROR;
+}
+
+static char *dup_str(rd *r, const char *s)
+{
+    char *d = strdup(s ? s : "");
+    if (!d)
+        fail(r, BG_ENOMEM, "out of memory%s", "");
+    return d;
+}
+
+static void parse_result(rd *r, const cJSON *o, bg_result *res)
+{
+    if (!cJSON_IsObject(o)) {
+        fail(r, BG_EPARSE, "a benchmark entry is not an object%s", "");
+        return;
+    }
+    const char *name = get_str(r, o, "name", true);
+    res->name = dup_str(r, name);
+    res->owns_name = true;
+    res->status = status_from(get_str(r, o, "status", true));
+    const char *msg = get_str(r, o, "message", false);
+    snprintf(res->message, sizeof res->message, "%s", msg ? msg : "");
+    double sig = get_num(r, o, "signal", false), ex = get_num(r, o, "exit_code", false);
+    res->signal = isfinite(sig) ? (int)sig : 0;
+    res->exit_code = isfinite(ex) ? (int)ex : 0;
+    res->seed = get_u64str(r, o, "seed");
+    res->elapsed_s = get_num(r, o, "elapsed_s", false);
+    double it = get_num(r, o, "items_per_iter", false), by = get_num(r, o, "bytes_per_iter", false);
+    res->items_per_iter = isfinite(it) && it > 0 ? (uint64_t)it : 0;
+    res->bytes_per_iter = isfinite(by) && by > 0 ? (uint64_t)by : 0;
+
+    const cJSON *procs = cJSON_GetObjectItemCaseSensitive(o, "processes");
+    if (!cJSON_IsArray(procs)) {
+        fail(r, BG_EPARSE, "benchmark '%s' has no 'processes' array", name ? name : "?");
+        return;
+    }
+    size_t np = (size_t)cJSON_GetArraySize(procs);
+    res->procs = calloc(np ? np : 1, sizeof *res->procs);
+    if (!res->procs) {
+        fail(r, BG_ENOMEM, "out of memory%s", "");
+        return;
+    }
+    const cJSON *po;
+    cJSON_ArrayForEach(po, procs)
+    {
+        bg_proc *p = &res->procs[res->nprocs++];
+        size_t n1 = 0, n2 = 0, n3 = 0;
+        p->iters = get_array(r, po, "iters", &n1);
+        p->wall_ns = get_array(r, po, "wall_ns", &n2);
+        p->cpu_ns = get_array(r, po, "cpu_ns", &n3);
+        p->n = n1;
+        if (r->rc)
+            return;
+        if (n1 != n2 || n1 != n3) {
+            fail(r, BG_EPARSE, "benchmark '%s': iters, wall_ns and cpu_ns differ in length",
+                 name ? name : "?");
+            return;
+        }
+        for (size_t j = 0; j < n1; j++)
+            if (!(p->iters[j] > 0) || p->wall_ns[j] < 0) {
+                fail(r, BG_EPARSE, "benchmark '%s': a sample has iters <= 0 or negative time",
+                     name ? name : "?");
+                return;
+            }
+        double so = get_num(r, po, "stack_offset", false), ho = get_num(r, po, "heap_offset", false);
+        p->stack_offset = isfinite(so) ? (uint32_t)so : 0;
+        p->heap_offset = isfinite(ho) ? (uint32_t)ho : 0;
+        double wi = get_num(r, po, "warmup_iters", false);
+        p->warmup_iters = isfinite(wi) && wi > 0 ? (uint64_t)wi : 0;
+        p->warmup_ns = get_num(r, po, "warmup_ns", false);
+    }
+    const cJSON *est = cJSON_GetObjectItemCaseSensitive(o, "estimates");
+    if (cJSON_IsObject(est)) {
+        for (int s = 0; s < BG_STAT_COUNT; s++) {
+            const cJSON *eo = cJSON_GetObjectItemCaseSensitive(est, bg_statistic_name((bg_statistic)s));
+            bg_estimate *e = &res->wall.est[s];
+            if (!cJSON_IsObject(eo)) {
+                fail(r, BG_EPARSE, "estimate '%s' is missing", bg_statistic_name((bg_statistic)s));
+                return;
+            }
+            e->point = get_num(r, eo, "point", true);
+            e->lo = get_num(r, eo, "lo", true);
+            e->hi = get_num(r, eo, "hi", true);
+            e->se = get_num(r, eo, "se", false);
+        }
+        const cJSON *ol = cJSON_GetObjectItemCaseSensitive(o, "outliers");
+        if (cJSON_IsObject(ol)) {
+            double v;
+            v = get_num(r, ol, "low_severe", true);
+            res->wall.outliers.low_severe = isfinite(v) ? (size_t)v : 0;
+            v = get_num(r, ol, "low_mild", true);
+            res->wall.outliers.low_mild = isfinite(v) ? (size_t)v : 0;
+            v = get_num(r, ol, "high_mild", true);
+            res->wall.outliers.high_mild = isfinite(v) ? (size_t)v : 0;
+            v = get_num(r, ol, "high_severe", true);
+            res->wall.outliers.high_severe = isfinite(v) ? (size_t)v : 0;
+        }
+        double ns = get_num(r, o, "nsamples", false);
+        res->wall.nsamples = isfinite(ns) ? (size_t)ns : 0;
+        res->wall.ngroups = res->nprocs;
+        res->cpu_per_iter_ns = get_num(r, o, "cpu_per_iter_ns", false);
+        res->has_summary = true;
+    }
+}
+
+static void parse_config(rd *r, const cJSON *o, bg_config *c)
+{
+    bg__config_default(c);
+    if (!cJSON_IsObject(o)) {
+        fail(r, BG_EPARSE, "field 'config' is missing or not an object%s", "");
+        return;
+    }
+    c->warmup_s = get_num(r, o, "warmup_s", true);
+    c->measure_s = get_num(r, o, "measure_s", true);
+    c->budget_s = get_num(r, o, "budget_s", true);
+    c->target = get_num(r, o, "target", true);
+    c->timeout_s = get_num(r, o, "timeout_s", true);
+    double v = get_num(r, o, "samples", true);
+    c->samples = isfinite(v) && v > 0 ? (size_t)v : 0;
+    v = get_num(r, o, "min_procs", true);
+    c->min_procs = isfinite(v) ? (int)v : 0;
+    v = get_num(r, o, "max_procs", true);
+    c->max_procs = isfinite(v) ? (int)v : 0;
+    c->seed = get_u64str(r, o, "seed");
+    v = get_num(r, o, "resamples", true);
+    c->resamples = isfinite(v) && v > 0 ? (size_t)v : 0;
+    c->confidence = get_num(r, o, "confidence", true);
+    const char *st = get_str(r, o, "statistic", true);
+    for (int s = 0; st && s < BG_STAT_COUNT; s++)
+        if (!strcmp(st, bg_statistic_name((bg_statistic)s)))
+            c->primary = (bg_statistic)s;
+    /* The filter string is not kept: config.filter would dangle. */
+    c->filter = NULL;
+    c->json_path = NULL;
+}
+
+int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen)
+{
+    rd r = {err, errlen, 0};
+    memset(run, 0, sizeof *run);
+    if (!json) {
+        snprintf(err, errlen, "no input");
+        return BG_EINVAL;
+    }
+    cJSON *root = cJSON_Parse(json);
+    if (!root) {
+        const char *at = cJSON_GetErrorPtr();
+        size_t off = at && at >= json ? (size_t)(at - json) : 0;
+        snprintf(err, errlen, "not valid JSON (truncated or corrupt) near byte %zu", off);
+        return BG_EPARSE;
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        snprintf(err, errlen, "not a run record (top level is not an object)");
+        return BG_EPARSE;
+    }
+    const char *schema = get_str(&r, root, "schema", true);
+    if (!schema || strcmp(schema, BG_RECORD_SCHEMA) != 0) {
+        cJSON_Delete(root);
+        snprintf(err, errlen, "not a run record (schema is not \"%s\")", BG_RECORD_SCHEMA);
+        return BG_EPARSE;
+    }
+    double ver = get_num(&r, root, "schema_version", true);
+    if (r.rc || !(ver >= 1)) {
+        cJSON_Delete(root);
+        snprintf(err, errlen, "run record has no valid schema_version");
+        return BG_EPARSE;
+    }
+    if (ver > BG_RECORD_VERSION) {
+        cJSON_Delete(root);
+        snprintf(err, errlen,
+                 "run record schema version %.0f is newer than this benchgate reads (%d); "
+                 "upgrade benchgate",
+                 ver, BG_RECORD_VERSION);
+        return BG_ESCHEMA;
+    }
+    const char *created = get_str(&r, root, "created", false);
+    snprintf(run->created, sizeof run->created, "%s", created ? created : "");
+    double cu = get_num(&r, root, "created_unix", true);
+    run->created_unix = isfinite(cu) ? (int64_t)cu : 0;
+    const char *host = get_str(&r, root, "host", false);
+    snprintf(run->host, sizeof run->host, "%s", host ? host : "");
+
+    const cJSON *git = cJSON_GetObjectItemCaseSensitive(root, "git");
+    if (cJSON_IsObject(git)) {
+        const char *c = get_str(&r, git, "commit", false);
+        snprintf(run->git_commit, sizeof run->git_commit, "%s", c ? c : "");
+        const char *b = get_str(&r, git, "branch", false);
+        snprintf(run->git_branch, sizeof run->git_branch, "%s", b ? b : "");
+        run->git_dirty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(git, "dirty"));
+        const char *s = get_str(&r, git, "status", false);
+        snprintf(run->git_status, sizeof run->git_status, "%s", s ? s : "");
+    }
+    const cJSON *mach = cJSON_GetObjectItemCaseSensitive(root, "machine");
+    if (cJSON_IsObject(mach)) {
+        const char *id = get_str(&r, mach, "id", false);
+        snprintf(run->machine_id, sizeof run->machine_id, "%s", id ? id : "");
+        const cJSON *f;
+        cJSON_ArrayForEach(f, mach)
+        {
+            if (!cJSON_IsString(f) || !strcmp(f->string, "id") ||
+                run->nmachine_fields >= BG_MACHINE_FIELDS)
+                continue;
+            bg_kv *kv = &run->machine_fields[run->nmachine_fields++];
+            snprintf(kv->key, sizeof kv->key, "%s", f->string);
+            snprintf(kv->value, sizeof kv->value, "%s", f->valuestring);
+        }
+    }
+
+    parse_config(&r, cJSON_GetObjectItemCaseSensitive(root, "config"), &run->config);
+    const cJSON *ov = cJSON_GetObjectItemCaseSensitive(root, "overhead");
+    if (cJSON_IsObject(ov)) {
+        run->overhead.wall_read_ns = get_num(&r, ov, "wall_read_ns", false);
+        run->overhead.cpu_read_ns = get_num(&r, ov, "cpu_read_ns", false);
+        run->overhead.resolution_ns = get_num(&r, ov, "resolution_ns", false);
+        run->overhead.empty_loop_ns = get_num(&r, ov, "empty_loop_ns", false);
+        run->overhead.sample_overhead_ns = get_num(&r, ov, "sample_overhead_ns", false);
+    }
+    const cJSON *benches = cJSON_GetObjectItemCaseSensitive(root, "benchmarks");
+    if (!cJSON_IsArray(benches)) {
+        fail(&r, BG_EPARSE, "field '%s' is missing or not an array", "benchmarks");
+    } else {
+        size_t n = (size_t)cJSON_GetArraySize(benches);
+        run->results = calloc(n ? n : 1, sizeof *run->results);
+        if (!run->results) {
+            fail(&r, BG_ENOMEM, "out of memory%s", "");
+        } else {
+            const cJSON *b;
+            cJSON_ArrayForEach(b, benches)
+            {
+                if (r.rc)
+                    break;
+                parse_result(&r, b, &run->results[run->nresults++]);
+            }
+        }
+    }
+    cJSON_Delete(root);
+    if (r.rc) {
+        bg__run_free(run);
+        return r.rc;
+    }
+    return 0;
+}

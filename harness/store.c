@@ -1,0 +1,1157 @@
+/* The run store: saves, lists and validates run record files under .benchgate/, and shares them as git notes. */
+#include "bg_store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "bg_fingerprint.h"
+
+struct bg_store {
+    char *dir;
+    const char *source;
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* malloc'd printf; NULL when out of memory. */
+static char *strfmt(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+static int is_hex40(const char *s)
+{
+    size_t i = 0;
+    for (; s[i]; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return i == BG_GIT_OID_HEX;
+}
+
+/* A machine id is used as a directory name: letters, digits, '_', '-', '.',
+ * not starting with '.', at most BG_MACHINE_ID_MAX characters. */
+static int valid_machine_id(const char *s)
+{
+    size_t i = 0;
+    if (!s || s[0] == '.' || s[0] == '\0')
+        return 0;
+    for (; s[i]; i++) {
+        char c = s[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+              c == '-' || c == '.'))
+            return 0;
+    }
+    return i <= BG_MACHINE_ID_MAX;
+}
+
+/* ---- open ---- */
+
+int bg_store_open(bg_store **out, const char *override_dir, const char *cwd, char *err, size_t errlen)
+{
+    if (!out)
+        return BG_EINVAL;
+    *out = NULL;
+    if (!cwd)
+        cwd = ".";
+    char *dir = NULL;
+    const char *source = NULL;
+    const char *env = getenv("BENCHGATE_DIR");
+    if (override_dir && *override_dir) {
+        dir = strdup(override_dir);
+        source = "flag";
+    } else if (env && *env) {
+        dir = strdup(env);
+        source = "BENCHGATE_DIR";
+    } else {
+        bg_git *g = NULL;
+        char gerr[512] = "";
+        int rc = bg_git_open(&g, cwd, gerr, sizeof gerr);
+        if (rc == BG_OK && bg_git_workdir(g)) {
+            dir = strfmt("%s.benchgate", bg_git_workdir(g)); /* workdir ends in '/' */
+            source = "repository";
+        } else if (rc == BG_OK || rc == BG_ENOTFOUND) {
+            dir = strfmt("%s/.benchgate", cwd);
+            source = "current directory";
+        } else {
+            set_err(err, errlen, "cannot choose the store directory: %s", gerr);
+            return rc;
+        }
+        bg_git_close(&g);
+    }
+    if (!dir) {
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    /* Absolute, without trailing slashes, so messages name one place. */
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        dir[--n] = '\0';
+    if (dir[0] != '/') {
+        char *here = getcwd(NULL, 0);
+        char *abs = here ? strfmt("%s/%s", here, strncmp(dir, "./", 2) == 0 ? dir + 2 : dir) : NULL;
+        free(here);
+        free(dir);
+        if (!abs) {
+            set_err(err, errlen, "cannot make the store directory absolute: %s", strerror(errno));
+            return BG_EIO;
+        }
+        dir = abs;
+    }
+    bg_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        free(dir);
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    s->dir = dir;
+    s->source = source;
+    *out = s;
+    return BG_OK;
+}
+
+void bg_store_close(bg_store **s)
+{
+    if (!s || !*s)
+        return;
+    free((*s)->dir);
+    free(*s);
+    *s = NULL;
+}
+
+const char *bg_store_dir(const bg_store *s)
+{
+    return s ? s->dir : NULL;
+}
+
+const char *bg_store_dir_source(const bg_store *s)
+{
+    return s ? s->source : NULL;
+}
+
+/* ---- validation ---- */
+
+/* Validates a parsed record's envelope. */
+static int check_envelope(const cJSON *root, const char *name, bg_run_meta *meta, char *err, size_t errlen)
+{
+    if (!cJSON_IsObject(root)) {
+        set_err(err, errlen, "%s: not a run record (the top level is not a JSON object)", name);
+        return BG_EPARSE;
+    }
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
+    if (!cJSON_IsString(schema)) {
+        set_err(err, errlen, "%s: not a run record (no \"schema\" string)", name);
+        return BG_EPARSE;
+    }
+    if (strcmp(schema->valuestring, BG_RUN_SCHEMA) != 0) {
+        set_err(err, errlen, "%s: schema is '%.100s', not '%s'", name, schema->valuestring, BG_RUN_SCHEMA);
+        return BG_ESCHEMA;
+    }
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "schema_version");
+    if (!cJSON_IsNumber(ver) || ver->valuedouble < 1 || ver->valuedouble != (double)(int)ver->valuedouble) {
+        set_err(err, errlen, "%s: \"schema_version\" is missing or not a positive integer", name);
+        return BG_EPARSE;
+    }
+    if (ver->valueint > BG_RUN_SCHEMA_VERSION) {
+        set_err(err, errlen,
+                "%s: schema_version %d was written by a newer benchgate; upgrade benchgate to read it (this "
+                "one reads up to version %d)",
+                name, ver->valueint, BG_RUN_SCHEMA_VERSION);
+        return BG_ESCHEMA;
+    }
+    const cJSON *created = cJSON_GetObjectItemCaseSensitive(root, "created_unix");
+    /* 9.2e18 keeps the conversion below inside int64_t. */
+    if (!cJSON_IsNumber(created) || created->valuedouble < 0 || created->valuedouble > 9.2e18 ||
+        created->valuedouble != (double)(int64_t)created->valuedouble) {
+        set_err(err, errlen, "%s: \"created_unix\" is missing or not a non-negative integer", name);
+        return BG_EPARSE;
+    }
+    const cJSON *git = cJSON_GetObjectItemCaseSensitive(root, "git");
+    const cJSON *commit = cJSON_IsObject(git) ? cJSON_GetObjectItemCaseSensitive(git, "commit") : NULL;
+    if (!commit || !(cJSON_IsNull(commit) || (cJSON_IsString(commit) && is_hex40(commit->valuestring)))) {
+        set_err(err, errlen, "%s: \"git.commit\" is missing or not null or a 40-digit lowercase commit id", name);
+        return BG_EPARSE;
+    }
+    const cJSON *machine = cJSON_GetObjectItemCaseSensitive(root, "machine");
+    const cJSON *id = cJSON_IsObject(machine) ? cJSON_GetObjectItemCaseSensitive(machine, "id") : NULL;
+    if (!cJSON_IsString(id) || !valid_machine_id(id->valuestring)) {
+        set_err(err, errlen, "%s: \"machine.id\" is missing or not a machine id (letters, digits, '-', '_', '.')",
+                name);
+        return BG_EPARSE;
+    }
+    if (meta) {
+        memset(meta, 0, sizeof *meta);
+        if (cJSON_IsString(commit))
+            snprintf(meta->commit, sizeof meta->commit, "%s", commit->valuestring);
+        snprintf(meta->machine, sizeof meta->machine, "%s", id->valuestring);
+        meta->created_unix = (int64_t)created->valuedouble;
+        meta->schema_version = ver->valueint;
+    }
+    return BG_OK;
+}
+
+/* Parses record text; on failure says where and whether it looks truncated.
+ * On success *root is the caller's to cJSON_Delete. */
+static int parse_record(const char *text, size_t len, const char *name, cJSON **root, char *err, size_t errlen)
+{
+    *root = NULL;
+    size_t start = 0;
+    while (start < len && (text[start] == ' ' || text[start] == '\n' || text[start] == '\t' || text[start] == '\r'))
+        start++;
+    if (start == len) {
+        set_err(err, errlen, "%s: empty file (truncated when it was written?)", name);
+        return BG_EPARSE;
+    }
+    const char *end = NULL;
+    cJSON *r = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!r) {
+        size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+        if (at >= len)
+            set_err(err, errlen, "%s: truncated JSON (the text ends after %zu bytes, inside the record)", name,
+                    len);
+        else
+            set_err(err, errlen, "%s: corrupt JSON at byte %zu", name, at);
+        return BG_EPARSE;
+    }
+    *root = r;
+    return BG_OK;
+}
+
+int bg_run_check(const char *text, size_t len, const char *name, bg_run_meta *meta, char *err, size_t errlen)
+{
+    if (!text)
+        return BG_EINVAL;
+    if (!name)
+        name = "run record";
+    cJSON *root = NULL;
+    int rc = parse_record(text, len, name, &root, err, errlen);
+    if (rc == 0)
+        rc = check_envelope(root, name, meta, err, errlen);
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer. */
+static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+    *text = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+        set_err(err, errlen, "%s: cannot open: %s", path, strerror(e));
+        return e == ENOENT ? BG_ENOTFOUND : BG_EIO;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    int rc = buf ? BG_OK : BG_ENOMEM;
+    while (rc == BG_OK) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                rc = BG_ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f))
+                rc = BG_EIO;
+            break;
+        }
+    }
+    int e = errno;
+    fclose(f);
+    if (rc < 0) {
+        free(buf);
+        if (rc == BG_ENOMEM)
+            set_err(err, errlen, "%s: out of memory reading it", path);
+        else
+            set_err(err, errlen, "%s: cannot read: %s", path, strerror(e));
+        return rc;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return BG_OK;
+}
+
+int bg_store_load(const char *path, char **text, size_t *len, bg_run_meta *meta, char *err, size_t errlen)
+{
+    if (!path || !text)
+        return BG_EINVAL;
+    *text = NULL;
+    char *buf = NULL;
+    size_t n = 0;
+    int rc = read_file(path, &buf, &n, err, errlen);
+    if (rc == 0)
+        rc = bg_run_check(buf, n, path, meta, err, errlen);
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
+    *text = buf;
+    if (len)
+        *len = n;
+    return BG_OK;
+}
+
+/* ---- save ---- */
+
+/* mkdir -p; existing directories are fine (another process may make them). */
+static int mkdir_p(const char *path, char *err, size_t errlen)
+{
+    char *p = strdup(path);
+    if (!p) {
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    int rc = BG_OK;
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            set_err(err, errlen, "cannot create directory %s: %s", p, strerror(errno));
+            rc = BG_EIO;
+            break;
+        }
+        *s = c;
+        if (c == '\0')
+            break;
+    }
+    free(p);
+    return rc;
+}
+
+static uint64_t random64(void)
+{
+    uint64_t r = 0;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) == (ssize_t)sizeof r)
+        return r;
+    /* No entropy yet (early boot): time, pid and a counter still keep names
+     * apart, because the pid is also part of the file name. */
+    static unsigned counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t h = BG_FNV1A64_INIT;
+    h = bg_fnv1a64(&ts, sizeof ts, h);
+    pid_t pid = getpid();
+    h = bg_fnv1a64(&pid, sizeof pid, h);
+    counter++;
+    return bg_fnv1a64(&counter, sizeof counter, h);
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, buf, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        buf += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Writes text to dir/name atomically: a temp file in dir, fsync, rename,
+ * fsync of the directory. */
+static int write_atomic(const char *dir, const char *name, const char *text, size_t len, char *err, size_t errlen)
+{
+    char *tmp = strfmt("%s/.%s.tmp", dir, name);
+    char *dst = strfmt("%s/%s", dir, name);
+    int rc = BG_OK;
+    if (!tmp || !dst) {
+        set_err(err, errlen, "out of memory");
+        rc = BG_ENOMEM;
+        goto done;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        set_err(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+        rc = BG_EIO;
+        goto done;
+    }
+    if (write_all(fd, text, len) != 0 || fsync(fd) != 0) {
+        set_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        rc = BG_EIO;
+    }
+    if (close(fd) != 0 && rc == BG_OK) {
+        set_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        rc = BG_EIO;
+    }
+    if (rc == BG_OK && rename(tmp, dst) != 0) {
+        set_err(err, errlen, "cannot rename %s to %s: %s", tmp, dst, strerror(errno));
+        rc = BG_EIO;
+    }
+    if (rc != BG_OK) {
+        unlink(tmp);
+        goto done;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd); /* best effort: the file itself is already durable */
+        close(dfd);
+    }
+done:
+    free(tmp);
+    free(dst);
+    return rc;
+}
+
+int bg_store_save(bg_store *s, const char *json, const char *commit, const char *machine_id, char **path,
+                  char *err, size_t errlen)
+{
+    if (path)
+        *path = NULL;
+    if (!s || !json || !machine_id)
+        return BG_EINVAL;
+    bg_run_meta meta;
+    size_t len = strlen(json);
+    int rc = bg_run_check(json, len, "run record to save", &meta, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (commit && !is_hex40(commit)) {
+        set_err(err, errlen, "cannot save: '%s' is not a 40-digit lowercase commit id", commit);
+        return BG_EINVAL;
+    }
+    if (strcmp(commit ? commit : "", meta.commit) != 0) {
+        set_err(err, errlen, "cannot save: commit %s given, but the record says %s", commit ? commit : "(none)",
+                meta.commit[0] ? meta.commit : "(none)");
+        return BG_EINVAL;
+    }
+    if (strcmp(machine_id, meta.machine) != 0) {
+        set_err(err, errlen, "cannot save: machine %s given, but the record says %s", machine_id, meta.machine);
+        return BG_EINVAL;
+    }
+
+    char *dir = strfmt("%s/runs/%s/%s", s->dir, commit ? commit : BG_STORE_NO_COMMIT, machine_id);
+    char *name = strfmt("%lld-%ld-%016llx.json", (long long)meta.created_unix, (long)getpid(),
+                        (unsigned long long)random64());
+    if (!dir || !name) {
+        set_err(err, errlen, "out of memory");
+        rc = BG_ENOMEM;
+    }
+    if (rc == 0)
+        rc = mkdir_p(dir, err, errlen);
+    if (rc == 0)
+        rc = write_atomic(dir, name, json, len, err, errlen);
+    if (rc == 0 && path) {
+        *path = strfmt("%s/%s", dir, name);
+        if (!*path) {
+            set_err(err, errlen, "out of memory");
+            rc = BG_ENOMEM; /* the run is saved; only the path is lost */
+        }
+    }
+    free(dir);
+    free(name);
+    return rc;
+}
+
+/* ---- list ---- */
+
+typedef struct list_ctx {
+    bg_run_list *out;
+    size_t cap;
+    bg_store_skip_fn skip;
+    void *ud;
+} list_ctx;
+
+static void report_skip(list_ctx *lc, const char *name, int code, const char *msg)
+{
+    lc->out->skipped++;
+    if (lc->skip)
+        lc->skip(name, code, msg, lc->ud);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Lists the run files of one commit/machine directory. */
+static int list_machine_dir(list_ctx *lc, const char *dir, const char *commit_dir, const char *machine_dir,
+                            char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return BG_OK;
+        set_err(err, errlen, "cannot read directory %s: %s", dir, strerror(errno));
+        return BG_EIO;
+    }
+    int rc = BG_OK;
+    struct dirent *de;
+    while (rc == BG_OK && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.' || !ends_with(de->d_name, ".json"))
+            continue;
+        char *path = strfmt("%s/%s", dir, de->d_name);
+        if (!path) {
+            rc = BG_ENOMEM;
+            break;
+        }
+        char *text = NULL;
+        char msg[1024];
+        bg_run_meta meta;
+        int lrc = bg_store_load(path, &text, NULL, &meta, msg, sizeof msg);
+        free(text);
+        if (lrc == BG_ENOMEM) {
+            free(path);
+            rc = BG_ENOMEM;
+            break;
+        }
+        if (lrc == BG_OK) {
+            const char *want_commit = strcmp(commit_dir, BG_STORE_NO_COMMIT) == 0 ? "" : commit_dir;
+            if (strcmp(meta.commit, want_commit) != 0 || strcmp(meta.machine, machine_dir) != 0) {
+                snprintf(msg, sizeof msg, "%s: misfiled: its record says commit %s, machine %s", path,
+                         meta.commit[0] ? meta.commit : BG_STORE_NO_COMMIT, meta.machine);
+                lrc = BG_EPARSE;
+            }
+        }
+        if (lrc < 0) {
+            report_skip(lc, path, lrc, msg);
+            free(path);
+            continue;
+        }
+        if (lc->out->n == lc->cap) {
+            size_t cap = lc->cap ? lc->cap * 2 : 32;
+            bg_run_entry *v = realloc(lc->out->runs, cap * sizeof *v);
+            if (!v) {
+                free(path);
+                rc = BG_ENOMEM;
+                break;
+            }
+            lc->out->runs = v;
+            lc->cap = cap;
+        }
+        lc->out->runs[lc->out->n].meta = meta;
+        lc->out->runs[lc->out->n].path = path;
+        lc->out->n++;
+    }
+    closedir(d);
+    if (rc == BG_ENOMEM)
+        set_err(err, errlen, "out of memory listing %s", dir);
+    return rc;
+}
+
+/* Calls fn for each subdirectory name of dir (ENOENT: none). */
+static int list_subdirs(const char *dir, char ***names, size_t *n, char *err, size_t errlen)
+{
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return BG_OK;
+        set_err(err, errlen, "cannot read directory %s: %s", dir, strerror(errno));
+        return BG_EIO;
+    }
+    size_t cap = 0;
+    int rc = BG_OK;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char **v = realloc(*names, ncap * sizeof *v);
+            if (!v) {
+                rc = BG_ENOMEM;
+                break;
+            }
+            *names = v;
+            cap = ncap;
+        }
+        if (!((*names)[*n] = strdup(de->d_name))) {
+            rc = BG_ENOMEM;
+            break;
+        }
+        (*n)++;
+    }
+    closedir(d);
+    if (rc < 0) {
+        for (size_t i = 0; i < *n; i++)
+            free((*names)[i]);
+        free(*names);
+        *names = NULL;
+        *n = 0;
+        set_err(err, errlen, "out of memory listing %s", dir);
+    }
+    return rc;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const bg_run_entry *x = a, *y = b;
+    if (x->meta.created_unix != y->meta.created_unix)
+        return x->meta.created_unix < y->meta.created_unix ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
+
+/* Lists the machines of one commit directory. */
+static int list_commit_dir(list_ctx *lc, const char *runs, const char *commit_dir, const char *machine,
+                           char *err, size_t errlen)
+{
+    char *cdir = strfmt("%s/%s", runs, commit_dir);
+    if (!cdir) {
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    char **machines = NULL;
+    size_t nm = 0;
+    int rc = list_subdirs(cdir, &machines, &nm, err, errlen);
+    for (size_t i = 0; rc == BG_OK && i < nm; i++) {
+        if (machine && strcmp(machine, machines[i]) != 0)
+            continue;
+        char *mdir = strfmt("%s/%s", cdir, machines[i]);
+        if (!mdir) {
+            set_err(err, errlen, "out of memory");
+            rc = BG_ENOMEM;
+            break;
+        }
+        rc = list_machine_dir(lc, mdir, commit_dir, machines[i], err, errlen);
+        free(mdir);
+    }
+    free_names(machines, nm);
+    free(cdir);
+    return rc;
+}
+
+int bg_store_list(bg_store *s, const char *commit, const char *machine, bg_run_list *out, bg_store_skip_fn skip,
+                  void *ud, char *err, size_t errlen)
+{
+    if (!s || !out)
+        return BG_EINVAL;
+    memset(out, 0, sizeof *out);
+    if (commit && commit[0] && !is_hex40(commit)) {
+        set_err(err, errlen, "'%s' is not a 40-digit lowercase commit id", commit);
+        return BG_EINVAL;
+    }
+    list_ctx lc = {out, 0, skip, ud};
+    char *runs = strfmt("%s/runs", s->dir);
+    if (!runs) {
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    int rc;
+    if (commit) {
+        rc = list_commit_dir(&lc, runs, commit[0] ? commit : BG_STORE_NO_COMMIT, machine, err, errlen);
+    } else {
+        char **commits = NULL;
+        size_t nc = 0;
+        rc = list_subdirs(runs, &commits, &nc, err, errlen);
+        for (size_t i = 0; rc == BG_OK && i < nc; i++)
+            rc = list_commit_dir(&lc, runs, commits[i], machine, err, errlen);
+        free_names(commits, nc);
+    }
+    free(runs);
+    if (rc < 0) {
+        bg_run_list_free(out);
+        return rc;
+    }
+    if (out->n > 1)
+        qsort(out->runs, out->n, sizeof *out->runs, cmp_entry);
+    return BG_OK;
+}
+
+void bg_run_list_free(bg_run_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->runs[i].path);
+    free(l->runs);
+    memset(l, 0, sizeof *l);
+}
+
+/* ---- sets of run records (the content of one note) ---- */
+
+typedef struct run_item {
+    uint64_t key;    /* FNV-1a of the compact JSON: equal records, equal keys */
+    int64_t created; /* for a stable order; 0 when unknown */
+    cJSON *json;     /* owned by the set */
+} run_item;
+
+typedef struct run_set {
+    run_item *v;
+    size_t n, cap;
+} run_set;
+
+static void set_free(run_set *rs)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        cJSON_Delete(rs->v[i].json);
+    free(rs->v);
+    memset(rs, 0, sizeof *rs);
+}
+
+/* The identity of a record: a hash of its compact form. */
+static int record_key(const cJSON *item, uint64_t *key)
+{
+    char *compact = cJSON_PrintUnformatted(item);
+    if (!compact)
+        return BG_ENOMEM;
+    *key = bg_fnv1a64(compact, strlen(compact), BG_FNV1A64_INIT);
+    cJSON_free(compact);
+    return BG_OK;
+}
+
+static int set_has(const run_set *rs, uint64_t key)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        if (rs->v[i].key == key)
+            return 1;
+    return 0;
+}
+
+/* Adds item to the set, taking ownership. *added says whether it was new
+ * (a duplicate is freed). */
+static int set_add(run_set *rs, cJSON *item, int *added)
+{
+    if (added)
+        *added = 0;
+    uint64_t key;
+    if (record_key(item, &key) < 0) {
+        cJSON_Delete(item);
+        return BG_ENOMEM;
+    }
+    if (set_has(rs, key)) {
+        cJSON_Delete(item);
+        return BG_OK;
+    }
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 8;
+        run_item *v = realloc(rs->v, cap * sizeof *v);
+        if (!v) {
+            cJSON_Delete(item);
+            return BG_ENOMEM;
+        }
+        rs->v = v;
+        rs->cap = cap;
+    }
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(item, "created_unix");
+    rs->v[rs->n].key = key;
+    rs->v[rs->n].created = cJSON_IsNumber(c) ? (int64_t)c->valuedouble : 0;
+    rs->v[rs->n].json = item;
+    rs->n++;
+    if (added)
+        *added = 1;
+    return BG_OK;
+}
+
+/* Adds every element of a note's JSON array. A note that is not a JSON
+ * array is reported and contributes nothing. */
+static int set_add_note(run_set *rs, const char *text, const char *commit, list_ctx *lc)
+{
+    cJSON *arr = cJSON_Parse(text);
+    if (!cJSON_IsArray(arr)) {
+        cJSON_Delete(arr);
+        char name[128], msg[256];
+        snprintf(name, sizeof name, "note on %s", commit);
+        snprintf(msg, sizeof msg, "the note on %s in %s is not a JSON array of runs; its content is dropped",
+                 commit, BG_STORE_NOTES_REF);
+        report_skip(lc, name, BG_EPARSE, msg);
+        return BG_OK;
+    }
+    int rc = BG_OK;
+    cJSON *item;
+    while (rc == BG_OK && (item = cJSON_DetachItemFromArray(arr, 0)) != NULL)
+        rc = set_add(rs, item, NULL);
+    cJSON_Delete(arr);
+    return rc;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+    const run_item *x = a, *y = b;
+    if (x->created != y->created)
+        return x->created < y->created ? -1 : 1;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* The note text for a set: a compact JSON array ordered by time then key,
+ * so two machines that merge the same runs write the same note. The set is
+ * emptied. Returns NULL when out of memory. */
+static char *set_to_note(run_set *rs)
+{
+    qsort(rs->v, rs->n, sizeof *rs->v, cmp_item);
+    cJSON *arr = cJSON_CreateArray();
+    if (!arr) {
+        set_free(rs);
+        return NULL;
+    }
+    for (size_t i = 0; i < rs->n; i++) {
+        cJSON_AddItemToArray(arr, rs->v[i].json);
+        rs->v[i].json = NULL;
+    }
+    set_free(rs);
+    char *text = cJSON_PrintUnformatted(arr);
+    cJSON_Delete(arr);
+    return text;
+}
+
+/* bg_git_note_merge_fn: the union of two notes. */
+static int union_notes(const char *commit, const char *ours, const char *theirs, char **merged, void *ud)
+{
+    list_ctx *lc = ud;
+    run_set rs = {0};
+    int rc = set_add_note(&rs, ours, commit, lc);
+    if (rc == BG_OK)
+        rc = set_add_note(&rs, theirs, commit, lc);
+    if (rc < 0) {
+        set_free(&rs);
+        return rc;
+    }
+    char *text = set_to_note(&rs);
+    if (!text)
+        return BG_ENOMEM;
+    *merged = strdup(text);
+    cJSON_free(text);
+    return *merged ? BG_OK : BG_ENOMEM;
+}
+
+/* ---- export / import ---- */
+
+static void stats_skipped(bg_sync_stats *st, const bg_run_list *l)
+{
+    if (st)
+        st->skipped += l->skipped;
+}
+
+/* Exports the runs[from, to) of one commit into its note. */
+static int export_commit(bg_git *g, const bg_run_entry *runs, size_t from, size_t to, list_ctx *lc,
+                         bg_sync_stats *st, char *err, size_t errlen)
+{
+    const char *commit = runs[from].meta.commit;
+    run_set rs = {0};
+    char *note = NULL;
+    int rc = bg_git_note_read(g, BG_STORE_NOTES_REF, commit, &note, err, errlen);
+    if (rc == BG_ENOTFOUND)
+        rc = BG_OK;
+    else if (rc == BG_OK)
+        rc = set_add_note(&rs, note, commit, lc);
+    free(note);
+    size_t added = 0;
+    for (size_t i = from; rc == BG_OK && i < to; i++) {
+        char *text = NULL;
+        char msg[1024];
+        int lrc = bg_store_load(runs[i].path, &text, NULL, NULL, msg, sizeof msg);
+        cJSON *item = lrc == BG_OK ? cJSON_Parse(text) : NULL;
+        free(text);
+        if (lrc == BG_ENOMEM || (lrc == BG_OK && !item)) {
+            rc = BG_ENOMEM;
+            break;
+        }
+        if (lrc < 0) { /* changed since it was listed */
+            report_skip(lc, runs[i].path, lrc, msg);
+            continue;
+        }
+        int was_new = 0;
+        rc = set_add(&rs, item, &was_new);
+        added += (size_t)was_new;
+    }
+    if (rc == BG_OK && added > 0) {
+        char *text = set_to_note(&rs);
+        if (!text) {
+            rc = BG_ENOMEM;
+        } else {
+            rc = bg_git_note_write(g, BG_STORE_NOTES_REF, commit, text, err, errlen);
+            cJSON_free(text);
+        }
+        if (rc == BG_OK && st) {
+            st->notes_written++;
+            st->runs_exported += added;
+        }
+    }
+    if (rc == BG_ENOMEM)
+        set_err(err, errlen, "out of memory exporting the runs of %s", commit);
+    set_free(&rs);
+    return rc;
+}
+
+static int cmp_by_commit(const void *a, const void *b)
+{
+    const bg_run_entry *x = a, *y = b;
+    int c = strcmp(x->meta.commit, y->meta.commit);
+    return c ? c : cmp_entry(a, b);
+}
+
+int bg_store_export_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store_skip_fn skip, void *ud,
+                          char *err, size_t errlen)
+{
+    if (!s || !g)
+        return BG_EINVAL;
+    bg_run_list l;
+    int rc = bg_store_list(s, NULL, NULL, &l, skip, ud, err, errlen);
+    if (rc < 0)
+        return rc;
+    stats_skipped(stats, &l);
+    size_t skipped_before = l.skipped;
+    list_ctx lc = {&l, 0, skip, ud};
+    qsort(l.runs, l.n, sizeof *l.runs, cmp_by_commit);
+    for (size_t i = 0; rc == BG_OK && i < l.n;) {
+        size_t j = i;
+        while (j < l.n && strcmp(l.runs[j].meta.commit, l.runs[i].meta.commit) == 0)
+            j++;
+        if (l.runs[i].meta.commit[0]) /* runs made outside a commit stay local */
+            rc = export_commit(g, l.runs, i, j, &lc, stats, err, errlen);
+        i = j;
+    }
+    if (stats)
+        stats->skipped += l.skipped - skipped_before;
+    bg_run_list_free(&l);
+    return rc;
+}
+
+typedef struct import_ctx {
+    bg_store *s;
+    bg_sync_stats *st;
+    bg_run_list skips; /* only .skipped is used, through list_ctx */
+    list_ctx lc;
+    char *err;
+    size_t errlen;
+} import_ctx;
+
+/* Keys of the runs of one commit already in the store. */
+static int store_keys(bg_store *s, const char *commit, run_set *keys, list_ctx *lc, char *err, size_t errlen)
+{
+    bg_run_list l;
+    int rc = bg_store_list(s, commit, NULL, &l, lc->skip, lc->ud, err, errlen);
+    if (rc < 0)
+        return rc;
+    lc->out->skipped += l.skipped;
+    for (size_t i = 0; rc == BG_OK && i < l.n; i++) {
+        char *text = NULL;
+        if (bg_store_load(l.runs[i].path, &text, NULL, NULL, NULL, 0) != BG_OK)
+            continue; /* vanished or changed since listing: treat as absent */
+        cJSON *item = cJSON_Parse(text);
+        free(text);
+        if (!item) {
+            rc = BG_ENOMEM;
+            break;
+        }
+        rc = set_add(keys, item, NULL);
+    }
+    bg_run_list_free(&l);
+    if (rc == BG_ENOMEM)
+        set_err(err, errlen, "out of memory reading the runs of %s", commit);
+    return rc;
+}
+
+/* bg_git_note_fn: writes the runs of one note into the store. */
+static int import_note(const char *commit, const char *text, size_t len, void *ud)
+{
+    import_ctx *ic = ud;
+    run_set have = {0};
+    int rc = store_keys(ic->s, commit, &have, &ic->lc, ic->err, ic->errlen);
+    cJSON *arr = rc == BG_OK ? cJSON_ParseWithLength(text, len) : NULL;
+    if (rc == BG_OK && !cJSON_IsArray(arr)) {
+        char name[128], msg[256];
+        snprintf(name, sizeof name, "note on %s", commit);
+        snprintf(msg, sizeof msg, "the note on %s in %s is not a JSON array of runs; nothing imported from it",
+                 commit, BG_STORE_NOTES_REF);
+        report_skip(&ic->lc, name, BG_EPARSE, msg);
+    }
+    size_t idx = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, cJSON_IsArray(arr) ? arr : NULL)
+    {
+        if (rc < 0)
+            break;
+        idx++;
+        char name[160], msg[1024];
+        snprintf(name, sizeof name, "run %zu in the note on %s", idx, commit);
+        char *compact = cJSON_PrintUnformatted(item);
+        if (!compact) {
+            rc = BG_ENOMEM;
+            break;
+        }
+        uint64_t key = bg_fnv1a64(compact, strlen(compact), BG_FNV1A64_INIT);
+        bg_run_meta meta;
+        int vrc = bg_run_check(compact, strlen(compact), name, &meta, msg, sizeof msg);
+        cJSON_free(compact);
+        if (vrc == BG_OK && strcmp(meta.commit, commit) != 0) {
+            snprintf(msg, sizeof msg, "%s: its record says commit %s", name,
+                     meta.commit[0] ? meta.commit : BG_STORE_NO_COMMIT);
+            vrc = BG_EPARSE;
+        }
+        if (vrc < 0) {
+            report_skip(&ic->lc, name, vrc, msg);
+            continue;
+        }
+        if (set_has(&have, key)) {
+            if (ic->st)
+                ic->st->runs_present++;
+            continue;
+        }
+        char *pretty = cJSON_Print(item);
+        if (!pretty) {
+            rc = BG_ENOMEM;
+            break;
+        }
+        rc = bg_store_save(ic->s, pretty, commit, meta.machine, NULL, ic->err, ic->errlen);
+        cJSON_free(pretty);
+        if (rc == BG_OK) {
+            cJSON *copy = cJSON_Duplicate(item, 1);
+            rc = copy ? set_add(&have, copy, NULL) : BG_ENOMEM; /* a duplicate later in the note is present */
+            if (ic->st)
+                ic->st->runs_imported++;
+        }
+    }
+    cJSON_Delete(arr);
+    set_free(&have);
+    if (rc == BG_ENOMEM)
+        set_err(ic->err, ic->errlen, "out of memory importing the note on %s", commit);
+    return rc;
+}
+
+int bg_store_import_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store_skip_fn skip, void *ud,
+                          char *err, size_t errlen)
+{
+    if (!s || !g)
+        return BG_EINVAL;
+    import_ctx ic = {s, stats, {0}, {0}, err, errlen};
+    ic.lc.out = &ic.skips;
+    ic.lc.skip = skip;
+    ic.lc.ud = ud;
+    int rc = bg_git_notes_foreach(g, BG_STORE_NOTES_REF, import_note, &ic, err, errlen);
+    if (stats)
+        stats->skipped += ic.skips.skipped;
+    return rc;
+}
+
+/* ---- push / fetch ---- */
+
+/* Fetches the remote's notes into a temporary ref and merges them into ours.
+ * Sets *had to whether the remote has notes at all. */
+static int sync_incoming(bg_git *g, const char *remote, int *had, bg_sync_stats *st, bg_store_skip_fn skip,
+                         void *ud, char *err, size_t errlen)
+{
+    *had = 0;
+    char tmp[128];
+    snprintf(tmp, sizeof tmp, "%s-incoming-%ld", BG_STORE_NOTES_REF, (long)getpid());
+    int rc = bg_git_fetch_ref(g, remote, BG_STORE_NOTES_REF, tmp, err, errlen);
+    if (rc == BG_ENOTFOUND) {
+        /* Either the remote has no notes yet (fine) or the remote itself is
+         * unknown (an error): tell them apart by the message's origin. */
+        char probe[16];
+        if (bg_git_resolve(g, tmp, probe, NULL, 0) != BG_OK && strstr(err ? err : "", "no remote named"))
+            return rc;
+        if (!err || !strstr(err, "no remote named"))
+            return BG_OK;
+        return rc;
+    }
+    if (rc < 0)
+        return rc;
+    *had = 1;
+    bg_run_list skips = {0};
+    list_ctx lc = {&skips, 0, skip, ud};
+    rc = bg_git_notes_merge(g, BG_STORE_NOTES_REF, tmp, union_notes, &lc, err, errlen);
+    if (st)
+        st->skipped += skips.skipped;
+    char derr[256];
+    int drc = bg_git_ref_delete(g, tmp, derr, sizeof derr);
+    if (rc == BG_OK && drc < 0) {
+        set_err(err, errlen, "%s", derr);
+        rc = drc;
+    }
+    return rc;
+}
+
+int bg_store_push(bg_store *s, bg_git *g, const char *remote, bg_sync_stats *stats, bg_store_skip_fn skip,
+                  void *ud, char *err, size_t errlen)
+{
+    if (!s || !g)
+        return BG_EINVAL;
+    if (!remote)
+        remote = "origin";
+    bg_sync_stats local = {0};
+    if (!stats)
+        stats = &local;
+    int rc = BG_OK;
+    /* Three tries: each lost race means someone else pushed in the moment
+     * between our fetch and our push. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        int had = 0;
+        rc = sync_incoming(g, remote, &had, stats, skip, ud, err, errlen);
+        if (rc < 0)
+            return rc;
+        stats->remote_had_notes = had;
+        rc = bg_store_export_notes(s, g, stats, skip, ud, err, errlen);
+        if (rc < 0)
+            return rc;
+        char tip[BG_GIT_OID_BUF];
+        if (bg_git_resolve(g, BG_STORE_NOTES_REF, tip, NULL, 0) != BG_OK)
+            return BG_OK; /* no runs with a commit: nothing to share */
+        int nonff = 0;
+        rc = bg_git_push_ref(g, remote, BG_STORE_NOTES_REF, BG_STORE_NOTES_REF, &nonff, err, errlen);
+        if (rc == BG_OK) {
+            stats->pushed = 1;
+            return BG_OK;
+        }
+        if (!nonff)
+            return rc;
+    }
+    return rc;
+}
+
+int bg_store_fetch(bg_store *s, bg_git *g, const char *remote, bg_sync_stats *stats, bg_store_skip_fn skip,
+                   void *ud, char *err, size_t errlen)
+{
+    if (!s || !g)
+        return BG_EINVAL;
+    bg_sync_stats local = {0};
+    if (!stats)
+        stats = &local;
+    int had = 0;
+    int rc = sync_incoming(g, remote ? remote : "origin", &had, stats, skip, ud, err, errlen);
+    if (rc < 0)
+        return rc;
+    stats->remote_had_notes = had;
+    return bg_store_import_notes(s, g, stats, skip, ud, err, errlen);
+}

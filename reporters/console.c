@@ -1,0 +1,189 @@
+/* The console reporter: an aligned table of estimates with intervals. */
+#include <math.h>
+#include <string.h>
+
+#include "bg_config.h"
+#include "bg_harness.h"
+
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+#define C_RED "\033[31m"
+#define C_YELLOW "\033[33m"
+#define C_RESET "\033[0m"
+
+void bg__format_ns(double ns, char *buf, size_t len)
+{
+    static const char *const units[] = {"ns", "µs", "ms", "s"};
+    if (!isfinite(ns)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    double v = ns;
+    int u = 0;
+    while (u < 3 && fabs(v) >= 1000.0) {
+        v /= 1000.0;
+        u++;
+    }
+    /* Four significant digits: enough to see a 0.1 % change. */
+    int decimals = fabs(v) >= 100 ? 1 : fabs(v) >= 10 ? 2 : 3;
+    snprintf(buf, len, "%.*f %s", decimals, v, units[u]);
+}
+
+static void format_rate(double per_s, const char *unit, bool binary, char *buf, size_t len)
+{
+    static const char *const dec[] = {"", "K", "M", "G", "T"};
+    static const char *const bin[] = {"", "Ki", "Mi", "Gi", "Ti"};
+    double base = binary ? 1024.0 : 1000.0;
+    int u = 0;
+    while (u < 4 && per_s >= base) {
+        per_s /= base;
+        u++;
+    }
+    snprintf(buf, len, "%.3g %s%s/s", per_s, binary ? bin[u] : dec[u], unit);
+}
+
+/* Display width of a UTF-8 string: its code points (all ours are narrow). */
+static int display_width(const char *s)
+{
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xc0) != 0x80;
+    return n;
+}
+
+/* Prints s padded to `width` columns, left- or right-aligned. */
+static void field(FILE *f, const char *s, int width, bool left)
+{
+    int pad = width - display_width(s);
+    if (!left)
+        for (int i = 0; i < pad; i++)
+            fputc(' ', f);
+    fputs(s, f);
+    if (left)
+        for (int i = 0; i < pad; i++)
+            fputc(' ', f);
+}
+
+/* Prints a name with control characters shown as '?': names come from user
+ * code and must not move the cursor or change colours. */
+static void print_name(FILE *f, const char *name, int width)
+{
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+    for (int i = display_width(name); i < width; i++)
+        fputc(' ', f);
+}
+
+static int name_width(const bg_run *run)
+{
+    int w = 9; /* "benchmark" */
+    for (size_t i = 0; i < run->nresults; i++) {
+        const char *s = run->results[i].name;
+        int n = s ? display_width(s) : 0;
+        if (n > w)
+            w = n;
+    }
+    return w > 48 ? 48 : w;
+}
+
+static void begin(FILE *f, const bg_run *run)
+{
+    const bg_config *c = &run->config;
+    const bg_overhead *o = &run->overhead;
+    bool color = c->color;
+    fprintf(f, "%sbenchgate %s%s  seed %llu, %.0f%% intervals, %zu resamples\n",
+            color ? C_BOLD : "", BG_VERSION, color ? C_RESET : "",
+            (unsigned long long)c->seed, c->confidence * 100, c->resamples);
+    fprintf(f,
+            "harness: clock read %.1f ns (resolution %.0f ns), cpu clock read %.1f ns, "
+            "empty loop %.3f ns/iter, sample overhead %.0f ns\n\n",
+            o->wall_read_ns, o->resolution_ns, o->cpu_read_ns, o->empty_loop_ns,
+            o->sample_overhead_ns);
+    int w = name_width(run);
+    if (color)
+        fputs(C_BOLD, f);
+    fprintf(f, "%-*s  %11s  %-27s %11s %10s  %-10s %s\n", w, "benchmark",
+            bg_statistic_name(c->primary), "interval", "median", "MAD", "outliers",
+            "procs x samples, throughput");
+    if (color)
+        fputs(C_RESET, f);
+}
+
+static void bench(FILE *f, const bg_run *run, const bg_result *r)
+{
+    const bg_config *c = &run->config;
+    bool color = c->color;
+    int w = name_width(run);
+    if (r->status != BG_STATUS_OK || !r->has_summary) {
+        const char *col = r->status == BG_STATUS_SKIPPED ? C_YELLOW : C_RED;
+        if (color)
+            fputs(col, f);
+        print_name(f, r->name, w);
+        fprintf(f, "  %s: %s", bg__status_name(r->status), r->message);
+        if (r->status == BG_STATUS_CRASHED || r->status == BG_STATUS_TIMEOUT)
+            fprintf(f, " (after %zu good process%s)", r->nprocs, r->nprocs == 1 ? "" : "es");
+        if (color)
+            fputs(C_RESET, f);
+        fputc('\n', f);
+        return;
+    }
+    const bg_estimate *e = &r->wall.est[c->primary];
+    char pt[32], lo[32], hi[32], med[32], mad[32], iv[80];
+    bg__format_ns(e->point, pt, sizeof pt);
+    bg__format_ns(e->lo, lo, sizeof lo);
+    bg__format_ns(e->hi, hi, sizeof hi);
+    bg__format_ns(r->wall.est[BG_STAT_MEDIAN].point, med, sizeof med);
+    bg__format_ns(r->wall.est[BG_STAT_MAD].point, mad, sizeof mad);
+    double half = e->point > 0 ? (e->hi - e->lo) / 2 / e->point * 100 : 0;
+    snprintf(iv, sizeof iv, "[%s, %s] ±%.1f%%", lo, hi, half);
+
+    const bg_outliers *ol = &r->wall.outliers;
+    size_t mild = ol->low_mild + ol->high_mild, severe = ol->low_severe + ol->high_severe;
+    char outl[32];
+    snprintf(outl, sizeof outl, "%zu/%zu", mild, severe);
+
+    char thr[48] = "";
+    double sec = e->point * 1e-9;
+    if (r->bytes_per_iter && sec > 0)
+        format_rate((double)r->bytes_per_iter / sec, "B", true, thr, sizeof thr);
+    else if (r->items_per_iter && sec > 0)
+        format_rate((double)r->items_per_iter / sec, "item", false, thr, sizeof thr);
+
+    size_t nsamp = r->wall.nsamples;
+    print_name(f, r->name, w);
+    fputs("  ", f);
+    field(f, pt, 11, false);
+    fputs("  ", f);
+    field(f, iv, 27, true);
+    fputc(' ', f);
+    field(f, med, 11, false);
+    fputc(' ', f);
+    field(f, mad, 10, false);
+    fputs("  ", f);
+    field(f, outl, 10, true);
+    fprintf(f, " %zu x %zu%s%s\n", r->nprocs, r->nprocs ? nsamp / r->nprocs : 0,
+            thr[0] ? ", " : "", thr);
+}
+
+static void end(FILE *f, const bg_run *run)
+{
+    size_t bad = 0, skipped = 0;
+    double total = 0;
+    for (size_t i = 0; i < run->nresults; i++) {
+        const bg_result *r = &run->results[i];
+        total += r->elapsed_s;
+        if (r->status == BG_STATUS_SKIPPED)
+            skipped++;
+        else if (r->status != BG_STATUS_OK)
+            bad++;
+    }
+    fprintf(f, "\n%zu benchmark%s in %.1f s", run->nresults, run->nresults == 1 ? "" : "s",
+            total);
+    if (skipped)
+        fprintf(f, ", %zu skipped", skipped);
+    if (bad)
+        fprintf(f, ", %zu failed (crashed, timed out or errored)", bad);
+    fprintf(f, "; outliers are mild/severe (Tukey), kept in every estimate\n");
+}
+
+const bg_reporter bg__console_reporter = {"console", begin, bench, end};

@@ -1,0 +1,201 @@
+/* Statistics over benchmark samples: pure functions over arrays, no I/O.
+ *
+ * Everything here is deterministic for a given seed. GSL is used only under
+ * stats/; callers see plain C types. Functions return 0 on success and a
+ * negative BG_E* code (see include/benchgate.h) on bad input or allocation
+ * failure; they never abort the process.
+ *
+ * Vocabulary:
+ *   sample  - one timed batch: `iters` iterations took `ns` nanoseconds.
+ *   group   - the samples of one process (one fork of the benchmark).
+ *   The per-iteration time of a sample is ns / iters.
+ */
+#ifndef BG_STATS_H
+#define BG_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "benchgate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- basic descriptive statistics (x need not be sorted; x is not modified) ---- */
+
+double bg_stat_mean(const double *x, size_t n);
+/* Sample standard deviation (n - 1 denominator); 0 when n < 2. */
+double bg_stat_sd(const double *x, size_t n);
+/* Median (average of the two middle values when n is even). */
+double bg_stat_median(const double *x, size_t n);
+/* Median absolute deviation, scaled by 1.4826 so it estimates sigma for
+ * normal data (the convention of R's mad() and scipy's
+ * median_abs_deviation(scale='normal')). */
+double bg_stat_mad(const double *x, size_t n);
+double bg_stat_min(const double *x, size_t n);
+/* Least-squares slope of y on x through the origin: sum(x*y)/sum(x*x).
+ * With x = iterations and y = ns this is the time per iteration with the
+ * fixed per-sample overhead averaged out by the linear sampling plan. */
+double bg_stat_slope(const double *x, const double *y, size_t n);
+/* Quantile by linear interpolation (type 7, the default of R and numpy);
+ * `sorted` must be ascending. */
+double bg_stat_quantile_sorted(const double *sorted, size_t n, double p);
+
+/* ---- Tukey outliers ---- */
+typedef struct bg_outliers {
+    size_t low_severe, low_mild, high_mild, high_severe;
+    double q1, q3; /* quartiles used for the fences (type 7) */
+} bg_outliers;
+/* Classifies x by Tukey's fences: mild beyond 1.5 IQR, severe beyond 3 IQR. */
+void bg_outliers_tukey(const double *x, size_t n, bg_outliers *out);
+
+/* ---- bootstrap ---- */
+
+typedef enum bg_statistic {
+    BG_STAT_MEAN = 0,   /* mean of per-iteration times */
+    BG_STAT_MEDIAN,     /* median of per-iteration times */
+    BG_STAT_SD,         /* standard deviation of per-iteration times */
+    BG_STAT_MAD,        /* MAD of per-iteration times */
+    BG_STAT_MIN,        /* minimum per-iteration time */
+    BG_STAT_SLOPE,      /* least-squares slope of ns on iters */
+    BG_STAT_COUNT
+} bg_statistic;
+
+const char *bg_statistic_name(bg_statistic s); /* "mean", "median", ... */
+
+typedef enum bg_ci_method {
+    BG_CI_PERCENTILE = 0,
+    BG_CI_BCA
+} bg_ci_method;
+
+/* One group of samples (one process). Arrays are borrowed, not copied. */
+typedef struct bg_group {
+    const double *iters;
+    const double *ns;
+    size_t n;
+} bg_group;
+
+typedef struct bg_boot_opts {
+    size_t resamples;   /* number of bootstrap resamples, e.g. 10000 */
+    double confidence;  /* e.g. 0.95 */
+    uint64_t seed;      /* explicit seed; same seed, same interval */
+    bg_ci_method method;
+} bg_boot_opts;
+
+/* Fills *o with the defaults: 10000 resamples, 0.95, seed 1, BCa. */
+void bg_boot_opts_default(bg_boot_opts *o);
+
+typedef struct bg_estimate {
+    double point; /* statistic on the original data */
+    double lo;    /* lower bound of the confidence interval */
+    double hi;    /* upper bound */
+    double se;    /* bootstrap standard error */
+} bg_estimate;
+
+/* Bootstrap confidence interval of statistic `s` over the samples of
+ * `ngroups` groups. With one group this is the ordinary bootstrap over
+ * samples. With several it is the two-level (hierarchical) bootstrap:
+ * resample groups with replacement, then samples within each chosen group,
+ * and compute the statistic over the pooled resample - so between-process
+ * variance widens the interval. */
+int bg_bootstrap_ci(const bg_group *groups, size_t ngroups, bg_statistic s,
+                    const bg_boot_opts *opts, bg_estimate *out);
+
+/* Everything the runner reports for one benchmark. */
+typedef struct bg_summary {
+    bg_estimate est[BG_STAT_COUNT]; /* indexed by bg_statistic */
+    bg_outliers outliers;           /* on per-iteration times, all groups pooled */
+    size_t nsamples;                /* pooled sample count */
+    size_t ngroups;
+} bg_summary;
+
+/* Computes every statistic with its bootstrap interval (seed offsets are
+ * derived from opts->seed so each statistic's interval is reproducible). */
+int bg_summarize(const bg_group *groups, size_t ngroups, const bg_boot_opts *opts,
+                 bg_summary *out);
+
+/* ---- comparing base and candidate ---- */
+
+typedef struct bg_test_result {
+    double statistic; /* t, U, ... */
+    double df;        /* degrees of freedom where meaningful, else 0 */
+    double p;         /* two-sided p-value */
+} bg_test_result;
+
+/* Welch's unequal-variance t-test (two-sided). */
+int bg_welch_t(const double *a, size_t na, const double *b, size_t nb, bg_test_result *out);
+/* Mann-Whitney U (two-sided). U is the statistic for sample a (scipy's
+ * convention). Exact distribution when there are no ties and one sample has
+ * at most 8 values (scipy 1.10's method='auto' rule), otherwise the normal
+ * approximation with tie correction and continuity correction. */
+int bg_mann_whitney(const double *a, size_t na, const double *b, size_t nb, bg_test_result *out);
+
+/* Two one-sided tests for equivalence of means within +-margin (relative to the
+ * base mean: |mean_b/mean_a - 1| < margin). p is the larger of the two
+ * one-sided p-values; equivalence is shown when p < alpha. */
+int bg_tost_relative(const double *a, size_t na, const double *b, size_t nb,
+                     double margin, bg_test_result *out);
+
+typedef struct bg_change {
+    double change;  /* candidate/base - 1 of the chosen statistic */
+    double lo, hi;  /* bootstrap confidence interval of the change */
+    double p;       /* two-sided bootstrap p-value of "no change" */
+} bg_change;
+
+/* Relative change of statistic `s` from base to candidate with a
+ * (hierarchical when ngroups > 1) bootstrap interval and p-value. */
+int bg_compare_change(const bg_group *base, size_t nbase, const bg_group *cand, size_t ncand,
+                      bg_statistic s, const bg_boot_opts *opts, bg_change *out);
+
+typedef enum bg_verdict {
+    BG_VERDICT_UNCHANGED = 0,
+    BG_VERDICT_IMPROVED,
+    BG_VERDICT_REGRESSED,
+    BG_VERDICT_INCONCLUSIVE
+} bg_verdict;
+
+const char *bg_verdict_name(bg_verdict v); /* "unchanged", "improved", ... */
+
+/* The one verdict rule. `p_adj` is the suite-adjusted p-value; `threshold`
+ * is the relative noise threshold (e.g. 0.01); `alpha` the significance
+ * level. Time-like statistics: a positive change is slower.
+ *   regressed   : p_adj < alpha, lo > 0 and change > threshold
+ *   improved    : p_adj < alpha, hi < 0 and change < -threshold
+ *   unchanged   : the interval lies inside (-threshold, +threshold)
+ *   inconclusive: otherwise */
+bg_verdict bg_decide(const bg_change *c, double p_adj, double threshold, double alpha);
+
+typedef enum bg_padjust { BG_PADJ_BH = 0, BG_PADJ_HOLM, BG_PADJ_NONE } bg_padjust;
+/* Adjusts n p-values (Benjamini-Hochberg or Holm); out may alias p. */
+int bg_p_adjust(const double *p, size_t n, bg_padjust method, double *out);
+
+/* ---- history ---- */
+typedef struct bg_changepoint {
+    size_t index;     /* first index of the new segment */
+    double magnitude; /* mean after / mean before - 1 */
+    double p;         /* permutation p-value */
+} bg_changepoint;
+
+/* Change points in a series of per-commit estimates. Writes up to `max` change
+ * points to out and their count to *nout. */
+int bg_changepoints(const double *x, size_t n, double alpha, uint64_t seed,
+                    bg_changepoint *out, size_t max, size_t *nout);
+
+/* ---- complexity ---- */
+typedef enum bg_complexity {
+    BG_O_1 = 0, BG_O_LOGN, BG_O_N, BG_O_NLOGN, BG_O_N2, BG_O_N3, BG_O_COUNT
+} bg_complexity;
+const char *bg_complexity_name(bg_complexity c); /* "O(1)", "O(log n)", ... */
+typedef struct bg_complexity_fit {
+    bg_complexity best;
+    double coef;   /* time ~= coef * f(n) */
+    double rms;    /* normalised RMS of the best fit */
+    double rms_all[BG_O_COUNT];
+} bg_complexity_fit;
+int bg_fit_complexity(const double *n, const double *t, size_t count, bg_complexity_fit *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

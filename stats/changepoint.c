@@ -1,0 +1,241 @@
+/* Change points in a benchmark's history (one estimate per commit) by
+ * E-divisive means with a permutation test.
+ *
+ * Why this method: per-commit estimates are few, noisy and not normal
+ * (bimodal after layout changes, heavy-tailed on shared runners), and a
+ * history holds any number of shifts. E-divisive (Matteson & James, "A
+ * Nonparametric Approach for Multiple Change Point Analysis of Multivariate
+ * Data", JASA 2014) makes no distributional assumption, finds several change
+ * points by bisection, and its permutation test gives a p-value that is exact
+ * under "no change" (exchangeable values) whatever the noise distribution.
+ * MongoDB uses the same method to find performance regressions in CI history
+ * (Daly et al., "Change Point Detection in Software Performance Testing",
+ * ICPE 2020).
+ *
+ * For a segment split into X = first m values and Y = the other k values the
+ * statistic is the scaled energy distance with exponent alpha = 1:
+ *     Q = m k / (m + k) * ( 2/(m k) sum|X_i - Y_j|
+ *                           - 1/C(m,2) sum_{i<i'} |X_i - X_i'|
+ *                           - 1/C(k,2) sum_{j<j'} |Y_j - Y_j'| ).
+ * The best split maximises Q. Its significance is the share of random
+ * permutations of the segment whose best Q is at least as large. A
+ * significant split is kept and both halves are searched again; a segment
+ * stops splitting when p >= alpha. Unlike the paper, the right end of the
+ * split is the segment's end (no search over kappa), the simplification
+ * MongoDB's implementation also makes.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "bg_stats.h"
+
+/* Smallest segment on either side of a change point. Five values give the
+ * within-segment sums 10 pairs; with fewer, one outlier commit would be
+ * reported as a "segment" of its own. */
+#define CP_MIN_SEGMENT 5
+
+/* Permutations per test: p is a multiple of 1/(199 + 1), so the smallest
+ * p-value is 0.005 and p < 0.05 is decided on 200 equally likely values
+ * (199 is the conventional choice that makes alpha * (R + 1) an integer). */
+#define CP_PERMUTATIONS 199
+
+typedef struct cp_ctx {
+    const double *x;
+    size_t n;
+    double *dist;  /* n x n matrix |x_i - x_j| */
+    size_t *perm;  /* scratch order for permutations */
+    gsl_rng *rng;
+    double alpha;
+    bg_changepoint *found;
+    size_t nfound, cap;
+} cp_ctx;
+
+static double dist_at(const cp_ctx *c, size_t i, size_t j)
+{
+    return c->dist[i * c->n + j];
+}
+
+/* Best split of the values idx[0..len): returns Q and sets *tau (the number of
+ * values left of the split). O(len^2) by updating the three sums as the
+ * split moves one value to the right. */
+static double best_split(const cp_ctx *c, const size_t *idx, size_t len, size_t *tau)
+{
+    /* Start with tau = 0: everything in the right part. */
+    double w_left = 0.0, cross = 0.0, w_right = 0.0;
+    for (size_t j = 0; j < len; j++)
+        for (size_t k = j + 1; k < len; k++)
+            w_right += dist_at(c, idx[j], idx[k]);
+    double best = -INFINITY;
+    *tau = 0;
+    for (size_t t = 0; t + CP_MIN_SEGMENT <= len; t++) {
+        if (t >= CP_MIN_SEGMENT) {
+            double m = (double)t, k = (double)(len - t);
+            double e = 2.0 * cross / (m * k) - w_left / (m * (m - 1.0) / 2.0) -
+                       w_right / (k * (k - 1.0) / 2.0);
+            double q = m * k / (m + k) * e;
+            if (q > best) {
+                best = q;
+                *tau = t;
+            }
+        }
+        /* Move value idx[t] from the right part to the left part. */
+        double to_left = 0.0, to_right = 0.0;
+        for (size_t i = 0; i < t; i++)
+            to_left += dist_at(c, idx[i], idx[t]);
+        for (size_t k = t + 1; k < len; k++)
+            to_right += dist_at(c, idx[t], idx[k]);
+        w_left += to_left;
+        w_right -= to_right;
+        cross += to_right - to_left;
+    }
+    return best;
+}
+
+static double segment_mean(const double *x, size_t from, size_t to)
+{
+    double s = 0.0;
+    for (size_t i = from; i < to; i++)
+        s += x[i];
+    return s / (double)(to - from);
+}
+
+/* Tests the segment [from, to) and recurses into both halves when a
+ * significant split is found. */
+static int search(cp_ctx *c, size_t from, size_t to)
+{
+    size_t len = to - from;
+    if (len < 2 * CP_MIN_SEGMENT)
+        return BG_OK;
+    size_t *idx = c->perm;
+    for (size_t i = 0; i < len; i++)
+        idx[i] = from + i;
+    size_t tau;
+    double q_obs = best_split(c, idx, len, &tau);
+    size_t at_least = 0;
+    for (size_t r = 0; r < CP_PERMUTATIONS; r++) {
+        gsl_ran_shuffle(c->rng, idx, len, sizeof *idx);
+        size_t tau_r;
+        /* The relative tolerance keeps rounding differences from counting a
+         * permutation with an identical statistic (all-equal data) as below. */
+        if (best_split(c, idx, len, &tau_r) >= q_obs - 1e-12 * fabs(q_obs))
+            at_least++;
+    }
+    double p = (double)(at_least + 1) / (double)(CP_PERMUTATIONS + 1);
+    if (p >= c->alpha)
+        return BG_OK;
+    if (c->nfound == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 8;
+        bg_changepoint *f = realloc(c->found, cap * sizeof *f);
+        if (!f)
+            return BG_ENOMEM;
+        c->found = f;
+        c->cap = cap;
+    }
+    c->found[c->nfound++] = (bg_changepoint){.index = from + tau, .magnitude = 0.0, .p = p};
+    int rc = search(c, from, from + tau);
+    if (rc)
+        return rc;
+    return search(c, from + tau, to);
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+    size_t x = ((const bg_changepoint *)a)->index, y = ((const bg_changepoint *)b)->index;
+    return (x > y) - (x < y);
+}
+
+static int cmp_significance(const void *a, const void *b)
+{
+    const bg_changepoint *x = a, *y = b;
+    if (x->p != y->p)
+        return x->p < y->p ? -1 : 1;
+    double mx = fabs(x->magnitude), my = fabs(y->magnitude);
+    if (mx != my)
+        return mx > my ? -1 : 1;
+    return cmp_index(a, b);
+}
+
+/* splitmix64 finaliser: spreads a user seed over all bits, so seeds 0 and
+ * 4357 (GSL's default for 0) do not give the same stream. */
+static unsigned long mix_seed(uint64_t s)
+{
+    s += 0x9e3779b97f4a7c15ULL;
+    s = (s ^ (s >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    s = (s ^ (s >> 27)) * 0x94d049bb133111ebULL;
+    return (unsigned long)(s ^ (s >> 31));
+}
+
+/* Finds change points as described at the top of the file. A series shorter
+ * than 2 * CP_MIN_SEGMENT (10) has none (returns 0 with *nout = 0). The
+ * magnitude of each change point compares the means of the final segments on
+ * either side of it. When more than `max` are found, the `max` most
+ * significant (smallest p, then largest |magnitude|) are written, in index
+ * order; *nout is the number written. */
+int bg_changepoints(const double *x, size_t n, double alpha, uint64_t seed,
+                    bg_changepoint *out, size_t max, size_t *nout)
+{
+    if (!x || !nout || (!out && max > 0))
+        return BG_EINVAL;
+    if (!(alpha > 0.0 && alpha < 1.0))
+        return BG_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return BG_EINVAL;
+    *nout = 0;
+    if (n < 2 * CP_MIN_SEGMENT)
+        return BG_OK;
+    if (n > SIZE_MAX / sizeof(double) / n)
+        return BG_ENOMEM;
+    gsl_set_error_handler_off();
+
+    cp_ctx c = {.x = x, .n = n, .alpha = alpha};
+    c.dist = malloc(n * n * sizeof *c.dist);
+    c.perm = malloc(n * sizeof *c.perm);
+    c.rng = gsl_rng_alloc(gsl_rng_mt19937);
+    int rc = BG_ENOMEM;
+    if (!c.dist || !c.perm || !c.rng)
+        goto done;
+    gsl_rng_set(c.rng, mix_seed(seed));
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            c.dist[i * n + j] = fabs(x[i] - x[j]);
+
+    rc = search(&c, 0, n);
+    if (rc)
+        goto done;
+
+    /* Magnitudes from the final segmentation. */
+    qsort(c.found, c.nfound, sizeof *c.found, cmp_index);
+    for (size_t k = 0; k < c.nfound; k++) {
+        size_t from = k ? c.found[k - 1].index : 0;
+        size_t at = c.found[k].index;
+        size_t to = k + 1 < c.nfound ? c.found[k + 1].index : n;
+        double before = segment_mean(x, from, at), after = segment_mean(x, at, to);
+        double mag;
+        if (before != 0.0)
+            mag = after / before - 1.0;
+        else
+            mag = after == 0.0 ? 0.0 : copysign(INFINITY, after);
+        c.found[k].magnitude = mag;
+    }
+    if (c.nfound > max) {
+        qsort(c.found, c.nfound, sizeof *c.found, cmp_significance);
+        qsort(c.found, max, sizeof *c.found, cmp_index);
+    }
+    size_t nw = c.nfound < max ? c.nfound : max;
+    if (nw)
+        memcpy(out, c.found, nw * sizeof *out);
+    *nout = nw;
+done:
+    free(c.found);
+    free(c.dist);
+    free(c.perm);
+    if (c.rng)
+        gsl_rng_free(c.rng);
+    return rc;
+}

@@ -1,0 +1,165 @@
+/* Tests of change-point detection over a per-commit series: false alarms on
+ * flat noise, detection of steps, edge cases. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "bg_stats.h"
+
+#define MAXCP 16
+
+/* x[i] = 100 * (1 + step_i) * (1 + noise * N(0,1)). */
+static void series(gsl_rng *r, double *x, size_t n, double noise, size_t at1, double step1,
+                   size_t at2, double step2)
+{
+    for (size_t i = 0; i < n; i++) {
+        double level = 100.0;
+        if (i >= at1)
+            level *= 1.0 + step1;
+        if (i >= at2)
+            level *= 1.0 + step2;
+        x[i] = level * (1.0 + noise * gsl_ran_gaussian(r, 1.0));
+    }
+}
+
+/* 1% noise, n = 50, alpha 0.05: a false alarm needs the first permutation
+ * test to reject, which happens with probability ~alpha. Over 200 series we
+ * allow 20 (10%); the expected count is ~10 and P(>= 21) < 0.2%. */
+static void test_flat_noise_rarely_fires(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    double x[50];
+    bg_changepoint cp[MAXCP];
+    size_t fired = 0, reps = 200;
+    for (size_t k = 0; k < reps; k++) {
+        series(r, x, 50, 0.01, 50, 0.0, 50, 0.0);
+        size_t n;
+        assert_int_equal(bg_changepoints(x, 50, 0.05, 1000 + k, cp, MAXCP, &n), 0);
+        fired += n > 0;
+    }
+    gsl_rng_free(r);
+    print_message("flat series with a change point reported: %zu / %zu\n", fired, reps);
+    assert_true(fired <= 20);
+}
+
+/* A 5% step at index 25 with 1% noise is found every time, at the right
+ * index (+-1), with the right magnitude (+-1%) and p < alpha. The recursion
+ * tests each half again at alpha, so an extra (spurious) change point inside
+ * a half is allowed; their count is printed. */
+static void test_finds_step(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 11);
+    double x[50];
+    bg_changepoint cp[MAXCP];
+    size_t extra = 0, reps = 50;
+    for (size_t k = 0; k < reps; k++) {
+        series(r, x, 50, 0.01, 25, 0.05, 50, 0.0);
+        size_t n;
+        assert_int_equal(bg_changepoints(x, 50, 0.05, k, cp, MAXCP, &n), 0);
+        assert_true(n >= 1);
+        size_t best = 0;
+        for (size_t i = 1; i < n; i++)
+            if (fabs(cp[i].magnitude) > fabs(cp[best].magnitude))
+                best = i;
+        if (cp[best].index < 24 || cp[best].index > 26)
+            fail_msg("series %zu: change at %zu", k, cp[best].index);
+        assert_true(fabs(cp[best].magnitude - 0.05) < 0.01);
+        assert_true(cp[best].p < 0.05);
+        extra += n - 1;
+    }
+    gsl_rng_free(r);
+    print_message("5%% step: found in %zu / %zu series, %zu extra change points\n", reps, reps,
+                  extra);
+}
+
+static void test_two_steps_and_max(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 3);
+    double x[90];
+    series(r, x, 90, 0.01, 30, 0.08, 60, -0.05);
+    gsl_rng_free(r);
+    bg_changepoint cp[MAXCP], again[MAXCP];
+    size_t n, n2;
+    assert_int_equal(bg_changepoints(x, 90, 0.05, 5, cp, MAXCP, &n), 0);
+    assert_int_equal(n, 2);
+    assert_true(cp[0].index >= 29 && cp[0].index <= 31);
+    assert_true(cp[1].index >= 59 && cp[1].index <= 61);
+    assert_true(fabs(cp[0].magnitude - 0.08) < 0.01);
+    assert_true(fabs(cp[1].magnitude + 0.05) < 0.01);
+    /* Same seed, same answer. */
+    assert_int_equal(bg_changepoints(x, 90, 0.05, 5, again, MAXCP, &n2), 0);
+    assert_int_equal(n2, n);
+    for (size_t i = 0; i < n; i++)
+        assert_true(again[i].index == cp[i].index && again[i].p == cp[i].p);
+    /* Room for one: the more significant (equal p here, then the larger
+     * magnitude: the 8% step). */
+    assert_int_equal(bg_changepoints(x, 90, 0.05, 5, again, 1, &n2), 0);
+    assert_int_equal(n2, 1);
+    assert_int_equal(again[0].index, cp[0].index);
+    /* Room for none: counts nothing, still fine. */
+    assert_int_equal(bg_changepoints(x, 90, 0.05, 5, NULL, 0, &n2), 0);
+    assert_int_equal(n2, 0);
+}
+
+static void test_edge_cases(void **state)
+{
+    (void)state;
+    double flat[30], x[9] = {1, 1, 1, 1, 1, 2, 2, 2, 2};
+    for (int i = 0; i < 30; i++)
+        flat[i] = 42.0;
+    bg_changepoint cp[MAXCP];
+    size_t n = 99;
+    assert_int_equal(bg_changepoints(flat, 30, 0.05, 1, cp, MAXCP, &n), 0);
+    assert_int_equal(n, 0);
+    n = 99;
+    assert_int_equal(bg_changepoints(x, 9, 0.05, 1, cp, MAXCP, &n), 0); /* too short */
+    assert_int_equal(n, 0);
+    /* A clean step in exact data: p is the smallest possible, 1/200. */
+    double step[20];
+    for (int i = 0; i < 20; i++)
+        step[i] = i < 10 ? 10.0 : 11.0;
+    assert_int_equal(bg_changepoints(step, 20, 0.05, 1, cp, MAXCP, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(cp[0].index, 10);
+    assert_true(fabs(cp[0].magnitude - 0.1) < 1e-12);
+    assert_true(fabs(cp[0].p - 1.0 / 200.0) < 1e-12);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    double x[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, NAN};
+    bg_changepoint cp[2];
+    size_t n;
+    assert_int_equal(bg_changepoints(NULL, 12, 0.05, 1, cp, 2, &n), BG_EINVAL);
+    assert_int_equal(bg_changepoints(x, 11, 0.05, 1, cp, 2, NULL), BG_EINVAL);
+    assert_int_equal(bg_changepoints(x, 11, 0.05, 1, NULL, 2, &n), BG_EINVAL);
+    assert_int_equal(bg_changepoints(x, 11, 0.0, 1, cp, 2, &n), BG_EINVAL);
+    assert_int_equal(bg_changepoints(x, 11, 1.0, 1, cp, 2, &n), BG_EINVAL);
+    assert_int_equal(bg_changepoints(x, 11, NAN, 1, cp, 2, &n), BG_EINVAL);
+    assert_int_equal(bg_changepoints(x, 12, 0.05, 1, cp, 2, &n), BG_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_flat_noise_rarely_fires),
+        cmocka_unit_test(test_finds_step),
+        cmocka_unit_test(test_two_steps_and_max),
+        cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,230 @@
+/* The runner end to end, through a real bench binary (faulty_bench): crashes,
+ * hangs, skips and exits are reported and the other benchmarks still run;
+ * --filter and --list; the JSON run record round-trips; CLI errors exit 2. */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "bg_harness.h"
+
+#ifndef FAULTY_BENCH
+#error "FAULTY_BENCH must be the path of the faulty_bench binary"
+#endif
+
+typedef struct outcome {
+    int code;
+    char *out;
+    char *err;
+} outcome;
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s)
+        s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* Runs FAULTY_BENCH with args, capturing stdout and stderr into files. */
+static outcome run_bench(const char *const *args)
+{
+    char outp[] = "/tmp/bg_runner_outXXXXXX", errp[] = "/tmp/bg_runner_errXXXXXX";
+    int of = mkstemp(outp), ef = mkstemp(errp);
+    assert_true(of >= 0 && ef >= 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(of, 1);
+        dup2(ef, 2);
+        const char *argv[32] = {FAULTY_BENCH};
+        for (int i = 0; args[i] && i < 30; i++)
+            argv[i + 1] = args[i];
+        execv(FAULTY_BENCH, (char **)argv);
+        _exit(127);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    close(of);
+    close(ef);
+    outcome o = {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(outp), slurp(errp)};
+    unlink(outp);
+    unlink(errp);
+    assert_non_null(o.out);
+    assert_non_null(o.err);
+    return o;
+}
+
+static void outcome_free(outcome *o)
+{
+    free(o->out);
+    free(o->err);
+}
+
+static const bg_result *find(const bg_run *run, const char *name)
+{
+    for (size_t i = 0; i < run->nresults; i++)
+        if (!strcmp(run->results[i].name, name))
+            return &run->results[i];
+    fail_msg("benchmark %s not in the run record", name);
+    return NULL;
+}
+
+static void test_faults_are_reported_and_others_run(void **state)
+{
+    (void)state;
+    char json[] = "/tmp/bg_runner_jsonXXXXXX";
+    int fd = mkstemp(json);
+    assert_true(fd >= 0);
+    close(fd);
+    const char *args[] = {"--quick", "--timeout", "1", "--json", json, "--color", "never", NULL};
+    outcome o = run_bench(args);
+    assert_int_equal(o.code, 3);
+    /* The console names each failure with its cause. */
+    assert_non_null(strstr(o.out, "crash_segv"));
+    assert_non_null(strstr(o.out, "signal 11"));
+    assert_non_null(strstr(o.out, "timed out"));
+    assert_non_null(strstr(o.out, "exited with code 7"));
+    assert_non_null(strstr(o.out, "never entered BENCH_LOOP"));
+    assert_non_null(strstr(o.out, "unavailable: no GPU in this test"));
+
+    char *text = slurp(json);
+    assert_non_null(text);
+    bg_run run;
+    char err[256];
+    int rc = bg__record_parse(text, &run, err, sizeof err);
+    if (rc)
+        fail_msg("parse: %s", err);
+    assert_int_equal(run.nresults, 7);
+    /* Sorted by name, whatever the order in the source. */
+    assert_string_equal(run.results[0].name, "crash_segv");
+    const bg_result *r = find(&run, "crash_segv");
+    assert_int_equal(r->status, BG_STATUS_CRASHED);
+    assert_int_equal(r->signal, 11);
+    r = find(&run, "hang_forever");
+    assert_int_equal(r->status, BG_STATUS_TIMEOUT);
+    r = find(&run, "exit_seven");
+    assert_int_equal(r->status, BG_STATUS_CRASHED);
+    assert_int_equal(r->exit_code, 7);
+    r = find(&run, "no_loop");
+    assert_int_equal(r->status, BG_STATUS_ERROR);
+    r = find(&run, "skip_no_gpu");
+    assert_int_equal(r->status, BG_STATUS_SKIPPED);
+    r = find(&run, "fine_fast");
+    assert_int_equal(r->status, BG_STATUS_OK);
+    assert_true(r->has_summary);
+    assert_int_equal(r->nprocs, 2);
+    assert_int_equal(r->items_per_iter, 2000);
+    const bg_estimate *e = &r->wall.est[BG_STAT_MEAN];
+    assert_true(e->lo <= e->point && e->point <= e->hi);
+    assert_true(e->point > 0);
+    /* Each process carries its samples, linear plan: iters k, 2k, 3k... */
+    const bg_proc *p = &r->procs[0];
+    assert_true(p->n >= 5);
+    assert_true(p->iters[1] == 2 * p->iters[0]);
+    assert_true(p->stack_offset != r->procs[1].stack_offset ||
+                p->heap_offset != r->procs[1].heap_offset);
+    for (size_t j = 0; j < p->n; j++)
+        assert_true(p->wall_ns[j] > 0 && p->cpu_ns[j] >= 0);
+    assert_int_equal(find(&run, "fine_slowable")->status, BG_STATUS_OK);
+
+    /* Round trip: serialise what we parsed and parse again: identical JSON. */
+    char *again = bg__record_to_json(&run);
+    assert_non_null(again);
+    bg_run run2;
+    assert_int_equal(bg__record_parse(again, &run2, err, sizeof err), 0);
+    char *third = bg__record_to_json(&run2);
+    assert_string_equal(again, third);
+    /* And the samples survive exactly. */
+    const bg_result *r2 = find(&run2, "fine_fast");
+    assert_memory_equal(r2->procs[0].wall_ns, p->wall_ns, p->n * sizeof(double));
+    free(third);
+    free(again);
+    bg__run_free(&run2);
+    bg__run_free(&run);
+    free(text);
+    unlink(json);
+    outcome_free(&o);
+}
+
+static void test_filter_and_list(void **state)
+{
+    (void)state;
+    const char *l[] = {"--list", NULL};
+    outcome o = run_bench(l);
+    assert_int_equal(o.code, 0);
+    assert_string_equal(o.out, "crash_segv\nexit_seven\nfine_fast\nfine_slowable\nhang_forever\n"
+                               "no_loop\nskip_no_gpu\n");
+    outcome_free(&o);
+
+    const char *f[] = {"--list", "--filter", "^fine_(fast|slow)", NULL};
+    o = run_bench(f);
+    assert_int_equal(o.code, 0);
+    assert_string_equal(o.out, "fine_fast\nfine_slowable\n");
+    outcome_free(&o);
+
+    const char *r[] = {"--quick", "--filter", "fast$", "--color", "never", NULL};
+    o = run_bench(r);
+    assert_int_equal(o.code, 0);
+    assert_non_null(strstr(o.out, "fine_fast"));
+    assert_null(strstr(o.out, "crash_segv"));
+    outcome_free(&o);
+}
+
+static void test_usage_errors_exit_2(void **state)
+{
+    (void)state;
+    const char *a[] = {"--filter", "(", NULL};
+    outcome o = run_bench(a);
+    assert_int_equal(o.code, 2);
+    assert_non_null(strstr(o.err, "--filter '(' is not a valid extended regular expression"));
+    outcome_free(&o);
+
+    const char *b[] = {"--filter", "^nothing_matches$", NULL};
+    o = run_bench(b);
+    assert_int_equal(o.code, 2);
+    assert_non_null(strstr(o.err, "no benchmark matches --filter '^nothing_matches$'"));
+    outcome_free(&o);
+
+    const char *c[] = {"--samples", "2", NULL};
+    o = run_bench(c);
+    assert_int_equal(o.code, 2);
+    assert_non_null(strstr(o.err, "--samples: invalid value '2'"));
+    outcome_free(&o);
+
+    const char *d[] = {"--quick", "--filter", "^fine_fast$", "--json",
+                       "/nonexistent-dir/x/run.json", NULL};
+    o = run_bench(d);
+    assert_int_equal(o.code, 2);
+    assert_non_null(strstr(o.err, "/nonexistent-dir/x/run.json"));
+    outcome_free(&o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_faults_are_reported_and_others_run),
+        cmocka_unit_test(test_filter_and_list),
+        cmocka_unit_test(test_usage_errors_exit_2),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
