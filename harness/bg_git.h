@@ -154,7 +154,8 @@ int bg_git_ref_delete(bg_git *g, const char *ref, char *err, size_t errlen);
 
 /* Fetches src_ref from `remote` (a configured remote name, a path or a URL;
  * NULL: "origin") and force-updates the local dst_ref to it. BG_ENOTFOUND
- * when the remote has no src_ref (dst_ref is then left alone). */
+ * when the remote has no src_ref (dst_ref is then left alone); BG_EINVAL
+ * when `remote` is neither a configured remote nor a path or URL. */
 int bg_git_fetch_ref(bg_git *g, const char *remote, const char *src_ref, const char *dst_ref, char *err,
                      size_t errlen);
 

@@ -103,6 +103,8 @@ typedef struct bg_config {
     bg_statistic primary;     /* statistic shown first and compared */
     const char *filter;       /* POSIX extended regex on names, or NULL */
     const char *json_path;    /* --json FILE, or NULL */
+    const char *store_dir;    /* --store DIR, or NULL for the default */
+    bool save;                /* save the run in the store */
     bool list;                /* --list: print names and exit */
     bool quick;               /* --quick: short, rough run */
     bool color;               /* colour on the console */
@@ -161,7 +163,7 @@ typedef struct bg_result {
 /* A key/value pair of the machine fingerprint, as recorded. */
 typedef struct bg_kv {
     char key[32];
-    char value[160];
+    char value[512];
 } bg_kv;
 
 #define BG_MACHINE_FIELDS 16

@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include "bg_config.h"
+#include "bg_fingerprint.h"
+#include "bg_git.h"
 #include "bg_harness.h"
+#include "bg_store.h"
 
 void bg__config_default(bg_config *c)
 {
@@ -68,6 +71,9 @@ static void usage(FILE *f, const char *prog)
             "  --statistic S      mean, median or slope: shown first (default mean)\n"
             "output:\n"
             "  --json FILE        write the run record (samples and estimates) as JSON\n"
+            "  --save             save the run in the store, keyed by git commit and machine\n"
+            "  --store DIR        the store directory (implies --save; default: $BENCHGATE_DIR,\n"
+            "                     else .benchgate/ at the repository root)\n"
             "  --color WHEN       auto, always or never (default auto; NO_COLOR respected)\n"
             "  --help, --version\n"
             "\n"
@@ -123,6 +129,13 @@ static int apply_flag(flag_ctx *x, const char *flag, const char *val)
     int rc;
     if (!strcmp(flag, "--filter")) {
         c->filter = val;
+        return 0;
+    }
+    if (!strcmp(flag, "--store")) {
+        if (!*val)
+            return bad_value(x, flag, val, "expected a directory");
+        c->store_dir = val;
+        c->save = true;
         return 0;
     }
     if (!strcmp(flag, "--json")) {
@@ -222,7 +235,7 @@ static int apply_flag(flag_ctx *x, const char *flag, const char *val)
 static const char *const value_flags[] = {
     "--filter", "--json", "--warmup", "--measure", "--budget", "--timeout", "--target",
     "--confidence", "--samples", "--procs", "--max-procs", "--seed", "--resamples",
-    "--statistic", "--color", NULL};
+    "--statistic", "--color", "--store", NULL};
 
 static bool takes_value(const char *flag)
 {
@@ -272,6 +285,14 @@ int bg__parse_args(int argc, char **argv, bg_config *c, FILE *out, FILE *err)
         }
         if (!strcmp(a, "--quick"))
             continue;
+        if (!strcmp(a, "--save")) {
+            c->save = true;
+            continue;
+        }
+        if (!strcmp(a, "--no-save")) {
+            c->save = false;
+            continue;
+        }
         if (strncmp(a, "--", 2) != 0) {
             fprintf(err, "%s: unexpected argument '%s'; options start with --, see --help\n",
                     prog, a);
@@ -291,7 +312,8 @@ int bg__parse_args(int argc, char **argv, bg_config *c, FILE *out, FILE *err)
             snprintf(name, sizeof name, "%s", a);
         }
         if (!takes_value(name)) {
-            if (eq && (!strcmp(name, "--list") || !strcmp(name, "--quick"))) {
+            if (eq && (!strcmp(name, "--list") || !strcmp(name, "--quick") ||
+                       !strcmp(name, "--save") || !strcmp(name, "--no-save"))) {
                 fprintf(err, "%s: %s takes no value\n", prog, name);
                 return BG_EINVAL;
             }
@@ -326,6 +348,83 @@ static void now_iso(bg_run *run)
     if (gethostname(run->host, sizeof run->host) != 0)
         snprintf(run->host, sizeof run->host, "unknown");
     run->host[sizeof run->host - 1] = '\0';
+}
+
+static void add_machine_field(bg_run *run, const char *k, const char *v)
+{
+    if (run->nmachine_fields >= BG_MACHINE_FIELDS)
+        return;
+    bg_kv *kv = &run->machine_fields[run->nmachine_fields++];
+    snprintf(kv->key, sizeof kv->key, "%s", k);
+    snprintf(kv->value, sizeof kv->value, "%s", v);
+}
+
+/* Fills the run's git and machine fields. Outside a repository the run is
+ * "no commit" with a warning; nothing here stops the benchmarks. */
+static void describe_where(bg_run *run, const char *prog)
+{
+    bg_git_info gi;
+    char err[512];
+    int rc = bg_git_describe(".", &gi, err, sizeof err);
+    if (rc == BG_ENOTFOUND) {
+        snprintf(run->git_status, sizeof run->git_status, "no-repo");
+        fprintf(stderr, "%s: warning: not in a git repository; the run is recorded as "
+                        "\"no commit\"\n", prog);
+    } else if (rc != 0) {
+        snprintf(run->git_status, sizeof run->git_status, "error");
+        fprintf(stderr, "%s: warning: cannot read git state (%s); the run is recorded as "
+                        "\"no commit\"\n", prog, err);
+    } else if (gi.head.unborn) {
+        snprintf(run->git_status, sizeof run->git_status, "no-commits");
+        snprintf(run->git_branch, sizeof run->git_branch, "%s", gi.head.branch);
+        fprintf(stderr, "%s: warning: the repository has no commits yet; the run is "
+                        "recorded as \"no commit\"\n", prog);
+    } else {
+        snprintf(run->git_commit, sizeof run->git_commit, "%s", gi.head.commit);
+        snprintf(run->git_branch, sizeof run->git_branch, "%s", gi.head.branch);
+        run->git_dirty = gi.dirty != 0;
+        snprintf(run->git_status, sizeof run->git_status, "%s",
+                 gi.head.detached ? "detached" : gi.head.shallow ? "shallow" : "ok");
+    }
+    bg_fingerprint fp;
+    if (bg_fingerprint_collect(&fp, NULL, "buildtype=" BG_BUILDTYPE) == 0) {
+        snprintf(run->machine_id, sizeof run->machine_id, "%s", fp.id);
+        char cores[16];
+        snprintf(cores, sizeof cores, "%d", fp.cores);
+        add_machine_field(run, "cpu_model", fp.cpu_model);
+        add_machine_field(run, "cores", cores);
+        add_machine_field(run, "kernel", fp.kernel);
+        add_machine_field(run, "os", fp.os);
+        add_machine_field(run, "arch", fp.arch);
+        add_machine_field(run, "compiler", fp.compiler);
+        add_machine_field(run, "flags", fp.flags);
+        add_machine_field(run, "version", fp.version);
+    }
+}
+
+/* Saves the run in the store; returns 0 or prints why not. */
+static int save_run(const bg_run *run, const bg_config *c, const char *prog)
+{
+    char err[1024];
+    bg_store *st = NULL;
+    if (bg_store_open(&st, c->store_dir, ".", err, sizeof err) != 0) {
+        fprintf(stderr, "%s: cannot open the run store: %s\n", prog, err);
+        return BG_EIO;
+    }
+    char *json = bg__record_to_json(run);
+    int rc = BG_ENOMEM;
+    char *path = NULL;
+    if (json)
+        rc = bg_store_save(st, json, run->git_commit[0] ? run->git_commit : NULL,
+                           run->machine_id, &path, err, sizeof err);
+    if (rc == 0)
+        fprintf(stderr, "%s: run saved: %s\n", prog, path);
+    else
+        fprintf(stderr, "%s: the run was not saved: %s\n", prog, json ? err : "out of memory");
+    free(path);
+    free(json);
+    bg_store_close(&st);
+    return rc;
 }
 
 int bg_main(int argc, char **argv)
@@ -401,6 +500,7 @@ int bg_main(int argc, char **argv)
         return 2;
     }
     bg__overhead_get(&run.overhead);
+    describe_where(&run, prog);
     /* Names first, so the reporter can size its columns before any result. */
     for (size_t i = 0; i < nsel; i++)
         run.results[i].name = sel[i]->name;
@@ -428,6 +528,8 @@ int bg_main(int argc, char **argv)
                 exit_code = 2;
         }
     }
+    if (c.save && save_run(&run, &c, prog) != 0 && exit_code == 0)
+        exit_code = 2;
     bg__run_free(&run);
     return exit_code;
 }

@@ -13,7 +13,10 @@
 /* Copies src into a fixed array, truncating; dst is always terminated. */
 static void copy_field(char *dst, size_t cap, const char *src)
 {
-    snprintf(dst, cap, "%s", src ? src : "");
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 /* Strips leading and trailing white space in place; returns s advanced. */

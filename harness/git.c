@@ -236,7 +236,8 @@ int bg_git_dirty(bg_git *g, const char *const *ignore, int *dirty, char *first_p
     if (!ignore)
         ignore = bg_git_default_ignores;
 
-    git_status_options opts = GIT_STATUS_OPTIONS_INIT;
+    git_status_options opts;
+    git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
     opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
     /* Untracked directories come back as one "dir/" entry, which is what the
      * directory patterns match; ignored files are not listed at all. */
@@ -804,7 +805,7 @@ static int open_remote(bg_git *g, const char *name, git_remote **out, char *err,
         return git_fail(grc, err, errlen, "cannot read remote '%s'", name);
     if (!strchr(name, '/') && !strchr(name, ':') && access(name, F_OK) != 0) {
         set_err(err, errlen, "no remote named '%s' (give a configured remote, a path or a URL)", name);
-        return BG_ENOTFOUND;
+        return BG_EINVAL;
     }
     grc = git_remote_create_anonymous(out, g->repo, name);
     return grc < 0 ? git_fail(grc, err, errlen, "cannot use '%s' as a remote", name) : BG_OK;
@@ -833,7 +834,8 @@ int bg_git_fetch_ref(bg_git *g, const char *remote, const char *src_ref, const c
     char *specs[1] = {spec};
     git_strarray arr = {specs, 1};
     remote_ctx ctx = {0};
-    git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+    git_fetch_options fo;
+    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
     fo.callbacks.credentials = cred_cb;
     fo.callbacks.payload = &ctx;
     fo.update_fetchhead = 0;
@@ -884,7 +886,8 @@ int bg_git_push_ref(bg_git *g, const char *remote, const char *src_ref, const ch
     char *specs[1] = {spec};
     git_strarray arr = {specs, 1};
     remote_ctx ctx = {0};
-    git_push_options po = GIT_PUSH_OPTIONS_INIT;
+    git_push_options po;
+    git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
     po.callbacks.credentials = cred_cb;
     po.callbacks.push_update_reference = push_status_cb;
     po.callbacks.payload = &ctx;

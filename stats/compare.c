@@ -10,6 +10,7 @@
 #include <gsl/gsl_sort.h>
 
 #include "bg_stats.h"
+#include "bg_stats_internal.h"
 
 /* One side of the comparison (base or candidate), its samples pooled. */
 typedef struct side {
@@ -35,11 +36,13 @@ static void side_free(side *s)
 
 static int side_check(const bg_group *g, size_t ng)
 {
-    if (!g || ng == 0)
+    /* Draws are 32-bit (bg__rng_below): at most 2^32 - 1 groups and samples
+     * per group. */
+    if (!g || ng == 0 || ng > UINT32_MAX)
         return BG_EINVAL;
     size_t total = 0;
     for (size_t k = 0; k < ng; k++) {
-        if (!g[k].iters || !g[k].ns || g[k].n == 0)
+        if (!g[k].iters || !g[k].ns || g[k].n == 0 || g[k].n > UINT32_MAX)
             return BG_EINVAL;
         for (size_t i = 0; i < g[k].n; i++)
             if (!isfinite(g[k].iters[i]) || !(g[k].iters[i] > 0.0) || !isfinite(g[k].ns[i]))
@@ -142,10 +145,10 @@ static double stat_resample(side *s, bg_statistic st, gsl_rng *r)
     int pairs = st == BG_STAT_SLOPE;
     size_t m = 0;
     for (size_t k = 0; k < s->ngroups; k++) {
-        size_t g = s->ngroups > 1 ? (size_t)gsl_rng_uniform_int(r, s->ngroups) : 0;
+        size_t g = s->ngroups > 1 ? bg__rng_below(r, (uint32_t)s->ngroups) : 0;
         size_t n = s->groups[g].n;
         for (size_t j = 0; j < n; j++)
-            put(s, pairs, m++, g, (size_t)gsl_rng_uniform_int(r, n));
+            put(s, pairs, m++, g, bg__rng_below(r, (uint32_t)n));
     }
     return stat_scratch(s, st, m);
 }
@@ -241,6 +244,7 @@ int bg_compare_change(const bg_group *base, size_t nbase, const bg_group *cand, 
     }
     size_t B = o.resamples;
     double *rep = malloc(B * sizeof *rep);
+    /* MT19937: its output spans all 32 bits, as bg__rng_below requires. */
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     rc = BG_ENOMEM;
     if (!rep || !r)

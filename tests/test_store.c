@@ -1,0 +1,566 @@
+/* Tests for the run store: save/list/load, concurrent writers, bad files, and sharing through git notes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "bg_store.h"
+
+static char base[256]; /* per-run temp dir, removed at the end */
+
+/* libgit2 1.5 leaks a PCRE2 match block whenever a config regex does not
+ * match (e.g. in git_remote_lookup); fixed upstream after 1.5 by
+ * libgit2/libgit2#6382. Tell LeakSanitizer (when built with it) to ignore
+ * allocations made inside libpcre2 so our own leaks still fail the test. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libpcre2-8.so\n";
+}
+
+static void sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    if (rc != 0)
+        fail_msg("command failed (%d): %s", rc, cmd);
+}
+
+static void sh_out(char *out, size_t n, const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    if (!fgets(out, (int)n, p))
+        out[0] = '\0';
+    out[strcspn(out, "\n")] = '\0';
+    assert_int_equal(pclose(p), 0);
+}
+
+static void path_of(char *out, size_t n, const char *name)
+{
+    snprintf(out, n, "%s/%s", base, name);
+}
+
+/* A run record with the envelope the store reads plus some body. */
+static void make_run(char *out, size_t n, const char *commit, const char *machine, long long created)
+{
+    char c[128];
+    if (commit)
+        snprintf(c, sizeof c, "\"%s\"", commit);
+    else
+        snprintf(c, sizeof c, "null");
+    snprintf(out, n,
+             "{\n  \"schema\": \"benchgate.run\",\n  \"schema_version\": 1,\n  \"created_unix\": %lld,\n"
+             "  \"git\": {\"commit\": %s, \"branch\": \"main\", \"dirty\": false},\n"
+             "  \"machine\": {\"id\": \"%s\", \"cpu_model\": \"Test CPU\"},\n"
+             "  \"benchmarks\": [{\"name\": \"sort_1k\", \"samples\": [[100, %lld.5]]}]\n}\n",
+             created, c, machine, created);
+}
+
+static const char C1[] = "1111111111111111111111111111111111111111";
+static const char C2[] = "2222222222222222222222222222222222222222";
+
+/* Collects skipped files for assertions. */
+typedef struct skips {
+    int n;
+    char names[16][512];
+    int codes[16];
+    char msgs[16][1024];
+} skips;
+
+static void on_skip(const char *name, int code, const char *msg, void *ud)
+{
+    skips *s = ud;
+    if (s->n < 16) {
+        snprintf(s->names[s->n], sizeof s->names[0], "%s", name);
+        snprintf(s->msgs[s->n], sizeof s->msgs[0], "%s", msg);
+        s->codes[s->n] = code;
+    }
+    s->n++;
+}
+
+static int setup(void **state)
+{
+    snprintf(base, sizeof base, "/tmp/bg-test-store-XXXXXX");
+    if (!mkdtemp(base))
+        return -1;
+    setenv("HOME", base, 1);
+    setenv("XDG_CONFIG_HOME", base, 1);
+    setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+    setenv("GIT_AUTHOR_NAME", "Test", 1);
+    setenv("GIT_AUTHOR_EMAIL", "test@example.com", 1);
+    setenv("GIT_COMMITTER_NAME", "Test", 1);
+    setenv("GIT_COMMITTER_EMAIL", "test@example.com", 1);
+    setenv("GIT_CEILING_DIRECTORIES", "/tmp", 1);
+    unsetenv("BENCHGATE_DIR");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_open_resolution(void **state)
+{
+    char repo[512], plain[512], want[700], err[512] = "";
+    path_of(repo, sizeof repo, "resolve-repo");
+    path_of(plain, sizeof plain, "resolve-plain");
+    sh("git init -q -b main %s && mkdir -p %s/src/deep %s", repo, repo, plain);
+
+    bg_store *s = NULL;
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/src/deep", repo);
+    assert_int_equal(bg_store_open(&s, NULL, sub, err, sizeof err), 0);
+    snprintf(want, sizeof want, "%s/.benchgate", repo);
+    assert_string_equal(bg_store_dir(s), want);
+    assert_string_equal(bg_store_dir_source(s), "repository");
+    bg_store_close(&s);
+    assert_null(s);
+
+    assert_int_equal(bg_store_open(&s, NULL, plain, err, sizeof err), 0);
+    snprintf(want, sizeof want, "%s/.benchgate", plain);
+    assert_string_equal(bg_store_dir(s), want);
+    assert_string_equal(bg_store_dir_source(s), "current directory");
+    bg_store_close(&s);
+
+    setenv("BENCHGATE_DIR", "/somewhere/env/", 1);
+    assert_int_equal(bg_store_open(&s, NULL, sub, err, sizeof err), 0);
+    assert_string_equal(bg_store_dir(s), "/somewhere/env");
+    assert_string_equal(bg_store_dir_source(s), "BENCHGATE_DIR");
+    bg_store_close(&s);
+
+    assert_int_equal(bg_store_open(&s, "/explicit/dir", sub, err, sizeof err), 0);
+    assert_string_equal(bg_store_dir(s), "/explicit/dir");
+    assert_string_equal(bg_store_dir_source(s), "flag");
+    bg_store_close(&s);
+    unsetenv("BENCHGATE_DIR");
+    bg_store_close(NULL);
+}
+
+static void test_save_list_load(void **state)
+{
+    char dir[512], err[512] = "", run[2048];
+    path_of(dir, sizeof dir, "roundtrip/.benchgate");
+    bg_store *s = NULL;
+    assert_int_equal(bg_store_open(&s, dir, NULL, err, sizeof err), 0);
+
+    bg_run_list l;
+    assert_int_equal(bg_store_list(s, NULL, NULL, &l, NULL, NULL, err, sizeof err), 0); /* not created yet */
+    assert_int_equal(l.n, 0);
+    bg_run_list_free(&l);
+
+    struct {
+        const char *commit, *machine;
+        long long created;
+    } runs[] = {
+        {C1, "aaaaaaaaaaaa", 300}, {C2, "aaaaaaaaaaaa", 100}, {C1, "bbbbbbbbbbbb", 200}, {NULL, "aaaaaaaaaaaa", 50},
+    };
+    char *paths[4];
+    for (int i = 0; i < 4; i++) {
+        make_run(run, sizeof run, runs[i].commit, runs[i].machine, runs[i].created);
+        assert_int_equal(bg_store_save(s, run, runs[i].commit, runs[i].machine, &paths[i], err, sizeof err), 0);
+        assert_non_null(strstr(paths[i], runs[i].commit ? runs[i].commit : "/no-commit/"));
+        assert_non_null(strstr(paths[i], runs[i].machine));
+    }
+
+    assert_int_equal(bg_store_list(s, NULL, NULL, &l, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(l.n, 4);
+    assert_int_equal(l.skipped, 0);
+    long long order[] = {50, 100, 200, 300};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(l.runs[i].meta.created_unix, order[i]);
+    assert_string_equal(l.runs[0].meta.commit, "");
+    assert_string_equal(l.runs[0].path, paths[3]);
+    bg_run_list_free(&l);
+
+    assert_int_equal(bg_store_list(s, C1, NULL, &l, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.runs[0].meta.created_unix, 200);
+    assert_string_equal(l.runs[0].meta.machine, "bbbbbbbbbbbb");
+    bg_run_list_free(&l);
+    assert_int_equal(bg_store_list(s, C1, "aaaaaaaaaaaa", &l, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.runs[0].path, paths[0]);
+    bg_run_list_free(&l);
+    assert_int_equal(bg_store_list(s, "", NULL, &l, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(l.n, 1);
+    bg_run_list_free(&l);
+    assert_int_equal(bg_store_list(s, "main", NULL, &l, NULL, NULL, err, sizeof err), BG_EINVAL);
+
+    char *text = NULL;
+    size_t len = 0;
+    bg_run_meta meta;
+    assert_int_equal(bg_store_load(paths[0], &text, &len, &meta, err, sizeof err), 0);
+    make_run(run, sizeof run, C1, "aaaaaaaaaaaa", 300);
+    assert_string_equal(text, run);
+    assert_int_equal(len, strlen(run));
+    assert_string_equal(meta.commit, C1);
+    assert_string_equal(meta.machine, "aaaaaaaaaaaa");
+    assert_int_equal(meta.created_unix, 300);
+    assert_int_equal(meta.schema_version, 1);
+    free(text);
+    for (int i = 0; i < 4; i++)
+        free(paths[i]);
+
+    /* the caller's commit and machine must match the record */
+    assert_int_equal(bg_store_save(s, run, C2, "aaaaaaaaaaaa", NULL, err, sizeof err), BG_EINVAL);
+    assert_non_null(strstr(err, C2));
+    assert_int_equal(bg_store_save(s, run, C1, "cccccccccccc", NULL, err, sizeof err), BG_EINVAL);
+    assert_int_equal(bg_store_save(s, run, NULL, "aaaaaaaaaaaa", NULL, err, sizeof err), BG_EINVAL);
+    /* a machine id cannot escape the store */
+    make_run(run, sizeof run, C1, "../../etc", 1);
+    assert_int_equal(bg_store_save(s, run, C1, "../../etc", NULL, err, sizeof err), BG_EPARSE);
+    assert_int_equal(bg_store_load("/nonexistent/run.json", &text, NULL, NULL, err, sizeof err), BG_ENOTFOUND);
+    assert_non_null(strstr(err, "/nonexistent/run.json"));
+    bg_store_close(&s);
+}
+
+/* Every truncation of a record is refused with a message, and random byte
+ * damage never crashes the checker (run under the sanitizers). */
+static void test_check_damage(void **state)
+{
+    char run[2048], buf[2048], err[512];
+    make_run(run, sizeof run, C1, "aaaaaaaaaaaa", 42);
+    size_t len = strlen(run);
+    size_t last = (size_t)(strrchr(run, '}') - run);
+    for (size_t i = 0; i <= last; i++) {
+        err[0] = '\0';
+        int rc = bg_run_check(run, i, "cut", NULL, err, sizeof err);
+        if (rc != BG_EPARSE)
+            fail_msg("prefix of %zu bytes gave %d", i, rc);
+        assert_non_null(strstr(err, "cut"));
+    }
+    assert_int_equal(bg_run_check(run, len, "whole", NULL, err, sizeof err), 0);
+
+    uint64_t x = 88172645463325252u; /* xorshift64, fixed seed: reproducible */
+    for (int iter = 0; iter < 5000; iter++) {
+        memcpy(buf, run, len + 1);
+        int flips = 1 + iter % 4;
+        for (int f = 0; f < flips; f++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            buf[x % len] = (char)(x >> 32);
+        }
+        bg_run_meta meta;
+        int rc = bg_run_check(buf, len, "fuzz", &meta, err, sizeof err);
+        assert_true(rc == 0 || rc == BG_EPARSE || rc == BG_ESCHEMA);
+    }
+}
+
+static void test_concurrent_writers(void **state)
+{
+    char dir[512], err[512] = "";
+    path_of(dir, sizeof dir, "concurrent");
+    enum { PER_CHILD = 25 };
+    pid_t kids[2];
+    for (int k = 0; k < 2; k++) {
+        kids[k] = fork();
+        assert_true(kids[k] >= 0);
+        if (kids[k] == 0) {
+            bg_store *s = NULL;
+            if (bg_store_open(&s, dir, NULL, NULL, 0) != 0)
+                _exit(1);
+            char run[2048];
+            int bad = 0;
+            for (int i = 0; i < PER_CHILD; i++) {
+                /* same commit, machine and second: only pid and random differ */
+                make_run(run, sizeof run, C1, "aaaaaaaaaaaa", 1000);
+                bad |= bg_store_save(s, run, C1, "aaaaaaaaaaaa", NULL, NULL, 0) != 0;
+            }
+            bg_store_close(&s);
+            _exit(bad);
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        int st = 0;
+        assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    bg_store *s = NULL;
+    assert_int_equal(bg_store_open(&s, dir, NULL, err, sizeof err), 0);
+    bg_run_list l;
+    assert_int_equal(bg_store_list(s, NULL, NULL, &l, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(l.n, 2 * PER_CHILD);
+    assert_int_equal(l.skipped, 0);
+    bg_run_list_free(&l);
+    char count[32];
+    sh_out(count, sizeof count, "find %s -name '.*tmp' | wc -l", dir);
+    assert_string_equal(count, "0");
+    bg_store_close(&s);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_bad_files(void **state)
+{
+    char dir[512], err[1024] = "", run[2048], mdir[700], p[800];
+    path_of(dir, sizeof dir, "badfiles");
+    bg_store *s = NULL;
+    assert_int_equal(bg_store_open(&s, dir, NULL, err, sizeof err), 0);
+    make_run(run, sizeof run, C1, "aaaaaaaaaaaa", 10);
+    assert_int_equal(bg_store_save(s, run, C1, "aaaaaaaaaaaa", NULL, err, sizeof err), 0);
+    make_run(run, sizeof run, C1, "aaaaaaaaaaaa", 20);
+    assert_int_equal(bg_store_save(s, run, C1, "aaaaaaaaaaaa", NULL, err, sizeof err), 0);
+    snprintf(mdir, sizeof mdir, "%s/runs/%s/aaaaaaaaaaaa", dir, C1);
+
+    struct {
+        const char *name;
+        const char *text;
+        int code;
+        const char *says;
+    } bad[] = {
+        {"1-corrupt.json", "{\"schema\": \"benchgate.run\", oops}", BG_EPARSE, "corrupt JSON"},
+        {"2-truncated.json", "{\"schema\": \"benchgate.run\", \"schema_version\": 1, \"created_u", BG_EPARSE,
+         "truncated"},
+        {"3-empty.json", "", BG_EPARSE, "empty"},
+        {"4-newer.json",
+         "{\"schema\":\"benchgate.run\",\"schema_version\":2,\"created_unix\":5,\"git\":{\"commit\":null},"
+         "\"machine\":{\"id\":\"aaaaaaaaaaaa\"}}",
+         BG_ESCHEMA, "newer benchgate; upgrade"},
+        {"5-schema.json", "{\"schema\":\"other.thing\",\"schema_version\":1}", BG_ESCHEMA, "other.thing"},
+        {"6-missing.json", "{\"schema\":\"benchgate.run\",\"schema_version\":1,\"created_unix\":5}", BG_EPARSE,
+         "git.commit"},
+        {"7-array.json", "[1,2,3]", BG_EPARSE, "not a JSON object"},
+    };
+    size_t nbad = sizeof bad / sizeof bad[0];
+    for (size_t i = 0; i < nbad; i++) {
+        snprintf(p, sizeof p, "%s/%s", mdir, bad[i].name);
+        write_file(p, bad[i].text);
+        char *text = NULL;
+        err[0] = '\0';
+        assert_int_equal(bg_store_load(p, &text, NULL, NULL, err, sizeof err), bad[i].code);
+        assert_null(text);
+        assert_non_null(strstr(err, p));
+        if (!strstr(err, bad[i].says))
+            fail_msg("%s: message '%s' lacks '%s'", bad[i].name, err, bad[i].says);
+    }
+    /* a good record filed under the wrong machine is skipped too */
+    sh("mkdir -p %s/runs/%s/bbbbbbbbbbbb", dir, C1);
+    make_run(run, sizeof run, C1, "aaaaaaaaaaaa", 30);
+    snprintf(p, sizeof p, "%s/runs/%s/bbbbbbbbbbbb/8-misfiled.json", dir, C1);
+    write_file(p, run);
+    /* temp files and other names are not runs at all */
+    snprintf(p, sizeof p, "%s/.half-written.json.tmp", mdir);
+    write_file(p, "{");
+    snprintf(p, sizeof p, "%s/notes.txt", mdir);
+    write_file(p, "hello");
+
+    skips sk = {0};
+    bg_run_list l;
+    assert_int_equal(bg_store_list(s, NULL, NULL, &l, on_skip, &sk, err, sizeof err), 0);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.runs[0].meta.created_unix, 10);
+    assert_int_equal(l.runs[1].meta.created_unix, 20);
+    assert_int_equal(l.skipped, nbad + 1);
+    assert_int_equal(sk.n, (int)nbad + 1);
+    for (size_t i = 0; i < nbad; i++) {
+        int found = 0;
+        for (int j = 0; j < sk.n; j++) {
+            if (strstr(sk.names[j], bad[i].name)) {
+                found = 1;
+                assert_int_equal(sk.codes[j], bad[i].code);
+                assert_non_null(strstr(sk.msgs[j], bad[i].name));
+            }
+        }
+        if (!found)
+            fail_msg("%s was not reported", bad[i].name);
+    }
+    bg_run_list_free(&l);
+    /* without a callback they are still counted */
+    assert_int_equal(bg_store_list(s, C1, "aaaaaaaaaaaa", &l, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.skipped, nbad);
+    bg_run_list_free(&l);
+    bg_store_close(&s);
+}
+
+/* One clone of the shared repository, with its store. */
+typedef struct clone {
+    char dir[512];
+    bg_git *g;
+    bg_store *s;
+} clone;
+
+static void open_clone(clone *c, const char *name, const char *remote)
+{
+    char err[512] = "";
+    path_of(c->dir, sizeof c->dir, name);
+    sh("git clone -q %s %s", remote, c->dir);
+    assert_int_equal(bg_git_open(&c->g, c->dir, err, sizeof err), 0);
+    assert_int_equal(bg_store_open(&c->s, NULL, c->dir, err, sizeof err), 0);
+}
+
+static void close_clone(clone *c)
+{
+    bg_store_close(&c->s);
+    bg_git_close(&c->g);
+}
+
+static size_t count_runs(clone *c, const char *commit, const char *machine)
+{
+    bg_run_list l;
+    char err[512];
+    assert_int_equal(bg_store_list(c->s, commit, machine, &l, NULL, NULL, err, sizeof err), 0);
+    size_t n = l.n;
+    bg_run_list_free(&l);
+    return n;
+}
+
+static void test_push_fetch(void **state)
+{
+    char seed[512], bare[512], err[1024] = "", head[64], run[2048];
+    path_of(seed, sizeof seed, "seed");
+    path_of(bare, sizeof bare, "remote.git");
+    sh("git init -q -b main %s && cd %s && echo 1 > a && git add a && git commit -q -m one", seed, seed);
+    sh("git clone -q --bare %s %s", seed, bare);
+    sh_out(head, sizeof head, "git -C %s rev-parse HEAD", seed);
+
+    clone a, b;
+    open_clone(&a, "clone-a", bare);
+    open_clone(&b, "clone-b", bare);
+
+    /* a fetch before anyone pushed is not an error */
+    bg_sync_stats st = {0};
+    assert_int_equal(bg_store_fetch(a.s, a.g, NULL, &st, NULL, NULL, err, sizeof err), 0);
+    assert_false(st.remote_had_notes);
+
+    make_run(run, sizeof run, head, "aaaaaaaaaaaa", 100);
+    assert_int_equal(bg_store_save(a.s, run, head, "aaaaaaaaaaaa", NULL, err, sizeof err), 0);
+    make_run(run, sizeof run, NULL, "aaaaaaaaaaaa", 101); /* stays local */
+    assert_int_equal(bg_store_save(a.s, run, NULL, "aaaaaaaaaaaa", NULL, err, sizeof err), 0);
+    make_run(run, sizeof run, head, "bbbbbbbbbbbb", 200);
+    assert_int_equal(bg_store_save(b.s, run, head, "bbbbbbbbbbbb", NULL, err, sizeof err), 0);
+
+    /* the store under the clone does not make it dirty */
+    int dirty = 1;
+    assert_int_equal(bg_git_dirty(a.g, NULL, &dirty, NULL, 0, err, sizeof err), 0);
+    assert_false(dirty);
+
+    memset(&st, 0, sizeof st);
+    if (bg_store_push(a.s, a.g, NULL, &st, NULL, NULL, err, sizeof err) != 0)
+        fail_msg("push a: %s", err);
+    assert_true(st.pushed);
+    assert_int_equal(st.runs_exported, 1);
+    assert_false(st.remote_had_notes);
+    memset(&st, 0, sizeof st);
+    if (bg_store_push(b.s, b.g, "origin", &st, NULL, NULL, err, sizeof err) != 0)
+        fail_msg("push b: %s", err);
+    assert_true(st.pushed);
+    assert_true(st.remote_had_notes);
+
+    memset(&st, 0, sizeof st);
+    if (bg_store_fetch(a.s, a.g, NULL, &st, NULL, NULL, err, sizeof err) != 0)
+        fail_msg("fetch a: %s", err);
+    assert_int_equal(st.runs_imported, 1);
+    assert_int_equal(st.runs_present, 1);
+    memset(&st, 0, sizeof st);
+    if (bg_store_fetch(b.s, b.g, bare, &st, NULL, NULL, err, sizeof err) != 0) /* a path works too */
+        fail_msg("fetch b: %s", err);
+    assert_int_equal(st.runs_imported, 1);
+
+    assert_int_equal(count_runs(&a, head, NULL), 2);
+    assert_int_equal(count_runs(&b, head, NULL), 2);
+    assert_int_equal(count_runs(&a, head, "bbbbbbbbbbbb"), 1);
+    assert_int_equal(count_runs(&b, head, "aaaaaaaaaaaa"), 1);
+    assert_int_equal(count_runs(&b, "", NULL), 0);
+
+    /* fetching again adds nothing */
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_fetch(a.s, a.g, NULL, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.runs_imported, 0);
+    assert_int_equal(st.runs_present, 2);
+    assert_int_equal(count_runs(&a, head, NULL), 2);
+
+    /* diverged notes: b writes a local note by hand (a third machine and a
+     * record from a newer benchgate) while a pushes another run; b's push
+     * must merge, and nothing may be lost */
+    char note[4096], third[2048];
+    make_run(third, sizeof third, head, "cccccccccccc", 300);
+    snprintf(note, sizeof note,
+             "[%s,{\"schema\":\"benchgate.run\",\"schema_version\":2,\"created_unix\":400,"
+             "\"git\":{\"commit\":\"%s\"},\"machine\":{\"id\":\"dddddddddddd\"}}]",
+             third, head);
+    assert_int_equal(bg_git_note_write(b.g, BG_STORE_NOTES_REF, head, note, err, sizeof err), 0);
+    make_run(run, sizeof run, head, "aaaaaaaaaaaa", 500);
+    assert_int_equal(bg_store_save(a.s, run, head, "aaaaaaaaaaaa", NULL, err, sizeof err), 0);
+    memset(&st, 0, sizeof st);
+    if (bg_store_push(a.s, a.g, NULL, &st, NULL, NULL, err, sizeof err) != 0)
+        fail_msg("push a again: %s", err);
+    memset(&st, 0, sizeof st);
+    if (bg_store_push(b.s, b.g, NULL, &st, NULL, NULL, err, sizeof err) != 0)
+        fail_msg("push b diverged: %s", err);
+    assert_true(st.pushed);
+
+    skips sk = {0};
+    memset(&st, 0, sizeof st);
+    if (bg_store_fetch(a.s, a.g, NULL, &st, on_skip, &sk, err, sizeof err) != 0)
+        fail_msg("fetch a after merge: %s", err);
+    assert_int_equal(st.runs_imported, 1); /* cccc; the v2 record is reported, not imported */
+    assert_int_equal(st.skipped, 1);
+    assert_int_equal(sk.n, 1);
+    assert_int_equal(sk.codes[0], BG_ESCHEMA);
+    assert_non_null(strstr(sk.msgs[0], "newer benchgate"));
+    assert_non_null(strstr(sk.names[0], head));
+    assert_int_equal(count_runs(&a, head, NULL), 4);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_fetch(b.s, b.g, NULL, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(count_runs(&b, head, NULL), 4);
+
+    /* the remote's note holds all five records, the v2 one included, and git reads it */
+    char count[64];
+    sh_out(count, sizeof count,
+           "git --git-dir=%s notes --ref=benchgate show %s | grep -o '\"created_unix\":' | wc -l", bare, head);
+    assert_string_equal(count, "5");
+    sh_out(count, sizeof count, "git --git-dir=%s notes --ref=benchgate show %s | grep -c '\"schema_version\":2'",
+           bare, head);
+    assert_string_equal(count, "1");
+    /* b's push had to merge diverged notes histories */
+    sh_out(count, sizeof count, "git --git-dir=%s rev-list --merges --count refs/notes/benchgate", bare);
+    assert_string_equal(count, "1");
+    /* no temporary refs are left behind */
+    sh_out(count, sizeof count, "git -C %s for-each-ref refs/notes | wc -l", a.dir);
+    assert_string_equal(count, "1");
+
+    /* an unknown remote is a usage error that names it */
+    assert_int_equal(bg_store_push(a.s, a.g, "upstream", NULL, NULL, NULL, err, sizeof err), BG_EINVAL);
+    assert_non_null(strstr(err, "upstream"));
+    close_clone(&a);
+    close_clone(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_resolution), cmocka_unit_test(test_save_list_load),
+        cmocka_unit_test(test_check_damage),
+        cmocka_unit_test(test_concurrent_writers), cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_push_fetch),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
