@@ -145,7 +145,7 @@ double bg__boot_point(bg__boot *b, bg_statistic s);
 /* Draws one resample and returns statistic s over it, without allocating:
  * sums for mean, sd and slope, per-rank counts for median and MAD. Equal to
  * bg__boot_stat_idx over the same resample up to summation order. Uses
- * b->count as scratch. */
+ * b->count, b->pick and b->draw as scratch. */
 double bg__boot_replicate(bg__boot *b, bg_statistic s, gsl_rng *r);
 
 /* Jackknife estimate of the BCa acceleration for statistic s, written to

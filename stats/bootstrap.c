@@ -20,8 +20,6 @@
 #include "bg_stats.h"
 #include "bg_stats_internal.h"
 
-
-
 /* ---- options and names ---- */
 
 void bg_boot_opts_default(bg_boot_opts *o)
@@ -661,7 +659,12 @@ static int estimate(bg__boot *b, bg_statistic s, const bg_boot_opts *o, uint64_t
                                   out);
 }
 
-/* On failure *out is left unchanged. */
+/* Percentile or BCa interval from opts->resamples replicates. BCa's
+ * acceleration comes from a jackknife over the resampled unit: leave one
+ * sample out with one group, leave one group out with several (so the
+ * acceleration reflects between-process skew, as the interval does). The
+ * point estimate is the statistic over all samples pooled. On failure *out is
+ * left unchanged. */
 int bg_bootstrap_ci(const bg_group *groups, size_t ngroups, bg_statistic s,
                     const bg_boot_opts *opts, bg_estimate *out)
 {
