@@ -1,5 +1,10 @@
 /* The relative change of a statistic from a base run to a candidate run,
- * with a (hierarchical) bootstrap confidence interval and p-value. */
+ * with a (hierarchical) bootstrap confidence interval and p-value.
+ *
+ * Each side is prepared once as a bg__boot (samples pooled and ordered by
+ * per-iteration time, see bg_stats_internal.h), so a replicate of either
+ * side is drawn without allocating or sorting, with the same batched random
+ * integers and per-rank statistics as bg_bootstrap_ci. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,32 +12,12 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
-#include <gsl/gsl_sort.h>
 
 #include "bg_stats.h"
 #include "bg_stats_internal.h"
 
-/* One side of the comparison (base or candidate), its samples pooled. */
-typedef struct side {
-    const bg_group *groups;
-    size_t ngroups;
-    size_t total;     /* pooled sample count */
-    size_t maxgroup;  /* largest group */
-    size_t *offset;   /* offset[g]: index of group g's first sample in t */
-    double *t;        /* per-iteration times ns / iters, pooled */
-    /* scratch for one resample or jackknife subset */
-    double *rt, *rit, *rns;
-    size_t cap;
-} side;
-
-static void side_free(side *s)
-{
-    free(s->offset);
-    free(s->t);
-    free(s->rt);
-    free(s->rit);
-    free(s->rns);
-}
+/* Seed streams (bg__seed_derive) of the two sides' generators. */
+enum { STREAM_BASE = 0, STREAM_CAND = 1 };
 
 static int side_check(const bg_group *g, size_t ng)
 {
@@ -52,105 +37,14 @@ static int side_check(const bg_group *g, size_t ng)
     return total >= 2 ? BG_OK : BG_EINVAL;
 }
 
-static int side_init(side *s, const bg_group *g, size_t ng, int need_pairs)
+/* bg__boot_init on input that side_check accepted: what it still rejects is
+ * a per-iteration time ns / iters that overflows (or more than 2^32 - 1
+ * samples in all), which the former implementation reported as a non-finite
+ * statistic, so BG_EINVAL becomes BG_ENUMERIC here. */
+static int side_init(bg__boot *b, const bg_group *g, size_t ng)
 {
-    memset(s, 0, sizeof *s);
-    s->groups = g;
-    s->ngroups = ng;
-    for (size_t k = 0; k < ng; k++) {
-        s->total += g[k].n;
-        if (g[k].n > s->maxgroup)
-            s->maxgroup = g[k].n;
-    }
-    /* A hierarchical resample may draw the largest group every time. */
-    s->cap = ng > 1 ? ng * s->maxgroup : s->total;
-    if (s->cap < s->total)
-        s->cap = s->total;
-    s->offset = malloc(ng * sizeof *s->offset);
-    s->t = malloc(s->total * sizeof *s->t);
-    s->rt = malloc(s->cap * sizeof *s->rt);
-    if (need_pairs) {
-        s->rit = malloc(s->cap * sizeof *s->rit);
-        s->rns = malloc(s->cap * sizeof *s->rns);
-    }
-    if (!s->offset || !s->t || !s->rt || (need_pairs && (!s->rit || !s->rns))) {
-        side_free(s);
-        return BG_ENOMEM;
-    }
-    size_t at = 0;
-    for (size_t k = 0; k < ng; k++) {
-        s->offset[k] = at;
-        for (size_t i = 0; i < g[k].n; i++)
-            s->t[at++] = g[k].ns[i] / g[k].iters[i];
-    }
-    return BG_OK;
-}
-
-/* Statistic `st` over m values held in the scratch arrays. */
-static double stat_scratch(const side *s, bg_statistic st, size_t m)
-{
-    switch (st) {
-    case BG_STAT_MEAN:
-        return bg_stat_mean(s->rt, m);
-    case BG_STAT_MEDIAN:
-        return bg_stat_median(s->rt, m);
-    case BG_STAT_SD:
-        return bg_stat_sd(s->rt, m);
-    case BG_STAT_MAD:
-        return bg_stat_mad(s->rt, m);
-    case BG_STAT_MIN:
-        return bg_stat_min(s->rt, m);
-    case BG_STAT_SLOPE:
-        return bg_stat_slope(s->rit, s->rns, m);
-    case BG_STAT_COUNT:
-        break;
-    }
-    return NAN;
-}
-
-/* Copies sample i of group g into scratch slot at. */
-static void put(side *s, int pairs, size_t at, size_t g, size_t i)
-{
-    s->rt[at] = s->t[s->offset[g] + i];
-    if (pairs) {
-        s->rit[at] = s->groups[g].iters[i];
-        s->rns[at] = s->groups[g].ns[i];
-    }
-}
-
-/* Statistic over all samples except resampling unit `skip` (a group when
- * there are several groups, else a sample); skip == SIZE_MAX keeps all. */
-static double stat_without(side *s, bg_statistic st, size_t skip)
-{
-    int pairs = st == BG_STAT_SLOPE;
-    size_t m = 0;
-    for (size_t g = 0; g < s->ngroups; g++) {
-        if (s->ngroups > 1 && g == skip)
-            continue;
-        for (size_t i = 0; i < s->groups[g].n; i++) {
-            if (s->ngroups == 1 && i == skip)
-                continue;
-            put(s, pairs, m++, g, i);
-        }
-    }
-    return stat_scratch(s, st, m);
-}
-
-/* One bootstrap replicate of the statistic: with several groups, draw
- * ngroups groups with replacement and then, within each drawn group, as many
- * samples as it has with replacement (two-level bootstrap); with one group,
- * the ordinary bootstrap over its samples. */
-static double stat_resample(side *s, bg_statistic st, gsl_rng *r)
-{
-    int pairs = st == BG_STAT_SLOPE;
-    size_t m = 0;
-    for (size_t k = 0; k < s->ngroups; k++) {
-        size_t g = s->ngroups > 1 ? bg__rng_below(r, (uint32_t)s->ngroups) : 0;
-        size_t n = s->groups[g].n;
-        for (size_t j = 0; j < n; j++)
-            put(s, pairs, m++, g, bg__rng_below(r, (uint32_t)n));
-    }
-    return stat_scratch(s, st, m);
+    int rc = bg__boot_init(b, g, ng);
+    return rc == BG_EINVAL ? BG_ENUMERIC : rc;
 }
 
 /* cand / base - 1, extended to base == 0 (possible for SD, MAD or MIN of a
@@ -164,30 +58,46 @@ static double rel_change(double cand, double base)
     return copysign(INFINITY, cand - base);
 }
 
-static unsigned long mix_seed(uint64_t s)
+/* Type-7 quantile p of the replicates x[0..n) by selection, O(n) rather than
+ * a sort; reorders x (a second call sees the same multiset). NaN when the
+ * order statistics it interpolates are not finite (a replicate is +-infinity
+ * when a resampled base statistic is 0), as bg_stat_quantile_sorted. */
+static double quantile(double *x, size_t n, double p)
 {
-    /* splitmix64 finaliser: spreads the 64-bit user seed over the GSL seed
-     * and keeps seed 0 distinct from GSL's default seed 4357. */
-    s += 0x9e3779b97f4a7c15ULL;
-    s = (s ^ (s >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    s = (s ^ (s >> 27)) * 0x94d049bb133111ebULL;
-    return (unsigned long)(s ^ (s >> 31));
+    double q = bg__quantile_select(x, n, p);
+    return isfinite(q) ? q : NAN;
 }
 
 /* Jackknife sums for the BCa acceleration of one side (scipy.stats.bootstrap's
  * multi-sample formula, Efron & Tibshirani 1993, ch. 14): leave out each
- * resampling unit of this side, keep the other side whole. */
-static int jackknife_side(side *s, double other, int s_is_base, bg_statistic st,
+ * resampling unit of this side (a group when it has several, else a sample),
+ * keep the other side whole. Statistics come from per-rank counts in
+ * b->count, O(n) per unit. */
+static int jackknife_side(bg__boot *b, double other, int b_is_base, bg_statistic st,
                           double *num, double *den)
 {
-    size_t units = s->ngroups > 1 ? s->ngroups : s->total;
+    size_t units = b->ngroups > 1 ? b->ngroups : b->n;
     double *th = malloc(units * sizeof *th);
     if (!th)
         return BG_ENOMEM;
+    size_t *count = b->count;
+    for (size_t r = 0; r < b->n; r++)
+        count[r] = 1;
     double mean = 0.0;
     for (size_t u = 0; u < units; u++) {
-        double v = stat_without(s, st, u);
-        th[u] = s_is_base ? rel_change(other, v) : rel_change(v, other);
+        double v;
+        if (b->ngroups == 1) {
+            count[u] = 0;
+            v = bg__boot_stat_counts(b, st, count);
+            count[u] = 1;
+        } else {
+            for (size_t i = b->off[u]; i < b->off[u + 1]; i++)
+                count[b->member[i]] = 0;
+            v = bg__boot_stat_counts(b, st, count);
+            for (size_t i = b->off[u]; i < b->off[u + 1]; i++)
+                count[b->member[i]] = 1;
+        }
+        th[u] = b_is_base ? rel_change(other, v) : rel_change(v, other);
         mean += th[u];
     }
     mean /= (double)units;
@@ -204,14 +114,23 @@ static int jackknife_side(side *s, double other, int s_is_base, bg_statistic st,
 }
 
 /* Bootstrap of cand/base - 1: point estimate from the pooled data; interval by
- * percentile or BCa over opts->resamples replicates; p-value
+ * percentile or BCa over opts->resamples replicates
+ *     change* = bg__boot_replicate(cand) / bg__boot_replicate(base) - 1
+ * (type-7 quantiles of the replicates); p-value
  *     p = 2 * min(#{change* <= 0}, #{change* >= 0}) / B,
- * clamped to [1/(B + 1), 1] (a finite bootstrap cannot show p = 0). The two
- * sides are resampled independently from one GSL MT19937 stream seeded by
- * opts->seed (NULL opts: bg_boot_opts_default). The base statistic must be
- * positive (times, counts), else BG_ENUMERIC.
- * Cost: B * (both sides' sample counts) draws, plus an O(n^2) jackknife for
- * BCa (n = units resampled: groups, or samples when there is one group). */
+ * clamped to [1/(B + 1), 1] (a finite bootstrap cannot show p = 0). Each side
+ * is resampled as bg_bootstrap_ci does (with several groups: groups with
+ * replacement, then samples within each drawn group) by its own gsl_rng_taus2
+ * generator (bg__rng_new), seeded by bg__seed_derive(opts->seed, 0) for the
+ * base and bg__seed_derive(opts->seed, 1) for the candidate, so the two
+ * streams are independent and a given seed always gives the same result
+ * (NULL opts: bg_boot_opts_default). BCa's acceleration is the jackknife of
+ * the change itself (leave one unit of one side out, the other side whole;
+ * the multi-sample formula of scipy.stats.bootstrap), not a combination of
+ * per-side accelerations. The base statistic must be positive (times,
+ * counts), else BG_ENUMERIC; a replicate that is NaN also gives BG_ENUMERIC.
+ * Cost: B * (both sides' sample counts) draws, several per generator output
+ * (bg__draw_fill), plus an O(units * n) jackknife per side for BCa. */
 int bg_compare_change(const bg_group *base, size_t nbase, const bg_group *cand, size_t ncand,
                       bg_statistic s, const bg_boot_opts *opts, bg_change *out)
 {
@@ -222,7 +141,8 @@ int bg_compare_change(const bg_group *base, size_t nbase, const bg_group *cand, 
         o = *opts;
     else
         bg_boot_opts_default(&o);
-    if (o.resamples < 2 || !(o.confidence > 0.0 && o.confidence < 1.0) ||
+    if (o.resamples < 2 || o.resamples > SIZE_MAX / sizeof(double) ||
+        !(o.confidence > 0.0 && o.confidence < 1.0) ||
         (o.method != BG_CI_PERCENTILE && o.method != BG_CI_BCA))
         return BG_EINVAL;
     int rc = side_check(base, nbase);
@@ -232,35 +152,34 @@ int bg_compare_change(const bg_group *base, size_t nbase, const bg_group *cand, 
         return rc;
     gsl_set_error_handler_off();
 
-    int pairs = s == BG_STAT_SLOPE;
-    side sb, sc;
-    rc = side_init(&sb, base, nbase, pairs);
+    bg__boot sb, sc;
+    rc = side_init(&sb, base, nbase);
     if (rc)
         return rc;
-    rc = side_init(&sc, cand, ncand, pairs);
+    rc = side_init(&sc, cand, ncand);
     if (rc) {
-        side_free(&sb);
+        bg__boot_free(&sb);
         return rc;
     }
     size_t B = o.resamples;
     double *rep = malloc(B * sizeof *rep);
-    /* MT19937: its output spans all 32 bits, as bg__rng_below requires. */
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *rb = bg__rng_new(bg__seed_derive(o.seed, STREAM_BASE));
+    gsl_rng *rcand = bg__rng_new(bg__seed_derive(o.seed, STREAM_CAND));
     rc = BG_ENOMEM;
-    if (!rep || !r)
+    if (!rep || !rb || !rcand)
         goto done;
-    gsl_rng_set(r, mix_seed(o.seed));
 
     rc = BG_ENUMERIC;
-    double tb = stat_without(&sb, s, SIZE_MAX), tc = stat_without(&sc, s, SIZE_MAX);
+    double tb = bg__boot_point(&sb, s), tc = bg__boot_point(&sc, s);
     if (!(tb > 0.0) || !isfinite(tb) || !isfinite(tc))
         goto done;
     double change = tc / tb - 1.0;
 
     size_t le = 0, ge = 0, below = 0, equal = 0;
+    double lowest = INFINITY, highest = -INFINITY;
     for (size_t k = 0; k < B; k++) {
-        double vb = stat_resample(&sb, s, r);
-        double vc = stat_resample(&sc, s, r);
+        double vb = bg__boot_replicate(&sb, s, rb);
+        double vc = bg__boot_replicate(&sc, s, rcand);
         if (isnan(vb) || isnan(vc))
             goto done;
         double d = rel_change(vc, vb);
@@ -269,12 +188,13 @@ int bg_compare_change(const bg_group *base, size_t nbase, const bg_group *cand, 
         ge += d >= 0.0;
         below += d < change;
         equal += d == change;
+        lowest = d < lowest ? d : lowest;
+        highest = d > highest ? d : highest;
     }
-    gsl_sort(rep, 1, B);
 
     double tail = (1.0 - o.confidence) / 2.0;
     double qlo = tail, qhi = 1.0 - tail;
-    if (o.method == BG_CI_BCA && rep[0] != rep[B - 1]) {
+    if (o.method == BG_CI_BCA && lowest != highest) {
         /* Bias correction from the share of replicates below the estimate
          * (ties count half), kept away from 0 and 1 so z0 stays finite. */
         double frac = ((double)below + 0.5 * (double)equal) / (double)B;
@@ -306,17 +226,19 @@ int bg_compare_change(const bg_group *base, size_t nbase, const bg_group *cand, 
         qhi = q[1];
     }
     out->change = change;
-    out->lo = bg_stat_quantile_sorted(rep, B, qlo);
-    out->hi = bg_stat_quantile_sorted(rep, B, qhi);
+    out->lo = quantile(rep, B, qlo);
+    out->hi = quantile(rep, B, qhi);
     double p = 2.0 * (double)(le < ge ? le : ge) / (double)B;
     double floor_p = 1.0 / ((double)B + 1.0);
     out->p = p < floor_p ? floor_p : (p > 1.0 ? 1.0 : p);
     rc = BG_OK;
 done:
     free(rep);
-    if (r)
-        gsl_rng_free(r);
-    side_free(&sb);
-    side_free(&sc);
+    if (rb)
+        gsl_rng_free(rb);
+    if (rcand)
+        gsl_rng_free(rcand);
+    bg__boot_free(&sb);
+    bg__boot_free(&sc);
     return rc;
 }

@@ -1,6 +1,6 @@
 /* Tests of the bootstrap comparison of base and candidate: point estimate,
  * determinism, degenerate data, hierarchical widening, agreement with normal
- * theory, bad input. */
+ * theory, several groups with every statistic, bad input. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -189,6 +189,37 @@ static void test_agrees_with_normal_theory(void **state)
     assert_true(fabs(c.lo - (ratio - 1 - half)) < 0.15 * half);
 }
 
+/* Several groups on each side, every statistic and both methods: a result, the
+ * interval around the estimate, the same result again for the same seed. A
+ * per-iteration time that overflows is a numeric failure, not bad input. */
+static void test_hierarchical_every_statistic(void **state)
+{
+    (void)state;
+    static data a, b;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 6);
+    fill(&a, r, 3, 15, 100.0, 0.01, 0.01);
+    fill(&b, r, 5, 12, 105.0, 0.01, 0.01);
+    gsl_rng_free(r);
+    for (int m = 0; m < 2; m++) {
+        bg_boot_opts o = opts(1500, m ? BG_CI_BCA : BG_CI_PERCENTILE, 17);
+        for (int s = 0; s < BG_STAT_COUNT; s++) {
+            bg_change c1, c2;
+            assert_int_equal(bg_compare_change(a.g, 3, b.g, 5, (bg_statistic)s, &o, &c1), 0);
+            assert_int_equal(bg_compare_change(a.g, 3, b.g, 5, (bg_statistic)s, &o, &c2), 0);
+            assert_true(c1.change == c2.change && c1.lo == c2.lo && c1.hi == c2.hi &&
+                        c1.p == c2.p);
+            assert_true(c1.lo <= c1.change && c1.change <= c1.hi);
+            assert_true(c1.p >= 1.0 / 1501.0 && c1.p <= 1.0);
+        }
+    }
+    double it[3] = {1e-300, 2, 3}, ns[3] = {1e300, 20, 30};
+    bg_group big = {it, ns, 3};
+    bg_boot_opts o = opts(100, BG_CI_BCA, 1);
+    bg_change c;
+    assert_int_equal(bg_compare_change(&big, 1, a.g, 1, BG_STAT_MEAN, &o, &c), BG_ENUMERIC);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -224,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_every_statistic),
         cmocka_unit_test(test_degenerate),
         cmocka_unit_test(test_hierarchical_widens),
+        cmocka_unit_test(test_hierarchical_every_statistic),
         cmocka_unit_test(test_agrees_with_normal_theory),
         cmocka_unit_test(test_bad_input),
     };
