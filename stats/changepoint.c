@@ -210,7 +210,8 @@ int bg_changepoints(const double *x, size_t n, double alpha, uint64_t seed,
         goto done;
 
     /* Magnitudes from the final segmentation. */
-    qsort(c.found, c.nfound, sizeof *c.found, cmp_index);
+    if (c.nfound > 1) /* c.found is NULL when nothing was found */
+        qsort(c.found, c.nfound, sizeof *c.found, cmp_index);
     for (size_t k = 0; k < c.nfound; k++) {
         size_t from = k ? c.found[k - 1].index : 0;
         size_t at = c.found[k].index;

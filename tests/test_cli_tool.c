@@ -1,0 +1,442 @@
+/* Tests for the benchgate command: compare, gate (exit codes, Bench-Accept
+ * trailers, JUnit), ls, machine refusal and usage errors, run as a program
+ * over a temporary git repository with hand-made run records. */
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "bg_store.h"
+
+#ifndef BENCHGATE_EXE
+#error "BENCHGATE_EXE must name the benchgate binary"
+#endif
+
+/* libgit2 1.5 leaks a PCRE2 match block (libgit2/libgit2#6382). */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libpcre2-8.so\n";
+}
+
+static char tmp[256];  /* temp dir, removed at the end */
+static char repo[320]; /* git repository inside it */
+static char c0[41], c1[41], c2[41], c3[41];
+
+static void sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    if (rc != 0)
+        fail_msg("command failed (%d): %s", rc, cmd);
+}
+
+static void sh_line(char *out, size_t n, const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    if (!fgets(out, (int)n, p))
+        out[0] = '\0';
+    out[strcspn(out, "\n")] = '\0';
+    assert_int_equal(pclose(p), 0);
+}
+
+/* Runs benchgate in the repository; returns its exit code, output in out. */
+static int bg(char *out, size_t n, const char *fmt, ...)
+{
+    char args[2048], cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s 2>&1", repo, BENCHGATE_EXE, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(out, 1, n - 1, p);
+    out[len] = '\0';
+    int st = pclose(p);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+/* Deterministic noise in [-1, 1]. */
+static double noise(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*s >> 11) / (double)(1ULL << 53) * 2.0 - 1.0;
+}
+
+static cJSON *arr(const double *v, size_t n)
+{
+    return cJSON_CreateDoubleArray(v, (int)n);
+}
+
+/* A run record: benches fast_thing (1000 ns), slow_thing (2000 ns * slow)
+ * and "weird<&>" (500 ns), 3 processes x 10 samples. */
+static char *make_record(const char *commit, const char *machine, const char *cpu, int64_t created,
+                         double slow, uint64_t seed, const char *crash)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "schema", "benchgate.run");
+    cJSON_AddNumberToObject(root, "schema_version", 1);
+    cJSON_AddStringToObject(root, "created", "2026-01-01T00:00:00Z");
+    cJSON_AddNumberToObject(root, "created_unix", (double)created);
+    cJSON_AddStringToObject(root, "host", "testhost");
+    cJSON *git = cJSON_AddObjectToObject(root, "git");
+    cJSON_AddStringToObject(git, "commit", commit);
+    cJSON_AddStringToObject(git, "branch", "feature");
+    cJSON_AddBoolToObject(git, "dirty", 0);
+    cJSON_AddStringToObject(git, "status", "ok");
+    cJSON *m = cJSON_AddObjectToObject(root, "machine");
+    cJSON_AddStringToObject(m, "id", machine);
+    cJSON_AddStringToObject(m, "cpu_model", cpu);
+    cJSON_AddStringToObject(m, "kernel", "6.1.0");
+    cJSON_AddStringToObject(m, "compiler", "gcc 12.2.0");
+    cJSON_AddStringToObject(m, "flags", "-O2");
+    cJSON *cfg = cJSON_AddObjectToObject(root, "config");
+    cJSON_AddNumberToObject(cfg, "warmup_s", 0.1);
+    cJSON_AddNumberToObject(cfg, "measure_s", 0.3);
+    cJSON_AddNumberToObject(cfg, "budget_s", 3);
+    cJSON_AddNumberToObject(cfg, "target", 0.01);
+    cJSON_AddNumberToObject(cfg, "timeout_s", 10);
+    cJSON_AddNumberToObject(cfg, "samples", 10);
+    cJSON_AddNumberToObject(cfg, "min_procs", 3);
+    cJSON_AddNumberToObject(cfg, "max_procs", 3);
+    cJSON_AddStringToObject(cfg, "seed", "1");
+    cJSON_AddNumberToObject(cfg, "resamples", 1000);
+    cJSON_AddNumberToObject(cfg, "confidence", 0.95);
+    cJSON_AddStringToObject(cfg, "statistic", "mean");
+    cJSON *benches = cJSON_AddArrayToObject(root, "benchmarks");
+    static const char *const names[] = {"fast_thing", "slow_thing", "weird<&>"};
+    const double base_ns[] = {1000, 2000 * slow, 500};
+    uint64_t s = seed;
+    for (int b = 0; b < 3; b++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(benches, o);
+        cJSON_AddStringToObject(o, "name", names[b]);
+        bool crashed = crash && !strcmp(crash, names[b]);
+        cJSON_AddStringToObject(o, "status", crashed ? "crashed" : "ok");
+        cJSON_AddStringToObject(o, "message", crashed ? "killed by signal 11" : "");
+        cJSON_AddStringToObject(o, "seed", "7");
+        cJSON *procs = cJSON_AddArrayToObject(o, "processes");
+        for (int p = 0; p < 3 && !crashed; p++) {
+            double it[10], w[10], c[10];
+            double pf = 1.0 + 0.001 * noise(&s);
+            for (int i = 0; i < 10; i++) {
+                it[i] = 100.0 * (i + 1);
+                w[i] = it[i] * base_ns[b] * pf * (1.0 + 0.003 * noise(&s));
+                c[i] = w[i];
+            }
+            cJSON *po = cJSON_CreateObject();
+            cJSON_AddItemToArray(procs, po);
+            cJSON_AddItemToObject(po, "iters", arr(it, 10));
+            cJSON_AddItemToObject(po, "wall_ns", arr(w, 10));
+            cJSON_AddItemToObject(po, "cpu_ns", arr(c, 10));
+        }
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    assert_non_null(text);
+    return text;
+}
+
+static void save_run(const char *commit, int64_t created, double slow, uint64_t seed, const char *crash)
+{
+    bg_store *st = NULL;
+    char err[512] = "";
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/.benchgate", repo);
+    assert_int_equal(bg_store_open(&st, dir, NULL, err, sizeof err), 0);
+    char *text = make_record(commit, "aaaaaaaaaaaa", "Test CPU", created, slow, seed, crash);
+    int rc = bg_store_save(st, text, commit, "aaaaaaaaaaaa", NULL, err, sizeof err);
+    if (rc)
+        fail_msg("save failed: %s", err);
+    free(text);
+    bg_store_close(&st);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* The output line that starts with `name`. */
+static const char *line_of(const char *out, const char *name)
+{
+    const char *p = out;
+    size_t len = strlen(name);
+    while (p && *p) {
+        if (!strncmp(p, name, len) && p[len] == ' ')
+            return p;
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return NULL;
+}
+
+static bool line_has(const char *out, const char *name, const char *what)
+{
+    const char *l = line_of(out, name);
+    if (!l)
+        return false;
+    const char *e = strchr(l, '\n');
+    size_t n = e ? (size_t)(e - l) : strlen(l);
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%.*s", (int)n, l);
+    return strstr(buf, what) != NULL;
+}
+
+#define GIT "git -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false"
+
+static int setup(void **state)
+{
+    (void)state;
+    unsetenv("BENCHGATE_DIR");
+    unsetenv("GITHUB_STEP_SUMMARY");
+    snprintf(tmp, sizeof tmp, "/tmp/bg_cli_tool.XXXXXX");
+    if (!mkdtemp(tmp))
+        return -1;
+    snprintf(repo, sizeof repo, "%s/repo", tmp);
+    sh("git init -q -b main '%s' && cd '%s' && echo 0 > f && git add f && " GIT " commit -q -m c0", repo,
+       repo);
+    sh("cd '%s' && echo 1 > f && " GIT " commit -q -am c1 && git checkout -q -b feature && "
+       "echo 2 > f && " GIT " commit -q -am c2",
+       repo);
+    sh_line(c0, sizeof c0, "cd '%s' && git rev-parse main~1", repo);
+    sh_line(c1, sizeof c1, "cd '%s' && git rev-parse main", repo);
+    sh_line(c2, sizeof c2, "cd '%s' && git rev-parse HEAD", repo);
+    save_run(c1, 1000, 1.0, 11, NULL);
+    save_run(c2, 2000, 1.2, 22, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (tmp[0])
+        sh("rm -rf '%s'", tmp);
+    return 0;
+}
+
+static char out[1 << 16];
+
+static void test_compare(void **state)
+{
+    (void)state;
+    int rc = bg(out, sizeof out, "compare %s %s", c1, c2);
+    if (rc != 0)
+        fail_msg("compare exited %d:\n%s", rc, out);
+    print_message("%s", out);
+    assert_true(line_has(out, "slow_thing", "regressed"));
+    assert_true(line_has(out, "fast_thing", "unchanged") || line_has(out, "fast_thing", "inconclusive"));
+    assert_true(line_has(out, "slow_thing", "+20"));
+    /* by branch name, json and csv formats */
+    assert_int_equal(bg(out, sizeof out, "compare main feature --format json"), 0);
+    cJSON *j = cJSON_Parse(out);
+    assert_non_null(j);
+    cJSON_Delete(j);
+    assert_int_equal(bg(out, sizeof out, "compare main feature --format=csv --padjust holm"), 0);
+    assert_non_null(strstr(out, "\"slow_thing\","));
+}
+
+static void test_gate_regression_and_junit(void **state)
+{
+    (void)state;
+    char junit[400], md[400];
+    snprintf(junit, sizeof junit, "%s/junit.xml", tmp);
+    snprintf(md, sizeof md, "%s/summary.md", tmp);
+    char gss[400];
+    snprintf(gss, sizeof gss, "%s/step_summary.md", tmp);
+    write_file(gss, "earlier content\n");
+    setenv("GITHUB_STEP_SUMMARY", gss, 1);
+    int rc = bg(out, sizeof out, "gate --junit '%s' --markdown '%s'", junit, md);
+    unsetenv("GITHUB_STEP_SUMMARY");
+    if (rc != 1)
+        fail_msg("gate exited %d, want 1:\n%s", rc, out);
+    const char *g = read_all(gss);
+    assert_non_null(strstr(g, "earlier content\n"));
+    assert_non_null(strstr(g, "regressed"));
+    const char *x = read_all(junit);
+    assert_non_null(strstr(x, "<failure"));
+    assert_non_null(strstr(x, "name=\"weird&lt;&amp;&gt;\""));
+    assert_null(strstr(x, "weird<&>"));
+    const char *m = read_all(md);
+    assert_non_null(strstr(m, "slow\\_thing"));
+    assert_non_null(strstr(m, "regressed"));
+}
+
+static void test_gate_missing_base(void **state)
+{
+    (void)state;
+    int rc = bg(out, sizeof out, "gate --base main~1");
+    print_message("%s", out);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "main~1"));
+    assert_non_null(strstr(out, "no stored run"));
+    rc = bg(out, sizeof out, "gate --base no-such-ref");
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "no-such-ref"));
+    (void)c0;
+}
+
+static void test_machine_refused(void **state)
+{
+    (void)state;
+    char pa[400], pb[400];
+    snprintf(pa, sizeof pa, "%s/a.json", tmp);
+    snprintf(pb, sizeof pb, "%s/b.json", tmp);
+    char *ta = make_record(c1, "aaaaaaaaaaaa", "Test CPU", 100, 1.0, 5, NULL);
+    char *tb = make_record(c2, "bbbbbbbbbbbb", "Other CPU", 200, 1.0, 6, NULL);
+    write_file(pa, ta);
+    write_file(pb, tb);
+    free(ta);
+    free(tb);
+    int rc = bg(out, sizeof out, "compare '%s' '%s'", pa, pb);
+    print_message("%s", out);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "machine differs"));
+    assert_non_null(strstr(out, "cpu_model"));
+    rc = bg(out, sizeof out, "compare '%s' '%s' --force", pa, pb);
+    assert_int_equal(rc, 0);
+    assert_non_null(line_of(out, "fast_thing"));
+    /* gate with a file head on another machine is refused too */
+    rc = bg(out, sizeof out, "gate --base main --head '%s'", pb);
+    assert_int_equal(rc, 2);
+}
+
+static void test_gate_crash(void **state)
+{
+    (void)state;
+    char pb[400];
+    snprintf(pb, sizeof pb, "%s/crash.json", tmp);
+    char *tb = make_record(c2, "aaaaaaaaaaaa", "Test CPU", 300, 1.0, 9, "fast_thing");
+    write_file(pb, tb);
+    free(tb);
+    int rc = bg(out, sizeof out, "gate --head '%s'", pb);
+    if (rc != 3)
+        fail_msg("gate exited %d, want 3:\n%s", rc, out);
+}
+
+/* Runs last: adds commits with Bench-Accept trailers. */
+static void test_gate_accept(void **state)
+{
+    (void)state;
+    /* an allowance smaller than the change does not accept it */
+    sh("cd '%s' && echo 3 > f && " GIT " commit -q -am 'small' -m 'Bench-Accept: slow_* +10%%'", repo);
+    sh_line(c3, sizeof c3, "cd '%s' && git rev-parse HEAD", repo);
+    save_run(c3, 3000, 1.2, 33, NULL);
+    int rc = bg(out, sizeof out, "gate");
+    if (rc != 1)
+        fail_msg("gate exited %d, want 1:\n%s", rc, out);
+    assert_true(line_has(out, "slow_thing", "regressed"));
+
+    sh("cd '%s' && echo 4 > f && " GIT " commit -q -am 'slow it down' -m 'Bench-Accept: slow_* +25%%'",
+       repo);
+    sh_line(c3, sizeof c3, "cd '%s' && git rev-parse HEAD", repo);
+    save_run(c3, 4000, 1.2, 44, NULL);
+    char junit[400];
+    snprintf(junit, sizeof junit, "%s/junit2.xml", tmp);
+    rc = bg(out, sizeof out, "gate --junit '%s'", junit);
+    if (rc != 0)
+        fail_msg("gate exited %d, want 0:\n%s", rc, out);
+    print_message("%s", out);
+    assert_true(line_has(out, "slow_thing", "accepted"));
+    assert_null(strstr(read_all(junit), "<failure"));
+}
+
+static void test_push_fetch(void **state)
+{
+    (void)state;
+    sh("git init -q --bare '%s/remote.git'", tmp);
+    int rc = bg(out, sizeof out, "push '%s/remote.git'", tmp);
+    if (rc != 0)
+        fail_msg("push exited %d:\n%s", rc, out);
+    print_message("%s", out);
+    assert_non_null(strstr(out, "pushed"));
+    /* a clone fetches the runs into its own store */
+    sh("git clone -q '%s/remote.git' '%s/clone' 2>/dev/null || git clone -q '%s' '%s/clone'", tmp, tmp,
+       repo, tmp);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s/clone' && '%s' fetch '%s/remote.git' 2>&1 | grep -q 'imported'", tmp,
+             BENCHGATE_EXE, tmp);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "test -n \"$(ls '%s/clone/.benchgate/runs/%s/aaaaaaaaaaaa')\"", tmp, c1);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(bg(out, sizeof out, "push --bogus"), 2);
+}
+
+static void test_ls_and_usage(void **state)
+{
+    (void)state;
+    char bad[600];
+    snprintf(bad, sizeof bad, "%s/.benchgate/runs/%s/aaaaaaaaaaaa/1-2-3.json", repo, c1);
+    write_file(bad, "{ truncated");
+    int rc = bg(out, sizeof out, "ls");
+    print_message("%s", out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "aaaaaaaaaaaa"));
+    char shortc[13];
+    snprintf(shortc, sizeof shortc, "%.12s", c2);
+    assert_non_null(strstr(out, shortc));
+    assert_non_null(strstr(out, "1-2-3.json"));  /* skipped file named on stderr */
+    unlink(bad);
+
+    assert_int_equal(bg(out, sizeof out, "frobnicate"), 2);
+    assert_non_null(strstr(out, "frobnicate"));
+    assert_int_equal(bg(out, sizeof out, "compare main feature --bogus"), 2);
+    assert_non_null(strstr(out, "--bogus"));
+    assert_int_equal(bg(out, sizeof out, "compare main"), 2);
+    assert_int_equal(bg(out, sizeof out, "compare main feature --format xml"), 2);
+    assert_int_equal(bg(out, sizeof out, "gate --help"), 0);
+    assert_non_null(strstr(out, "Exit codes"));
+    assert_int_equal(bg(out, sizeof out, "ls --help"), 0);
+    assert_int_equal(bg(out, sizeof out, "--help"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_gate_regression_and_junit),
+        cmocka_unit_test(test_gate_missing_base),
+        cmocka_unit_test(test_machine_refused),
+        cmocka_unit_test(test_gate_crash),
+        cmocka_unit_test(test_ls_and_usage),
+        cmocka_unit_test(test_push_fetch),
+        cmocka_unit_test(test_gate_accept),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
