@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -46,6 +49,9 @@ typedef struct opts {
     const char *head;
     const char *junit;
     const char *markdown;
+    const char *bench;           /* gate --bench: the bench binary to run */
+    const char *bench_args[64];  /* gate --bench-arg, in order */
+    size_t nbench_args;
     const char *pos[4];
     size_t npos;
 } opts;
@@ -107,6 +113,14 @@ static void csv_escape(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+/* Copies src into dst (size n), truncating; always terminated. */
+static void copy_str(char *dst, size_t n, const char *src)
+{
+    size_t len = strnlen(src, n - 1);
+    memcpy(dst, src, len);
+    dst[len] = '\0';
 }
 
 /* ---- loading runs ---- */
@@ -205,13 +219,63 @@ static int resolve_side(bg_git **g, side *s, const char *spec)
     return 0;
 }
 
-/* Loads the newest stored run of s->commit (preferring machine `pref`). */
-static int load_from_store(bg_store *st, side *s, const char *what, const char *pref)
+/* How far back (first-parent commits) a side without a stored run looks for
+ * the nearest ancestor that has one. */
+#define ANCESTOR_BOUND 50
+
+/* Looks for the nearest first-parent ancestor of s->commit (within
+ * ANCESTOR_BOUND commits) with a stored run; on success fills *l with its
+ * runs, copies its id into s->commit and prints a note. BG_ENOTFOUND when
+ * none (or no repository). */
+static int nearest_ancestor(bg_store *st, bg_git *g, side *s, const char *label, bg_run_list *l)
+{
+    char err[512] = "";
+    char(*ids)[BG_GIT_OID_BUF] = NULL;
+    size_t n = 0;
+    if (!g || bg_git_ancestors(g, s->commit, ANCESTOR_BOUND + 1, &ids, &n, err, sizeof err) != 0)
+        return BG_ENOTFOUND;
+    int rc = BG_ENOTFOUND;
+    for (size_t i = 1; i < n; i++) {
+        if (list_commit(st, ids[i], l) != 0) {
+            rc = BG_EIO;
+            break;
+        }
+        if (l->n) {
+            fprintf(stderr, "benchgate: note: %s %.12s has no run; using nearest ancestor %.12s (%zu "
+                            "commit%s back)\n",
+                    label, s->commit, ids[i], i, i == 1 ? "" : "s");
+            copy_str(s->commit, sizeof s->commit, ids[i]);
+            rc = 0;
+            break;
+        }
+        bg_run_list_free(l);
+    }
+    free(ids);
+    return rc;
+}
+
+/* Loads the newest stored run of s->commit (preferring machine `pref`). When
+ * `g` is given and the commit has no run, falls back to the nearest
+ * first-parent ancestor with one (`label` names the side in the note). */
+static int load_from_store(bg_store *st, bg_git *g, side *s, const char *what, const char *label,
+                           const char *pref)
 {
     bg_run_list l;
     int rc = list_commit(st, s->commit, &l);
     if (rc)
         return rc;
+    if (!l.n && g) {
+        bg_run_list_free(&l);
+        memset(&l, 0, sizeof l);
+        rc = nearest_ancestor(st, g, s, label, &l);
+        if (rc == BG_EIO)
+            return rc;
+        if (rc) {
+            no_data_message(what, s->spec, s->commit, st);
+            fprintf(stderr, "  (nor any of its %d nearest first-parent ancestors)\n", ANCESTOR_BOUND);
+            return BG_ENOTFOUND;
+        }
+    }
     const bg_run_entry *e = pick_newest(&l, pref);
     if (!e) {
         no_data_message(what, s->spec, s->commit, st);
@@ -224,36 +288,33 @@ static int load_from_store(bg_store *st, side *s, const char *what, const char *
 }
 
 /* Loads both sides. Machine preference: B (head) picks the newest; A takes
- * the newest on B's machine when there is one. */
-static int load_pair(bg_store *st, bg_git **g, side *a, const char *sa, const char *wa, side *b,
-                     const char *sb, const char *wb)
+ * the newest on B's machine when there is one. A side whose commit has no
+ * run falls back to its nearest ancestor with one when its label (la, lb) is
+ * not NULL. b may already be loaded (sb NULL). */
+static int load_pair(bg_store *st, bg_git **g, side *a, const char *sa, const char *wa, const char *la,
+                     side *b, const char *sb, const char *wb, const char *lb)
 {
     int rc = resolve_side(g, a, sa);
     if (rc)
         return rc;
-    rc = resolve_side(g, b, sb);
-    if (rc)
-        return rc;
+    if (sb) {
+        rc = resolve_side(g, b, sb);
+        if (rc)
+            return rc;
+    }
     if (!b->loaded) {
-        rc = load_from_store(st, b, wb, a->loaded ? a->run.machine_id : NULL);
+        rc = load_from_store(st, lb ? *g : NULL, b, wb, lb, a->loaded ? a->run.machine_id : NULL);
         if (rc)
             return rc;
     }
     if (!a->loaded) {
-        rc = load_from_store(st, a, wa, b->run.machine_id);
+        rc = load_from_store(st, la ? *g : NULL, a, wa, la, b->run.machine_id);
         if (rc)
             return rc;
     }
     return 0;
 }
 
-/* Copies src into dst (size n), truncating; always terminated. */
-static void copy_str(char *dst, size_t n, const char *src)
-{
-    size_t len = strnlen(src, n - 1);
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-}
 
 static void fp_from_run(const bg_run *r, bg_fingerprint *fp)
 {
@@ -699,7 +760,7 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
         } vf[] = {{"--store", OPT_STORE},    {"--format", OPT_STATS}, {"--out", OPT_STATS},
                   {"--threshold", OPT_STATS}, {"--alpha", OPT_STATS},  {"--padjust", OPT_STATS},
                   {"--base", OPT_GATE},       {"--head", OPT_GATE},    {"--junit", OPT_GATE},
-                  {"--markdown", OPT_GATE}};
+                  {"--markdown", OPT_GATE},   {"--bench", OPT_GATE},   {"--bench-arg", OPT_GATE}};
         const char *val = NULL;
         const char *name = NULL;
         for (size_t k = 0; k < sizeof vf / sizeof vf[0]; k++) {
@@ -766,6 +827,14 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
             o->junit = val;
         } else if (!strcmp(name, "--markdown")) {
             o->markdown = val;
+        } else if (!strcmp(name, "--bench")) {
+            o->bench = val;
+        } else if (!strcmp(name, "--bench-arg")) {
+            if (o->nbench_args >= sizeof o->bench_args / sizeof o->bench_args[0]) {
+                errf("too many --bench-arg (at most %zu)", sizeof o->bench_args / sizeof o->bench_args[0]);
+                return EXIT_USAGE;
+            }
+            o->bench_args[o->nbench_args++] = val;
         }
     }
     return 0;
@@ -816,18 +885,24 @@ static void help_cmd(const char *cmd)
                "Options:\n%s\n%s",
                STATS_HELP, EXIT_HELP);
     else if (!strcmp(cmd, "gate"))
-        printf("usage: benchgate gate [--base REF] [--head FILE-or-REF] [options]\n\n"
+        printf("usage: benchgate gate [--base REF] [--head FILE-or-REF] [--bench PATH] [options]\n\n"
                "  --base REF           baseline commit-ish or run file (default: merge-base of\n"
                "                       HEAD with main, else master)\n"
                "  --head FILE-or-REF   candidate (default: the newest stored run of HEAD)\n"
                "  --junit FILE         write JUnit XML (a regression is a <failure>)\n"
                "  --markdown FILE      write a Markdown summary (also appended to\n"
                "                       $GITHUB_STEP_SUMMARY when set)\n"
+               "  --bench PATH         measure head now: run the bench binary PATH with --save\n"
+               "                       (in the current directory); regressed benchmarks are\n"
+               "                       re-run once and fail only when the re-run confirms them\n"
+               "  --bench-arg ARG      pass ARG to the bench binary (repeatable)\n"
                "%s\n"
+               "A base commit without a stored run falls back to its nearest first-parent\n"
+               "ancestor with one (at most %d commits back), with a note.\n\n"
                "A commit trailer between base and head of the form\n"
                "    Bench-Accept: <glob> +<N>%%\n"
                "accepts a regression of a benchmark matching <glob> by at most N percent.\n\n%s",
-               STATS_HELP, EXIT_HELP);
+               STATS_HELP, ANCESTOR_BOUND, EXIT_HELP);
     else if (!strcmp(cmd, "push"))
         printf("usage: benchgate push [remote] [--store DIR]\n\n"
                "Exports stored runs into git notes (%s) and pushes them to remote\n"
@@ -938,7 +1013,7 @@ static int cmd_compare(int argc, char **argv)
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     int ret = EXIT_USAGE;
-    if (load_pair(st, &g, &a, o.pos[0], "A", &b, o.pos[1], "B") != 0)
+    if (load_pair(st, &g, &a, o.pos[0], "A", "A", &b, o.pos[1], "B", "B") != 0)
         goto done;
     if (check_machines(&a, &b, o.force))
         goto done;
@@ -1099,6 +1174,186 @@ static int default_base(bg_git *g, char out[BG_GIT_OID_BUF], char *name, size_t 
     return EXIT_USAGE;
 }
 
+/* Runs the bench binary o->bench (fork + execv, no shell, cwd unchanged)
+ * with the --bench-args, then `--filter FILTER` when given, `--save`,
+ * `--store DIR` when gate has one and `--json TMP`, and loads the run it
+ * wrote into *out. The child's stdout goes to our stderr so that gate's own
+ * output stays clean. Returns 0, EXIT_USAGE or EXIT_CRASH. */
+static int run_bench(const opts *o, const char *filter, side *out)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    char json[4096];
+    snprintf(json, sizeof json, "%s/benchgate-run-XXXXXX.json", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+    int fd = mkstemps(json, 5);
+    if (fd < 0) {
+        errf("cannot create a temporary file %s: %s", json, strerror(errno));
+        return EXIT_USAGE;
+    }
+    close(fd);
+    const char *av[sizeof o->bench_args / sizeof o->bench_args[0] + 10];
+    size_t n = 0;
+    av[n++] = o->bench;
+    for (size_t i = 0; i < o->nbench_args; i++)
+        av[n++] = o->bench_args[i];
+    if (filter) {
+        av[n++] = "--filter";
+        av[n++] = filter;
+    }
+    av[n++] = "--save";
+    if (o->store) {
+        av[n++] = "--store";
+        av[n++] = o->store;
+    }
+    av[n++] = "--json";
+    av[n++] = json;
+    av[n] = NULL;
+    fprintf(stderr, "benchgate: running:");
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, " %s", av[i]);
+    fputc('\n', stderr);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        errf("cannot fork to run %s: %s", o->bench, strerror(errno));
+        unlink(json);
+        return EXIT_USAGE;
+    }
+    if (pid == 0) {
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+        execv(o->bench, (char *const *)av);
+        fprintf(stderr, "benchgate: cannot run %s: %s\n", o->bench, strerror(errno));
+        _exit(127);
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR) {
+            errf("waiting for %s: %s", o->bench, strerror(errno));
+            unlink(json);
+            return EXIT_USAGE;
+        }
+    }
+    int ret = 0;
+    if (WIFSIGNALED(st)) {
+        errf("the bench binary %s was killed by signal %d", o->bench, WTERMSIG(st));
+        ret = EXIT_CRASH;
+    } else if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+        ret = EXIT_USAGE;
+    } else if (WIFEXITED(st) && WEXITSTATUS(st) == 2) {
+        errf("the bench binary %s failed with a usage or environment error (exit 2)", o->bench);
+        ret = EXIT_USAGE;
+    }
+    if (ret == 0) {
+        /* Exit 0, or 3 with crashed benchmarks in the record (reported by the comparison). */
+        if (load_record_file(json, out) != 0) {
+            errf("the bench binary %s wrote no readable run (exit %d)", o->bench,
+                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+            ret = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? EXIT_USAGE : EXIT_CRASH;
+        } else {
+            snprintf(out->path, sizeof out->path, "measured now by %s", o->bench);
+        }
+    }
+    unlink(json);
+    return ret;
+}
+
+/* Appends s to the regex in buf, escaping ERE metacharacters. */
+static void regex_append(char *buf, size_t n, const char *s)
+{
+    size_t len = strlen(buf);
+    for (; *s && len + 3 < n; s++) {
+        if (strchr(".[](){}*+?|^$\\", *s))
+            buf[len++] = '\\';
+        buf[len++] = *s;
+    }
+    buf[len] = '\0';
+}
+
+/* Marks w accepted when a Bench-Accept rule covers its regression. */
+static void apply_accept(row *w, const accept_rule *rules, size_t nrules)
+{
+    if (w->kind != ROW_COMPARED || w->verdict != BG_VERDICT_REGRESSED)
+        return;
+    for (size_t k = 0; k < nrules; k++)
+        if (fnmatch(rules[k].glob, w->name, 0) == 0 && 100 * w->ch.change <= rules[k].pct) {
+            w->accepted = true;
+            snprintf(w->note, sizeof w->note, "Bench-Accept: %s +%g%% in %.12s", rules[k].glob,
+                     rules[k].pct, rules[k].commit);
+            return;
+        }
+}
+
+static bool is_regression(const row *w)
+{
+    return w->kind == ROW_COMPARED && w->verdict == BG_VERDICT_REGRESSED && !w->accepted;
+}
+
+/* Re-runs the regressed benchmarks of c once and re-compares them against
+ * base with the new samples; a regression stands only when confirmed.
+ * Sets *regression and *crashed; returns 0 or an exit code. */
+static int remeasure(const opts *o, const side *a, comparison *c, const accept_rule *rules,
+                     size_t nrules, bool *regression, bool *crashed)
+{
+    char filter[8192] = "^(";
+    size_t nreg = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (is_regression(&c->rows[i])) {
+            if (nreg++ && strlen(filter) + 1 < sizeof filter)
+                strcat(filter, "|");
+            regex_append(filter, sizeof filter, c->rows[i].name);
+        }
+    if (strlen(filter) + 3 >= sizeof filter) {
+        errf("too many regressed benchmarks to re-measure");
+        return EXIT_USAGE;
+    }
+    strcat(filter, ")$");
+    side r;
+    memset(&r, 0, sizeof r);
+    int rc = run_bench(o, filter, &r);
+    if (rc)
+        return rc;
+    comparison c2;
+    if (compare_runs(&a->run, &r.run, o, &c2) != 0) {
+        errf("out of memory or numerical failure while comparing");
+        free(c2.rows);
+        free_side(&r);
+        return EXIT_USAGE;
+    }
+    *regression = false;
+    for (size_t i = 0; i < c->n; i++) {
+        row *w = &c->rows[i];
+        if (!is_regression(w))
+            continue;
+        const row *w2 = NULL;
+        for (size_t k = 0; k < c2.n && !w2; k++)
+            if (!strcmp(c2.rows[k].name, w->name))
+                w2 = &c2.rows[k];
+        if (!w2 || w2->kind == ROW_ONLY_A) {
+            printf("re-measured: confirmed %s (missing from the re-run; the regression stands)\n",
+                   w->name);
+            *regression = true;
+            continue;
+        }
+        const char *name = w->name;
+        *w = *w2;
+        w->name = name;
+        if (w->head_failed)
+            *crashed = true;
+        apply_accept(w, rules, nrules);
+        char ch[96];
+        fmt_change(w, ch, sizeof ch);
+        if (is_regression(w)) {
+            *regression = true;
+            printf("re-measured: confirmed %s (%s)\n", w->name, ch);
+        } else {
+            printf("re-measured: not confirmed %s (now %s %s)\n", w->name, row_verdict(w), ch);
+        }
+    }
+    free(c2.rows);
+    free_side(&r);
+    return 0;
+}
+
 static int cmd_gate(int argc, char **argv)
 {
     opts o;
@@ -1136,8 +1391,23 @@ static int cmd_gate(int argc, char **argv)
             goto done;
         base_spec = base_id;
     }
-    if (load_pair(st, &g, &a, base_spec, o.base ? "base" : base_name, &b, head_spec, "head") != 0)
+    if (o.bench) {
+        if (o.head) {
+            errf("--bench and --head cannot be combined (--bench measures the head run)");
+            goto done;
+        }
+        int rc = run_bench(&o, NULL, &b);
+        if (rc) {
+            ret = rc;
+            goto done;
+        }
+        if (load_pair(st, &g, &a, base_spec, o.base ? "base" : base_name, "base", &b, NULL, "head",
+                      NULL) != 0)
+            goto done;
+    } else if (load_pair(st, &g, &a, base_spec, o.base ? "base" : base_name, "base", &b, head_spec,
+                         "head", NULL) != 0) {
         goto done;
+    }
     if (check_machines(&a, &b, o.force))
         goto done;
     if (compare_runs(&a.run, &b.run, &o, &c) != 0) {
@@ -1162,17 +1432,16 @@ static int cmd_gate(int argc, char **argv)
         row *w = &c.rows[i];
         if (w->head_failed)
             crashed = true;
-        if (w->kind != ROW_COMPARED || w->verdict != BG_VERDICT_REGRESSED)
-            continue;
-        for (size_t k = 0; k < nrules; k++)
-            if (fnmatch(rules[k].glob, w->name, 0) == 0 && 100 * w->ch.change <= rules[k].pct) {
-                w->accepted = true;
-                snprintf(w->note, sizeof w->note, "Bench-Accept: %s +%g%% in %.12s", rules[k].glob,
-                         rules[k].pct, rules[k].commit);
-                break;
-            }
-        if (!w->accepted)
+        apply_accept(w, rules, nrules);
+        if (is_regression(w))
             regression = true;
+    }
+    if (regression && o.bench) {
+        int rc = remeasure(&o, &a, &c, rules, nrules, &regression, &crashed);
+        if (rc) {
+            ret = rc;
+            goto done;
+        }
     }
     ret = crashed ? EXIT_CRASH : regression ? EXIT_REGRESSION : EXIT_PASS;
 
