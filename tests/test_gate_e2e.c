@@ -3,7 +3,7 @@
  * commit A of a temporary repository; at C (A <- B <- C) gate measures head
  * with faulty_bench, with and without FAULTY_SLOWDOWN_PCT=20. Also checks the
  * nearest-ancestor fallback of gate and compare (B has no run). The gate runs
- * use --threshold 5 so that run-to-run noise of the quick runs (3 processes)
+ * use --threshold 5 so that run-to-run noise of the quick runs (6 processes)
  * cannot fail the no-slowdown case; the 20 % slowdown is far above it. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,10 +32,10 @@ const char *__lsan_default_suppressions(void)
 }
 
 #define GIT "git -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false"
-#define BENCH_ARGS "--filter '^fine_' --quick --procs 3 --max-procs 3"
+#define BENCH_ARGS "--filter '^fine_' --quick --procs 6 --max-procs 6"
 #define GATE_BENCH                                                                                 \
     "--bench '" FAULTY_BENCH "' --bench-arg --filter --bench-arg '^fine_' --bench-arg --quick "    \
-    "--bench-arg --procs --bench-arg 3 --bench-arg --max-procs --bench-arg 3 --threshold 5"
+    "--bench-arg --procs --bench-arg 6 --bench-arg --max-procs --bench-arg 6 --threshold 5"
 
 static char tmp[256];
 static char repo[320];
