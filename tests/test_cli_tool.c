@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "git_fixture.h"
 #include <cjson/cJSON.h>
 
 #include "bg_store.h"
@@ -21,28 +23,9 @@
 #error "BENCHGATE_EXE must name the benchgate binary"
 #endif
 
-/* libgit2 1.5 leaks a PCRE2 match block (libgit2/libgit2#6382). */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libpcre2-8.so\n";
-}
-
 static char tmp[256];  /* temp dir, removed at the end */
 static char repo[320]; /* git repository inside it */
 static char c0[41], c1[41], c2[41], c3[41];
-
-static void sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    if (rc != 0)
-        fail_msg("command failed (%d): %s", rc, cmd);
-}
 
 static void sh_line(char *out, size_t n, const char *fmt, ...)
 {

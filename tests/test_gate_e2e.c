@@ -17,19 +17,14 @@
 
 #include <cmocka.h>
 
+#include "git_fixture.h"
+
 #ifndef BENCHGATE_EXE
 #error "BENCHGATE_EXE must name the benchgate binary"
 #endif
 #ifndef FAULTY_BENCH
 #error "FAULTY_BENCH must name the faulty_bench binary"
 #endif
-
-/* libgit2 1.5 leaks a PCRE2 match block (libgit2/libgit2#6382). */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libpcre2-8.so\n";
-}
 
 #define GIT "git -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false"
 #define BENCH_ARGS "--filter '^fine_' --quick --procs 6 --max-procs 6"
@@ -41,18 +36,6 @@ static char tmp[256];
 static char repo[320];
 static char ca[41], cb[41], cc[41];
 static char out[1 << 17];
-
-static void sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    if (rc != 0)
-        fail_msg("command failed (%d): %s", rc, cmd);
-}
 
 static void sh_line(char *o, size_t n, const char *fmt, ...)
 {

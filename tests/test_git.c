@@ -10,31 +10,11 @@
 
 #include <cmocka.h>
 
+#include "git_fixture.h"
+
 #include "bg_git.h"
 
 static char base[256]; /* per-run temp dir, removed at the end */
-
-/* libgit2 1.5 leaks a PCRE2 match block whenever a config regex does not
- * match (e.g. in git_remote_lookup); fixed upstream after 1.5 by
- * libgit2/libgit2#6382. Tell LeakSanitizer (when built with it) to ignore
- * allocations made inside libpcre2 so our own leaks still fail the test. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libpcre2-8.so\n";
-}
-
-static void sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    if (rc != 0)
-        fail_msg("command failed (%d): %s", rc, cmd);
-}
 
 /* Runs a command and returns the first line of its output. */
 static void sh_out(char *out, size_t n, const char *fmt, ...)
