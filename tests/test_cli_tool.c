@@ -27,21 +27,6 @@ static char tmp[256];  /* temp dir, removed at the end */
 static char repo[320]; /* git repository inside it */
 static char c0[41], c1[41], c2[41], c3[41];
 
-static void sh_line(char *out, size_t n, const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    if (!fgets(out, (int)n, p))
-        out[0] = '\0';
-    out[strcspn(out, "\n")] = '\0';
-    assert_int_equal(pclose(p), 0);
-}
-
 /* Runs benchgate in the repository; returns its exit code, output in out. */
 static int bg(char *out, size_t n, const char *fmt, ...)
 {

@@ -37,21 +37,6 @@ static char repo[320];
 static char ca[41], cb[41], cc[41];
 static char out[1 << 17];
 
-static void sh_line(char *o, size_t n, const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    if (!fgets(o, (int)n, p))
-        o[0] = '\0';
-    o[strcspn(o, "\n")] = '\0';
-    assert_int_equal(pclose(p), 0);
-}
-
 /* Runs benchgate in the repository; returns its exit code, output in out. */
 static int bg(const char *fmt, ...)
 {

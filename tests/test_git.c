@@ -16,23 +16,6 @@
 
 static char base[256]; /* per-run temp dir, removed at the end */
 
-/* Runs a command and returns the first line of its output. */
-static void sh_out(char *out, size_t n, const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    out[0] = '\0';
-    if (!fgets(out, (int)n, p))
-        out[0] = '\0';
-    out[strcspn(out, "\n")] = '\0';
-    assert_int_equal(pclose(p), 0);
-}
-
 static void path_of(char *out, size_t n, const char *name)
 {
     snprintf(out, n, "%s/%s", base, name);
@@ -108,7 +91,7 @@ static void test_head_and_resolve(void **state)
 
     bg_git_head h;
     assert_int_equal(bg_git_head_info(g, &h, err, sizeof err), 0);
-    sh_out(want, sizeof want, "git -C %s rev-parse HEAD", dir);
+    sh_line(want, sizeof want, "git -C %s rev-parse HEAD", dir);
     assert_string_equal(h.commit, want);
     assert_string_equal(bg_git_head_branch(&h), "main");
     assert_false(h.detached);
@@ -117,12 +100,12 @@ static void test_head_and_resolve(void **state)
 
     static const char *const revs[] = {"HEAD", "HEAD~2", "HEAD^", "main", "v1", "v1a", "main~1"};
     for (size_t i = 0; i < sizeof revs / sizeof revs[0]; i++) {
-        sh_out(want, sizeof want, "git -C %s rev-parse '%s^{commit}'", dir, revs[i]);
+        sh_line(want, sizeof want, "git -C %s rev-parse '%s^{commit}'", dir, revs[i]);
         assert_int_equal(bg_git_resolve(g, revs[i], got, err, sizeof err), 0);
         assert_string_equal(got, want);
     }
     char shortid[16];
-    sh_out(want, sizeof want, "git -C %s rev-parse HEAD~1", dir);
+    sh_line(want, sizeof want, "git -C %s rev-parse HEAD~1", dir);
     snprintf(shortid, sizeof shortid, "%.8s", want);
     assert_int_equal(bg_git_resolve(g, shortid, got, err, sizeof err), 0);
     assert_string_equal(got, want);
@@ -136,7 +119,7 @@ static void test_head_and_resolve(void **state)
     /* detached HEAD */
     sh("git -C %s checkout -q --detach HEAD~1", dir);
     assert_int_equal(bg_git_head_info(g, &h, err, sizeof err), 0);
-    sh_out(want, sizeof want, "git -C %s rev-parse HEAD", dir);
+    sh_line(want, sizeof want, "git -C %s rev-parse HEAD", dir);
     assert_string_equal(h.commit, want);
     assert_true(h.detached);
     assert_null(bg_git_head_branch(&h));
@@ -231,7 +214,7 @@ static void test_history(void **state)
     path_of(dir, sizeof dir, "hist");
     make_repo(dir);
     char b[64];
-    sh_out(b, sizeof b, "git -C %s rev-parse HEAD", dir);
+    sh_line(b, sizeof b, "git -C %s rev-parse HEAD", dir);
     sh("cd %s && git checkout -q -b feature && echo c > c.txt && git add c.txt && "
        "git commit -q -m 'feature C' -m 'Benchgate-Allow: sort_1k +10%%'",
        dir);
@@ -251,7 +234,7 @@ static void test_history(void **state)
     assert_int_equal(n, 2);
     assert_string_equal(msgs[0].message, "feature D\n");
     assert_non_null(strstr(msgs[1].message, "Benchgate-Allow: sort_1k +10%"));
-    sh_out(want, sizeof want, "git -C %s rev-parse feature~1", dir);
+    sh_line(want, sizeof want, "git -C %s rev-parse feature~1", dir);
     assert_string_equal(msgs[1].id, want);
     bg_git_log_free(msgs, n);
 
@@ -273,7 +256,7 @@ static void test_history(void **state)
     assert_int_equal(bg_git_ancestors(g, "HEAD", 3, &ids, &n, err, sizeof err), 0);
     assert_int_equal(n, 3);
     for (size_t i = 0; i < n; i++) {
-        sh_out(want, sizeof want, "git -C %s rev-parse HEAD~%zu", dir, i);
+        sh_line(want, sizeof want, "git -C %s rev-parse HEAD~%zu", dir, i);
         assert_string_equal(ids[i], want);
     }
     free(ids);
@@ -300,7 +283,7 @@ static void test_shallow(void **state)
     bg_git_head h;
     assert_int_equal(bg_git_head_info(g, &h, err, sizeof err), 0);
     assert_true(h.shallow);
-    sh_out(want, sizeof want, "git -C %s rev-parse HEAD", src);
+    sh_line(want, sizeof want, "git -C %s rev-parse HEAD", src);
     assert_string_equal(h.commit, want);
 
     char(*ids)[BG_GIT_OID_BUF] = NULL;
@@ -334,7 +317,7 @@ static void test_worktree(void **state)
     assert_string_equal(bg_git_workdir(g), root);
     bg_git_head h;
     assert_int_equal(bg_git_head_info(g, &h, err, sizeof err), 0);
-    sh_out(want, sizeof want, "git -C %s rev-parse HEAD~1", dir);
+    sh_line(want, sizeof want, "git -C %s rev-parse HEAD~1", dir);
     assert_string_equal(h.commit, want);
     assert_string_equal(bg_git_head_branch(&h), "topic");
     int dirty = -1;
@@ -351,7 +334,7 @@ static void test_notes_local(void **state)
     char dir[512], err[512] = "", head[64];
     path_of(dir, sizeof dir, "notes");
     make_repo(dir);
-    sh_out(head, sizeof head, "git -C %s rev-parse HEAD", dir);
+    sh_line(head, sizeof head, "git -C %s rev-parse HEAD", dir);
     bg_git *g = NULL;
     assert_int_equal(bg_git_open(&g, dir, err, sizeof err), 0);
     char *text = NULL;
@@ -362,7 +345,7 @@ static void test_notes_local(void **state)
     assert_string_equal(text, "[1,2]");
     free(text);
     char out[64];
-    sh_out(out, sizeof out, "git -C %s notes --ref=t show HEAD", dir);
+    sh_line(out, sizeof out, "git -C %s notes --ref=t show HEAD", dir);
     assert_string_equal(out, "[1,2]");
     assert_int_equal(bg_git_note_write(g, "refs/notes/t", "xyz", "[]", err, sizeof err), BG_EINVAL);
     assert_int_equal(bg_git_ref_delete(g, "refs/notes/t", err, sizeof err), 0);

@@ -17,21 +17,6 @@
 
 static char base[256]; /* per-run temp dir, removed at the end */
 
-static void sh_out(char *out, size_t n, const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    if (!fgets(out, (int)n, p))
-        out[0] = '\0';
-    out[strcspn(out, "\n")] = '\0';
-    assert_int_equal(pclose(p), 0);
-}
-
 static void path_of(char *out, size_t n, const char *name)
 {
     snprintf(out, n, "%s/%s", base, name);
@@ -284,7 +269,7 @@ static void test_concurrent_writers(void **state)
     assert_int_equal(l.skipped, 0);
     bg_run_list_free(&l);
     char count[32];
-    sh_out(count, sizeof count, "find %s -name '.*tmp' | wc -l", dir);
+    sh_line(count, sizeof count, "find %s -name '.*tmp' | wc -l", dir);
     assert_string_equal(count, "0");
     bg_store_close(&s);
 }
@@ -419,7 +404,7 @@ static void test_push_fetch(void **state)
     path_of(bare, sizeof bare, "remote.git");
     sh("git init -q -b main %s && cd %s && echo 1 > a && git add a && git commit -q -m one", seed, seed);
     sh("git clone -q --bare %s %s", seed, bare);
-    sh_out(head, sizeof head, "git -C %s rev-parse HEAD", seed);
+    sh_line(head, sizeof head, "git -C %s rev-parse HEAD", seed);
 
     clone a, b;
     open_clone(&a, "clone-a", bare);
@@ -514,17 +499,17 @@ static void test_push_fetch(void **state)
 
     /* the remote's note holds all five records, the v2 one included, and git reads it */
     char count[64];
-    sh_out(count, sizeof count,
+    sh_line(count, sizeof count,
            "git --git-dir=%s notes --ref=benchgate show %s | grep -o '\"created_unix\":' | wc -l", bare, head);
     assert_string_equal(count, "5");
-    sh_out(count, sizeof count, "git --git-dir=%s notes --ref=benchgate show %s | grep -c '\"schema_version\":2'",
+    sh_line(count, sizeof count, "git --git-dir=%s notes --ref=benchgate show %s | grep -c '\"schema_version\":2'",
            bare, head);
     assert_string_equal(count, "1");
     /* b's push had to merge diverged notes histories */
-    sh_out(count, sizeof count, "git --git-dir=%s rev-list --merges --count refs/notes/benchgate", bare);
+    sh_line(count, sizeof count, "git --git-dir=%s rev-list --merges --count refs/notes/benchgate", bare);
     assert_string_equal(count, "1");
     /* no temporary refs are left behind */
-    sh_out(count, sizeof count, "git -C %s for-each-ref refs/notes | wc -l", a.dir);
+    sh_line(count, sizeof count, "git -C %s for-each-ref refs/notes | wc -l", a.dir);
     assert_string_equal(count, "1");
 
     /* an unknown remote is a usage error that names it */
