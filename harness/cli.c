@@ -262,6 +262,7 @@ int bg__parse_args(int argc, char **argv, bg_config *c, FILE *out, FILE *err)
     /* --quick first, so explicit flags override what it sets. */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) {
+            c->quick = true;
             c->warmup_s = 0.01;
             c->measure_s = 0.03;
             c->samples = 10;

@@ -249,7 +249,6 @@ int bg__record_write(const bg_run *run, const char *path, char *err, size_t errl
         return BG_ENOMEM;
     }
     size_t len = strlen(s);
-    s[len] = '\0';
     /* A trailing newline makes the file friendlier to text tools. */
     char *t = realloc(s, len + 2);
     if (!t) {
@@ -480,6 +479,7 @@ static void parse_config(rd *r, const cJSON *o, bg_config *c)
     for (int s = 0; st && s < BG_STAT_COUNT; s++)
         if (!strcmp(st, bg_statistic_name((bg_statistic)s)))
             c->primary = (bg_statistic)s;
+    c->quick = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "quick"));
     /* The filter string is not kept: config.filter would dangle. */
     c->filter = NULL;
     c->json_path = NULL;

@@ -597,10 +597,7 @@ void bg__measure_overhead(bg_overhead *o)
     o->empty_loop_ns = p.n ? best : 0;
 
     /* Fixed cost of one sample: begin + end around a one-iteration loop. */
-    st.phase = PH_MEASURE;
     st.plan = (bg_plan){.k = 1, .m = EMPTY_LOOP_ROUNDS, .flat = true};
-    st.sample_i = 1;
-    p.n = 0;
     double best_fixed = INFINITY;
     for (int r = 0; r < 200; r++) {
         st.phase = PH_MEASURE;

@@ -6,7 +6,6 @@
 #include "bg_harness.h"
 
 #define C_BOLD "\033[1m"
-#define C_DIM "\033[2m"
 #define C_RED "\033[31m"
 #define C_YELLOW "\033[33m"
 #define C_RESET "\033[0m"
