@@ -19,6 +19,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "bg_baseline.h"
+#include "bg_compare.h"
 #include "bg_fingerprint.h"
 #include "bg_git.h"
 #include "bg_harness.h"
@@ -35,15 +37,11 @@ const char *__lsan_default_suppressions(void)
 
 enum { EXIT_PASS = 0, EXIT_REGRESSION = 1, EXIT_USAGE = 2, EXIT_CRASH = 3 };
 
-typedef enum { FMT_CONSOLE, FMT_MARKDOWN, FMT_CSV, FMT_JSON } out_format;
-
 typedef struct opts {
     const char *store;
-    out_format format;
+    bg_cmp_format format;
     const char *out;
-    double threshold_pct;
-    double alpha;
-    bg_padjust padjust;
+    bg_cmp_opts cmp;             /* threshold, alpha, p adjustment, seed, resamples, metric */
     bool force;
     const char *base;
     const char *head;
@@ -69,90 +67,6 @@ static void errf(const char *fmt, ...)
     va_end(ap);
 }
 
-static bool is_file(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static void xml_escape(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        default:
-            if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
-                fputc('?', f);
-            else
-                fputc(*s, f);
-        }
-    }
-}
-
-/* Markdown table cell: escape '|', backslash-escape markup, drop newlines. */
-static void md_escape(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        if (*s == '|' || *s == '\\' || *s == '`' || *s == '*' || *s == '_' || *s == '<' ||
-            *s == '>' || *s == '[' || *s == ']')
-            fputc('\\', f);
-        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
-    }
-}
-
-static void csv_escape(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-/* Copies src into dst (size n), truncating; always terminated. */
-static void copy_str(char *dst, size_t n, const char *src)
-{
-    size_t len = strnlen(src, n - 1);
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-}
-
-/* ---- loading runs ---- */
-
-typedef struct side {
-    bg_run run;
-    bool loaded;
-    char path[4096];
-    char commit[BG_GIT_OID_BUF]; /* resolved commit, "" for a file */
-    const char *spec;
-} side;
-
-static int load_record_file(const char *path, side *s)
-{
-    char err[512] = "";
-    char *text = NULL;
-    int rc = bg_store_load(path, &text, NULL, NULL, err, sizeof err);
-    if (rc) {
-        errf("%s", err[0] ? err : path);
-        return rc;
-    }
-    rc = bg__record_parse(text, &s->run, err, sizeof err);
-    free(text);
-    if (rc) {
-        errf("%s: %s", path, err);
-        return rc;
-    }
-    snprintf(s->path, sizeof s->path, "%s", path);
-    s->loaded = true;
-    return 0;
-}
-
 static void skip_report(const char *name, int code, const char *msg, void *ud)
 {
     (void)code;
@@ -161,543 +75,6 @@ static void skip_report(const char *name, int code, const char *msg, void *ud)
         fprintf(stderr, "benchgate: skipped: %s\n", msg);
     else
         fprintf(stderr, "benchgate: skipped %s: %s\n", name ? name : "?", msg ? msg : "");
-}
-
-/* Lists the runs stored for `commit`. */
-static int list_commit(bg_store *st, const char *commit, bg_run_list *l)
-{
-    char err[512] = "";
-    memset(l, 0, sizeof *l);
-    int rc = bg_store_list(st, commit, NULL, l, skip_report, NULL, err, sizeof err);
-    if (rc)
-        errf("cannot list the store %s: %s", bg_store_dir(st), err);
-    return rc;
-}
-
-/* The newest run in l, preferring machine `pref` (may be NULL/""). */
-static const bg_run_entry *pick_newest(const bg_run_list *l, const char *pref)
-{
-    const bg_run_entry *best = NULL;
-    if (pref && pref[0])
-        for (size_t i = l->n; i-- > 0;)
-            if (!strcmp(l->runs[i].meta.machine, pref)) {
-                best = &l->runs[i];
-                break;
-            }
-    if (!best && l->n)
-        best = &l->runs[l->n - 1];
-    return best;
-}
-
-static void no_data_message(const char *what, const char *spec, const char *commit, bg_store *st)
-{
-    errf("no stored run for %s '%s' (commit %.12s) in %s.\n"
-         "  To make one: git checkout %.12s, build and run the benchmarks (the bench binary "
-         "saves the run), or 'benchgate fetch' runs shared by others.",
-         what, spec, commit, bg_store_dir(st), commit);
-}
-
-/* Resolves `spec` (a file or a commit-ish) into s->commit, or loads the file. */
-static int resolve_side(bg_git **g, side *s, const char *spec)
-{
-    char err[512] = "";
-    s->spec = spec;
-    if (is_file(spec))
-        return load_record_file(spec, s);
-    if (!*g) {
-        int rc = bg_git_open(g, NULL, err, sizeof err);
-        if (rc) {
-            errf("'%s' is not a file and no git repository to resolve it: %s", spec, err);
-            return rc;
-        }
-    }
-    int rc = bg_git_resolve(*g, spec, s->commit, err, sizeof err);
-    if (rc) {
-        errf("cannot resolve '%s' (not a file nor a known revision): %s", spec, err);
-        return rc;
-    }
-    return 0;
-}
-
-/* How far back (first-parent commits) a side without a stored run looks for
- * the nearest ancestor that has one. */
-#define ANCESTOR_BOUND 50
-
-/* Looks for the nearest first-parent ancestor of s->commit (within
- * ANCESTOR_BOUND commits) with a stored run; on success fills *l with its
- * runs, copies its id into s->commit and prints a note. BG_ENOTFOUND when
- * none (or no repository). */
-static int nearest_ancestor(bg_store *st, bg_git *g, side *s, const char *label, bg_run_list *l)
-{
-    char err[512] = "";
-    char(*ids)[BG_GIT_OID_BUF] = NULL;
-    size_t n = 0;
-    if (!g || bg_git_ancestors(g, s->commit, ANCESTOR_BOUND + 1, &ids, &n, err, sizeof err) != 0)
-        return BG_ENOTFOUND;
-    int rc = BG_ENOTFOUND;
-    for (size_t i = 1; i < n; i++) {
-        if (list_commit(st, ids[i], l) != 0) {
-            rc = BG_EIO;
-            break;
-        }
-        if (l->n) {
-            fprintf(stderr, "benchgate: note: %s %.12s has no run; using nearest ancestor %.12s (%zu "
-                            "commit%s back)\n",
-                    label, s->commit, ids[i], i, i == 1 ? "" : "s");
-            copy_str(s->commit, sizeof s->commit, ids[i]);
-            rc = 0;
-            break;
-        }
-        bg_run_list_free(l);
-    }
-    free(ids);
-    return rc;
-}
-
-/* Loads the newest stored run of s->commit (preferring machine `pref`). When
- * `g` is given and the commit has no run, falls back to the nearest
- * first-parent ancestor with one (`label` names the side in the note). */
-static int load_from_store(bg_store *st, bg_git *g, side *s, const char *what, const char *label,
-                           const char *pref)
-{
-    bg_run_list l;
-    int rc = list_commit(st, s->commit, &l);
-    if (rc)
-        return rc;
-    if (!l.n && g) {
-        bg_run_list_free(&l);
-        memset(&l, 0, sizeof l);
-        rc = nearest_ancestor(st, g, s, label, &l);
-        if (rc == BG_EIO)
-            return rc;
-        if (rc) {
-            no_data_message(what, s->spec, s->commit, st);
-            fprintf(stderr, "  (nor any of its %d nearest first-parent ancestors)\n", ANCESTOR_BOUND);
-            return BG_ENOTFOUND;
-        }
-    }
-    const bg_run_entry *e = pick_newest(&l, pref);
-    if (!e) {
-        no_data_message(what, s->spec, s->commit, st);
-        bg_run_list_free(&l);
-        return BG_ENOTFOUND;
-    }
-    rc = load_record_file(e->path, s);
-    bg_run_list_free(&l);
-    return rc;
-}
-
-/* Loads both sides. Machine preference: B (head) picks the newest; A takes
- * the newest on B's machine when there is one. A side whose commit has no
- * run falls back to its nearest ancestor with one when its label (la, lb) is
- * not NULL. b may already be loaded (sb NULL). */
-static int load_pair(bg_store *st, bg_git **g, side *a, const char *sa, const char *wa, const char *la,
-                     side *b, const char *sb, const char *wb, const char *lb)
-{
-    int rc = resolve_side(g, a, sa);
-    if (rc)
-        return rc;
-    if (sb) {
-        rc = resolve_side(g, b, sb);
-        if (rc)
-            return rc;
-    }
-    if (!b->loaded) {
-        rc = load_from_store(st, lb ? *g : NULL, b, wb, lb, a->loaded ? a->run.machine_id : NULL);
-        if (rc)
-            return rc;
-    }
-    if (!a->loaded) {
-        rc = load_from_store(st, la ? *g : NULL, a, wa, la, b->run.machine_id);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-
-static void fp_from_run(const bg_run *r, bg_fingerprint *fp)
-{
-    memset(fp, 0, sizeof *fp);
-    for (size_t i = 0; i < r->nmachine_fields; i++) {
-        const bg_kv *kv = &r->machine_fields[i];
-        if (!strcmp(kv->key, "cpu_model"))
-            copy_str(fp->cpu_model, sizeof fp->cpu_model, kv->value);
-        else if (!strcmp(kv->key, "cores"))
-            fp->cores = atoi(kv->value);
-        else if (!strcmp(kv->key, "kernel"))
-            copy_str(fp->kernel, sizeof fp->kernel, kv->value);
-        else if (!strcmp(kv->key, "compiler"))
-            copy_str(fp->compiler, sizeof fp->compiler, kv->value);
-        else if (!strcmp(kv->key, "flags"))
-            copy_str(fp->flags, sizeof fp->flags, kv->value);
-        else if (!strcmp(kv->key, "os"))
-            copy_str(fp->os, sizeof fp->os, kv->value);
-        else if (!strcmp(kv->key, "arch"))
-            copy_str(fp->arch, sizeof fp->arch, kv->value);
-    }
-    copy_str(fp->id, sizeof fp->id, r->machine_id);
-}
-
-/* 0 when comparable (or forced), else prints why and returns EXIT_USAGE. */
-static int check_machines(const side *a, const side *b, bool force)
-{
-    bg_fingerprint fa, fb;
-    fp_from_run(&a->run, &fa);
-    fp_from_run(&b->run, &fb);
-    char msg[1024] = "";
-    if (bg_fingerprint_compare(&fa, &fb, msg, sizeof msg) == 0) {
-        if (!strcmp(a->run.machine_id, b->run.machine_id))
-            return 0;
-        snprintf(msg, sizeof msg, "machine differs: id '%s' vs '%s'", a->run.machine_id,
-                 b->run.machine_id);
-    }
-    if (force) {
-        fprintf(stderr, "benchgate: warning (--force): %s\n", msg);
-        return 0;
-    }
-    errf("refusing to compare runs from different machines: %s (A: %s, B: %s); use --force to "
-         "compare anyway",
-         msg, a->path, b->path);
-    return EXIT_USAGE;
-}
-
-/* ---- comparing ---- */
-
-typedef enum { ROW_COMPARED, ROW_ONLY_A, ROW_ONLY_B, ROW_NOT_OK } row_kind;
-
-typedef struct row {
-    const char *name;
-    row_kind kind;
-    double mean_a, mean_b;
-    bg_change ch;
-    double p_adj;
-    bg_verdict verdict;
-    bool accepted;
-    bool head_failed;   /* crashed or timed out in B */
-    char note[320];     /* for ROW_NOT_OK / accepted */
-} row;
-
-typedef struct comparison {
-    row *rows;
-    size_t n;
-    double threshold; /* fraction */
-    double alpha;
-} comparison;
-
-static double per_iter_mean(const bg_result *r)
-{
-    if (r->has_summary && isfinite(r->wall.est[BG_STAT_MEAN].point))
-        return r->wall.est[BG_STAT_MEAN].point;
-    double s = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < r->nprocs; i++)
-        for (size_t j = 0; j < r->procs[i].n; j++) {
-            s += r->procs[i].wall_ns[j] / r->procs[i].iters[j];
-            n++;
-        }
-    return n ? s / (double)n : NAN;
-}
-
-static const bg_result *find_result(const bg_run *run, const char *name)
-{
-    for (size_t i = 0; i < run->nresults; i++)
-        if (run->results[i].name && !strcmp(run->results[i].name, name))
-            return &run->results[i];
-    return NULL;
-}
-
-static bg_group *groups_of(const bg_result *r)
-{
-    bg_group *g = calloc(r->nprocs ? r->nprocs : 1, sizeof *g);
-    if (!g)
-        return NULL;
-    for (size_t i = 0; i < r->nprocs; i++) {
-        g[i].iters = r->procs[i].iters;
-        g[i].ns = r->procs[i].wall_ns;
-        g[i].n = r->procs[i].n;
-    }
-    return g;
-}
-
-static bool has_samples(const bg_result *r)
-{
-    for (size_t i = 0; i < r->nprocs; i++)
-        if (r->procs[i].n > 0)
-            return true;
-    return false;
-}
-
-static int compare_runs(const bg_run *a, const bg_run *b, const opts *o, comparison *c)
-{
-    memset(c, 0, sizeof *c);
-    c->threshold = o->threshold_pct / 100.0;
-    c->alpha = o->alpha;
-    c->rows = calloc(a->nresults + b->nresults + 1, sizeof *c->rows);
-    if (!c->rows)
-        return BG_ENOMEM;
-    bg_boot_opts bo;
-    bg_boot_opts_default(&bo);
-    for (size_t i = 0; i < a->nresults; i++) {
-        const bg_result *ra = &a->results[i];
-        const bg_result *rb = find_result(b, ra->name);
-        row *w = &c->rows[c->n++];
-        w->name = ra->name;
-        w->mean_a = NAN;
-        w->mean_b = NAN;
-        w->p_adj = NAN;
-        if (!rb) {
-            w->kind = ROW_ONLY_A;
-            continue;
-        }
-        if (rb->status == BG_STATUS_CRASHED || rb->status == BG_STATUS_TIMEOUT)
-            w->head_failed = true;
-        if (ra->status != BG_STATUS_OK || rb->status != BG_STATUS_OK || !has_samples(ra) ||
-            !has_samples(rb)) {
-            w->kind = ROW_NOT_OK;
-            snprintf(w->note, sizeof w->note, "A: %s, B: %s%s%s", bg__status_name(ra->status),
-                     bg__status_name(rb->status), rb->message[0] ? " - " : "", rb->message);
-            continue;
-        }
-        w->kind = ROW_COMPARED;
-        w->mean_a = per_iter_mean(ra);
-        w->mean_b = per_iter_mean(rb);
-        bg_group *ga = groups_of(ra), *gb = groups_of(rb);
-        int rc = ga && gb ? bg_compare_change(ga, ra->nprocs, gb, rb->nprocs, BG_STAT_MEAN, &bo, &w->ch)
-                          : BG_ENOMEM;
-        free(ga);
-        free(gb);
-        if (rc) {
-            w->kind = ROW_NOT_OK;
-            snprintf(w->note, sizeof w->note, "comparison failed (error %d)", rc);
-        }
-    }
-    for (size_t i = 0; i < b->nresults; i++) {
-        const bg_result *rb = &b->results[i];
-        if (find_result(a, rb->name))
-            continue;
-        row *w = &c->rows[c->n++];
-        w->name = rb->name;
-        w->kind = ROW_ONLY_B;
-        w->mean_a = w->mean_b = w->p_adj = NAN;
-        if (rb->status == BG_STATUS_CRASHED || rb->status == BG_STATUS_TIMEOUT)
-            w->head_failed = true;
-    }
-    /* Suite-wide p-value adjustment over the compared benchmarks. */
-    size_t m = 0;
-    double *p = calloc(c->n + 1, sizeof *p);
-    if (!p)
-        return BG_ENOMEM;
-    for (size_t i = 0; i < c->n; i++)
-        if (c->rows[i].kind == ROW_COMPARED)
-            p[m++] = c->rows[i].ch.p;
-    if (m && bg_p_adjust(p, m, o->padjust, p) != 0) {
-        free(p);
-        return BG_ENUMERIC;
-    }
-    m = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        row *w = &c->rows[i];
-        if (w->kind != ROW_COMPARED)
-            continue;
-        w->p_adj = p[m++];
-        w->verdict = bg_decide(&w->ch, w->p_adj, c->threshold, c->alpha);
-    }
-    free(p);
-    return 0;
-}
-
-static const char *row_verdict(const row *w)
-{
-    switch (w->kind) {
-    case ROW_ONLY_A: return "only in A";
-    case ROW_ONLY_B: return "only in B";
-    case ROW_NOT_OK: return w->head_failed ? "failed" : "not compared";
-    case ROW_COMPARED: break;
-    }
-    if (w->accepted)
-        return "accepted";
-    return bg_verdict_name(w->verdict);
-}
-
-static void fmt_ns(double ns, char *buf, size_t n)
-{
-    if (isfinite(ns))
-        bg__format_ns(ns, buf, n);
-    else
-        snprintf(buf, n, "-");
-}
-
-static void fmt_change(const row *w, char *buf, size_t n)
-{
-    if (w->kind != ROW_COMPARED)
-        snprintf(buf, n, "-");
-    else
-        snprintf(buf, n, "%+.2f%% [%+.2f%%, %+.2f%%]", 100 * w->ch.change, 100 * w->ch.lo,
-                 100 * w->ch.hi);
-}
-
-/* Prints s padded to `width` display columns (UTF-8 aware), right-aligned
- * when `right`. */
-static void pad(FILE *f, const char *s, size_t width, bool right)
-{
-    size_t cols = 0;
-    for (const char *p = s; *p; p++)
-        if (((unsigned char)*p & 0xC0) != 0x80)
-            cols++;
-    if (!right)
-        fputs(s, f);
-    for (; cols < width; cols++)
-        fputc(' ', f);
-    if (right)
-        fputs(s, f);
-}
-
-static void print_console(FILE *f, const comparison *c)
-{
-    size_t wn = 9;
-    for (size_t i = 0; i < c->n; i++)
-        if (strlen(c->rows[i].name) > wn)
-            wn = strlen(c->rows[i].name);
-    if (wn > 60)
-        wn = 60;
-    fprintf(f, "%-*s  %12s  %12s  %-34s  %8s  %s\n", (int)wn, "benchmark", "A (mean)", "B (mean)",
-            "change [CI]", "p (adj)", "verdict");
-    for (size_t i = 0; i < c->n; i++) {
-        const row *w = &c->rows[i];
-        char a[32], b[32], ch[96], p[32];
-        fmt_ns(w->mean_a, a, sizeof a);
-        fmt_ns(w->mean_b, b, sizeof b);
-        fmt_change(w, ch, sizeof ch);
-        if (isfinite(w->p_adj))
-            snprintf(p, sizeof p, "%.4f", w->p_adj);
-        else
-            snprintf(p, sizeof p, "-");
-        pad(f, w->name, wn, false);
-        fputs("  ", f);
-        pad(f, a, 12, true);
-        fputs("  ", f);
-        pad(f, b, 12, true);
-        fprintf(f, "  %-34s  %8s  %s", ch, p, row_verdict(w));
-        if (w->note[0])
-            fprintf(f, " (%s)", w->note);
-        fputc('\n', f);
-    }
-    fprintf(f, "threshold %.2f%%, alpha %.3g\n", 100 * c->threshold, c->alpha);
-}
-
-static void print_markdown(FILE *f, const comparison *c, const char *title)
-{
-    if (title)
-        fprintf(f, "### %s\n\n", title);
-    fprintf(f, "| benchmark | A (mean) | B (mean) | change [CI] | p (adj) | verdict |\n");
-    fprintf(f, "|---|---:|---:|---|---:|---|\n");
-    for (size_t i = 0; i < c->n; i++) {
-        const row *w = &c->rows[i];
-        char a[32], b[32], ch[96], p[32];
-        fmt_ns(w->mean_a, a, sizeof a);
-        fmt_ns(w->mean_b, b, sizeof b);
-        fmt_change(w, ch, sizeof ch);
-        if (isfinite(w->p_adj))
-            snprintf(p, sizeof p, "%.4f", w->p_adj);
-        else
-            snprintf(p, sizeof p, "-");
-        fputs("| ", f);
-        md_escape(f, w->name);
-        fprintf(f, " | %s | %s | %s | %s | %s", a, b, ch, p, row_verdict(w));
-        if (w->note[0]) {
-            fputs(" (", f);
-            md_escape(f, w->note);
-            fputc(')', f);
-        }
-        fputs(" |\n", f);
-    }
-    fprintf(f, "\nNoise threshold %.2f%%, alpha %.3g.\n\n", 100 * c->threshold, c->alpha);
-}
-
-static void print_csv(FILE *f, const comparison *c)
-{
-    fprintf(f, "benchmark,a_mean_ns,b_mean_ns,change,change_lo,change_hi,p_adj,verdict\n");
-    for (size_t i = 0; i < c->n; i++) {
-        const row *w = &c->rows[i];
-        csv_escape(f, w->name);
-        if (w->kind == ROW_COMPARED)
-            fprintf(f, ",%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,", w->mean_a, w->mean_b, w->ch.change, w->ch.lo,
-                    w->ch.hi, w->p_adj);
-        else
-            fprintf(f, ",,,,,,,");
-        csv_escape(f, row_verdict(w));
-        fputc('\n', f);
-    }
-}
-
-static void add_num_or_null(cJSON *o, const char *k, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, k, v);
-    else
-        cJSON_AddNullToObject(o, k);
-}
-
-static int print_json(FILE *f, const comparison *c)
-{
-    cJSON *root = cJSON_CreateObject();
-    if (!root)
-        return BG_ENOMEM;
-    cJSON_AddNumberToObject(root, "threshold", c->threshold);
-    cJSON_AddNumberToObject(root, "alpha", c->alpha);
-    cJSON *arr = cJSON_AddArrayToObject(root, "benchmarks");
-    for (size_t i = 0; arr && i < c->n; i++) {
-        const row *w = &c->rows[i];
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(arr, o)) {
-            cJSON_Delete(o);
-            break;
-        }
-        cJSON_AddStringToObject(o, "name", w->name);
-        cJSON_AddStringToObject(o, "verdict", row_verdict(w));
-        add_num_or_null(o, "a_mean_ns", w->mean_a);
-        add_num_or_null(o, "b_mean_ns", w->mean_b);
-        if (w->kind == ROW_COMPARED) {
-            add_num_or_null(o, "change", w->ch.change);
-            add_num_or_null(o, "change_lo", w->ch.lo);
-            add_num_or_null(o, "change_hi", w->ch.hi);
-            add_num_or_null(o, "p", w->ch.p);
-            add_num_or_null(o, "p_adj", w->p_adj);
-        }
-        if (w->note[0])
-            cJSON_AddStringToObject(o, "note", w->note);
-    }
-    char *s = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!s)
-        return BG_ENOMEM;
-    fprintf(f, "%s\n", s);
-    free(s);
-    return 0;
-}
-
-static int emit(const comparison *c, const opts *o)
-{
-    FILE *f = stdout;
-    if (o->out) {
-        f = fopen(o->out, "w");
-        if (!f) {
-            errf("cannot write %s: %s", o->out, strerror(errno));
-            return EXIT_USAGE;
-        }
-    }
-    switch (o->format) {
-    case FMT_CONSOLE: print_console(f, c); break;
-    case FMT_MARKDOWN: print_markdown(f, c, NULL); break;
-    case FMT_CSV: print_csv(f, c); break;
-    case FMT_JSON: print_json(f, c); break;
-    }
-    if (f != stdout && fclose(f) != 0) {
-        errf("cannot write %s: %s", o->out, strerror(errno));
-        return EXIT_USAGE;
-    }
-    return 0;
 }
 
 /* ---- option parsing ---- */
@@ -725,10 +102,8 @@ static int parse_double(const char *flag, const char *v, double lo, double hi, d
 static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, opts *o, bool *help)
 {
     memset(o, 0, sizeof *o);
-    o->threshold_pct = 1.0;
-    o->alpha = 0.05;
-    o->padjust = BG_PADJ_BH;
-    o->format = FMT_CONSOLE;
+    bg__cmp_opts_default(&o->cmp);
+    o->format = BG_CMP_CONSOLE;
     *help = false;
     bool no_more_flags = false;
     for (int i = 0; i < argc; i++) {
@@ -760,7 +135,9 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
         } vf[] = {{"--store", OPT_STORE},    {"--format", OPT_STATS}, {"--out", OPT_STATS},
                   {"--threshold", OPT_STATS}, {"--alpha", OPT_STATS},  {"--padjust", OPT_STATS},
                   {"--base", OPT_GATE},       {"--head", OPT_GATE},    {"--junit", OPT_GATE},
-                  {"--markdown", OPT_GATE},   {"--bench", OPT_GATE},   {"--bench-arg", OPT_GATE}};
+                  {"--markdown", OPT_GATE},   {"--bench", OPT_GATE},   {"--bench-arg", OPT_GATE},
+                  {"--seed", OPT_STATS},      {"--resamples", OPT_STATS}, {"--metric", OPT_STATS},
+                  {"--gate-on", OPT_STATS}};
         const char *val = NULL;
         const char *name = NULL;
         for (size_t k = 0; k < sizeof vf / sizeof vf[0]; k++) {
@@ -789,13 +166,13 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
             o->store = val;
         } else if (!strcmp(name, "--format")) {
             if (!strcmp(val, "console"))
-                o->format = FMT_CONSOLE;
+                o->format = BG_CMP_CONSOLE;
             else if (!strcmp(val, "markdown"))
-                o->format = FMT_MARKDOWN;
+                o->format = BG_CMP_MARKDOWN;
             else if (!strcmp(val, "csv"))
-                o->format = FMT_CSV;
+                o->format = BG_CMP_CSV;
             else if (!strcmp(val, "json"))
-                o->format = FMT_JSON;
+                o->format = BG_CMP_JSON;
             else {
                 errf("unknown --format '%s' (console, markdown, csv or json)", val);
                 return EXIT_USAGE;
@@ -803,22 +180,38 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
         } else if (!strcmp(name, "--out")) {
             o->out = val;
         } else if (!strcmp(name, "--threshold")) {
-            if (parse_double(name, val, 0, 1000, &o->threshold_pct))
+            if (parse_double(name, val, 0, 1000, &o->cmp.threshold_pct))
                 return EXIT_USAGE;
         } else if (!strcmp(name, "--alpha")) {
-            if (parse_double(name, val, 1e-12, 1, &o->alpha))
+            if (parse_double(name, val, 1e-12, 1, &o->cmp.alpha))
                 return EXIT_USAGE;
         } else if (!strcmp(name, "--padjust")) {
             if (!strcmp(val, "bh"))
-                o->padjust = BG_PADJ_BH;
+                o->cmp.padjust = BG_PADJ_BH;
             else if (!strcmp(val, "holm"))
-                o->padjust = BG_PADJ_HOLM;
+                o->cmp.padjust = BG_PADJ_HOLM;
             else if (!strcmp(val, "none"))
-                o->padjust = BG_PADJ_NONE;
+                o->cmp.padjust = BG_PADJ_NONE;
             else {
                 errf("unknown --padjust '%s' (bh, holm or none)", val);
                 return EXIT_USAGE;
             }
+        } else if (!strcmp(name, "--seed")) {
+            double d;
+            if (parse_double(name, val, 0, 9007199254740992.0, &d))
+                return EXIT_USAGE;
+            if (d != (double)(uint64_t)d) {
+                errf("invalid value '%s' for --seed (expected a whole number)", val);
+                return EXIT_USAGE;
+            }
+            o->cmp.seed = (uint64_t)d;
+        } else if (!strcmp(name, "--resamples")) {
+            double d;
+            if (parse_double(name, val, 100, 10000000, &d))
+                return EXIT_USAGE;
+            o->cmp.resamples = (size_t)d;
+        } else if (!strcmp(name, "--metric") || !strcmp(name, "--gate-on")) {
+            o->cmp.metric = val;
         } else if (!strcmp(name, "--base")) {
             o->base = val;
         } else if (!strcmp(name, "--head")) {
@@ -847,6 +240,10 @@ static const char STATS_HELP[] =
     "  --threshold PCT      noise threshold in percent (default 1)\n"
     "  --alpha X            significance level (default 0.05)\n"
     "  --padjust M          suite-wide p-value adjustment: bh (default), holm or none\n"
+    "  --metric NAME        what to compare: time (default, wall ns per iteration), cpu,\n"
+    "                       or a recorded counter such as instructions (alias --gate-on)\n"
+    "  --seed N             bootstrap seed (default 1; same seed, same intervals)\n"
+    "  --resamples N        bootstrap resamples (default 10000)\n"
     "  --force              compare runs from different machines anyway\n";
 
 static const char EXIT_HELP[] =
@@ -864,6 +261,7 @@ static void help_main(FILE *f)
             "  ls        list stored runs\n"
             "  compare   compare two runs (commit-ishes or run record files)\n"
             "  gate      CI gate: compare head against base and fail on a regression\n"
+            "  baseline  name a stored run (ls, save NAME [REF], rm NAME)\n"
             "  push      share stored runs as git notes with a remote\n"
             "  fetch     import runs shared as git notes from a remote\n\n"
             "Run 'benchgate <command> --help' for its options.\n\n%s",
@@ -902,7 +300,14 @@ static void help_cmd(const char *cmd)
                "A commit trailer between base and head of the form\n"
                "    Bench-Accept: <glob> +<N>%%\n"
                "accepts a regression of a benchmark matching <glob> by at most N percent.\n\n%s",
-               STATS_HELP, ANCESTOR_BOUND, EXIT_HELP);
+               STATS_HELP, BG_ANCESTOR_BOUND, EXIT_HELP);
+    else if (!strcmp(cmd, "baseline"))
+        printf("usage: benchgate baseline ls | save NAME [REF-or-FILE] | rm NAME [--store DIR]\n\n"
+               "A named baseline is a copy of one stored run kept as <store>/baselines/NAME.json;\n"
+               "save takes the newest stored run of REF (default HEAD) or a run record file.\n"
+               "Wherever a run is expected (compare A B, gate --base, the bench binary's\n"
+               "--baseline) a name is looked up in this order: an existing file, a named\n"
+               "baseline, a git revision.\n");
     else if (!strcmp(cmd, "push"))
         printf("usage: benchgate push [remote] [--store DIR]\n\n"
                "Exports stored runs into git notes (%s) and pushes them to remote\n"
@@ -921,6 +326,77 @@ static int open_store(const opts *o, bg_store **st)
     int rc = bg_store_open(st, o->store, NULL, err, sizeof err);
     if (rc) {
         errf("cannot open the run store: %s", err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* ---- comparing and writing ---- */
+
+static void fmt_change(const bg_cmp_row *w, char *buf, size_t n)
+{
+    if (w->kind != BG_ROW_COMPARED)
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%+.2f%% [%+.2f%%, %+.2f%%]", 100 * w->ch.change, 100 * w->ch.lo,
+                 100 * w->ch.hi);
+}
+
+/* 0 when comparable (or forced), else prints why and returns EXIT_USAGE. */
+static int check_machines(const bg_side *a, const bg_side *b, bool force)
+{
+    char msg[1024] = "";
+    if (bg__machines_differ(&a->run, &b->run, msg, sizeof msg) == 0)
+        return 0;
+    if (force) {
+        fprintf(stderr, "benchgate: warning (--force): %s\n", msg);
+        return 0;
+    }
+    errf("refusing to compare runs from different machines: %s (A: %s, B: %s); use --force to "
+         "compare anyway",
+         msg, a->path, b->path);
+    return EXIT_USAGE;
+}
+
+/* Compares the two runs; prints why on failure (EXIT_USAGE). */
+static int compare(const bg_run *a, const bg_run *b, const opts *o, bg_comparison *c)
+{
+    char err[512] = "";
+    int rc = bg__compare_runs(a, b, &o->cmp, c, err, sizeof err);
+    if (rc) {
+        errf("cannot compare: %s", err[0] ? err : bg_strerror(rc));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int emit(const bg_comparison *c, const opts *o)
+{
+    FILE *f = stdout;
+    if (o->out) {
+        f = fopen(o->out, "w");
+        if (!f) {
+            errf("cannot write %s: %s", o->out, strerror(errno));
+            return EXIT_USAGE;
+        }
+    }
+    int rc = bg__cmp_print(f, c, o->format);
+    if (f != stdout && fclose(f) != 0) {
+        errf("cannot write %s: %s", o->out, strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (rc) {
+        errf("cannot write the comparison: %s", bg_strerror(rc));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int write_junit(const char *path, const bg_comparison *c)
+{
+    char err[512] = "";
+    if (bg__cmp_write_junit(path, c, "benchgate", err, sizeof err) != 0) {
+        errf("cannot write JUnit XML: %s", err[0] ? err : path);
         return EXIT_USAGE;
     }
     return 0;
@@ -984,13 +460,6 @@ static int cmd_ls(int argc, char **argv)
 
 /* ---- compare ---- */
 
-static void free_side(side *s)
-{
-    if (s->loaded)
-        bg__run_free(&s->run);
-    s->loaded = false;
-}
-
 static int cmd_compare(int argc, char **argv)
 {
     opts o;
@@ -1009,25 +478,22 @@ static int cmd_compare(int argc, char **argv)
     if (open_store(&o, &st))
         return EXIT_USAGE;
     bg_git *g = NULL;
-    side a, b;
+    bg_side a, b;
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     int ret = EXIT_USAGE;
-    if (load_pair(st, &g, &a, o.pos[0], "A", "A", &b, o.pos[1], "B", "B") != 0)
+    if (bg__load_pair(st, &g, &a, o.pos[0], "A", "A", &b, o.pos[1], "B", "B") != 0)
         goto done;
     if (check_machines(&a, &b, o.force))
         goto done;
-    comparison c;
-    if (compare_runs(&a.run, &b.run, &o, &c) != 0) {
-        errf("out of memory or numerical failure while comparing");
-        free(c.rows);
+    bg_comparison c;
+    if (compare(&a.run, &b.run, &o, &c) != 0)
         goto done;
-    }
     ret = emit(&c, &o);
-    free(c.rows);
+    bg__comparison_free(&c);
 done:
-    free_side(&a);
-    free_side(&b);
+    bg__side_free(&a);
+    bg__side_free(&b);
     bg_git_close(&g);
     bg_store_close(&st);
     return ret;
@@ -1084,64 +550,8 @@ static size_t parse_trailers(const bg_git_commit_msg *msgs, size_t n, accept_rul
     return cnt;
 }
 
-static int write_junit(const char *path, const comparison *c)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        errf("cannot write %s: %s", path, strerror(errno));
-        return EXIT_USAGE;
-    }
-    size_t fails = 0, errors = 0, skipped = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        const row *w = &c->rows[i];
-        if (w->kind == ROW_COMPARED && w->verdict == BG_VERDICT_REGRESSED && !w->accepted)
-            fails++;
-        else if (w->head_failed)
-            errors++;
-        else if (w->kind != ROW_COMPARED)
-            skipped++;
-    }
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f, "<testsuites>\n<testsuite name=\"benchgate\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
-               "skipped=\"%zu\">\n",
-            c->n, fails, errors, skipped);
-    for (size_t i = 0; i < c->n; i++) {
-        const row *w = &c->rows[i];
-        char ch[96];
-        fmt_change(w, ch, sizeof ch);
-        fputs("  <testcase classname=\"benchgate\" name=\"", f);
-        xml_escape(f, w->name);
-        fputs("\">\n", f);
-        if (w->kind == ROW_COMPARED && w->verdict == BG_VERDICT_REGRESSED && !w->accepted) {
-            fprintf(f, "    <failure message=\"regressed %s, p(adj) %.4g\">", ch, w->p_adj);
-            xml_escape(f, w->name);
-            fprintf(f, " regressed by %s (adjusted p %.4g, threshold %.2f%%)</failure>\n", ch,
-                    w->p_adj, 100 * c->threshold);
-        } else if (w->head_failed) {
-            fputs("    <error message=\"", f);
-            xml_escape(f, w->note[0] ? w->note : "crashed or timed out");
-            fputs("\"/>\n", f);
-        } else if (w->kind != ROW_COMPARED) {
-            fputs("    <skipped message=\"", f);
-            xml_escape(f, row_verdict(w));
-            fputs("\"/>\n", f);
-        } else {
-            fputs("    <system-out>", f);
-            xml_escape(f, row_verdict(w));
-            fprintf(f, " %s</system-out>\n", ch);
-        }
-        fputs("  </testcase>\n", f);
-    }
-    fputs("</testsuite>\n</testsuites>\n", f);
-    if (fclose(f) != 0) {
-        errf("cannot write %s: %s", path, strerror(errno));
-        return EXIT_USAGE;
-    }
-    return 0;
-}
-
-static int write_markdown_file(const char *path, const char *mode, const comparison *c, const side *a,
-                               const side *b, int code)
+static int write_markdown_file(const char *path, const char *mode, const bg_comparison *c, const bg_side *a,
+                               const bg_side *b, int code)
 {
     FILE *f = fopen(path, mode);
     if (!f) {
@@ -1152,7 +562,7 @@ static int write_markdown_file(const char *path, const char *mode, const compari
     fprintf(f, "## benchgate gate: %s\n\nbase `%.12s` vs head `%.12s`\n\n", res[code & 3],
             a->run.git_commit[0] ? a->run.git_commit : a->path,
             b->run.git_commit[0] ? b->run.git_commit : b->path);
-    print_markdown(f, c, NULL);
+    bg__cmp_print_markdown(f, c, NULL);
     if (fclose(f) != 0) {
         errf("cannot write %s: %s", path, strerror(errno));
         return EXIT_USAGE;
@@ -1179,7 +589,7 @@ static int default_base(bg_git *g, char out[BG_GIT_OID_BUF], char *name, size_t 
  * `--store DIR` when gate has one and `--json TMP`, and loads the run it
  * wrote into *out. The child's stdout goes to our stderr so that gate's own
  * output stays clean. Returns 0, EXIT_USAGE or EXIT_CRASH. */
-static int run_bench(const opts *o, const char *filter, side *out)
+static int run_bench(const opts *o, const char *filter, bg_side *out)
 {
     const char *tmpdir = getenv("TMPDIR");
     char json[4096];
@@ -1245,7 +655,7 @@ static int run_bench(const opts *o, const char *filter, side *out)
     }
     if (ret == 0) {
         /* Exit 0, or 3 with crashed benchmarks in the record (reported by the comparison). */
-        if (load_record_file(json, out) != 0) {
+        if (bg__side_load_file(json, out) != 0) {
             errf("the bench binary %s wrote no readable run (exit %d)", o->bench,
                  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
             ret = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? EXIT_USAGE : EXIT_CRASH;
@@ -1270,9 +680,9 @@ static void regex_append(char *buf, size_t n, const char *s)
 }
 
 /* Marks w accepted when a Bench-Accept rule covers its regression. */
-static void apply_accept(row *w, const accept_rule *rules, size_t nrules)
+static void apply_accept(bg_cmp_row *w, const accept_rule *rules, size_t nrules)
 {
-    if (w->kind != ROW_COMPARED || w->verdict != BG_VERDICT_REGRESSED)
+    if (w->kind != BG_ROW_COMPARED || w->verdict != BG_VERDICT_REGRESSED)
         return;
     for (size_t k = 0; k < nrules; k++)
         if (fnmatch(rules[k].glob, w->name, 0) == 0 && 100 * w->ch.change <= rules[k].pct) {
@@ -1283,21 +693,16 @@ static void apply_accept(row *w, const accept_rule *rules, size_t nrules)
         }
 }
 
-static bool is_regression(const row *w)
-{
-    return w->kind == ROW_COMPARED && w->verdict == BG_VERDICT_REGRESSED && !w->accepted;
-}
-
 /* Re-runs the regressed benchmarks of c once and re-compares them against
  * base with the new samples; a regression stands only when confirmed.
  * Sets *regression and *crashed; returns 0 or an exit code. */
-static int remeasure(const opts *o, const side *a, comparison *c, const accept_rule *rules,
+static int remeasure(const opts *o, const bg_side *a, bg_comparison *c, const accept_rule *rules,
                      size_t nrules, bool *regression, bool *crashed)
 {
     char filter[8192] = "^(";
     size_t nreg = 0;
     for (size_t i = 0; i < c->n; i++)
-        if (is_regression(&c->rows[i])) {
+        if (bg__cmp_row_is_regression(&c->rows[i])) {
             if (nreg++ && strlen(filter) + 1 < sizeof filter)
                 strcat(filter, "|");
             regex_append(filter, sizeof filter, c->rows[i].name);
@@ -1307,28 +712,26 @@ static int remeasure(const opts *o, const side *a, comparison *c, const accept_r
         return EXIT_USAGE;
     }
     strcat(filter, ")$");
-    side r;
+    bg_side r;
     memset(&r, 0, sizeof r);
     int rc = run_bench(o, filter, &r);
     if (rc)
         return rc;
-    comparison c2;
-    if (compare_runs(&a->run, &r.run, o, &c2) != 0) {
-        errf("out of memory or numerical failure while comparing");
-        free(c2.rows);
-        free_side(&r);
+    bg_comparison c2;
+    if (compare(&a->run, &r.run, o, &c2) != 0) {
+        bg__side_free(&r);
         return EXIT_USAGE;
     }
     *regression = false;
     for (size_t i = 0; i < c->n; i++) {
-        row *w = &c->rows[i];
-        if (!is_regression(w))
+        bg_cmp_row *w = &c->rows[i];
+        if (!bg__cmp_row_is_regression(w))
             continue;
-        const row *w2 = NULL;
+        const bg_cmp_row *w2 = NULL;
         for (size_t k = 0; k < c2.n && !w2; k++)
             if (!strcmp(c2.rows[k].name, w->name))
                 w2 = &c2.rows[k];
-        if (!w2 || w2->kind == ROW_ONLY_A) {
+        if (!w2 || w2->kind == BG_ROW_ONLY_A) {
             printf("re-measured: confirmed %s (missing from the re-run; the regression stands)\n",
                    w->name);
             *regression = true;
@@ -1342,15 +745,15 @@ static int remeasure(const opts *o, const side *a, comparison *c, const accept_r
         apply_accept(w, rules, nrules);
         char ch[96];
         fmt_change(w, ch, sizeof ch);
-        if (is_regression(w)) {
+        if (bg__cmp_row_is_regression(w)) {
             *regression = true;
             printf("re-measured: confirmed %s (%s)\n", w->name, ch);
         } else {
-            printf("re-measured: not confirmed %s (now %s %s)\n", w->name, row_verdict(w), ch);
+            printf("re-measured: not confirmed %s (now %s %s)\n", w->name, bg__cmp_row_verdict(w), ch);
         }
     }
-    free(c2.rows);
-    free_side(&r);
+    bg__comparison_free(&c2);
+    bg__side_free(&r);
     return 0;
 }
 
@@ -1368,14 +771,14 @@ static int cmd_gate(int argc, char **argv)
     if (open_store(&o, &st))
         return EXIT_USAGE;
     bg_git *g = NULL;
-    side a, b;
+    bg_side a, b;
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     int ret = EXIT_USAGE;
     char err[512] = "";
     char base_id[BG_GIT_OID_BUF], base_name[128];
     const char *base_spec = o.base, *head_spec = o.head ? o.head : "HEAD";
-    comparison c;
+    bg_comparison c;
     memset(&c, 0, sizeof c);
     bg_git_commit_msg *msgs = NULL;
     size_t nmsgs = 0;
@@ -1401,19 +804,17 @@ static int cmd_gate(int argc, char **argv)
             ret = rc;
             goto done;
         }
-        if (load_pair(st, &g, &a, base_spec, o.base ? "base" : base_name, "base", &b, NULL, "head",
+        if (bg__load_pair(st, &g, &a, base_spec, o.base ? "base" : base_name, "base", &b, NULL, "head",
                       NULL) != 0)
             goto done;
-    } else if (load_pair(st, &g, &a, base_spec, o.base ? "base" : base_name, "base", &b, head_spec,
+    } else if (bg__load_pair(st, &g, &a, base_spec, o.base ? "base" : base_name, "base", &b, head_spec,
                          "head", NULL) != 0) {
         goto done;
     }
     if (check_machines(&a, &b, o.force))
         goto done;
-    if (compare_runs(&a.run, &b.run, &o, &c) != 0) {
-        errf("out of memory or numerical failure while comparing");
+    if (compare(&a.run, &b.run, &o, &c) != 0)
         goto done;
-    }
 
     /* Accepted regressions: trailers in base..head. */
     const char *bc = a.commit[0] ? a.commit : a.run.git_commit;
@@ -1429,11 +830,11 @@ static int cmd_gate(int argc, char **argv)
     }
     bool regression = false, crashed = false;
     for (size_t i = 0; i < c.n; i++) {
-        row *w = &c.rows[i];
+        bg_cmp_row *w = &c.rows[i];
         if (w->head_failed)
             crashed = true;
         apply_accept(w, rules, nrules);
-        if (is_regression(w))
+        if (bg__cmp_row_is_regression(w))
             regression = true;
     }
     if (regression && o.bench) {
@@ -1465,10 +866,108 @@ static int cmd_gate(int argc, char **argv)
 done:
     free(rules);
     bg_git_log_free(msgs, nmsgs);
-    free(c.rows);
-    free_side(&a);
-    free_side(&b);
+    bg__comparison_free(&c);
+    bg__side_free(&a);
+    bg__side_free(&b);
     bg_git_close(&g);
+    bg_store_close(&st);
+    return ret;
+}
+
+/* ---- named baselines ---- */
+
+static int baseline_ls(bg_store *st)
+{
+    char **names = NULL;
+    size_t n = 0;
+    char err[512] = "";
+    if (bg__baseline_names(st, &names, &n, err, sizeof err) != 0) {
+        errf("%s", err);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        bg_side s;
+        memset(&s, 0, sizeof s);
+        if (bg__baseline_path(st, names[i], path, sizeof path) == 0 && bg__side_load_file(path, &s) == 0)
+            printf("%-24s  %-12.12s  %-12s  %s  %zu benchmarks\n", names[i],
+                   s.run.git_commit[0] ? s.run.git_commit : "no-commit", s.run.machine_id,
+                   s.run.created, s.run.nresults);
+        else
+            printf("%-24s  (unreadable: see above)\n", names[i]);
+        bg__side_free(&s);
+    }
+    if (!n)
+        printf("(no named baselines in %s/baselines)\n", bg_store_dir(st));
+    bg__baseline_names_free(names, n);
+    return 0;
+}
+
+static int baseline_save(bg_store *st, const char *name, const char *spec)
+{
+    char err[512] = "";
+    if (bg__baseline_check_name(name, err, sizeof err) != 0) {
+        errf("%s", err);
+        return EXIT_USAGE;
+    }
+    bg_git *g = NULL;
+    bg_side s;
+    memset(&s, 0, sizeof s);
+    int ret = EXIT_USAGE;
+    if (bg__side_resolve(st, &g, &s, spec) != 0)
+        goto done;
+    if (!s.loaded && bg__side_load_store(st, NULL, &s, "revision", NULL, NULL) != 0)
+        goto done;
+    char *text = NULL;
+    if (bg_store_load(s.path, &text, NULL, NULL, err, sizeof err) != 0) {
+        errf("%s", err);
+        goto done;
+    }
+    int rc = bg__baseline_save(st, name, text, err, sizeof err);
+    free(text);
+    if (rc) {
+        errf("cannot save baseline '%s': %s", name, err);
+        goto done;
+    }
+    printf("baseline '%s' = run of %.12s on %s (%s)\n", name,
+           s.run.git_commit[0] ? s.run.git_commit : "no-commit", s.run.machine_id, s.path);
+    ret = 0;
+done:
+    bg__side_free(&s);
+    bg_git_close(&g);
+    return ret;
+}
+
+static int cmd_baseline(int argc, char **argv)
+{
+    opts o;
+    bool help;
+    if (parse_opts(argc, argv, OPT_STORE, 3, &o, &help))
+        return EXIT_USAGE;
+    if (help) {
+        help_cmd("baseline");
+        return 0;
+    }
+    const char *sub = o.npos ? o.pos[0] : "ls";
+    bg_store *st = NULL;
+    if (open_store(&o, &st))
+        return EXIT_USAGE;
+    int ret = EXIT_USAGE;
+    char err[512] = "";
+    if (!strcmp(sub, "ls") && o.npos <= 1) {
+        ret = baseline_ls(st);
+    } else if (!strcmp(sub, "save") && (o.npos == 2 || o.npos == 3)) {
+        ret = baseline_save(st, o.pos[1], o.npos == 3 ? o.pos[2] : "HEAD");
+    } else if (!strcmp(sub, "rm") && o.npos == 2) {
+        int rc = bg__baseline_remove(st, o.pos[1], err, sizeof err);
+        if (rc)
+            errf("%s", err);
+        else
+            printf("removed baseline '%s'\n", o.pos[1]);
+        ret = rc ? EXIT_USAGE : 0;
+    } else {
+        errf("usage: benchgate baseline ls | save NAME [REF-or-FILE] | rm NAME (see --help)");
+    }
     bg_store_close(&st);
     return ret;
 }
@@ -1540,10 +1039,12 @@ int main(int argc, char **argv)
         return cmd_compare(argc - 2, argv + 2);
     if (!strcmp(cmd, "gate"))
         return cmd_gate(argc - 2, argv + 2);
+    if (!strcmp(cmd, "baseline"))
+        return cmd_baseline(argc - 2, argv + 2);
     if (!strcmp(cmd, "push"))
         return cmd_sync(argc - 2, argv + 2, true);
     if (!strcmp(cmd, "fetch"))
         return cmd_sync(argc - 2, argv + 2, false);
-    errf("unknown command '%s' (ls, compare, gate, push, fetch; see --help)", cmd);
+    errf("unknown command '%s' (ls, compare, gate, baseline, push, fetch; see --help)", cmd);
     return EXIT_USAGE;
 }

@@ -104,6 +104,8 @@ typedef struct bg_config {
     const char *filter;       /* POSIX extended regex on names, or NULL */
     const char *json_path;    /* --json FILE, or NULL */
     const char *store_dir;    /* --store DIR, or NULL for the default */
+    const char *baseline;     /* --baseline REF|NAME|FILE|auto, or NULL for none */
+    const char *save_baseline; /* --save-baseline NAME, or NULL */
     bool save;                /* save the run in the store */
     bool list;                /* --list: print names and exit */
     bool quick;               /* --quick: short, rough run */
@@ -189,6 +191,15 @@ typedef struct bg_run {
 
 /* Runs one benchmark as configured (index is its position, for seeds). */
 void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index, bg_result *r);
+/* ---- named metrics (metric.c) ---- */
+
+/* The per-sample values (one per sample of process `proc`, totals over the
+ * sample's iterations) of `metric`: "time" (wall ns), "cpu" (CPU ns), or a
+ * recorded counter. NULL when the result has no such metric. */
+const double *bg__proc_metric(const bg_result *r, size_t proc, const char *metric);
+/* "ns" for times, "" for plain counts, else the counter's unit. */
+const char *bg__metric_unit(const char *metric);
+
 /* Computes r->wall and friends from r->procs. */
 int bg__summarize_result(const bg_config *c, bg_result *r);
 void bg__result_free(bg_result *r);

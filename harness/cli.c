@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bg_baseline.h"
+#include "bg_compare.h"
 #include "bg_config.h"
 #include "bg_fingerprint.h"
 #include "bg_git.h"
@@ -78,6 +80,13 @@ static void usage(FILE *f, const char *prog)
             "  --store DIR        the store directory (implies --save; default: $BENCHGATE_DIR,\n"
             "                     else .benchgate/ at the repository root)\n"
             "  --color WHEN       auto, always or never (default auto; NO_COLOR respected)\n"
+            "comparison:\n"
+            "  --baseline B       after the run, print the change of every benchmark against B:\n"
+            "                     a run record file, a named baseline, a git revision (its\n"
+            "                     newest stored run, else the nearest ancestor's), or auto\n"
+            "                     (the newest earlier run of this commit or its nearest\n"
+            "                     ancestor on this machine; nothing when there is none)\n"
+            "  --save-baseline N  also keep this run as the named baseline N\n"
             "  --help, --version\n"
             "\n"
             "exit status: 0 ok, 2 usage error, 3 a benchmark crashed or timed out\n",
@@ -139,6 +148,19 @@ static int apply_flag(flag_ctx *x, const char *flag, const char *val)
             return bad_value(x, flag, val, "expected a directory");
         c->store_dir = val;
         c->save = true;
+        return 0;
+    }
+    if (!strcmp(flag, "--baseline")) {
+        if (!*val)
+            return bad_value(x, flag, val, "expected a revision, a baseline name, a file, auto or none");
+        c->baseline = strcmp(val, "none") ? val : NULL;
+        return 0;
+    }
+    if (!strcmp(flag, "--save-baseline")) {
+        char why[256];
+        if (bg__baseline_check_name(val, why, sizeof why) != 0)
+            return bad_value(x, flag, val, why);
+        c->save_baseline = val;
         return 0;
     }
     if (!strcmp(flag, "--json")) {
@@ -238,7 +260,7 @@ static int apply_flag(flag_ctx *x, const char *flag, const char *val)
 static const char *const value_flags[] = {
     "--filter", "--json", "--warmup", "--measure", "--budget", "--timeout", "--target",
     "--confidence", "--samples", "--procs", "--max-procs", "--seed", "--resamples",
-    "--statistic", "--color", "--store", NULL};
+    "--statistic", "--color", "--store", "--baseline", "--save-baseline", NULL};
 
 static bool takes_value(const char *flag)
 {
@@ -431,6 +453,106 @@ static int save_run(const bg_run *run, const bg_config *c, const char *prog)
     return rc;
 }
 
+/* Loads the run named by --baseline before anything is measured, so a bad
+ * name fails at once and "auto" never finds the run about to be saved.
+ * Returns 0 with *base loaded, 1 when "auto" found nothing (a note says
+ * so), or BG_E* after printing why (exit 2). */
+static int load_baseline(const bg_config *c, const bg_run *run, bg_side *base, const char *prog)
+{
+    char err[1024] = "";
+    bg_store *st = NULL;
+    bg_git *g = NULL;
+    int rc = bg_store_open(&st, c->store_dir, ".", err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "%s: --baseline: cannot open the run store: %s\n", prog, err);
+        return rc;
+    }
+    memset(base, 0, sizeof *base);
+    bool is_auto = !strcmp(c->baseline, "auto");
+    if (is_auto) {
+        base->spec = "auto";
+        snprintf(base->commit, sizeof base->commit, "%s", run->git_commit);
+        if (run->git_commit[0] && bg_git_open(&g, NULL, err, sizeof err) != 0)
+            g = NULL;
+        rc = bg__side_load_store(st, g, base, "baseline", "this commit", run->machine_id);
+        if (rc == 0 && strcmp(base->run.machine_id, run->machine_id) != 0) {
+            fprintf(stderr, "%s: note: the newest stored run (%s) was made on another machine (%s); "
+                            "no comparison\n", prog, base->path, base->run.machine_id);
+            bg__side_free(base);
+            rc = 1;
+        } else if (rc != 0) {
+            fprintf(stderr, "%s: note: no baseline yet; this run becomes the baseline of the next "
+                            "one\n", prog);
+            rc = 1;
+        }
+    } else {
+        rc = bg__side_resolve(st, &g, base, c->baseline);
+        if (rc == 0 && !base->loaded)
+            rc = bg__side_load_store(st, g, base, "--baseline", "--baseline", run->machine_id);
+        char msg[1024];
+        if (rc == 0 && bg__machines_differ(&base->run, run, msg, sizeof msg) != 0) {
+            fprintf(stderr, "%s: --baseline %s: the run %s was made on another machine (%s); "
+                            "compare with 'benchgate compare --force' if you must\n",
+                    prog, c->baseline, base->path, msg);
+            bg__side_free(base);
+            rc = BG_EINVAL;
+        }
+    }
+    bg_git_close(&g);
+    bg_store_close(&st);
+    return rc;
+}
+
+/* Prints the change of every benchmark of `run` against the baseline. */
+static void print_against_baseline(const bg_config *c, const bg_side *base, const bg_run *run,
+                                   const char *prog)
+{
+    bg_cmp_opts o;
+    bg__cmp_opts_default(&o);
+    o.seed = c->seed;
+    o.resamples = c->resamples;
+    bg_comparison cmp;
+    char err[512] = "";
+    if (bg__compare_runs(&base->run, run, &o, &cmp, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: cannot compare with the baseline: %s\n", prog, err);
+        return;
+    }
+    if (c->filter) { /* benchmarks not selected are not "only in A" */
+        size_t k = 0;
+        for (size_t i = 0; i < cmp.n; i++)
+            if (cmp.rows[i].kind != BG_ROW_ONLY_A)
+                cmp.rows[k++] = cmp.rows[i];
+        cmp.n = k;
+    }
+    char label[80];
+    snprintf(label, sizeof label, "%.12s", base->run.git_commit[0] ? base->run.git_commit : "no-commit");
+    printf("\nchange against baseline %s (%s, run of %s):\n", base->spec ? base->spec : "",
+           base->path, label);
+    bg__cmp_print_console(stdout, &cmp, "base", "now");
+    bg__comparison_free(&cmp);
+}
+
+/* Keeps the run as the named baseline c->save_baseline. */
+static int save_named_baseline(const bg_run *run, const bg_config *c, const char *prog)
+{
+    char err[1024] = "";
+    bg_store *st = NULL;
+    if (bg_store_open(&st, c->store_dir, ".", err, sizeof err) != 0) {
+        fprintf(stderr, "%s: cannot open the run store: %s\n", prog, err);
+        return BG_EIO;
+    }
+    char *json = bg__record_to_json(run);
+    int rc = json ? bg__baseline_save(st, c->save_baseline, json, err, sizeof err) : BG_ENOMEM;
+    if (rc == 0)
+        fprintf(stderr, "%s: saved as baseline '%s'\n", prog, c->save_baseline);
+    else
+        fprintf(stderr, "%s: baseline '%s' was not saved: %s\n", prog, c->save_baseline,
+                json ? err : "out of memory");
+    free(json);
+    bg_store_close(&st);
+    return rc;
+}
+
 int bg_main(int argc, char **argv)
 {
     bg_config c;
@@ -505,6 +627,13 @@ int bg_main(int argc, char **argv)
     }
     bg__overhead_get(&run.overhead);
     describe_where(&run, prog);
+    bg_side base;
+    memset(&base, 0, sizeof base);
+    if (c.baseline && load_baseline(&c, &run, &base, prog) < 0) {
+        free(sel);
+        bg__run_free(&run);
+        return 2;
+    }
     /* Names first, so the reporter can size its columns before any result. */
     for (size_t i = 0; i < nsel; i++)
         run.results[i].name = sel[i]->name;
@@ -532,8 +661,13 @@ int bg_main(int argc, char **argv)
                 exit_code = 2;
         }
     }
+    if (base.loaded)
+        print_against_baseline(&c, &base, &run, prog);
     if (c.save && save_run(&run, &c, prog) != 0 && exit_code == 0)
         exit_code = 2;
+    if (c.save_baseline && save_named_baseline(&run, &c, prog) != 0 && exit_code == 0)
+        exit_code = 2;
+    bg__side_free(&base);
     bg__run_free(&run);
     return exit_code;
 }

@@ -1,0 +1,98 @@
+/* Comparing two run records benchmark by benchmark, and writing the result.
+ *
+ * compare_runs.c turns two bg_run into a bg_comparison (pure: statistics over
+ * the recorded samples, suite-wide p-value adjustment, one verdict per
+ * benchmark); reporters/compare_out.c prints it as a console table,
+ * Markdown, CSV, JSON or JUnit XML. The bench binary (--baseline), the
+ * `benchgate compare` / `gate` / `ab` commands and the HTML report all use
+ * these, so a verdict reads the same everywhere. */
+#ifndef BG_COMPARE_H
+#define BG_COMPARE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bg_harness.h"
+#include "bg_stats.h"
+
+typedef enum bg_row_kind {
+    BG_ROW_COMPARED, /* both sides measured: change, interval, p, verdict */
+    BG_ROW_ONLY_A,   /* the benchmark exists only in the base run */
+    BG_ROW_ONLY_B,   /* only in the candidate run (new benchmark) */
+    BG_ROW_NOT_OK    /* a side skipped, crashed, timed out or has no samples */
+} bg_row_kind;
+
+typedef struct bg_cmp_row {
+    const char *name;      /* borrowed from the runs compared */
+    bg_row_kind kind;
+    double mean_a, mean_b; /* per-iteration means of the metric (NAN when absent) */
+    bg_change ch;          /* relative change B vs A with its interval and p */
+    double p_adj;          /* p after suite-wide adjustment (NAN when not compared) */
+    bg_verdict verdict;
+    bool accepted;         /* a regression accepted by a Bench-Accept trailer */
+    bool head_failed;      /* crashed or timed out in B */
+    char note[320];        /* why not compared / which rule accepted it */
+} bg_cmp_row;
+
+typedef struct bg_comparison {
+    bg_cmp_row *rows;
+    size_t n;
+    double threshold;   /* noise threshold, a fraction */
+    double alpha;
+    bg_padjust padjust;
+    uint64_t seed;
+    size_t resamples;
+    char metric[32];    /* what was compared: "time" or a counter name */
+    char unit[16];      /* "ns" for time, else the counter's unit ("" = count) */
+} bg_comparison;
+
+typedef struct bg_cmp_opts {
+    double threshold_pct; /* noise threshold in percent (default 1) */
+    double alpha;         /* significance level after adjustment (default 0.05) */
+    bg_padjust padjust;   /* default Benjamini-Hochberg */
+    uint64_t seed;        /* bootstrap seed (default 1) */
+    size_t resamples;     /* bootstrap resamples (default 10000) */
+    const char *metric;   /* "time" (default, NULL means time), "cpu", or a counter */
+} bg_cmp_opts;
+
+void bg__cmp_opts_default(bg_cmp_opts *o);
+
+/* Compares every benchmark of a with the one of the same name in b. Rows
+ * come in a's order, then b's new benchmarks. Returns 0, BG_ENOMEM,
+ * BG_ENUMERIC, or BG_EINVAL for an unknown metric (message in err, naming
+ * the metrics the runs have). Free with bg__comparison_free. */
+int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_comparison *c,
+                     char *err, size_t errlen);
+void bg__comparison_free(bg_comparison *c);
+
+/* Per-iteration mean of `metric` over all samples of r (NAN when absent). */
+double bg__result_metric_mean(const bg_result *r, const char *metric);
+
+/* "improved", "regressed", ..., "accepted", "only in A", "failed", ... */
+const char *bg__cmp_row_verdict(const bg_cmp_row *w);
+/* True when the row is a regression that is not accepted. */
+bool bg__cmp_row_is_regression(const bg_cmp_row *w);
+
+/* ---- output (reporters/compare_out.c) ---- */
+
+typedef enum bg_cmp_format { BG_CMP_CONSOLE, BG_CMP_MARKDOWN, BG_CMP_CSV, BG_CMP_JSON } bg_cmp_format;
+
+/* Labels name the sides in headers ("A"/"B" when NULL). */
+void bg__cmp_print_console(FILE *f, const bg_comparison *c, const char *label_a, const char *label_b);
+void bg__cmp_print_markdown(FILE *f, const bg_comparison *c, const char *title);
+void bg__cmp_print_csv(FILE *f, const bg_comparison *c);
+int bg__cmp_print_json(FILE *f, const bg_comparison *c);
+int bg__cmp_print(FILE *f, const bg_comparison *c, bg_cmp_format fmt);
+/* JUnit XML: each benchmark a test case, a regression a failure, a crash an
+ * error. `suite` names the test suite. Written atomically. */
+int bg__cmp_write_junit(const char *path, const bg_comparison *c, const char *suite, char *err,
+                        size_t errlen);
+
+/* Escapers shared by every text format (NULL prints nothing). */
+void bg__xml_escape(FILE *f, const char *s);
+void bg__md_escape(FILE *f, const char *s);
+void bg__csv_escape(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,253 @@
+/* Comparing two run records benchmark by benchmark: the relative change of
+ * the per-iteration mean with its hierarchical bootstrap interval and p,
+ * p-values adjusted across the suite, one verdict per benchmark. Pure: no
+ * printing, no files (see bg_compare.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_compare.h"
+
+void bg__cmp_opts_default(bg_cmp_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->threshold_pct = 1.0;
+    o->alpha = 0.05;
+    o->padjust = BG_PADJ_BH;
+    o->seed = 1;
+    o->resamples = 10000;
+    o->metric = "time";
+}
+
+static bool is_time(const char *metric)
+{
+    return !metric || !strcmp(metric, "time") || !strcmp(metric, "wall_ns");
+}
+
+double bg__result_metric_mean(const bg_result *r, const char *metric)
+{
+    if (is_time(metric) && r->has_summary && isfinite(r->wall.est[BG_STAT_MEAN].point))
+        return r->wall.est[BG_STAT_MEAN].point;
+    double s = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const double *v = bg__proc_metric(r, i, metric);
+        if (!v)
+            continue;
+        for (size_t j = 0; j < r->procs[i].n; j++)
+            if (isfinite(v[j]) && r->procs[i].iters[j] > 0) {
+                s += v[j] / r->procs[i].iters[j];
+                n++;
+            }
+    }
+    return n ? s / (double)n : NAN;
+}
+
+static const bg_result *find_result(const bg_run *run, const char *name)
+{
+    for (size_t i = 0; i < run->nresults; i++)
+        if (run->results[i].name && !strcmp(run->results[i].name, name))
+            return &run->results[i];
+    return NULL;
+}
+
+static bool has_samples(const bg_result *r)
+{
+    for (size_t i = 0; i < r->nprocs; i++)
+        if (r->procs[i].n > 0)
+            return true;
+    return false;
+}
+
+/* True when every process of r recorded `metric` with finite values. */
+static bool has_metric(const bg_result *r, const char *metric)
+{
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const double *v = bg__proc_metric(r, i, metric);
+        if (!v)
+            return false;
+        for (size_t j = 0; j < r->procs[i].n; j++)
+            if (!isfinite(v[j]))
+                return false;
+    }
+    return true;
+}
+
+/* Whether any result of the run records `metric` (to tell a typo from a
+ * counter that was unavailable). */
+static bool run_has_metric(const bg_run *run, const char *metric)
+{
+    for (size_t i = 0; i < run->nresults; i++)
+        if (run->results[i].nprocs && bg__proc_metric(&run->results[i], 0, metric))
+            return true;
+    return false;
+}
+
+static bg_group *groups_of(const bg_result *r, const char *metric)
+{
+    bg_group *g = calloc(r->nprocs ? r->nprocs : 1, sizeof *g);
+    if (!g)
+        return NULL;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        g[i].iters = r->procs[i].iters;
+        g[i].ns = bg__proc_metric(r, i, metric);
+        g[i].n = r->procs[i].n;
+    }
+    return g;
+}
+
+static void init_row(bg_cmp_row *w, const char *name, bg_row_kind kind)
+{
+    memset(w, 0, sizeof *w);
+    w->name = name;
+    w->kind = kind;
+    w->mean_a = w->mean_b = w->p_adj = NAN;
+}
+
+static bool failed(const bg_result *r)
+{
+    return r->status == BG_STATUS_CRASHED || r->status == BG_STATUS_TIMEOUT;
+}
+
+/* Fills the row of one benchmark present in both runs. */
+static void compare_one(const bg_result *ra, const bg_result *rb, const char *metric,
+                        const bg_boot_opts *bo, bg_cmp_row *w)
+{
+    w->head_failed = failed(rb);
+    if (ra->status != BG_STATUS_OK || rb->status != BG_STATUS_OK || !has_samples(ra) ||
+        !has_samples(rb)) {
+        w->kind = BG_ROW_NOT_OK;
+        snprintf(w->note, sizeof w->note, "A: %s, B: %s%s%.200s", bg__status_name(ra->status),
+                 bg__status_name(rb->status), rb->message[0] ? " - " : "", rb->message);
+        return;
+    }
+    if (!has_metric(ra, metric) || !has_metric(rb, metric)) {
+        w->kind = BG_ROW_NOT_OK;
+        snprintf(w->note, sizeof w->note, "%s not recorded in %s", metric,
+                 !has_metric(ra, metric) ? "A" : "B");
+        return;
+    }
+    w->mean_a = bg__result_metric_mean(ra, metric);
+    w->mean_b = bg__result_metric_mean(rb, metric);
+    bg_group *ga = groups_of(ra, metric), *gb = groups_of(rb, metric);
+    int rc = ga && gb ? bg_compare_change(ga, ra->nprocs, gb, rb->nprocs, BG_STAT_MEAN, bo, &w->ch)
+                      : BG_ENOMEM;
+    free(ga);
+    free(gb);
+    if (rc) {
+        w->kind = BG_ROW_NOT_OK;
+        snprintf(w->note, sizeof w->note, "comparison failed: %s", bg_strerror(rc));
+    }
+}
+
+/* Adjusts the p-values of the compared rows across the suite and decides. */
+static int decide_all(bg_comparison *c)
+{
+    double *p = calloc(c->n + 1, sizeof *p);
+    if (!p)
+        return BG_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->rows[i].kind == BG_ROW_COMPARED)
+            p[m++] = c->rows[i].ch.p;
+    if (m && bg_p_adjust(p, m, c->padjust, p) != 0) {
+        free(p);
+        return BG_ENUMERIC;
+    }
+    m = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        bg_cmp_row *w = &c->rows[i];
+        if (w->kind != BG_ROW_COMPARED)
+            continue;
+        w->p_adj = p[m++];
+        w->verdict = bg_decide(&w->ch, w->p_adj, c->threshold, c->alpha);
+    }
+    free(p);
+    return 0;
+}
+
+int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_comparison *c,
+                     char *err, size_t errlen)
+{
+    bg_cmp_opts def;
+    if (!o) {
+        bg__cmp_opts_default(&def);
+        o = &def;
+    }
+    const char *metric = o->metric ? o->metric : "time";
+    memset(c, 0, sizeof *c);
+    c->threshold = o->threshold_pct / 100.0;
+    c->alpha = o->alpha;
+    c->padjust = o->padjust;
+    c->seed = o->seed;
+    c->resamples = o->resamples;
+    snprintf(c->metric, sizeof c->metric, "%s", metric);
+    snprintf(c->unit, sizeof c->unit, "%s", bg__metric_unit(metric));
+    if (!is_time(metric) && !run_has_metric(a, metric) && !run_has_metric(b, metric)) {
+        if (err && errlen)
+            snprintf(err, errlen,
+                     "no benchmark of either run recorded the metric '%s' (time and cpu always "
+                     "exist; counters exist only when they were enabled and available)",
+                     metric);
+        return BG_EINVAL;
+    }
+    c->rows = calloc(a->nresults + b->nresults + 1, sizeof *c->rows);
+    if (!c->rows)
+        return BG_ENOMEM;
+    bg_boot_opts bo;
+    bg_boot_opts_default(&bo);
+    bo.seed = o->seed;
+    if (o->resamples)
+        bo.resamples = o->resamples;
+    for (size_t i = 0; i < a->nresults; i++) {
+        const bg_result *ra = &a->results[i];
+        const bg_result *rb = find_result(b, ra->name);
+        bg_cmp_row *w = &c->rows[c->n++];
+        init_row(w, ra->name, rb ? BG_ROW_COMPARED : BG_ROW_ONLY_A);
+        if (rb)
+            compare_one(ra, rb, metric, &bo, w);
+    }
+    for (size_t i = 0; i < b->nresults; i++) {
+        const bg_result *rb = &b->results[i];
+        if (find_result(a, rb->name))
+            continue;
+        bg_cmp_row *w = &c->rows[c->n++];
+        init_row(w, rb->name, BG_ROW_ONLY_B);
+        w->head_failed = failed(rb);
+    }
+    int rc = decide_all(c);
+    if (rc) {
+        bg__comparison_free(c);
+        if (err && errlen)
+            snprintf(err, errlen, "suite-wide p-value adjustment failed: %s", bg_strerror(rc));
+    }
+    return rc;
+}
+
+void bg__comparison_free(bg_comparison *c)
+{
+    if (!c)
+        return;
+    free(c->rows);
+    c->rows = NULL;
+    c->n = 0;
+}
+
+const char *bg__cmp_row_verdict(const bg_cmp_row *w)
+{
+    switch (w->kind) {
+    case BG_ROW_ONLY_A: return "only in A";
+    case BG_ROW_ONLY_B: return w->head_failed ? "failed" : "only in B";
+    case BG_ROW_NOT_OK: return w->head_failed ? "failed" : "not compared";
+    case BG_ROW_COMPARED: break;
+    }
+    if (w->accepted)
+        return "accepted";
+    return bg_verdict_name(w->verdict);
+}
+
+bool bg__cmp_row_is_regression(const bg_cmp_row *w)
+{
+    return w->kind == BG_ROW_COMPARED && w->verdict == BG_VERDICT_REGRESSED && !w->accepted;
+}

@@ -1,0 +1,350 @@
+/* Writing a comparison: console table, Markdown, CSV, JSON and JUnit XML.
+ * Reads a finished bg_comparison only; every name is escaped for the format
+ * it goes into. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "bg_compare.h"
+
+void bg__xml_escape(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        default:
+            /* Control characters other than whitespace are not allowed in XML 1.0. */
+            if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
+                fputc('?', f);
+            else
+                fputc(*s, f);
+        }
+    }
+}
+
+/* Markdown table cell: escape '|', backslash-escape markup, drop newlines. */
+void bg__md_escape(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '|' || *s == '\\' || *s == '`' || *s == '*' || *s == '_' || *s == '<' ||
+            *s == '>' || *s == '[' || *s == ']')
+            fputc('\\', f);
+        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+    }
+}
+
+void bg__csv_escape(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* A per-iteration value in the comparison's unit. */
+static void fmt_value(const bg_comparison *c, double v, char *buf, size_t n)
+{
+    if (!isfinite(v))
+        snprintf(buf, n, "-");
+    else if (!strcmp(c->unit, "ns"))
+        bg__format_ns(v, buf, n);
+    else
+        snprintf(buf, n, "%.4g%s%s", v, c->unit[0] ? " " : "", c->unit);
+}
+
+static void fmt_change(const bg_cmp_row *w, char *buf, size_t n)
+{
+    if (w->kind != BG_ROW_COMPARED)
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%+.2f%% [%+.2f%%, %+.2f%%]", 100 * w->ch.change, 100 * w->ch.lo,
+                 100 * w->ch.hi);
+}
+
+static void fmt_p(const bg_cmp_row *w, char *buf, size_t n)
+{
+    if (isfinite(w->p_adj))
+        snprintf(buf, n, "%.4f", w->p_adj);
+    else
+        snprintf(buf, n, "-");
+}
+
+/* A symbol beside each verdict so it reads without colour. */
+static const char *verdict_symbol(const bg_cmp_row *w)
+{
+    if (w->kind != BG_ROW_COMPARED)
+        return w->head_failed ? "!!" : "  ";
+    if (w->accepted)
+        return "~+";
+    switch (w->verdict) {
+    case BG_VERDICT_IMPROVED: return "--";
+    case BG_VERDICT_REGRESSED: return "++";
+    case BG_VERDICT_UNCHANGED: return "==";
+    default: return "??";
+    }
+}
+
+/* Prints s padded to `width` display columns (UTF-8 aware), right-aligned
+ * when `right`. */
+static void pad(FILE *f, const char *s, size_t width, bool right)
+{
+    size_t cols = 0;
+    for (const char *p = s; *p; p++)
+        if (((unsigned char)*p & 0xC0) != 0x80)
+            cols++;
+    if (!right)
+        fputs(s, f);
+    for (; cols < width; cols++)
+        fputc(' ', f);
+    if (right)
+        fputs(s, f);
+}
+
+static const char *padjust_name(bg_padjust m)
+{
+    switch (m) {
+    case BG_PADJ_BH: return "bh";
+    case BG_PADJ_HOLM: return "holm";
+    default: return "none";
+    }
+}
+
+static const char *metric_title(const bg_comparison *c)
+{
+    return strcmp(c->metric, "time") ? c->metric : "mean";
+}
+
+void bg__cmp_print_console(FILE *f, const bg_comparison *c, const char *label_a, const char *label_b)
+{
+    size_t wn = 9;
+    for (size_t i = 0; i < c->n; i++)
+        if (strlen(c->rows[i].name) > wn)
+            wn = strlen(c->rows[i].name);
+    if (wn > 60)
+        wn = 60;
+    char ha[64], hb[64];
+    snprintf(ha, sizeof ha, "%s (%s)", label_a ? label_a : "A", metric_title(c));
+    snprintf(hb, sizeof hb, "%s (%s)", label_b ? label_b : "B", metric_title(c));
+    pad(f, "benchmark", wn, false);
+    fputs("  ", f);
+    pad(f, ha, 12, true);
+    fputs("  ", f);
+    pad(f, hb, 12, true);
+    fprintf(f, "  %-34s  %8s  %s\n", "change [CI]", "p (adj)", "verdict");
+    for (size_t i = 0; i < c->n; i++) {
+        const bg_cmp_row *w = &c->rows[i];
+        char a[32], b[32], ch[96], p[32];
+        fmt_value(c, w->mean_a, a, sizeof a);
+        fmt_value(c, w->mean_b, b, sizeof b);
+        fmt_change(w, ch, sizeof ch);
+        fmt_p(w, p, sizeof p);
+        pad(f, w->name, wn, false);
+        fputs("  ", f);
+        pad(f, a, 12, true);
+        fputs("  ", f);
+        pad(f, b, 12, true);
+        fprintf(f, "  %-34s  %8s  %s %s", ch, p, verdict_symbol(w), bg__cmp_row_verdict(w));
+        if (w->note[0])
+            fprintf(f, " (%s)", w->note);
+        fputc('\n', f);
+    }
+    fprintf(f, "metric %s, threshold %.2f%%, alpha %.3g, p adjusted: %s, %zu resamples, seed %llu\n",
+            c->metric, 100 * c->threshold, c->alpha, padjust_name(c->padjust), c->resamples,
+            (unsigned long long)c->seed);
+}
+
+void bg__cmp_print_markdown(FILE *f, const bg_comparison *c, const char *title)
+{
+    if (title)
+        fprintf(f, "### %s\n\n", title);
+    fprintf(f, "| benchmark | A (%s) | B (%s) | change [CI] | p (adj) | verdict |\n", metric_title(c),
+            metric_title(c));
+    fprintf(f, "|---|---:|---:|---|---:|---|\n");
+    for (size_t i = 0; i < c->n; i++) {
+        const bg_cmp_row *w = &c->rows[i];
+        char a[32], b[32], ch[96], p[32];
+        fmt_value(c, w->mean_a, a, sizeof a);
+        fmt_value(c, w->mean_b, b, sizeof b);
+        fmt_change(w, ch, sizeof ch);
+        fmt_p(w, p, sizeof p);
+        fputs("| ", f);
+        bg__md_escape(f, w->name);
+        fprintf(f, " | %s | %s | %s | %s | %s", a, b, ch, p, bg__cmp_row_verdict(w));
+        if (w->note[0]) {
+            fputs(" (", f);
+            bg__md_escape(f, w->note);
+            fputc(')', f);
+        }
+        fputs(" |\n", f);
+    }
+    fprintf(f, "\nMetric %s, noise threshold %.2f%%, alpha %.3g.\n\n", c->metric, 100 * c->threshold,
+            c->alpha);
+}
+
+void bg__cmp_print_csv(FILE *f, const bg_comparison *c)
+{
+    fprintf(f, "benchmark,metric,a_mean,b_mean,unit,change,change_lo,change_hi,p,p_adj,verdict\n");
+    for (size_t i = 0; i < c->n; i++) {
+        const bg_cmp_row *w = &c->rows[i];
+        bg__csv_escape(f, w->name);
+        fputc(',', f);
+        bg__csv_escape(f, c->metric);
+        fputc(',', f);
+        if (isfinite(w->mean_a))
+            fprintf(f, "%.9g", w->mean_a);
+        fputc(',', f);
+        if (isfinite(w->mean_b))
+            fprintf(f, "%.9g", w->mean_b);
+        fputc(',', f);
+        bg__csv_escape(f, c->unit);
+        if (w->kind == BG_ROW_COMPARED)
+            fprintf(f, ",%.9g,%.9g,%.9g,%.9g,%.9g,", w->ch.change, w->ch.lo, w->ch.hi, w->ch.p,
+                    w->p_adj);
+        else
+            fputs(",,,,,,", f);
+        bg__csv_escape(f, bg__cmp_row_verdict(w));
+        fputc('\n', f);
+    }
+}
+
+static void add_num_or_null(cJSON *o, const char *k, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+int bg__cmp_print_json(FILE *f, const bg_comparison *c)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return BG_ENOMEM;
+    cJSON_AddStringToObject(root, "metric", c->metric);
+    cJSON_AddStringToObject(root, "unit", c->unit);
+    cJSON_AddNumberToObject(root, "threshold", c->threshold);
+    cJSON_AddNumberToObject(root, "alpha", c->alpha);
+    cJSON_AddStringToObject(root, "padjust", padjust_name(c->padjust));
+    cJSON_AddNumberToObject(root, "seed", (double)c->seed);
+    cJSON_AddNumberToObject(root, "resamples", (double)c->resamples);
+    cJSON *arr = cJSON_AddArrayToObject(root, "benchmarks");
+    for (size_t i = 0; arr && i < c->n; i++) {
+        const bg_cmp_row *w = &c->rows[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            cJSON_Delete(root);
+            return BG_ENOMEM;
+        }
+        cJSON_AddStringToObject(o, "name", w->name);
+        cJSON_AddStringToObject(o, "verdict", bg__cmp_row_verdict(w));
+        add_num_or_null(o, "a_mean", w->mean_a);
+        add_num_or_null(o, "b_mean", w->mean_b);
+        if (w->kind == BG_ROW_COMPARED) {
+            add_num_or_null(o, "change", w->ch.change);
+            add_num_or_null(o, "change_lo", w->ch.lo);
+            add_num_or_null(o, "change_hi", w->ch.hi);
+            add_num_or_null(o, "p", w->ch.p);
+            add_num_or_null(o, "p_adj", w->p_adj);
+        }
+        if (w->note[0])
+            cJSON_AddStringToObject(o, "note", w->note);
+    }
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!s)
+        return BG_ENOMEM;
+    fprintf(f, "%s\n", s);
+    free(s);
+    return 0;
+}
+
+int bg__cmp_print(FILE *f, const bg_comparison *c, bg_cmp_format fmt)
+{
+    switch (fmt) {
+    case BG_CMP_CONSOLE: bg__cmp_print_console(f, c, NULL, NULL); return 0;
+    case BG_CMP_MARKDOWN: bg__cmp_print_markdown(f, c, NULL); return 0;
+    case BG_CMP_CSV: bg__cmp_print_csv(f, c); return 0;
+    case BG_CMP_JSON: return bg__cmp_print_json(f, c);
+    }
+    return BG_EINVAL;
+}
+
+static void junit_case(FILE *f, const bg_comparison *c, const bg_cmp_row *w)
+{
+    char ch[96];
+    fmt_change(w, ch, sizeof ch);
+    fputs("  <testcase classname=\"benchgate\" name=\"", f);
+    bg__xml_escape(f, w->name);
+    fputs("\">\n", f);
+    if (bg__cmp_row_is_regression(w)) {
+        fprintf(f, "    <failure message=\"regressed %s, p(adj) %.4g\">", ch, w->p_adj);
+        bg__xml_escape(f, w->name);
+        fprintf(f, " regressed by %s in %s (adjusted p %.4g, threshold %.2f%%)</failure>\n", ch,
+                c->metric, w->p_adj, 100 * c->threshold);
+    } else if (w->head_failed) {
+        fputs("    <error message=\"", f);
+        bg__xml_escape(f, w->note[0] ? w->note : "crashed or timed out");
+        fputs("\"/>\n", f);
+    } else if (w->kind != BG_ROW_COMPARED) {
+        fputs("    <skipped message=\"", f);
+        bg__xml_escape(f, bg__cmp_row_verdict(w));
+        fputs("\"/>\n", f);
+    } else {
+        fputs("    <system-out>", f);
+        bg__xml_escape(f, bg__cmp_row_verdict(w));
+        fprintf(f, " %s", ch);
+        if (w->note[0]) {
+            fputs(" (", f);
+            bg__xml_escape(f, w->note);
+            fputc(')', f);
+        }
+        fputs("</system-out>\n", f);
+    }
+    fputs("  </testcase>\n", f);
+}
+
+int bg__cmp_write_junit(const char *path, const bg_comparison *c, const char *suite, char *err,
+                        size_t errlen)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return BG_ENOMEM;
+    size_t fails = 0, errors = 0, skipped = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const bg_cmp_row *w = &c->rows[i];
+        if (bg__cmp_row_is_regression(w))
+            fails++;
+        else if (w->head_failed)
+            errors++;
+        else if (w->kind != BG_ROW_COMPARED)
+            skipped++;
+    }
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", f);
+    bg__xml_escape(f, suite ? suite : "benchgate");
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n", c->n, fails,
+            errors, skipped);
+    for (size_t i = 0; i < c->n; i++)
+        junit_case(f, c, &c->rows[i]);
+    fputs("</testsuite>\n</testsuites>\n", f);
+    if (fclose(f) != 0) {
+        free(buf);
+        return BG_ENOMEM;
+    }
+    int rc = bg__write_file_atomic(path, buf, len, err, errlen);
+    free(buf);
+    return rc;
+}
