@@ -394,6 +394,59 @@ static void test_ls_and_usage(void **state)
     assert_int_equal(bg(out, sizeof out, "--help"), 0);
 }
 
+static void test_named_baseline(void **state)
+{
+    (void)state;
+    /* save main's run as "release", list it, compare against it by name */
+    int rc = bg(out, sizeof out, "baseline save release main");
+    if (rc != 0)
+        fail_msg("baseline save exited %d:\n%s", rc, out);
+    assert_int_equal(bg(out, sizeof out, "baseline ls"), 0);
+    assert_true(line_has(out, "release", "3 benchmarks"));
+    rc = bg(out, sizeof out, "compare release feature");
+    if (rc != 0)
+        fail_msg("compare release feature exited %d:\n%s", rc, out);
+    assert_true(line_has(out, "slow_thing", "regressed"));
+    assert_int_equal(bg(out, sizeof out, "gate --base release"), 1);
+    /* bad names and unknown baselines are usage errors that name them */
+    assert_int_equal(bg(out, sizeof out, "baseline save ../evil main"), 2);
+    assert_non_null(strstr(out, "invalid baseline name '../evil'"));
+    assert_int_equal(bg(out, sizeof out, "baseline save x no-such-rev"), 2);
+    assert_non_null(strstr(out, "no-such-rev"));
+    assert_int_equal(bg(out, sizeof out, "baseline rm nothere"), 2);
+    assert_non_null(strstr(out, "nothere"));
+    assert_int_equal(bg(out, sizeof out, "baseline frob"), 2);
+    assert_int_equal(bg(out, sizeof out, "baseline rm release"), 0);
+    assert_int_equal(bg(out, sizeof out, "baseline ls"), 0);
+    assert_non_null(strstr(out, "no named baselines"));
+}
+
+static void test_metric_seed_resamples(void **state)
+{
+    (void)state;
+    /* cpu is recorded in every run and compares like time */
+    int rc = bg(out, sizeof out, "compare main feature --metric cpu");
+    if (rc != 0)
+        fail_msg("compare --metric cpu exited %d:\n%s", rc, out);
+    assert_true(line_has(out, "slow_thing", "regressed"));
+    assert_non_null(strstr(out, "metric cpu"));
+    /* an unknown metric is refused with the reason */
+    assert_int_equal(bg(out, sizeof out, "compare main feature --gate-on instructions"), 2);
+    assert_non_null(strstr(out, "'instructions'"));
+    /* the same seed gives the same intervals; another seed other ones */
+    static char o1[1 << 14], o2[1 << 14], o3[1 << 14];
+    assert_int_equal(bg(o1, sizeof o1, "compare main feature --format csv --seed 42 --resamples 2000"), 0);
+    assert_int_equal(bg(o2, sizeof o2, "compare main feature --format csv --seed 42 --resamples 2000"), 0);
+    assert_int_equal(bg(o3, sizeof o3, "compare main feature --format csv --seed 43 --resamples 2000"), 0);
+    assert_string_equal(o1, o2);
+    assert_string_not_equal(o1, o3);
+    assert_int_equal(bg(out, sizeof out, "compare main feature --format json --seed 42"), 0);
+    assert_non_null(strstr(out, "\"seed\":\t42"));
+    assert_int_equal(bg(out, sizeof out, "compare main feature --seed -1"), 2);
+    assert_int_equal(bg(out, sizeof out, "compare main feature --resamples 5"), 2);
+    assert_non_null(strstr(out, "--resamples"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +457,8 @@ int main(void)
         cmocka_unit_test(test_gate_crash),
         cmocka_unit_test(test_ls_and_usage),
         cmocka_unit_test(test_push_fetch),
+        cmocka_unit_test(test_named_baseline),
+        cmocka_unit_test(test_metric_seed_resamples),
         cmocka_unit_test(test_gate_accept),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

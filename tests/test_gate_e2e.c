@@ -183,6 +183,72 @@ static void test_gate_bench_usage(void **state)
     assert_int_equal(bg("gate --base %s --bench '%s' --bench-arg --no-such-flag", ca, FAULTY_BENCH), 2);
 }
 
+/* Runs faulty_bench in the repository; exit code, output in out. */
+static int fb(const char *fmt, ...)
+{
+    char args[2048], cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' " BENCH_ARGS " %s 2>&1", repo, FAULTY_BENCH, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(out, 1, sizeof out - 1, p);
+    out[len] = '\0';
+    int st = pclose(p);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+/* The bench binary compares itself with a baseline: auto, a revision (with
+ * the nearest-ancestor fallback), a named baseline it saved, and refuses an
+ * unknown one before measuring anything. */
+static void test_bench_binary_baseline(void **state)
+{
+    (void)state;
+    char store[400];
+    snprintf(store, sizeof store, "%s/own-store", tmp);
+    /* an empty store: auto has nothing yet and says so; the run is saved */
+    int rc = fb("--store '%s' --baseline auto --save-baseline first", store);
+    if (rc != 0)
+        fail_msg("bench exited %d:\n%s", rc, out);
+    assert_non_null(strstr(out, "no baseline yet"));
+    assert_non_null(strstr(out, "saved as baseline 'first'"));
+    /* the second run compares with the first */
+    rc = fb("--store '%s' --baseline auto", store);
+    if (rc != 0)
+        fail_msg("bench exited %d:\n%s", rc, out);
+    assert_non_null(strstr(out, "change against baseline auto"));
+    assert_true(line_has(out, "fine_slowable", "%"));
+    /* by name, with a slowdown far above the noise of quick runs on a busy
+     * machine: the table shows it */
+    setenv("FAULTY_SLOWDOWN_PCT", "60", 1);
+    rc = fb("--store '%s' --baseline first --no-save", store);
+    unsetenv("FAULTY_SLOWDOWN_PCT");
+    if (rc != 0)
+        fail_msg("bench exited %d:\n%s", rc, out);
+    assert_non_null(strstr(out, "change against baseline first"));
+    if (!line_has(out, "fine_slowable", "regressed")) {
+        fprintf(stderr, "%s", out);
+        fail_msg("no regression of fine_slowable shown");
+    }
+    /* a revision: HEAD~1 (B) has no run in the main store; A has */
+    rc = fb("--baseline HEAD~1 --no-save");
+    if (rc != 0)
+        fail_msg("bench exited %d:\n%s", rc, out);
+    char note[200];
+    snprintf(note, sizeof note, "has no run; using nearest ancestor %.12s", ca);
+    assert_non_null(strstr(out, note));
+    /* unknown: exit 2 before measuring, naming it */
+    rc = fb("--baseline no-such-thing");
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "no-such-thing"));
+    assert_null(strstr(out, "fine_fast "));
+    assert_int_equal(fb("--save-baseline 'a/b'"), 2);
+    assert_non_null(strstr(out, "a/b"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_gate_no_slowdown_passes),
         cmocka_unit_test(test_gate_nearest_ancestor),
         cmocka_unit_test(test_gate_bench_usage),
+        cmocka_unit_test(test_bench_binary_baseline),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
