@@ -20,7 +20,7 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 bench: build
-	./$(BUILD)/benches/benchgate-benches --save --json $(BUILD)/bench-run.json $(BENCH_ARGS)
+	./$(BUILD)/benches/benchgate-benches --save --baseline auto --json $(BUILD)/bench-run.json $(BENCH_ARGS)
 	@echo "run record: $(BUILD)/bench-run.json"
 
 test: build
