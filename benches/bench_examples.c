@@ -132,3 +132,18 @@ BENCH(spin_1e6)
         bg_do_not_optimize(x);
     }
 }
+
+/* spin_1e4 whose cost $BENCHGATE_INJECT_PCT raises by that many percent
+ * (rounds scaled, so the change is exact): the workload the detection-rate
+ * scripts (tools/measure-gate.sh, tools/measure-ab.sh) inject slowdowns into.
+ * Unset, it is spin_1e4. */
+BENCH(spin_injected)
+{
+    const char *pct = getenv("BENCHGATE_INJECT_PCT");
+    double scale = 1.0 + (pct ? atof(pct) : 0.0) / 100.0;
+    uint64_t x = 1, n = (uint64_t)((double)g_rounds_1e4 * scale + 0.5);
+    BENCH_LOOP(b) {
+        x = spin(n, x);
+        bg_do_not_optimize(x);
+    }
+}
