@@ -22,6 +22,7 @@ build: deps $(BUILD)/build.ninja
 bench: build
 	./$(BUILD)/benches/benchgate-benches --save --baseline auto --json $(BUILD)/bench-run.json $(BENCH_ARGS)
 	@echo "run record: $(BUILD)/bench-run.json"
+	@./$(BUILD)/benchgate report --out $(BUILD)/report $(BUILD)/bench-run.json
 
 test: build
 	meson test -C $(BUILD) --print-errorlogs

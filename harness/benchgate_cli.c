@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "bg_baseline.h"
+#include "bg_cmds.h"
 #include "bg_compare.h"
 #include "bg_fingerprint.h"
 #include "bg_git.h"
@@ -263,7 +264,12 @@ static void help_main(FILE *f)
             "  gate      CI gate: compare head against base and fail on a regression\n"
             "  baseline  name a stored run (ls, save NAME [REF], rm NAME)\n"
             "  push      share stored runs as git notes with a remote\n"
-            "  fetch     import runs shared as git notes from a remote\n\n"
+            "  report    write the HTML report (plots, history, change points)\n"
+            "  export    write a run as CSV, Google Benchmark JSON or a Chrome trace\n"
+            "  import    store Google Benchmark JSON as a run (import gbench FILE)\n"
+            "  fetch     import runs shared as git notes from a remote\n"
+            "  ab        build two revisions and compare them, runs interleaved\n"
+            "  doctor    what on this machine makes benchmarks noisy, and the fixes\n\n"
             "Run 'benchgate <command> --help' for its options.\n\n%s",
             EXIT_HELP);
 }
@@ -1045,6 +1051,16 @@ int main(int argc, char **argv)
         return cmd_sync(argc - 2, argv + 2, true);
     if (!strcmp(cmd, "fetch"))
         return cmd_sync(argc - 2, argv + 2, false);
+    if (!strcmp(cmd, "report"))
+        return bg__cmd_report(argc - 2, argv + 2);
+    if (!strcmp(cmd, "export"))
+        return bg__cmd_export(argc - 2, argv + 2);
+    if (!strcmp(cmd, "import"))
+        return bg__cmd_import(argc - 2, argv + 2);
+    if (!strcmp(cmd, "ab"))
+        return bg__cmd_ab(argc - 2, argv + 2);
+    if (!strcmp(cmd, "doctor"))
+        return bg__cmd_doctor(argc - 2, argv + 2);
     errf("unknown command '%s' (ls, compare, gate, baseline, push, fetch; see --help)", cmd);
     return EXIT_USAGE;
 }

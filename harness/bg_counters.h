@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define BG_COUNTERS_MAX 32   /* counters of all groups together */
 #define BG_COUNTER_NAME 32
@@ -22,7 +23,9 @@ typedef struct bg_counter_group {
     const char *const *units;       /* "" for counts, "ns", "bytes" */
     /* Opens the group in the current (benchmark) process. 0 when available;
      * otherwise fills `why` ("perf_event_open: ENOENT: no hardware events in
-     * this VM") and the group is left out of this run. */
+     * this VM") and the group is left out of this run. On success `why` may
+     * hold a note on counters of the group that cannot be read (their end()
+     * values are then always NAN and the runner leaves them out). */
     int (*open)(char *why, size_t whylen);
     /* Called just before the sample's clock starts / after it stops. end()
      * writes ncounters values (NAN for one that could not be read). */
@@ -30,5 +33,69 @@ typedef struct bg_counter_group {
     void (*end)(double *values);
     void (*close)(void);
 } bg_counter_group;
+
+/* ---- the counter table and the runner's use of it (counters.c) ---- */
+
+#define BG_COUNTER_GROUPS_MAX 8
+
+/* The groups open in one benchmark process, begun in order and ended in
+ * reverse, so the group nearest the clock reads is the one opened last. */
+typedef struct bg_counter_set {
+    size_t ngroups;
+    const bg_counter_group *groups[BG_COUNTER_GROUPS_MAX];
+    size_t nvalues; /* values per sample over all groups */
+} bg_counter_set;
+
+/* What one requested group did in a run: probed once in the parent, so a
+ * group that is unavailable says so once per run, not per process. */
+typedef struct bg_counter_status {
+    char group[16];
+    bool available;
+    char note[320];   /* why it is unavailable, or which of its counters are */
+    double sample_ns; /* measured cost of its begin() + end() per sample */
+} bg_counter_status;
+
+/* The table: group i is bit i of a mask. */
+size_t bg__counter_group_count(void);
+const bg_counter_group *bg__counter_group_at(size_t i);
+/* The groups measured when --counters is not given. */
+uint32_t bg__counters_default_mask(void);
+/* Parses "all", "none", "default" or a comma-separated list of group names
+ * into a mask. BG_EINVAL with a message naming the groups otherwise. */
+int bg__counters_parse(const char *list, uint32_t *mask, char *err, size_t errlen);
+/* Writes the names of the groups in mask, comma-separated ("" for none). */
+void bg__counters_format(uint32_t mask, char *buf, size_t len);
+
+/* Opens every group of mask in this process to learn which are available,
+ * measures what begin() + end() of each costs, and closes them again. Fills
+ * out[] (one per requested group, at most max) and returns how many. Groups
+ * found unavailable are not tried again by bg__counter_set_open in this
+ * process or its children. */
+size_t bg__counters_probe(uint32_t mask, bg_counter_status *out, size_t max);
+
+/* Opens the groups of mask in this (benchmark) process; for a group that
+ * fails, calls note(ctx, group, why) and leaves it out. */
+void bg__counter_set_open(bg_counter_set *s, uint32_t mask,
+                          void (*note)(void *ctx, const char *group, const char *why),
+                          void *ctx);
+void bg__counter_set_begin(const bg_counter_set *s);
+/* Writes s->nvalues values, group by group in the order of the set. */
+void bg__counter_set_end(const bg_counter_set *s, double *values);
+void bg__counter_set_close(bg_counter_set *s);
+
+/* The unit ("" for counts, "ns", "bytes") and group of a counter name;
+ * NULL when no group of the table has that counter. */
+const char *bg__counter_unit(const char *name);
+const bg_counter_group *bg__counter_owner(const char *name);
+
+/* The groups implemented here (perf_events.c, alloc_count.c). */
+extern const bg_counter_group bg__hw_group;
+extern const bg_counter_group bg__sw_group;
+extern const bg_counter_group bg__alloc_group;
+
+/* The text for a perf_event_open failure on `event` with errno `errnum`,
+ * given the value of /proc/sys/kernel/perf_event_paranoid (INT_MIN when it
+ * could not be read): what failed, why, and what to do (perf_events.c). */
+void bg__perf_reason(char *buf, size_t len, const char *event, int errnum, int paranoid);
 
 #endif

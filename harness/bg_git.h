@@ -179,4 +179,35 @@ typedef struct bg_git_info {
  * BG_ENOTFOUND (with a message) outside any repository. */
 int bg_git_describe(const char *dir, bg_git_info *out, char *err, size_t errlen);
 
+/* ---- temporary worktrees (benchgate ab) ---- */
+
+/* Checks `commit` (40 hex) out into a new linked worktree named `name` at
+ * `path` (which must not exist; its parent must), with HEAD detached at the
+ * commit, and locks it with `lock_reason` so that `git worktree prune` leaves
+ * it alone while it is in use. No branch is left behind. On failure nothing
+ * is left behind either. Remove it with bg_git_worktree_remove(). */
+int bg_git_worktree_add(bg_git *g, const char *name, const char *path, const char *commit,
+                        const char *lock_reason, char *err, size_t errlen);
+
+/* Unlocks and prunes the worktree `name`, deleting its working directory
+ * and everything in it (build outputs included). A worktree that does not
+ * exist: BG_ENOTFOUND. */
+int bg_git_worktree_remove(bg_git *g, const char *name, char *err, size_t errlen);
+
+/* Called for each linked worktree: its name, path and lock reason ("" when
+ * not locked, or locked without a reason). Return non-zero to stop. */
+typedef int (*bg_git_worktree_fn)(const char *name, const char *path, const char *lock_reason,
+                                  void *ud);
+int bg_git_worktree_foreach(bg_git *g, bg_git_worktree_fn fn, void *ud, char *err, size_t errlen);
+
+/* The paths (relative to the working tree root) at which the working tree
+ * differs from the HEAD commit: modified, staged, deleted and untracked
+ * files (untracked directories listed file by file), except those ignored by
+ * .gitignore or matching `ignore` (NULL: bg_git_default_ignores). *deleted[i]
+ * is 1 when path i no longer exists in the working tree. On success *paths
+ * is a caller-owned array of *n strings: free each and the array, and free
+ * *deleted. */
+int bg_git_changed_paths(bg_git *g, const char *const *ignore, char ***paths, int **deleted,
+                         size_t *n, char *err, size_t errlen);
+
 #endif

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "benchgate.h"
+#include "bg_counters.h"
 #include "bg_stats.h"
 
 /* ---- registry (registry.c) ---- */
@@ -45,6 +46,7 @@ typedef struct bg_overhead {
     double resolution_ns;  /* smallest observed non-zero wall-clock step */
     double empty_loop_ns;  /* per-iteration cost of an empty BENCH_LOOP */
     double sample_overhead_ns; /* fixed cost of one sample (begin + end) */
+    double counters_sample_ns; /* counter reads per sample, outside the timed interval */
 } bg_overhead;
 
 /* Fills the clock fields of *o: read costs and resolution (timer.c). */
@@ -89,6 +91,14 @@ uint64_t bg__plan_iters(const bg_plan *p, size_t i);
 
 /* ---- configuration (cli.c) ---- */
 
+/* What a run measures (--mode; instr_mode.c). */
+typedef enum bg_mode {
+    BG_MODE_TIME = 0,        /* wall and CPU time, counters beside them */
+    BG_MODE_INSTRUCTIONS,    /* instructions: the hardware counter, else valgrind */
+    BG_MODE_INSTR_HW,        /* instructions from the hardware counter */
+    BG_MODE_INSTR_VALGRIND   /* instructions and estimated cycles from callgrind */
+} bg_mode;
+
 typedef struct bg_config {
     double warmup_s;          /* warm-up per process */
     double measure_s;         /* measurement time per process */
@@ -111,6 +121,10 @@ typedef struct bg_config {
     bool quick;               /* --quick: short, rough run */
     bool color;               /* colour on the console */
     bool progress;            /* progress line on stderr */
+    uint32_t counters;        /* counter groups measured (bit i: bg__counter_group_at(i)) */
+    bool counters_all;        /* console: every counter, not the compact set */
+    bg_mode mode;             /* --mode */
+    bool instr_schedule;      /* inside valgrind: the fixed instruction-mode schedule */
 } bg_config;
 
 /* The defaults; measured choices are explained where they are set. */
@@ -132,6 +146,23 @@ typedef enum bg_status {
 
 const char *bg__status_name(bg_status s);
 
+/* One counter's values, one per sample of a process. */
+typedef struct bg_series {
+    char name[BG_COUNTER_NAME];
+    double *v;
+} bg_series;
+
+/* What the kernel says one benchmark process used (wait4), and its peak
+ * resident set when the benchmark function was called (the harness's own,
+ * inherited from the parent at fork). */
+typedef struct bg_rusage {
+    double user_ns, sys_ns;
+    double max_rss_bytes;   /* peak resident set of the process */
+    double start_rss_bytes; /* peak resident set before the benchmark ran */
+    double minor_faults, major_faults;
+    double voluntary_cs, involuntary_cs;
+} bg_rusage;
+
 /* Samples of one process. */
 typedef struct bg_proc {
     size_t n;
@@ -142,6 +173,10 @@ typedef struct bg_proc {
     double warmup_ns;
     uint32_t stack_offset; /* layout variation applied to this process */
     uint32_t heap_offset;
+    size_t ncounters;      /* counters measured in this process */
+    bg_series *counters;   /* each with n values */
+    bool has_rusage;
+    bg_rusage ru;
 } bg_proc;
 
 typedef struct bg_result {
@@ -160,6 +195,7 @@ typedef struct bg_result {
     double cpu_per_iter_ns;  /* pooled CPU ns / iterations */
     double elapsed_s;        /* wall time the harness spent on it */
     uint64_t seed;           /* bootstrap seed used for its intervals */
+    char counter_note[256];  /* counters a process could not measure, and why */
 } bg_result;
 
 /* A key/value pair of the machine fingerprint, as recorded. */
@@ -187,7 +223,15 @@ typedef struct bg_run {
     char machine_id[16];
     size_t nmachine_fields;
     bg_kv machine_fields[BG_MACHINE_FIELDS];
+    /* The counter groups requested, whether each could be measured and why
+     * not (bg__counters_probe, before the first benchmark). */
+    size_t ncounter_groups;
+    bg_counter_status counter_groups[BG_COUNTER_GROUPS_MAX];
 } bg_run;
+
+/* Probes the counter groups of mask before the first benchmark: fills
+ * run->counter_groups and run->overhead.counters_sample_ns (counters.c). */
+void bg__counters_probe_run(bg_run *run, uint32_t mask);
 
 /* Runs one benchmark as configured (index is its position, for seeds). */
 void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index, bg_result *r);
@@ -199,6 +243,34 @@ void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index, bg_r
 const double *bg__proc_metric(const bg_result *r, size_t proc, const char *metric);
 /* "ns" for times, "" for plain counts, else the counter's unit. */
 const char *bg__metric_unit(const char *metric);
+
+/* How a metric's per-sample values turn into a per-iteration figure. */
+typedef enum bg_metric_kind {
+    BG_METRIC_SUM,     /* totals over the sample: divide by its iterations */
+    BG_METRIC_PEAK,    /* a maximum during the sample (peak_live_bytes): not divided */
+    BG_METRIC_PROCESS, /* one value per process (rusage: max_rss_bytes, ...) */
+    BG_METRIC_UNKNOWN
+} bg_metric_kind;
+bg_metric_kind bg__metric_kind(const char *metric);
+
+/* Per-iteration value of a SUM metric (the mean over samples of value /
+ * iterations, as comparisons compute it), the largest sample value of a PEAK metric, the median
+ * over processes of a PROCESS metric, or a derived ratio: "ipc"
+ * (instructions / cycles), "cache_miss_rate" (cache_misses /
+ * cache_references), "branch_mpki" (branch misses per 1000 instructions),
+ * "bytes_per_alloc". NAN when the result lacks what it needs. */
+double bg__result_metric(const bg_result *r, const char *metric);
+/* One process's value of a PROCESS metric (NAN when not recorded). */
+double bg__proc_value(const bg_proc *p, const char *metric);
+/* The counter names recorded in any process of r, first seen first; returns
+ * how many (at most max). */
+size_t bg__result_counter_names(const bg_result *r, const char **names, size_t max);
+/* The medians over processes of every rusage field; false when no process
+ * has rusage. */
+bool bg__result_rusage(const bg_result *r, bg_rusage *median);
+/* Names of the PROCESS metrics and the derived ones, NULL-terminated. */
+extern const char *const bg__process_metrics[];
+extern const char *const bg__derived_metrics[];
 
 /* Computes r->wall and friends from r->procs. */
 int bg__summarize_result(const bg_config *c, bg_result *r);

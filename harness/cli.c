@@ -14,6 +14,7 @@
 #include "bg_fingerprint.h"
 #include "bg_git.h"
 #include "bg_harness.h"
+#include "bg_instr.h"
 #include "bg_store.h"
 
 void bg__config_default(bg_config *c)
@@ -46,6 +47,7 @@ void bg__config_default(bg_config *c)
     c->primary = BG_STAT_MEAN;
     c->color = false;
     c->progress = false;
+    c->counters = bg__counters_default_mask();
 }
 
 static void usage(FILE *f, const char *prog)
@@ -80,6 +82,16 @@ static void usage(FILE *f, const char *prog)
             "  --store DIR        the store directory (implies --save; default: $BENCHGATE_DIR,\n"
             "                     else .benchgate/ at the repository root)\n"
             "  --color WHEN       auto, always or never (default auto; NO_COLOR respected)\n"
+            "mode:\n"
+            "  --mode M           time (default), or instructions: instructions retired per\n"
+            "                     iteration, from the hardware counter where there is one,\n"
+            "                     else from valgrind (identical run to run, with est_cycles);\n"
+            "                     instructions:hw or instructions:valgrind choose\n"
+            "counters:\n"
+            "  --counters LIST    counter groups measured around each sample: all, none, or\n"
+            "                     a comma-separated list of sw, hw, alloc (default: sw,hw; a\n"
+            "                     group this machine lacks says why, once). Given, the\n"
+            "                     console shows every counter; otherwise a compact set\n"
             "comparison:\n"
             "  --baseline B       after the run, print the change of every benchmark against B:\n"
             "                     a run record file, a named baseline, a git revision (its\n"
@@ -244,6 +256,20 @@ static int apply_flag(flag_ctx *x, const char *flag, const char *val)
             return bad_value(x, flag, val, "expected mean, median or slope");
         return 0;
     }
+    if (!strcmp(flag, "--counters")) {
+        char why[256];
+        if (bg__counters_parse(val, &c->counters, why, sizeof why) != 0)
+            return bad_value(x, flag, val, why);
+        c->counters_all = strcmp(val, "default") != 0;
+        return 0;
+    }
+    if (!strcmp(flag, "--mode")) {
+        if (bg__mode_parse(val, &c->mode) != 0)
+            return bad_value(x, flag, val,
+                             "expected time, instructions, instructions:hw or "
+                             "instructions:valgrind");
+        return 0;
+    }
     if (!strcmp(flag, "--color")) {
         if (!strcmp(val, "always"))
             c->color = true;
@@ -260,7 +286,8 @@ static int apply_flag(flag_ctx *x, const char *flag, const char *val)
 static const char *const value_flags[] = {
     "--filter", "--json", "--warmup", "--measure", "--budget", "--timeout", "--target",
     "--confidence", "--samples", "--procs", "--max-procs", "--seed", "--resamples",
-    "--statistic", "--color", "--store", "--baseline", "--save-baseline", NULL};
+    "--statistic", "--color", "--store", "--baseline", "--save-baseline", "--counters",
+    "--mode", NULL};
 
 static bool takes_value(const char *flag)
 {
@@ -614,6 +641,11 @@ int bg_main(int argc, char **argv)
         free(sel);
         return 2;
     }
+    int irc = bg__instr_start(&c, sel, nsel, prog); /* instruction mode (instr_mode.c) */
+    if (irc >= 0) {
+        free(sel);
+        return irc;
+    }
 
     bg_run run;
     memset(&run, 0, sizeof run);
@@ -626,6 +658,7 @@ int bg_main(int argc, char **argv)
         return 2;
     }
     bg__overhead_get(&run.overhead);
+    bg__counters_probe_run(&run, c.counters);
     describe_where(&run, prog);
     bg_side base;
     memset(&base, 0, sizeof base);
@@ -643,7 +676,10 @@ int bg_main(int argc, char **argv)
     rep->begin(stdout, &run);
     int exit_code = 0;
     for (size_t i = 0; i < nsel; i++) {
-        bg__run_bench(&c, sel[i], i, &run.results[i]);
+        if (c.mode != BG_MODE_TIME)
+            bg__instr_run_bench(&c, sel[i], i, &run.results[i]);
+        else
+            bg__run_bench(&c, sel[i], i, &run.results[i]);
         rep->bench(stdout, &run, &run.results[i]);
         fflush(stdout);
         bg_status st = run.results[i].status;

@@ -29,6 +29,8 @@ double bg__result_metric_mean(const bg_result *r, const char *metric)
 {
     if (is_time(metric) && r->has_summary && isfinite(r->wall.est[BG_STAT_MEAN].point))
         return r->wall.est[BG_STAT_MEAN].point;
+    if (!is_time(metric) && bg__metric_kind(metric) != BG_METRIC_SUM)
+        return bg__result_metric(r, metric);
     double s = 0;
     size_t n = 0;
     for (size_t i = 0; i < r->nprocs; i++) {
@@ -63,6 +65,12 @@ static bool has_samples(const bg_result *r)
 /* True when every process of r recorded `metric` with finite values. */
 static bool has_metric(const bg_result *r, const char *metric)
 {
+    if (bg__metric_kind(metric) == BG_METRIC_PROCESS) {
+        for (size_t i = 0; i < r->nprocs; i++)
+            if (!isfinite(bg__proc_value(&r->procs[i], metric)))
+                return false;
+        return r->nprocs > 0;
+    }
     for (size_t i = 0; i < r->nprocs; i++) {
         const double *v = bg__proc_metric(r, i, metric);
         if (!v)
@@ -78,23 +86,101 @@ static bool has_metric(const bg_result *r, const char *metric)
  * counter that was unavailable). */
 static bool run_has_metric(const bg_run *run, const char *metric)
 {
-    for (size_t i = 0; i < run->nresults; i++)
-        if (run->results[i].nprocs && bg__proc_metric(&run->results[i], 0, metric))
+    bool per_process = bg__metric_kind(metric) == BG_METRIC_PROCESS;
+    for (size_t i = 0; i < run->nresults; i++) {
+        const bg_result *r = &run->results[i];
+        if (r->nprocs && (per_process ? isfinite(bg__proc_value(&r->procs[0], metric))
+                                      : bg__proc_metric(r, 0, metric) != NULL))
             return true;
+    }
     return false;
 }
 
-static bg_group *groups_of(const bg_result *r, const char *metric)
+/* The groups (one per process) the bootstrap resamples. SUM metrics: the
+ * per-sample totals over iterations. PEAK and PROCESS metrics: one value
+ * per process (the peak over its samples, or what the kernel reported), so
+ * processes are the units; `one` (ones) and `vals` back those groups. */
+typedef struct metric_groups {
+    bg_group *g;
+    double *vals;
+    double *one;
+} metric_groups;
+
+static void groups_free(metric_groups *m)
 {
-    bg_group *g = calloc(r->nprocs ? r->nprocs : 1, sizeof *g);
-    if (!g)
-        return NULL;
-    for (size_t i = 0; i < r->nprocs; i++) {
-        g[i].iters = r->procs[i].iters;
-        g[i].ns = bg__proc_metric(r, i, metric);
-        g[i].n = r->procs[i].n;
+    free(m->g);
+    free(m->vals);
+    free(m->one);
+}
+
+static int groups_of(const bg_result *r, const char *metric, metric_groups *m)
+{
+    size_t np = r->nprocs ? r->nprocs : 1;
+    bg_metric_kind kind = is_time(metric) ? BG_METRIC_SUM : bg__metric_kind(metric);
+    m->g = calloc(np, sizeof *m->g);
+    m->vals = calloc(np, sizeof *m->vals);
+    m->one = calloc(np, sizeof *m->one);
+    if (!m->g || !m->vals || !m->one) {
+        groups_free(m);
+        return BG_ENOMEM;
     }
-    return g;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const double *v = bg__proc_metric(r, i, metric);
+        if (kind == BG_METRIC_SUM) {
+            m->g[i].iters = r->procs[i].iters;
+            m->g[i].ns = v;
+            m->g[i].n = r->procs[i].n;
+            continue;
+        }
+        double x = NAN;
+        if (kind == BG_METRIC_PROCESS) {
+            x = bg__proc_value(&r->procs[i], metric);
+        } else {
+            for (size_t j = 0; v && j < r->procs[i].n; j++)
+                if (isnan(x) || v[j] > x)
+                    x = v[j];
+        }
+        m->vals[i] = x;
+        m->one[i] = 1.0;
+        m->g[i].iters = &m->one[i];
+        m->g[i].ns = &m->vals[i];
+        m->g[i].n = 1;
+    }
+    return 0;
+}
+
+/* When every per-iteration value of each side is the same (deterministic
+ * counters: allocations, instructions under valgrind, page faults of a
+ * fixed workload) the bootstrap has nothing to resample; the change is
+ * exact. Returns true and fills *ch then. */
+static bool exact_change(const metric_groups *a, size_t na, const metric_groups *b, size_t nb,
+                         bg_change *ch)
+{
+    double va = NAN, vb = NAN;
+    const metric_groups *side[2] = {a, b};
+    size_t n[2] = {na, nb};
+    double *val[2] = {&va, &vb};
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; i < n[s]; i++)
+            for (size_t j = 0; j < side[s]->g[i].n; j++) {
+                double x = side[s]->g[i].ns[j] / side[s]->g[i].iters[j];
+                if (isnan(*val[s]))
+                    *val[s] = x;
+                else if (x != *val[s])
+                    return false;
+            }
+    if (!isfinite(va) || !isfinite(vb))
+        return false;
+    memset(ch, 0, sizeof *ch);
+    if (va == vb)
+        ch->change = 0.0;
+    else if (va == 0.0)
+        ch->change = vb > 0 ? INFINITY : -INFINITY;
+    else
+        ch->change = vb / va - 1.0;
+    ch->lo = ch->hi = ch->change;
+    ch->p = va == vb ? 1.0 : 0.0;
+    return true;
 }
 
 static void init_row(bg_cmp_row *w, const char *name, bg_row_kind kind)
@@ -130,11 +216,17 @@ static void compare_one(const bg_result *ra, const bg_result *rb, const char *me
     }
     w->mean_a = bg__result_metric_mean(ra, metric);
     w->mean_b = bg__result_metric_mean(rb, metric);
-    bg_group *ga = groups_of(ra, metric), *gb = groups_of(rb, metric);
-    int rc = ga && gb ? bg_compare_change(ga, ra->nprocs, gb, rb->nprocs, BG_STAT_MEAN, bo, &w->ch)
-                      : BG_ENOMEM;
-    free(ga);
-    free(gb);
+    metric_groups ga = {0}, gb = {0};
+    int rc = groups_of(ra, metric, &ga);
+    if (!rc)
+        rc = groups_of(rb, metric, &gb);
+    if (!rc && !exact_change(&ga, ra->nprocs, &gb, rb->nprocs, &w->ch)) {
+        rc = bg_compare_change(ga.g, ra->nprocs, gb.g, rb->nprocs, BG_STAT_MEAN, bo, &w->ch);
+    } else if (!rc) {
+        snprintf(w->note, sizeof w->note, "exact: no variation in %s", metric);
+    }
+    groups_free(&ga);
+    groups_free(&gb);
     if (rc) {
         w->kind = BG_ROW_NOT_OK;
         snprintf(w->note, sizeof w->note, "comparison failed: %s", bg_strerror(rc));
@@ -184,6 +276,14 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
     c->resamples = o->resamples;
     snprintf(c->metric, sizeof c->metric, "%s", metric);
     snprintf(c->unit, sizeof c->unit, "%s", bg__metric_unit(metric));
+    if (!is_time(metric) && bg__metric_kind(metric) == BG_METRIC_UNKNOWN) {
+        if (err && errlen)
+            snprintf(err, errlen,
+                     "'%s' is a ratio derived for display; compare or gate on the counters it is made "
+                     "of (e.g. instructions, cycles, cache_misses)",
+                     metric);
+        return BG_EINVAL;
+    }
     if (!is_time(metric) && !run_has_metric(a, metric) && !run_has_metric(b, metric)) {
         if (err && errlen)
             snprintf(err, errlen,

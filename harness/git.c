@@ -930,3 +930,170 @@ int bg_git_describe(const char *dir, bg_git_info *out, char *err, size_t errlen)
     bg_git_close(&g);
     return rc;
 }
+
+/* ---- temporary worktrees (benchgate ab) ---- */
+
+/* Unlocks and prunes a worktree object, working directory included. */
+static int prune_worktree(git_worktree *wt)
+{
+    git_worktree_unlock(wt);
+    git_worktree_prune_options po;
+    git_worktree_prune_options_init(&po, GIT_WORKTREE_PRUNE_OPTIONS_VERSION);
+    po.flags = GIT_WORKTREE_PRUNE_VALID | GIT_WORKTREE_PRUNE_LOCKED | GIT_WORKTREE_PRUNE_WORKING_TREE;
+    return git_worktree_prune(wt, &po);
+}
+
+/* Detaches the new worktree's HEAD at its commit, so that the temporary
+ * branch it was created on can be deleted. */
+static int detach_worktree_head(git_worktree *wt, char *err, size_t errlen)
+{
+    git_repository *wrepo = NULL;
+    int rc = git_repository_open_from_worktree(&wrepo, wt);
+    if (rc == 0)
+        rc = git_repository_detach_head(wrepo);
+    if (rc < 0)
+        git_fail(rc, err, errlen, "cannot detach HEAD in worktree %s", git_worktree_path(wt));
+    git_repository_free(wrepo);
+    return rc;
+}
+
+int bg_git_worktree_add(bg_git *g, const char *name, const char *path, const char *commit,
+                        const char *lock_reason, char *err, size_t errlen)
+{
+    if (!g || !name || !*name || !path || !commit)
+        return BG_EINVAL;
+    git_oid oid;
+    int rc = parse_oid(&oid, commit, err, errlen);
+    if (rc < 0)
+        return rc;
+    git_commit *c = NULL;
+    if ((rc = git_commit_lookup(&c, g->repo, &oid)) < 0)
+        return git_fail(rc, err, errlen, "commit %s is not in the repository", commit);
+
+    /* libgit2 1.5 checks a worktree out only on a branch: make a temporary
+     * one, detach the worktree's HEAD, delete the branch. */
+    char branch[512];
+    snprintf(branch, sizeof branch, "benchgate-tmp/%s", name);
+    git_reference *ref = NULL;
+    git_worktree *wt = NULL;
+    int code = BG_OK;
+    rc = git_branch_create(&ref, g->repo, branch, c, 1);
+    git_commit_free(c);
+    if (rc < 0)
+        return git_fail(rc, err, errlen, "cannot create the temporary branch %s", branch);
+
+    git_worktree_add_options wo;
+    git_worktree_add_options_init(&wo, GIT_WORKTREE_ADD_OPTIONS_VERSION);
+    wo.ref = ref;
+    wo.checkout_options.checkout_strategy = GIT_CHECKOUT_FORCE;
+    rc = git_worktree_add(&wt, g->repo, name, path, &wo);
+    if (rc < 0) {
+        code = git_fail(rc, err, errlen, "cannot create the worktree %s at %s", name, path);
+    } else if ((rc = git_worktree_lock(wt, lock_reason ? lock_reason : "benchgate")) < 0) {
+        code = git_fail(rc, err, errlen, "cannot lock the worktree %s", name);
+    } else if ((rc = detach_worktree_head(wt, err, errlen)) < 0) {
+        code = map_git(rc);
+    }
+    if (code != BG_OK && wt)
+        prune_worktree(wt);
+    if ((rc = git_branch_delete(ref)) < 0 && code == BG_OK) {
+        code = git_fail(rc, err, errlen, "cannot delete the temporary branch %s", branch);
+        prune_worktree(wt);
+    }
+    git_reference_free(ref);
+    git_worktree_free(wt);
+    return code;
+}
+
+int bg_git_worktree_remove(bg_git *g, const char *name, char *err, size_t errlen)
+{
+    if (!g || !name)
+        return BG_EINVAL;
+    git_worktree *wt = NULL;
+    int rc = git_worktree_lookup(&wt, g->repo, name);
+    if (rc < 0)
+        return git_fail(rc, err, errlen, "no worktree named %s", name);
+    rc = prune_worktree(wt);
+    int code = rc < 0 ? git_fail(rc, err, errlen, "cannot remove the worktree %s", name) : BG_OK;
+    git_worktree_free(wt);
+    return code;
+}
+
+int bg_git_worktree_foreach(bg_git *g, bg_git_worktree_fn fn, void *ud, char *err, size_t errlen)
+{
+    if (!g || !fn)
+        return BG_EINVAL;
+    git_strarray names = {0};
+    int rc = git_worktree_list(&names, g->repo);
+    if (rc < 0)
+        return git_fail(rc, err, errlen, "cannot list the worktrees of %s", git_repository_path(g->repo));
+    int ret = 0;
+    for (size_t i = 0; i < names.count && ret == 0; i++) {
+        git_worktree *wt = NULL;
+        if (git_worktree_lookup(&wt, g->repo, names.strings[i]) < 0)
+            continue;
+        git_buf reason = {0};
+        int locked = git_worktree_is_locked(&reason, wt);
+        ret = fn(names.strings[i], git_worktree_path(wt),
+                 locked > 0 && reason.ptr ? reason.ptr : "", ud);
+        git_buf_dispose(&reason);
+        git_worktree_free(wt);
+    }
+    git_strarray_dispose(&names);
+    return ret;
+}
+
+int bg_git_changed_paths(bg_git *g, const char *const *ignore, char ***paths, int **deleted,
+                         size_t *n, char *err, size_t errlen)
+{
+    if (!g || !paths || !deleted || !n)
+        return BG_EINVAL;
+    *paths = NULL;
+    *deleted = NULL;
+    *n = 0;
+    if (git_repository_is_bare(g->repo))
+        return BG_OK;
+    if (!ignore)
+        ignore = bg_git_default_ignores;
+    git_status_options opts;
+    git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+    opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+    opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
+    git_status_list *list = NULL;
+    int rc = git_status_list_new(&list, g->repo, &opts);
+    if (rc < 0)
+        return git_fail(rc, err, errlen, "cannot read the status of %s", git_repository_workdir(g->repo));
+    size_t count = git_status_list_entrycount(list);
+    char **p = calloc(count ? count : 1, sizeof *p);
+    int *del = calloc(count ? count : 1, sizeof *del);
+    int code = p && del ? BG_OK : BG_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < count && code == BG_OK; i++) {
+        const git_status_entry *e = git_status_byindex(list, i);
+        if (!e || e->status == GIT_STATUS_CURRENT || (e->status & GIT_STATUS_IGNORED))
+            continue;
+        const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+        const char *path = d ? (d->new_file.path ? d->new_file.path : d->old_file.path) : NULL;
+        if (!path || path_ignored(path, ignore))
+            continue;
+        if (!(p[m] = strdup(path))) {
+            code = BG_ENOMEM;
+            break;
+        }
+        del[m++] = (e->status & (GIT_STATUS_WT_DELETED | GIT_STATUS_INDEX_DELETED)) != 0 &&
+                   !(e->status & GIT_STATUS_WT_NEW);
+    }
+    git_status_list_free(list);
+    if (code != BG_OK) {
+        for (size_t i = 0; p && i < m; i++)
+            free(p[i]);
+        free(p);
+        free(del);
+        set_err(err, errlen, "out of memory");
+        return code;
+    }
+    *paths = p;
+    *deleted = del;
+    *n = m;
+    return BG_OK;
+}

@@ -48,6 +48,92 @@ static void add_num(cJSON *o, const char *k, double v)
         cJSON_AddNullToObject(o, k);
 }
 
+/* ---- counters and rusage ---- */
+
+static const char *const rusage_keys[] = {"user_ns", "sys_ns", "max_rss_bytes",
+                                          "start_rss_bytes", "minor_faults", "major_faults",
+                                          "voluntary_cs", "involuntary_cs"};
+#define RUSAGE_N (sizeof rusage_keys / sizeof rusage_keys[0])
+
+static double *rusage_field(bg_rusage *u, size_t i)
+{
+    double *f[RUSAGE_N] = {&u->user_ns, &u->sys_ns, &u->max_rss_bytes, &u->start_rss_bytes,
+                           &u->minor_faults, &u->major_faults, &u->voluntary_cs,
+                           &u->involuntary_cs};
+    return f[i];
+}
+
+static void add_rusage(cJSON *o, const char *key, const bg_rusage *u)
+{
+    cJSON *ro = cJSON_AddObjectToObject(o, key);
+    bg_rusage copy = *u;
+    for (size_t i = 0; ro && i < RUSAGE_N; i++)
+        add_num(ro, rusage_keys[i], *rusage_field(&copy, i));
+}
+
+static cJSON *counters_config_json(uint32_t mask)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < bg__counter_group_count(); i++)
+        if (mask & (1u << i))
+            cJSON_AddItemToArray(a, cJSON_CreateString(bg__counter_group_at(i)->name));
+    return a;
+}
+
+static cJSON *counter_groups_json(const bg_run *run)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < run->ncounter_groups; i++) {
+        const bg_counter_status *g = &run->counter_groups[i];
+        cJSON *go = cJSON_CreateObject();
+        if (!go || !cJSON_AddItemToArray(a, go)) {
+            cJSON_Delete(go);
+            break;
+        }
+        cJSON_AddStringToObject(go, "name", g->group);
+        cJSON_AddBoolToObject(go, "available", g->available);
+        cJSON_AddStringToObject(go, "note", g->note);
+        add_num(go, "sample_ns", g->sample_ns);
+    }
+    return a;
+}
+
+static void add_proc_counters(cJSON *po, const bg_proc *p)
+{
+    if (p->ncounters) {
+        cJSON *co = cJSON_AddObjectToObject(po, "counters");
+        for (size_t k = 0; co && k < p->ncounters; k++)
+            cJSON_AddItemToObject(co, p->counters[k].name, num_array(p->counters[k].v, p->n));
+    }
+    if (p->has_rusage)
+        add_rusage(po, "rusage", &p->ru);
+}
+
+/* Per-benchmark figures made from the samples, for other tools: readers
+ * here recompute them from "processes". */
+static void add_counter_summary(cJSON *o, const bg_result *r)
+{
+    const char *names[BG_COUNTERS_MAX];
+    size_t n = bg__result_counter_names(r, names, BG_COUNTERS_MAX);
+    if (n) {
+        cJSON *cs = cJSON_AddObjectToObject(o, "counter_summary");
+        cJSON *pi = cs ? cJSON_AddObjectToObject(cs, "per_iter") : NULL;
+        cJSON *pk = cs ? cJSON_AddObjectToObject(cs, "peak") : NULL;
+        cJSON *dv = cs ? cJSON_AddObjectToObject(cs, "derived") : NULL;
+        for (size_t i = 0; pi && pk && i < n; i++)
+            add_num(bg__metric_kind(names[i]) == BG_METRIC_PEAK ? pk : pi, names[i],
+                    bg__result_metric(r, names[i]));
+        for (size_t i = 0; dv && bg__derived_metrics[i]; i++) {
+            double v = bg__result_metric(r, bg__derived_metrics[i]);
+            if (isfinite(v))
+                add_num(dv, bg__derived_metrics[i], v);
+        }
+    }
+    bg_rusage med;
+    if (bg__result_rusage(r, &med))
+        add_rusage(o, "rusage", &med);
+}
+
 static cJSON *config_json(const bg_config *c)
 {
     cJSON *o = cJSON_CreateObject();
@@ -70,6 +156,7 @@ static cJSON *config_json(const bg_config *c)
     else
         cJSON_AddNullToObject(o, "filter");
     cJSON_AddBoolToObject(o, "quick", c->quick);
+    cJSON_AddItemToObject(o, "counters", counters_config_json(c->counters));
     return o;
 }
 
@@ -104,7 +191,10 @@ static cJSON *result_json(const bg_result *r)
         cJSON_AddItemToObject(po, "iters", num_array(p->iters, p->n));
         cJSON_AddItemToObject(po, "wall_ns", num_array(p->wall_ns, p->n));
         cJSON_AddItemToObject(po, "cpu_ns", num_array(p->cpu_ns, p->n));
+        add_proc_counters(po, p);
     }
+    cJSON_AddStringToObject(o, "counter_note", r->counter_note);
+    add_counter_summary(o, r);
     if (r->has_summary) {
         cJSON *est = cJSON_AddObjectToObject(o, "estimates");
         for (int s = 0; est && s < BG_STAT_COUNT; s++) {
@@ -178,7 +268,9 @@ char *bg__record_to_json(const bg_run *run)
         add_num(ov, "resolution_ns", run->overhead.resolution_ns);
         add_num(ov, "empty_loop_ns", run->overhead.empty_loop_ns);
         add_num(ov, "sample_overhead_ns", run->overhead.sample_overhead_ns);
+        add_num(ov, "counters_sample_ns", run->overhead.counters_sample_ns);
     }
+    cJSON_AddItemToObject(root, "counter_groups", counter_groups_json(run));
     cJSON *benches = cJSON_AddArrayToObject(root, "benchmarks");
     for (size_t i = 0; benches && i < run->nresults; i++) {
         cJSON *b = result_json(&run->results[i]);
@@ -358,6 +450,55 @@ static char *dup_str(rd *r, const char *s)
     return d;
 }
 
+static void parse_rusage(rd *r, const cJSON *o, bg_proc *p)
+{
+    if (!cJSON_IsObject(o))
+        return;
+    p->has_rusage = true;
+    for (size_t i = 0; i < RUSAGE_N; i++)
+        *rusage_field(&p->ru, i) = get_num(r, o, rusage_keys[i], false);
+}
+
+/* A process's "counters": one array per counter, as long as "iters". */
+static void parse_proc_counters(rd *r, const cJSON *co, bg_proc *p, const char *bench)
+{
+    if (!co)
+        return;
+    if (!cJSON_IsObject(co)) {
+        fail(r, BG_EPARSE, "benchmark '%s': 'counters' is not an object", bench);
+        return;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(co);
+    if (n > BG_COUNTERS_MAX) {
+        fail(r, BG_EPARSE, "benchmark '%s': more counters than this benchgate reads", bench);
+        return;
+    }
+    p->counters = calloc(n ? n : 1, sizeof *p->counters);
+    if (!p->counters) {
+        fail(r, BG_ENOMEM, "out of memory%s", "");
+        return;
+    }
+    const cJSON *a;
+    cJSON_ArrayForEach(a, co)
+    {
+        if (!a->string || !a->string[0] || strlen(a->string) >= BG_COUNTER_NAME) {
+            fail(r, BG_EPARSE, "benchmark '%s': a counter name is empty or too long", bench);
+            return;
+        }
+        bg_series *sr = &p->counters[p->ncounters++];
+        snprintf(sr->name, sizeof sr->name, "%s", a->string);
+        size_t len = 0;
+        sr->v = get_array(r, co, a->string, &len);
+        if (r->rc)
+            return;
+        if (len != p->n) {
+            fail(r, BG_EPARSE, "benchmark '%s': a counter array and 'iters' differ in length",
+                 bench);
+            return;
+        }
+    }
+}
+
 static void parse_result(rd *r, const cJSON *o, bg_result *res)
 {
     if (!cJSON_IsObject(o)) {
@@ -378,6 +519,8 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
     double it = get_num(r, o, "items_per_iter", false), by = get_num(r, o, "bytes_per_iter", false);
     res->items_per_iter = isfinite(it) && it > 0 ? (uint64_t)it : 0;
     res->bytes_per_iter = isfinite(by) && by > 0 ? (uint64_t)by : 0;
+    const char *cnote = get_str(r, o, "counter_note", false);
+    snprintf(res->counter_note, sizeof res->counter_note, "%s", cnote ? cnote : "");
 
     const cJSON *procs = cJSON_GetObjectItemCaseSensitive(o, "processes");
     if (!cJSON_IsArray(procs)) {
@@ -418,6 +561,11 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
         double wi = get_num(r, po, "warmup_iters", false);
         p->warmup_iters = isfinite(wi) && wi > 0 ? (uint64_t)wi : 0;
         p->warmup_ns = get_num(r, po, "warmup_ns", false);
+        parse_proc_counters(r, cJSON_GetObjectItemCaseSensitive(po, "counters"), p,
+                            name ? name : "?");
+        if (r->rc)
+            return;
+        parse_rusage(r, cJSON_GetObjectItemCaseSensitive(po, "rusage"), p);
     }
     const cJSON *est = cJSON_GetObjectItemCaseSensitive(o, "estimates");
     if (cJSON_IsObject(est)) {
@@ -480,9 +628,38 @@ static void parse_config(rd *r, const cJSON *o, bg_config *c)
         if (!strcmp(st, bg_statistic_name((bg_statistic)s)))
             c->primary = (bg_statistic)s;
     c->quick = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "quick"));
+    /* Counter groups by name (bits follow this build's table); a record
+     * made before counters existed measured none. */
+    c->counters = 0;
+    const cJSON *cg;
+    cJSON_ArrayForEach(cg, cJSON_GetObjectItemCaseSensitive(o, "counters"))
+    {
+        uint32_t m;
+        char why[256];
+        if (cJSON_IsString(cg) && bg__counters_parse(cg->valuestring, &m, why, sizeof why) == 0 &&
+            strcmp(cg->valuestring, "all") && strcmp(cg->valuestring, "none") &&
+            strcmp(cg->valuestring, "default"))
+            c->counters |= m;
+    }
     /* The filter string is not kept: config.filter would dangle. */
     c->filter = NULL;
     c->json_path = NULL;
+}
+
+static void parse_counter_groups(rd *r, const cJSON *a, bg_run *run)
+{
+    const cJSON *g;
+    cJSON_ArrayForEach(g, a)
+    {
+        if (!cJSON_IsObject(g) || run->ncounter_groups >= BG_COUNTER_GROUPS_MAX)
+            continue;
+        bg_counter_status *s = &run->counter_groups[run->ncounter_groups++];
+        const char *name = get_str(r, g, "name", false), *note = get_str(r, g, "note", false);
+        snprintf(s->group, sizeof s->group, "%s", name ? name : "");
+        snprintf(s->note, sizeof s->note, "%s", note ? note : "");
+        s->available = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(g, "available"));
+        s->sample_ns = get_num(r, g, "sample_ns", false);
+    }
 }
 
 int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen)
@@ -566,7 +743,9 @@ int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen)
         run->overhead.resolution_ns = get_num(&r, ov, "resolution_ns", false);
         run->overhead.empty_loop_ns = get_num(&r, ov, "empty_loop_ns", false);
         run->overhead.sample_overhead_ns = get_num(&r, ov, "sample_overhead_ns", false);
+        run->overhead.counters_sample_ns = get_num(&r, ov, "counters_sample_ns", false);
     }
+    parse_counter_groups(&r, cJSON_GetObjectItemCaseSensitive(root, "counter_groups"), run);
     const cJSON *benches = cJSON_GetObjectItemCaseSensitive(root, "benchmarks");
     if (!cJSON_IsArray(benches)) {
         fail(&r, BG_EPARSE, "field '%s' is missing or not an array", "benchmarks");

@@ -14,11 +14,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "bg_harness.h"
+#include "bg_instr.h"
 
 /* ---- the state seen by BENCH functions ---- */
 
@@ -41,19 +44,31 @@ struct bg_state {
     size_t sample_i;   /* 1-based index of the next measured sample */
     double min_sample_ns;
     uint64_t items, bytes;
+    bg_counter_set counters; /* open in this benchmark process (none in-process) */
+    bool counting;           /* the counters were begun for the sample in progress */
+    double cvals[BG_COUNTERS_MAX];
 };
 
 /* Messages from child to parent; fixed size, below PIPE_BUF, so each write
- * is atomic. */
+ * is atomic. A sample carries its counter values in v[], in the order the
+ * child announced them with MSG_COUNTER (one per counter, before the first
+ * sample); MSG_UNAVAIL says a counter group could not be opened and why;
+ * MSG_RSS is the peak resident set before the benchmark ran. */
 enum { MSG_SAMPLE = 'S', MSG_WARMUP = 'W', MSG_ITEMS = 'I', MSG_BYTES = 'B',
-       MSG_SKIP = 'K', MSG_DONE = 'D', MSG_NOLOOP = 'N' };
+       MSG_SKIP = 'K', MSG_DONE = 'D', MSG_NOLOOP = 'N', MSG_COUNTER = 'C',
+       MSG_UNAVAIL = 'U', MSG_RSS = 'R' };
 typedef struct bg_msg {
     uint8_t type;
-    uint8_t pad[7];
+    uint8_t n; /* MSG_SAMPLE: counter values in v */
+    uint8_t pad[6];
     uint64_t u;
     double a, b;
-    char text[200];
+    union {
+        char text[256];
+        double v[BG_COUNTERS_MAX];
+    };
 } bg_msg;
+_Static_assert(sizeof(bg_msg) <= 512, "a message must stay well below PIPE_BUF");
 
 static void send_msg(bg_state *b, const bg_msg *m)
 {
@@ -74,6 +89,10 @@ static void record_sample(bg_state *b, uint64_t iters, double wall, double cpu)
 {
     if (b->fd >= 0) {
         bg_msg m = {.type = MSG_SAMPLE, .u = iters, .a = wall, .b = cpu};
+        if (b->counting) {
+            m.n = (uint8_t)b->counters.nvalues;
+            memcpy(m.v, b->cvals, b->counters.nvalues * sizeof *m.v);
+        }
         send_msg(b, &m);
         return;
     }
@@ -91,7 +110,12 @@ uint64_t bg__sample_begin(bg_state *b)
     b->looped = true;
     if (b->skipped || b->phase == PH_DONE)
         return 0;
-    if (b->phase == PH_WARMUP) {
+    if (b->cfg->instr_schedule) { /* instruction mode under valgrind: fixed schedule */
+        if ((b->iters = bg__instr_sample_begin(b->sample_i)) == 0) {
+            b->phase = PH_DONE;
+            return 0;
+        }
+    } else if (b->phase == PH_WARMUP) {
         b->iters = b->warm.next;
     } else {
         if (b->sample_i > b->plan.m) {
@@ -100,6 +124,11 @@ uint64_t bg__sample_begin(bg_state *b)
         }
         b->iters = bg__plan_iters(&b->plan, b->sample_i);
     }
+    /* Counters only around measured samples (every sample of instruction
+     * mode's fixed schedule), and outside the clock reads. */
+    b->counting = (b->phase == PH_MEASURE || b->cfg->instr_schedule) && b->counters.ngroups > 0;
+    if (b->counting)
+        bg__counter_set_begin(&b->counters);
     b->t0_cpu = bg__cpu_ns();
     b->t0_wall = bg__wall_ns(); /* last: nothing of ours inside the interval */
     return b->iters;
@@ -109,9 +138,16 @@ void bg__sample_end(bg_state *b)
 {
     uint64_t t1_wall = bg__wall_ns(); /* first */
     uint64_t t1_cpu = bg__cpu_ns();
+    if (b->counting)
+        bg__counter_set_end(&b->counters, b->cvals);
     double wall = (double)(t1_wall - b->t0_wall);
     double cpu = (double)(t1_cpu - b->t0_cpu);
 
+    if (b->cfg->instr_schedule) { /* callgrind counted the sample (instr_mode.c) */
+        if (bg__instr_sample_end(b->sample_i++))
+            record_sample(b, b->iters, wall, cpu);
+        return;
+    }
     if (b->phase == PH_WARMUP) {
         double elapsed = (double)(t1_wall - b->warm_start);
         if (bg__warmup_step(&b->warm, b->iters, wall, elapsed, b->cfg->warmup_s * 1e9,
@@ -203,6 +239,45 @@ static double min_sample_ns(const bg_overhead *o)
     return m < 10000.0 ? 10000.0 : m;
 }
 
+/* The peak resident set of this process so far, in bytes, by the same
+ * accounting wait4 uses for the final peak (0 when unknown). */
+static double peak_rss_bytes(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss * 1024.0 : 0; /* KiB */
+}
+
+/* Tells the parent that a counter group could not be opened, and why. */
+static void note_unavailable(void *ctx, const char *group, const char *why)
+{
+    bg_msg m = {.type = MSG_UNAVAIL};
+    snprintf(m.text, sizeof m.text, "%s: %s", group, why);
+    send_msg(ctx, &m);
+}
+
+/* Opens the configured counter groups and announces each counter that can
+ * be read (one trial read; a group may have counters it cannot read, e.g.
+ * kernel-side events under perf_event_paranoid 2) with its slot in v[]. */
+static void open_counters(bg_state *b)
+{
+    bg__counter_set_open(&b->counters, b->cfg->counters, note_unavailable, b);
+    if (b->counters.ngroups == 0)
+        return;
+    bg__counter_set_begin(&b->counters);
+    bg__counter_set_end(&b->counters, b->cvals);
+    size_t slot = 0;
+    for (size_t i = 0; i < b->counters.ngroups; i++) {
+        const bg_counter_group *g = b->counters.groups[i];
+        for (size_t j = 0; j < g->ncounters; j++, slot++) {
+            if (isnan(b->cvals[slot]))
+                continue;
+            bg_msg m = {.type = MSG_COUNTER, .u = slot};
+            snprintf(m.text, sizeof m.text, "%s", g->names[j]);
+            send_msg(b, &m);
+        }
+    }
+}
+
 static void __attribute__((noinline)) child_body(const bg_config *c, const bg_bench *bench,
                                                  int fd, double min_ns, uint32_t heap_off)
 {
@@ -212,7 +287,11 @@ static void __attribute__((noinline)) child_body(const bg_config *c, const bg_be
         heap_pad[0] = 1;
     bg_state st;
     state_init(&st, c, bench->name, fd, min_ns);
+    open_counters(&st);
+    bg_msg rss = {.type = MSG_RSS, .a = peak_rss_bytes()};
+    send_msg(&st, &rss);
     bench->fn(&st);
+    bg__counter_set_close(&st.counters);
     if (!st.looped && !st.skipped) {
         bg_msg m = {.type = MSG_NOLOOP};
         send_msg(&st, &m);
@@ -246,29 +325,131 @@ static void __attribute__((noreturn)) child_main(const bg_config *c, const bg_be
 
 /* ---- the parent ---- */
 
-static int proc_push(bg_proc *p, size_t *cap, uint64_t iters, double wall, double cpu)
+static void proc_free(bg_proc *p)
+{
+    free(p->iters);
+    free(p->wall_ns);
+    free(p->cpu_ns);
+    for (size_t k = 0; k < p->ncounters; k++)
+        free(p->counters[k].v);
+    free(p->counters);
+    memset(p, 0, sizeof *p);
+}
+
+static int grow(double **a, size_t n)
+{
+    double *x = realloc(*a, n * sizeof *x);
+    if (!x)
+        return BG_ENOMEM;
+    *a = x;
+    return 0;
+}
+
+/* The parent's map from a sample's counter slot (v[i]) to p->counters[k];
+ * -1 for a slot not announced, or dropped after a value could not be read. */
+typedef struct slot_map {
+    int series[BG_COUNTERS_MAX];
+} slot_map;
+
+/* Appends `text` to the result's counter note unless it is already there. */
+static void add_counter_note(bg_result *r, const char *text)
+{
+    if (strstr(r->counter_note, text))
+        return;
+    size_t used = strlen(r->counter_note);
+    snprintf(r->counter_note + used, sizeof r->counter_note - used, "%s%s", used ? "; " : "",
+             text);
+}
+
+/* A counter the child announced; ignored once samples have arrived (the
+ * protocol announces them first) and when the slot is taken. */
+static int add_series(bg_proc *p, size_t cap, slot_map *map, const bg_msg *m)
+{
+    if (p->n > 0 || m->u >= BG_COUNTERS_MAX || map->series[m->u] >= 0)
+        return 0;
+    bg_series *a = realloc(p->counters, (p->ncounters + 1) * sizeof *a);
+    if (!a)
+        return BG_ENOMEM;
+    p->counters = a;
+    bg_series *sr = &a[p->ncounters];
+    memset(sr, 0, sizeof *sr);
+    snprintf(sr->name, sizeof sr->name, "%.*s", (int)sizeof sr->name - 1, m->text);
+    if (cap && grow(&sr->v, cap) != 0)
+        return BG_ENOMEM;
+    map->series[m->u] = (int)p->ncounters++;
+    return 0;
+}
+
+/* Leaves a counter out of this process after a value it could not read
+ * (its series is removed by drop_unread_series). */
+static void drop_series(bg_proc *p, slot_map *map, size_t slot, bg_result *r, size_t proc)
+{
+    bg_series *sr = &p->counters[map->series[slot]];
+    char text[128];
+    snprintf(text, sizeof text, "%s could not be read in process %zu; left out there", sr->name,
+             proc + 1);
+    add_counter_note(r, text);
+    free(sr->v);
+    sr->v = NULL;
+    sr->name[0] = '\0';
+    map->series[slot] = -1;
+}
+
+static void drop_unread_series(bg_proc *p)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < p->ncounters; i++)
+        if (p->counters[i].name[0])
+            p->counters[k++] = p->counters[i];
+    p->ncounters = k;
+}
+
+/* Appends one sample (with its counter values) to *p. */
+static int proc_push(bg_proc *p, size_t *cap, slot_map *map, const bg_msg *m, bg_result *r,
+                     size_t proc)
 {
     if (p->n == *cap) {
         size_t nc = *cap ? *cap * 2 : 64;
-        double *a = realloc(p->iters, nc * sizeof *a);
-        if (!a)
+        if (grow(&p->iters, nc) || grow(&p->wall_ns, nc) || grow(&p->cpu_ns, nc))
             return BG_ENOMEM;
-        p->iters = a;
-        double *w = realloc(p->wall_ns, nc * sizeof *w);
-        if (!w)
-            return BG_ENOMEM;
-        p->wall_ns = w;
-        double *u = realloc(p->cpu_ns, nc * sizeof *u);
-        if (!u)
-            return BG_ENOMEM;
-        p->cpu_ns = u;
+        for (size_t k = 0; k < p->ncounters; k++)
+            if (p->counters[k].name[0] && grow(&p->counters[k].v, nc))
+                return BG_ENOMEM;
         *cap = nc;
     }
-    p->iters[p->n] = (double)iters;
-    p->wall_ns[p->n] = wall;
-    p->cpu_ns[p->n] = cpu;
+    p->iters[p->n] = (double)m->u;
+    p->wall_ns[p->n] = m->a;
+    p->cpu_ns[p->n] = m->b;
+    for (size_t slot = 0; slot < BG_COUNTERS_MAX; slot++) {
+        int k = map->series[slot];
+        if (k < 0)
+            continue;
+        double v = slot < m->n ? m->v[slot] : NAN;
+        if (isfinite(v))
+            p->counters[k].v[p->n] = v;
+        else
+            drop_series(p, map, slot, r, proc);
+    }
     p->n++;
     return 0;
+}
+
+static double timeval_ns(struct timeval t)
+{
+    return (double)t.tv_sec * 1e9 + (double)t.tv_usec * 1e3;
+}
+
+/* What wait4 reported for the finished benchmark process. */
+static void keep_rusage(bg_proc *p, const struct rusage *ru)
+{
+    p->has_rusage = true;
+    p->ru.user_ns = timeval_ns(ru->ru_utime);
+    p->ru.sys_ns = timeval_ns(ru->ru_stime);
+    p->ru.max_rss_bytes = (double)ru->ru_maxrss * 1024.0; /* Linux: KiB */
+    p->ru.minor_faults = (double)ru->ru_minflt;
+    p->ru.major_faults = (double)ru->ru_majflt;
+    p->ru.voluntary_cs = (double)ru->ru_nvcsw;
+    p->ru.involuntary_cs = (double)ru->ru_nivcsw;
 }
 
 /* Runs one child process and collects its samples into *p. Returns the
@@ -303,6 +484,9 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench, double m
     close(fds[1]);
 
     size_t cap = 0;
+    slot_map map;
+    for (size_t i = 0; i < BG_COUNTERS_MAX; i++)
+        map.series[i] = -1;
     bool done = false, noloop = false, timed_out = false;
     bg_status st = BG_STATUS_OK;
     bg_msg m;
@@ -334,7 +518,7 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench, double m
         switch (m.type) {
         case MSG_SAMPLE:
             last_progress = bg__wall_ns();
-            if (proc_push(p, &cap, m.u, m.a, m.b) != 0) {
+            if (proc_push(p, &cap, &map, &m, r, r->nprocs) != 0) {
                 snprintf(r->message, sizeof r->message, "out of memory collecting samples");
                 st = BG_STATUS_ERROR;
             }
@@ -354,6 +538,18 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench, double m
             break;
         case MSG_NOLOOP: noloop = true; break;
         case MSG_DONE: done = true; break;
+        case MSG_COUNTER:
+            m.text[sizeof m.text - 1] = '\0';
+            if (add_series(p, cap, &map, &m) != 0) {
+                snprintf(r->message, sizeof r->message, "out of memory collecting counters");
+                st = BG_STATUS_ERROR;
+            }
+            break;
+        case MSG_UNAVAIL:
+            m.text[sizeof m.text - 1] = '\0';
+            add_counter_note(r, m.text);
+            break;
+        case MSG_RSS: p->ru.start_rss_bytes = m.a; break;
         default: break;
         }
     }
@@ -368,12 +564,15 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench, double m
                  "timed out: no sample finished within %.1f s (--timeout)", c->timeout_s);
         return BG_STATUS_TIMEOUT;
     }
-    while (waitpid(pid, &wst, 0) < 0) {
+    struct rusage ru;
+    while (wait4(pid, &wst, 0, &ru) < 0) {
         if (errno != EINTR) {
             snprintf(r->message, sizeof r->message, "waitpid failed: %s", strerror(errno));
             return BG_STATUS_ERROR;
         }
     }
+    drop_unread_series(p);
+    keep_rusage(p, &ru);
     if (WIFSIGNALED(wst)) {
         r->signal = WTERMSIG(wst);
         snprintf(r->message, sizeof r->message, "crashed: killed by signal %d (%s)",
@@ -462,10 +661,7 @@ void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index, bg_r
         bg_status st = run_process(c, bench, min_ns, r->seed + (uint64_t)i, p, r);
         if (st != BG_STATUS_OK) {
             r->status = st;
-            free(p->iters);
-            free(p->wall_ns);
-            free(p->cpu_ns);
-            memset(p, 0, sizeof *p);
+            proc_free(p);
             break;
         }
         r->nprocs++;
@@ -522,11 +718,8 @@ void bg__result_free(bg_result *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->nprocs; i++) {
-        free(r->procs[i].iters);
-        free(r->procs[i].wall_ns);
-        free(r->procs[i].cpu_ns);
-    }
+    for (size_t i = 0; i < r->nprocs; i++)
+        proc_free(&r->procs[i]);
     free(r->procs);
     r->procs = NULL;
     r->nprocs = 0;

@@ -59,6 +59,16 @@ static void fmt_value(const bg_comparison *c, double v, char *buf, size_t n)
         snprintf(buf, n, "-");
     else if (!strcmp(c->unit, "ns"))
         bg__format_ns(v, buf, n);
+    else if (!strcmp(c->unit, "bytes") && fabs(v) >= 1024) {
+        static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+        int u = 0;
+        v /= 1024;
+        while (fabs(v) >= 1024 && u < 3) {
+            v /= 1024;
+            u++;
+        }
+        snprintf(buf, n, "%.4g %s", v, units[u]);
+    }
     else
         snprintf(buf, n, "%.4g%s%s", v, c->unit[0] ? " " : "", c->unit);
 }
@@ -136,11 +146,12 @@ void bg__cmp_print_console(FILE *f, const bg_comparison *c, const char *label_a,
     char ha[64], hb[64];
     snprintf(ha, sizeof ha, "%s (%s)", label_a ? label_a : "A", metric_title(c));
     snprintf(hb, sizeof hb, "%s (%s)", label_b ? label_b : "B", metric_title(c));
+    size_t wa = strlen(ha) > 12 ? strlen(ha) : 12, wb = strlen(hb) > 12 ? strlen(hb) : 12;
     pad(f, "benchmark", wn, false);
     fputs("  ", f);
-    pad(f, ha, 12, true);
+    pad(f, ha, wa, true);
     fputs("  ", f);
-    pad(f, hb, 12, true);
+    pad(f, hb, wb, true);
     fprintf(f, "  %-34s  %8s  %s\n", "change [CI]", "p (adj)", "verdict");
     for (size_t i = 0; i < c->n; i++) {
         const bg_cmp_row *w = &c->rows[i];
@@ -151,9 +162,9 @@ void bg__cmp_print_console(FILE *f, const bg_comparison *c, const char *label_a,
         fmt_p(w, p, sizeof p);
         pad(f, w->name, wn, false);
         fputs("  ", f);
-        pad(f, a, 12, true);
+        pad(f, a, wa, true);
         fputs("  ", f);
-        pad(f, b, 12, true);
+        pad(f, b, wb, true);
         fprintf(f, "  %-34s  %8s  %s %s", ch, p, verdict_symbol(w), bg__cmp_row_verdict(w));
         if (w->note[0])
             fprintf(f, " (%s)", w->note);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bg_config.h"
+#include "bg_doctor.h"
 #include "bg_harness.h"
 
 #define C_BOLD "\033[1m"
@@ -85,6 +86,182 @@ static int name_width(const bg_run *run)
     return w > 48 ? 48 : w;
 }
 
+/* ---- counters ---- */
+
+static void format_bytes(double b, char *buf, size_t len)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (u < 4 && fabs(b) >= 1024.0) {
+        b /= 1024.0;
+        u++;
+    }
+    snprintf(buf, len, u ? "%.3g %s" : "%.4g %s", b, units[u]);
+}
+
+/* A count with three significant digits and an SI suffix ("1.23 M"). */
+static void format_count(double v, char *buf, size_t len)
+{
+    static const char *const suffix[] = {"", " k", " M", " G", " T"};
+    if (v == 0) {
+        snprintf(buf, len, "0");
+        return;
+    }
+    int u = 0;
+    while (u < 4 && fabs(v) >= 1000.0) {
+        v /= 1000.0;
+        u++;
+    }
+    snprintf(buf, len, "%.3g%s", v, suffix[u]);
+}
+
+/* A metric's value in its unit: time, bytes or a plain count. */
+static void format_metric(const char *name, double v, char *buf, size_t len)
+{
+    const char *unit = bg__metric_unit(name);
+    if (!isfinite(v))
+        snprintf(buf, len, "-");
+    else if (!strcmp(unit, "ns"))
+        bg__format_ns(v, buf, len);
+    else if (!strcmp(unit, "bytes"))
+        format_bytes(v, buf, len);
+    else
+        format_count(v, buf, len);
+}
+
+/* The header line: which counter groups are measured, what each costs per
+ * sample, and, once per run, why a requested group is unavailable. */
+static void counters_header(FILE *f, const bg_run *run)
+{
+    if (run->ncounter_groups == 0)
+        return;
+    fputs("counters:", f);
+    int shown = 0;
+    for (size_t i = 0; i < run->ncounter_groups; i++) {
+        const bg_counter_status *g = &run->counter_groups[i];
+        if (!g->available)
+            continue;
+        char cost[32];
+        bg__format_ns(g->sample_ns, cost, sizeof cost);
+        fprintf(f, "%s %s (%s per sample)", shown++ ? "," : "", g->group, cost);
+    }
+    fprintf(f, "%s, rusage per process\n", shown ? "; read outside the timed interval" : " none");
+    for (size_t i = 0; i < run->ncounter_groups; i++) {
+        const bg_counter_status *g = &run->counter_groups[i];
+        if (!g->available)
+            fprintf(f, "  %s unavailable: %s\n", g->group, g->note);
+        else if (g->note[0])
+            fprintf(f, "  %s: %s\n", g->group, g->note);
+    }
+}
+
+/* Appends "text" to a line of comma-separated items. */
+static void item(FILE *f, int *n, const char *text)
+{
+    fprintf(f, "%s%s", (*n)++ ? ", " : "    ", text);
+}
+
+/* The compact set: instructions, IPC and cache misses (hw), page faults and
+ * context switches (sw), allocations (alloc), and the peak resident set. */
+static void counters_compact(FILE *f, const bg_result *r)
+{
+    static const struct { const char *metric, *label; bool per_iter; } set[] = {
+        {"instructions", "instr/iter", true},  {"ipc", "IPC", false},
+        {"cache_miss_rate", "cache miss", false}, {"page_faults", "faults/iter", true},
+        {"context_switches", "ctx switches/iter", true}, {"allocs", "allocs/iter", true},
+        {"alloc_bytes", "/iter allocated", true}, {"peak_live_bytes", "peak live", false},
+    };
+    int n = 0;
+    char v[48], text[96];
+    for (size_t i = 0; i < sizeof set / sizeof set[0]; i++) {
+        const char *m = set[i].metric;
+        double x = bg__result_metric(r, m); /* NAN when not recorded */
+        if (!isfinite(x))
+            continue;
+        if (!strcmp(m, "cache_miss_rate"))
+            snprintf(text, sizeof text, "cache miss %.2f%%", x * 100);
+        else if (!strcmp(m, "ipc"))
+            snprintf(text, sizeof text, "IPC %.2f", x);
+        else {
+            format_metric(m, x, v, sizeof v);
+            if (set[i].label[0] == '/')
+                snprintf(text, sizeof text, "%s%s", v, set[i].label);
+            else if (set[i].per_iter)
+                snprintf(text, sizeof text, "%s %s", v, set[i].label);
+            else
+                snprintf(text, sizeof text, "%s %s", set[i].label, v);
+        }
+        item(f, &n, text);
+    }
+    bg_rusage ru;
+    if (bg__result_rusage(r, &ru) && isfinite(ru.max_rss_bytes)) {
+        format_bytes(ru.max_rss_bytes, v, sizeof v);
+        snprintf(text, sizeof text, "max RSS %s", v);
+        item(f, &n, text);
+    }
+    if (n)
+        fputc('\n', f);
+}
+
+/* Every counter, one line per group, then derived ratios and rusage. */
+static void counters_all(FILE *f, const bg_result *r)
+{
+    const char *names[BG_COUNTERS_MAX];
+    size_t nn = bg__result_counter_names(r, names, BG_COUNTERS_MAX);
+    bool done[BG_COUNTERS_MAX] = {false};
+    char v[48];
+    for (size_t i = 0; i < nn; i++) {
+        if (done[i])
+            continue;
+        const bg_counter_group *g = bg__counter_owner(names[i]);
+        fprintf(f, "    %s:", g ? g->name : "other");
+        int n = 0;
+        for (size_t j = i; j < nn; j++) {
+            if (done[j] || bg__counter_owner(names[j]) != g)
+                continue;
+            done[j] = true;
+            format_metric(names[j], bg__result_metric(r, names[j]), v, sizeof v);
+            bool peak = bg__metric_kind(names[j]) == BG_METRIC_PEAK;
+            fprintf(f, "%s %s %s%s", n++ ? "," : "", names[j], v, peak ? " (peak)" : "/iter");
+        }
+        fputc('\n', f);
+    }
+    int n = 0;
+    for (size_t i = 0; bg__derived_metrics[i]; i++) {
+        double x = bg__result_metric(r, bg__derived_metrics[i]);
+        if (!isfinite(x))
+            continue;
+        fprintf(f, "%s %s %.4g", n++ ? "," : "    derived:", bg__derived_metrics[i], x);
+    }
+    if (n)
+        fputc('\n', f);
+    bg_rusage ru;
+    if (bg__result_rusage(r, &ru)) {
+        char rss[32], start[32], user[32], sys[32];
+        format_bytes(ru.max_rss_bytes, rss, sizeof rss);
+        format_bytes(ru.start_rss_bytes, start, sizeof start);
+        bg__format_ns(ru.user_ns, user, sizeof user);
+        bg__format_ns(ru.sys_ns, sys, sizeof sys);
+        fprintf(f,
+                "    rusage (median of %zu processes): user %s, sys %s, max RSS %s (%s before "
+                "the benchmark), faults %.4g minor / %.4g major, context switches %.4g "
+                "voluntary / %.4g involuntary\n",
+                r->nprocs, user, sys, rss, start, ru.minor_faults, ru.major_faults,
+                ru.voluntary_cs, ru.involuntary_cs);
+    }
+}
+
+static void bench_counters(FILE *f, const bg_run *run, const bg_result *r)
+{
+    /* With --counters none, rusage stays in the record only. */
+    if (run->config.counters && run->config.counters_all)
+        counters_all(f, r);
+    else if (run->config.counters)
+        counters_compact(f, r);
+    if (r->counter_note[0])
+        fprintf(f, "    counters: %s\n", r->counter_note);
+}
+
 static void begin(FILE *f, const bg_run *run)
 {
     const bg_config *c = &run->config;
@@ -95,9 +272,11 @@ static void begin(FILE *f, const bg_run *run)
             (unsigned long long)c->seed, c->confidence * 100, c->resamples);
     fprintf(f,
             "harness: clock read %.1f ns (resolution %.0f ns), cpu clock read %.1f ns, "
-            "empty loop %.3f ns/iter, sample overhead %.0f ns\n\n",
+            "empty loop %.3f ns/iter, sample overhead %.0f ns\n",
             o->wall_read_ns, o->resolution_ns, o->cpu_read_ns, o->empty_loop_ns,
             o->sample_overhead_ns);
+    counters_header(f, run);
+    fputc('\n', f);
     int w = name_width(run);
     if (color)
         fputs(C_BOLD, f);
@@ -162,6 +341,7 @@ static void bench(FILE *f, const bg_run *run, const bg_result *r)
     field(f, outl, 10, true);
     fprintf(f, " %zu x %zu%s%s\n", r->nprocs, r->nprocs ? nsamp / r->nprocs : 0,
             thr[0] ? ", " : "", thr);
+    bench_counters(f, run, r);
 }
 
 static void end(FILE *f, const bg_run *run)
@@ -183,6 +363,10 @@ static void end(FILE *f, const bg_run *run)
     if (bad)
         fprintf(f, ", %zu failed (crashed, timed out or errored)", bad);
     fprintf(f, "; outliers are mild/severe (Tukey), kept in every estimate\n");
+    char why[320];
+    if (bg__run_noisy(run, why, sizeof why))
+        fprintf(f, "benchgate: measurements look noisy (%s); run `benchgate doctor` for what to "
+                   "fix\n", why);
 }
 
 const bg_reporter bg__console_reporter = {"console", begin, bench, end};

@@ -148,6 +148,19 @@ typedef struct bg_change {
 int bg_compare_change(const bg_group *base, size_t nbase, const bg_group *cand, size_t ncand,
                       bg_statistic s, const bg_boot_opts *opts, bg_change *out);
 
+/* Paired change for interleaved measurements (benchgate ab): base[i] and
+ * cand[i] are the estimates of one block, measured back to back. The change
+ * is exp(tm) - 1, tm the 20 % trimmed mean of log(cand/base); the interval
+ * at `confidence` (symmetric on the log scale) and the two-sided p-value
+ * are Yuen's trimmed-mean t test, so a block that outside work slowed on
+ * one side does not dominate (stats/paired.c says why not a bootstrap).
+ * p < 1 - confidence exactly when the interval excludes 0; the A/A
+ * false-positive rate and the coverage are checked by simulation in
+ * tests/test_paired.c. BG_EINVAL for n < 5 or a value that is not finite
+ * and positive. */
+int bg_paired_change(const double *base, const double *cand, size_t n, double confidence,
+                     bg_change *out);
+
 typedef enum bg_verdict {
     BG_VERDICT_UNCHANGED = 0,
     BG_VERDICT_IMPROVED,

@@ -118,6 +118,20 @@ static char *make_record(const char *commit, const char *machine, const char *cp
             cJSON_AddItemToObject(po, "iters", arr(it, 10));
             cJSON_AddItemToObject(po, "wall_ns", arr(w, 10));
             cJSON_AddItemToObject(po, "cpu_ns", arr(c, 10));
+            /* deterministic allocations (one more per iteration when slow),
+             * noisy instructions, a peak and a per-process figure */
+            double al[10], ins[10], pk[10], f = b == 1 ? slow : 1.0;
+            for (int i = 0; i < 10; i++) {
+                al[i] = it[i] * (f > 1.1 ? 3 : 2);
+                ins[i] = it[i] * 1000 * f * (1.0 + 0.002 * noise(&s));
+                pk[i] = 4096 * f;
+            }
+            cJSON *ctr = cJSON_AddObjectToObject(po, "counters");
+            cJSON_AddItemToObject(ctr, "allocs", arr(al, 10));
+            cJSON_AddItemToObject(ctr, "instructions", arr(ins, 10));
+            cJSON_AddItemToObject(ctr, "peak_live_bytes", arr(pk, 10));
+            cJSON *ru = cJSON_AddObjectToObject(po, "rusage");
+            cJSON_AddNumberToObject(ru, "max_rss_bytes", 1e7 * f * (1.0 + 0.001 * noise(&s)));
         }
     }
     char *text = cJSON_Print(root);
@@ -431,8 +445,8 @@ static void test_metric_seed_resamples(void **state)
     assert_true(line_has(out, "slow_thing", "regressed"));
     assert_non_null(strstr(out, "metric cpu"));
     /* an unknown metric is refused with the reason */
-    assert_int_equal(bg(out, sizeof out, "compare main feature --gate-on instructions"), 2);
-    assert_non_null(strstr(out, "'instructions'"));
+    assert_int_equal(bg(out, sizeof out, "compare main feature --gate-on branch_misses"), 2);
+    assert_non_null(strstr(out, "'branch_misses'"));
     /* the same seed gives the same intervals; another seed other ones */
     static char o1[1 << 14], o2[1 << 14], o3[1 << 14];
     assert_int_equal(bg(o1, sizeof o1, "compare main feature --format csv --seed 42 --resamples 2000"), 0);
@@ -447,6 +461,34 @@ static void test_metric_seed_resamples(void **state)
     assert_non_null(strstr(out, "--resamples"));
 }
 
+static void test_counter_metrics(void **state)
+{
+    (void)state;
+    /* allocations are exact: 2 -> 3 per iteration of slow_thing */
+    int rc = bg(out, sizeof out, "compare main feature --metric allocs");
+    if (rc != 0)
+        fail_msg("compare --metric allocs exited %d:\n%s", rc, out);
+    assert_true(line_has(out, "slow_thing", "+50.00% [+50.00%, +50.00%]"));
+    assert_true(line_has(out, "slow_thing", "regressed"));
+    assert_true(line_has(out, "fast_thing", "unchanged"));
+    assert_true(line_has(out, "fast_thing", "exact"));
+    /* instructions vary a little: the bootstrap finds the 20 % */
+    assert_int_equal(bg(out, sizeof out, "compare main feature --gate-on instructions"), 0);
+    assert_true(line_has(out, "slow_thing", "regressed"));
+    assert_true(line_has(out, "slow_thing", "+20"));
+    /* a peak is not divided by iterations; a per-process figure is compared over processes */
+    assert_int_equal(bg(out, sizeof out, "compare main feature --metric peak_live_bytes"), 0);
+    assert_true(line_has(out, "fast_thing", "4 KiB"));
+    assert_true(line_has(out, "slow_thing", "regressed"));
+    assert_int_equal(bg(out, sizeof out, "compare main feature --metric max_rss_bytes"), 0);
+    assert_true(line_has(out, "slow_thing", "+20"));
+    /* a display ratio is refused with what to use instead */
+    assert_int_equal(bg(out, sizeof out, "compare main feature --metric ipc"), 2);
+    assert_non_null(strstr(out, "instructions"));
+    /* the gate fails on the allocation regression */
+    assert_int_equal(bg(out, sizeof out, "gate --gate-on allocs"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_push_fetch),
         cmocka_unit_test(test_named_baseline),
         cmocka_unit_test(test_metric_seed_resamples),
+        cmocka_unit_test(test_counter_metrics),
         cmocka_unit_test(test_gate_accept),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -3,7 +3,9 @@
 # Uses sudo when not root. Called by `make bench` and `make test`.
 set -eu
 
-PKGS="meson ninja-build pkg-config gcc libgsl-dev libcjson-dev libgit2-dev libcmocka-dev gnuplot-nox git"
+PKGS="meson ninja-build pkg-config gcc libgsl-dev libcjson-dev libgit2-dev libcmocka-dev gnuplot-nox git valgrind"
+# Headless Chromium loads the HTML report in tests (tests/test_report_browser.py).
+PKGS="$PKGS chromium"
 [ "${BG_WITH_CLANG:-0}" = 1 ] && PKGS="$PKGS clang"
 [ "${BG_WITH_SCIPY:-0}" = 1 ] && PKGS="$PKGS python3-scipy python3-numpy"
 

@@ -1,0 +1,1369 @@
+/* benchgate ab: checks out and builds two revisions, runs their bench
+ * binaries interleaved and compares them block by block (see bg_ab.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bg_ab.h"
+#include "bg_git.h"
+#include "bg_store.h"
+
+extern char **environ;
+
+/* Blocks before a benchmark may stop: with 6, Yuen's test has 3 degrees of
+ * freedom and keeps its false-positive rate near 5 % (tests/test_paired.c). */
+#define MIN_BLOCKS_FLOOR 6
+/* Environment padding of a run: 0-4095 bytes shifts the initial stack (and
+ * with it every stack address of the bench binary) across a whole page. */
+#define PAD_MAX 4096
+/* Lines of a failed build's output shown in the message. */
+#define LOG_TAIL_LINES 25
+
+void bg__ab_opts_default(bg_ab_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->statistic = BG_STAT_MIN;
+    o->procs = 2;
+    o->min_blocks = MIN_BLOCKS_FLOOR;
+    o->max_blocks = 60;
+    o->target = 0; /* half the noise threshold */
+    o->budget_s = 15;
+    o->save = -1;
+    bg__cmp_opts_default(&o->cmp);
+}
+
+/* ---- signals: a flag, looked at between steps ---- */
+
+static volatile sig_atomic_t g_signal;
+
+static void on_signal(int sig)
+{
+    g_signal = sig;
+}
+
+typedef struct saved_signals {
+    struct sigaction intr, term, hup;
+} saved_signals;
+
+static void catch_signals(saved_signals *s)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: waitpid and nanosleep return EINTR so we notice. */
+    g_signal = 0;
+    sigaction(SIGINT, &sa, &s->intr);
+    sigaction(SIGTERM, &sa, &s->term);
+    sigaction(SIGHUP, &sa, &s->hup);
+}
+
+static void restore_signals(const saved_signals *s)
+{
+    sigaction(SIGINT, &s->intr, NULL);
+    sigaction(SIGTERM, &s->term, NULL);
+    sigaction(SIGHUP, &s->hup, NULL);
+}
+
+/* ---- small helpers ---- */
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* splitmix64 (Steele, Lea, Flood 2014): run order, seeds and padding. */
+static uint64_t next_u64(uint64_t *s)
+{
+    uint64_t x = (*s += 0x9e3779b97f4a7c15ull);
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+        if (len + 1 < cap)
+            break;
+        char *nb = realloc(buf, cap * 2);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
+/* The last `lines` lines of a file, for messages ("" when unreadable). */
+static void file_tail(const char *path, int lines, char *out, size_t n)
+{
+    out[0] = '\0';
+    char *text = read_all(path);
+    if (!text)
+        return;
+    size_t len = strlen(text);
+    while (len > 0 && text[len - 1] == '\n')
+        text[--len] = '\0';
+    const char *p = text + len;
+    int seen = 0;
+    while (p > text && seen < lines) {
+        p--;
+        if (*p == '\n')
+            seen++;
+    }
+    if (*p == '\n')
+        p++;
+    size_t take = strlen(p);
+    if (take >= n) /* keep the end: the error is usually last */
+        p += take - (n - 1);
+    snprintf(out, n, "%s", p);
+    free(text);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void remove_tree(const char *path)
+{
+    if (path && path[0])
+        nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- running a child ---- */
+
+typedef struct child_io {
+    const char *cwd;
+    const char *out_path; /* stdout goes here (NULL: /dev/null) */
+    const char *err_path; /* stderr goes here (NULL: same as stdout) */
+    char *const *envp;    /* NULL: our environment */
+} child_io;
+
+static void redirect(const char *path, int fd)
+{
+    int f = open(path ? path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (f >= 0) {
+        dup2(f, fd);
+        close(f);
+    }
+}
+
+/* Runs argv[0] (found through PATH when it has no '/') in its own process
+ * group and waits. When a caught signal arrives meanwhile, the group gets
+ * SIGTERM (then SIGKILL) so builds and bench binaries stop with us. Returns
+ * the wait status, or -1 when it could not start (errno set). */
+static int run_child(char *const argv[], const child_io *io)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        setpgid(0, 0);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        if (io->cwd && chdir(io->cwd) != 0) {
+            fprintf(stderr, "benchgate: cannot enter %s: %s\n", io->cwd, strerror(errno));
+            _exit(127);
+        }
+        redirect(io->out_path, STDOUT_FILENO);
+        if (io->err_path)
+            redirect(io->err_path, STDERR_FILENO);
+        else
+            dup2(STDOUT_FILENO, STDERR_FILENO);
+        if (io->envp)
+            environ = (char **)io->envp;
+        execvp(argv[0], argv);
+        fprintf(stderr, "benchgate: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    int st = 0;
+    bool termed = false;
+    double killed_at = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &st, termed ? WNOHANG : 0);
+        if (w == pid)
+            return st;
+        if (w < 0 && errno != EINTR)
+            return -1;
+        if (g_signal && !termed) {
+            kill(-pid, SIGTERM);
+            termed = true;
+            killed_at = now_s();
+        }
+        if (termed) {
+            if (now_s() - killed_at > 5)
+                kill(-pid, SIGKILL);
+            struct timespec ts = {0, 20000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+static void describe_status(int st, char *buf, size_t n)
+{
+    if (st < 0)
+        snprintf(buf, n, "could not start: %s", strerror(errno));
+    else if (WIFSIGNALED(st))
+        snprintf(buf, n, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else
+        snprintf(buf, n, "exit %d", WEXITSTATUS(st));
+}
+
+/* ---- the two sides ---- */
+
+typedef struct side {
+    char letter;             /* 'A' or 'B' */
+    const bg_ab_side *spec;
+    bool worktree_copy;      /* B as the working tree is */
+    char commit[BG_GIT_OID_BUF];
+    char wt_name[64];        /* registered worktree, "" when none */
+    char dir[4096];          /* the checkout (cwd of the build and the runs) */
+    char bin[4096];          /* the bench binary */
+    char label[512];
+    char **names;            /* benchmarks it has (after --filter) */
+    size_t nnames;
+    char **envp;             /* environment of its runs, [0] is the padding slot */
+    size_t nenv;
+    bg_run tmpl;             /* header of its first run record (results empty) */
+    bool have_tmpl;
+} side;
+
+typedef struct ab {
+    const bg_ab_opts *o;
+    FILE *log;
+    bg_git *git;
+    char tmp[4096];          /* our temporary directory */
+    side s[2];
+    uint64_t rng;
+    char *err;
+    size_t errlen;
+} ab;
+
+static const char *label_of(const side *sd)
+{
+    return sd->label;
+}
+
+/* "[benchgate ab pid N on HOST]": a worktree's lock reason, so that a later
+ * run can tell a worktree of a dead run from one of a running one. */
+static void lock_reason(char *buf, size_t n, pid_t pid)
+{
+    char host[128] = "";
+    gethostname(host, sizeof host);
+    host[sizeof host - 1] = '\0';
+    snprintf(buf, n, "benchgate ab pid %ld on %s", (long)pid, host);
+}
+
+typedef struct stale_ctx {
+    char names[32][64];
+    char paths[32][4096];
+    size_t n;
+} stale_ctx;
+
+/* A worktree of ours (named bgab-<pid>-<side>) whose run is gone: its pid,
+ * from the lock reason or else the name, is dead on this host. */
+static int collect_stale(const char *name, const char *path, const char *reason, void *ud)
+{
+    stale_ctx *c = ud;
+    long pid = 0;
+    char letter = 0;
+    if (sscanf(name, "bgab-%ld-%c", &pid, &letter) != 2 || c->n >= 32)
+        return 0;
+    char host[128] = "", mine[128] = "";
+    gethostname(mine, sizeof mine);
+    mine[sizeof mine - 1] = '\0';
+    long locked_by = 0;
+    if (sscanf(reason, "benchgate ab pid %ld on %127s", &locked_by, host) == 2) {
+        if (strcmp(host, mine) != 0)
+            return 0; /* another machine's (a shared repository) */
+        pid = locked_by;
+    }
+    if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        return 0; /* its run is alive */
+    snprintf(c->names[c->n], sizeof c->names[0], "%s", name);
+    snprintf(c->paths[c->n], sizeof c->paths[0], "%s", path ? path : "");
+    c->n++;
+    return 0;
+}
+
+/* Removes worktrees that a killed earlier run left behind. */
+static void remove_stale(ab *x)
+{
+    stale_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return;
+    char err[512];
+    bg_git_worktree_foreach(x->git, collect_stale, c, err, sizeof err);
+    for (size_t i = 0; i < c->n; i++) {
+        if (bg_git_worktree_remove(x->git, c->names[i], err, sizeof err) == 0)
+            fprintf(x->log, "benchgate: removed the worktree %s left by an interrupted run\n",
+                    c->paths[i]);
+        /* Its temporary parent directory, when it is one of ours. */
+        char *slash = strrchr(c->paths[i], '/');
+        if (slash) {
+            *slash = '\0';
+            const char *base = strrchr(c->paths[i], '/');
+            if (base && !strncmp(base + 1, "benchgate-ab-", 13))
+                remove_tree(c->paths[i]);
+        }
+    }
+    free(c);
+}
+
+static void short_id(const char *commit, char out[13])
+{
+    snprintf(out, 13, "%.12s", commit);
+}
+
+static int make_label(side *sd, const char *head_commit)
+{
+    const bg_ab_side *sp = sd->spec;
+    char id[13];
+    short_id(sd->commit, id);
+    size_t len = 0;
+    if (sp->bin)
+        len = (size_t)snprintf(sd->label, sizeof sd->label, "%s", sp->bin);
+    else if (sd->worktree_copy)
+        len = (size_t)snprintf(sd->label, sizeof sd->label, "the working tree (%.12s + changes)",
+                               head_commit);
+    else if (!strncmp(sp->rev, sd->commit, strlen(sp->rev)))
+        len = (size_t)snprintf(sd->label, sizeof sd->label, "%s", id); /* an id already */
+    else
+        len = (size_t)snprintf(sd->label, sizeof sd->label, "%s (%s)", sp->rev, id);
+    for (size_t i = 0; i < sp->nenv && len < sizeof sd->label; i++)
+        len += (size_t)snprintf(sd->label + len, sizeof sd->label - len, " %s", sp->env[i]);
+    return 0;
+}
+
+/* Copies one file (or symlink) from src to dst, creating dst's directories. */
+static int copy_path(const char *src, const char *dst)
+{
+    char dir[8192];
+    snprintf(dir, sizeof dir, "%s", dst);
+    for (char *p = dir + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(dir, 0755);
+            *p = '/';
+        }
+    struct stat st;
+    if (lstat(src, &st) != 0)
+        return -1;
+    unlink(dst);
+    if (S_ISLNK(st.st_mode)) {
+        char target[4096];
+        ssize_t n = readlink(src, target, sizeof target - 1);
+        if (n < 0)
+            return -1;
+        target[n] = '\0';
+        return symlink(target, dst);
+    }
+    int in = open(src, O_RDONLY);
+    if (in < 0)
+        return -1;
+    int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, st.st_mode & 07777);
+    if (out < 0) {
+        close(in);
+        return -1;
+    }
+    char buf[65536];
+    ssize_t n;
+    int rc = 0;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n) {
+            rc = -1;
+            break;
+        }
+    if (n < 0)
+        rc = -1;
+    close(in);
+    if (close(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Brings the uncommitted changes of the working tree into B's checkout of
+ * HEAD, so that B is the working tree as it is (ignored files, such as
+ * build directories, excepted). */
+static int overlay_changes(ab *x, side *sd)
+{
+    char **paths = NULL;
+    int *deleted = NULL;
+    size_t n = 0;
+    int rc = bg_git_changed_paths(x->git, NULL, &paths, &deleted, &n, x->err, x->errlen);
+    if (rc)
+        return rc;
+    const char *root = bg_git_workdir(x->git);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char src[4096], dst[8192];
+        snprintf(src, sizeof src, "%s%s", root, paths[i]);
+        snprintf(dst, sizeof dst, "%s/%s", sd->dir, paths[i]);
+        if (deleted[i]) {
+            unlink(dst);
+        } else if (copy_path(src, dst) != 0) {
+            set_err(x->err, x->errlen, "cannot copy the changed file %s into %s: %s", src, sd->dir,
+                    strerror(errno));
+            rc = BG_EIO;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+    free(deleted);
+    if (rc == 0)
+        fprintf(x->log, "benchgate: B is the working tree: HEAD plus %zu changed file%s\n", n,
+                n == 1 ? "" : "s");
+    return rc;
+}
+
+static int checkout(ab *x, side *sd)
+{
+    char reason[256];
+    lock_reason(reason, sizeof reason, getpid());
+    snprintf(sd->wt_name, sizeof sd->wt_name, "bgab-%ld-%c", (long)getpid(), sd->letter == 'A' ? 'a' : 'b');
+    snprintf(sd->dir, sizeof sd->dir, "%.4000s/%c", x->tmp, sd->letter == 'A' ? 'a' : 'b');
+    int rc = bg_git_worktree_add(x->git, sd->wt_name, sd->dir, sd->commit, reason, x->err, x->errlen);
+    if (rc) {
+        sd->wt_name[0] = '\0';
+        return rc;
+    }
+    if (sd->worktree_copy)
+        return overlay_changes(x, sd);
+    return 0;
+}
+
+static const char *bench_bin_rel(const bg_ab_opts *o)
+{
+    if (o->bench_bin && o->bench_bin[0])
+        return o->bench_bin;
+    const char *e = getenv("BENCHGATE_BENCH_BIN");
+    return e && e[0] ? e : BG_AB_DEFAULT_BENCH_BIN;
+}
+
+static int build(ab *x, side *sd)
+{
+    const bg_ab_opts *o = x->o;
+    const char *cmd = o->build_cmd && o->build_cmd[0] ? o->build_cmd : BG_AB_DEFAULT_BUILD;
+    if (!o->build_cmd) {
+        char mb[8192];
+        snprintf(mb, sizeof mb, "%s/meson.build", sd->dir);
+        if (access(mb, F_OK) != 0) {
+            set_err(x->err, x->errlen,
+                    "%c = %s has no meson.build, and no build command was given: pass "
+                    "--build-cmd 'CMD' (run with /bin/sh -c in the checkout) and --bench-bin PATH",
+                    sd->letter, label_of(sd));
+            return BG_EINVAL;
+        }
+    }
+    char logp[4200];
+    snprintf(logp, sizeof logp, "%s/build-%c.log", x->tmp, sd->letter);
+    fprintf(x->log, "benchgate: building %c = %s: %s\n", sd->letter, label_of(sd), cmd);
+    char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
+    child_io io = {.cwd = sd->dir, .out_path = logp};
+    double t0 = now_s();
+    int st = run_child(argv, &io);
+    if (g_signal)
+        return BG_EIO;
+    if (st != 0) {
+        char how[128], tail[4096];
+        describe_status(st, how, sizeof how);
+        file_tail(logp, LOG_TAIL_LINES, tail, sizeof tail);
+        bool missing = st > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127;
+        set_err(x->err, x->errlen,
+                "building %c = %s failed (%s)%s with: %s\n  in %s; the end of its output:\n%s",
+                sd->letter, label_of(sd), how, missing ? ", a command was not found," : "", cmd,
+                sd->dir, tail);
+        return BG_EIO;
+    }
+    int w = snprintf(sd->bin, sizeof sd->bin, "%s/%s", sd->dir, bench_bin_rel(o));
+    if (w < 0 || (size_t)w >= sizeof sd->bin || access(sd->bin, X_OK) != 0) {
+        set_err(x->err, x->errlen,
+                "%c = %s built, but there is no bench binary at %s (checked %s); pass "
+                "--bench-bin PATH relative to the checkout", sd->letter, label_of(sd),
+                bench_bin_rel(o), sd->bin);
+        return BG_ENOTFOUND;
+    }
+    fprintf(x->log, "benchgate: built %c in %.1f s\n", sd->letter, now_s() - t0);
+    return 0;
+}
+
+/* ---- the bench binaries' benchmarks ---- */
+
+static int list_benchmarks(ab *x, side *sd)
+{
+    char outp[4200], errp[4200];
+    snprintf(outp, sizeof outp, "%s/list-%c.txt", x->tmp, sd->letter);
+    snprintf(errp, sizeof errp, "%s/list-%c.err", x->tmp, sd->letter);
+    char *argv[BG_AB_MAX_ARGS + 8];
+    size_t n = 0;
+    argv[n++] = sd->bin;
+    argv[n++] = "--list";
+    if (x->o->filter) {
+        argv[n++] = "--filter";
+        argv[n++] = (char *)x->o->filter;
+    }
+    argv[n] = NULL;
+    child_io io = {.cwd = sd->dir[0] ? sd->dir : NULL, .out_path = outp, .err_path = errp};
+    int st = run_child(argv, &io);
+    if (g_signal)
+        return BG_EIO;
+    if (st != 0) {
+        char how[128], tail[2048];
+        describe_status(st, how, sizeof how);
+        file_tail(errp, 10, tail, sizeof tail);
+        set_err(x->err, x->errlen, "%c's bench binary %s --list failed (%s): %s", sd->letter, sd->bin,
+                how, tail);
+        return BG_EIO;
+    }
+    char *text = read_all(outp);
+    if (!text) {
+        set_err(x->err, x->errlen, "cannot read %s", outp);
+        return BG_EIO;
+    }
+    size_t cap = 16;
+    sd->names = malloc(cap * sizeof *sd->names);
+    int rc = sd->names ? 0 : BG_ENOMEM;
+    for (char *line = strtok(text, "\n"); line && rc == 0; line = strtok(NULL, "\n")) {
+        if (!line[0])
+            continue;
+        if (sd->nnames == cap) {
+            char **nn = realloc(sd->names, 2 * cap * sizeof *nn);
+            if (!nn) {
+                rc = BG_ENOMEM;
+                break;
+            }
+            sd->names = nn;
+            cap *= 2;
+        }
+        if (!(sd->names[sd->nnames] = strdup(line)))
+            rc = BG_ENOMEM;
+        else
+            sd->nnames++;
+    }
+    free(text);
+    return rc;
+}
+
+static bool has_name(const side *sd, const char *name)
+{
+    for (size_t i = 0; i < sd->nnames; i++)
+        if (!strcmp(sd->names[i], name))
+            return true;
+    return false;
+}
+
+/* Our environment with the side's KEY=VALUE pairs set; slot 0 is left for
+ * the per-run padding variable. */
+static int build_env(side *sd)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    const bg_ab_side *sp = sd->spec;
+    sd->envp = calloc(n + sp->nenv + 2, sizeof *sd->envp);
+    if (!sd->envp)
+        return BG_ENOMEM;
+    size_t k = 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(environ[i], '=');
+        size_t kl = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+        bool overridden = !strncmp(environ[i], "BENCHGATE_AB_PAD=", 17);
+        for (size_t j = 0; j < sp->nenv && !overridden; j++)
+            overridden = !strncmp(sp->env[j], environ[i], kl) && sp->env[j][kl] == '=';
+        if (!overridden)
+            sd->envp[k++] = environ[i];
+    }
+    for (size_t j = 0; j < sp->nenv; j++)
+        sd->envp[k++] = (char *)sp->env[j];
+    sd->envp[k] = NULL;
+    sd->nenv = k;
+    return 0;
+}
+
+/* ---- one run of one benchmark on one side ---- */
+
+typedef struct bench_state {
+    const char *name;
+    bool active;
+    size_t n, cap;
+    double *est_a, *est_b;  /* the statistic of each block's runs */
+    double elapsed;
+    char stop[32];
+    bg_result merged[2];    /* every process of every run, per side */
+    bool failed[2];
+    char note[320];
+} bench_state;
+
+/* Appends regex-escaped s to buf (ERE metacharacters). */
+static void regex_exact(char *buf, size_t n, const char *s)
+{
+    size_t len = (size_t)snprintf(buf, n, "^");
+    for (; *s && len + 3 < n; s++) {
+        if (strchr(".[]()*+?{}|^$\\", *s))
+            buf[len++] = '\\';
+        buf[len++] = *s;
+    }
+    snprintf(buf + len, n - len, "$");
+}
+
+/* The statistic of one run: over the per-iteration times of all its samples. */
+static double run_statistic(const bg_result *r, bg_statistic s)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < r->nprocs; i++)
+        total += r->procs[i].n;
+    if (total == 0)
+        return NAN;
+    double *t = malloc(total * sizeof *t);
+    if (!t)
+        return NAN;
+    size_t k = 0;
+    for (size_t i = 0; i < r->nprocs; i++)
+        for (size_t j = 0; j < r->procs[i].n; j++)
+            if (r->procs[i].iters[j] > 0)
+                t[k++] = r->procs[i].wall_ns[j] / r->procs[i].iters[j];
+    double v = NAN;
+    if (k > 0) {
+        if (s == BG_STAT_MIN)
+            v = bg_stat_min(t, k);
+        else if (s == BG_STAT_MEDIAN)
+            v = bg_stat_median(t, k);
+        else
+            v = bg_stat_mean(t, k);
+    }
+    free(t);
+    return v;
+}
+
+/* Moves the processes of `from` to the end of `to` (from keeps none). */
+static int merge_procs(bg_result *to, bg_result *from)
+{
+    bg_proc *np = realloc(to->procs, (to->nprocs + from->nprocs + 1) * sizeof *np);
+    if (!np)
+        return BG_ENOMEM;
+    to->procs = np;
+    memcpy(to->procs + to->nprocs, from->procs, from->nprocs * sizeof *np);
+    to->nprocs += from->nprocs;
+    if (from->items_per_iter)
+        to->items_per_iter = from->items_per_iter;
+    if (from->bytes_per_iter)
+        to->bytes_per_iter = from->bytes_per_iter;
+    to->elapsed_s += from->elapsed_s;
+    from->nprocs = 0;
+    return 0;
+}
+
+/* Keeps the header of a side's first run record (config, overhead, machine,
+ * git) as the header of its merged run. */
+static void keep_header(side *sd, bg_run *run)
+{
+    if (sd->have_tmpl)
+        return;
+    sd->tmpl = *run;
+    sd->tmpl.results = NULL;
+    sd->tmpl.nresults = 0;
+    sd->have_tmpl = true;
+}
+
+/* Runs `b` once on side `si`. Returns 0 with *stat set (NAN when the
+ * benchmark failed: b->failed and b->note say how), or BG_EIO when the
+ * bench binary itself failed (message in err). */
+static int run_once(ab *x, int si, bench_state *b, double *stat)
+{
+    side *sd = &x->s[si];
+    const bg_ab_opts *o = x->o;
+    *stat = NAN;
+    char json[4200], errp[4200], filt[1024], seed[32], procs[16];
+    snprintf(json, sizeof json, "%s/run-%c.json", x->tmp, sd->letter);
+    snprintf(errp, sizeof errp, "%s/run-%c.err", x->tmp, sd->letter);
+    regex_exact(filt, sizeof filt, b->name);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)(next_u64(&x->rng) >> 1));
+    snprintf(procs, sizeof procs, "%d", o->procs);
+    unlink(json);
+
+    /* Padding of a random length shifts where the stack starts. */
+    size_t pad = (size_t)(next_u64(&x->rng) % PAD_MAX);
+    char *padvar = malloc(pad + 32);
+    if (!padvar)
+        return BG_ENOMEM;
+    memcpy(padvar, "BENCHGATE_AB_PAD=", 17);
+    memset(padvar + 17, 'x', pad);
+    padvar[17 + pad] = '\0';
+    sd->envp[0] = padvar;
+
+    char *argv[BG_AB_MAX_ARGS + 20];
+    size_t n = 0;
+    argv[n++] = sd->bin;
+    argv[n++] = "--procs";
+    argv[n++] = procs;
+    argv[n++] = "--max-procs";
+    argv[n++] = procs;
+    argv[n++] = "--color";
+    argv[n++] = "never";
+    for (size_t i = 0; i < o->nbench_args; i++)
+        argv[n++] = (char *)o->bench_args[i];
+    argv[n++] = "--filter";
+    argv[n++] = filt;
+    argv[n++] = "--seed";
+    argv[n++] = seed;
+    argv[n++] = "--json";
+    argv[n++] = json;
+    argv[n++] = "--no-save";
+    argv[n] = NULL;
+    child_io io = {.cwd = sd->dir[0] ? sd->dir : NULL, .out_path = NULL, .err_path = errp,
+                   .envp = sd->envp};
+    int st = run_child(argv, &io);
+    sd->envp[0] = NULL;
+    free(padvar);
+    if (g_signal)
+        return BG_EIO;
+    if (st < 0 || (WIFEXITED(st) && (WEXITSTATUS(st) == 2 || WEXITSTATUS(st) == 127))) {
+        char how[128], tail[2048];
+        describe_status(st, how, sizeof how);
+        file_tail(errp, 10, tail, sizeof tail);
+        set_err(x->err, x->errlen, "%c's bench binary %s failed (%s) running %s: %s", sd->letter,
+                sd->bin, how, b->name, tail);
+        return BG_EIO;
+    }
+    char *text = read_all(json);
+    bg_run run;
+    memset(&run, 0, sizeof run);
+    char perr[512] = "";
+    if (!text || bg__record_parse(text, &run, perr, sizeof perr) != 0) {
+        char how[128], tail[1024];
+        describe_status(st, how, sizeof how);
+        file_tail(errp, 6, tail, sizeof tail);
+        b->failed[si] = true;
+        snprintf(b->note, sizeof b->note, "%c: the bench binary wrote no run record (%.60s)%s%.200s",
+                 sd->letter, how, tail[0] ? ": " : "", tail);
+        free(text);
+        return 0;
+    }
+    free(text);
+    bg_result *r = run.nresults == 1 ? &run.results[0] : NULL;
+    if (!r || !r->name || strcmp(r->name, b->name) != 0) {
+        b->failed[si] = true;
+        snprintf(b->note, sizeof b->note, "%c: the run record does not hold %s", sd->letter, b->name);
+    } else if (r->status != BG_STATUS_OK) {
+        b->failed[si] = true;
+        b->merged[si].status = r->status;
+        snprintf(b->note, sizeof b->note, "%s in %c: %s", bg__status_name(r->status), sd->letter,
+                 r->message);
+    } else {
+        *stat = run_statistic(r, o->statistic);
+        if (!(*stat > 0)) {
+            b->failed[si] = true;
+            snprintf(b->note, sizeof b->note, "%c: no usable samples", sd->letter);
+        } else if (merge_procs(&b->merged[si], r) != 0) {
+            bg__run_free(&run);
+            return BG_ENOMEM;
+        }
+    }
+    keep_header(sd, &run);
+    bg__run_free(&run);
+    return 0;
+}
+
+/* ---- the interleaved measurement ---- */
+
+static int push_block(bench_state *b, double a, double bb)
+{
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? 2 * b->cap : 16;
+        double *na = realloc(b->est_a, nc * sizeof *na);
+        if (!na)
+            return BG_ENOMEM;
+        b->est_a = na;
+        double *nb = realloc(b->est_b, nc * sizeof *nb);
+        if (!nb)
+            return BG_ENOMEM;
+        b->est_b = nb;
+        b->cap = nc;
+    }
+    b->est_a[b->n] = a;
+    b->est_b[b->n] = bb;
+    b->n++;
+    return 0;
+}
+
+/* Relative half-width of the paired interval so far (log scale), or
+ * INFINITY when it cannot be computed yet. */
+static double paired_halfwidth(const ab *x, const bench_state *b)
+{
+    if (b->n < 5)
+        return INFINITY;
+    bg_change ch;
+    if (bg_paired_change(b->est_a, b->est_b, b->n, 1 - x->o->cmp.alpha, &ch) != 0)
+        return INFINITY;
+    return (log1p(ch.hi) - log1p(ch.lo)) / 2;
+}
+
+/* Runs one block of benchmark b: A and B once each, in random order. */
+static int run_block(ab *x, bench_state *b)
+{
+    int first = (int)(next_u64(&x->rng) & 1);
+    double est[2] = {NAN, NAN};
+    double t0 = now_s();
+    for (int k = 0; k < 2 && !g_signal; k++) {
+        int si = k == 0 ? first : 1 - first;
+        int rc = run_once(x, si, b, &est[si]);
+        if (rc)
+            return rc;
+        if (b->failed[si])
+            break;
+    }
+    b->elapsed += now_s() - t0;
+    if (g_signal)
+        return 0;
+    if (b->failed[0] || b->failed[1]) {
+        b->active = false;
+        snprintf(b->stop, sizeof b->stop, "failed");
+        return 0;
+    }
+    return push_block(b, est[0], est[1]);
+}
+
+/* The precision at which a benchmark stops: by default half the noise
+ * threshold, so that an unchanged benchmark's interval can fit inside
+ * +-threshold and be called "unchanged" rather than "inconclusive". */
+static double target_of(const bg_ab_opts *o)
+{
+    return o->target > 0 ? o->target : o->cmp.threshold_pct / 200.0;
+}
+
+static void decide_stop(const ab *x, bench_state *b)
+{
+    const bg_ab_opts *o = x->o;
+    int min_blocks = o->min_blocks > MIN_BLOCKS_FLOOR ? o->min_blocks : MIN_BLOCKS_FLOOR;
+    if (b->n < (size_t)min_blocks)
+        return;
+    const char *why = NULL;
+    if (paired_halfwidth(x, b) <= target_of(o))
+        why = "target reached";
+    else if (b->elapsed >= o->budget_s)
+        why = "budget";
+    else if (b->n >= (size_t)o->max_blocks)
+        why = "max blocks";
+    if (why) {
+        b->active = false;
+        snprintf(b->stop, sizeof b->stop, "%s", why);
+    }
+}
+
+static void report_done(const ab *x, const bench_state *b)
+{
+    if (b->failed[0] || b->failed[1]) {
+        fprintf(x->log, "benchgate: %s: %s\n", b->name, b->note);
+        return;
+    }
+    double hw = paired_halfwidth(x, b);
+    fprintf(x->log, "benchgate: %s: %zu blocks, %.1f s, \u00b1%.2f %% (%s)\n", b->name, b->n,
+            b->elapsed, 100 * hw, b->stop);
+}
+
+static int measure(ab *x, bench_state *bs, size_t nb)
+{
+    const bg_ab_opts *o = x->o;
+    int max_blocks = o->max_blocks > MIN_BLOCKS_FLOOR ? o->max_blocks : MIN_BLOCKS_FLOOR;
+    for (int block = 0; block < max_blocks && !g_signal; block++) {
+        size_t active = 0;
+        for (size_t i = 0; i < nb && !g_signal; i++) {
+            bench_state *b = &bs[i];
+            if (!b->active)
+                continue;
+            int rc = run_block(x, b);
+            if (rc)
+                return rc;
+            if (b->active)
+                decide_stop(x, b);
+            if (!b->active && !g_signal)
+                report_done(x, b);
+            active += b->active;
+        }
+        if (active == 0)
+            break;
+    }
+    for (size_t i = 0; i < nb; i++)
+        if (bs[i].active && !g_signal) {
+            bs[i].active = false;
+            snprintf(bs[i].stop, sizeof bs[i].stop, "max blocks");
+            report_done(x, &bs[i]);
+        }
+    return 0;
+}
+
+/* ---- the comparison ---- */
+
+static double mean_of(const double *v, size_t n)
+{
+    return n ? bg_stat_mean(v, n) : NAN;
+}
+
+static int add_name(bg_ab_result *out, const char *name, const char **stored)
+{
+    char **nn = realloc(out->names, (out->nnames + 1) * sizeof *nn);
+    if (!nn)
+        return BG_ENOMEM;
+    out->names = nn;
+    if (!(nn[out->nnames] = strdup(name)))
+        return BG_ENOMEM;
+    *stored = nn[out->nnames++];
+    return 0;
+}
+
+static void fill_compared(const ab *x, bench_state *b, bg_cmp_row *w)
+{
+    const bg_ab_opts *o = x->o;
+    w->mean_a = mean_of(b->est_a, b->n);
+    w->mean_b = mean_of(b->est_b, b->n);
+    if (b->failed[0] || b->failed[1]) {
+        w->kind = BG_ROW_NOT_OK;
+        w->head_failed = b->failed[1] && (b->merged[1].status == BG_STATUS_CRASHED ||
+                                          b->merged[1].status == BG_STATUS_TIMEOUT);
+        /* A crash of the base counts as well: nothing was compared. */
+        if (b->failed[0] && (b->merged[0].status == BG_STATUS_CRASHED ||
+                             b->merged[0].status == BG_STATUS_TIMEOUT))
+            w->head_failed = true;
+        snprintf(w->note, sizeof w->note, "%s", b->note);
+        return;
+    }
+    if (b->n < 5) {
+        w->kind = BG_ROW_NOT_OK;
+        snprintf(w->note, sizeof w->note, "only %zu block%s measured", b->n, b->n == 1 ? "" : "s");
+        return;
+    }
+    if (bg_paired_change(b->est_a, b->est_b, b->n, 1 - o->cmp.alpha, &w->ch) != 0) {
+        w->kind = BG_ROW_NOT_OK;
+        snprintf(w->note, sizeof w->note, "the paired comparison failed on these values");
+        return;
+    }
+    w->kind = BG_ROW_COMPARED;
+    snprintf(w->note, sizeof w->note, "%zu blocks", b->n);
+}
+
+static const char *metric_name(bg_statistic s)
+{
+    return s == BG_STAT_MIN ? "min time" : s == BG_STAT_MEDIAN ? "median time" : "time";
+}
+
+static int build_comparison(ab *x, bench_state *bs, size_t nb, bg_ab_result *out)
+{
+    const bg_ab_opts *o = x->o;
+    bg_comparison *c = &out->cmp;
+    size_t rows = x->s[0].nnames + x->s[1].nnames + 1;
+    c->rows = calloc(rows, sizeof *c->rows);
+    out->info = calloc(rows, sizeof *out->info);
+    if (!c->rows || !out->info)
+        return BG_ENOMEM;
+    c->threshold = o->cmp.threshold_pct / 100.0;
+    c->alpha = o->cmp.alpha;
+    c->padjust = o->cmp.padjust;
+    c->seed = o->cmp.seed;
+    c->resamples = 0; /* Yuen's test: no bootstrap */
+    snprintf(c->metric, sizeof c->metric, "%s", metric_name(o->statistic));
+    snprintf(c->unit, sizeof c->unit, "ns");
+    size_t bi = 0;
+    for (int si = 0; si < 2; si++)
+        for (size_t i = 0; i < x->s[si].nnames; i++) {
+            const char *name = x->s[si].names[i];
+            if (si == 1 && has_name(&x->s[0], name))
+                continue;
+            bg_cmp_row *w = &c->rows[c->n];
+            bg_ab_row_info *info = &out->info[c->n];
+            if (add_name(out, name, &w->name))
+                return BG_ENOMEM;
+            w->mean_a = w->mean_b = w->p_adj = NAN;
+            c->n++;
+            if (si == 0 && !has_name(&x->s[1], name)) {
+                w->kind = BG_ROW_ONLY_A;
+                snprintf(w->note, sizeof w->note, "not in B = %.280s", x->s[1].label);
+                continue;
+            }
+            if (si == 1) {
+                w->kind = BG_ROW_ONLY_B;
+                snprintf(w->note, sizeof w->note, "not in A = %.280s", x->s[0].label);
+                continue;
+            }
+            bench_state *b = &bs[bi++];
+            fill_compared(x, b, w);
+            info->blocks = b->n;
+            info->elapsed_s = b->elapsed;
+            snprintf(info->stop, sizeof info->stop, "%s", b->stop[0] ? b->stop : "interrupted");
+        }
+    (void)nb;
+    /* Suite-wide adjustment, then the one verdict rule. */
+    double *p = calloc(c->n + 1, sizeof *p);
+    if (!p)
+        return BG_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->rows[i].kind == BG_ROW_COMPARED)
+            p[m++] = c->rows[i].ch.p;
+    if (m && bg_p_adjust(p, m, o->cmp.padjust, p) != 0) {
+        free(p);
+        return BG_ENUMERIC;
+    }
+    m = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        bg_cmp_row *w = &c->rows[i];
+        if (w->kind != BG_ROW_COMPARED)
+            continue;
+        w->p_adj = p[m++];
+        w->verdict = bg_decide(&w->ch, w->p_adj, c->threshold, c->alpha);
+    }
+    free(p);
+    return 0;
+}
+
+/* ---- the merged runs, saved under their commits ---- */
+
+static int merged_run(ab *x, int si, bench_state *bs, size_t nb, bg_run *run)
+{
+    side *sd = &x->s[si];
+    memset(run, 0, sizeof *run);
+    if (!sd->have_tmpl)
+        return BG_ENOTFOUND;
+    *run = sd->tmpl;
+    run->results = calloc(nb + 1, sizeof *run->results);
+    if (!run->results)
+        return BG_ENOMEM;
+    for (size_t i = 0; i < nb; i++) {
+        bg_result *r = &bs[i].merged[si];
+        if (r->nprocs == 0)
+            continue;
+        bg_result *d = &run->results[run->nresults++];
+        *d = *r;
+        memset(r, 0, sizeof *r);
+        d->name = strdup(bs[i].name);
+        d->owns_name = true;
+        d->status = BG_STATUS_OK;
+        if (!d->name || bg__summarize_result(&run->config, d) != 0) {
+            d->status = BG_STATUS_ERROR;
+            snprintf(d->message, sizeof d->message, "statistics failed on the merged samples");
+        }
+    }
+    /* The runs were made in the checkout, so their git fields name its commit;
+     * a prebuilt binary's runs keep whatever its directory said. */
+    if (sd->commit[0] && !sd->spec->bin) {
+        snprintf(run->git_commit, sizeof run->git_commit, "%s", sd->commit);
+        run->git_dirty = sd->worktree_copy;
+    }
+    return 0;
+}
+
+static void save_run(ab *x, const bg_run *run, const side *sd, char *saved, size_t n)
+{
+    saved[0] = '\0';
+    char err[1024] = "";
+    bg_store *st = NULL;
+    if (bg_store_open(&st, x->o->store, x->o->repo_dir, err, sizeof err) != 0) {
+        fprintf(x->log, "benchgate: warning: the runs are not saved: %s\n", err);
+        return;
+    }
+    char *json = bg__record_to_json(run);
+    char *path = NULL;
+    int rc = json ? bg_store_save(st, json, run->git_commit[0] ? run->git_commit : NULL,
+                                  run->machine_id, &path, err, sizeof err)
+                  : BG_ENOMEM;
+    if (rc == 0) {
+        snprintf(saved, n, "%s", path);
+        fprintf(x->log, "benchgate: run of %c saved: %s\n", sd->letter, path);
+    } else {
+        fprintf(x->log, "benchgate: warning: the run of %c was not saved: %s\n", sd->letter,
+                json ? err : "out of memory");
+    }
+    free(path);
+    free(json);
+    bg_store_close(&st);
+}
+
+/* ---- setting up and tearing down ---- */
+
+static void cleanup(ab *x)
+{
+    for (int si = 0; si < 2; si++) {
+        side *sd = &x->s[si];
+        if (sd->wt_name[0] && x->git) {
+            char err[512];
+            if (bg_git_worktree_remove(x->git, sd->wt_name, err, sizeof err) != 0)
+                fprintf(x->log, "benchgate: warning: %s\n", err);
+            sd->wt_name[0] = '\0';
+        }
+        for (size_t i = 0; i < sd->nnames; i++)
+            free(sd->names[i]);
+        free(sd->names);
+        sd->names = NULL;
+        sd->nnames = 0;
+        free(sd->envp);
+        sd->envp = NULL;
+    }
+    remove_tree(x->tmp);
+    x->tmp[0] = '\0';
+    bg_git_close(&x->git);
+}
+
+static int make_tmp(ab *x)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(x->tmp, sizeof x->tmp, "%s/benchgate-ab-XXXXXX", t && t[0] ? t : "/tmp");
+    if (!mkdtemp(x->tmp)) {
+        set_err(x->err, x->errlen, "cannot create a temporary directory %s: %s", x->tmp,
+                strerror(errno));
+        x->tmp[0] = '\0';
+        return BG_EIO;
+    }
+    return 0;
+}
+
+/* Resolves the revisions, refuses a dirty tree where it would be silently
+ * left out, and removes stale worktrees. */
+static int open_repo(ab *x, char head[BG_GIT_OID_BUF])
+{
+    const bg_ab_opts *o = x->o;
+    int rc = bg_git_open(&x->git, o->repo_dir, x->err, x->errlen);
+    if (rc)
+        return rc;
+    remove_stale(x);
+    if ((rc = bg_git_resolve(x->git, "HEAD", head, x->err, x->errlen)) != 0)
+        return rc;
+    int dirty = 0;
+    char first[256] = "";
+    if ((rc = bg_git_dirty(x->git, NULL, &dirty, first, sizeof first, x->err, x->errlen)) != 0)
+        return rc;
+    for (int si = 0; si < 2; si++) {
+        side *sd = &x->s[si];
+        if (sd->spec->bin)
+            continue;
+        if (sd->worktree_copy) {
+            snprintf(sd->commit, sizeof sd->commit, "%s", head);
+            continue;
+        }
+        if ((rc = bg_git_resolve(x->git, sd->spec->rev, sd->commit, x->err, x->errlen)) != 0)
+            return rc;
+        if (dirty && !o->allow_dirty && !strcmp(sd->commit, head)) {
+            set_err(x->err, x->errlen,
+                    "the working tree has uncommitted changes (%s, ...), but %c = %s is the "
+                    "commit HEAD without them. Leave out the second revision to measure the "
+                    "working tree as it is, commit the changes, or pass --allow-dirty to "
+                    "measure the commit anyway", first, sd->letter, sd->spec->rev);
+            return BG_EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int prepare_side(ab *x, side *sd, const side *other)
+{
+    if (sd->spec->bin) {
+        snprintf(sd->bin, sizeof sd->bin, "%s", sd->spec->bin);
+        if (access(sd->bin, X_OK) != 0) {
+            set_err(x->err, x->errlen, "%c: the bench binary %s cannot be run: %s", sd->letter,
+                    sd->bin, strerror(errno));
+            return BG_ENOTFOUND;
+        }
+        return 0;
+    }
+    /* The same commit twice (an A/A check): one checkout and build serve both. */
+    if (other && !other->spec->bin && !other->worktree_copy && !sd->worktree_copy &&
+        !strcmp(other->commit, sd->commit) && other->bin[0]) {
+        snprintf(sd->bin, sizeof sd->bin, "%s", other->bin);
+        snprintf(sd->dir, sizeof sd->dir, "%s", other->dir);
+        fprintf(x->log, "benchgate: A and B are the same commit: one build serves both\n");
+        return 0;
+    }
+    int rc = checkout(x, sd);
+    if (rc == 0 && !g_signal)
+        rc = build(x, sd);
+    return rc;
+}
+
+static int setup_sides(ab *x)
+{
+    const bg_ab_opts *o = x->o;
+    x->s[0] = (side){.letter = 'A', .spec = &o->a};
+    x->s[1] = (side){.letter = 'B', .spec = &o->b};
+    if (!o->a.bin && !o->a.rev) {
+        set_err(x->err, x->errlen, "A needs a revision or a bench binary (--bin-a)");
+        return BG_EINVAL;
+    }
+    x->s[1].worktree_copy = !o->b.bin && !o->b.rev;
+    char head[BG_GIT_OID_BUF] = "";
+    int rc = 0;
+    if (!o->a.bin || !o->b.bin)
+        rc = open_repo(x, head);
+    for (int si = 0; si < 2 && rc == 0; si++)
+        make_label(&x->s[si], head);
+    return rc;
+}
+
+static int run_all(ab *x, bg_ab_result *out)
+{
+    const bg_ab_opts *o = x->o;
+    int rc = setup_sides(x);
+    if (rc == 0)
+        rc = make_tmp(x);
+    for (int si = 0; si < 2 && rc == 0 && !g_signal; si++)
+        rc = prepare_side(x, &x->s[si], si ? &x->s[0] : NULL);
+    for (int si = 0; si < 2 && rc == 0 && !g_signal; si++)
+        if ((rc = list_benchmarks(x, &x->s[si])) == 0)
+            rc = build_env(&x->s[si]);
+    if (g_signal || rc)
+        return g_signal ? BG_EIO : rc;
+    snprintf(out->label_a, sizeof out->label_a, "%s", x->s[0].label);
+    snprintf(out->label_b, sizeof out->label_b, "%s", x->s[1].label);
+    snprintf(out->commit_a, sizeof out->commit_a, "%s", o->a.bin ? "" : x->s[0].commit);
+    snprintf(out->commit_b, sizeof out->commit_b, "%s", o->b.bin ? "" : x->s[1].commit);
+
+    size_t nb = 0;
+    bench_state *bs = calloc(x->s[0].nnames + 1, sizeof *bs);
+    if (!bs)
+        return BG_ENOMEM;
+    for (size_t i = 0; i < x->s[0].nnames; i++)
+        if (has_name(&x->s[1], x->s[0].names[i]))
+            bs[nb++] = (bench_state){.name = x->s[0].names[i], .active = true};
+    if (nb == 0) {
+        set_err(x->err, x->errlen,
+                "A = %s and B = %s have no benchmark in common%s%s%s (A has %zu, B has %zu); "
+                "nothing to compare", x->s[0].label, x->s[1].label, o->filter ? " matching --filter '" : "",
+                o->filter ? o->filter : "", o->filter ? "'" : "", x->s[0].nnames, x->s[1].nnames);
+        free(bs);
+        return BG_ENOTFOUND;
+    }
+    fprintf(x->log, "benchgate: A = %s\nbenchgate: B = %s\n", x->s[0].label, x->s[1].label);
+    fprintf(x->log, "benchgate: %zu benchmark%s, interleaved runs of %d processes, %s per run, "
+                    "target \u00b1%.2g %%, budget %.3g s each\n",
+            nb, nb == 1 ? "" : "s", o->procs, metric_name(o->statistic), 100 * target_of(o), o->budget_s);
+    x->rng = o->cmp.seed ^ 0x5eedab5eedab5eedull;
+    rc = measure(x, bs, nb);
+    if (rc == 0 && !g_signal)
+        rc = build_comparison(x, bs, nb, out);
+    if (rc == 0 && !g_signal) {
+        int r1 = merged_run(x, 0, bs, nb, &out->run_a);
+        int r2 = merged_run(x, 1, bs, nb, &out->run_b);
+        out->have_runs = r1 == 0 && r2 == 0;
+        bool save = o->save > 0 || (o->save < 0 && !o->a.bin && !o->b.bin);
+        if (save && out->have_runs) {
+            save_run(x, &out->run_a, &x->s[0], out->saved_a, sizeof out->saved_a);
+            save_run(x, &out->run_b, &x->s[1], out->saved_b, sizeof out->saved_b);
+        }
+    }
+    for (size_t i = 0; i < nb; i++) {
+        bg__result_free(&bs[i].merged[0]);
+        bg__result_free(&bs[i].merged[1]);
+        free(bs[i].est_a);
+        free(bs[i].est_b);
+    }
+    free(bs);
+    return g_signal ? BG_EIO : rc;
+}
+
+int bg__ab_run(const bg_ab_opts *o, bg_ab_result *out, char *err, size_t errlen)
+{
+    if (!out)
+        return BG_EINVAL;
+    memset(out, 0, sizeof *out);
+    if (!o || o->procs < 2 || !(o->target >= 0) || !(o->budget_s > 0)) {
+        set_err(err, errlen, "invalid ab options");
+        return BG_EINVAL;
+    }
+    if (o->statistic != BG_STAT_MIN && o->statistic != BG_STAT_MEDIAN && o->statistic != BG_STAT_MEAN) {
+        set_err(err, errlen, "the statistic of a run must be min, median or mean");
+        return BG_EINVAL;
+    }
+    ab x;
+    memset(&x, 0, sizeof x);
+    x.o = o;
+    x.log = o->log ? o->log : stderr;
+    x.err = err;
+    x.errlen = errlen;
+    saved_signals ss;
+    catch_signals(&ss);
+    double t0 = now_s();
+    int rc = run_all(&x, out);
+    cleanup(&x);
+    out->wall_s = now_s() - t0;
+    if (g_signal) {
+        out->interrupted = true;
+        out->signal = (int)g_signal;
+        set_err(err, errlen, "interrupted by signal %d (%s); the temporary worktrees were removed",
+                out->signal, strsignal(out->signal));
+        rc = BG_EIO;
+    }
+    restore_signals(&ss);
+    return rc;
+}
+
+int bg__ab_exit_code(const bg_ab_result *r)
+{
+    bool regression = false;
+    for (size_t i = 0; i < r->cmp.n; i++) {
+        if (r->cmp.rows[i].head_failed)
+            return 3;
+        regression |= bg__cmp_row_is_regression(&r->cmp.rows[i]);
+    }
+    return regression ? 1 : 0;
+}
+
+void bg__ab_result_free(bg_ab_result *r)
+{
+    if (!r)
+        return;
+    free(r->cmp.rows);
+    r->cmp.rows = NULL;
+    r->cmp.n = 0;
+    free(r->info);
+    r->info = NULL;
+    bg__run_free(&r->run_a);
+    bg__run_free(&r->run_b);
+    for (size_t i = 0; i < r->nnames; i++)
+        free(r->names[i]);
+    free(r->names);
+    r->names = NULL;
+    r->nnames = 0;
+}

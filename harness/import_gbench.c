@@ -1,0 +1,254 @@
+/* Import of Google Benchmark JSON output into a run, so a Google Benchmark
+ * user can bring their history into the store: each repetition becomes a
+ * benchmark process with one sample, and benchgate's own statistics are
+ * computed from them. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "bg_cmds.h"
+#include "bg_fingerprint.h"
+
+typedef struct imp {
+    const char *file;
+    char *err;
+    size_t errlen;
+} imp;
+
+static int fail(const imp *m, int code, const char *what, const char *detail)
+{
+    snprintf(m->err, m->errlen, "%s: %s%s", m->file, what, detail ? detail : "");
+    return code;
+}
+
+/* Nanoseconds per time_unit; 0 for an unknown unit. */
+static double unit_ns(const char *u)
+{
+    if (!u || !strcmp(u, "ns"))
+        return 1;
+    if (!strcmp(u, "us"))
+        return 1e3;
+    if (!strcmp(u, "ms"))
+        return 1e6;
+    if (!strcmp(u, "s"))
+        return 1e9;
+    return 0;
+}
+
+static const char *str_of(const cJSON *o, const char *k)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+static double num_of(const cJSON *o, const char *k)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(x) ? x->valuedouble : NAN;
+}
+
+/* The benchmark's name: run_name (shared by a benchmark's repetitions),
+ * else name (files from Google Benchmark before 1.5). */
+static const char *entry_name(const cJSON *e)
+{
+    const char *n = str_of(e, "run_name");
+    return n ? n : str_of(e, "name");
+}
+
+static bool is_aggregate(const cJSON *e)
+{
+    const char *t = str_of(e, "run_type");
+    return t && !strcmp(t, "aggregate");
+}
+
+static bg_result *find_or_add(bg_run *run, size_t cap, const char *name, const imp *m, int *rc)
+{
+    for (size_t i = 0; i < run->nresults; i++)
+        if (!strcmp(run->results[i].name, name))
+            return &run->results[i];
+    if (run->nresults == cap) {
+        *rc = fail(m, BG_EPARSE, "more benchmarks than entries", NULL);
+        return NULL;
+    }
+    bg_result *r = &run->results[run->nresults];
+    r->name = strdup(name);
+    r->owns_name = true;
+    r->procs = calloc(cap, sizeof *r->procs);
+    if (!r->name || !r->procs) {
+        free((char *)r->name);
+        free(r->procs);
+        r->name = NULL;
+        r->procs = NULL;
+        *rc = fail(m, BG_ENOMEM, "out of memory", NULL);
+        return NULL;
+    }
+    run->nresults++;
+    return r;
+}
+
+/* Adds one "iteration" entry (entry number idx) as a process of r. */
+static int add_repetition(const imp *m, const cJSON *e, size_t idx, bg_result *r)
+{
+    char where[320];
+    snprintf(where, sizeof where, "entry %zu ('%.200s')", idx + 1, entry_name(e));
+    const cJSON *eo = cJSON_GetObjectItemCaseSensitive(e, "error_occurred");
+    if (cJSON_IsTrue(eo)) {
+        r->status = BG_STATUS_ERROR;
+        const char *msg = str_of(e, "error_message");
+        snprintf(r->message, sizeof r->message, "Google Benchmark: %s", msg ? msg : "error occurred");
+        return 0;
+    }
+    const char *tu = str_of(e, "time_unit");
+    double scale = unit_ns(tu);
+    if (scale == 0)
+        return fail(m, BG_EPARSE, where, ": unknown time_unit (ns, us, ms or s)");
+    double it = num_of(e, "iterations"), real = num_of(e, "real_time"), cpu = num_of(e, "cpu_time");
+    if (!(it >= 1) || !isfinite(it) || !(real >= 0) || !isfinite(real))
+        return fail(m, BG_EPARSE, where, ": 'iterations' (at least 1) and 'real_time' (a number >= 0) are "
+                                          "required");
+    if (!(cpu >= 0) || !isfinite(cpu))
+        cpu = 0;
+    bg_proc *p = &r->procs[r->nprocs];
+    p->iters = malloc(sizeof *p->iters);
+    p->wall_ns = malloc(sizeof *p->wall_ns);
+    p->cpu_ns = malloc(sizeof *p->cpu_ns);
+    r->nprocs++; /* counted now so that bg__result_free frees what was allocated */
+    if (!p->iters || !p->wall_ns || !p->cpu_ns)
+        return fail(m, BG_ENOMEM, "out of memory", NULL);
+    /* real_time and cpu_time are per iteration: a sample holds totals. */
+    p->n = 1;
+    p->iters[0] = it;
+    p->wall_ns[0] = real * scale * it;
+    p->cpu_ns[0] = cpu * scale * it;
+    p->warmup_ns = NAN;
+    double ips = num_of(e, "items_per_second"), bps = num_of(e, "bytes_per_second");
+    double sec = real * scale / 1e9;
+    if (isfinite(ips) && ips > 0 && sec > 0)
+        r->items_per_iter = (uint64_t)llround(ips * sec);
+    if (isfinite(bps) && bps > 0 && sec > 0)
+        r->bytes_per_iter = (uint64_t)llround(bps * sec);
+    return 0;
+}
+
+/* The machine: Google Benchmark's context names the host, its CPUs and
+ * their clock; the id is a fingerprint of those, marked as imported. */
+static void machine_from_context(const cJSON *ctx, bg_run *run)
+{
+    const char *host = str_of(ctx, "host_name");
+    double cpus = num_of(ctx, "num_cpus"), mhz = num_of(ctx, "mhz_per_cpu");
+    const char *build = str_of(ctx, "library_build_type");
+    bg_fingerprint fp;
+    memset(&fp, 0, sizeof fp);
+    snprintf(fp.cpu_model, sizeof fp.cpu_model, "Google Benchmark host %s", host ? host : "unknown");
+    fp.cores = isfinite(cpus) ? (int)cpus : 0;
+    snprintf(fp.flags, sizeof fp.flags, "mhz_per_cpu=%.0f", isfinite(mhz) ? mhz : 0.0);
+    bg_fingerprint_update_id(&fp);
+    snprintf(run->machine_id, sizeof run->machine_id, "%s", fp.id);
+    snprintf(run->host, sizeof run->host, "%s", host ? host : "unknown");
+    const char *kv[][2] = {{"source", "google-benchmark"},
+                           {"cpu_model", fp.cpu_model},
+                           {"cores", NULL},
+                           {"flags", fp.flags},
+                           {"buildtype", build ? build : "unknown"}};
+    char cores[32];
+    snprintf(cores, sizeof cores, "%d", fp.cores);
+    kv[2][1] = cores;
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0] && run->nmachine_fields < BG_MACHINE_FIELDS; i++) {
+        bg_kv *f = &run->machine_fields[run->nmachine_fields++];
+        snprintf(f->key, sizeof f->key, "%s", kv[i][0]);
+        snprintf(f->value, sizeof f->value, "%s", kv[i][1]);
+    }
+}
+
+static void stamp_now(bg_run *run)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    run->created_unix = (int64_t)t;
+    strftime(run->created, sizeof run->created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Reads every entry of `arr` into run->results. */
+static int read_entries(const imp *m, const cJSON *arr, bg_run *run)
+{
+    size_t cap = (size_t)cJSON_GetArraySize(arr);
+    run->results = calloc(cap ? cap : 1, sizeof *run->results);
+    if (!run->results)
+        return fail(m, BG_ENOMEM, "out of memory", NULL);
+    size_t idx = 0, aggregates = 0;
+    const char *agg_name = NULL;
+    int rc = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr)
+    {
+        if (!cJSON_IsObject(e) || !entry_name(e)) {
+            char where[64];
+            snprintf(where, sizeof where, "entry %zu", idx + 1);
+            return fail(m, BG_EPARSE, where, " has no 'name' (is this Google Benchmark JSON?)");
+        }
+        if (is_aggregate(e)) {
+            aggregates++;
+            agg_name = entry_name(e);
+        } else {
+            bg_result *r = find_or_add(run, cap, entry_name(e), m, &rc);
+            if (!r || (rc = add_repetition(m, e, idx, r)) != 0)
+                return rc ? rc : BG_ENOMEM;
+        }
+        idx++;
+    }
+    if (run->nresults == 0) {
+        if (aggregates) {
+            char d[320];
+            snprintf(d, sizeof d, " ('%.200s'): run the benchmark without "
+                                  "--benchmark_report_aggregates_only so that repetitions are kept",
+                     agg_name);
+            return fail(m, BG_EPARSE, "only aggregate entries", d);
+        }
+        return fail(m, BG_EPARSE, "no benchmarks to import", NULL);
+    }
+    return 0;
+}
+
+int bg__import_gbench(const char *json, const char *name, bg_run *run, char *err, size_t errlen)
+{
+    imp m = {name ? name : "input", err, errlen};
+    memset(run, 0, sizeof *run);
+    cJSON *root = json ? cJSON_Parse(json) : NULL;
+    if (!root)
+        return fail(&m, BG_EPARSE, "not valid JSON (truncated or corrupt)", NULL);
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "benchmarks");
+    if (!cJSON_IsObject(root) || !cJSON_IsArray(arr)) {
+        cJSON_Delete(root);
+        return fail(&m, BG_EPARSE, "no 'benchmarks' array: not Google Benchmark JSON ",
+                    "(write it with --benchmark_out=FILE --benchmark_out_format=json)");
+    }
+    bg__config_default(&run->config);
+    run->config.samples = 1;
+    int rc = read_entries(&m, arr, run);
+    if (rc == 0) {
+        machine_from_context(cJSON_GetObjectItemCaseSensitive(root, "context"), run);
+        stamp_now(run);
+        /* Google Benchmark does not report its overhead. */
+        run->overhead = (bg_overhead){.wall_read_ns = NAN, .cpu_read_ns = NAN, .resolution_ns = NAN,
+                                      .empty_loop_ns = NAN, .sample_overhead_ns = NAN};
+    }
+    cJSON_Delete(root);
+    for (size_t i = 0; rc == 0 && i < run->nresults; i++) {
+        bg_result *r = &run->results[i];
+        r->seed = run->config.seed + i;
+        if (r->status != BG_STATUS_OK)
+            continue;
+        if (bg__summarize_result(&run->config, r) != 0) {
+            r->status = BG_STATUS_ERROR;
+            snprintf(r->message, sizeof r->message, "statistics failed on these repetitions");
+        }
+    }
+    if (rc)
+        bg__run_free(run);
+    return rc;
+}

@@ -1,0 +1,858 @@
+/* Builds the HTML report: picks the head and baseline runs from the store,
+ * walks the head's first-parent history on the head's machine, finds change
+ * points, has gnuplot draw the plots (reporters/gnuplot.c) and writes the
+ * pages (reporters/html.c). Runs of the history are loaded one at a time
+ * and freed after their values and page are taken, so a long history needs
+ * no more memory than a few runs. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bg_baseline.h"
+#include "bg_cmds.h"
+#include "bg_git.h"
+#include "bg_report.h"
+#include "bg_store.h"
+
+/* Change points: at most this many per benchmark, found at this level. */
+#define CP_MAX 16
+#define CP_ALPHA 0.05
+#define CP_SEED 1
+
+/* ---- loading runs ---- */
+
+bool bg__is_file(const char *spec)
+{
+    struct stat st;
+    return spec && stat(spec, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Reads a whole file into a NUL-terminated string (caller frees). */
+static char *read_all(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    char chunk[65536];
+    size_t k;
+    while (mem && (k = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (fwrite(chunk, 1, k, mem) != k)
+            break;
+    bool bad = ferror(f) || !mem;
+    fclose(f);
+    if (mem && fclose(mem) != 0)
+        bad = true;
+    if (bad) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno ? errno : EIO));
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* The record module checks the schema and its version and names what is
+ * wrong; the store's own envelope check would parse the file once more. */
+int bg__load_run_file(const char *path, bg_run *run, char *err, size_t errlen)
+{
+    char e[512] = "";
+    memset(run, 0, sizeof *run);
+    char *text = read_all(path, err, errlen);
+    if (!text)
+        return BG_EIO;
+    int rc = bg__record_parse(text, run, e, sizeof e);
+    free(text);
+    if (rc)
+        snprintf(err, errlen, "%s: %s", path, e);
+    return rc;
+}
+
+static void skip_note(const char *name, int code, const char *msg, void *ud)
+{
+    (void)code;
+    (void)ud;
+    if (msg && name && strstr(msg, name)) /* the store's messages usually name the file */
+        fprintf(stderr, "benchgate: skipped: %s\n", msg);
+    else
+        fprintf(stderr, "benchgate: skipped %s: %s\n", name ? name : "?", msg ? msg : "");
+}
+
+/* The newest entry of l on `machine` (NULL: any); `only` refuses others. */
+static const bg_run_entry *newest_on(const bg_run_list *l, const char *machine, bool only)
+{
+    for (size_t i = l->n; machine && i-- > 0;)
+        if (!strcmp(l->runs[i].meta.machine, machine))
+            return &l->runs[i];
+    return !only && l->n ? &l->runs[l->n - 1] : NULL;
+}
+
+int bg__load_commit_run(bg_store *st, const char *commit, const char *machine, bool only_machine, bg_run *run,
+                        char *path, size_t pathlen, char *err, size_t errlen)
+{
+    bg_run_list l;
+    memset(&l, 0, sizeof l);
+    memset(run, 0, sizeof *run);
+    int rc = bg_store_list(st, commit, NULL, &l, skip_note, NULL, err, errlen);
+    if (rc)
+        return rc;
+    const bg_run_entry *e = newest_on(&l, machine, only_machine);
+    if (!e) {
+        snprintf(err, errlen, "no stored run for commit %.12s%s%s in %s", commit, only_machine ? " on machine " : "",
+                 only_machine ? machine : "", bg_store_dir(st));
+        bg_run_list_free(&l);
+        return BG_ENOTFOUND;
+    }
+    if (path)
+        snprintf(path, pathlen, "%s", e->path);
+    rc = bg__load_run_file(e->path, run, err, errlen);
+    bg_run_list_free(&l);
+    return rc;
+}
+
+/* ---- the generator ---- */
+
+typedef struct gen {
+    const bg_report_opts *o;
+    bg_store *st;
+    bg_git *g;
+    bg_run head, base;
+    bool have_head, have_base;
+    char head_commit[BG_GIT_OID_BUF]; /* "" when unknown */
+    char range_from[BG_GIT_OID_BUF];  /* A of A..B, "" without a range */
+    size_t head_pos;                  /* head's position in commits, SIZE_MAX if none */
+    size_t base_pos;                  /* base's position when it is that commit's run */
+    char **paths;                     /* per commit: newest run on the machine, or NULL */
+    char (*tics)[8];
+    const char **ticp;
+    bg_comparison cmp;
+    bool have_cmp;
+    bg_report rep;
+    bg_plotter *pl;
+    char *err;
+    size_t errlen;
+} gen;
+
+static bool open_git(gen *G, bool required)
+{
+    if (G->g)
+        return true;
+    char e[512] = "";
+    if (bg_git_open(&G->g, NULL, e, sizeof e) == 0)
+        return true;
+    if (required)
+        snprintf(G->err, G->errlen, "%s", e);
+    return false;
+}
+
+static int resolve(gen *G, const char *spec, char out[BG_GIT_OID_BUF])
+{
+    if (!open_git(G, true)) {
+        char e[600];
+        snprintf(e, sizeof e, "'%s' is not a file and there is no git repository to resolve it: %s", spec, G->err);
+        snprintf(G->err, G->errlen, "%s", e);
+        return BG_ENOTFOUND;
+    }
+    char e[512] = "";
+    int rc = bg_git_resolve(G->g, spec, out, e, sizeof e);
+    if (rc)
+        snprintf(G->err, G->errlen, "cannot resolve '%s' (not a file nor a known revision): %s", spec, e);
+    return rc;
+}
+
+/* Loads the newest run of commit on machine (NULL: any machine), or of its
+ * nearest first-parent ancestor with one; *commit becomes that ancestor
+ * with a note on stderr. */
+static int load_nearest(gen *G, char commit[BG_GIT_OID_BUF], const char *machine, const char *what, bg_run *run)
+{
+    char e[1024] = "";
+    int rc = bg__load_commit_run(G->st, commit, machine, machine != NULL, run, NULL, 0, e, sizeof e);
+    if (rc != BG_ENOTFOUND) {
+        if (rc)
+            snprintf(G->err, G->errlen, "%s", e);
+        return rc;
+    }
+    char(*ids)[BG_GIT_OID_BUF] = NULL;
+    size_t n = 0;
+    char e2[512];
+    if (open_git(G, false) && bg_git_ancestors(G->g, commit, BG_ANCESTOR_BOUND + 1, &ids, &n, e2, sizeof e2) == 0) {
+        for (size_t i = 1; i < n; i++) {
+            rc = bg__load_commit_run(G->st, ids[i], machine, machine != NULL, run, NULL, 0, e2, sizeof e2);
+            if (rc == BG_ENOTFOUND)
+                continue;
+            if (rc == 0)
+                fprintf(stderr, "benchgate: note: %s %.12s has no run; using nearest ancestor %.12s (%zu commit%s back)\n",
+                        what, commit, ids[i], i, i == 1 ? "" : "s");
+            else
+                snprintf(G->err, G->errlen, "%s", e2);
+            if (rc == 0)
+                memcpy(commit, ids[i], BG_GIT_OID_BUF);
+            free(ids);
+            return rc;
+        }
+    }
+    free(ids);
+    snprintf(G->err, G->errlen,
+             "%s (nor in its %d nearest first-parent ancestors).\n  To make one: build and run the benchmarks "
+             "with --save at that commit, or 'benchgate fetch' runs shared by others",
+             e, BG_ANCESTOR_BOUND);
+    return BG_ENOTFOUND;
+}
+
+static void label_of(char *buf, size_t n, const char *file, const bg_run *run)
+{
+    if (file) {
+        const char *slash = strrchr(file, '/');
+        snprintf(buf, n, "run file %.40s%s%.12s", slash ? slash + 1 : file, run->git_commit[0] ? " of commit " : "",
+                 run->git_commit);
+    } else {
+        snprintf(buf, n, "commit %.12s", run->git_commit);
+    }
+}
+
+static int load_head(gen *G)
+{
+    const char *spec = G->o->spec ? G->o->spec : "HEAD";
+    int rc;
+    if (bg__is_file(spec)) {
+        rc = bg__load_run_file(spec, &G->head, G->err, G->errlen);
+        if (rc)
+            return rc;
+        G->have_head = true;
+        snprintf(G->head_commit, sizeof G->head_commit, "%s", G->head.git_commit);
+        label_of(G->rep.head_label, sizeof G->rep.head_label, spec, &G->head);
+        return 0;
+    }
+    const char *dots = strstr(spec, "..");
+    if (dots) {
+        if (dots[2] == '.' || dots == spec) {
+            snprintf(G->err, G->errlen, "range '%s' not understood: give A..B (first-parent commits after A up to B)",
+                     spec);
+            return BG_EINVAL;
+        }
+        char a[256];
+        snprintf(a, sizeof a, "%.*s", (int)(dots - spec), spec);
+        if ((rc = resolve(G, a, G->range_from)) != 0)
+            return rc;
+        spec = dots[2] ? dots + 2 : "HEAD";
+    }
+    if ((rc = resolve(G, spec, G->head_commit)) != 0)
+        return rc;
+    if ((rc = load_nearest(G, G->head_commit, NULL, "head", &G->head)) != 0)
+        return rc;
+    G->have_head = true;
+    label_of(G->rep.head_label, sizeof G->rep.head_label, NULL, &G->head);
+    return 0;
+}
+
+/* Drops the commits older than the oldest one with a run: a history whose
+ * runs began recently would otherwise squeeze them into the plots' right
+ * edge (seen with 50 commits and one run). */
+static void trim_history(gen *G)
+{
+    size_t first = 0, n = G->rep.ncommits;
+    while (first < n && !G->rep.commits[first].has_run)
+        first++;
+    if (first == 0 || first == n)
+        return;
+    memmove(G->rep.commits, G->rep.commits + first, (n - first) * sizeof *G->rep.commits);
+    memmove(G->paths, G->paths + first, (n - first) * sizeof *G->paths); /* those dropped are NULL */
+    G->rep.ncommits = n - first;
+    if (G->head_pos != SIZE_MAX)
+        G->head_pos -= first;
+}
+
+/* The first-parent history, oldest first, and for each commit the newest
+ * run on the head's machine. */
+static int collect_history(gen *G)
+{
+    G->head_pos = G->base_pos = SIZE_MAX;
+    if (!G->head_commit[0])
+        return 0;
+    char e[512] = "";
+    char(*ids)[BG_GIT_OID_BUF] = NULL;
+    size_t n = 0;
+    if (!open_git(G, false)) {
+        fprintf(stderr, "benchgate: note: no git repository: the report has no history\n");
+        return 0;
+    }
+    if (G->range_from[0]) {
+        bg_git_commit_msg *msgs = NULL;
+        size_t nm = 0;
+        if (bg_git_log(G->g, G->range_from, G->head_commit, 1, &msgs, &nm, e, sizeof e) != 0) {
+            snprintf(G->err, G->errlen, "cannot list the commits of the range: %s", e);
+            return BG_EGIT;
+        }
+        /* The range's commits, newest first, then A itself. */
+        ids = calloc(nm + 1, sizeof *ids);
+        for (size_t i = 0; ids && i < nm; i++)
+            memcpy(ids[i], msgs[i].id, BG_GIT_OID_BUF);
+        bg_git_log_free(msgs, nm);
+        if (!ids)
+            return BG_ENOMEM;
+        memcpy(ids[nm], G->range_from, BG_GIT_OID_BUF);
+        n = nm + 1;
+    } else if (bg_git_ancestors(G->g, G->head_commit, G->o->history_max, &ids, &n, e, sizeof e) != 0) {
+        fprintf(stderr, "benchgate: note: no history for %.12s: %s\n", G->head_commit, e);
+        return 0;
+    }
+    if (n > G->o->history_max)
+        n = G->o->history_max;
+    G->rep.commits = calloc(n ? n : 1, sizeof *G->rep.commits);
+    G->paths = calloc(n ? n : 1, sizeof *G->paths);
+    if (!G->rep.commits || !G->paths) {
+        free(ids);
+        return BG_ENOMEM;
+    }
+    G->rep.ncommits = n;
+    int rc = 0;
+    for (size_t k = 0; k < n && !rc; k++) {
+        size_t pos = n - 1 - k; /* ids are newest first */
+        bg_report_commit *c = &G->rep.commits[pos];
+        memcpy(c->id, ids[k], BG_GIT_OID_BUF);
+        if (!strcmp(c->id, G->head_commit)) {
+            G->head_pos = pos;
+            continue;
+        }
+        bg_run_list l;
+        memset(&l, 0, sizeof l);
+        rc = bg_store_list(G->st, c->id, NULL, &l, skip_note, NULL, G->err, G->errlen);
+        const bg_run_entry *r = rc ? NULL : newest_on(&l, G->head.machine_id, true);
+        if (r) {
+            c->has_run = true;
+            G->paths[pos] = strdup(r->path);
+            if (!G->paths[pos])
+                rc = BG_ENOMEM;
+        } else if (l.n) {
+            G->rep.other_machine_runs++;
+        }
+        bg_run_list_free(&l);
+    }
+    free(ids);
+    if (G->head_pos != SIZE_MAX)
+        G->rep.commits[G->head_pos].has_run = true;
+    trim_history(G);
+    for (size_t i = 0; i < G->rep.ncommits; i++)
+        if (G->rep.commits[i].has_run)
+            snprintf(G->rep.commits[i].page, sizeof G->rep.commits[i].page, "commit-%s.html",
+                     G->rep.commits[i].id);
+    return rc;
+}
+
+/* --base: a run file, a named baseline (benchgate baseline save), or a
+ * commit-ish whose newest run on the head's machine is taken. */
+static int load_base_spec(gen *G, const char *spec)
+{
+    int rc;
+    char named[4096];
+    if (bg__baseline_check_name(spec, NULL, 0) == 0 && bg__baseline_path(G->st, spec, named, sizeof named) == 0 &&
+        bg__is_file(named)) {
+        rc = bg__load_run_file(named, &G->base, G->err, G->errlen);
+        if (rc == 0)
+            snprintf(G->rep.base_label, sizeof G->rep.base_label, "baseline '%.40s' (commit %.12s)", spec,
+                     G->base.git_commit);
+        return rc;
+    }
+    if (bg__is_file(spec)) {
+        rc = bg__load_run_file(spec, &G->base, G->err, G->errlen);
+        if (rc == 0)
+            label_of(G->rep.base_label, sizeof G->rep.base_label, spec, &G->base);
+        return rc;
+    }
+    char id[BG_GIT_OID_BUF];
+    if ((rc = resolve(G, spec, id)) != 0)
+        return rc;
+    rc = load_nearest(G, id, G->head.machine_id, "base", &G->base);
+    if (rc == BG_ENOTFOUND && G->o->force) /* any machine, then */
+        rc = load_nearest(G, id, NULL, "base", &G->base);
+    if (rc == 0) {
+        label_of(G->rep.base_label, sizeof G->rep.base_label, NULL, &G->base);
+        for (size_t i = 0; i < G->rep.ncommits; i++)
+            if (!strcmp(G->rep.commits[i].id, id) && G->paths[i] && i != G->head_pos)
+                G->base_pos = i;
+    }
+    return rc;
+}
+
+/* The newest run of the head's own commit on its machine made before the
+ * head run: what the bench binary's --baseline auto compares with, so that
+ * re-running `make bench` on changed code compares with the previous run.
+ * BG_ENOTFOUND when there is none. */
+static int earlier_run_of_head(gen *G)
+{
+    if (!G->head_commit[0])
+        return BG_ENOTFOUND;
+    bg_run_list l;
+    memset(&l, 0, sizeof l);
+    int rc = bg_store_list(G->st, G->head_commit, G->head.machine_id, &l, skip_note, NULL, G->err, G->errlen);
+    if (rc)
+        return rc;
+    rc = BG_ENOTFOUND;
+    for (size_t i = l.n; i-- > 0;)
+        if (l.runs[i].meta.created_unix < G->head.created_unix) {
+            rc = bg__load_run_file(l.runs[i].path, &G->base, G->err, G->errlen);
+            if (rc == 0)
+                snprintf(G->rep.base_label, sizeof G->rep.base_label, "earlier run of commit %.12s",
+                         G->head_commit);
+            break;
+        }
+    bg_run_list_free(&l);
+    return rc;
+}
+
+/* The baseline: --base, else A of A..B, else an earlier run of the head's
+ * commit, else the nearest older commit of the history with a run on the
+ * machine. None is fine. */
+static int pick_base(gen *G)
+{
+    int rc = 0;
+    if (G->o->base) {
+        rc = load_base_spec(G, G->o->base);
+    } else if (G->range_from[0]) {
+        char id[BG_GIT_OID_BUF];
+        memcpy(id, G->range_from, sizeof id);
+        rc = load_nearest(G, id, G->head.machine_id, "range start", &G->base);
+        if (rc == 0) {
+            label_of(G->rep.base_label, sizeof G->rep.base_label, NULL, &G->base);
+            if (G->rep.ncommits && !strcmp(G->rep.commits[0].id, id) && G->paths[0])
+                G->base_pos = 0;
+        } else if (rc == BG_ENOTFOUND) {
+            fprintf(stderr, "benchgate: note: %s; the report has no baseline\n", G->err);
+            rc = 0;
+        }
+    } else {
+        rc = earlier_run_of_head(G);
+        if (rc == BG_ENOTFOUND) {
+            size_t i = G->head_pos == SIZE_MAX ? 0 : G->head_pos;
+            while (i > 0 && !G->paths[i - 1])
+                i--;
+            if (i == 0)
+                return 0; /* no older run on this machine: no baseline */
+            rc = bg__load_run_file(G->paths[i - 1], &G->base, G->err, G->errlen);
+            if (rc == 0) {
+                G->base_pos = i - 1;
+                label_of(G->rep.base_label, sizeof G->rep.base_label, NULL, &G->base);
+            }
+        }
+    }
+    if (rc)
+        return rc;
+    G->have_base = true;
+    if (strcmp(G->base.machine_id, G->head.machine_id) != 0) {
+        if (!G->o->force) {
+            snprintf(G->err, G->errlen,
+                     "refusing to compare runs from different machines: baseline on '%s', head on '%s'; use "
+                     "--force to compare anyway",
+                     G->base.machine_id, G->head.machine_id);
+            return BG_EINVAL;
+        }
+        fprintf(stderr, "benchgate: warning (--force): baseline machine '%s' differs from head machine '%s'\n",
+                G->base.machine_id, G->head.machine_id);
+    }
+    if (G->base_pos != SIZE_MAX)
+        snprintf(G->rep.base_page, sizeof G->rep.base_page, "%s", G->rep.commits[G->base_pos].page);
+    else
+        snprintf(G->rep.base_page, sizeof G->rep.base_page, "run-base.html");
+    return 0;
+}
+
+static const bg_result *find_result(const bg_run *run, const char *name)
+{
+    for (size_t i = 0; run && i < run->nresults; i++)
+        if (run->results[i].name && !strcmp(run->results[i].name, name))
+            return &run->results[i];
+    return NULL;
+}
+
+/* One entry per benchmark: the comparison's rows (baseline order, then new
+ * ones), or the head's results without a baseline. */
+static int build_benches(gen *G)
+{
+    bg_report *rep = &G->rep;
+    if (G->have_base) {
+        char e[512] = "";
+        int rc = bg__compare_runs(&G->base, &G->head, &G->o->cmp, &G->cmp, e, sizeof e);
+        if (rc) {
+            snprintf(G->err, G->errlen, "cannot compare the head with the baseline: %s", e);
+            return rc;
+        }
+        G->have_cmp = true;
+        rep->cmp = &G->cmp;
+        rep->base = &G->base;
+    }
+    size_t n = G->have_cmp ? G->cmp.n : G->head.nresults;
+    rep->benches = calloc(n ? n : 1, sizeof *rep->benches);
+    if (!rep->benches)
+        return BG_ENOMEM;
+    size_t nc = rep->ncommits ? rep->ncommits : 1;
+    for (size_t i = 0; i < n; i++) {
+        bg_report_bench *b = &rep->benches[i];
+        b->name = G->have_cmp ? G->cmp.rows[i].name : G->head.results[i].name;
+        b->row = G->have_cmp ? &G->cmp.rows[i] : NULL;
+        b->head = find_result(&G->head, b->name);
+        b->base = G->have_base ? find_result(&G->base, b->name) : NULL;
+        bg__name_slug(b->name, b->slug, sizeof b->slug);
+        b->hist_pt = malloc(nc * sizeof *b->hist_pt);
+        b->hist_lo = malloc(nc * sizeof *b->hist_lo);
+        b->hist_hi = malloc(nc * sizeof *b->hist_hi);
+        rep->nbenches++;
+        if (!b->hist_pt || !b->hist_lo || !b->hist_hi)
+            return BG_ENOMEM;
+        for (size_t k = 0; k < nc; k++)
+            b->hist_pt[k] = b->hist_lo[k] = b->hist_hi[k] = NAN;
+    }
+    return 0;
+}
+
+/* ---- plots ---- */
+
+static void plot_file(char *buf, size_t n, const bg_report_bench *b, const char *kind)
+{
+    snprintf(buf, n, "plots/%s-%s.svg", b->slug, kind);
+}
+
+/* Removes a plot left by an earlier report, so that only what this run
+ * draws is shown. */
+static void forget_plot(const gen *G, const bg_report_bench *b, const char *kind)
+{
+    char rel[128], path[4300];
+    plot_file(rel, sizeof rel, b, kind);
+    snprintf(path, sizeof path, "%s/%s", G->o->out_dir, rel);
+    unlink(path);
+}
+
+/* True when gnuplot wrote a whole SVG file (it ends with </svg>). */
+static bool plot_present(const gen *G, const bg_report_bench *b, const char *kind)
+{
+    char rel[128], path[4300], tail[64];
+    plot_file(rel, sizeof rel, b, kind);
+    snprintf(path, sizeof path, "%s/%s", G->o->out_dir, rel);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    bool ok = false;
+    if (fseek(f, -(long)(sizeof tail - 1), SEEK_END) == 0) {
+        size_t len = fread(tail, 1, sizeof tail - 1, f);
+        tail[len] = '\0';
+        ok = strstr(tail, "</svg>") != NULL;
+    }
+    fclose(f);
+    return ok;
+}
+
+/* Per-iteration wall times of every sample of r (caller frees). */
+static double *per_iter_times(const bg_result *r, size_t *n)
+{
+    size_t total = 0;
+    *n = 0;
+    for (size_t i = 0; r && i < r->nprocs; i++)
+        total += r->procs[i].n;
+    double *v = total ? malloc(total * sizeof *v) : NULL;
+    for (size_t i = 0; v && i < r->nprocs; i++)
+        for (size_t j = 0; j < r->procs[i].n; j++)
+            v[(*n)++] = r->procs[i].wall_ns[j] / r->procs[i].iters[j];
+    return v;
+}
+
+static double mean_of(const bg_result *r)
+{
+    return r && r->has_summary ? r->wall.est[BG_STAT_MEAN].point : NAN;
+}
+
+/* Distribution, iterations-vs-time and comparison plots: they need only
+ * the head and base runs, so gnuplot draws them while the history loads. */
+static void plot_samples(gen *G)
+{
+    const char *kinds[] = {"dist", "fit", "cmp", "hist", "spark"};
+    for (size_t i = 0; i < G->rep.nbenches; i++)
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+            forget_plot(G, &G->rep.benches[i], kinds[k]);
+    if (!G->pl)
+        return;
+    for (size_t i = 0; i < G->rep.nbenches; i++) {
+        const bg_report_bench *b = &G->rep.benches[i];
+        char file[128], title[600], label[64], blabel[64];
+        size_t nh = 0, nb = 0;
+        double *h = per_iter_times(b->head, &nh), *bs = per_iter_times(b->base, &nb);
+        if (h && nh) {
+            snprintf(label, sizeof label, "head (%zu samples)", nh);
+            bg_plot_dist d = {h, nh, label, mean_of(b->head)};
+            plot_file(file, sizeof file, b, "dist");
+            snprintf(title, sizeof title, "%s: per-iteration time of every sample", b->name);
+            bg__plot_density(G->pl, file, title, "time per iteration", &d, 1);
+            plot_file(file, sizeof file, b, "fit");
+            snprintf(title, sizeof title, "%s: sample time against iterations", b->name);
+            bg__plot_fit(G->pl, file, title, b->head);
+        }
+        if (h && nh && bs && nb) {
+            snprintf(blabel, sizeof blabel, "baseline (%zu samples)", nb);
+            bg_plot_dist d2[2] = {{bs, nb, blabel, mean_of(b->base)}, {h, nh, label, mean_of(b->head)}};
+            plot_file(file, sizeof file, b, "cmp");
+            snprintf(title, sizeof title, "%s: baseline and head", b->name);
+            bg__plot_density(G->pl, file, title, "time per iteration", d2, 2);
+        }
+        free(h);
+        free(bs);
+    }
+}
+
+static void plot_histories(gen *G)
+{
+    if (!G->pl || G->rep.ncommits < 2)
+        return;
+    size_t n = G->rep.ncommits;
+    G->tics = calloc(n, sizeof *G->tics);
+    G->ticp = calloc(n, sizeof *G->ticp);
+    if (!G->tics || !G->ticp)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(G->tics[i], sizeof G->tics[i], "%.7s", G->rep.commits[i].id);
+        G->ticp[i] = G->tics[i];
+    }
+    for (size_t i = 0; i < G->rep.nbenches; i++) {
+        const bg_report_bench *b = &G->rep.benches[i];
+        size_t points = 0;
+        for (size_t k = 0; k < n; k++)
+            points += isfinite(b->hist_pt[k]) != 0;
+        if (points < 2) /* a new benchmark: one point is not a history */
+            continue;
+        bg_plot_history h = {b->hist_pt, b->hist_lo, b->hist_hi, n, b->cp, b->ncp, G->ticp};
+        char file[128], title[600];
+        plot_file(file, sizeof file, b, "hist");
+        snprintf(title, sizeof title, "%s: mean per commit", b->name);
+        bg__plot_history(G->pl, file, title, &h);
+        plot_file(file, sizeof file, b, "spark");
+        bg__plot_sparkline(G->pl, file, &h);
+    }
+}
+
+static void finish_plots(gen *G)
+{
+    if (!G->pl)
+        return;
+    char e[600] = "";
+    if (bg__plot_close(&G->pl, e, sizeof e) != 0) {
+        snprintf(G->rep.plots_note, sizeof G->rep.plots_note, "%s", e);
+        fprintf(stderr, "benchgate: warning: %s\n", e);
+    }
+    for (size_t i = 0; i < G->rep.nbenches; i++) {
+        bg_report_bench *b = &G->rep.benches[i];
+        b->plot_dist = plot_present(G, b, "dist");
+        b->plot_fit = plot_present(G, b, "fit");
+        b->plot_cmp = plot_present(G, b, "cmp");
+        b->plot_hist = plot_present(G, b, "hist");
+        b->plot_spark = plot_present(G, b, "spark");
+    }
+}
+
+/* ---- history values and commit pages ---- */
+
+static void take_values(gen *G, size_t pos, const bg_run *run)
+{
+    bg_report_commit *c = &G->rep.commits[pos];
+    snprintf(c->created, sizeof c->created, "%s", run->created);
+    c->dirty = run->git_dirty;
+    for (size_t i = 0; i < G->rep.nbenches; i++) {
+        bg_report_bench *b = &G->rep.benches[i];
+        const bg_result *r = find_result(run, b->name);
+        if (!r || r->status != BG_STATUS_OK)
+            continue;
+        if (r->has_summary && isfinite(r->wall.est[BG_STAT_MEAN].point)) {
+            b->hist_pt[pos] = r->wall.est[BG_STAT_MEAN].point;
+            b->hist_lo[pos] = r->wall.est[BG_STAT_MEAN].lo;
+            b->hist_hi[pos] = r->wall.est[BG_STAT_MEAN].hi;
+        } else {
+            b->hist_pt[pos] = bg__result_metric_mean(r, "time");
+        }
+    }
+}
+
+static int walk_history(gen *G)
+{
+    for (size_t pos = 0; pos < G->rep.ncommits; pos++) {
+        bg_report_commit *c = &G->rep.commits[pos];
+        if (!c->has_run)
+            continue;
+        const bg_run *run = NULL;
+        bg_run tmp;
+        memset(&tmp, 0, sizeof tmp);
+        if (pos == G->head_pos) {
+            run = &G->head;
+        } else if (pos == G->base_pos) {
+            run = &G->base;
+        } else {
+            char e[1024] = "";
+            if (bg__load_run_file(G->paths[pos], &tmp, e, sizeof e) != 0) {
+                fprintf(stderr, "benchgate: skipped %s\n", e);
+                c->has_run = false;
+                c->page[0] = '\0';
+                continue;
+            }
+            run = &tmp;
+        }
+        take_values(G, pos, run);
+        int rc = bg__html_write_commit(G->o->out_dir, c->page, run, &G->rep, G->err, G->errlen);
+        bg__run_free(&tmp);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Change points of each benchmark's history, at commit positions. */
+static int find_changepoints(gen *G)
+{
+    size_t n = G->rep.ncommits;
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    size_t *at = malloc((n ? n : 1) * sizeof *at);
+    int rc = v && at ? 0 : BG_ENOMEM;
+    for (size_t i = 0; !rc && i < G->rep.nbenches; i++) {
+        bg_report_bench *b = &G->rep.benches[i];
+        size_t m = 0;
+        for (size_t k = 0; k < n; k++)
+            if (isfinite(b->hist_pt[k])) {
+                v[m] = b->hist_pt[k];
+                at[m++] = k;
+            }
+        size_t ncp = 0;
+        if (bg_changepoints(v, m, CP_ALPHA, CP_SEED, b->cp, CP_MAX, &ncp) != 0)
+            continue; /* degenerate history: no change points rather than no report */
+        for (size_t k = 0; k < ncp; k++)
+            b->cp[k].index = at[b->cp[k].index];
+        b->ncp = ncp;
+    }
+    free(v);
+    free(at);
+    return rc;
+}
+
+/* ---- pages ---- */
+
+static int write_pages(gen *G)
+{
+    bg_report *rep = &G->rep;
+    int rc = 0;
+    if (G->head_pos == SIZE_MAX)
+        rc = bg__html_write_commit(G->o->out_dir, rep->head_page, &G->head, rep, G->err, G->errlen);
+    if (!rc && G->have_base && G->base_pos == SIZE_MAX)
+        rc = bg__html_write_commit(G->o->out_dir, rep->base_page, &G->base, rep, G->err, G->errlen);
+    for (size_t i = 0; !rc && i < rep->nbenches; i++)
+        rc = bg__html_write_bench(G->o->out_dir, rep, i, G->err, G->errlen);
+    if (!rc)
+        rc = bg__html_write_index(G->o->out_dir, rep, G->err, G->errlen);
+    return rc;
+}
+
+static int make_dirs(const char *dir, char *err, size_t errlen)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            goto fail;
+        *p = '/';
+    }
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        goto fail;
+    snprintf(path, sizeof path, "%s/plots", dir);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        goto fail;
+    return 0;
+fail:
+    snprintf(err, errlen, "cannot create the report directory %s: %s", path, strerror(errno));
+    return BG_EIO;
+}
+
+static void gen_free(gen *G)
+{
+    for (size_t i = 0; i < G->rep.nbenches; i++) {
+        free(G->rep.benches[i].hist_pt);
+        free(G->rep.benches[i].hist_lo);
+        free(G->rep.benches[i].hist_hi);
+    }
+    free(G->rep.benches);
+    for (size_t i = 0; G->paths && i < G->rep.ncommits; i++)
+        free(G->paths[i]);
+    free(G->paths);
+    free(G->rep.commits);
+    free(G->tics);
+    free(G->ticp);
+    if (G->have_cmp)
+        bg__comparison_free(&G->cmp);
+    if (G->have_head)
+        bg__run_free(&G->head);
+    if (G->have_base)
+        bg__run_free(&G->base);
+    if (G->pl) {
+        char e[64];
+        bg__plot_close(&G->pl, e, sizeof e);
+    }
+    bg_git_close(&G->g);
+    bg_store_close(&G->st);
+}
+
+static void stamp(char *buf, size_t n)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int generate(gen *G)
+{
+    const bg_report_opts *o = G->o;
+    int rc;
+    if ((rc = make_dirs(o->out_dir, G->err, G->errlen)) != 0 ||
+        (rc = bg_store_open(&G->st, o->store_dir, NULL, G->err, G->errlen)) != 0 || (rc = load_head(G)) != 0 ||
+        (rc = collect_history(G)) != 0 || (rc = pick_base(G)) != 0 || (rc = build_benches(G)) != 0)
+        return rc;
+    G->rep.head = &G->head;
+    G->rep.threshold = o->cmp.threshold_pct / 100.0;
+    if (G->head_pos != SIZE_MAX)
+        snprintf(G->rep.head_page, sizeof G->rep.head_page, "%s", G->rep.commits[G->head_pos].page);
+    else
+        snprintf(G->rep.head_page, sizeof G->rep.head_page, "run-head.html");
+    stamp(G->rep.generated, sizeof G->rep.generated);
+    char e[1024] = "";
+    if (bg__plot_open(&G->pl, o->out_dir, e, sizeof e) != 0) {
+        snprintf(G->rep.plots_note, sizeof G->rep.plots_note, "%s", e);
+        fprintf(stderr, "benchgate: note: %s\n", e);
+    }
+    plot_samples(G);
+    if ((rc = walk_history(G)) != 0 || (rc = find_changepoints(G)) != 0)
+        return rc;
+    plot_histories(G);
+    finish_plots(G);
+    return write_pages(G);
+}
+
+int bg__report_generate(const bg_report_opts *o, char *index_path, size_t n, char *err, size_t errlen)
+{
+    gen G;
+    memset(&G, 0, sizeof G);
+    G.o = o;
+    G.err = err;
+    G.errlen = errlen;
+    int rc = generate(&G);
+    gen_free(&G);
+    if (rc)
+        return rc;
+    char abs[PATH_MAX];
+    if (!realpath(o->out_dir, abs))
+        snprintf(abs, sizeof abs, "%s", o->out_dir);
+    snprintf(index_path, n, "%s/index.html", abs);
+    return 0;
+}

@@ -1,0 +1,160 @@
+/* The report reporters: gnuplot plots (gnuplot.c), the static HTML site
+ * (html.c), escaping for the text formats they write (escape.c) and the
+ * exports to other tools' formats (export.c). They only read finished runs
+ * and the report model that harness/report_model.c builds. */
+#ifndef BG_REPORT_H
+#define BG_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bg_compare.h"
+#include "bg_harness.h"
+#include "bg_stats.h"
+
+/* ---- escaping (escape.c) ---- */
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when s does not start
+ * one (a stray continuation byte, an overlong form, a truncated sequence). */
+size_t bg__utf8_len(const char *s);
+/* HTML text and attribute values: & < > " ' become entities; control
+ * characters and invalid UTF-8 bytes become '?'. NULL prints nothing. */
+void bg__html_escape(FILE *f, const char *s);
+/* A gnuplot single-quoted string literal, quotes included: ' is doubled
+ * (the only escape gnuplot has in single quotes); control characters
+ * (a newline would end the command) and invalid UTF-8 become '?'. */
+void bg__gp_quote(FILE *f, const char *s);
+/* A file name part made of the name's letters and digits (lowercase, others as '-', at most 40) and
+ * 8 hex digits of its hash, so two names never share a page: "a-b-c-1f2e3d4c". */
+void bg__name_slug(const char *name, char *out, size_t n);
+
+/* ---- plots (gnuplot.c) ---- */
+
+/* Plot sizes in pixels; the pages give each <img> the same size, so the
+ * layout does not move while the images load. */
+#define BG_PLOT_W 560       /* distributions, iterations vs time */
+#define BG_PLOT_H 300
+#define BG_PLOT_WIDE_W 760  /* history */
+#define BG_PLOT_WIDE_H 360
+#define BG_PLOT_SPARK_W 180 /* the index's history line */
+#define BG_PLOT_SPARK_H 40
+
+/* A running gnuplot that draws every plot of one report. Opaque. */
+typedef struct bg_plotter bg_plotter;
+
+/* Starts gnuplot with its working directory `dir` and the script on its
+ * stdin: $BENCHGATE_GNUPLOT, else "gnuplot" from PATH, run with
+ * posix_spawn (no shell). BG_EUNAVAIL when it cannot be started, with a
+ * message saying how to install it. *out is NULL on failure. */
+int bg__plot_open(bg_plotter **out, const char *dir, char *err, size_t errlen);
+/* Ends the script, waits for gnuplot and frees p (*p becomes NULL; NULL is
+ * fine). 0 when gnuplot drew everything; BG_EIO with gnuplot's own message
+ * otherwise (plots drawn before the failure are still there). */
+int bg__plot_close(bg_plotter **p, char *err, size_t errlen);
+/* The program run (for messages). */
+const char *bg__plot_program(void);
+
+/* One series of per-iteration values for a distribution plot. */
+typedef struct bg_plot_dist {
+    const double *x; /* per-iteration values (ns for times) */
+    size_t n;
+    const char *label;
+    double mean;     /* marked with a line; NAN for none */
+} bg_plot_dist;
+
+/* Kernel density of one or two distributions (base and candidate overlaid).
+ * `file` is relative to the directory given to bg__plot_open; `title` and
+ * `xlabel_what` (the quantity: "time per iteration") are any text, escaped
+ * here. */
+int bg__plot_density(bg_plotter *p, const char *file, const char *title, const char *xlabel_what,
+                     const bg_plot_dist *d, size_t nd);
+
+/* Samples of a result as (iterations, time) points, a colour per process,
+ * with the fitted line time = slope * iterations and its interval. */
+int bg__plot_fit(bg_plotter *p, const char *file, const char *title, const bg_result *r);
+
+/* A history: one point per commit position (x = 0 oldest), NAN where the
+ * commit has no run; lo/hi the interval. Change points are drawn at their
+ * index with their magnitude; `tics` labels (short commit ids) are placed
+ * at up to 8 evenly spread positions. */
+typedef struct bg_plot_history {
+    const double *pt, *lo, *hi;
+    size_t n;
+    const bg_changepoint *cp;
+    size_t ncp;
+    const char *const *tics; /* n labels, or NULL */
+} bg_plot_history;
+
+int bg__plot_history(bg_plotter *p, const char *file, const char *title, const bg_plot_history *h);
+/* The same history as a small line without axes for the index. */
+int bg__plot_sparkline(bg_plotter *p, const char *file, const bg_plot_history *h);
+
+/* ---- the report model (filled by harness/report_model.c) ---- */
+
+/* One commit of the history, oldest first. */
+typedef struct bg_report_commit {
+    char id[41];
+    char created[32];  /* of the run shown; "" when none */
+    bool has_run;      /* a run on the report's machine */
+    bool dirty;
+    char page[64];     /* "commit-<id>.html", "" when no run */
+} bg_report_commit;
+
+/* One benchmark's row: head/base results (may be NULL), its comparison row
+ * (NULL without a base), its history (one value per commit), change points
+ * and which plot files were drawn. */
+typedef struct bg_report_bench {
+    const char *name;
+    char slug[64];
+    const bg_result *head, *base;
+    const bg_cmp_row *row;
+    double *hist_pt, *hist_lo, *hist_hi; /* ncommits each; NAN where no value */
+    bg_changepoint cp[16];
+    size_t ncp;
+    bool plot_dist, plot_fit, plot_cmp, plot_hist, plot_spark; /* drawn and present */
+} bg_report_bench;
+
+typedef struct bg_report {
+    const bg_run *head;       /* the run reported (never NULL) */
+    const bg_run *base;       /* the baseline, NULL when none */
+    char head_label[96];      /* "commit 1a2b3c4d5e6f" / "run file x.json" */
+    char base_label[96];
+    char head_page[64], base_page[64]; /* commit pages, "" when none */
+    const bg_comparison *cmp; /* head vs base, NULL without base */
+    bg_report_commit *commits;
+    size_t ncommits;
+    bg_report_bench *benches;
+    size_t nbenches;
+    size_t other_machine_runs; /* history runs left out: other machines */
+    double threshold;          /* noise threshold (fraction) for notes on change points */
+    char plots_note[1024];     /* why plots are missing or incomplete, "" when fine */
+    char generated[32];        /* ISO 8601 UTC */
+} bg_report;
+
+/* ---- the HTML site (html.c) ---- */
+
+/* Writes index.html into dir. Errors name the file. */
+int bg__html_write_index(const char *dir, const bg_report *rep, char *err, size_t errlen);
+/* Writes the page of benchmark i ("bench-<slug>.html"). */
+int bg__html_write_bench(const char *dir, const bg_report *rep, size_t i, char *err, size_t errlen);
+/* Writes a commit's page `page`: the run's configuration, machine,
+ * harness overhead, counter groups and every estimate. Benchmark names link
+ * to their pages when they are among rep's benchmarks (rep may be NULL). */
+int bg__html_write_commit(const char *dir, const char *page, const bg_run *run, const bg_report *rep,
+                          char *err, size_t errlen);
+
+/* ---- exports (export.c) ---- */
+
+/* CSV of estimates: one row per benchmark and statistic. */
+int bg__export_csv(FILE *f, const bg_run *run);
+/* Google Benchmark JSON (the shape of --benchmark_repetitions output): one
+ * "iteration" entry per process (a repetition), then mean, median, stddev
+ * and cv aggregates over them. */
+int bg__export_gbench(FILE *f, const bg_run *run);
+/* Chrome trace event format (Perfetto reads it): an "X" event per sample,
+ * one track (pid = benchmark, tid = process) per benchmark process. */
+int bg__export_trace(FILE *f, const bg_run *run);
+
+#endif

@@ -1,0 +1,111 @@
+/* Escaping for the formats the report writes: HTML, gnuplot string
+ * literals, and file names made from benchmark names. Benchmark names come
+ * from user code and may hold anything, so every one goes through here. */
+#include <stdint.h>
+#include <string.h>
+
+#include "bg_fingerprint.h"
+#include "bg_report.h"
+
+size_t bg__utf8_len(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (p[0] < 0x80)
+        return 1;
+    size_t len;
+    uint32_t cp;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        len = 2;
+        cp = p[0] & 0x1fu;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        len = 3;
+        cp = p[0] & 0x0fu;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        len = 4;
+        cp = p[0] & 0x07u;
+    } else {
+        return 0; /* continuation byte, 0xc0/0xc1 (overlong) or beyond U+10FFFF */
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0; /* also stops at the terminator */
+        cp = cp << 6 | (p[i] & 0x3fu);
+    }
+    /* Overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* Calls put for each character of s with control characters and invalid
+ * UTF-8 replaced by '?'; multi-byte characters are written whole. */
+static void each_char(FILE *f, const char *s, void (*put)(FILE *, char))
+{
+    while (s && *s) {
+        size_t len = bg__utf8_len(s);
+        if (len == 0 || (len == 1 && ((unsigned char)*s < 0x20 || *s == 0x7f))) {
+            put(f, '?');
+            s++;
+        } else if (len == 1) {
+            put(f, *s++);
+        } else {
+            fwrite(s, 1, len, f);
+            s += len;
+        }
+    }
+}
+
+static void html_char(FILE *f, char c)
+{
+    switch (c) {
+    case '&': fputs("&amp;", f); break;
+    case '<': fputs("&lt;", f); break;
+    case '>': fputs("&gt;", f); break;
+    case '"': fputs("&quot;", f); break;
+    case '\'': fputs("&#39;", f); break;
+    default: fputc(c, f);
+    }
+}
+
+void bg__html_escape(FILE *f, const char *s)
+{
+    each_char(f, s, html_char);
+}
+
+static void gp_char(FILE *f, char c)
+{
+    if (c == '\'')
+        fputc('\'', f);
+    fputc(c, f);
+}
+
+void bg__gp_quote(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    each_char(f, s, gp_char);
+    fputc('\'', f);
+}
+
+void bg__name_slug(const char *name, char *out, size_t n)
+{
+    if (n == 0)
+        return;
+    if (!name)
+        name = "";
+    /* 40 characters keep file names short; the hash keeps them apart. */
+    size_t limit = n > 50 ? 40 : n > 10 ? n - 10 : 0;
+    size_t len = 0;
+    for (const char *p = name; *p && len < limit; p++) {
+        char c = *p;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            out[len++] = c;
+        else if (len > 0 && out[len - 1] != '-')
+            out[len++] = '-';
+    }
+    uint64_t h = bg_fnv1a64(name, strlen(name), BG_FNV1A64_INIT);
+    snprintf(out + len, n - len, "%s%08x", len ? (out[len - 1] == '-' ? "" : "-") : "b-",
+             (unsigned)(h ^ (h >> 32)));
+}

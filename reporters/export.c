@@ -1,0 +1,412 @@
+/* Exports of a run to other tools' formats: a CSV of estimates, Google
+ * Benchmark JSON (read by github-action-benchmark, Bencher and Google
+ * Benchmark's own compare.py) and a Chrome trace / Perfetto timeline. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "bg_config.h"
+#include "bg_report.h"
+
+/* ---- CSV ---- */
+
+static void csv_field(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_num(FILE *f, double v)
+{
+    /* 17 significant digits read back as the same double. */
+    if (isfinite(v))
+        fprintf(f, ",%.17g", v);
+    else
+        fputc(',', f);
+}
+
+int bg__export_csv(FILE *f, const bg_run *run)
+{
+    fputs("commit,machine,benchmark,status,statistic,point_ns,lo_ns,hi_ns,se_ns,confidence,processes,"
+          "samples\n",
+          f);
+    for (size_t i = 0; i < run->nresults; i++) {
+        const bg_result *r = &run->results[i];
+        for (int s = 0; s < BG_STAT_COUNT; s++) {
+            csv_field(f, run->git_commit);
+            fputc(',', f);
+            csv_field(f, run->machine_id);
+            fputc(',', f);
+            csv_field(f, r->name);
+            fprintf(f, ",%s,%s", bg__status_name(r->status), bg_statistic_name((bg_statistic)s));
+            const bg_estimate *e = &r->wall.est[s];
+            bool has = r->has_summary;
+            csv_num(f, has ? e->point : NAN);
+            csv_num(f, has ? e->lo : NAN);
+            csv_num(f, has ? e->hi : NAN);
+            csv_num(f, has ? e->se : NAN);
+            csv_num(f, run->config.confidence);
+            fprintf(f, ",%zu,%zu\n", r->nprocs, has ? r->wall.nsamples : 0);
+            if (!has)
+                break; /* one row says the benchmark has no estimates */
+        }
+    }
+    return ferror(f) ? BG_EIO : 0;
+}
+
+/* ---- output of a cJSON tree ---- */
+
+static int print_json(FILE *f, cJSON *root)
+{
+    if (!root)
+        return BG_ENOMEM;
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!s)
+        return BG_ENOMEM;
+    fputs(s, f);
+    fputc('\n', f);
+    free(s);
+    return ferror(f) ? BG_EIO : 0;
+}
+
+/* ---- Google Benchmark JSON ---- */
+
+static const char *machine_field(const bg_run *run, const char *key)
+{
+    for (size_t i = 0; i < run->nmachine_fields; i++)
+        if (!strcmp(run->machine_fields[i].key, key))
+            return run->machine_fields[i].value;
+    return NULL;
+}
+
+static cJSON *gbench_context(const bg_run *run)
+{
+    cJSON *c = cJSON_CreateObject();
+    if (!c)
+        return NULL;
+    cJSON_AddStringToObject(c, "date", run->created);
+    cJSON_AddStringToObject(c, "host_name", run->host);
+    cJSON_AddStringToObject(c, "executable", "benchgate");
+    const char *cores = machine_field(run, "cores");
+    cJSON_AddNumberToObject(c, "num_cpus", cores ? atoi(cores) : 0);
+    cJSON_AddNumberToObject(c, "mhz_per_cpu", 0);
+    cJSON_AddBoolToObject(c, "cpu_scaling_enabled", false);
+    cJSON_AddArrayToObject(c, "caches");
+    cJSON_AddArrayToObject(c, "load_avg");
+    const char *bt = machine_field(run, "buildtype");
+    cJSON_AddStringToObject(c, "library_build_type", bt && strstr(bt, "debug") ? "debug" : "release");
+    /* Extra context keys are allowed by the format; tools ignore them. */
+    cJSON_AddStringToObject(c, "benchgate_version", BG_VERSION);
+    cJSON_AddStringToObject(c, "benchgate_commit", run->git_commit);
+    cJSON_AddStringToObject(c, "benchgate_machine", run->machine_id);
+    const char *cpu = machine_field(run, "cpu_model");
+    if (cpu)
+        cJSON_AddStringToObject(c, "benchgate_cpu_model", cpu);
+    return c;
+}
+
+/* The fields every entry of one benchmark shares. */
+static cJSON *gbench_entry(const char *name, const char *run_name, size_t family, const char *run_type,
+                           size_t reps)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "name", name);
+    cJSON_AddNumberToObject(o, "family_index", (double)family);
+    cJSON_AddNumberToObject(o, "per_family_instance_index", 0);
+    cJSON_AddStringToObject(o, "run_name", run_name);
+    cJSON_AddStringToObject(o, "run_type", run_type);
+    cJSON_AddNumberToObject(o, "repetitions", (double)reps);
+    return o;
+}
+
+static void add_rates(cJSON *o, const bg_result *r, double real_ns)
+{
+    if (!(real_ns > 0))
+        return;
+    if (r->items_per_iter)
+        cJSON_AddNumberToObject(o, "items_per_second", (double)r->items_per_iter * 1e9 / real_ns);
+    if (r->bytes_per_iter)
+        cJSON_AddNumberToObject(o, "bytes_per_second", (double)r->bytes_per_iter * 1e9 / real_ns);
+}
+
+/* Counters as Google Benchmark user counters (as its perf counters are
+ * written): totals per iteration, peaks as the largest sample's value. */
+static void add_counters(cJSON *o, const bg_proc *p, double iters)
+{
+    for (size_t k = 0; k < p->ncounters; k++) {
+        const bg_series *c = &p->counters[k];
+        bool peak = bg__metric_kind(c->name) == BG_METRIC_PEAK;
+        double v = peak ? -INFINITY : 0;
+        for (size_t j = 0; j < p->n; j++)
+            if (isfinite(c->v[j]))
+                v = peak ? fmax(v, c->v[j]) : v + c->v[j];
+        if (isfinite(v) && !cJSON_GetObjectItemCaseSensitive(o, c->name))
+            cJSON_AddNumberToObject(o, c->name, peak ? v : v / iters);
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Google Benchmark's aggregates over repetitions (statistics.cc): mean,
+ * median, sample standard deviation and cv = stddev / mean. */
+static double aggregate(const double *v, size_t n, const char *which)
+{
+    if (!strcmp(which, "mean"))
+        return bg_stat_mean(v, n);
+    if (!strcmp(which, "stddev"))
+        return bg_stat_sd(v, n);
+    if (!strcmp(which, "cv")) {
+        double m = bg_stat_mean(v, n);
+        return m != 0 ? bg_stat_sd(v, n) / m : 0;
+    }
+    double *s = malloc(n * sizeof *s);
+    if (!s)
+        return NAN;
+    memcpy(s, v, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_double);
+    double med = bg_stat_quantile_sorted(s, n, 0.5);
+    free(s);
+    return med;
+}
+
+/* Appends one benchmark: an "iteration" entry per process with samples,
+ * then the aggregates when there are several. */
+static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
+{
+    size_t reps = 0;
+    for (size_t i = 0; i < r->nprocs; i++)
+        reps += r->procs[i].n > 0;
+    if (r->status != BG_STATUS_OK || reps == 0) {
+        cJSON *o = gbench_entry(r->name, r->name, family, "iteration", 1);
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            return BG_ENOMEM;
+        }
+        cJSON_AddNumberToObject(o, "repetition_index", 0);
+        cJSON_AddNumberToObject(o, "threads", 1);
+        cJSON_AddBoolToObject(o, "error_occurred", true);
+        cJSON_AddStringToObject(o, "error_message",
+                                r->message[0] ? r->message : bg__status_name(r->status));
+        cJSON_AddNumberToObject(o, "iterations", 0);
+        cJSON_AddNumberToObject(o, "real_time", 0);
+        cJSON_AddNumberToObject(o, "cpu_time", 0);
+        cJSON_AddStringToObject(o, "time_unit", "ns");
+        return 0;
+    }
+    double *real = calloc(reps, sizeof *real), *cpu = calloc(reps, sizeof *cpu);
+    int rc = real && cpu ? 0 : BG_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; !rc && i < r->nprocs; i++) {
+        const bg_proc *p = &r->procs[i];
+        if (p->n == 0)
+            continue;
+        double it = 0, w = 0, c = 0;
+        for (size_t j = 0; j < p->n; j++) {
+            it += p->iters[j];
+            w += p->wall_ns[j];
+            c += p->cpu_ns[j];
+        }
+        real[k] = w / it;
+        cpu[k] = c / it;
+        cJSON *o = gbench_entry(r->name, r->name, family, "iteration", reps);
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            rc = BG_ENOMEM;
+            break;
+        }
+        cJSON_AddNumberToObject(o, "repetition_index", (double)k);
+        cJSON_AddNumberToObject(o, "threads", 1);
+        cJSON_AddNumberToObject(o, "iterations", it);
+        cJSON_AddNumberToObject(o, "real_time", real[k]);
+        cJSON_AddNumberToObject(o, "cpu_time", cpu[k]);
+        cJSON_AddStringToObject(o, "time_unit", "ns");
+        add_rates(o, r, real[k]);
+        add_counters(o, p, it);
+        k++;
+    }
+    static const char *const aggs[] = {"mean", "median", "stddev", "cv"};
+    for (size_t a = 0; !rc && reps > 1 && a < sizeof aggs / sizeof aggs[0]; a++) {
+        size_t len = strlen(r->name) + 8;
+        char *name = malloc(len);
+        cJSON *o = name ? gbench_entry("", r->name, family, "aggregate", reps) : NULL;
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            free(name);
+            rc = BG_ENOMEM;
+            break;
+        }
+        snprintf(name, len, "%s_%s", r->name, aggs[a]);
+        cJSON_ReplaceItemInObjectCaseSensitive(o, "name", cJSON_CreateString(name));
+        free(name);
+        cJSON_AddNumberToObject(o, "threads", 1);
+        cJSON_AddStringToObject(o, "aggregate_name", aggs[a]);
+        cJSON_AddStringToObject(o, "aggregate_unit", strcmp(aggs[a], "cv") ? "time" : "percentage");
+        cJSON_AddNumberToObject(o, "iterations", (double)reps);
+        double rt = aggregate(real, reps, aggs[a]), ct = aggregate(cpu, reps, aggs[a]);
+        cJSON_AddNumberToObject(o, "real_time", rt);
+        cJSON_AddNumberToObject(o, "cpu_time", ct);
+        cJSON_AddStringToObject(o, "time_unit", "ns");
+        if (a < 2)
+            add_rates(o, r, rt);
+    }
+    free(real);
+    free(cpu);
+    return rc;
+}
+
+int bg__export_gbench(FILE *f, const bg_run *run)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return BG_ENOMEM;
+    cJSON *ctx = gbench_context(run);
+    if (!ctx || !cJSON_AddItemToObject(root, "context", ctx)) {
+        cJSON_Delete(ctx);
+        cJSON_Delete(root);
+        return BG_ENOMEM;
+    }
+    cJSON *arr = cJSON_AddArrayToObject(root, "benchmarks");
+    int rc = arr ? 0 : BG_ENOMEM;
+    for (size_t i = 0; !rc && i < run->nresults; i++)
+        rc = gbench_bench(arr, &run->results[i], i);
+    if (rc) {
+        cJSON_Delete(root);
+        return rc;
+    }
+    return print_json(f, root);
+}
+
+/* ---- Chrome trace event format ---- */
+
+/* A metadata event naming a process or thread (track). */
+static cJSON *trace_meta(const char *what, int pid, int tid, const char *name)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "name", what);
+    cJSON_AddStringToObject(o, "ph", "M");
+    cJSON_AddNumberToObject(o, "pid", pid);
+    cJSON_AddNumberToObject(o, "tid", tid);
+    cJSON *args = cJSON_AddObjectToObject(o, "args");
+    if (args)
+        cJSON_AddStringToObject(args, "name", name);
+    return o;
+}
+
+/* A complete ("X") event; times in microseconds, as the format wants. */
+static cJSON *trace_event(const char *name, const char *cat, int pid, int tid, double ts_us, double dur_us)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "name", name);
+    cJSON_AddStringToObject(o, "cat", cat);
+    cJSON_AddStringToObject(o, "ph", "X");
+    cJSON_AddNumberToObject(o, "ts", ts_us);
+    cJSON_AddNumberToObject(o, "dur", dur_us);
+    cJSON_AddNumberToObject(o, "pid", pid);
+    cJSON_AddNumberToObject(o, "tid", tid);
+    return o;
+}
+
+static bool add_event(cJSON *arr, cJSON *o)
+{
+    if (o && cJSON_AddItemToArray(arr, o))
+        return true;
+    cJSON_Delete(o);
+    return false;
+}
+
+/* One benchmark: a track per process, its warm-up and then its samples end
+ * to end. *t_us is where the benchmark starts; it moves past it. */
+static int trace_bench(cJSON *arr, const bg_result *r, int pid, double *t_us)
+{
+    if (!add_event(arr, trace_meta("process_name", pid, 0, r->name)))
+        return BG_ENOMEM;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const bg_proc *p = &r->procs[i];
+        int tid = (int)i + 1;
+        char label[96];
+        snprintf(label, sizeof label, "process %zu (stack +%u B, heap +%u B)", i + 1, p->stack_offset,
+                 p->heap_offset);
+        if (!add_event(arr, trace_meta("thread_name", pid, tid, label)))
+            return BG_ENOMEM;
+        if (isfinite(p->warmup_ns) && p->warmup_ns > 0) {
+            cJSON *w = trace_event("warm-up", "warmup", pid, tid, *t_us, p->warmup_ns / 1e3);
+            if (!add_event(arr, w))
+                return BG_ENOMEM;
+            cJSON *args = cJSON_AddObjectToObject(w, "args");
+            if (args)
+                cJSON_AddNumberToObject(args, "iterations", (double)p->warmup_iters);
+            *t_us += p->warmup_ns / 1e3;
+        }
+        for (size_t j = 0; j < p->n; j++) {
+            char name[64];
+            snprintf(name, sizeof name, "sample %zu", j + 1);
+            cJSON *e = trace_event(name, "sample", pid, tid, *t_us, p->wall_ns[j] / 1e3);
+            if (!add_event(arr, e))
+                return BG_ENOMEM;
+            cJSON *args = cJSON_AddObjectToObject(e, "args");
+            if (args) {
+                cJSON_AddStringToObject(args, "benchmark", r->name);
+                cJSON_AddNumberToObject(args, "iterations", p->iters[j]);
+                cJSON_AddNumberToObject(args, "wall_ns", p->wall_ns[j]);
+                cJSON_AddNumberToObject(args, "cpu_ns", p->cpu_ns[j]);
+                cJSON_AddNumberToObject(args, "ns_per_iteration", p->wall_ns[j] / p->iters[j]);
+                for (size_t k = 0; k < p->ncounters; k++) /* counters of the sample, totals */
+                    if (isfinite(p->counters[k].v[j]))
+                        cJSON_AddNumberToObject(args, p->counters[k].name, p->counters[k].v[j]);
+            }
+            *t_us += p->wall_ns[j] / 1e3;
+        }
+    }
+    return 0;
+}
+
+int bg__export_trace(FILE *f, const bg_run *run)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = root ? cJSON_AddArrayToObject(root, "traceEvents") : NULL;
+    if (!arr) {
+        cJSON_Delete(root);
+        return BG_ENOMEM;
+    }
+    /* Sample start times are not recorded: within a process the samples
+     * are laid end to end after the warm-up, processes one after another,
+     * in the order they ran. Durations are exact. */
+    double t_us = 0;
+    int rc = 0;
+    for (size_t i = 0; !rc && i < run->nresults; i++)
+        rc = trace_bench(arr, &run->results[i], (int)i + 1, &t_us);
+    if (rc) {
+        cJSON_Delete(root);
+        return rc;
+    }
+    cJSON_AddStringToObject(root, "displayTimeUnit", "ns");
+    cJSON *other = cJSON_AddObjectToObject(root, "otherData");
+    if (other) {
+        cJSON_AddStringToObject(other, "tool", "benchgate " BG_VERSION);
+        cJSON_AddStringToObject(other, "commit", run->git_commit);
+        cJSON_AddStringToObject(other, "machine", run->machine_id);
+        cJSON_AddStringToObject(other, "created", run->created);
+        cJSON_AddStringToObject(other, "timeline",
+                                "sample durations are measured; start times are not recorded, so "
+                                "samples are laid end to end per process, processes in run order");
+    }
+    return print_json(f, root);
+}

@@ -1,0 +1,493 @@
+/* Plots drawn by gnuplot: the one place gnuplot is run.
+ *
+ * One gnuplot process draws every plot of a report. It is started with
+ * posix_spawn (no shell), its working directory the report's directory, and
+ * the script is written down a pipe to its stdin; each plot is an SVG file.
+ * Data goes inline as datablocks of numbers only; every piece of text that
+ * can come from a user (benchmark names) goes through bg__gp_quote with the
+ * terminal in "noenhanced" mode, so no character in a name is markup, and
+ * gnuplot's SVG terminal escapes '<' and '&' in what it writes. gnuplot's
+ * stderr goes to a temporary file rather than a pipe: a pipe that nobody
+ * reads while we write the script could fill and stall both processes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bg_report.h"
+
+extern char **environ;
+
+struct bg_plotter {
+    pid_t pid;
+    FILE *in;                  /* the script, to gnuplot's stdin */
+    FILE *errs;                /* gnuplot's stderr (a temporary file) */
+    struct sigaction old_pipe; /* SIGPIPE is ignored while gnuplot runs */
+};
+
+/* Colours from the ColorBrewer "Set1"/"Blues" palettes, readable in print. */
+#define COL_BASE "#7f7f7f"
+#define COL_CAND "#1f77b4"
+#define COL_BAND "#9ecae1"
+#define COL_LINE "#08519c"
+#define COL_CP "#d62728"
+
+const char *bg__plot_program(void)
+{
+    const char *p = getenv("BENCHGATE_GNUPLOT");
+    return p && p[0] ? p : "gnuplot";
+}
+
+int bg__plot_open(bg_plotter **out, const char *dir, char *err, size_t errlen)
+{
+    *out = NULL;
+    const char *prog = bg__plot_program();
+    bg_plotter *p = calloc(1, sizeof *p);
+    int fds[2] = {-1, -1};
+    posix_spawn_file_actions_t fa;
+    int fa_ok = 0, rc = 0;
+    if (!p || pipe2(fds, O_CLOEXEC) != 0 || !(p->errs = tmpfile())) {
+        snprintf(err, errlen, "cannot start %s: %s", prog, strerror(errno));
+        rc = BG_EIO;
+        goto fail;
+    }
+    if (posix_spawn_file_actions_init(&fa) != 0) {
+        rc = BG_ENOMEM;
+        goto fail;
+    }
+    fa_ok = 1;
+    posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fileno(p->errs), STDERR_FILENO);
+    posix_spawn_file_actions_addchdir_np(&fa, dir);
+    char *argv[] = {(char *)prog, NULL};
+    int e = posix_spawnp(&p->pid, prog, &fa, NULL, argv, environ);
+    if (e != 0) {
+        if (e == ENOENT)
+            snprintf(err, errlen,
+                     "gnuplot not found ('%s'): install it to get plots (apt-get install "
+                     "gnuplot-nox), or point $BENCHGATE_GNUPLOT at it",
+                     prog);
+        else
+            snprintf(err, errlen, "cannot run %s: %s (install gnuplot with apt-get install gnuplot-nox)",
+                     prog, strerror(e));
+        rc = BG_EUNAVAIL;
+        goto fail;
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    fa_ok = 0;
+    close(fds[0]);
+    fds[0] = -1;
+    p->in = fdopen(fds[1], "w");
+    if (!p->in) {
+        snprintf(err, errlen, "cannot write to %s: %s", prog, strerror(errno));
+        close(fds[1]);
+        kill(p->pid, SIGTERM);
+        waitpid(p->pid, NULL, 0);
+        fclose(p->errs);
+        free(p);
+        return BG_EIO;
+    }
+    /* If gnuplot dies, a write must fail with EPIPE rather than kill us. */
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &p->old_pipe);
+    fputs("set encoding utf8\n", p->in);
+    *out = p;
+    return 0;
+fail:
+    if (fa_ok)
+        posix_spawn_file_actions_destroy(&fa);
+    if (fds[0] >= 0)
+        close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    if (p && p->errs)
+        fclose(p->errs);
+    free(p);
+    return rc;
+}
+
+/* The last non-empty line gnuplot wrote to stderr, for the message. */
+static void last_error_line(FILE *errs, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (!errs || fseek(errs, 0, SEEK_SET) != 0)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, errs)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        size_t k = strspn(line, " \t^");
+        if (line[k])
+            snprintf(buf, n, "%s", line + k);
+    }
+}
+
+int bg__plot_close(bg_plotter **pp, char *err, size_t errlen)
+{
+    bg_plotter *p = pp ? *pp : NULL;
+    if (!p)
+        return 0;
+    *pp = NULL;
+    fputs("exit\n", p->in);
+    int wrote = fflush(p->in) == 0 && !ferror(p->in);
+    fclose(p->in);
+    int st = 0;
+    while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    sigaction(SIGPIPE, &p->old_pipe, NULL);
+    int rc = 0;
+    if (!wrote || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        char last[400];
+        last_error_line(p->errs, last, sizeof last);
+        if (WIFSIGNALED(st))
+            snprintf(err, errlen, "%s was killed by signal %d; plots may be missing", bg__plot_program(),
+                     WTERMSIG(st));
+        else
+            snprintf(err, errlen, "%s failed (exit %d)%s%s; plots after the failure are missing",
+                     bg__plot_program(), WIFEXITED(st) ? WEXITSTATUS(st) : -1, last[0] ? ": " : "",
+                     last);
+        rc = BG_EIO;
+    }
+    fclose(p->errs);
+    free(p);
+    return rc;
+}
+
+/* ---- script pieces ---- */
+
+/* A time unit for an axis whose largest value is max_ns. */
+static double time_scale(double max_ns, const char **unit)
+{
+    if (max_ns >= 1e9) {
+        *unit = "s";
+        return 1e9;
+    }
+    if (max_ns >= 1e6) {
+        *unit = "ms";
+        return 1e6;
+    }
+    if (max_ns >= 1e3) {
+        *unit = "µs";
+        return 1e3;
+    }
+    *unit = "ns";
+    return 1;
+}
+
+static void begin_plot(FILE *f, const char *file, int w, int h)
+{
+    fputs("reset\n", f);
+    fprintf(f, "set terminal svg size %d,%d font 'sans,11' background rgb 'white' noenhanced\n", w, h);
+    fputs("set output ", f);
+    bg__gp_quote(f, file);
+    fputc('\n', f);
+    fputs("set border 3 lc rgb '#555555'\nset tics nomirror\nset grid lc rgb '#dddddd'\n", f);
+}
+
+static void end_plot(FILE *f)
+{
+    fputs("set output\n", f);
+}
+
+static void set_title(FILE *f, const char *title)
+{
+    if (!title)
+        return;
+    fputs("set title ", f);
+    bg__gp_quote(f, title);
+    fputc('\n', f);
+}
+
+static int finish(bg_plotter *p)
+{
+    return ferror(p->in) ? BG_EIO : 0;
+}
+
+/* Silverman's rule of thumb, 0.9 min(sd, IQR/1.34) n^(-1/5) (Silverman,
+ * "Density Estimation", 1986, eq. 3.31), with a floor for constant data so
+ * the kernel never has zero width. */
+static double bandwidth(const double *x, size_t n)
+{
+    double *s = malloc((n ? n : 1) * sizeof *s);
+    if (!s)
+        return 1.0;
+    memcpy(s, x, n * sizeof *s);
+    for (size_t i = 1; i < n; i++) /* insertion sort: n is a few hundred */
+        for (size_t j = i; j > 0 && s[j - 1] > s[j]; j--) {
+            double t = s[j];
+            s[j] = s[j - 1];
+            s[j - 1] = t;
+        }
+    double iqr = n ? bg_stat_quantile_sorted(s, n, 0.75) - bg_stat_quantile_sorted(s, n, 0.25) : 0;
+    double sd = bg_stat_sd(x, n), med = n ? bg_stat_quantile_sorted(s, n, 0.5) : 0;
+    free(s);
+    double spread = sd;
+    if (iqr > 0 && iqr / 1.34 < spread)
+        spread = iqr / 1.34;
+    double bw = 0.9 * spread * pow((double)(n ? n : 1), -0.2);
+    if (!(bw > 0))
+        bw = fabs(med) > 0 ? 0.01 * fabs(med) : 1.0;
+    return bw;
+}
+
+/* Two series are base (grey) and candidate (blue); a lone one is blue. */
+static const char *dist_colour(size_t k, size_t nd)
+{
+    return nd > 1 && k == 0 ? COL_BASE : COL_CAND;
+}
+
+int bg__plot_density(bg_plotter *p, const char *file, const char *title, const char *xlabel_what,
+                     const bg_plot_dist *d, size_t nd)
+{
+    if (!p || nd == 0 || nd > 2)
+        return BG_EINVAL;
+    FILE *f = p->in;
+    double max = 0, lo = INFINITY, hi = -INFINITY, bw[2] = {0, 0}, widest = 0;
+    size_t total = 0;
+    for (size_t k = 0; k < nd; k++) {
+        for (size_t i = 0; i < d[k].n; i++) {
+            if (!isfinite(d[k].x[i]))
+                continue;
+            max = fmax(max, fabs(d[k].x[i]));
+            lo = fmin(lo, d[k].x[i]);
+            hi = fmax(hi, d[k].x[i]);
+            total++;
+        }
+        bw[k % 2] = bandwidth(d[k].x, d[k].n);
+        widest = fmax(widest, bw[k % 2]);
+    }
+    if (total == 0)
+        return BG_EINVAL;
+    const char *unit;
+    double div = time_scale(max, &unit);
+    begin_plot(f, file, BG_PLOT_W, BG_PLOT_H);
+    set_title(f, title);
+    /* gnuplot evaluates the density over the x range; autoscaled, that is
+     * the data's range and the curve ends in a cliff at the extremes. Three
+     * bandwidths on each side let it fall to zero. */
+    fprintf(f, "set xrange [%.10g:%.10g]\nset samples 400\n", (lo - 3 * widest) / div, (hi + 3 * widest) / div);
+    char xlabel[160];
+    snprintf(xlabel, sizeof xlabel, "%s (%s)", xlabel_what ? xlabel_what : "value", unit);
+    fputs("set xlabel ", f);
+    bg__gp_quote(f, xlabel);
+    fputs("\nset ylabel 'density'\nset ytics format ''\n", f);
+    /* Keys go below the plot: inside, they hid data (seen on real pages). */
+    fputs("set key below horizontal\nset style fill transparent solid 0.30 noborder\n", f);
+    for (size_t k = 0; k < nd; k++) {
+        fprintf(f, "$d%zu << EOD\n", k);
+        for (size_t i = 0; i < d[k].n; i++)
+            if (isfinite(d[k].x[i]))
+                fprintf(f, "%.10g\n", d[k].x[i] / div);
+        fputs("EOD\n", f);
+        if (isfinite(d[k].mean))
+            fprintf(f, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead dt 2 lw 1.5 lc rgb '%s'\n",
+                    d[k].mean / div, d[k].mean / div, dist_colour(k, nd));
+    }
+    fputs("plot ", f);
+    for (size_t k = 0; k < nd; k++) {
+        const char *col = dist_colour(k, nd);
+        fprintf(f, "%s$d%zu using 1:(1) smooth kdensity bandwidth %.10g with filledcurves y=0 "
+                   "lc rgb '%s' title ",
+                k ? ", " : "", k, bw[k % 2] / div, col);
+        bg__gp_quote(f, d[k].label ? d[k].label : "");
+        fprintf(f, ", $d%zu using 1:(0) with points pt '|' ps 0.6 lc rgb '%s' notitle", k, col);
+    }
+    fputc('\n', f);
+    end_plot(f);
+    return finish(p);
+}
+
+int bg__plot_fit(bg_plotter *p, const char *file, const char *title, const bg_result *r)
+{
+    if (!p || !r)
+        return BG_EINVAL;
+    FILE *f = p->in;
+    double max = 0;
+    size_t total = 0;
+    for (size_t i = 0; i < r->nprocs; i++)
+        for (size_t j = 0; j < r->procs[i].n; j++) {
+            if (r->procs[i].wall_ns[j] > max)
+                max = r->procs[i].wall_ns[j];
+            total++;
+        }
+    if (total == 0)
+        return BG_EINVAL;
+    const char *unit;
+    double div = time_scale(max, &unit);
+    begin_plot(f, file, BG_PLOT_W, BG_PLOT_H);
+    set_title(f, title);
+    fprintf(f, "set xlabel 'iterations in the sample'\nset ylabel 'sample time (%s)'\n", unit);
+    fputs("set key below horizontal\nset xrange [0:*]\nset yrange [0:*]\n", f);
+    /* Ten readable colours (Tableau 10) for processes 1..10, and again. */
+    static const char *const tab10[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                                        "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
+    for (size_t i = 0; i < 10; i++)
+        fprintf(f, "set linetype %zu lc rgb '%s' pt 7 ps 0.8\n", i + 1, tab10[i]);
+    fputs("set linetype cycle 10\n", f);
+    /* Column 3: the process number, which picks the colour (lc variable). */
+    fputs("$s << EOD\n", f);
+    for (size_t i = 0; i < r->nprocs; i++)
+        for (size_t j = 0; j < r->procs[i].n; j++)
+            fprintf(f, "%.10g %.10g %zu\n", r->procs[i].iters[j], r->procs[i].wall_ns[j] / div, i + 1);
+    fputs("EOD\n", f);
+    fputs("plot ", f);
+    /* The fitted line first, so that the samples are drawn over it. */
+    if (r->has_summary && isfinite(r->wall.est[BG_STAT_SLOPE].point)) {
+        const bg_estimate *e = &r->wall.est[BG_STAT_SLOPE];
+        char pt[32], lo[32], hi[32], label[128];
+        bg__format_ns(e->point, pt, sizeof pt);
+        bg__format_ns(e->lo, lo, sizeof lo);
+        bg__format_ns(e->hi, hi, sizeof hi);
+        snprintf(label, sizeof label, "slope %s/iteration [%s, %s]", pt, lo, hi);
+        if (isfinite(e->lo) && isfinite(e->hi))
+            fprintf(f, "%.10g * x with lines dt 2 lc rgb '%s' notitle, %.10g * x with lines dt 2 lc rgb '%s' "
+                       "notitle, ",
+                    e->lo / div, COL_BAND, e->hi / div, COL_BAND);
+        fprintf(f, "%.10g * x with lines lw 1.5 lc rgb '%s' title ", e->point / div, COL_LINE);
+        bg__gp_quote(f, label);
+        fputs(", ", f);
+    }
+    fprintf(f, "$s using 1:2:3 with points lc variable title 'samples, coloured by process (%zu)'", r->nprocs);
+    fputc('\n', f);
+    end_plot(f);
+    return finish(p);
+}
+
+/* The largest finite value of the history, its count, and the data block. */
+static size_t history_block(FILE *f, const bg_plot_history *h, double div)
+{
+    size_t n = 0;
+    fputs("$h << EOD\n", f);
+    for (size_t i = 0; i < h->n; i++) {
+        if (!isfinite(h->pt[i]))
+            continue;
+        double lo = isfinite(h->lo[i]) ? h->lo[i] : h->pt[i];
+        double hi = isfinite(h->hi[i]) ? h->hi[i] : h->pt[i];
+        fprintf(f, "%zu %.10g %.10g %.10g\n", i, h->pt[i] / div, lo / div, hi / div);
+        n++;
+    }
+    fputs("EOD\n", f);
+    return n;
+}
+
+static double history_max(const bg_plot_history *h)
+{
+    double max = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        if (isfinite(h->hi[i]) && h->hi[i] > max)
+            max = h->hi[i];
+        if (isfinite(h->pt[i]) && h->pt[i] > max)
+            max = h->pt[i];
+    }
+    return max;
+}
+
+/* The mean of the finite points in [from, to). */
+static double segment_mean(const bg_plot_history *h, size_t from, size_t to)
+{
+    double s = 0;
+    size_t n = 0;
+    for (size_t i = from; i < to && i < h->n; i++)
+        if (isfinite(h->pt[i])) {
+            s += h->pt[i];
+            n++;
+        }
+    return n ? s / (double)n : NAN;
+}
+
+int bg__plot_history(bg_plotter *p, const char *file, const char *title, const bg_plot_history *h)
+{
+    if (!p || !h || h->n == 0)
+        return BG_EINVAL;
+    FILE *f = p->in;
+    const char *unit;
+    double div = time_scale(history_max(h), &unit);
+    begin_plot(f, file, BG_PLOT_WIDE_W, BG_PLOT_WIDE_H);
+    set_title(f, title);
+    fprintf(f, "set ylabel 'time per iteration (%s)'\nset xlabel 'first-parent commits, oldest to newest'\n",
+            unit);
+    fputs("set key below horizontal maxrows 2\n", f);
+    fprintf(f, "set xrange [-0.5:%zu.5]\n", h->n - 1);
+    if (h->tics) {
+        size_t step = h->n > 8 ? (h->n + 7) / 8 : 1;
+        fputs("set xtics rotate by -30 (", f);
+        for (size_t i = 0, k = 0; i < h->n; i += step, k++) {
+            if (k)
+                fputs(", ", f);
+            bg__gp_quote(f, h->tics[i]);
+            fprintf(f, " %zu", i);
+        }
+        fputs(")\n", f);
+    }
+    size_t npts = history_block(f, h, div);
+    if (npts == 0) {
+        fputs("set label 'no measurements in this history' at graph 0.5, graph 0.5 center\n"
+              "set yrange [0:1]\nplot NaN notitle\n",
+              f);
+        end_plot(f);
+        return finish(p);
+    }
+    /* Change points: a line where the new segment starts with the change
+     * written beside it, and each segment's mean as a dashed level (a
+     * datablock, not arrows: the SVG terminal would draw consecutive arrows
+     * of one colour as one path with one dash pattern). */
+    for (size_t k = 0; k < h->ncp; k++) {
+        double x = (double)h->cp[k].index - 0.5;
+        fprintf(f, "set arrow from %g, graph 0 to %g, graph 1 nohead lw 1.5 lc rgb '%s'\n", x, x, COL_CP);
+        fprintf(f, "set label '%+.1f%%' at %g, graph 0.95 left offset 0.5,0 tc rgb '%s'\n",
+                100 * h->cp[k].magnitude, x, COL_CP);
+    }
+    fputs("$m << EOD\n", f);
+    for (size_t k = 0, from = 0; h->ncp && k <= h->ncp; k++) {
+        size_t to = k < h->ncp ? h->cp[k].index : h->n;
+        double m = segment_mean(h, from, to);
+        if (isfinite(m))
+            fprintf(f, "%g %.10g\n%g %.10g\n\n", (double)from - 0.5, m / div, (double)to - 0.5, m / div);
+        from = to;
+    }
+    fputs("EOD\n", f);
+    /* A marker per commit while they stay apart; a long history is a line
+     * (500 markers in 700 pixels hid the segment levels). */
+    fprintf(f, "plot $h using 1:3:4 with filledcurves fc rgb '%s' fs transparent solid 0.6 noborder "
+               "title 'confidence interval', "
+               "$h using 1:2 with %s lw 1.2 lc rgb '%s' title 'mean'",
+            COL_BAND, h->n <= 150 ? "linespoints pt 7 ps 0.35" : "lines", COL_LINE);
+    if (h->ncp)
+        fprintf(f, ", NaN with lines lw 1.5 lc rgb '%s' title 'change point', $m using 1:2 with lines dt 2 "
+                   "lw 1.5 lc rgb '%s' title 'mean between change points'",
+                COL_CP, COL_CP);
+    fputc('\n', f);
+    end_plot(f);
+    return finish(p);
+}
+
+int bg__plot_sparkline(bg_plotter *p, const char *file, const bg_plot_history *h)
+{
+    if (!p || !h || h->n == 0)
+        return BG_EINVAL;
+    FILE *f = p->in;
+    begin_plot(f, file, BG_PLOT_SPARK_W, BG_PLOT_SPARK_H);
+    fputs("unset border\nunset tics\nunset key\nunset grid\nset margins 0.5,0.5,0.5,0.5\n", f);
+    fprintf(f, "set xrange [-0.5:%zu.5]\n", h->n - 1);
+    size_t npts = history_block(f, h, 1.0);
+    for (size_t k = 0; k < h->ncp; k++)
+        fprintf(f, "set arrow from %g, graph 0 to %g, graph 1 nohead lc rgb '%s'\n",
+                (double)h->cp[k].index - 0.5, (double)h->cp[k].index - 0.5, COL_CP);
+    if (npts == 0)
+        fputs("set yrange [0:1]\nplot NaN\n", f);
+    else
+        fprintf(f, "plot $h using 1:3:4 with filledcurves fc rgb '%s' fs solid 0.5 noborder, "
+                   "$h using 1:2 with lines lw 1.2 lc rgb '%s'\n",
+                COL_BAND, COL_LINE);
+    end_plot(f);
+    return finish(p);
+}

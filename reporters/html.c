@@ -1,0 +1,957 @@
+/* The HTML report: a static site (index, a page per benchmark, a page per
+ * commit) that works from a file:// URL with no server, no network and no
+ * JavaScript. CSS is inline in each page; plots are SVG files drawn by
+ * gnuplot and shown with <img>. Every name is escaped with bg__html_escape;
+ * verdicts carry a symbol and a word besides their colour. Pages are written
+ * to a temporary name and renamed, so a reader never sees half a page. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bg_config.h"
+#include "bg_report.h"
+
+static const char CSS[] =
+    "html{background:#fff}"
+    "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#1b1f24;"
+    "background:#fff}"
+    "header{background:#f3f5f8;border-bottom:1px solid #d0d7de;padding:10px 24px}"
+    "header a{color:#0a58ca;text-decoration:none}"
+    "main{padding:8px 24px 32px;max-width:1180px}"
+    "h1{font-size:22px;margin:10px 0 4px;overflow-wrap:anywhere}"
+    "h2{font-size:17px;margin:26px 0 6px;border-bottom:1px solid #e5e7eb;padding-bottom:3px}"
+    "table{border-collapse:collapse;margin:6px 0 14px}"
+    "th,td{padding:4px 10px;border-bottom:1px solid #e8eaed;text-align:left;vertical-align:middle}"
+    "th{background:#f6f8fa;font-weight:600;font-size:13px}"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "td.name{overflow-wrap:anywhere;min-width:9em;max-width:340px}"
+    ".cols,.plots{display:flex;flex-wrap:wrap;align-items:flex-start;gap:0 40px}"
+    ".plots{gap:4px 24px}"
+    ".wide{overflow-x:auto}"
+    "small,.muted{color:#57606a}"
+    "code{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:13px}"
+    ".v{font-weight:600;white-space:nowrap}"
+    ".v-regressed,.v-failed{color:#b3261e}"
+    ".v-improved{color:#1a7f37}"
+    ".v-unchanged{color:#57606a}"
+    ".v-inconclusive{color:#9a6700}"
+    ".v-accepted{color:#6639ba}"
+    ".v-other{color:#57606a}"
+    ".note{background:#fff8e1;border:1px solid #e3b341;padding:8px 12px;margin:10px 0}"
+    "img.plot{max-width:100%;height:auto;display:block;margin:6px 0}"
+    "img.spark{display:block}"
+    "dl.kv{display:grid;grid-template-columns:max-content auto;gap:2px 14px;margin:6px 0}"
+    "dl.kv dt{color:#57606a}dl.kv dd{margin:0}"
+    "footer{color:#57606a;font-size:12px;padding:12px 24px;border-top:1px solid #e5e7eb}";
+
+/* ---- pages ---- */
+
+typedef struct page {
+    FILE *f;
+    char path[4096];
+    char tmp[4120];
+} page;
+
+static int page_open(page *p, const char *dir, const char *name, char *err, size_t errlen)
+{
+    snprintf(p->path, sizeof p->path, "%s/%s", dir, name);
+    snprintf(p->tmp, sizeof p->tmp, "%s.tmp.%ld", p->path, (long)getpid());
+    p->f = fopen(p->tmp, "w");
+    if (!p->f) {
+        snprintf(err, errlen, "cannot write %s: %s", p->path, strerror(errno));
+        return BG_EIO;
+    }
+    return 0;
+}
+
+static int page_close(page *p, char *err, size_t errlen)
+{
+    fprintf(p->f, "<footer>benchgate %s &middot; a static report: no server, no scripts</footer>\n"
+                  "</body>\n</html>\n",
+            BG_VERSION);
+    int bad = ferror(p->f);
+    if (fclose(p->f) != 0 || bad) {
+        snprintf(err, errlen, "cannot write %s: %s", p->path, strerror(errno));
+        unlink(p->tmp);
+        return BG_EIO;
+    }
+    if (rename(p->tmp, p->path) != 0) {
+        snprintf(err, errlen, "cannot rename %s to %s: %s", p->tmp, p->path, strerror(errno));
+        unlink(p->tmp);
+        return BG_EIO;
+    }
+    return 0;
+}
+
+/* The page head up to the start of <main>; `title` is escaped here. */
+static void page_head(FILE *f, const char *title, bool index_link)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self'; "
+          "style-src 'unsafe-inline'\">\n<title>",
+          f);
+    bg__html_escape(f, title);
+    fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<header>", CSS);
+    if (index_link)
+        fputs("<a href=\"index.html\">&larr; all benchmarks</a> &middot; ", f);
+    fputs("<strong>benchgate report</strong></header>\n<main>\n", f);
+}
+
+static void page_end_main(FILE *f)
+{
+    fputs("</main>\n", f);
+}
+
+/* ---- formatting ---- */
+
+static void put_ns(FILE *f, double ns)
+{
+    char b[48];
+    bg__format_ns(ns, b, sizeof b);
+    fputs(b, f);
+}
+
+/* "12.3 µs [12.1 µs, 12.6 µs]" as a cell; "-" for an absent estimate. */
+static void put_estimate(FILE *f, const bg_estimate *e)
+{
+    if (!isfinite(e->point)) {
+        fputs("<td class=\"num\">-</td>", f);
+        return;
+    }
+    fputs("<td class=\"num\">", f);
+    put_ns(f, e->point);
+    if (isfinite(e->lo) && isfinite(e->hi)) {
+        fputs("<br><small>[", f);
+        put_ns(f, e->lo);
+        fputs(", ", f);
+        put_ns(f, e->hi);
+        fputs("]</small>", f);
+    }
+    fputs("</td>", f);
+}
+
+static void put_change(FILE *f, const bg_cmp_row *w)
+{
+    if (!w || w->kind != BG_ROW_COMPARED || !isfinite(w->ch.change)) {
+        fputs("<td class=\"num\">-</td>", f);
+        return;
+    }
+    fprintf(f, "<td class=\"num\">%+.2f%%<br><small>[%+.2f%%, %+.2f%%]</small></td>", 100 * w->ch.change,
+            100 * w->ch.lo, 100 * w->ch.hi);
+}
+
+/* A verdict as symbol + word in a coloured span: the symbol and the word
+ * say it without the colour. */
+static void put_verdict(FILE *f, const bg_cmp_row *w, bool has_base)
+{
+    const char *cls = "other", *sym = "&ndash;", *word;
+    if (!w) {
+        word = has_base ? "not compared" : "no baseline";
+    } else {
+        word = bg__cmp_row_verdict(w);
+        if (w->kind == BG_ROW_ONLY_A) {
+            word = "not in this run (only in the baseline)";
+            sym = "&minus;";
+        } else if (w->kind == BG_ROW_ONLY_B && !w->head_failed) {
+            word = "new (not in the baseline)";
+            sym = "+";
+        } else if (w->head_failed) {
+            cls = "failed";
+            sym = "&#10007;";
+        } else if (w->kind == BG_ROW_COMPARED && w->accepted) {
+            cls = "accepted";
+            sym = "&#10003;";
+            word = "accepted regression";
+        } else if (w->kind == BG_ROW_COMPARED) {
+            switch (w->verdict) {
+            case BG_VERDICT_REGRESSED: cls = "regressed"; sym = "&#9650;"; break;
+            case BG_VERDICT_IMPROVED: cls = "improved"; sym = "&#9660;"; break;
+            case BG_VERDICT_UNCHANGED: cls = "unchanged"; sym = "="; break;
+            case BG_VERDICT_INCONCLUSIVE: cls = "inconclusive"; sym = "?"; break;
+            }
+        }
+    }
+    fprintf(f, "<span class=\"v v-%s\">%s %s</span>", cls, sym, word);
+}
+
+static void put_short_id(FILE *f, const char *id)
+{
+    fprintf(f, "<code>%.12s</code>", id);
+}
+
+/* A link to a page whose name is ours (slugs, hex ids): no escaping needed,
+ * but it is escaped anyway. */
+static void put_link_open(FILE *f, const char *href)
+{
+    fputs("<a href=\"", f);
+    bg__html_escape(f, href);
+    fputs("\">", f);
+}
+
+static const bg_report_bench *find_bench(const bg_report *rep, const char *name)
+{
+    for (size_t i = 0; rep && i < rep->nbenches; i++)
+        if (!strcmp(rep->benches[i].name, name))
+            return &rep->benches[i];
+    return NULL;
+}
+
+static void put_bench_link(FILE *f, const bg_report *rep, const char *name)
+{
+    const bg_report_bench *b = find_bench(rep, name);
+    if (b) {
+        fprintf(f, "<a href=\"bench-%s.html\">", b->slug);
+        bg__html_escape(f, name);
+        fputs("</a>", f);
+    } else {
+        bg__html_escape(f, name);
+    }
+}
+
+static void put_img(FILE *f, const char *slug, const char *kind, const char *alt, int w, int h,
+                    const char *cls)
+{
+    fprintf(f, "<img class=\"%s\" src=\"plots/%s-%s.svg\" width=\"%d\" height=\"%d\" alt=\"", cls, slug, kind,
+            w, h);
+    bg__html_escape(f, alt);
+    fputs("\">\n", f);
+}
+
+/* The index's history line; its title (a tooltip, no script needed) gives
+ * the range the line spans, which the line alone does not show. */
+static void put_spark(FILE *f, const bg_report *rep, const bg_report_bench *b)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    size_t n = 0;
+    for (size_t k = 0; k < rep->ncommits; k++)
+        if (isfinite(b->hist_pt[k])) {
+            lo = fmin(lo, b->hist_pt[k]);
+            hi = fmax(hi, b->hist_pt[k]);
+            n++;
+        }
+    char a[48] = "-", z[48] = "-", title[160];
+    if (n) {
+        bg__format_ns(lo, a, sizeof a);
+        bg__format_ns(hi, z, sizeof z);
+    }
+    snprintf(title, sizeof title, "mean of %zu commits: %s to %s; %zu change point(s)", n, a, z, b->ncp);
+    fprintf(f, "<a href=\"bench-%s.html\"><img class=\"spark\" src=\"plots/%s-spark.svg\" width=\"%d\" "
+               "height=\"%d\" alt=\"history\" title=\"",
+            b->slug, b->slug, BG_PLOT_SPARK_W, BG_PLOT_SPARK_H);
+    bg__html_escape(f, title);
+    fputs("\"></a>", f);
+}
+
+static void put_plots_note(FILE *f, const bg_report *rep)
+{
+    if (!rep->plots_note[0])
+        return;
+    fputs("<p class=\"note\">Plots: ", f);
+    bg__html_escape(f, rep->plots_note);
+    fputs("</p>\n", f);
+}
+
+static const char *machine_field(const bg_run *run, const char *key)
+{
+    for (size_t i = 0; i < run->nmachine_fields; i++)
+        if (!strcmp(run->machine_fields[i].key, key))
+            return run->machine_fields[i].value;
+    return NULL;
+}
+
+/* "commit 1a2b3c (page link)" for the head or base line of the index. */
+static void put_run_line(FILE *f, const char *what, const bg_run *run, const char *label, const char *pg)
+{
+    fprintf(f, "<dt>%s</dt><dd>", what);
+    if (pg[0])
+        put_link_open(f, pg);
+    bg__html_escape(f, label);
+    if (pg[0])
+        fputs("</a>", f);
+    if (run->git_branch[0]) {
+        fputs(" on <code>", f);
+        bg__html_escape(f, run->git_branch);
+        fputs("</code>", f);
+    }
+    if (run->git_dirty)
+        fputs(" <span class=\"muted\">(uncommitted changes)</span>", f);
+    fputs(" &middot; run ", f);
+    bg__html_escape(f, run->created);
+    fputs("</dd>\n", f);
+}
+
+/* The change, p and a note for a change point: a level shift smaller
+ * than the noise threshold is real in the statistical sense (the test is
+ * exact) but too small to act on, and the page says so. */
+static void put_cp_cells(FILE *f, const bg_report *rep, const bg_changepoint *cp)
+{
+    fprintf(f, "<td class=\"num\">%+.2f%%</td><td class=\"num\">%.3f</td><td>", 100 * cp->magnitude, cp->p);
+    if (fabs(cp->magnitude) < rep->threshold)
+        fprintf(f, "<small class=\"muted\">within the %.3g%% noise threshold</small>", 100 * rep->threshold);
+    fputs("</td>", f);
+}
+
+/* ---- index ---- */
+
+static void index_table(FILE *f, const bg_report *rep)
+{
+    bool has_base = rep->base != NULL;
+    fprintf(f, "<table>\n<tr><th>benchmark</th><th>estimate (mean, %g%% CI)</th>%s<th>history</th></tr>\n",
+            100 * rep->head->config.confidence,
+            has_base ? "<th>baseline</th><th>change [CI]</th><th>verdict</th>" : "<th>verdict</th>");
+    for (size_t i = 0; i < rep->nbenches; i++) {
+        const bg_report_bench *b = &rep->benches[i];
+        fputs("<tr><td class=\"name\">", f);
+        fprintf(f, "<a href=\"bench-%s.html\">", b->slug);
+        bg__html_escape(f, b->name);
+        fputs("</a>", f);
+        if (b->head && b->head->status != BG_STATUS_OK) {
+            fprintf(f, "<br><small>%s", bg__status_name(b->head->status));
+            if (b->head->message[0]) {
+                fputs(": ", f);
+                bg__html_escape(f, b->head->message);
+            }
+            fputs("</small>", f);
+        }
+        fputs("</td>", f);
+        static const bg_estimate none = {NAN, NAN, NAN, NAN};
+        put_estimate(f, b->head && b->head->has_summary ? &b->head->wall.est[BG_STAT_MEAN] : &none);
+        if (has_base) {
+            put_estimate(f, b->base && b->base->has_summary ? &b->base->wall.est[BG_STAT_MEAN] : &none);
+            put_change(f, b->row);
+        }
+        fputs("<td>", f);
+        put_verdict(f, b->row, has_base);
+        fputs("</td><td>", f);
+        if (b->plot_spark)
+            put_spark(f, rep, b);
+        else
+            fputs("<small class=\"muted\">-</small>", f);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    fputs("<p><small>Verdicts: &#9650; regressed (slower), &#9660; improved (faster), = unchanged "
+          "(interval inside the noise threshold), ? inconclusive, &#10003; accepted by a commit "
+          "trailer, &#10007; crashed or timed out.</small></p>\n",
+          f);
+}
+
+static void index_changepoints(FILE *f, const bg_report *rep)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < rep->nbenches; i++)
+        total += rep->benches[i].ncp;
+    fputs("<h2>Change points</h2>\n", f);
+    if (rep->ncommits < 10) {
+        fprintf(f, "<p class=\"muted\">The history has %zu commit(s); change points need at least 10 "
+                   "measured commits.</p>\n",
+                rep->ncommits);
+        return;
+    }
+    if (total == 0) {
+        fputs("<p class=\"muted\">None detected (E-divisive means, permutation test, &alpha; = "
+              "0.05).</p>\n",
+              f);
+        return;
+    }
+    fputs("<table>\n<tr><th>benchmark</th><th>first commit of the new level</th><th>change</th>"
+          "<th>p</th><th></th></tr>\n",
+          f);
+    for (size_t i = 0; i < rep->nbenches; i++) {
+        const bg_report_bench *b = &rep->benches[i];
+        for (size_t k = 0; k < b->ncp; k++) {
+            const bg_report_commit *c = &rep->commits[b->cp[k].index];
+            fputs("<tr><td class=\"name\">", f);
+            put_bench_link(f, rep, b->name);
+            fputs("</td><td>", f);
+            if (c->page[0])
+                put_link_open(f, c->page);
+            put_short_id(f, c->id);
+            if (c->page[0])
+                fputs("</a>", f);
+            fputs("</td>", f);
+            put_cp_cells(f, rep, &b->cp[k]);
+            fputs("</tr>\n", f);
+        }
+    }
+    fputs("</table>\n", f);
+}
+
+static void index_commits(FILE *f, const bg_report *rep)
+{
+    size_t with_run = 0;
+    for (size_t i = 0; i < rep->ncommits; i++)
+        with_run += rep->commits[i].has_run;
+    fprintf(f, "<h2>History</h2>\n<p>%zu first-parent commit(s), %zu with a run on this machine", rep->ncommits,
+            with_run);
+    if (rep->other_machine_runs)
+        fprintf(f, "; %zu commit(s) have runs only from other machines (not comparable, not shown)",
+                rep->other_machine_runs);
+    fputs(".</p>\n", f);
+    if (!with_run)
+        return;
+    fputs("<table>\n<tr><th>commit</th><th>run</th></tr>\n", f);
+    for (size_t i = rep->ncommits; i-- > 0;) {
+        const bg_report_commit *c = &rep->commits[i];
+        if (!c->has_run)
+            continue;
+        fputs("<tr><td>", f);
+        put_link_open(f, c->page);
+        put_short_id(f, c->id);
+        fputs("</a></td><td>", f);
+        bg__html_escape(f, c->created);
+        if (c->dirty)
+            fputs(" <small class=\"muted\">(uncommitted changes)</small>", f);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+int bg__html_write_index(const char *dir, const bg_report *rep, char *err, size_t errlen)
+{
+    page p;
+    int rc = page_open(&p, dir, "index.html", err, errlen);
+    if (rc)
+        return rc;
+    FILE *f = p.f;
+    const bg_run *h = rep->head;
+    page_head(f, "benchgate report", false);
+    fputs("<h1>Benchmarks</h1>\n<dl class=\"kv\">\n", f);
+    put_run_line(f, "head", h, rep->head_label, rep->head_page);
+    if (rep->base) {
+        put_run_line(f, "baseline", rep->base, rep->base_label, rep->base_page);
+    } else {
+        fputs("<dt>baseline</dt><dd class=\"muted\">none: no earlier run on this machine", f);
+        fputs(" (give one with <code>--base REF</code>)</dd>\n", f);
+    }
+    fputs("<dt>machine</dt><dd><code>", f);
+    bg__html_escape(f, h->machine_id);
+    fputs("</code>", f);
+    const char *cpu = machine_field(h, "cpu_model"), *cores = machine_field(h, "cores");
+    if (cpu) {
+        fputs(" &middot; ", f);
+        bg__html_escape(f, cpu);
+    }
+    if (cores) {
+        fputs(" &middot; ", f);
+        bg__html_escape(f, cores);
+        fputs(" cores", f);
+    }
+    fputs("</dd>\n", f);
+    if (rep->cmp)
+        fprintf(f, "<dt>verdict rule</dt><dd>noise threshold %.3g%%, &alpha; = %.3g after %s across the "
+                   "suite, %zu bootstrap resamples</dd>\n",
+                100 * rep->cmp->threshold, rep->cmp->alpha,
+                rep->cmp->padjust == BG_PADJ_BH     ? "Benjamini&ndash;Hochberg"
+                : rep->cmp->padjust == BG_PADJ_HOLM ? "Holm"
+                                                    : "no adjustment",
+                rep->cmp->resamples);
+    fprintf(f, "<dt>generated</dt><dd>%s</dd>\n</dl>\n", rep->generated);
+    put_plots_note(f, rep);
+    index_table(f, rep);
+    index_changepoints(f, rep);
+    index_commits(f, rep);
+    page_end_main(f);
+    return page_close(&p, err, errlen);
+}
+
+/* ---- benchmark page ---- */
+
+/* Statistics of one metric's per-iteration values over every sample. */
+typedef struct metric_stats {
+    size_t n;
+    double mean, median, min, max, sd;
+} metric_stats;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Values of `metric` over every sample of r, per iteration (a sample's
+ * total divided by its iterations) unless `per_iter` is false (peaks);
+ * caller frees. */
+static double *sample_values(const bg_result *r, const char *metric, bool per_iter, size_t *n)
+{
+    size_t total = 0;
+    *n = 0;
+    for (size_t i = 0; r && i < r->nprocs; i++)
+        total += r->procs[i].n;
+    if (total == 0)
+        return NULL;
+    double *v = malloc(total * sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const double *m = bg__proc_metric(r, i, metric);
+        for (size_t j = 0; m && j < r->procs[i].n; j++)
+            if (isfinite(m[j]) && r->procs[i].iters[j] > 0)
+                v[(*n)++] = per_iter ? m[j] / r->procs[i].iters[j] : m[j];
+    }
+    if (*n == 0) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+static bool metric_summary(const bg_result *r, const char *metric, bool per_iter, metric_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    double *v = sample_values(r, metric, per_iter, &s->n);
+    if (!v)
+        return false;
+    s->mean = bg_stat_mean(v, s->n);
+    s->sd = bg_stat_sd(v, s->n);
+    qsort(v, s->n, sizeof *v, cmp_double);
+    s->median = bg_stat_quantile_sorted(v, s->n, 0.5);
+    s->min = v[0];
+    s->max = v[s->n - 1];
+    free(v);
+    return true;
+}
+
+/* The per-sample metrics of a result: wall and CPU time, then every
+ * counter recorded in any of its processes. */
+static size_t sample_metrics(const bg_result *r, const char **names, size_t max)
+{
+    size_t n = 0;
+    if (!r || !r->nprocs || max < 2)
+        return 0;
+    names[n++] = "time";
+    names[n++] = "cpu";
+    return n + bg__result_counter_names(r, names + n, max - n);
+}
+
+static void put_metric_value(FILE *f, double v, const char *unit)
+{
+    if (!isfinite(v)) {
+        fputs("<td class=\"num\">-</td>", f);
+    } else if (!strcmp(unit, "ns")) {
+        fputs("<td class=\"num\">", f);
+        put_ns(f, v);
+        fputs("</td>", f);
+    } else if (!strcmp(unit, "bytes") && fabs(v) >= 1024) {
+        static const char *const bin[] = {"KiB", "MiB", "GiB", "TiB"};
+        int u = -1;
+        do {
+            v /= 1024;
+            u++;
+        } while (u < 3 && fabs(v) >= 1024);
+        fprintf(f, "<td class=\"num\">%.4g %s</td>", v, bin[u]);
+    } else {
+        fprintf(f, "<td class=\"num\">%.4g", v);
+        if (unit[0]) {
+            fputc(' ', f);
+            bg__html_escape(f, unit);
+        }
+        fputs("</td>", f);
+    }
+}
+
+static void put_change_cell(FILE *f, double head, double base)
+{
+    if (isfinite(head) && isfinite(base) && base != 0)
+        fprintf(f, "<td class=\"num\">%+.2f%%</td>", 100 * (head / base - 1));
+    else
+        fputs("<td class=\"num\">-</td>", f);
+}
+
+static void put_metric_name(FILE *f, const char *m)
+{
+    fputs("<tr><td>", f);
+    bg__html_escape(f, !strcmp(m, "time") ? "wall time" : !strcmp(m, "cpu") ? "CPU time" : m);
+    fputs("</td>", f);
+}
+
+/* Per-sample metrics: per iteration for totals, as recorded for peaks. */
+static void counters_per_sample(FILE *f, const bg_report_bench *b)
+{
+    const char *names[BG_COUNTERS_MAX + 2];
+    size_t n = sample_metrics(b->head, names, sizeof names / sizeof names[0]);
+    fputs("<div class=\"wide\"><table>\n<tr><th>per sample</th><th>mean</th><th>median</th><th>min</th>"
+          "<th>max</th><th>sd</th>",
+          f);
+    if (b->base)
+        fputs("<th>baseline mean</th><th>change</th>", f);
+    fputs("</tr>\n", f);
+    for (size_t i = 0; i < n; i++) {
+        bool per_iter = bg__metric_kind(names[i]) != BG_METRIC_PEAK;
+        metric_stats s, bs;
+        if (!metric_summary(b->head, names[i], per_iter, &s))
+            continue;
+        const char *unit = bg__metric_unit(names[i]);
+        put_metric_name(f, names[i]);
+        put_metric_value(f, s.mean, unit);
+        put_metric_value(f, s.median, unit);
+        put_metric_value(f, s.min, unit);
+        put_metric_value(f, s.max, unit);
+        put_metric_value(f, s.sd, unit);
+        if (b->base) {
+            bool ok = metric_summary(b->base, names[i], per_iter, &bs);
+            put_metric_value(f, ok ? bs.mean : NAN, unit);
+            put_change_cell(f, s.mean, ok ? bs.mean : NAN);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table></div>\n<p><small>Totals per iteration (a sample's total divided by its iterations) "
+          "over every sample of every process; peaks (peak_*) as measured per sample.</small></p>\n",
+          f);
+}
+
+/* Ratios derived from counters, and what the kernel reported per process
+ * (medians over processes). Only the figures the result has are shown. */
+static void counters_derived(FILE *f, const bg_report_bench *b)
+{
+    const char *const *lists[] = {bg__derived_metrics, bg__process_metrics};
+    bool any = false;
+    for (size_t l = 0; l < 2; l++)
+        for (const char *const *m = lists[l]; *m; m++) {
+            double v = bg__result_metric(b->head, *m);
+            if (!isfinite(v))
+                continue;
+            if (!any)
+                fprintf(f, "<table>\n<tr><th>derived / per process</th><th>value</th>%s</tr>\n",
+                        b->base ? "<th>baseline</th><th>change</th>" : "");
+            any = true;
+            const char *unit = bg__metric_unit(*m);
+            put_metric_name(f, *m);
+            put_metric_value(f, v, unit);
+            if (b->base) {
+                double bv = bg__result_metric(b->base, *m);
+                put_metric_value(f, bv, unit);
+                put_change_cell(f, v, bv);
+            }
+            fputs("</tr>\n", f);
+        }
+    if (any)
+        fputs("</table>\n<p><small>Ratios from the counters (ipc, cache_miss_rate, branch_mpki, "
+              "bytes_per_alloc); per-process figures from the kernel (wait4) are medians over "
+              "processes.</small></p>\n",
+              f);
+}
+
+static void bench_counters(FILE *f, const bg_report_bench *b)
+{
+    fputs("<h2>Counters</h2>\n", f);
+    if (!b->head || !b->head->nprocs) {
+        fputs("<p class=\"muted\">No samples.</p>\n", f);
+        return;
+    }
+    if (b->head->counter_note[0]) {
+        fputs("<p class=\"note\">", f);
+        bg__html_escape(f, b->head->counter_note);
+        fputs("</p>\n", f);
+    }
+    counters_per_sample(f, b);
+    counters_derived(f, b);
+}
+
+static void bench_estimates(FILE *f, const bg_report *rep, const bg_report_bench *b)
+{
+    const bg_result *r = b->head;
+    fputs("<h2>Estimates</h2>\n", f);
+    if (!r) {
+        fputs("<p class=\"muted\">Not in the head run (only in the baseline).</p>\n", f);
+        return;
+    }
+    if (r->status != BG_STATUS_OK) {
+        fprintf(f, "<p class=\"note\">Status: %s", bg__status_name(r->status));
+        if (r->message[0]) {
+            fputs(" &mdash; ", f);
+            bg__html_escape(f, r->message);
+        }
+        fputs("</p>\n", f);
+    }
+    if (!r->has_summary)
+        return;
+    fprintf(f, "<table>\n<tr><th>statistic (per iteration)</th><th>head [%g%% CI]</th>%s</tr>\n",
+            100 * rep->head->config.confidence, b->base && b->base->has_summary ? "<th>baseline</th>" : "");
+    for (int s = 0; s < BG_STAT_COUNT; s++) {
+        fprintf(f, "<tr><td>%s</td>", bg_statistic_name((bg_statistic)s));
+        put_estimate(f, &r->wall.est[s]);
+        if (b->base && b->base->has_summary)
+            put_estimate(f, &b->base->wall.est[s]);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    const bg_outliers *o = &r->wall.outliers;
+    fprintf(f, "<p>%zu processes, %zu samples. Tukey outliers (reported, kept): %zu low severe, %zu low "
+               "mild, %zu high mild, %zu high severe.",
+            r->nprocs, r->wall.nsamples, o->low_severe, o->low_mild, o->high_mild, o->high_severe);
+    double mean = r->wall.est[BG_STAT_MEAN].point;
+    if (r->items_per_iter && mean > 0)
+        fprintf(f, " Throughput: %.4g items/s.", (double)r->items_per_iter * 1e9 / mean);
+    if (r->bytes_per_iter && mean > 0) {
+        static const char *const units[] = {"B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"};
+        double v = (double)r->bytes_per_iter * 1e9 / mean;
+        int u = 0;
+        while (u < 4 && v >= 1024) {
+            v /= 1024;
+            u++;
+        }
+        fprintf(f, " Throughput: %.4g %s.", v, units[u]);
+    }
+    fputs("</p>\n", f);
+}
+
+static void bench_comparison(FILE *f, const bg_report *rep, const bg_report_bench *b)
+{
+    if (!rep->base)
+        return;
+    fputs("<h2>Against the baseline</h2>\n", f);
+    const bg_cmp_row *w = b->row;
+    fputs("<p>", f);
+    put_verdict(f, w, true);
+    if (w && w->kind == BG_ROW_COMPARED) {
+        fprintf(f, " &middot; change %+.2f%% [%+.2f%%, %+.2f%%] &middot; p = %.4g, adjusted %.4g", 100 * w->ch.change,
+                100 * w->ch.lo, 100 * w->ch.hi, w->ch.p, w->p_adj);
+    }
+    if (w && w->note[0]) {
+        fputs(" &middot; ", f);
+        bg__html_escape(f, w->note);
+    }
+    fputs("</p>\n", f);
+    if (b->plot_cmp)
+        put_img(f, b->slug, "cmp", "per-iteration time distributions, baseline and head overlaid", BG_PLOT_W, BG_PLOT_H,
+                "plot");
+}
+
+static void bench_history(FILE *f, const bg_report *rep, const bg_report_bench *b)
+{
+    fputs("<h2>History</h2>\n", f);
+    if (!b->plot_hist) {
+        fprintf(f, "<p class=\"muted\">%s</p>\n",
+                rep->ncommits < 2 ? "One commit so far: the history starts with the next one."
+                                  : "No history plot.");
+        return;
+    }
+    put_img(f, b->slug, "hist", "mean per commit with its confidence interval and change points", BG_PLOT_WIDE_W, BG_PLOT_WIDE_H,
+            "plot");
+    if (b->ncp == 0) {
+        fputs("<p><small>No change point detected.</small></p>\n", f);
+        return;
+    }
+    fputs("<table>\n<tr><th>change point: first commit of the new level</th><th>change</th><th>p</th><th></th></tr>\n",
+          f);
+    for (size_t k = 0; k < b->ncp; k++) {
+        const bg_report_commit *c = &rep->commits[b->cp[k].index];
+        fputs("<tr><td>", f);
+        if (c->page[0])
+            put_link_open(f, c->page);
+        put_short_id(f, c->id);
+        if (c->page[0])
+            fputs("</a>", f);
+        fputs("</td>", f);
+        put_cp_cells(f, rep, &b->cp[k]);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+int bg__html_write_bench(const char *dir, const bg_report *rep, size_t i, char *err, size_t errlen)
+{
+    const bg_report_bench *b = &rep->benches[i];
+    char name[96];
+    snprintf(name, sizeof name, "bench-%s.html", b->slug);
+    page p;
+    int rc = page_open(&p, dir, name, err, errlen);
+    if (rc)
+        return rc;
+    FILE *f = p.f;
+    page_head(f, b->name, true);
+    fputs("<h1>", f);
+    bg__html_escape(f, b->name);
+    fputs("</h1>\n<p class=\"muted\">", f);
+    bg__html_escape(f, rep->head_label);
+    if (rep->base) {
+        fputs(" against ", f);
+        bg__html_escape(f, rep->base_label);
+    }
+    fputs("</p>\n", f);
+    put_plots_note(f, rep);
+    bench_estimates(f, rep, b);
+    bench_comparison(f, rep, b);
+    if (b->plot_dist || b->plot_fit)
+        fputs("<h2>Samples</h2>\n<div class=\"plots\">\n", f);
+    if (b->plot_dist)
+        put_img(f, b->slug, "dist", "kernel density of per-iteration times", BG_PLOT_W, BG_PLOT_H, "plot");
+    if (b->plot_fit)
+        put_img(f, b->slug, "fit", "sample time against iterations with the fitted slope", BG_PLOT_W, BG_PLOT_H, "plot");
+    if (b->plot_dist || b->plot_fit)
+        fputs("</div>\n", f);
+    bench_history(f, rep, b);
+    bench_counters(f, b);
+    page_end_main(f);
+    return page_close(&p, err, errlen);
+}
+
+/* ---- commit page ---- */
+
+static void kv_num(FILE *f, const char *k, double v, const char *unit)
+{
+    fprintf(f, "<tr><td>%s</td><td class=\"num\">", k);
+    if (isfinite(v))
+        fprintf(f, "%.6g%s%s", v, unit[0] ? " " : "", unit);
+    else
+        fputs("-", f);
+    fputs("</td></tr>\n", f);
+}
+
+static void commit_config(FILE *f, const bg_run *run)
+{
+    const bg_config *c = &run->config;
+    fputs("<h2>Configuration</h2>\n<table>\n", f);
+    kv_num(f, "warm-up per process", c->warmup_s, "s");
+    kv_num(f, "measurement per process", c->measure_s, "s");
+    kv_num(f, "budget per benchmark", c->budget_s, "s");
+    kv_num(f, "target CI half-width", 100 * c->target, "%");
+    kv_num(f, "timeout", c->timeout_s, "s");
+    kv_num(f, "samples per process", (double)c->samples, "");
+    kv_num(f, "processes (min)", c->min_procs, "");
+    kv_num(f, "processes (max)", c->max_procs, "");
+    fprintf(f, "<tr><td>seed</td><td class=\"num\">%llu</td></tr>\n", (unsigned long long)c->seed);
+    kv_num(f, "bootstrap resamples", (double)c->resamples, "");
+    kv_num(f, "confidence", c->confidence, "");
+    fprintf(f, "<tr><td>primary statistic</td><td class=\"num\">%s</td></tr>\n", bg_statistic_name(c->primary));
+    fprintf(f, "<tr><td>quick mode</td><td class=\"num\">%s</td></tr>\n</table>\n", c->quick ? "yes" : "no");
+}
+
+static void commit_machine(FILE *f, const bg_run *run)
+{
+    fputs("<h2>Machine</h2>\n<table>\n<tr><td>id</td><td><code>", f);
+    bg__html_escape(f, run->machine_id);
+    fputs("</code></td></tr>\n", f);
+    if (run->host[0]) {
+        fputs("<tr><td>host</td><td>", f);
+        bg__html_escape(f, run->host);
+        fputs("</td></tr>\n", f);
+    }
+    for (size_t i = 0; i < run->nmachine_fields; i++) {
+        fputs("<tr><td>", f);
+        bg__html_escape(f, run->machine_fields[i].key);
+        fputs("</td><td>", f);
+        bg__html_escape(f, run->machine_fields[i].value);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+static void commit_overhead(FILE *f, const bg_run *run)
+{
+    const bg_overhead *o = &run->overhead;
+    fputs("<h2>Harness overhead</h2>\n<table>\n", f);
+    kv_num(f, "wall-clock read", o->wall_read_ns, "ns");
+    kv_num(f, "CPU-clock read", o->cpu_read_ns, "ns");
+    kv_num(f, "clock resolution", o->resolution_ns, "ns");
+    kv_num(f, "empty loop, per iteration", o->empty_loop_ns, "ns");
+    kv_num(f, "fixed cost of a sample", o->sample_overhead_ns, "ns");
+    kv_num(f, "counter reads per sample", o->counters_sample_ns, "ns");
+    fputs("</table>\n", f);
+}
+
+/* The counter groups the run asked for: measured, or why not. */
+static void commit_counter_groups(FILE *f, const bg_run *run)
+{
+    if (!run->ncounter_groups)
+        return;
+    fputs("<h2>Counter groups</h2>\n<table>\n<tr><th>group</th><th>measured</th><th>cost per sample</th>"
+          "<th>note</th></tr>\n",
+          f);
+    for (size_t i = 0; i < run->ncounter_groups; i++) {
+        const bg_counter_status *g = &run->counter_groups[i];
+        fputs("<tr><td>", f);
+        bg__html_escape(f, g->group);
+        fprintf(f, "</td><td>%s</td><td class=\"num\">", g->available ? "yes" : "no: unavailable");
+        if (g->available && isfinite(g->sample_ns))
+            put_ns(f, g->sample_ns);
+        else
+            fputs("-", f);
+        fputs("</td><td>", f);
+        bg__html_escape(f, g->note);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+static void commit_estimates(FILE *f, const bg_run *run, const bg_report *rep)
+{
+    fprintf(f, "<h2>Estimates</h2>\n<p><small>Per iteration of wall time, %g%% bootstrap intervals in "
+               "brackets.</small></p>\n<div class=\"wide\"><table>\n<tr><th>benchmark</th><th>status</th><th>processes / "
+               "samples</th>",
+            100 * run->config.confidence);
+    for (int s = 0; s < BG_STAT_COUNT; s++)
+        fprintf(f, "<th>%s</th>", bg_statistic_name((bg_statistic)s));
+    fputs("<th>CPU / iteration</th><th>outliers (low / high)</th></tr>\n", f);
+    for (size_t i = 0; i < run->nresults; i++) {
+        const bg_result *r = &run->results[i];
+        fputs("<tr><td class=\"name\">", f);
+        put_bench_link(f, rep, r->name);
+        fprintf(f, "</td><td>%s", bg__status_name(r->status));
+        if (r->message[0]) {
+            fputs("<br><small>", f);
+            bg__html_escape(f, r->message);
+            fputs("</small>", f);
+        }
+        fprintf(f, "</td><td class=\"num\">%zu / %zu</td>", r->nprocs, r->has_summary ? r->wall.nsamples : 0);
+        for (int s = 0; s < BG_STAT_COUNT; s++) {
+            static const bg_estimate none = {NAN, NAN, NAN, NAN};
+            put_estimate(f, r->has_summary ? &r->wall.est[s] : &none);
+        }
+        if (r->has_summary) {
+            fputs("<td class=\"num\">", f);
+            put_ns(f, r->cpu_per_iter_ns);
+            const bg_outliers *o = &r->wall.outliers;
+            fprintf(f, "</td><td class=\"num\">%zu / %zu</td>", o->low_mild + o->low_severe,
+                    o->high_mild + o->high_severe);
+        } else {
+            fputs("<td class=\"num\">-</td><td class=\"num\">-</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table></div>\n", f);
+}
+
+int bg__html_write_commit(const char *dir, const char *pg, const bg_run *run, const bg_report *rep,
+                          char *err, size_t errlen)
+{
+    page p;
+    int rc = page_open(&p, dir, pg, err, errlen);
+    if (rc)
+        return rc;
+    FILE *f = p.f;
+    char title[96];
+    snprintf(title, sizeof title, "run of %.12s", run->git_commit[0] ? run->git_commit : "no commit");
+    page_head(f, title, true);
+    fputs("<h1>Run of ", f);
+    if (run->git_commit[0]) {
+        fputs("commit <code>", f);
+        bg__html_escape(f, run->git_commit);
+        fputs("</code>", f);
+    } else {
+        fputs("a working tree outside any commit", f);
+    }
+    fputs("</h1>\n<dl class=\"kv\">\n<dt>branch</dt><dd>", f);
+    bg__html_escape(f, run->git_branch[0] ? run->git_branch : "(none)");
+    fprintf(f, "</dd>\n<dt>working tree</dt><dd>%s</dd>\n<dt>git status</dt><dd>",
+            run->git_dirty ? "uncommitted changes" : "clean");
+    bg__html_escape(f, run->git_status[0] ? run->git_status : "unknown");
+    fputs("</dd>\n<dt>run at</dt><dd>", f);
+    bg__html_escape(f, run->created);
+    fputs("</dd>\n</dl>\n", f);
+    fputs("<div class=\"cols\">\n<section>\n", f);
+    commit_config(f, run);
+    fputs("</section>\n<section>\n", f);
+    commit_machine(f, run);
+    commit_overhead(f, run);
+    commit_counter_groups(f, run);
+    fputs("</section>\n</div>\n", f);
+    commit_estimates(f, run, rep);
+    page_end_main(f);
+    return page_close(&p, err, errlen);
+}

@@ -1,0 +1,403 @@
+/* Counter groups as units: --counters parsing, the perf_event_open failure
+ * messages, the alloc group's exact tallies in this very process, the sw
+ * group where the kernel allows it, and the named metrics made from
+ * recorded counters. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <malloc.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "bg_counters.h"
+#include "bg_harness.h"
+
+/* ---- --counters ---- */
+
+static int index_of(const char *group)
+{
+    for (size_t i = 0; i < bg__counter_group_count(); i++)
+        if (!strcmp(bg__counter_group_at(i)->name, group))
+            return (int)i;
+    fail_msg("no counter group %s", group);
+    return -1;
+}
+
+static void test_parse_lists(void **state)
+{
+    (void)state;
+    uint32_t m = 0, sw = 1u << index_of("sw"), hw = 1u << index_of("hw"),
+             alloc = 1u << index_of("alloc");
+    char err[256];
+    assert_int_equal(bg__counters_parse("none", &m, err, sizeof err), 0);
+    assert_int_equal(m, 0);
+    assert_int_equal(bg__counters_parse("default", &m, err, sizeof err), 0);
+    assert_int_equal(m, sw | hw);
+    assert_int_equal(bg__counters_default_mask(), sw | hw);
+    assert_int_equal(bg__counters_parse("all", &m, err, sizeof err), 0);
+    assert_true((m & (sw | hw | alloc)) == (sw | hw | alloc));
+    assert_int_equal(bg__counters_parse("alloc,sw", &m, err, sizeof err), 0);
+    assert_int_equal(m, sw | alloc);
+    char names[64];
+    bg__counters_format(sw | alloc, names, sizeof names);
+    assert_string_equal(names, "sw,alloc");
+
+    assert_int_equal(bg__counters_parse("sw,bogus", &m, err, sizeof err), BG_EINVAL);
+    assert_non_null(strstr(err, "unknown counter group 'bogus'"));
+    assert_non_null(strstr(err, "sw,hw,alloc"));
+    assert_int_equal(bg__counters_parse("sw,,hw", &m, err, sizeof err), BG_EINVAL);
+    assert_non_null(strstr(err, "unknown counter group ''"));
+}
+
+static void test_units_and_owners(void **state)
+{
+    (void)state;
+    assert_string_equal(bg__counter_unit("task_clock"), "ns");
+    assert_string_equal(bg__counter_unit("instructions"), "");
+    assert_string_equal(bg__counter_unit("alloc_bytes"), "bytes");
+    assert_null(bg__counter_unit("no_such_counter"));
+    assert_string_equal(bg__counter_owner("cache_misses")->name, "hw");
+    assert_string_equal(bg__counter_owner("page_faults")->name, "sw");
+    assert_string_equal(bg__counter_owner("peak_live_bytes")->name, "alloc");
+    assert_string_equal(bg__metric_unit("time"), "ns");
+    assert_string_equal(bg__metric_unit("cpu"), "ns");
+    assert_string_equal(bg__metric_unit("peak_live_bytes"), "bytes");
+    assert_string_equal(bg__metric_unit("max_rss_bytes"), "bytes");
+    assert_string_equal(bg__metric_unit("user_ns"), "ns");
+    assert_string_equal(bg__metric_unit("allocs"), "");
+    assert_int_equal(bg__metric_kind("instructions"), BG_METRIC_SUM);
+    assert_int_equal(bg__metric_kind("peak_live_bytes"), BG_METRIC_PEAK);
+    assert_int_equal(bg__metric_kind("max_rss_bytes"), BG_METRIC_PROCESS);
+    assert_int_equal(bg__metric_kind("time"), BG_METRIC_SUM);
+}
+
+/* ---- perf_event_open failures: the documented messages ---- */
+
+static void test_perf_reasons(void **state)
+{
+    (void)state;
+    char b[400];
+    bg__perf_reason(b, sizeof b, "cycles", ENOENT, 2);
+    assert_string_equal(b, "perf_event_open(cycles): No such file or directory — no hardware "
+                           "counters (virtual machine?)");
+    bg__perf_reason(b, sizeof b, "cycles", EACCES, 3);
+    assert_string_equal(b, "perf_event_open(cycles): Permission denied — "
+                           "/proc/sys/kernel/perf_event_paranoid is 3; user-space counters "
+                           "need 2 or lower: sudo sysctl kernel.perf_event_paranoid=2 (or "
+                           "CAP_PERFMON)");
+    bg__perf_reason(b, sizeof b, "context_switches", EACCES, 2);
+    assert_non_null(strstr(b, "perf_event_paranoid is 2: kernel-side events need 1 or lower"));
+    assert_non_null(strstr(b, "sysctl kernel.perf_event_paranoid=1"));
+    bg__perf_reason(b, sizeof b, "cycles", EPERM, 1);
+    assert_non_null(strstr(b, "perf_event_paranoid is 1, so a container's seccomp profile"));
+    bg__perf_reason(b, sizeof b, "cycles", EACCES, INT_MIN);
+    assert_non_null(strstr(b, "perf_event_paranoid could not be read"));
+    bg__perf_reason(b, sizeof b, "task_clock", ENOSYS, 2);
+    assert_non_null(strstr(b, "this kernel has no perf events"));
+    bg__perf_reason(b, sizeof b, "cycles", EMFILE, 2);
+    assert_non_null(strstr(b, "out of file descriptors"));
+    bg__perf_reason(b, sizeof b, "cycles", EINVAL, 2);
+    assert_string_equal(b, "perf_event_open(cycles): Invalid argument");
+}
+
+/* The hw group on this machine: either it opens and counts instructions,
+ * or it says why in one of the documented forms. */
+static void test_hw_group_here(void **state)
+{
+    (void)state;
+    /* A failed open closes only what it opened: descriptor 0 survives. */
+    int nul = open("/dev/null", O_RDONLY);
+    assert_true(nul >= 0);
+    if (nul != 0) {
+        assert_int_equal(dup2(nul, 0), 0);
+        close(nul);
+    }
+    char why[320] = "";
+    if (bg__hw_group.open(why, sizeof why) != 0) {
+        assert_true(fcntl(0, F_GETFD) != -1);
+        assert_true(strncmp(why, "perf_event_open(", 16) == 0 ||
+                    strncmp(why, "the kernel never scheduled", 26) == 0 ||
+                    strncmp(why, "perf events need Linux", 22) == 0);
+        print_message("hw counters unavailable here: %s\n", why);
+        return;
+    }
+    double v[8];
+    bg__hw_group.begin();
+    volatile uint64_t x = 1;
+    for (int i = 0; i < 100000; i++)
+        x = x * 3 + 1;
+    bg__hw_group.end(v);
+    bg__hw_group.close();
+    assert_true(v[1] >= 100000); /* instructions */
+    assert_true(v[0] > 0);       /* cycles */
+}
+
+/* ---- sw: counts where the kernel allows, else says why ---- */
+
+static void test_sw_group_here(void **state)
+{
+    (void)state;
+    char why[320] = "";
+    if (bg__sw_group.open(why, sizeof why) != 0) {
+        assert_true(strncmp(why, "perf_event_open(", 16) == 0 ||
+                    strncmp(why, "perf events need Linux", 22) == 0);
+        print_message("sw counters unavailable here: %s\n", why);
+        return;
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    double v[4];
+    bg__sw_group.begin();
+    for (int i = 0; i < 10; i++) {
+        volatile char *p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        assert_true(p != MAP_FAILED);
+        p[0] = 1; /* one minor fault */
+        munmap((void *)p, (size_t)page);
+    }
+    bg__sw_group.end(v);
+    bg__sw_group.close();
+    assert_true(v[0] > 0);              /* task_clock, ns */
+    assert_true(v[1] == 10);            /* page_faults: exactly the pages touched */
+    if (why[0]) /* kernel-side events not allowed: they read as NAN */
+        assert_true(isnan(v[2]) && isnan(v[3]));
+    else
+        assert_true(v[2] >= 0 && v[3] >= 0);
+}
+
+/* ---- alloc: exact tallies in this process ---- */
+
+static void *(*volatile v_malloc)(size_t) = malloc;
+static void *(*volatile v_calloc)(size_t, size_t) = calloc;
+static void *(*volatile v_realloc)(void *, size_t) = realloc;
+static void (*volatile v_free)(void *) = free;
+static int (*volatile v_posix_memalign)(void **, size_t, size_t) = posix_memalign;
+static void *(*volatile v_aligned_alloc)(size_t, size_t) = aligned_alloc;
+
+static void test_alloc_exact(void **state)
+{
+    (void)state;
+    char why[320] = "";
+    int rc = bg__alloc_group.open(why, sizeof why);
+#if defined(__SANITIZE_ADDRESS__)
+    assert_int_equal(rc, BG_EUNAVAIL);
+    assert_string_equal(why, "built with AddressSanitizer, which replaces malloc itself");
+    skip();
+#else
+    if (rc != 0)
+        fail_msg("alloc group unavailable: %s", why);
+    double v[4];
+    /* Three blocks live at once, then freed. */
+    bg__alloc_group.begin();
+    void *a = v_malloc(100), *b = v_calloc(2, 100), *c = v_malloc(300);
+    size_t live = malloc_usable_size(a) + malloc_usable_size(b) + malloc_usable_size(c);
+    v_free(c);
+    v_free(b);
+    v_free(a);
+    bg__alloc_group.end(v);
+    assert_true(v[0] == 3 && v[1] == 3 && v[2] == 600);
+    assert_true(v[3] == (double)live);
+
+    /* realloc: a free and an allocation; realloc(NULL) only an allocation;
+     * realloc(p, 0) only a free; free(NULL) nothing; a failed calloc
+     * nothing. */
+    bg__alloc_group.begin();
+    char *p = v_realloc(NULL, 10);
+    p = v_realloc(p, 5000);
+    assert_null(v_realloc(p, 0));
+    v_free(NULL);
+    errno = 0;
+    assert_null(v_calloc(SIZE_MAX / 2, 4));
+    bg__alloc_group.end(v);
+    assert_true(v[0] == 2 && v[1] == 2 && v[2] == 5010);
+
+    /* The aligned variants. */
+    bg__alloc_group.begin();
+    void *x = NULL;
+    assert_int_equal(v_posix_memalign(&x, 64, 256), 0);
+    void *y = v_aligned_alloc(128, 512);
+    assert_true(((uintptr_t)x & 63) == 0 && ((uintptr_t)y & 127) == 0);
+    v_free(x);
+    v_free(y);
+    bg__alloc_group.end(v);
+    assert_true(v[0] == 2 && v[1] == 2 && v[2] == 768);
+
+    /* Nothing is counted outside begin/end. */
+    v_free(v_malloc(1));
+    bg__alloc_group.begin();
+    bg__alloc_group.end(v);
+    assert_true(v[0] == 0 && v[1] == 0 && v[2] == 0 && v[3] == 0);
+    bg__alloc_group.close();
+#endif
+}
+
+/* ---- probing ---- */
+
+static void test_probe_says_why_once(void **state)
+{
+    (void)state;
+    bg_counter_status st[BG_COUNTER_GROUPS_MAX];
+    uint32_t all;
+    char err[128];
+    assert_int_equal(bg__counters_parse("all", &all, err, sizeof err), 0);
+    size_t n = bg__counters_probe(all, st, BG_COUNTER_GROUPS_MAX);
+    assert_int_equal(n, bg__counter_group_count());
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(st[i].group, bg__counter_group_at(i)->name);
+        if (st[i].available)
+            assert_true(st[i].sample_ns > 0 && isfinite(st[i].sample_ns));
+        else
+            assert_true(st[i].note[0] != '\0' && isnan(st[i].sample_ns));
+    }
+    /* A set opened after the probe leaves the unavailable groups out
+     * without noting them again. */
+    bg_counter_set s;
+    int notes = 0;
+    bg__counter_set_open(&s, all, NULL, &notes);
+    size_t avail = 0, nv = 0;
+    for (size_t i = 0; i < n; i++)
+        if (st[i].available) {
+            avail++;
+            nv += bg__counter_group_at(i)->ncounters;
+        }
+    assert_int_equal(s.ngroups, avail);
+    assert_int_equal(s.nvalues, nv);
+    double v[BG_COUNTERS_MAX];
+    bg__counter_set_begin(&s);
+    bg__counter_set_end(&s, v);
+    bg__counter_set_close(&s);
+    assert_int_equal(s.ngroups, 0);
+}
+
+/* ---- named metrics over a hand-made result ---- */
+
+static void test_metrics(void **state)
+{
+    (void)state;
+    double it0[] = {10, 20}, w0[] = {100, 200}, c0[] = {90, 180};
+    double ins0[] = {1000, 2000}, cyc0[] = {500, 1000}, pk0[] = {64, 128};
+    double it1[] = {10}, w1[] = {110}, c1[] = {100}, ins1[] = {3000}, cyc1[] = {1000};
+    bg_series s0[] = {{"instructions", ins0}, {"cycles", cyc0}, {"peak_live_bytes", pk0}};
+    bg_series s1[] = {{"instructions", ins1}, {"cycles", cyc1}};
+    bg_proc procs[3];
+    memset(procs, 0, sizeof procs);
+    procs[0] = (bg_proc){.n = 2, .iters = it0, .wall_ns = w0, .cpu_ns = c0, .ncounters = 3,
+                         .counters = s0, .has_rusage = true};
+    procs[0].ru.max_rss_bytes = 1000;
+    procs[1] = (bg_proc){.n = 1, .iters = it1, .wall_ns = w1, .cpu_ns = c1, .ncounters = 2,
+                         .counters = s1, .has_rusage = true};
+    procs[1].ru.max_rss_bytes = 3000;
+    procs[2] = procs[1];
+    procs[2].ru.max_rss_bytes = 2000;
+    bg_result r;
+    memset(&r, 0, sizeof r);
+    r.nprocs = 3;
+    r.procs = procs;
+
+    assert_ptr_equal(bg__proc_metric(&r, 0, "time"), w0);
+    assert_ptr_equal(bg__proc_metric(&r, 0, "cpu"), c0);
+    assert_ptr_equal(bg__proc_metric(&r, 0, "instructions"), ins0);
+    assert_null(bg__proc_metric(&r, 1, "peak_live_bytes"));
+    assert_null(bg__proc_metric(&r, 3, "time"));
+    /* Mean over samples of value / iterations: (100 + 100 + 300 + 300) / 4. */
+    assert_true(fabs(bg__result_metric(&r, "instructions") - 200) < 1e-12);
+    assert_true(fabs(bg__result_metric(&r, "cycles") - 75) < 1e-12);
+    assert_true(fabs(bg__result_metric(&r, "ipc") - 200.0 / 75) < 1e-12);
+    assert_true(bg__result_metric(&r, "peak_live_bytes") == 128);
+    assert_true(bg__result_metric(&r, "max_rss_bytes") == 2000); /* median */
+    assert_true(isnan(bg__result_metric(&r, "cache_miss_rate")));
+    assert_true(isnan(bg__result_metric(&r, "allocs")));
+    const char *names[8];
+    assert_int_equal(bg__result_counter_names(&r, names, 8), 3);
+    assert_string_equal(names[2], "peak_live_bytes");
+    bg_rusage med;
+    assert_true(bg__result_rusage(&r, &med));
+    assert_true(med.max_rss_bytes == 2000);
+}
+
+/* ---- the console, with counters this machine may lack ---- */
+
+/* A finished result with hw, sw and alloc counters and rusage, printed by
+ * the console reporter: the compact line, then every counter. */
+static void test_console_lines(void **state)
+{
+    (void)state;
+    double it[] = {100, 200}, w[] = {1000, 2000}, c[] = {1000, 2000};
+    double cyc[] = {400, 800}, ins[] = {1000, 2000}, bm[] = {1, 2}, cr[] = {100, 200},
+           cm[] = {10, 20}, pf[] = {0, 2}, cs[] = {0, 0}, al[] = {300, 600}, pk[] = {640, 640};
+    bg_series s[] = {{"cycles", cyc},        {"instructions", ins}, {"branch_misses", bm},
+                     {"cache_references", cr}, {"cache_misses", cm}, {"page_faults", pf},
+                     {"context_switches", cs}, {"allocs", al},      {"peak_live_bytes", pk}};
+    bg_proc p;
+    memset(&p, 0, sizeof p);
+    p.n = 2;
+    p.iters = it;
+    p.wall_ns = w;
+    p.cpu_ns = c;
+    p.ncounters = sizeof s / sizeof s[0];
+    p.counters = s;
+    p.has_rusage = true;
+    p.ru = (bg_rusage){.user_ns = 2e6, .sys_ns = 1e6, .max_rss_bytes = 3 * 1048576.0,
+                       .start_rss_bytes = 2 * 1048576.0, .minor_faults = 40};
+    bg_run run;
+    memset(&run, 0, sizeof run);
+    bg__config_default(&run.config);
+    bg_result r;
+    memset(&r, 0, sizeof r);
+    r.name = "synthetic";
+    r.nprocs = 1;
+    r.procs = &p;
+    r.has_summary = true;
+    r.wall.est[BG_STAT_MEAN] = (bg_estimate){10, 9, 11, 0.5};
+    run.nresults = 1;
+    run.results = &r;
+    run.ncounter_groups = 1;
+    snprintf(run.counter_groups[0].group, sizeof run.counter_groups[0].group, "hw");
+    snprintf(run.counter_groups[0].note, sizeof run.counter_groups[0].note, "why not");
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    bg__console_reporter.begin(f, &run);
+    bg__console_reporter.bench(f, &run, &r);
+    run.config.counters_all = true;
+    bg__console_reporter.bench(f, &run, &r);
+    fclose(f);
+    assert_non_null(strstr(buf, "  hw unavailable: why not\n"));
+    assert_non_null(strstr(buf, "    10 instr/iter, IPC 2.50, cache miss 10.00%, 0.005 faults/iter, "
+                                "0 ctx switches/iter, 3 allocs/iter, peak live 640 B, "
+                                "max RSS 3 MiB\n"));
+    assert_non_null(strstr(buf, "    hw: cycles 4/iter, instructions 10/iter, branch_misses "
+                                "0.01/iter, cache_references 1/iter, cache_misses 0.1/iter\n"));
+    assert_non_null(strstr(buf, "    alloc: allocs 3/iter, peak_live_bytes 640 B (peak)\n"));
+    assert_non_null(strstr(buf, "    derived: ipc 2.5, cache_miss_rate 0.1, branch_mpki 1\n"));
+    assert_non_null(strstr(buf, "    rusage (median of 1 processes): user 2.000 ms, sys 1.000 ms, "
+                                "max RSS 3 MiB (2 MiB before the benchmark)"));
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_lists),
+        cmocka_unit_test(test_units_and_owners),
+        cmocka_unit_test(test_perf_reasons),
+        cmocka_unit_test(test_hw_group_here),
+        cmocka_unit_test(test_sw_group_here),
+        cmocka_unit_test(test_alloc_exact),
+        cmocka_unit_test(test_probe_says_why_once),
+        cmocka_unit_test(test_metrics),
+        cmocka_unit_test(test_console_lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,655 @@
+/* Tests for the report's building blocks: escaping (HTML, gnuplot, file
+ * names), the exports (CSV, Google Benchmark JSON, Chrome trace), the
+ * Google Benchmark importer (round trip and real Google Benchmark output)
+ * and the gnuplot driver's failure paths. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "bg_cmds.h"
+#include "bg_report.h"
+
+/* ---- helpers ---- */
+
+/* What fn writes to a FILE, as a string (caller frees). */
+static char *capture(int (*fn)(FILE *, const bg_run *), const bg_run *run, int *rc)
+{
+    /* Static: GCC takes a pointer into a buffer behind a local's address
+     * for a dangling pointer once this is inlined. */
+    static char *buf;
+    static size_t len;
+    buf = NULL;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    *rc = fn(f, run);
+    assert_int_equal(fclose(f), 0);
+    return buf;
+}
+
+static char *escaped(void (*fn)(FILE *, const char *), const char *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    fn(f, s);
+    assert_int_equal(fclose(f), 0);
+    return buf;
+}
+
+static double noise(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*s >> 11) / (double)(1ULL << 53) * 2.0 - 1.0;
+}
+
+static const char *const NAMES[] = {"sort_1k", "<script>alert(1)</script>", "a\"b\\c", "crashy"};
+#define NB 4
+#define NPROC 4
+#define NSAMP 6
+
+/* A run of NB benchmarks (the last one crashed), NPROC processes of NSAMP
+ * linear-plan samples, with summaries computed as the runner does. */
+static void make_run(bg_run *run)
+{
+    memset(run, 0, sizeof *run);
+    bg__config_default(&run->config);
+    run->config.resamples = 500;
+    snprintf(run->git_commit, sizeof run->git_commit, "%040d", 7);
+    snprintf(run->machine_id, sizeof run->machine_id, "0123456789ab");
+    snprintf(run->created, sizeof run->created, "2026-01-02T03:04:05Z");
+    snprintf(run->host, sizeof run->host, "testhost");
+    run->nmachine_fields = 1;
+    snprintf(run->machine_fields[0].key, sizeof run->machine_fields[0].key, "cores");
+    snprintf(run->machine_fields[0].value, sizeof run->machine_fields[0].value, "4");
+    run->results = calloc(NB, sizeof *run->results);
+    assert_non_null(run->results);
+    run->nresults = NB;
+    uint64_t s = 42;
+    for (size_t b = 0; b < NB; b++) {
+        bg_result *r = &run->results[b];
+        r->name = NAMES[b];
+        r->seed = 100 + b;
+        if (b == NB - 1) {
+            r->status = BG_STATUS_CRASHED;
+            snprintf(r->message, sizeof r->message, "killed by signal 11");
+            continue;
+        }
+        r->items_per_iter = b == 0 ? 1000 : 0;
+        r->nprocs = NPROC;
+        r->procs = calloc(NPROC, sizeof *r->procs);
+        assert_non_null(r->procs);
+        for (size_t p = 0; p < NPROC; p++) {
+            bg_proc *pr = &r->procs[p];
+            pr->n = NSAMP;
+            pr->iters = malloc(NSAMP * sizeof(double));
+            pr->wall_ns = malloc(NSAMP * sizeof(double));
+            pr->cpu_ns = malloc(NSAMP * sizeof(double));
+            pr->warmup_iters = 64;
+            pr->warmup_ns = 5000.0 * (double)(b + 1);
+            double pf = 1 + 0.01 * noise(&s);
+            for (size_t j = 0; j < NSAMP; j++) {
+                pr->iters[j] = 100.0 * (double)(j + 1);
+                pr->wall_ns[j] = pr->iters[j] * 250.0 * (double)(b + 1) * pf * (1 + 0.02 * noise(&s));
+                pr->cpu_ns[j] = pr->wall_ns[j] * 0.99;
+            }
+            if (b == 0) { /* a counter: 50 instructions per iteration */
+                pr->ncounters = 1;
+                pr->counters = calloc(1, sizeof *pr->counters);
+                assert_non_null(pr->counters);
+                snprintf(pr->counters[0].name, sizeof pr->counters[0].name, "instructions");
+                pr->counters[0].v = malloc(NSAMP * sizeof(double));
+                for (size_t j = 0; j < NSAMP; j++)
+                    pr->counters[0].v[j] = 50 * pr->iters[j];
+            }
+        }
+        assert_int_equal(bg__summarize_result(&run->config, r), 0);
+    }
+}
+
+static const cJSON *item(const cJSON *o, const char *k)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!x)
+        fail_msg("missing field '%s'", k);
+    return x;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *x = item(o, k);
+    assert_true(cJSON_IsNumber(x));
+    return x->valuedouble;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *x = item(o, k);
+    assert_true(cJSON_IsString(x));
+    return x->valuestring;
+}
+
+static void assert_close(double a, double b, double rel)
+{
+    if (!(fabs(a - b) <= rel * fmax(fabs(a), fabs(b))))
+        fail_msg("%.17g and %.17g differ by more than %g relative", a, b, rel);
+}
+
+/* ---- escaping ---- */
+
+static void test_html_escape(void **state)
+{
+    (void)state;
+    char *s = escaped(bg__html_escape, "<script>alert(1)</script>");
+    assert_string_equal(s, "&lt;script&gt;alert(1)&lt;/script&gt;");
+    free(s);
+    s = escaped(bg__html_escape, "a\"b\\c & 'd'");
+    assert_string_equal(s, "a&quot;b\\c &amp; &#39;d&#39;");
+    free(s);
+    /* Control characters and invalid UTF-8 become '?'; valid UTF-8 stays. */
+    s = escaped(bg__html_escape, "x\ny\x1b[31m \xc2\xb5s \xff\xc3 \xe2\x82");
+    assert_string_equal(s, "x?y?[31m \xc2\xb5s ?? ??"); /* each invalid byte */
+    free(s);
+    s = escaped(bg__html_escape, NULL);
+    assert_string_equal(s, "");
+    free(s);
+}
+
+static void test_gp_quote(void **state)
+{
+    (void)state;
+    char *s = escaped(bg__gp_quote, "it's a\"b\\c");
+    assert_string_equal(s, "'it''s a\"b\\c'");
+    free(s);
+    s = escaped(bg__gp_quote, "line\nbreak'; system 'rm -rf /");
+    assert_string_equal(s, "'line?break''; system ''rm -rf /'");
+    free(s);
+    s = escaped(bg__gp_quote, "");
+    assert_string_equal(s, "''");
+    free(s);
+}
+
+static void test_utf8_len(void **state)
+{
+    (void)state;
+    assert_int_equal(bg__utf8_len("a"), 1);
+    assert_int_equal(bg__utf8_len("\xc2\xb5"), 2);
+    assert_int_equal(bg__utf8_len("\xe2\x82\xac"), 3);
+    assert_int_equal(bg__utf8_len("\xf0\x9f\x98\x80"), 4);
+    assert_int_equal(bg__utf8_len("\x80"), 0);         /* continuation byte */
+    assert_int_equal(bg__utf8_len("\xc0\xaf"), 0);     /* overlong '/' */
+    assert_int_equal(bg__utf8_len("\xe0\x80\xaf"), 0); /* overlong, 3 bytes */
+    assert_int_equal(bg__utf8_len("\xed\xa0\x80"), 0); /* a UTF-16 surrogate */
+    assert_int_equal(bg__utf8_len("\xf4\x90\x80\x80"), 0); /* past U+10FFFF */
+    assert_int_equal(bg__utf8_len("\xe2\x82"), 0);     /* truncated */
+}
+
+static void test_slug(void **state)
+{
+    (void)state;
+    char a[64], b[64], c[64];
+    bg__name_slug("<script>alert(1)</script>", a, sizeof a);
+    bg__name_slug("script alert 1 script", b, sizeof b);
+    bg__name_slug("", c, sizeof c);
+    for (const char *p = a; *p; p++)
+        assert_non_null(strchr("abcdefghijklmnopqrstuvwxyz0123456789-", *p));
+    assert_non_null(strstr(a, "script-alert-1-script"));
+    assert_string_not_equal(a, b); /* same letters, different names */
+    assert_true(strlen(c) > 0);
+    char longname[300];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    bg__name_slug(longname, a, sizeof a);
+    assert_true(strlen(a) <= 49);
+    bg__name_slug("../../etc/passwd", a, sizeof a);
+    assert_null(strchr(a, '/'));
+    assert_null(strchr(a, '.'));
+}
+
+/* ---- exports ---- */
+
+static void test_export_csv(void **state)
+{
+    (void)state;
+    bg_run run;
+    make_run(&run);
+    int rc;
+    char *csv = capture(bg__export_csv, &run, &rc);
+    assert_int_equal(rc, 0);
+    /* Header, 6 statistics for each measured benchmark, 1 row for the crash. */
+    size_t lines = 0;
+    for (const char *p = csv; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 1 + 6 * (NB - 1) + 1);
+    assert_non_null(strstr(csv, ",\"a\"\"b\\c\",ok,mean,"));
+    assert_non_null(strstr(csv, ",\"<script>alert(1)</script>\",ok,"));
+    assert_non_null(strstr(csv, ",\"crashy\",crashed,mean,,,,,"));
+    /* The mean row of sort_1k reads back as the very same doubles. */
+    const char *row = strstr(csv, ",\"sort_1k\",ok,mean,");
+    assert_non_null(row);
+    double pt, lo, hi;
+    assert_int_equal(sscanf(row + strlen(",\"sort_1k\",ok,mean,"), "%lf,%lf,%lf", &pt, &lo, &hi), 3);
+    assert_true(pt == run.results[0].wall.est[BG_STAT_MEAN].point);
+    assert_true(lo == run.results[0].wall.est[BG_STAT_MEAN].lo);
+    assert_true(hi == run.results[0].wall.est[BG_STAT_MEAN].hi);
+    free(csv);
+    bg__run_free(&run);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The entries of `arr` whose run_name is name and run_type is type. */
+static size_t entries(const cJSON *arr, const char *name, const char *type, const cJSON **out, size_t max)
+{
+    size_t n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr)
+    {
+        if (!strcmp(str(e, "run_name"), name) && !strcmp(str(e, "run_type"), type) && n < max)
+            out[n++] = e;
+    }
+    return n;
+}
+
+static const cJSON *aggregate_of(const cJSON *arr, const char *name, const char *which)
+{
+    const cJSON *agg[8];
+    size_t n = entries(arr, name, "aggregate", agg, 8);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(str(agg[i], "aggregate_name"), which))
+            return agg[i];
+    fail_msg("no %s aggregate for %s", which, name);
+    return NULL;
+}
+
+static void test_export_gbench(void **state)
+{
+    (void)state;
+    bg_run run;
+    make_run(&run);
+    int rc;
+    char *text = capture(bg__export_gbench, &run, &rc);
+    assert_int_equal(rc, 0);
+    cJSON *root = cJSON_Parse(text);
+    assert_non_null(root);
+    const cJSON *ctx = item(root, "context");
+    assert_string_equal(str(ctx, "host_name"), "testhost");
+    assert_int_equal((int)num(ctx, "num_cpus"), 4);
+    const cJSON *arr = item(root, "benchmarks");
+    for (size_t b = 0; b + 1 < NB; b++) {
+        const bg_result *r = &run.results[b];
+        const cJSON *it[16];
+        size_t n = entries(arr, r->name, "iteration", it, 16);
+        assert_int_equal(n, NPROC);
+        /* Each repetition: the process's totals, computed here again. */
+        double real[NPROC];
+        for (size_t p = 0; p < NPROC; p++) {
+            double sw = 0, si = 0, sc = 0;
+            for (size_t j = 0; j < NSAMP; j++) {
+                sw += r->procs[p].wall_ns[j];
+                si += r->procs[p].iters[j];
+                sc += r->procs[p].cpu_ns[j];
+            }
+            real[p] = sw / si;
+            assert_string_equal(str(it[p], "name"), r->name);
+            assert_string_equal(str(it[p], "time_unit"), "ns");
+            assert_int_equal((int)num(it[p], "repetitions"), NPROC);
+            assert_int_equal((int)num(it[p], "repetition_index"), (int)p);
+            assert_true(num(it[p], "iterations") == si);
+            assert_close(num(it[p], "real_time"), sw / si, 1e-15);
+            assert_close(num(it[p], "cpu_time"), sc / si, 1e-15);
+        }
+        /* Aggregates as Google Benchmark computes them over repetitions. */
+        double mean = 0, var = 0;
+        for (size_t p = 0; p < NPROC; p++)
+            mean += real[p] / NPROC;
+        for (size_t p = 0; p < NPROC; p++)
+            var += (real[p] - mean) * (real[p] - mean) / (NPROC - 1);
+        qsort(real, NPROC, sizeof *real, cmp_d);
+        double median = (real[NPROC / 2 - 1] + real[NPROC / 2]) / 2;
+        assert_close(num(aggregate_of(arr, r->name, "mean"), "real_time"), mean, 1e-12);
+        assert_close(num(aggregate_of(arr, r->name, "median"), "real_time"), median, 1e-12);
+        assert_close(num(aggregate_of(arr, r->name, "stddev"), "real_time"), sqrt(var), 1e-9);
+        assert_close(num(aggregate_of(arr, r->name, "cv"), "real_time"), sqrt(var) / mean, 1e-9);
+        assert_string_equal(str(aggregate_of(arr, r->name, "cv"), "aggregate_unit"), "percentage");
+        char want[128];
+        snprintf(want, sizeof want, "%s_median", r->name);
+        assert_string_equal(str(aggregate_of(arr, r->name, "median"), "name"), want);
+    }
+    /* Throughput where declared: items per iteration / time per iteration;
+     * counters as user counters, per iteration. */
+    const cJSON *it0[16];
+    entries(arr, "sort_1k", "iteration", it0, 16);
+    assert_true(num(it0[0], "instructions") == 50);
+    assert_close(num(it0[0], "items_per_second"), 1000 * 1e9 / num(it0[0], "real_time"), 1e-12);
+    /* The crash is an errored entry. */
+    const cJSON *bad[4];
+    assert_int_equal(entries(arr, "crashy", "iteration", bad, 4), 1);
+    assert_true(cJSON_IsTrue(item(bad[0], "error_occurred")));
+    assert_string_equal(str(bad[0], "error_message"), "killed by signal 11");
+    cJSON_Delete(root);
+    free(text);
+    bg__run_free(&run);
+}
+
+static void test_export_trace(void **state)
+{
+    (void)state;
+    bg_run run;
+    make_run(&run);
+    int rc;
+    char *text = capture(bg__export_trace, &run, &rc);
+    assert_int_equal(rc, 0);
+    cJSON *root = cJSON_Parse(text);
+    assert_non_null(root);
+    size_t samples = 0, warmups = 0, procnames = 0, threads = 0;
+    double last_end[NB + 1][NPROC + 1];
+    memset(last_end, 0, sizeof last_end);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, item(root, "traceEvents"))
+    {
+        const char *ph = str(e, "ph");
+        int pid = (int)num(e, "pid"), tid = (int)num(e, "tid");
+        assert_true(pid >= 1 && pid <= NB);
+        if (!strcmp(ph, "M")) {
+            const char *what = str(e, "name");
+            if (!strcmp(what, "process_name")) {
+                procnames++;
+                assert_string_equal(str(item(e, "args"), "name"), NAMES[pid - 1]);
+            } else {
+                assert_string_equal(what, "thread_name");
+                threads++;
+            }
+            continue;
+        }
+        assert_string_equal(ph, "X");
+        assert_true(tid >= 1 && tid <= NPROC);
+        double ts = num(e, "ts"), dur = num(e, "dur");
+        /* One track per process: its events never overlap. */
+        assert_true(ts >= last_end[pid][tid] - 1e-6);
+        last_end[pid][tid] = ts + dur;
+        if (!strcmp(str(e, "cat"), "sample")) {
+            const cJSON *args = item(e, "args");
+            size_t j = (size_t)num(args, "iterations") / 100 - 1;
+            const bg_proc *p = &run.results[pid - 1].procs[tid - 1];
+            assert_close(dur, p->wall_ns[j] / 1e3, 1e-15);
+            assert_close(num(args, "cpu_ns"), p->cpu_ns[j], 1e-15);
+            assert_string_equal(str(args, "benchmark"), NAMES[pid - 1]);
+            if (pid == 1)
+                assert_true(num(args, "instructions") == 50 * p->iters[j]);
+            samples++;
+        } else {
+            assert_string_equal(str(e, "cat"), "warmup");
+            warmups++;
+        }
+    }
+    assert_int_equal(samples, (NB - 1) * NPROC * NSAMP);
+    assert_int_equal(warmups, (NB - 1) * NPROC);
+    assert_int_equal(procnames, NB);
+    assert_int_equal(threads, (NB - 1) * NPROC);
+    assert_string_equal(str(item(root, "otherData"), "commit"), run.git_commit);
+    cJSON_Delete(root);
+    free(text);
+    bg__run_free(&run);
+}
+
+/* ---- import ---- */
+
+/* Exported Google Benchmark JSON imported again gives the same
+ * repetitions, and benchgate's estimates of the imported run are Google
+ * Benchmark's aggregates of the export; exporting it again gives the same
+ * figures. */
+static void test_import_roundtrip(void **state)
+{
+    (void)state;
+    bg_run run, back;
+    make_run(&run);
+    int rc;
+    char *first = capture(bg__export_gbench, &run, &rc);
+    assert_int_equal(rc, 0);
+    char err[512] = "";
+    rc = bg__import_gbench(first, "first.json", &back, err, sizeof err);
+    if (rc)
+        fail_msg("import failed: %s", err);
+    assert_int_equal(back.nresults, NB);
+    cJSON *j1 = cJSON_Parse(first);
+    const cJSON *arr = item(j1, "benchmarks");
+    for (size_t b = 0; b + 1 < NB; b++) {
+        const bg_result *r = &back.results[b];
+        assert_string_equal(r->name, NAMES[b]);
+        assert_int_equal(r->status, BG_STATUS_OK);
+        assert_int_equal(r->nprocs, NPROC);
+        assert_true(r->has_summary);
+        assert_close(r->wall.est[BG_STAT_MEAN].point, num(aggregate_of(arr, NAMES[b], "mean"), "real_time"), 1e-12);
+        assert_close(r->wall.est[BG_STAT_MEDIAN].point, num(aggregate_of(arr, NAMES[b], "median"), "real_time"),
+                     1e-12);
+        assert_close(r->wall.est[BG_STAT_SD].point, num(aggregate_of(arr, NAMES[b], "stddev"), "real_time"), 1e-9);
+        assert_true(r->wall.est[BG_STAT_MEAN].lo <= r->wall.est[BG_STAT_MEAN].point);
+        assert_true(r->wall.est[BG_STAT_MEAN].hi >= r->wall.est[BG_STAT_MEAN].point);
+    }
+    assert_int_equal(back.results[0].items_per_iter, 1000);
+    assert_int_equal(back.results[NB - 1].status, BG_STATUS_ERROR);
+    assert_non_null(strstr(back.results[NB - 1].message, "killed by signal 11"));
+    /* Export again: every number of every entry is the same. */
+    char *second = capture(bg__export_gbench, &back, &rc);
+    assert_int_equal(rc, 0);
+    cJSON *j2 = cJSON_Parse(second);
+    const cJSON *a2 = item(j2, "benchmarks");
+    assert_int_equal(cJSON_GetArraySize(arr), cJSON_GetArraySize(a2));
+    for (int i = 0; i < cJSON_GetArraySize(arr); i++) {
+        const cJSON *x = cJSON_GetArrayItem(arr, i), *y = cJSON_GetArrayItem(a2, i);
+        assert_string_equal(str(x, "name"), str(y, "name"));
+        assert_string_equal(str(x, "run_type"), str(y, "run_type"));
+        static const char *const keys[] = {"iterations", "real_time", "cpu_time", "repetitions"};
+        for (size_t k = 0; k < 4; k++)
+            assert_close(num(x, keys[k]), num(y, keys[k]), 1e-12);
+    }
+    cJSON_Delete(j1);
+    cJSON_Delete(j2);
+    free(first);
+    free(second);
+    bg__run_free(&back);
+    bg__run_free(&run);
+}
+
+/* Output in the shape Google Benchmark 1.8 writes with
+ * --benchmark_repetitions=3 --benchmark_out_format=json. */
+static const char GBENCH_OUTPUT[] =
+    "{\n"
+    "  \"context\": {\"date\": \"2024-03-01T10:00:00+00:00\", \"host_name\": \"buildbox\",\n"
+    "    \"executable\": \"./bench\", \"num_cpus\": 8, \"mhz_per_cpu\": 3000,\n"
+    "    \"cpu_scaling_enabled\": false, \"caches\": [{\"type\": \"Data\", \"level\": 1, \"size\": 32768,\n"
+    "    \"num_sharing\": 2}], \"load_avg\": [0.5, 0.4, 0.3], \"library_build_type\": \"release\"},\n"
+    "  \"benchmarks\": [\n"
+    "    {\"name\": \"BM_Sort/1024\", \"family_index\": 0, \"per_family_instance_index\": 0,\n"
+    "     \"run_name\": \"BM_Sort/1024\", \"run_type\": \"iteration\", \"repetitions\": 3,\n"
+    "     \"repetition_index\": 0, \"threads\": 1, \"iterations\": 20000, \"real_time\": 35.0,\n"
+    "     \"cpu_time\": 34.9, \"time_unit\": \"us\", \"items_per_second\": 2.9257142857e7},\n"
+    "    {\"name\": \"BM_Sort/1024\", \"family_index\": 0, \"per_family_instance_index\": 0,\n"
+    "     \"run_name\": \"BM_Sort/1024\", \"run_type\": \"iteration\", \"repetitions\": 3,\n"
+    "     \"repetition_index\": 1, \"threads\": 1, \"iterations\": 20000, \"real_time\": 36.0,\n"
+    "     \"cpu_time\": 35.9, \"time_unit\": \"us\", \"items_per_second\": 2.8444444444e7},\n"
+    "    {\"name\": \"BM_Sort/1024\", \"family_index\": 0, \"per_family_instance_index\": 0,\n"
+    "     \"run_name\": \"BM_Sort/1024\", \"run_type\": \"iteration\", \"repetitions\": 3,\n"
+    "     \"repetition_index\": 2, \"threads\": 1, \"iterations\": 20000, \"real_time\": 34.0,\n"
+    "     \"cpu_time\": 33.9, \"time_unit\": \"us\", \"items_per_second\": 3.0117647059e7},\n"
+    "    {\"name\": \"BM_Sort/1024_mean\", \"family_index\": 0, \"per_family_instance_index\": 0,\n"
+    "     \"run_name\": \"BM_Sort/1024\", \"run_type\": \"aggregate\", \"repetitions\": 3, \"threads\": 1,\n"
+    "     \"aggregate_name\": \"mean\", \"aggregate_unit\": \"time\", \"iterations\": 3,\n"
+    "     \"real_time\": 35.0, \"cpu_time\": 34.9, \"time_unit\": \"us\"},\n"
+    "    {\"name\": \"BM_Sort/1024_stddev\", \"family_index\": 0, \"per_family_instance_index\": 0,\n"
+    "     \"run_name\": \"BM_Sort/1024\", \"run_type\": \"aggregate\", \"repetitions\": 3, \"threads\": 1,\n"
+    "     \"aggregate_name\": \"stddev\", \"aggregate_unit\": \"time\", \"iterations\": 3,\n"
+    "     \"real_time\": 1.0, \"cpu_time\": 1.0, \"time_unit\": \"us\"},\n"
+    "    {\"name\": \"BM_Hash\", \"family_index\": 1, \"per_family_instance_index\": 0,\n"
+    "     \"run_name\": \"BM_Hash\", \"run_type\": \"iteration\", \"repetitions\": 3,\n"
+    "     \"repetition_index\": 0, \"threads\": 1, \"iterations\": 10000000, \"real_time\": 61.5,\n"
+    "     \"cpu_time\": 61.4, \"time_unit\": \"ns\"},\n"
+    "    {\"name\": \"BM_Hash\", \"family_index\": 1, \"per_family_instance_index\": 0,\n"
+    "     \"run_name\": \"BM_Hash\", \"run_type\": \"iteration\", \"repetitions\": 3,\n"
+    "     \"repetition_index\": 1, \"threads\": 1, \"iterations\": 10000000, \"real_time\": 62.5,\n"
+    "     \"cpu_time\": 62.4, \"time_unit\": \"ns\"},\n"
+    "    {\"name\": \"BM_Hash\", \"family_index\": 1, \"per_family_instance_index\": 0,\n"
+    "     \"run_name\": \"BM_Hash\", \"run_type\": \"iteration\", \"repetitions\": 3,\n"
+    "     \"repetition_index\": 2, \"threads\": 1, \"iterations\": 10000000, \"real_time\": 63.5,\n"
+    "     \"cpu_time\": 63.4, \"time_unit\": \"ns\"},\n"
+    "    {\"name\": \"BM_Broken\", \"family_index\": 2, \"per_family_instance_index\": 0,\n"
+    "     \"run_name\": \"BM_Broken\", \"run_type\": \"iteration\", \"repetitions\": 1,\n"
+    "     \"repetition_index\": 0, \"threads\": 1, \"iterations\": 0, \"real_time\": 0,\n"
+    "     \"cpu_time\": 0, \"time_unit\": \"ns\", \"error_occurred\": true,\n"
+    "     \"error_message\": \"could not open input\"}\n"
+    "  ]\n"
+    "}\n";
+
+static void test_import_gbench_output(void **state)
+{
+    (void)state;
+    bg_run run;
+    char err[512] = "";
+    int rc = bg__import_gbench(GBENCH_OUTPUT, "bench.json", &run, err, sizeof err);
+    if (rc)
+        fail_msg("import failed: %s", err);
+    assert_int_equal(run.nresults, 3);
+    const bg_result *sort = &run.results[0], *hash = &run.results[1], *broken = &run.results[2];
+    assert_string_equal(sort->name, "BM_Sort/1024");
+    assert_int_equal(sort->nprocs, 3);
+    /* Microseconds per iteration become a sample holding the total in ns. */
+    assert_true(sort->procs[1].iters[0] == 20000);
+    assert_close(sort->procs[1].wall_ns[0], 36.0e3 * 20000, 1e-15);
+    assert_close(sort->procs[1].cpu_ns[0], 35.9e3 * 20000, 1e-15);
+    assert_close(sort->wall.est[BG_STAT_MEAN].point, 35.0e3, 1e-12);
+    assert_close(sort->wall.est[BG_STAT_MEDIAN].point, 35.0e3, 1e-12);
+    assert_close(sort->wall.est[BG_STAT_SD].point, 1.0e3, 1e-12);
+    assert_int_equal(sort->items_per_iter, 1024);
+    assert_close(hash->wall.est[BG_STAT_MEAN].point, 62.5, 1e-12);
+    assert_close(hash->cpu_per_iter_ns, 62.4, 1e-12);
+    assert_int_equal(broken->status, BG_STATUS_ERROR);
+    assert_non_null(strstr(broken->message, "could not open input"));
+    /* The machine comes from the context: 12 hex digits, the same for the
+     * same host, different for another host. */
+    assert_int_equal(strlen(run.machine_id), 12);
+    assert_int_equal(strspn(run.machine_id, "0123456789abcdef"), 12);
+    assert_string_equal(run.host, "buildbox");
+    char *other = strdup(GBENCH_OUTPUT);
+    memcpy(strstr(other, "buildbox"), "buildbix", 8);
+    bg_run run2;
+    assert_int_equal(bg__import_gbench(other, "other.json", &run2, err, sizeof err), 0);
+    assert_string_not_equal(run.machine_id, run2.machine_id);
+    bg__run_free(&run2);
+    free(other);
+    /* What the record module writes, it reads back. */
+    char *json = bg__record_to_json(&run);
+    assert_non_null(json);
+    bg_run again;
+    assert_int_equal(bg__record_parse(json, &again, err, sizeof err), 0);
+    assert_int_equal(again.nresults, 3);
+    assert_close(again.results[0].wall.est[BG_STAT_MEAN].point, 35.0e3, 1e-12);
+    bg__run_free(&again);
+    free(json);
+    bg__run_free(&run);
+}
+
+static void expect_import_error(const char *text, const char *want1, const char *want2)
+{
+    bg_run run;
+    char err[512] = "";
+    int rc = bg__import_gbench(text, "in.json", &run, err, sizeof err);
+    assert_int_equal(rc, BG_EPARSE);
+    if (!strstr(err, "in.json") || !strstr(err, want1) || (want2 && !strstr(err, want2)))
+        fail_msg("unexpected message: %s", err);
+}
+
+static void test_import_errors(void **state)
+{
+    (void)state;
+    expect_import_error("{\"benchmarks\": [", "not valid JSON", NULL);
+    expect_import_error(NULL, "not valid JSON", NULL);
+    expect_import_error("{\"schema\": \"benchgate.run\"}", "not Google Benchmark JSON", "--benchmark_out");
+    expect_import_error("{\"benchmarks\": []}", "no benchmarks to import", NULL);
+    expect_import_error("{\"benchmarks\": [{\"name\": \"BM_x_mean\", \"run_name\": \"BM_x\", \"run_type\": "
+                        "\"aggregate\", \"iterations\": 3, \"real_time\": 1, \"time_unit\": \"ns\"}]}",
+                        "only aggregate entries", "aggregates_only");
+    expect_import_error("{\"benchmarks\": [{\"name\": \"BM_x\", \"iterations\": 3, \"real_time\": 1, "
+                        "\"cpu_time\": 1, \"time_unit\": \"fortnights\"}]}",
+                        "entry 1 ('BM_x')", "time_unit");
+    expect_import_error("{\"benchmarks\": [{\"name\": \"BM_x\", \"iterations\": -3, \"real_time\": 1}]}",
+                        "entry 1 ('BM_x')", "iterations");
+    expect_import_error("{\"benchmarks\": [{\"name\": \"BM_x\", \"iterations\": 3, \"real_time\": \"fast\"}]}",
+                        "entry 1 ('BM_x')", "real_time");
+    expect_import_error("{\"benchmarks\": [42]}", "entry 1", "no 'name'");
+}
+
+/* ---- gnuplot's failure paths ---- */
+
+static void test_plot_missing_program(void **state)
+{
+    (void)state;
+    setenv("BENCHGATE_GNUPLOT", "/nonexistent/gnuplot", 1);
+    bg_plotter *p = (bg_plotter *)1;
+    char err[512] = "";
+    assert_int_equal(bg__plot_open(&p, "/tmp", err, sizeof err), BG_EUNAVAIL);
+    assert_null(p);
+    assert_non_null(strstr(err, "/nonexistent/gnuplot"));
+    assert_non_null(strstr(err, "apt-get install gnuplot-nox"));
+    unsetenv("BENCHGATE_GNUPLOT");
+}
+
+/* A "gnuplot" that exits at once with an error: the plots fail, the
+ * process does not die of SIGPIPE, and the message says what happened. */
+static void test_plot_program_fails(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/bg_plot_fail.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char prog[64];
+    snprintf(prog, sizeof prog, "%s/fakeplot", dir);
+    FILE *f = fopen(prog, "w");
+    assert_non_null(f);
+    fputs("#!/bin/sh\necho 'line 0: invalid command' >&2\nexit 3\n", f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(prog, 0755), 0);
+    setenv("BENCHGATE_GNUPLOT", prog, 1);
+    bg_plotter *p = NULL;
+    char err[512] = "";
+    assert_int_equal(bg__plot_open(&p, dir, err, sizeof err), 0);
+    double x[200];
+    for (size_t i = 0; i < 200; i++)
+        x[i] = 100 + (double)(i % 17);
+    bg_plot_dist d = {x, 200, "head", 108};
+    for (int i = 0; i < 300; i++) /* more than a pipe holds once it has no reader */
+        bg__plot_density(p, "plots/x.svg", "t", "time per iteration", &d, 1);
+    assert_int_equal(bg__plot_close(&p, err, sizeof err), BG_EIO);
+    assert_null(p);
+    if (!strstr(err, "exit 3") || !strstr(err, "invalid command"))
+        fail_msg("unexpected message: %s", err);
+    unsetenv("BENCHGATE_GNUPLOT");
+    unlink(prog);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_html_escape),     cmocka_unit_test(test_gp_quote),
+        cmocka_unit_test(test_utf8_len),        cmocka_unit_test(test_slug),
+        cmocka_unit_test(test_export_csv),      cmocka_unit_test(test_export_gbench),
+        cmocka_unit_test(test_export_trace),    cmocka_unit_test(test_import_roundtrip),
+        cmocka_unit_test(test_import_gbench_output), cmocka_unit_test(test_import_errors),
+        cmocka_unit_test(test_plot_missing_program), cmocka_unit_test(test_plot_program_fails),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

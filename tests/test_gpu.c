@@ -1,0 +1,448 @@
+/* The GPU counter group and the GPU helper, on a machine without a GPU.
+ *
+ * In process, against stand-ins for the driver and CUPTI (tests/fakes,
+ * found through LD_LIBRARY_PATH and BENCHGATE_CUPTI set by meson): each way
+ * the group can be unavailable says why; activity records are summed per
+ * direction inside the sample's window and nothing outside it; lost records
+ * make the values unknown, not wrong. Through bench binaries: without a
+ * driver (or with one that finds no device) a GPU benchmark is reported as
+ * skipped with "unavailable: <why>" and the CPU benchmark still runs; with
+ * --counters gpu the run says once why the group is unavailable, or records
+ * its counters with every sample; the SAXPY example, where nvcc built it, skips cleanly here and, on a machine
+ * with a GPU, records its kernels and copies. */
+#include <dlfcn.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "bench_proc.h"
+#include "benchgate_cuda.h"
+#include "bg_gpu.h"
+#include "bg_harness.h"
+
+#ifndef GPU_BENCH
+#error "GPU_BENCH must be the path of the gpu_bench binary"
+#endif
+
+/* The run record's path, one per test process (build directories may run
+ * their tests at the same time). */
+static const char *json_path(void)
+{
+    static char p[64];
+    if (!p[0])
+        snprintf(p, sizeof p, "/tmp/bg_gpu_test.%ld.json", (long)getpid());
+    return p;
+}
+
+/* ---- the stand-ins' controls ---- */
+
+typedef struct fakes {
+    void (*set_now)(uint64_t);
+    void (*record)(uint32_t, uint8_t, uint64_t, uint64_t, uint64_t);
+    void (*drop)(size_t);
+    int (*enabled)(int);
+    unsigned long (*syncs)(void);
+} fakes;
+
+static void *must_sym(void *h, const char *name)
+{
+    void *p = dlsym(h, name);
+    if (!p)
+        fail_msg("the stand-in library has no %s", name);
+    return p;
+}
+
+/* The stand-ins as the group loaded them (same handles). */
+static fakes get_fakes(void)
+{
+    const char *cupti = getenv("BENCHGATE_CUPTI");
+    assert_non_null(cupti);
+    void *hc = dlopen(cupti, RTLD_NOW | RTLD_NOLOAD);
+    void *hd = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+    assert_non_null(hc);
+    assert_non_null(hd);
+    fakes f;
+    void *p;
+    p = must_sym(hc, "fake_cupti_set_now");
+    memcpy(&f.set_now, &p, sizeof p);
+    p = must_sym(hc, "fake_cupti_record");
+    memcpy(&f.record, &p, sizeof p);
+    p = must_sym(hc, "fake_cupti_drop");
+    memcpy(&f.drop, &p, sizeof p);
+    p = must_sym(hc, "fake_cupti_enabled");
+    memcpy(&f.enabled, &p, sizeof p);
+    p = must_sym(hd, "fake_cuda_syncs");
+    memcpy(&f.syncs, &p, sizeof p);
+    dlclose(hc);
+    dlclose(hd);
+    return f;
+}
+
+static int reset_env(void **state)
+{
+    (void)state;
+    unsetenv("FAKE_CUDA_INIT");
+    unsetenv("FAKE_CUDA_DEVICES");
+    unsetenv("FAKE_CUPTI_ENABLE");
+    setenv("BENCHGATE_CUPTI", FAKE_CUPTI, 1);
+    bg__gpu_reset();
+    return 0;
+}
+
+static void expect_unavailable(const char *why_expected)
+{
+    char why[320] = "";
+    assert_int_equal(bg__gpu_group.open(why, sizeof why), BG_EUNAVAIL);
+    assert_string_equal(why, why_expected);
+}
+
+/* ---- unavailable: each reason ---- */
+
+static void test_no_device(void **state)
+{
+    (void)state;
+    setenv("FAKE_CUDA_INIT", "100", 1);
+    expect_unavailable("cuInit: CUDA_ERROR_NO_DEVICE (no CUDA-capable device is detected)");
+    /* The verdict is kept: asking again does not run the check again. */
+    unsetenv("FAKE_CUDA_INIT");
+    expect_unavailable("cuInit: CUDA_ERROR_NO_DEVICE (no CUDA-capable device is detected)");
+}
+
+static void test_zero_devices(void **state)
+{
+    (void)state;
+    setenv("FAKE_CUDA_DEVICES", "0", 1);
+    expect_unavailable("cuDeviceGetCount: no CUDA device");
+}
+
+static void test_cupti_missing(void **state)
+{
+    (void)state;
+    setenv("BENCHGATE_CUPTI", "/nonexistent/bg/libcupti.so", 1);
+    expect_unavailable("BENCHGATE_CUPTI: /nonexistent/bg/libcupti.so: no such file");
+}
+
+static void test_cupti_not_permitted(void **state)
+{
+    (void)state;
+    setenv("FAKE_CUPTI_ENABLE", "35", 1);
+    expect_unavailable("cuptiActivityEnable(CONCURRENT_KERNEL): "
+                       "CUPTI_ERROR_INSUFFICIENT_PRIVILEGES");
+}
+
+/* bg_gpu_check says the same as the group, for bg_cuda_require. */
+static void test_check_reason(void **state)
+{
+    (void)state;
+    setenv("FAKE_CUDA_INIT", "35", 1);
+    char why[200];
+    assert_int_equal(bg_gpu_check(why, sizeof why), BG_EUNAVAIL);
+    assert_string_equal(why, "cuInit: CUDA_ERROR_INSUFFICIENT_DRIVER (CUDA driver version is "
+                             "insufficient for CUDA runtime version)");
+}
+
+/* ---- available ---- */
+
+/* Opening never loads the driver into this process (the check runs in a
+ * child), and a process that never loaded it ran no GPU work: zeros. Must
+ * run before any test that loads the driver here. */
+static void test_cpu_process_counts_zero(void **state)
+{
+    (void)state;
+    char why[320];
+    assert_int_equal(bg__gpu_group.open(why, sizeof why), 0);
+    assert_null(dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD));
+    double v[BG_GPU_NCOUNTERS];
+    bg__gpu_group.begin();
+    bg__gpu_group.end(v);
+    for (size_t i = 0; i < BG_GPU_NCOUNTERS; i++)
+        assert_true(v[i] == 0);
+    bg__gpu_group.close();
+}
+
+static void open_and_activate(void)
+{
+    char why[320];
+    assert_int_equal(bg__gpu_group.open(why, sizeof why), 0);
+    /* What bg_cuda_require does in a GPU benchmark: loads the driver here
+     * and starts recording. */
+    assert_int_equal(bg_gpu_check(why, sizeof why), 0);
+}
+
+static void test_records_summed_by_direction(void **state)
+{
+    (void)state;
+    open_and_activate();
+    fakes f = get_fakes();
+    assert_true(f.enabled(BG_CUPTI_KIND_CONCURRENT_KERNEL) && f.enabled(BG_CUPTI_KIND_MEMCPY) &&
+                f.enabled(BG_CUPTI_KIND_MEMSET) && f.enabled(BG_CUPTI_KIND_MEMCPY2));
+    unsigned long syncs = f.syncs();
+    f.set_now(1000);
+    bg__gpu_group.begin();
+    f.record(BG_CUPTI_KIND_CONCURRENT_KERNEL, 0, 0, 1100, 1200);
+    f.record(BG_CUPTI_KIND_KERNEL, 0, 0, 1300, 1500);
+    f.record(BG_CUPTI_KIND_MEMCPY, BG_CUPTI_MEMCPY_HTOD, 4096, 1600, 1700);
+    f.record(BG_CUPTI_KIND_MEMCPY, BG_CUPTI_MEMCPY_HTOA, 100, 1700, 1710);
+    f.record(BG_CUPTI_KIND_MEMCPY, BG_CUPTI_MEMCPY_DTOH, 2048, 1800, 1900);
+    f.record(BG_CUPTI_KIND_MEMCPY, BG_CUPTI_MEMCPY_DTOD, 512, 2000, 2050);
+    f.record(BG_CUPTI_KIND_MEMCPY2, BG_CUPTI_MEMCPY_PTOP, 256, 2100, 2110);
+    f.record(BG_CUPTI_KIND_MEMCPY, BG_CUPTI_MEMCPY_HTOH, 999, 2150, 2160); /* not GPU memory */
+    f.record(BG_CUPTI_KIND_MEMSET, 0, 1024, 2200, 2300);
+    f.record(BG_CUPTI_KIND_CONCURRENT_KERNEL, 0, 0, 500, 1500); /* began before the sample */
+    bg_gpu_timer_add(700);
+    f.set_now(3000);
+    double v[BG_GPU_NCOUNTERS];
+    bg__gpu_group.end(v);
+    assert_true(v[BG_GPU_KERNELS] == 2);
+    assert_true(v[BG_GPU_KERNEL_NS] == 300);
+    assert_true(v[BG_GPU_HTOD_BYTES] == 4196);
+    assert_true(v[BG_GPU_HTOD_NS] == 110);
+    assert_true(v[BG_GPU_DTOH_BYTES] == 2048);
+    assert_true(v[BG_GPU_DTOH_NS] == 100);
+    assert_true(v[BG_GPU_DTOD_BYTES] == 768);
+    assert_true(v[BG_GPU_DTOD_NS] == 60);
+    assert_true(v[BG_GPU_MEMSET_BYTES] == 1024);
+    assert_true(v[BG_GPU_MEMSET_NS] == 100);
+    assert_true(v[BG_GPU_TIMER_NS] == 700);
+    /* It waited for the GPU before opening and before closing the window. */
+    assert_true(f.syncs() == syncs + 2);
+
+    /* Work that started between samples belongs to neither. */
+    f.record(BG_CUPTI_KIND_CONCURRENT_KERNEL, 0, 0, 3500, 3600);
+    f.set_now(4000);
+    bg__gpu_group.begin();
+    bg__gpu_group.end(v);
+    for (size_t i = 0; i < BG_GPU_NCOUNTERS; i++)
+        assert_true(v[i] == 0);
+
+    bg__gpu_group.close();
+    assert_false(f.enabled(BG_CUPTI_KIND_CONCURRENT_KERNEL));
+}
+
+static void test_lost_records_are_unknown(void **state)
+{
+    (void)state;
+    open_and_activate();
+    fakes f = get_fakes();
+    f.set_now(10000);
+    bg__gpu_group.begin();
+    f.record(BG_CUPTI_KIND_CONCURRENT_KERNEL, 0, 0, 10100, 10200);
+    f.drop(3);
+    bg_gpu_timer_add(50);
+    double v[BG_GPU_NCOUNTERS];
+    bg__gpu_group.end(v);
+    for (size_t i = 0; i < BG_GPU_TIMER_NS; i++)
+        assert_true(isnan(v[i]));
+    assert_true(v[BG_GPU_TIMER_NS] == 50); /* measured by the benchmark, not CUPTI */
+    bg__gpu_group.close();
+}
+
+/* ---- through a bench binary ---- */
+
+static void expect_gpu_skipped(const char *const *env, const char *reason)
+{
+    const char *args[] = {"--quick", "--json", json_path(), "--color", "never", NULL};
+    bench_out o = run_bench(GPU_BENCH, args, env);
+    assert_int_equal(o.code, 0);
+    cJSON *rec = read_record(json_path());
+    const cJSON *g = record_bench(rec, "gpu_needs_device"), *c = record_bench(rec, "cpu_only");
+    assert_non_null(g);
+    assert_non_null(c);
+    assert_string_equal(bench_str(g, "status"), "skipped");
+    assert_string_equal(bench_str(g, "message"), reason);
+    assert_string_equal(bench_str(c, "status"), "ok");
+    char line[400];
+    snprintf(line, sizeof line, "skipped: %s", reason);
+    assert_non_null(strstr(o.out, line));
+    cJSON_Delete(rec);
+    bench_out_free(&o);
+}
+
+static void test_bench_without_driver_skips(void **state)
+{
+    (void)state;
+    /* Without the stand-ins: whatever this machine has. */
+    const char *env[] = {"LD_LIBRARY_PATH", NULL};
+    const char *args[] = {"--quick", "--filter", "gpu", "--json", json_path(), NULL};
+    bench_out o = run_bench(GPU_BENCH, args, env);
+    cJSON *rec = read_record(json_path());
+    const char *status = bench_str(record_bench(rec, "gpu_needs_device"), "status");
+    bool has_driver = !strcmp(status, "ok");
+    cJSON_Delete(rec);
+    bench_out_free(&o);
+    if (has_driver)
+        skip(); /* a CUDA driver and device are installed here */
+    expect_gpu_skipped(env, "unavailable: libcuda.so.1 not found: no NVIDIA driver");
+}
+
+static void test_bench_without_device_skips(void **state)
+{
+    (void)state;
+    const char *env[] = {"FAKE_CUDA_INIT=100", NULL};
+    expect_gpu_skipped(env,
+                       "unavailable: cuInit: CUDA_ERROR_NO_DEVICE (no CUDA-capable device is "
+                       "detected)");
+}
+
+/* The skip is conditional: with a device (the stand-in's) it runs. */
+static void test_bench_with_device_runs(void **state)
+{
+    (void)state;
+    const char *env[] = {"FAKE_CUDA_INIT=0", NULL};
+    const char *args[] = {"--quick", "--json", json_path(), NULL};
+    bench_out o = run_bench(GPU_BENCH, args, env);
+    assert_int_equal(o.code, 0);
+    cJSON *rec = read_record(json_path());
+    assert_string_equal(bench_str(record_bench(rec, "gpu_needs_device"), "status"), "ok");
+    cJSON_Delete(rec);
+    bench_out_free(&o);
+}
+
+/* ---- the group in a run (once it is in the counter table) ---- */
+
+static const cJSON *group_status(const cJSON *rec, const char *name)
+{
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(rec, "counter_groups"))
+    {
+        if (!strcmp(bench_str(g, "name"), name))
+            return g;
+    }
+    return NULL;
+}
+
+/* --counters gpu without a driver: said once, and the run goes on. */
+static void test_run_says_unavailable(void **state)
+{
+    (void)state;
+    if (!bg__counter_owner("gpu_kernels"))
+        skip(); /* the gpu group is not in this build's counter table */
+    const char *env[] = {"FAKE_CUDA_INIT=100", NULL};
+    const char *args[] = {"--quick", "--counters", "gpu", "--json", json_path(), NULL};
+    bench_out o = run_bench(GPU_BENCH, args, env);
+    assert_int_equal(o.code, 0);
+    assert_non_null(strstr(o.out, "gpu unavailable: cuInit: CUDA_ERROR_NO_DEVICE"));
+    cJSON *rec = read_record(json_path());
+    const cJSON *g = group_status(rec, "gpu");
+    assert_non_null(g);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(g, "available")));
+    assert_string_equal(bench_str(record_bench(rec, "cpu_only"), "status"), "ok");
+    cJSON_Delete(rec);
+    bench_out_free(&o);
+}
+
+/* --counters gpu with a device (the stand-ins'): every sample carries the
+ * GPU counters; a benchmark that ran no GPU work has zeros. */
+static void test_run_records_gpu_counters(void **state)
+{
+    (void)state;
+    if (!bg__counter_owner("gpu_kernels"))
+        skip();
+    const char *env[] = {"FAKE_CUDA_INIT=0", NULL};
+    const char *args[] = {"--quick", "--counters", "gpu", "--json", json_path(), NULL};
+    bench_out o = run_bench(GPU_BENCH, args, env);
+    assert_int_equal(o.code, 0);
+    cJSON *rec = read_record(json_path());
+    assert_true(cJSON_IsTrue(
+        cJSON_GetObjectItemCaseSensitive(group_status(rec, "gpu"), "available")));
+    const char *names[] = {"gpu_needs_device", "cpu_only"};
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *p;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(record_bench(rec, names[i]),
+                                                               "processes"))
+        {
+            const cJSON *c = cJSON_GetObjectItemCaseSensitive(p, "counters");
+            const cJSON *k = cJSON_GetObjectItemCaseSensitive(c, "gpu_kernels"), *v;
+            assert_true(cJSON_GetArraySize(k) > 0);
+            cJSON_ArrayForEach(v, k)
+            {
+                assert_true(v->valuedouble == 0);
+            }
+        }
+    }
+    cJSON_Delete(rec);
+    bench_out_free(&o);
+}
+
+/* ---- the SAXPY example (built where nvcc is) ---- */
+
+#ifdef SAXPY_BENCH
+/* Per-sample values of a counter of process 0, or NULL. */
+static const cJSON *counter_values(const cJSON *b, const char *name)
+{
+    const cJSON *procs = cJSON_GetObjectItemCaseSensitive(b, "processes");
+    const cJSON *p0 = cJSON_GetArrayItem(procs, 0);
+    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p0, "counters"),
+                                            name);
+}
+
+static void test_saxpy(void **state)
+{
+    (void)state;
+    const char *env[] = {"LD_LIBRARY_PATH", "BENCHGATE_CUPTI", NULL};
+    const char *args[] = {"--quick", "--counters", "all", "--json", json_path(),
+                          NULL};
+    bench_out o = run_bench(SAXPY_BENCH, args, env);
+    assert_int_equal(o.code, 0);
+    cJSON *rec = read_record(json_path());
+    const cJSON *b;
+    int n = 0;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(rec, "benchmarks"))
+    {
+        n++;
+        const char *status = bench_str(b, "status"), *name = bench_str(b, "name");
+        if (!strcmp(status, "skipped")) {
+            assert_true(!strncmp(bench_str(b, "message"), "unavailable: ", 13));
+            continue;
+        }
+        assert_string_equal(status, "ok");
+        /* A GPU here: where the GPU counters were measured, every sample
+         * saw the kernels and (for the round trip) the copies. */
+        const cJSON *k = counter_values(b, "gpu_kernels"), *v;
+        cJSON_ArrayForEach(v, k)
+        {
+            assert_true(v->valuedouble >= 1);
+        }
+        if (strstr(name, "roundtrip")) {
+            cJSON_ArrayForEach(v, counter_values(b, "gpu_memcpy_htod_bytes"))
+            {
+                assert_true(v->valuedouble >= 2.0 * 4 * (1 << 20));
+            }
+            cJSON_ArrayForEach(v, counter_values(b, "gpu_memcpy_dtoh_bytes"))
+            {
+                assert_true(v->valuedouble >= 4.0 * (1 << 20));
+            }
+        }
+    }
+    assert_int_equal(n, 3);
+    cJSON_Delete(rec);
+    bench_out_free(&o);
+}
+#endif
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_no_device, reset_env),
+        cmocka_unit_test_setup(test_zero_devices, reset_env),
+        cmocka_unit_test_setup(test_cupti_missing, reset_env),
+        cmocka_unit_test_setup(test_cupti_not_permitted, reset_env),
+        cmocka_unit_test_setup(test_cpu_process_counts_zero, reset_env),
+        cmocka_unit_test_setup(test_check_reason, reset_env),
+        cmocka_unit_test_setup(test_records_summed_by_direction, reset_env),
+        cmocka_unit_test_setup(test_lost_records_are_unknown, reset_env),
+        cmocka_unit_test_setup(test_bench_without_driver_skips, reset_env),
+        cmocka_unit_test_setup(test_bench_without_device_skips, reset_env),
+        cmocka_unit_test_setup(test_bench_with_device_runs, reset_env),
+        cmocka_unit_test_setup(test_run_says_unavailable, reset_env),
+        cmocka_unit_test_setup(test_run_records_gpu_counters, reset_env),
+#ifdef SAXPY_BENCH
+        cmocka_unit_test_setup(test_saxpy, reset_env),
+#endif
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,536 @@
+/* Tests for `benchgate report`, `export` and `import`, run as a program over
+ * a temporary git repository of 14 commits with a stored run on each (one
+ * benchmark steps up by 25 % at the 8th commit, two have names that must be
+ * escaped), and for the report without gnuplot. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "git_fixture.h"
+#include <cjson/cJSON.h>
+
+#include "bg_harness.h"
+#include "bg_report.h"
+#include "bg_store.h"
+
+#ifndef BENCHGATE_EXE
+#error "BENCHGATE_EXE must name the benchgate binary"
+#endif
+
+#define NCOMMITS 14
+#define STEP_AT 7        /* 0-based: commits 7.. are 25 % slower on "stepper" */
+#define OTHER_ONLY 2     /* this commit has a run from another machine only */
+#define MACHINE "aaaaaaaaaaaa"
+#define OTHER "bbbbbbbbbbbb"
+
+static char tmp[256], repo[320];
+static char ids[NCOMMITS][41];
+static char out[1 << 17];
+
+static const char *const NAMES[] = {"steady", "stepper", "<script>alert(1)</script>", "a\"b\\c"};
+static const double BASE_NS[] = {1000, 2000, 500, 700};
+#define NB 4
+
+/* Runs benchgate in the repository with `env` (may be "") before it;
+ * returns its exit code, stdout and stderr in out. */
+static int bg(const char *env, const char *fmt, ...)
+{
+    char args[2048], cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "cd '%s' && %s '%s' %s 2>&1", repo, env, BENCHGATE_EXE, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(out, 1, sizeof out - 1, p);
+    out[len] = '\0';
+    int st = pclose(p);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+static double noise(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*s >> 11) / (double)(1ULL << 53) * 2.0 - 1.0;
+}
+
+/* The run of commit k on `machine`, 3 processes x 8 samples per benchmark. */
+static void make_run(bg_run *run, size_t k, const char *machine)
+{
+    memset(run, 0, sizeof *run);
+    bg__config_default(&run->config);
+    run->config.resamples = 1000;
+    snprintf(run->git_commit, sizeof run->git_commit, "%s", ids[k]);
+    snprintf(run->git_branch, sizeof run->git_branch, "main");
+    snprintf(run->git_status, sizeof run->git_status, "ok");
+    snprintf(run->machine_id, sizeof run->machine_id, "%s", machine);
+    snprintf(run->created, sizeof run->created, "2026-01-01T00:%02zu:00Z", k);
+    run->created_unix = 1767225600 + 60 * (int64_t)k;
+    snprintf(run->host, sizeof run->host, "testhost");
+    run->nmachine_fields = 1;
+    snprintf(run->machine_fields[0].key, sizeof run->machine_fields[0].key, "cpu_model");
+    snprintf(run->machine_fields[0].value, sizeof run->machine_fields[0].value, "Test CPU <fast> & \"cheap\"");
+    run->results = calloc(NB, sizeof *run->results);
+    assert_non_null(run->results);
+    run->nresults = NB;
+    uint64_t s = 1000 + k;
+    for (size_t b = 0; b < NB; b++) {
+        bg_result *r = &run->results[b];
+        r->name = NAMES[b];
+        r->seed = 7 + b;
+        r->nprocs = 3;
+        r->procs = calloc(3, sizeof *r->procs);
+        assert_non_null(r->procs);
+        double level = b == 1 && k >= STEP_AT ? 1.25 : 1.0;
+        for (size_t p = 0; p < 3; p++) {
+            bg_proc *pr = &r->procs[p];
+            pr->n = 8;
+            pr->iters = malloc(8 * sizeof(double));
+            pr->wall_ns = malloc(8 * sizeof(double));
+            pr->cpu_ns = malloc(8 * sizeof(double));
+            pr->warmup_ns = 1e5;
+            double pf = 1 + 0.001 * noise(&s);
+            for (size_t j = 0; j < 8; j++) {
+                pr->iters[j] = 100.0 * (double)(j + 1);
+                pr->wall_ns[j] = pr->iters[j] * BASE_NS[b] * level * pf * (1 + 0.003 * noise(&s));
+                pr->cpu_ns[j] = pr->wall_ns[j];
+            }
+        }
+        assert_int_equal(bg__summarize_result(&run->config, r), 0);
+    }
+}
+
+static void save(size_t k, const char *machine)
+{
+    bg_run run;
+    make_run(&run, k, machine);
+    char *json = bg__record_to_json(&run);
+    assert_non_null(json);
+    bg_store *st = NULL;
+    char err[512] = "", dir[400];
+    snprintf(dir, sizeof dir, "%s/.benchgate", repo);
+    assert_int_equal(bg_store_open(&st, dir, NULL, err, sizeof err), 0);
+    if (bg_store_save(st, json, ids[k], machine, NULL, err, sizeof err) != 0)
+        fail_msg("save failed: %s", err);
+    bg_store_close(&st);
+    free(json);
+    bg__run_free(&run);
+}
+
+#define GIT "git -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false"
+
+static int setup(void **state)
+{
+    (void)state;
+    unsetenv("BENCHGATE_DIR");
+    unsetenv("BENCHGATE_GNUPLOT");
+    snprintf(tmp, sizeof tmp, "/tmp/bg_report.XXXXXX");
+    if (!mkdtemp(tmp))
+        return -1;
+    snprintf(repo, sizeof repo, "%s/repo", tmp);
+    sh("git init -q -b main '%s' && cd '%s' && for i in $(seq 1 %d); do echo $i > f && git add f && " GIT
+       " commit -q -m c$i; done",
+       repo, repo, NCOMMITS);
+    for (size_t k = 0; k < NCOMMITS; k++) {
+        sh_line(ids[k], sizeof ids[k], "cd '%s' && git rev-parse HEAD~%zu", repo, NCOMMITS - 1 - k);
+        save(k, k == OTHER_ONLY ? OTHER : MACHINE);
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (tmp[0])
+        sh("rm -rf '%s'", tmp);
+    return 0;
+}
+
+/* ---- looking at what was written ---- */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    char chunk[8192];
+    size_t k;
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+        fwrite(chunk, 1, k, m);
+    fclose(f);
+    fclose(m);
+    return buf;
+}
+
+static bool has_file(const char *dir, const char *name)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, R_OK) == 0;
+}
+
+/* Files of dir ending in `suffix`; each is checked by fn (may be NULL). */
+static size_t each_file(const char *dir, const char *suffix, void (*fn)(const char *path, const char *text))
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name), sl = strlen(suffix);
+        if (len < sl || strcmp(de->d_name + len - sl, suffix) != 0)
+            continue;
+        n++;
+        if (!fn)
+            continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        char *text = slurp(path);
+        assert_non_null(text);
+        fn(path, text);
+        free(text);
+    }
+    closedir(d);
+    return n;
+}
+
+/* No benchmark name reaches a page or a plot unescaped. */
+static void no_raw_markup(const char *path, const char *text)
+{
+    if (strcasestr(text, "<script"))
+        fail_msg("%s holds a raw <script", path);
+    if (strstr(text, "a\"b\\c") && strstr(path, ".html"))
+        fail_msg("%s holds the name a\"b\\c unescaped", path);
+}
+
+static void no_images(const char *path, const char *text)
+{
+    if (strstr(text, "<img"))
+        fail_msg("%s shows an image although gnuplot is missing", path);
+}
+
+static bool have_gnuplot(void)
+{
+    return system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+/* ---- tests ---- */
+
+static void test_report_history(void **state)
+{
+    (void)state;
+    char dir[400], sub[450];
+    snprintf(dir, sizeof dir, "%s/site", tmp);
+    int rc = bg("", "report --out '%s'", dir);
+    char want[1024], bench[64];
+    if (rc != 0)
+        fail_msg("report exited %d:\n%s", rc, out);
+    snprintf(want, sizeof want, "report: %s/index.html\n", dir);
+    assert_non_null(strstr(out, want));
+    assert_int_equal(each_file(dir, ".html", no_raw_markup), 1 + NB + NCOMMITS - 1);
+    snprintf(want, sizeof want, "commit-%s.html", ids[NCOMMITS - 1]);
+    assert_true(has_file(dir, want));
+    snprintf(want, sizeof want, "commit-%s.html", ids[OTHER_ONLY]);
+    assert_false(has_file(dir, want)); /* its only run is from another machine */
+
+    snprintf(want, sizeof want, "%s/index.html", dir);
+    char *index = slurp(want);
+    assert_non_null(index);
+    assert_non_null(strstr(index, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_non_null(strstr(index, "a&quot;b\\c"));
+    assert_non_null(strstr(index, "Test CPU &lt;fast&gt; &amp; &quot;cheap&quot;"));
+    assert_non_null(strstr(index, "1 commit(s) have runs only from other machines"));
+    /* Baseline: the commit before HEAD; the stepper's change point is the
+     * commit where it stepped, about +25 %. */
+    snprintf(want, sizeof want, "commit %.12s", ids[NCOMMITS - 2]);
+    assert_non_null(strstr(index, want));
+    const char *cp = strstr(index, "<h2>Change points</h2>");
+    assert_non_null(cp);
+    const char *row = strstr(cp, ">stepper</a>");
+    assert_non_null(row);
+    snprintf(want, sizeof want, "<code>%.12s</code>", ids[STEP_AT]);
+    assert_non_null(strstr(row, want));
+    assert_non_null(strstr(row, "+2"));
+    free(index);
+
+    snprintf(sub, sizeof sub, "%s/plots", dir);
+    if (!have_gnuplot()) {
+        print_message("gnuplot is not installed: plots not checked\n");
+        return;
+    }
+    /* dist, fit, cmp, hist and spark for each benchmark. */
+    assert_int_equal(each_file(sub, ".svg", no_raw_markup), 5 * NB);
+    bg__name_slug(NAMES[2], bench, sizeof bench);
+    snprintf(want, sizeof want, "%s/%s-dist.svg", sub, bench);
+    char *svg = slurp(want);
+    assert_non_null(svg);
+    assert_non_null(strstr(svg, "&lt;script>alert(1)&lt;/script>: per-iteration time"));
+    free(svg);
+    bg__name_slug(NAMES[3], bench, sizeof bench);
+    snprintf(want, sizeof want, "%s/%s-hist.svg", sub, bench);
+    svg = slurp(want);
+    assert_non_null(svg);
+    assert_non_null(strstr(svg, "a\"b\\c: mean per commit"));
+    free(svg);
+    snprintf(want, sizeof want, "%s/bench-%s.html", dir, bench);
+    char *page = slurp(want);
+    assert_non_null(page);
+    assert_non_null(strstr(page, "<h1>a&quot;b\\c</h1>"));
+    assert_non_null(strstr(page, "-hist.svg"));
+    assert_non_null(strstr(page, "<h2>Counters</h2>"));
+    assert_non_null(strstr(page, "CPU time"));
+    free(page);
+}
+
+/* Without gnuplot the same report is written, without plots, and says how
+ * to get them; plots of an earlier report in the directory are removed. */
+static void test_report_without_gnuplot(void **state)
+{
+    (void)state;
+    char dir[400], sub[450], path[500];
+    snprintf(dir, sizeof dir, "%s/site", tmp);
+    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent/gnuplot", "report --out '%s'", dir);
+    if (rc != 0)
+        fail_msg("report exited %d:\n%s", rc, out);
+    assert_non_null(strstr(out, "gnuplot not found"));
+    assert_int_equal(each_file(dir, ".html", no_images), 1 + NB + NCOMMITS - 1);
+    snprintf(sub, sizeof sub, "%s/plots", dir);
+    assert_int_equal(each_file(sub, ".svg", NULL), 0);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *index = slurp(path);
+    assert_non_null(strstr(index, "apt-get install gnuplot-nox"));
+    assert_non_null(strstr(index, "/nonexistent/gnuplot"));
+    free(index);
+}
+
+static void test_report_range_and_file(void **state)
+{
+    (void)state;
+    char dir[400], path[500];
+    snprintf(dir, sizeof dir, "%s/range", tmp);
+    int rc = bg("", "report --out '%s' %.12s..%.12s", dir, ids[4], ids[11]);
+    if (rc != 0)
+        fail_msg("report exited %d:\n%s", rc, out);
+    /* Commits 5..11 and 4 itself, each with a run. */
+    assert_int_equal(each_file(dir, ".html", NULL), 1 + NB + 8);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *index = slurp(path);
+    char want[128];
+    snprintf(want, sizeof want, "commit %.12s</a>", ids[4]);
+    assert_non_null(strstr(index, want)); /* the baseline is the range's start */
+    snprintf(want, sizeof want, "commit %.12s</a>", ids[11]);
+    assert_non_null(strstr(index, want));
+    assert_non_null(strstr(index, "&#9650; regressed")); /* stepper, 4 -> 11 */
+    free(index);
+
+    /* A run file as the head: its commit's history comes with it. */
+    bg_run run;
+    make_run(&run, NCOMMITS - 1, MACHINE);
+    char file[400], err[512];
+    snprintf(file, sizeof file, "%s/head-run.json", tmp);
+    assert_int_equal(bg__record_write(&run, file, err, sizeof err), 0);
+    bg__run_free(&run);
+    snprintf(dir, sizeof dir, "%s/fromfile", tmp);
+    rc = bg("BENCHGATE_GNUPLOT=/nonexistent/gnuplot", "report --out '%s' '%s'", dir, file);
+    if (rc != 0)
+        fail_msg("report exited %d:\n%s", rc, out);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    index = slurp(path);
+    assert_non_null(strstr(index, "run file head-run.json of commit"));
+    free(index);
+}
+
+static cJSON *parse_file(const char *path)
+{
+    char *text = slurp(path);
+    assert_non_null(text);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    assert_non_null(j);
+    return j;
+}
+
+static void test_export_import_cli(void **state)
+{
+    (void)state;
+    char gb[400], trace[400], store2[400];
+    snprintf(gb, sizeof gb, "%s/export.json", tmp);
+    snprintf(trace, sizeof trace, "%s/trace.json", tmp);
+    snprintf(store2, sizeof store2, "%s/store2", tmp);
+    int rc = bg("", "export --format gbench --out '%s' HEAD", gb);
+    if (rc != 0)
+        fail_msg("export exited %d:\n%s", rc, out);
+    rc = bg("", "import gbench '%s' --commit HEAD~1 --store '%s'", gb, store2);
+    if (rc != 0)
+        fail_msg("import exited %d:\n%s", rc, out);
+    assert_non_null(strstr(out, "imported 4 benchmark(s), 12 repetition(s)"));
+    assert_int_equal(bg("", "export --format gbench --store '%s' HEAD~1", store2), 0);
+    cJSON *a = parse_file(gb), *b = cJSON_Parse(out);
+    assert_non_null(b);
+    const cJSON *ea = cJSON_GetObjectItem(a, "benchmarks"), *eb = cJSON_GetObjectItem(b, "benchmarks");
+    assert_int_equal(cJSON_GetArraySize(ea), cJSON_GetArraySize(eb));
+    for (int i = 0; i < cJSON_GetArraySize(ea); i++) {
+        const cJSON *x = cJSON_GetArrayItem(ea, i), *y = cJSON_GetArrayItem(eb, i);
+        assert_string_equal(cJSON_GetObjectItem(x, "name")->valuestring, cJSON_GetObjectItem(y, "name")->valuestring);
+        double rx = cJSON_GetObjectItem(x, "real_time")->valuedouble;
+        double ry = cJSON_GetObjectItem(y, "real_time")->valuedouble;
+        if (!(rx == ry || ((rx - ry) / rx < 1e-12 && (ry - rx) / rx < 1e-12)))
+            fail_msg("entry %d: real_time %.17g became %.17g", i, rx, ry);
+    }
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    /* A report over the imported run (one sample per process) works. */
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/imported-site", tmp);
+    rc = bg("", "report --store '%s' --out '%s' HEAD~1", store2, dir);
+    if (rc != 0)
+        fail_msg("report of the imported run exited %d:\n%s", rc, out);
+
+    assert_int_equal(bg("", "export --format trace --out '%s' HEAD", trace), 0);
+    cJSON *t = parse_file(trace);
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(t, "traceEvents")) > NB * 3 * 8);
+    cJSON_Delete(t);
+    assert_int_equal(bg("", "export --format csv HEAD"), 0);
+    assert_non_null(strstr(out, "commit,machine,benchmark,status,statistic,"));
+    assert_non_null(strstr(out, ",\"a\"\"b\\c\",ok,mean,"));
+}
+
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    assert_int_equal(bg("", "export HEAD"), 2);
+    assert_non_null(strstr(out, "--format csv, gbench or trace"));
+    assert_int_equal(bg("", "export --format xml HEAD"), 2);
+    assert_non_null(strstr(out, "'xml'"));
+    assert_int_equal(bg("", "export --format csv no-such-ref"), 2);
+    assert_non_null(strstr(out, "cannot resolve 'no-such-ref'"));
+    assert_int_equal(bg("", "import gbench"), 2);
+    assert_int_equal(bg("", "import csv x.csv"), 2);
+    assert_non_null(strstr(out, "only format is gbench"));
+    assert_int_equal(bg("", "import gbench /nonexistent/x.json"), 2);
+    assert_non_null(strstr(out, "cannot read /nonexistent/x.json"));
+    assert_int_equal(bg("", "import gbench f --commit no-such-ref"), 2);
+    assert_int_equal(bg("", "report --history 0"), 2);
+    assert_int_equal(bg("", "report --bogus"), 2);
+    assert_non_null(strstr(out, "unknown option '--bogus'"));
+    assert_int_equal(bg("", "report no-such-ref"), 2);
+    assert_non_null(strstr(out, "cannot resolve 'no-such-ref'"));
+    assert_int_equal(bg("", "report HEAD...HEAD~1"), 2);
+    assert_int_equal(bg("", "report --help"), 0);
+    assert_non_null(strstr(out, "usage: benchgate report"));
+    char empty[400];
+    snprintf(empty, sizeof empty, "%s/empty-store", tmp);
+    assert_int_equal(bg("", "report --store '%s' --out '%s/x'", empty, tmp), 2);
+    assert_non_null(strstr(out, "no stored run"));
+    /* A baseline from another machine is refused unless forced. */
+    assert_int_equal(bg("BENCHGATE_GNUPLOT=/nonexistent", "report --out '%s/x' --base %s", tmp, ids[OTHER_ONLY]), 0);
+    char file[400], err[512];
+    bg_run run;
+    make_run(&run, 1, OTHER);
+    snprintf(file, sizeof file, "%s/other.json", tmp);
+    assert_int_equal(bg__record_write(&run, file, err, sizeof err), 0);
+    bg__run_free(&run);
+    assert_int_equal(bg("", "report --out '%s/x' --base '%s'", tmp, file), 2);
+    assert_non_null(strstr(out, "different machines"));
+    assert_int_equal(bg("BENCHGATE_GNUPLOT=/nonexistent", "report --out '%s/x' --base '%s' --force", tmp, file), 0);
+}
+
+/* A gnuplot that fails, and a corrupt run file in the store: the report is
+ * still written, says what went wrong and names the file. */
+static void test_report_faults(void **state)
+{
+    (void)state;
+    char dir[400], path[600];
+    snprintf(dir, sizeof dir, "%s/faults", tmp);
+    snprintf(path, sizeof path, "%s/.benchgate/runs/%s/%s/9999999999-1-corrupt.json", repo, ids[5], MACHINE);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"schema\": \"benchgate.run\", \"schema_version\": 1, \"benchmarks\": [", f);
+    assert_int_equal(fclose(f), 0);
+    int rc = bg("BENCHGATE_GNUPLOT=/bin/false", "report --out '%s'", dir);
+    unlink(path);
+    if (rc != 0)
+        fail_msg("report exited %d:\n%s", rc, out);
+    assert_non_null(strstr(out, "9999999999-1-corrupt.json"));
+    assert_non_null(strstr(out, "/bin/false failed"));
+    assert_int_equal(each_file(dir, ".html", no_images), 1 + NB + NCOMMITS - 1);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *index = slurp(path);
+    assert_non_null(strstr(index, "/bin/false failed (exit 1)"));
+    free(index);
+}
+
+/* A second run of HEAD is compared with the earlier one of the same
+ * commit, as the bench binary's --baseline auto does. */
+static void test_report_earlier_run_baseline(void **state)
+{
+    (void)state;
+    bg_run run;
+    make_run(&run, NCOMMITS - 1, MACHINE);
+    run.created_unix += 3600;
+    bg_result *r = &run.results[1];
+    for (size_t p = 0; p < r->nprocs; p++)
+        for (size_t j = 0; j < r->procs[p].n; j++)
+            r->procs[p].wall_ns[j] *= 1.5;
+    assert_int_equal(bg__summarize_result(&run.config, r), 0);
+    char *json = bg__record_to_json(&run), *saved = NULL;
+    bg__run_free(&run);
+    bg_store *st = NULL;
+    char err[512] = "", dir[400];
+    snprintf(dir, sizeof dir, "%s/.benchgate", repo);
+    assert_int_equal(bg_store_open(&st, dir, NULL, err, sizeof err), 0);
+    assert_int_equal(bg_store_save(st, json, ids[NCOMMITS - 1], MACHINE, &saved, err, sizeof err), 0);
+    bg_store_close(&st);
+    free(json);
+    snprintf(dir, sizeof dir, "%s/rerun", tmp);
+    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --out '%s'", dir);
+    unlink(saved);
+    free(saved);
+    if (rc != 0)
+        fail_msg("report exited %d:\n%s", rc, out);
+    char path[500];
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *index = slurp(path);
+    char want[128];
+    snprintf(want, sizeof want, "earlier run of commit %.12s</a>", ids[NCOMMITS - 1]);
+    assert_non_null(strstr(index, want));
+    const char *row = strstr(index, ">stepper</a>");
+    assert_non_null(row);
+    const char *end = strstr(row, "</tr>");
+    assert_non_null(end);
+    const char *reg = strstr(row, "&#9650; regressed");
+    assert_true(reg && reg < end);
+    assert_true(has_file(dir, "run-base.html"));
+    free(index);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_report_history),
+        cmocka_unit_test(test_report_without_gnuplot),
+        cmocka_unit_test(test_report_range_and_file),
+        cmocka_unit_test(test_export_import_cli),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_report_faults),
+        cmocka_unit_test(test_report_earlier_run_baseline),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
