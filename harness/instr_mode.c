@@ -658,8 +658,12 @@ static int difference_proc(const bg_proc *in, const proc_dumps *pd, int k, bg_pr
     p->cpu_ns[0] = u > 0 ? u : in->cpu_ns[k + 1] / 2;
     const cg_dump *a = &pd->d[k], *b = &pd->d[k + 1];
     const char *names[2] = {"instructions", "est_cycles"};
-    double vals[2] = {b->ir - a->ir, bg__instr_est_cycles(b->ir, b->l1m, b->llm) -
-                                         bg__instr_est_cycles(a->ir, a->l1m, a->llm)};
+    /* Misses of the 2n run minus the n run: the steady-state misses of n
+     * iterations. Cold misses fall in whichever run came first and can make
+     * the difference negative; a negative miss count means none. */
+    double dl1 = b->l1m - a->l1m, dll = b->llm - a->llm;
+    double vals[2] = {b->ir - a->ir,
+                      bg__instr_est_cycles(b->ir - a->ir, dl1 > 0 ? dl1 : 0, dll > 0 ? dll : 0)};
     for (size_t j = 0; j < 2; j++) {
         snprintf(p->counters[j].name, sizeof p->counters[j].name, "%s", names[j]);
         p->counters[j].v = malloc(sizeof(double));

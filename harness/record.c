@@ -134,6 +134,16 @@ static void add_counter_summary(cJSON *o, const bg_result *r)
         add_rusage(o, "rusage", &med);
 }
 
+static const char *mode_name(bg_mode m)
+{
+    switch (m) {
+    case BG_MODE_INSTRUCTIONS: return "instructions";
+    case BG_MODE_INSTR_HW: return "instructions:hw";
+    case BG_MODE_INSTR_VALGRIND: return "instructions:valgrind";
+    default: return "time";
+    }
+}
+
 static cJSON *config_json(const bg_config *c)
 {
     cJSON *o = cJSON_CreateObject();
@@ -156,6 +166,7 @@ static cJSON *config_json(const bg_config *c)
     else
         cJSON_AddNullToObject(o, "filter");
     cJSON_AddBoolToObject(o, "quick", c->quick);
+    cJSON_AddStringToObject(o, "mode", mode_name(c->mode));
     cJSON_AddItemToObject(o, "counters", counters_config_json(c->counters));
     return o;
 }
@@ -628,6 +639,11 @@ static void parse_config(rd *r, const cJSON *o, bg_config *c)
         if (!strcmp(st, bg_statistic_name((bg_statistic)s)))
             c->primary = (bg_statistic)s;
     c->quick = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "quick"));
+    /* Optional (older records were all time mode); unknown names read as time. */
+    const cJSON *mode = cJSON_GetObjectItemCaseSensitive(o, "mode");
+    for (int m = BG_MODE_TIME; cJSON_IsString(mode) && m <= BG_MODE_INSTR_VALGRIND; m++)
+        if (!strcmp(mode->valuestring, mode_name((bg_mode)m)))
+            c->mode = (bg_mode)m;
     /* Counter groups by name (bits follow this build's table); a record
      * made before counters existed measured none. */
     c->counters = 0;

@@ -253,6 +253,17 @@ static void counters_all(FILE *f, const bg_result *r)
 
 static void bench_counters(FILE *f, const bg_run *run, const bg_result *r)
 {
+    /* Instruction mode: the counts are the measurement (the time column is
+     * the time under valgrind or with the counter on). */
+    if (run->config.mode != BG_MODE_TIME) {
+        double ins = bg__result_metric(r, "instructions"), cyc = bg__result_metric(r, "est_cycles");
+        char a[32], b[32];
+        snprintf(a, sizeof a, "%.1f", ins); /* exact: the point of this mode */
+        snprintf(b, sizeof b, "%.1f", cyc);
+        if (isfinite(ins))
+            fprintf(f, "    instructions %s/iter%s%s%s\n", a, isfinite(cyc) ? ", est. cycles " : "",
+                    isfinite(cyc) ? b : "", isfinite(cyc) ? "/iter" : "");
+    }
     /* With --counters none, rusage stays in the record only. */
     if (run->config.counters && run->config.counters_all)
         counters_all(f, r);
@@ -364,7 +375,9 @@ static void end(FILE *f, const bg_run *run)
         fprintf(f, ", %zu failed (crashed, timed out or errored)", bad);
     fprintf(f, "; outliers are mild/severe (Tukey), kept in every estimate\n");
     char why[320];
-    if (bg__run_noisy(run, why, sizeof why))
+    /* Instruction counts do not vary with the machine's noise; times under
+     * valgrind do, and would only mislead. */
+    if (run->config.mode == BG_MODE_TIME && bg__run_noisy(run, why, sizeof why))
         fprintf(f, "benchgate: measurements look noisy (%s); run `benchgate doctor` for what to "
                    "fix\n", why);
 }

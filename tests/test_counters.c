@@ -37,13 +37,13 @@ static void test_parse_lists(void **state)
 {
     (void)state;
     uint32_t m = 0, sw = 1u << index_of("sw"), hw = 1u << index_of("hw"),
-             alloc = 1u << index_of("alloc");
+             alloc = 1u << index_of("alloc"), gpu = 1u << index_of("gpu");
     char err[256];
     assert_int_equal(bg__counters_parse("none", &m, err, sizeof err), 0);
     assert_int_equal(m, 0);
     assert_int_equal(bg__counters_parse("default", &m, err, sizeof err), 0);
-    assert_int_equal(m, sw | hw);
-    assert_int_equal(bg__counters_default_mask(), sw | hw);
+    assert_int_equal(m, sw | hw | gpu);
+    assert_int_equal(bg__counters_default_mask(), sw | hw | gpu);
     assert_int_equal(bg__counters_parse("all", &m, err, sizeof err), 0);
     assert_true((m & (sw | hw | alloc)) == (sw | hw | alloc));
     assert_int_equal(bg__counters_parse("alloc,sw", &m, err, sizeof err), 0);
@@ -54,7 +54,7 @@ static void test_parse_lists(void **state)
 
     assert_int_equal(bg__counters_parse("sw,bogus", &m, err, sizeof err), BG_EINVAL);
     assert_non_null(strstr(err, "unknown counter group 'bogus'"));
-    assert_non_null(strstr(err, "sw,hw,alloc"));
+    assert_non_null(strstr(err, "sw,hw,alloc,gpu"));
     assert_int_equal(bg__counters_parse("sw,,hw", &m, err, sizeof err), BG_EINVAL);
     assert_non_null(strstr(err, "unknown counter group ''"));
 }
