@@ -90,9 +90,4 @@ int bg__cmp_print(FILE *f, const bg_comparison *c, bg_cmp_format fmt);
 int bg__cmp_write_junit(const char *path, const bg_comparison *c, const char *suite, char *err,
                         size_t errlen);
 
-/* Escapers shared by every text format (NULL prints nothing). */
-void bg__xml_escape(FILE *f, const char *s);
-void bg__md_escape(FILE *f, const char *s);
-void bg__csv_escape(FILE *f, const char *s);
-
 #endif

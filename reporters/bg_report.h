@@ -22,6 +22,13 @@ size_t bg__utf8_len(const char *s);
 /* HTML text and attribute values: & < > " ' become entities; control
  * characters and invalid UTF-8 bytes become '?'. NULL prints nothing. */
 void bg__html_escape(FILE *f, const char *s);
+/* XML text and attribute values (JUnit): the same as HTML. */
+void bg__xml_escape(FILE *f, const char *s);
+/* A Markdown table cell: '|' and markup characters backslash-escaped,
+ * newlines as spaces. */
+void bg__md_escape(FILE *f, const char *s);
+/* A CSV field (RFC 4180): always quoted, '"' doubled. */
+void bg__csv_escape(FILE *f, const char *s);
 /* A gnuplot single-quoted string literal, quotes included: ' is doubled
  * (the only escape gnuplot has in single quotes); control characters
  * (a newline would end the command) and invalid UTF-8 become '?'. */

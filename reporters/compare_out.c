@@ -10,47 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "bg_compare.h"
-
-void bg__xml_escape(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        default:
-            /* Control characters other than whitespace are not allowed in XML 1.0. */
-            if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
-                fputc('?', f);
-            else
-                fputc(*s, f);
-        }
-    }
-}
-
-/* Markdown table cell: escape '|', backslash-escape markup, drop newlines. */
-void bg__md_escape(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        if (*s == '|' || *s == '\\' || *s == '`' || *s == '*' || *s == '_' || *s == '<' ||
-            *s == '>' || *s == '[' || *s == ']')
-            fputc('\\', f);
-        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
-    }
-}
-
-void bg__csv_escape(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
+#include "bg_report.h"
 
 /* A per-iteration value in the comparison's unit. */
 static void fmt_value(const bg_comparison *c, double v, char *buf, size_t n)

@@ -73,6 +73,31 @@ void bg__html_escape(FILE *f, const char *s)
     each_char(f, s, html_char);
 }
 
+void bg__xml_escape(FILE *f, const char *s)
+{
+    bg__html_escape(f, s);
+}
+
+void bg__md_escape(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        if (strchr("|\\`*_<>[]", *s))
+            fputc('\\', f);
+        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+    }
+}
+
+void bg__csv_escape(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 static void gp_char(FILE *f, char c)
 {
     if (c == '\'')

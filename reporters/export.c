@@ -12,17 +12,6 @@
 
 /* ---- CSV ---- */
 
-static void csv_field(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void csv_num(FILE *f, double v)
 {
     /* 17 significant digits read back as the same double. */
@@ -40,11 +29,11 @@ int bg__export_csv(FILE *f, const bg_run *run)
     for (size_t i = 0; i < run->nresults; i++) {
         const bg_result *r = &run->results[i];
         for (int s = 0; s < BG_STAT_COUNT; s++) {
-            csv_field(f, run->git_commit);
+            bg__csv_escape(f, run->git_commit);
             fputc(',', f);
-            csv_field(f, run->machine_id);
+            bg__csv_escape(f, run->machine_id);
             fputc(',', f);
-            csv_field(f, r->name);
+            bg__csv_escape(f, r->name);
             fprintf(f, ",%s,%s", bg__status_name(r->status), bg_statistic_name((bg_statistic)s));
             const bg_estimate *e = &r->wall.est[s];
             bool has = r->has_summary;
