@@ -11,17 +11,6 @@
 #include "bg_baseline.h"
 #include "bg_fingerprint.h"
 
-static void errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void errf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("benchgate: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 static void copy_str(char *dst, size_t n, const char *src)
 {
     size_t len = strnlen(src, n - 1);
@@ -48,13 +37,13 @@ int bg__side_load_file(const char *path, bg_side *s)
     char *text = NULL;
     int rc = bg_store_load(path, &text, NULL, NULL, err, sizeof err);
     if (rc) {
-        errf("%s", err[0] ? err : path);
+        bg__errf("%s", err[0] ? err : path);
         return rc;
     }
     rc = bg__record_parse(text, &s->run, err, sizeof err);
     free(text);
     if (rc) {
-        errf("%s: %s", path, err);
+        bg__errf("%s: %s", path, err);
         return rc;
     }
     copy_str(s->path, sizeof s->path, path);
@@ -207,7 +196,7 @@ int bg__side_resolve(bg_store *st, bg_git **g, bg_side *s, const char *spec)
     if (!*g) {
         int rc = bg_git_open(g, NULL, err, sizeof err);
         if (rc) {
-            errf("'%s' is not a file, nor a named baseline, and there is no git repository to resolve "
+            bg__errf("'%s' is not a file, nor a named baseline, and there is no git repository to resolve "
                  "it as a revision: %s",
                  spec, err);
             return rc;
@@ -215,7 +204,7 @@ int bg__side_resolve(bg_store *st, bg_git **g, bg_side *s, const char *spec)
     }
     int rc = bg_git_resolve(*g, spec, s->commit, err, sizeof err);
     if (rc) {
-        errf("cannot resolve '%s': not a file, not a named baseline (benchgate baseline ls), not a "
+        bg__errf("cannot resolve '%s': not a file, not a named baseline (benchgate baseline ls), not a "
              "known revision: %s",
              spec, err);
         return rc;
@@ -239,7 +228,7 @@ static int list_commit(bg_store *st, const char *commit, bg_run_list *l)
     memset(l, 0, sizeof *l);
     int rc = bg_store_list(st, commit, NULL, l, skip_report, NULL, err, sizeof err);
     if (rc)
-        errf("cannot list the store %s: %s", bg_store_dir(st), err);
+        bg__errf("cannot list the store %s: %s", bg_store_dir(st), err);
     return rc;
 }
 
@@ -256,11 +245,11 @@ static const bg_run_entry *pick_newest(const bg_run_list *l, const char *pref)
 static void no_data_message(const char *what, const char *spec, const char *commit, bg_store *st)
 {
     if (!commit[0]) {
-        errf("no stored run for %s '%s' (runs made outside any commit) in %s.", what, spec,
+        bg__errf("no stored run for %s '%s' (runs made outside any commit) in %s.", what, spec,
              bg_store_dir(st));
         return;
     }
-    errf("no stored run for %s '%s' (commit %.12s) in %s.\n"
+    bg__errf("no stored run for %s '%s' (commit %.12s) in %s.\n"
          "  To make one: git checkout %.12s, build and run the benchmarks (the bench binary "
          "saves the run), or 'benchgate fetch' runs shared by others.",
          what, spec, commit, bg_store_dir(st), commit);

@@ -57,17 +57,6 @@ typedef struct opts {
 
 /* ---- small helpers ---- */
 
-static void errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void errf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("benchgate: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 static void skip_report(const char *name, int code, const char *msg, void *ud)
 {
     (void)code;
@@ -86,19 +75,6 @@ enum {
     OPT_GATE = 1 << 2,   /* --base --head --junit --markdown */
 };
 
-static int parse_double(const char *flag, const char *v, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (errno || end == v || *end || !(d >= lo && d <= hi)) {
-        errf("invalid value '%s' for %s (expected a number in [%g, %g])", v, flag, lo, hi);
-        return EXIT_USAGE;
-    }
-    *out = d;
-    return 0;
-}
-
 /* Returns 0, 1 for --help (help printed by caller), or EXIT_USAGE + 100. */
 static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, opts *o, bool *help)
 {
@@ -111,7 +87,7 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
         const char *a = argv[i];
         if (no_more_flags || a[0] != '-' || !strcmp(a, "-")) {
             if (o->npos >= maxpos || o->npos >= 4) {
-                errf("unexpected argument '%s'", a);
+                bg__errf("unexpected argument '%s'", a);
                 return EXIT_USAGE;
             }
             o->pos[o->npos++] = a;
@@ -149,7 +125,7 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
                 val = a + len + 1;
             } else if (a[len] == '\0') {
                 if (i + 1 >= argc) {
-                    errf("option %s needs a value", vf[k].name);
+                    bg__errf("option %s needs a value", vf[k].name);
                     return EXIT_USAGE;
                 }
                 val = argv[++i];
@@ -160,7 +136,7 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
             break;
         }
         if (!name) {
-            errf("unknown option '%s' (see --help)", a);
+            bg__errf("unknown option '%s' (see --help)", a);
             return EXIT_USAGE;
         }
         if (!strcmp(name, "--store")) {
@@ -175,16 +151,16 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
             else if (!strcmp(val, "json"))
                 o->format = BG_CMP_JSON;
             else {
-                errf("unknown --format '%s' (console, markdown, csv or json)", val);
+                bg__errf("unknown --format '%s' (console, markdown, csv or json)", val);
                 return EXIT_USAGE;
             }
         } else if (!strcmp(name, "--out")) {
             o->out = val;
         } else if (!strcmp(name, "--threshold")) {
-            if (parse_double(name, val, 0, 1000, &o->cmp.threshold_pct))
+            if (bg__parse_number(name, val, 0, 1000, &o->cmp.threshold_pct))
                 return EXIT_USAGE;
         } else if (!strcmp(name, "--alpha")) {
-            if (parse_double(name, val, 1e-12, 1, &o->cmp.alpha))
+            if (bg__parse_number(name, val, 1e-12, 1, &o->cmp.alpha))
                 return EXIT_USAGE;
         } else if (!strcmp(name, "--padjust")) {
             if (!strcmp(val, "bh"))
@@ -194,21 +170,21 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
             else if (!strcmp(val, "none"))
                 o->cmp.padjust = BG_PADJ_NONE;
             else {
-                errf("unknown --padjust '%s' (bh, holm or none)", val);
+                bg__errf("unknown --padjust '%s' (bh, holm or none)", val);
                 return EXIT_USAGE;
             }
         } else if (!strcmp(name, "--seed")) {
             double d;
-            if (parse_double(name, val, 0, 9007199254740992.0, &d))
+            if (bg__parse_number(name, val, 0, 9007199254740992.0, &d))
                 return EXIT_USAGE;
             if (d != (double)(uint64_t)d) {
-                errf("invalid value '%s' for --seed (expected a whole number)", val);
+                bg__errf("invalid value '%s' for --seed (expected a whole number)", val);
                 return EXIT_USAGE;
             }
             o->cmp.seed = (uint64_t)d;
         } else if (!strcmp(name, "--resamples")) {
             double d;
-            if (parse_double(name, val, 100, 10000000, &d))
+            if (bg__parse_number(name, val, 100, 10000000, &d))
                 return EXIT_USAGE;
             o->cmp.resamples = (size_t)d;
         } else if (!strcmp(name, "--metric") || !strcmp(name, "--gate-on")) {
@@ -225,7 +201,7 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
             o->bench = val;
         } else if (!strcmp(name, "--bench-arg")) {
             if (o->nbench_args >= sizeof o->bench_args / sizeof o->bench_args[0]) {
-                errf("too many --bench-arg (at most %zu)", sizeof o->bench_args / sizeof o->bench_args[0]);
+                bg__errf("too many --bench-arg (at most %zu)", sizeof o->bench_args / sizeof o->bench_args[0]);
                 return EXIT_USAGE;
             }
             o->bench_args[o->nbench_args++] = val;
@@ -331,7 +307,7 @@ static int open_store(const opts *o, bg_store **st)
     char err[512] = "";
     int rc = bg_store_open(st, o->store, NULL, err, sizeof err);
     if (rc) {
-        errf("cannot open the run store: %s", err);
+        bg__errf("cannot open the run store: %s", err);
         return EXIT_USAGE;
     }
     return 0;
@@ -358,7 +334,7 @@ static int check_machines(const bg_side *a, const bg_side *b, bool force)
         fprintf(stderr, "benchgate: warning (--force): %s\n", msg);
         return 0;
     }
-    errf("refusing to compare runs from different machines: %s (A: %s, B: %s); use --force to "
+    bg__errf("refusing to compare runs from different machines: %s (A: %s, B: %s); use --force to "
          "compare anyway",
          msg, a->path, b->path);
     return EXIT_USAGE;
@@ -370,7 +346,7 @@ static int compare(const bg_run *a, const bg_run *b, const opts *o, bg_compariso
     char err[512] = "";
     int rc = bg__compare_runs(a, b, &o->cmp, c, err, sizeof err);
     if (rc) {
-        errf("cannot compare: %s", err[0] ? err : bg_strerror(rc));
+        bg__errf("cannot compare: %s", err[0] ? err : bg_strerror(rc));
         return EXIT_USAGE;
     }
     return 0;
@@ -382,17 +358,17 @@ static int emit(const bg_comparison *c, const opts *o)
     if (o->out) {
         f = fopen(o->out, "w");
         if (!f) {
-            errf("cannot write %s: %s", o->out, strerror(errno));
+            bg__errf("cannot write %s: %s", o->out, strerror(errno));
             return EXIT_USAGE;
         }
     }
     int rc = bg__cmp_print(f, c, o->format);
     if (f != stdout && fclose(f) != 0) {
-        errf("cannot write %s: %s", o->out, strerror(errno));
+        bg__errf("cannot write %s: %s", o->out, strerror(errno));
         return EXIT_USAGE;
     }
     if (rc) {
-        errf("cannot write the comparison: %s", bg_strerror(rc));
+        bg__errf("cannot write the comparison: %s", bg_strerror(rc));
         return EXIT_USAGE;
     }
     return 0;
@@ -402,7 +378,7 @@ static int write_junit(const char *path, const bg_comparison *c)
 {
     char err[512] = "";
     if (bg__cmp_write_junit(path, c, "benchgate", err, sizeof err) != 0) {
-        errf("cannot write JUnit XML: %s", err[0] ? err : path);
+        bg__errf("cannot write JUnit XML: %s", err[0] ? err : path);
         return EXIT_USAGE;
     }
     return 0;
@@ -428,7 +404,7 @@ static int cmd_ls(int argc, char **argv)
     memset(&l, 0, sizeof l);
     int rc = bg_store_list(st, NULL, NULL, &l, skip_report, NULL, err, sizeof err);
     if (rc) {
-        errf("cannot list the store %s: %s", bg_store_dir(st), err);
+        bg__errf("cannot list the store %s: %s", bg_store_dir(st), err);
         bg_store_close(&st);
         return EXIT_USAGE;
     }
@@ -477,7 +453,7 @@ static int cmd_compare(int argc, char **argv)
         return 0;
     }
     if (o.npos != 2) {
-        errf("compare needs two runs: benchgate compare A B (see --help)");
+        bg__errf("compare needs two runs: benchgate compare A B (see --help)");
         return EXIT_USAGE;
     }
     bg_store *st = NULL;
@@ -561,7 +537,7 @@ static int write_markdown_file(const char *path, const char *mode, const bg_comp
 {
     FILE *f = fopen(path, mode);
     if (!f) {
-        errf("cannot write %s: %s", path, strerror(errno));
+        bg__errf("cannot write %s: %s", path, strerror(errno));
         return EXIT_USAGE;
     }
     static const char *const res[] = {"passed", "failed: regression", "error", "failed: crash or timeout"};
@@ -570,7 +546,7 @@ static int write_markdown_file(const char *path, const char *mode, const bg_comp
             b->run.git_commit[0] ? b->run.git_commit : b->path);
     bg__cmp_print_markdown(f, c, NULL);
     if (fclose(f) != 0) {
-        errf("cannot write %s: %s", path, strerror(errno));
+        bg__errf("cannot write %s: %s", path, strerror(errno));
         return EXIT_USAGE;
     }
     return 0;
@@ -586,7 +562,7 @@ static int default_base(bg_git *g, char out[BG_GIT_OID_BUF], char *name, size_t 
             return 0;
         }
     }
-    errf("no --base given and no merge-base of HEAD with main or master: %s", err);
+    bg__errf("no --base given and no merge-base of HEAD with main or master: %s", err);
     return EXIT_USAGE;
 }
 
@@ -602,7 +578,7 @@ static int run_bench(const opts *o, const char *filter, bg_side *out)
     snprintf(json, sizeof json, "%s/benchgate-run-XXXXXX.json", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
     int fd = mkstemps(json, 5);
     if (fd < 0) {
-        errf("cannot create a temporary file %s: %s", json, strerror(errno));
+        bg__errf("cannot create a temporary file %s: %s", json, strerror(errno));
         return EXIT_USAGE;
     }
     close(fd);
@@ -631,7 +607,7 @@ static int run_bench(const opts *o, const char *filter, bg_side *out)
     fflush(stderr);
     pid_t pid = fork();
     if (pid < 0) {
-        errf("cannot fork to run %s: %s", o->bench, strerror(errno));
+        bg__errf("cannot fork to run %s: %s", o->bench, strerror(errno));
         unlink(json);
         return EXIT_USAGE;
     }
@@ -644,25 +620,25 @@ static int run_bench(const opts *o, const char *filter, bg_side *out)
     int st = 0;
     while (waitpid(pid, &st, 0) < 0) {
         if (errno != EINTR) {
-            errf("waiting for %s: %s", o->bench, strerror(errno));
+            bg__errf("waiting for %s: %s", o->bench, strerror(errno));
             unlink(json);
             return EXIT_USAGE;
         }
     }
     int ret = 0;
     if (WIFSIGNALED(st)) {
-        errf("the bench binary %s was killed by signal %d", o->bench, WTERMSIG(st));
+        bg__errf("the bench binary %s was killed by signal %d", o->bench, WTERMSIG(st));
         ret = EXIT_CRASH;
     } else if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
         ret = EXIT_USAGE;
     } else if (WIFEXITED(st) && WEXITSTATUS(st) == 2) {
-        errf("the bench binary %s failed with a usage or environment error (exit 2)", o->bench);
+        bg__errf("the bench binary %s failed with a usage or environment error (exit 2)", o->bench);
         ret = EXIT_USAGE;
     }
     if (ret == 0) {
         /* Exit 0, or 3 with crashed benchmarks in the record (reported by the comparison). */
         if (bg__side_load_file(json, out) != 0) {
-            errf("the bench binary %s wrote no readable run (exit %d)", o->bench,
+            bg__errf("the bench binary %s wrote no readable run (exit %d)", o->bench,
                  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
             ret = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? EXIT_USAGE : EXIT_CRASH;
         } else {
@@ -714,7 +690,7 @@ static int remeasure(const opts *o, const bg_side *a, bg_comparison *c, const ac
             regex_append(filter, sizeof filter, c->rows[i].name);
         }
     if (strlen(filter) + 3 >= sizeof filter) {
-        errf("too many regressed benchmarks to re-measure");
+        bg__errf("too many regressed benchmarks to re-measure");
         return EXIT_USAGE;
     }
     strcat(filter, ")$");
@@ -793,7 +769,7 @@ static int cmd_gate(int argc, char **argv)
 
     if (!base_spec) {
         if (bg_git_open(&g, NULL, err, sizeof err) != 0) {
-            errf("no --base given and no git repository: %s", err);
+            bg__errf("no --base given and no git repository: %s", err);
             goto done;
         }
         if (default_base(g, base_id, base_name, sizeof base_name))
@@ -802,7 +778,7 @@ static int cmd_gate(int argc, char **argv)
     }
     if (o.bench) {
         if (o.head) {
-            errf("--bench and --head cannot be combined (--bench measures the head run)");
+            bg__errf("--bench and --head cannot be combined (--bench measures the head run)");
             goto done;
         }
         int rc = run_bench(&o, NULL, &b);
@@ -888,7 +864,7 @@ static int baseline_ls(bg_store *st)
     size_t n = 0;
     char err[512] = "";
     if (bg__baseline_names(st, &names, &n, err, sizeof err) != 0) {
-        errf("%s", err);
+        bg__errf("%s", err);
         return EXIT_USAGE;
     }
     for (size_t i = 0; i < n; i++) {
@@ -913,7 +889,7 @@ static int baseline_save(bg_store *st, const char *name, const char *spec)
 {
     char err[512] = "";
     if (bg__baseline_check_name(name, err, sizeof err) != 0) {
-        errf("%s", err);
+        bg__errf("%s", err);
         return EXIT_USAGE;
     }
     bg_git *g = NULL;
@@ -926,13 +902,13 @@ static int baseline_save(bg_store *st, const char *name, const char *spec)
         goto done;
     char *text = NULL;
     if (bg_store_load(s.path, &text, NULL, NULL, err, sizeof err) != 0) {
-        errf("%s", err);
+        bg__errf("%s", err);
         goto done;
     }
     int rc = bg__baseline_save(st, name, text, err, sizeof err);
     free(text);
     if (rc) {
-        errf("cannot save baseline '%s': %s", name, err);
+        bg__errf("cannot save baseline '%s': %s", name, err);
         goto done;
     }
     printf("baseline '%s' = run of %.12s on %s (%s)\n", name,
@@ -967,12 +943,12 @@ static int cmd_baseline(int argc, char **argv)
     } else if (!strcmp(sub, "rm") && o.npos == 2) {
         int rc = bg__baseline_remove(st, o.pos[1], err, sizeof err);
         if (rc)
-            errf("%s", err);
+            bg__errf("%s", err);
         else
             printf("removed baseline '%s'\n", o.pos[1]);
         ret = rc ? EXIT_USAGE : 0;
     } else {
-        errf("usage: benchgate baseline ls | save NAME [REF-or-FILE] | rm NAME (see --help)");
+        bg__errf("usage: benchgate baseline ls | save NAME [REF-or-FILE] | rm NAME (see --help)");
     }
     bg_store_close(&st);
     return ret;
@@ -998,7 +974,7 @@ static int cmd_sync(int argc, char **argv, bool push)
     char err[512] = "";
     int ret = EXIT_USAGE;
     if (bg_git_open(&g, NULL, err, sizeof err) != 0) {
-        errf("%s needs a git repository: %s", push ? "push" : "fetch", err);
+        bg__errf("%s needs a git repository: %s", push ? "push" : "fetch", err);
         goto done;
     }
     bg_sync_stats s;
@@ -1006,7 +982,7 @@ static int cmd_sync(int argc, char **argv, bool push)
     int rc = push ? bg_store_push(st, g, remote, &s, skip_report, NULL, err, sizeof err)
                   : bg_store_fetch(st, g, remote, &s, skip_report, NULL, err, sizeof err);
     if (rc) {
-        errf("%s %s failed: %s", push ? "push to" : "fetch from", remote ? remote : "origin", err);
+        bg__errf("%s %s failed: %s", push ? "push to" : "fetch from", remote ? remote : "origin", err);
         goto done;
     }
     if (push)
@@ -1061,6 +1037,6 @@ int main(int argc, char **argv)
         return bg__cmd_ab(argc - 2, argv + 2);
     if (!strcmp(cmd, "doctor"))
         return bg__cmd_doctor(argc - 2, argv + 2);
-    errf("unknown command '%s' (ls, compare, gate, baseline, push, fetch; see --help)", cmd);
+    bg__errf("unknown command '%s' (ls, compare, gate, baseline, push, fetch; see --help)", cmd);
     return EXIT_USAGE;
 }

@@ -16,6 +16,14 @@
 #include "bg_counters.h"
 #include "bg_stats.h"
 
+/* ---- messages (error.c) ---- */
+
+/* Prints "benchgate: <message>\n" to stderr. */
+void bg__errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parses a number in [lo, hi] given to `flag`; otherwise prints what was
+ * expected and returns BG_EINVAL. */
+int bg__parse_number(const char *flag, const char *v, double lo, double hi, double *out);
+
 /* ---- registry (registry.c) ---- */
 
 typedef struct bg_bench {

@@ -14,17 +14,6 @@
 
 enum { EXIT_OK = 0, EXIT_USAGE = 2 };
 
-static void errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void errf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("benchgate: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 /* ---- a small option parser: --flag VALUE, --flag=VALUE, --bool ---- */
 
 typedef struct flag {
@@ -43,7 +32,7 @@ static int parse_flags(int argc, char **argv, const flag *flags, const char **po
         const char *a = argv[i];
         if (only_pos || a[0] != '-' || !strcmp(a, "-")) {
             if (*npos >= maxpos) {
-                errf("unexpected argument '%s' (see --help)", a);
+                bg__errf("unexpected argument '%s' (see --help)", a);
                 return EXIT_USAGE;
             }
             pos[(*npos)++] = a;
@@ -66,12 +55,12 @@ static int parse_flags(int argc, char **argv, const flag *flags, const char **po
                 val = a + len + 1;
         }
         if (!f) {
-            errf("unknown option '%s' (see --help)", a);
+            bg__errf("unknown option '%s' (see --help)", a);
             return EXIT_USAGE;
         }
         if (!f->value) {
             if (val) {
-                errf("option %s takes no value", f->name);
+                bg__errf("option %s takes no value", f->name);
                 return EXIT_USAGE;
             }
             *f->set = true;
@@ -79,26 +68,13 @@ static int parse_flags(int argc, char **argv, const flag *flags, const char **po
         }
         if (!val) {
             if (i + 1 >= argc) {
-                errf("option %s needs a value", f->name);
+                bg__errf("option %s needs a value", f->name);
                 return EXIT_USAGE;
             }
             val = argv[++i];
         }
         *f->value = val;
     }
-    return 0;
-}
-
-static int parse_number(const char *name, const char *v, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (errno || end == v || *end || !(d >= lo && d <= hi)) {
-        errf("invalid value '%s' for %s (expected a number in [%g, %g])", v, name, lo, hi);
-        return EXIT_USAGE;
-    }
-    *out = d;
     return 0;
 }
 
@@ -146,18 +122,18 @@ int bg__cmd_report(int argc, char **argv)
     o.force = force;
     o.spec = npos ? pos[0] : NULL;
     double v = 1000;
-    if ((hist && parse_number("--history", hist, 1, 100000, &v)) ||
-        (thr && parse_number("--threshold", thr, 0, 1000, &o.cmp.threshold_pct)) ||
-        (alpha && parse_number("--alpha", alpha, 1e-12, 0.5, &o.cmp.alpha)))
+    if ((hist && bg__parse_number("--history", hist, 1, 100000, &v)) ||
+        (thr && bg__parse_number("--threshold", thr, 0, 1000, &o.cmp.threshold_pct)) ||
+        (alpha && bg__parse_number("--alpha", alpha, 1e-12, 0.5, &o.cmp.alpha)))
         return EXIT_USAGE;
     o.history_max = (size_t)v;
     if (!out[0]) {
-        errf("--out needs a directory");
+        bg__errf("--out needs a directory");
         return EXIT_USAGE;
     }
     char err[2048] = "", index[4200];
     if (bg__report_generate(&o, index, sizeof index, err, sizeof err) != 0) {
-        errf("report: %s", err);
+        bg__errf("report: %s", err);
         return EXIT_USAGE;
     }
     printf("report: %s\n", index);
@@ -186,7 +162,7 @@ static int load_spec(const char *spec, const char *store_dir, bg_run *run)
     char err[1024] = "";
     if (bg__is_file(spec)) {
         if (bg__load_run_file(spec, run, err, sizeof err) != 0) {
-            errf("%s", err);
+            bg__errf("%s", err);
             return EXIT_USAGE;
         }
         return 0;
@@ -196,13 +172,13 @@ static int load_spec(const char *spec, const char *store_dir, bg_run *run)
     char id[BG_GIT_OID_BUF];
     int rc = EXIT_USAGE;
     if (bg_git_open(&g, NULL, err, sizeof err) != 0) {
-        errf("'%s' is not a file and there is no git repository to resolve it: %s", spec, err);
+        bg__errf("'%s' is not a file and there is no git repository to resolve it: %s", spec, err);
     } else if (bg_git_resolve(g, spec, id, err, sizeof err) != 0) {
-        errf("cannot resolve '%s' (not a file nor a known revision): %s", spec, err);
+        bg__errf("cannot resolve '%s' (not a file nor a known revision): %s", spec, err);
     } else if (bg_store_open(&st, store_dir, NULL, err, sizeof err) != 0) {
-        errf("cannot open the store: %s", err);
+        bg__errf("cannot open the store: %s", err);
     } else if (bg__load_commit_run(st, id, NULL, false, run, NULL, 0, err, sizeof err) != 0) {
-        errf("%s", err);
+        bg__errf("%s", err);
     } else {
         rc = 0;
     }
@@ -233,7 +209,7 @@ int bg__cmd_export(int argc, char **argv)
     else if (format && !strcmp(format, "trace"))
         fn = bg__export_trace;
     if (!fn) {
-        errf("export needs --format csv, gbench or trace%s%s%s", format ? " (not '" : "", format ? format : "",
+        bg__errf("export needs --format csv, gbench or trace%s%s%s", format ? " (not '" : "", format ? format : "",
              format ? "')" : "");
         return EXIT_USAGE;
     }
@@ -250,7 +226,7 @@ int bg__cmd_export(int argc, char **argv)
         rc = BG_ENOMEM;
     bg__run_free(&run);
     if (rc) {
-        errf("export failed: %s", bg_strerror(rc));
+        bg__errf("export failed: %s", bg_strerror(rc));
         free(buf);
         return EXIT_USAGE;
     }
@@ -258,9 +234,9 @@ int bg__cmd_export(int argc, char **argv)
     if (out && strcmp(out, "-") != 0) {
         rc = bg__write_file_atomic(out, buf, len, err, sizeof err);
         if (rc)
-            errf("%s", err);
+            bg__errf("%s", err);
     } else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
-        errf("cannot write the export to stdout: %s", strerror(errno));
+        bg__errf("cannot write the export to stdout: %s", strerror(errno));
         rc = BG_EIO;
     }
     free(buf);
@@ -285,7 +261,7 @@ static int read_text(const char *path, char **text)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        errf("cannot read %s: %s", path, strerror(errno));
+        bg__errf("cannot read %s: %s", path, strerror(errno));
         return EXIT_USAGE;
     }
     char *buf = NULL;
@@ -300,7 +276,7 @@ static int read_text(const char *path, char **text)
     if (mem)
         fclose(mem);
     if (bad) {
-        errf("cannot read %s: %s", path, strerror(errno));
+        bg__errf("cannot read %s: %s", path, strerror(errno));
         free(buf);
         return EXIT_USAGE;
     }
@@ -315,7 +291,7 @@ static int set_commit(bg_run *run, const char *ref)
     bg_git *g = NULL;
     if (bg_git_open(&g, NULL, err, sizeof err) != 0) {
         if (ref) {
-            errf("--commit %s needs a git repository: %s", ref, err);
+            bg__errf("--commit %s needs a git repository: %s", ref, err);
             return EXIT_USAGE;
         }
         snprintf(run->git_status, sizeof run->git_status, "no-repo");
@@ -324,7 +300,7 @@ static int set_commit(bg_run *run, const char *ref)
     int rc = bg_git_resolve(g, ref ? ref : "HEAD", run->git_commit, err, sizeof err);
     if (rc) {
         if (ref)
-            errf("cannot resolve --commit '%s': %s", ref, err);
+            bg__errf("cannot resolve --commit '%s': %s", ref, err);
         else
             snprintf(run->git_status, sizeof run->git_status, "no-commits");
         bg_git_close(&g);
@@ -352,7 +328,7 @@ int bg__cmd_import(int argc, char **argv)
     if (rc)
         return rc;
     if (npos != 2 || strcmp(pos[0], "gbench") != 0) {
-        errf("usage: benchgate import gbench FILE [--commit REF] [--store DIR] (the only format is gbench)");
+        bg__errf("usage: benchgate import gbench FILE [--commit REF] [--store DIR] (the only format is gbench)");
         return EXIT_USAGE;
     }
     char *text = NULL;
@@ -363,23 +339,23 @@ int bg__cmd_import(int argc, char **argv)
     rc = bg__import_gbench(text, pos[1], &run, err, sizeof err);
     free(text);
     if (rc) {
-        errf("%s", err);
+        bg__errf("%s", err);
         return EXIT_USAGE;
     }
     int ret = set_commit(&run, commit);
     bg_store *st = NULL;
     char *json = NULL, *path = NULL;
     if (ret == 0 && bg_store_open(&st, store, NULL, err, sizeof err) != 0) {
-        errf("cannot open the store: %s", err);
+        bg__errf("cannot open the store: %s", err);
         ret = EXIT_USAGE;
     }
     if (ret == 0 && !(json = bg__record_to_json(&run))) {
-        errf("out of memory writing the run record");
+        bg__errf("out of memory writing the run record");
         ret = EXIT_USAGE;
     }
     if (ret == 0 && bg_store_save(st, json, run.git_commit[0] ? run.git_commit : NULL, run.machine_id, &path, err,
                                   sizeof err) != 0) {
-        errf("%s", err);
+        bg__errf("%s", err);
         ret = EXIT_USAGE;
     }
     if (ret == 0) {

@@ -1,5 +1,10 @@
-/* Error codes to text. */
-#include "benchgate.h"
+/* Error codes to text, and the messages of the benchgate command. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bg_harness.h"
 
 const char *bg_strerror(int code)
 {
@@ -24,3 +29,26 @@ void bg__sink(const volatile void *p)
     (void)p;
 }
 #endif
+
+void bg__errf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("benchgate: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int bg__parse_number(const char *flag, const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || *end || !(d >= lo && d <= hi)) {
+        bg__errf("invalid value '%s' for %s (expected a number in [%g, %g])", v, flag, lo, hi);
+        return BG_EINVAL;
+    }
+    *out = d;
+    return 0;
+}
