@@ -5,6 +5,7 @@
  * crashed or timed out (gate). */
 #include <errno.h>
 #include <fnmatch.h>
+#include <signal.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,6 +20,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "bg_ab.h"
 #include "bg_baseline.h"
 #include "bg_cmds.h"
 #include "bg_compare.h"
@@ -49,6 +51,10 @@ typedef struct opts {
     const char *junit;
     const char *markdown;
     const char *bench;           /* gate --bench: the bench binary to run */
+    bool ab;                     /* gate --ab: rebuild base and run it beside head */
+    const char *build_cmd;       /* gate --ab --build-cmd */
+    const char *bench_bin;       /* gate --ab --bench-bin */
+    const char *filter;          /* gate --filter: the benchmarks measured */
     const char *bench_args[64];  /* gate --bench-arg, in order */
     size_t nbench_args;
     const char *pos[4];
@@ -101,6 +107,10 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
             *help = true;
             return 0;
         }
+        if (!strcmp(a, "--ab") && (allowed & OPT_GATE)) {
+            o->ab = true;
+            continue;
+        }
         if (!strcmp(a, "--force") && (allowed & OPT_STATS)) {
             o->force = true;
             continue;
@@ -114,7 +124,8 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
                   {"--base", OPT_GATE},       {"--head", OPT_GATE},    {"--junit", OPT_GATE},
                   {"--markdown", OPT_GATE},   {"--bench", OPT_GATE},   {"--bench-arg", OPT_GATE},
                   {"--seed", OPT_STATS},      {"--resamples", OPT_STATS}, {"--metric", OPT_STATS},
-                  {"--gate-on", OPT_STATS}};
+                  {"--gate-on", OPT_STATS},   {"--build-cmd", OPT_GATE}, {"--bench-bin", OPT_GATE},
+                  {"--filter", OPT_GATE}};
         const char *val = NULL;
         const char *name = NULL;
         for (size_t k = 0; k < sizeof vf / sizeof vf[0]; k++) {
@@ -189,6 +200,12 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
             o->cmp.resamples = (size_t)d;
         } else if (!strcmp(name, "--metric") || !strcmp(name, "--gate-on")) {
             o->cmp.metric = val;
+        } else if (!strcmp(name, "--filter")) {
+            o->filter = val;
+        } else if (!strcmp(name, "--build-cmd")) {
+            o->build_cmd = val;
+        } else if (!strcmp(name, "--bench-bin")) {
+            o->bench_bin = val;
         } else if (!strcmp(name, "--base")) {
             o->base = val;
         } else if (!strcmp(name, "--head")) {
@@ -276,6 +293,13 @@ static void help_cmd(const char *cmd)
                "                       (in the current directory); regressed benchmarks are\n"
                "                       re-run once and fail only when the re-run confirms them\n"
                "  --bench-arg ARG      pass ARG to the bench binary (repeatable)\n"
+               "  --filter REGEX       measure only the benchmarks whose names match\n"
+               "  --ab                 do not read base from the store: check out base and head\n"
+               "                       (the working tree, or --head REV) into temporary\n"
+               "                       worktrees, build both and run them interleaved, block\n"
+               "                       by block (see 'benchgate ab --help'); both runs are\n"
+               "                       saved. Robust to drift between runs made at different\n"
+               "                       times; takes --build-cmd CMD and --bench-bin PATH\n"
                "%s\n"
                "A base commit without a stored run falls back to its nearest first-parent\n"
                "ancestor with one (at most %d commits back), with a note.\n\n"
@@ -532,8 +556,8 @@ static size_t parse_trailers(const bg_git_commit_msg *msgs, size_t n, accept_rul
     return cnt;
 }
 
-static int write_markdown_file(const char *path, const char *mode, const bg_comparison *c, const bg_side *a,
-                               const bg_side *b, int code)
+static int write_markdown_file(const char *path, const char *mode, const bg_comparison *c,
+                               const char *base, const char *head, int code)
 {
     FILE *f = fopen(path, mode);
     if (!f) {
@@ -541,9 +565,7 @@ static int write_markdown_file(const char *path, const char *mode, const bg_comp
         return EXIT_USAGE;
     }
     static const char *const res[] = {"passed", "failed: regression", "error", "failed: crash or timeout"};
-    fprintf(f, "## benchgate gate: %s\n\nbase `%.12s` vs head `%.12s`\n\n", res[code & 3],
-            a->run.git_commit[0] ? a->run.git_commit : a->path,
-            b->run.git_commit[0] ? b->run.git_commit : b->path);
+    fprintf(f, "## benchgate gate: %s\n\nbase `%.40s` vs head `%.40s`\n\n", res[code & 3], base, head);
     bg__cmp_print_markdown(f, c, NULL);
     if (fclose(f) != 0) {
         bg__errf("cannot write %s: %s", path, strerror(errno));
@@ -582,11 +604,15 @@ static int run_bench(const opts *o, const char *filter, bg_side *out)
         return EXIT_USAGE;
     }
     close(fd);
-    const char *av[sizeof o->bench_args / sizeof o->bench_args[0] + 10];
+    const char *av[sizeof o->bench_args / sizeof o->bench_args[0] + 12];
     size_t n = 0;
     av[n++] = o->bench;
     for (size_t i = 0; i < o->nbench_args; i++)
         av[n++] = o->bench_args[i];
+    if (o->filter && !filter) {
+        av[n++] = "--filter";
+        av[n++] = o->filter;
+    }
     if (filter) {
         av[n++] = "--filter";
         av[n++] = filter;
@@ -739,6 +765,112 @@ static int remeasure(const opts *o, const bg_side *a, bg_comparison *c, const ac
     return 0;
 }
 
+/* Writes the gate's JUnit and Markdown files and $GITHUB_STEP_SUMMARY. */
+static int write_reports(const opts *o, const bg_comparison *c, const char *base, const char *head,
+                         int code)
+{
+    int rc = 0;
+    if (o->junit && write_junit(o->junit, c) != 0)
+        rc = EXIT_USAGE;
+    if (o->markdown && write_markdown_file(o->markdown, "w", c, base, head, code) != 0)
+        rc = EXIT_USAGE;
+    const char *gss = getenv("GITHUB_STEP_SUMMARY");
+    if (gss && gss[0] && write_markdown_file(gss, "a", c, base, head, code) != 0)
+        rc = EXIT_USAGE;
+    return rc;
+}
+
+/* Reads the Bench-Accept trailers of the commits base..head. */
+static size_t accept_rules(bg_git **g, const char *base, const char *head, bg_git_commit_msg **msgs,
+                           size_t *nmsgs, accept_rule **rules)
+{
+    char err[512] = "";
+    *rules = NULL;
+    if (!base[0] || !head[0])
+        return 0;
+    if (!*g && bg_git_open(g, NULL, err, sizeof err) != 0) {
+        *g = NULL;
+        return 0;
+    }
+    if (bg_git_log(*g, base, head, 0, msgs, nmsgs, err, sizeof err) != 0) {
+        fprintf(stderr, "benchgate: warning: cannot read commits %.12s..%.12s for Bench-Accept "
+                        "trailers: %s\n", base, head, err);
+        return 0;
+    }
+    return parse_trailers(*msgs, *nmsgs, rules);
+}
+
+static void print_gate_result(int ret)
+{
+    switch (ret) {
+    case EXIT_PASS: printf("gate: passed\n"); break;
+    case EXIT_REGRESSION: printf("gate: FAILED: regression\n"); break;
+    case EXIT_CRASH: printf("gate: FAILED: a benchmark crashed or timed out in head\n"); break;
+    default: break;
+    }
+}
+
+/* gate --ab: the base revision is checked out, built and run interleaved
+ * with head (the working tree, or --head REV) instead of being read from
+ * the store; both runs are saved. No re-measurement: the interleaved runs
+ * continue until the interval reaches its target. */
+static int gate_ab(const opts *o, bg_git **g, const char *base_spec)
+{
+    bg_ab_opts ao;
+    bg__ab_opts_default(&ao);
+    ao.a.rev = base_spec;
+    ao.b.rev = o->head;
+    ao.build_cmd = o->build_cmd;
+    ao.bench_bin = o->bench_bin;
+    ao.cmp = o->cmp;
+    ao.store = o->store;
+    ao.filter = o->filter;
+    if (o->nbench_args > BG_AB_MAX_ARGS) {
+        bg__errf("too many --bench-arg for --ab (at most %d)", BG_AB_MAX_ARGS);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < o->nbench_args; i++)
+        ao.bench_args[ao.nbench_args++] = o->bench_args[i];
+    bg_ab_result r;
+    char err[8192] = "";
+    int rc = bg__ab_run(&ao, &r, err, sizeof err);
+    if (r.interrupted) {
+        bg__errf("%s", err);
+        int sig = r.signal;
+        bg__ab_result_free(&r);
+        fflush(NULL);
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return 128 + sig;
+    }
+    if (rc) {
+        bg__errf("gate --ab: %s", err[0] ? err : "failed");
+        bg__ab_result_free(&r);
+        return EXIT_USAGE;
+    }
+    bg_git_commit_msg *msgs = NULL;
+    size_t nmsgs = 0;
+    accept_rule *rules = NULL;
+    size_t nrules = accept_rules(g, r.commit_a, r.commit_b[0] ? r.commit_b : "HEAD", &msgs, &nmsgs,
+                                 &rules);
+    for (size_t i = 0; i < r.cmp.n; i++)
+        apply_accept(&r.cmp.rows[i], rules, nrules);
+    int ret = bg__ab_exit_code(&r);
+    printf("base: %s\nhead: %s\n", r.label_a, r.label_b);
+    if (emit(&r.cmp, o) != 0)
+        ret = EXIT_USAGE;
+    char la[64], lb[64];
+    snprintf(la, sizeof la, "%.12s", r.commit_a[0] ? r.commit_a : "base");
+    snprintf(lb, sizeof lb, "%.12s", r.commit_b[0] ? r.commit_b : "working tree");
+    if (write_reports(o, &r.cmp, la, lb, ret) != 0)
+        ret = EXIT_USAGE;
+    print_gate_result(ret);
+    free(rules);
+    bg_git_log_free(msgs, nmsgs);
+    bg__ab_result_free(&r);
+    return ret;
+}
+
 static int cmd_gate(int argc, char **argv)
 {
     opts o;
@@ -776,6 +908,15 @@ static int cmd_gate(int argc, char **argv)
             goto done;
         base_spec = base_id;
     }
+    if (o.ab) {
+        if (o.bench) {
+            bg__errf("--ab and --bench cannot be combined (--ab builds both sides; --bench-bin names "
+                     "the bench binary in the build)");
+            goto done;
+        }
+        ret = gate_ab(&o, &g, base_spec);
+        goto done;
+    }
     if (o.bench) {
         if (o.head) {
             bg__errf("--bench and --head cannot be combined (--bench measures the head run)");
@@ -801,15 +942,7 @@ static int cmd_gate(int argc, char **argv)
     /* Accepted regressions: trailers in base..head. */
     const char *bc = a.commit[0] ? a.commit : a.run.git_commit;
     const char *hc = b.commit[0] ? b.commit : b.run.git_commit;
-    if (bc[0] && hc[0]) {
-        if (!g && bg_git_open(&g, NULL, err, sizeof err) != 0)
-            g = NULL;
-        if (g && bg_git_log(g, bc, hc, 0, &msgs, &nmsgs, err, sizeof err) == 0)
-            nrules = parse_trailers(msgs, nmsgs, &rules);
-        else if (g)
-            fprintf(stderr, "benchgate: warning: cannot read commits %.12s..%.12s for Bench-Accept "
-                            "trailers: %s\n", bc, hc, err);
-    }
+    nrules = accept_rules(&g, bc, hc, &msgs, &nmsgs, &rules);
     bool regression = false, crashed = false;
     for (size_t i = 0; i < c.n; i++) {
         bg_cmp_row *w = &c.rows[i];
@@ -832,19 +965,12 @@ static int cmd_gate(int argc, char **argv)
            b.path, b.run.git_commit[0] ? b.run.git_commit : "?");
     if (emit(&c, &o) != 0)
         ret = EXIT_USAGE;
-    if (o.junit && write_junit(o.junit, &c) != 0)
+    char la[64], lb[64];
+    snprintf(la, sizeof la, "%.12s", a.run.git_commit[0] ? a.run.git_commit : a.path);
+    snprintf(lb, sizeof lb, "%.12s", b.run.git_commit[0] ? b.run.git_commit : b.path);
+    if (write_reports(&o, &c, la, lb, ret) != 0)
         ret = EXIT_USAGE;
-    if (o.markdown && write_markdown_file(o.markdown, "w", &c, &a, &b, ret) != 0)
-        ret = EXIT_USAGE;
-    const char *gss = getenv("GITHUB_STEP_SUMMARY");
-    if (gss && gss[0] && write_markdown_file(gss, "a", &c, &a, &b, ret) != 0)
-        ret = EXIT_USAGE;
-    switch (ret) {
-    case EXIT_PASS: printf("gate: passed\n"); break;
-    case EXIT_REGRESSION: printf("gate: FAILED: regression\n"); break;
-    case EXIT_CRASH: printf("gate: FAILED: a benchmark crashed or timed out in head\n"); break;
-    default: break;
-    }
+    print_gate_result(ret);
 done:
     free(rules);
     bg_git_log_free(msgs, nmsgs);
