@@ -249,6 +249,57 @@ static void test_bench_binary_baseline(void **state)
     assert_non_null(strstr(out, "a/b"));
 }
 
+/* gate --ab: base and head are checked out and "built" (a build.sh that
+ * writes a wrapper around faulty_bench, 30 % slower at head) and run
+ * interleaved; the regression fails the gate and both runs are saved. */
+static void test_gate_ab(void **state)
+{
+    (void)state;
+    char ab[400];
+    snprintf(ab, sizeof ab, "%s/abrepo", tmp);
+    char path[512];
+    sh("git init -q -b main '%s'", ab);
+    snprintf(path, sizeof path, "%s/build.sh", ab);
+    for (int slow = 0; slow <= 1; slow++) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f, "mkdir -p out\n"
+                   "printf '#!/bin/sh\\n%sexec \"%%s\" \"$@\"\\n' '%s' > out/bench\n"
+                   "chmod +x out/bench\n",
+                slow ? "FAULTY_SLOWDOWN_PCT=30 " : "", FAULTY_BENCH);
+        assert_int_equal(fclose(f), 0);
+        sh("cd '%s' && git add build.sh && " GIT " commit -q -m %s", ab, slow ? "slower" : "base");
+    }
+    char junit[400], cmd[4096];
+    snprintf(junit, sizeof junit, "%s/ab-junit.xml", tmp);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && '%s' gate --ab --base HEAD~1 --head HEAD --build-cmd 'sh build.sh' "
+             "--bench-bin out/bench --bench-arg --quick --filter '^fine_slowable$' --threshold 5 "
+             "--junit '%s' --store '%s/ab-store' 2>&1",
+             ab, BENCHGATE_EXE, junit, tmp);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(out, 1, sizeof out - 1, p);
+    out[len] = '\0';
+    int st = pclose(p);
+    fprintf(stderr, "%s", out);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 1);
+    assert_true(line_has(out, "fine_slowable", "regressed"));
+    assert_non_null(strstr(out, "gate: FAILED: regression"));
+    char check[1024];
+    snprintf(check, sizeof check, "grep -q '<failure' '%s'", junit);
+    assert_int_equal(system(check), 0);
+    /* both runs saved under their commits; no worktree left behind */
+    snprintf(check, sizeof check, "test $(ls '%s/ab-store/runs' | wc -l) -eq 2", tmp);
+    assert_int_equal(system(check), 0);
+    snprintf(check, sizeof check, "cd '%s' && test $(git worktree list | wc -l) -eq 1", ab);
+    assert_int_equal(system(check), 0);
+    /* --ab measures by building; --bench would be a second way */
+    assert_int_equal(bg("gate --ab --bench '%s'", FAULTY_BENCH), 2);
+    assert_non_null(strstr(out, "--ab and --bench"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_gate_nearest_ancestor),
         cmocka_unit_test(test_gate_bench_usage),
         cmocka_unit_test(test_bench_binary_baseline),
+        cmocka_unit_test(test_gate_ab),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
