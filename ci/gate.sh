@@ -4,7 +4,9 @@
 # benchgate gate's: 0 pass, 1 regression, 2 usage/environment, 3 crash/timeout.
 # Writes bench-junit.xml and bench-summary.md in the current directory.
 # Environment: BUILD (build), BENCH (the bench binary), BENCH_ARGS,
-# BENCH_BASE (a commit-ish), GATE_ARGS (e.g. "--threshold 3").
+# BENCH_BASE (a commit-ish), GATE_ARGS (e.g. "--threshold 3"), BENCH_AB=1 to
+# build the base too and run both interleaved (gate --ab: robust to a noisy
+# shared runner, no stored base needed; BENCH is then relative to each build).
 set -eu
 BUILD=${BUILD:-build}
 BENCH=${BENCH:-$BUILD/benches/benchgate-benches}
@@ -19,7 +21,12 @@ fi
 
 # gate --bench runs "$BENCH" --save (with $BENCH_ARGS, split on blanks) to
 # measure HEAD, and re-runs regressed benchmarks once to confirm them.
-set -- --bench "$BENCH" --junit bench-junit.xml --markdown bench-summary.md
+if [ "${BENCH_AB:-0}" = 1 ]; then
+    set -- --ab --build-cmd "meson setup $BUILD --buildtype=release && ninja -C $BUILD" \
+        --bench-bin "$BENCH" --junit bench-junit.xml --markdown bench-summary.md
+else
+    set -- --bench "$BENCH" --junit bench-junit.xml --markdown bench-summary.md
+fi
 if [ -n "${BENCH_BASE:-}" ]; then set -- "$@" --base "$BENCH_BASE"; fi
 # shellcheck disable=SC2086
 for a in ${BENCH_ARGS:-}; do set -- "$@" --bench-arg "$a"; done
