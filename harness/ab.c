@@ -285,12 +285,7 @@ typedef struct ab {
     size_t errlen;
 } ab;
 
-static const char *label_of(const side *sd)
-{
-    return sd->label;
-}
-
-/* "[benchgate ab pid N on HOST]": a worktree's lock reason, so that a later
+/* "benchgate ab pid N on HOST": a worktree's lock reason, so that a later
  * run can tell a worktree of a dead run from one of a running one. */
 static void lock_reason(char *buf, size_t n, pid_t pid)
 {
@@ -497,13 +492,13 @@ static int build(ab *x, side *sd)
             set_err(x->err, x->errlen,
                     "%c = %s has no meson.build, and no build command was given: pass "
                     "--build-cmd 'CMD' (run with /bin/sh -c in the checkout) and --bench-bin PATH",
-                    sd->letter, label_of(sd));
+                    sd->letter, sd->label);
             return BG_EINVAL;
         }
     }
     char logp[4200];
     snprintf(logp, sizeof logp, "%s/build-%c.log", x->tmp, sd->letter);
-    fprintf(x->log, "benchgate: building %c = %s: %s\n", sd->letter, label_of(sd), cmd);
+    fprintf(x->log, "benchgate: building %c = %s: %s\n", sd->letter, sd->label, cmd);
     char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
     child_io io = {.cwd = sd->dir, .out_path = logp};
     double t0 = now_s();
@@ -517,7 +512,7 @@ static int build(ab *x, side *sd)
         bool missing = st > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127;
         set_err(x->err, x->errlen,
                 "building %c = %s failed (%s)%s with: %s\n  in %s; the end of its output:\n%s",
-                sd->letter, label_of(sd), how, missing ? ", a command was not found," : "", cmd,
+                sd->letter, sd->label, how, missing ? ", a command was not found," : "", cmd,
                 sd->dir, tail);
         return BG_EIO;
     }
@@ -525,7 +520,7 @@ static int build(ab *x, side *sd)
     if (w < 0 || (size_t)w >= sizeof sd->bin || access(sd->bin, X_OK) != 0) {
         set_err(x->err, x->errlen,
                 "%c = %s built, but there is no bench binary at %s (checked %s); pass "
-                "--bench-bin PATH relative to the checkout", sd->letter, label_of(sd),
+                "--bench-bin PATH relative to the checkout", sd->letter, sd->label,
                 bench_bin_rel(o), sd->bin);
         return BG_ENOTFOUND;
     }
@@ -940,9 +935,11 @@ static int measure(ab *x, bench_state *bs, size_t nb)
 
 /* ---- the comparison ---- */
 
-static double mean_of(const double *v, size_t n)
+/* A side's figure in the table: the median over blocks of its runs'
+ * statistic, as robust to a disturbed block as the change beside it. */
+static double median_of(const double *v, size_t n)
 {
-    return n ? bg_stat_mean(v, n) : NAN;
+    return n ? bg_stat_median(v, n) : NAN;
 }
 
 static int add_name(bg_ab_result *out, const char *name, const char **stored)
@@ -960,8 +957,8 @@ static int add_name(bg_ab_result *out, const char *name, const char **stored)
 static void fill_compared(const ab *x, bench_state *b, bg_cmp_row *w)
 {
     const bg_ab_opts *o = x->o;
-    w->mean_a = mean_of(b->est_a, b->n);
-    w->mean_b = mean_of(b->est_b, b->n);
+    w->mean_a = median_of(b->est_a, b->n);
+    w->mean_b = median_of(b->est_b, b->n);
     if (b->failed[0] || b->failed[1]) {
         w->kind = BG_ROW_NOT_OK;
         w->head_failed = b->failed[1] && (b->merged[1].status == BG_STATUS_CRASHED ||

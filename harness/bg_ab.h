@@ -73,7 +73,9 @@ typedef struct bg_ab_row_info {
 } bg_ab_row_info;
 
 typedef struct bg_ab_result {
-    bg_comparison cmp;       /* one row per benchmark; names owned by this result */
+    bg_comparison cmp;       /* one row per benchmark; names owned by this result;
+                              * mean_a/mean_b hold the median over blocks of each
+                              * side's per-run statistic */
     bg_ab_row_info *info;    /* cmp.n entries */
     bg_run run_a, run_b;     /* every process of every block, merged per side */
     bool have_runs;

@@ -16,6 +16,10 @@
 #   AB_ARGS      extra arguments for every `benchgate ab` (e.g. "--budget 10")
 #   AB_FILTER    benchmarks of the A/A suite runs (default: all)
 #   OUT          directory for the raw log (default: a new temporary one)
+#   PHASES       what to measure (default "aa inject"); "suite" adds A/A suite
+#                runs in which B's spin_injected (benches/bench_examples.c) is
+#                SUITE_PCT % slower (default 2), SUITE_RUNS times (default 10):
+#                detection with the suite-wide correction over every benchmark
 #
 # The binaries are copied first, so that rebuilding the build directory while
 # this runs (about an hour) cannot change what is measured.
@@ -26,6 +30,9 @@ aa_runs=${2:-20}
 inject_runs=${3:-10}
 extra=${AB_ARGS:-}
 filter=${AB_FILTER:-}
+phases=${PHASES:-aa inject}
+suite_pct=${SUITE_PCT:-2}
+suite_runs=${SUITE_RUNS:-10}
 
 for f in benchgate benches/benchgate-benches tests/faulty_bench; do
     if [ ! -x "$build/$f" ]; then
@@ -79,7 +86,11 @@ echo "benchgate ab on $(hostname): $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/l
 echo "raw output: $log"
 echo
 
-echo "A/A: $aa_runs runs of $nbench benchmarks (benchgate-benches against itself)"
+has_phase() { case " $phases " in *" $1 "*) return 0 ;; esac; return 1; }
+has_phase aa || aa_runs=0
+has_phase inject || inject_runs=0
+
+[ "$aa_runs" -gt 0 ] && echo "A/A: $aa_runs runs of $nbench benchmarks (benchgate-benches against itself)"
 aa_false=0 aa_improved=0 aa_time=0 aa_inconcl=0
 for i in $(seq 1 "$aa_runs"); do
     r=$(one_run "A/A $i" --bin-a "$suite" --bin-b "$suite" --seed "$i" ${filter:+--filter "$filter"})
@@ -94,6 +105,7 @@ echo
 
 declare -A hits times
 for pct in 0 1 2 5; do
+    [ "$inject_runs" -gt 0 ] || break
     echo "fine_slowable, B slower by $pct %: $inject_runs runs"
     hits[$pct]=0
     times[$pct]=0
@@ -108,13 +120,41 @@ for pct in 0 1 2 5; do
 done
 echo
 
+suite_hits=0 suite_false=0 suite_time=0
+if has_phase suite; then
+    echo "suite, B's spin_injected slower by $suite_pct %: $suite_runs runs of $nbench benchmarks"
+    for i in $(seq 1 "$suite_runs"); do
+        r=$(one_run "suite +$suite_pct % run $i" --bin-a "$suite" --bin-b "$suite" --seed "$((200 + i))" \
+            --env-a BENCHGATE_INJECT_PCT=0 --env-b BENCHGATE_INJECT_PCT=$suite_pct ${filter:+--filter "$filter"})
+        set -- $r
+        hit=$(awk -v l="=== suite +$suite_pct % run $i:" 'index($0, l) == 1 { f = 1; next }
+              /^=== / { f = 0 } f && $1 == "spin_injected" && /regressed/ { print 1; exit }' "$log")
+        others=$(( $2 + $3 - ${hit:-0} ))
+        echo "  run $i: exit $1, spin_injected $([ -n "$hit" ] && echo regressed || echo "not regressed"), others regressed or improved: $others, $6 s"
+        [ -n "$hit" ] && suite_hits=$((suite_hits + 1))
+        suite_false=$((suite_false + others))
+        suite_time=$(echo "$suite_time + $6" | bc)
+    done
+    echo
+fi
+
 echo "summary"
-printf "  A/A suite runs with a false regression: %d of %d (runs with a false improvement: %d;\n" \
-    "$aa_false" "$aa_runs" "$aa_improved"
-printf "    inconclusive verdicts: %d of %d); mean wall time %.0f s per run, %.1f s per benchmark\n" \
-    "$aa_inconcl" "$((aa_runs * nbench))" "$(echo "$aa_time / $aa_runs" | bc -l)" \
-    "$(echo "$aa_time / $aa_runs / $nbench" | bc -l)"
-for pct in 0 1 2 5; do
-    printf "  +%d %%: regressed in %d of %d runs, mean wall time %.1f s per run\n" "$pct" \
-        "${hits[$pct]}" "$inject_runs" "$(echo "${times[$pct]} / $inject_runs" | bc -l)"
-done
+if [ "$aa_runs" -gt 0 ]; then
+    printf "  A/A suite runs with a false regression: %d of %d (runs with a false improvement: %d;\n" \
+        "$aa_false" "$aa_runs" "$aa_improved"
+    printf "    inconclusive verdicts: %d of %d); mean wall time %.0f s per run, %.1f s per benchmark\n" \
+        "$aa_inconcl" "$((aa_runs * nbench))" "$(echo "$aa_time / $aa_runs" | bc -l)" \
+        "$(echo "$aa_time / $aa_runs / $nbench" | bc -l)"
+fi
+if [ "$inject_runs" -gt 0 ]; then
+    for pct in 0 1 2 5; do
+        printf "  +%d %%: regressed in %d of %d runs, mean wall time %.1f s per run\n" "$pct" \
+            "${hits[$pct]}" "$inject_runs" "$(echo "${times[$pct]} / $inject_runs" | bc -l)"
+    done
+fi
+if has_phase suite; then
+    printf "  suite, spin_injected +%s %%: regressed in %d of %d runs; other benchmarks called\n" \
+        "$suite_pct" "$suite_hits" "$suite_runs"
+    printf "    regressed or improved: %d of %d; mean wall time %.0f s per run\n" "$suite_false" \
+        "$((suite_runs * (nbench - 1)))" "$(echo "$suite_time / $suite_runs" | bc -l)"
+fi
