@@ -35,6 +35,10 @@
 #define AB_ARGS                                                                                    \
     "--build-cmd 'sh build.sh' --bench-bin out/bench --bench-arg --quick --min-blocks 6 "         \
     "--max-blocks 6 --threshold 5"
+/* Six blocks of quick runs on a loaded 2-core machine can swing by +-13 %:
+ * a statistical outcome is tried up to this many times before the test
+ * fails. Errors, exit codes of refusals and cleanup are checked once. */
+#define ATTEMPTS 3
 
 static char tmp[256];     /* everything of the test */
 static char repo[320];    /* the project */
@@ -163,7 +167,13 @@ static int teardown(void **state)
 static void test_same_code_passes_and_saves(void **state)
 {
     (void)state;
-    int rc = bg("ab %s %s " AB_ARGS " --filter '^fine_slowable$' --store '%s/store'", c_base, c_same, tmp);
+    int rc = -1;
+    for (int i = 0; i < ATTEMPTS && rc != 0; i++) {
+        if (i)
+            sh("rm -rf '%s/store'", tmp);
+        rc = bg("ab %s %s " AB_ARGS " --filter '^fine_slowable$' --store '%s/store'", c_base, c_same,
+                tmp);
+    }
     assert_int_equal(rc, 0);
     assert_true(line_has(out, "fine_slowable", "unchanged") || line_has(out, "fine_slowable", "inconclusive"));
     assert_true(line_has(out, "fine_slowable", "6 blocks"));
@@ -186,7 +196,13 @@ static void test_slower_revision_fails(void **state)
     (void)state;
     char junit[400];
     snprintf(junit, sizeof junit, "%s/junit.xml", tmp);
-    int rc = bg("ab %s %s " AB_ARGS " --filter '^fine_' --no-save --junit '%s'", c_base, c_slow, junit);
+    int rc = -1;
+    for (int i = 0; i < ATTEMPTS; i++) {
+        rc = bg("ab %s %s " AB_ARGS " --filter '^fine_' --no-save --junit '%s'", c_base, c_slow, junit);
+        if (rc == 1 && line_has(out, "fine_slowable", "regressed") &&
+            !line_has(out, "fine_fast", "regressed"))
+            break;
+    }
     assert_int_equal(rc, 1);
     assert_true(line_has(out, "fine_slowable", "regressed"));
     assert_false(line_has(out, "fine_fast", "regressed"));
@@ -275,8 +291,13 @@ static void test_dirty_tree(void **state)
     assert_non_null(strstr(out, "uncommitted changes (build.sh"));
     assert_non_null(strstr(out, "Leave out the second revision"));
     /* Without HEAD, B is the working tree as it is: the change is measured. */
-    rc = bg("ab %s " AB_ARGS " --filter '^fine_slowable$' --no-save", c_base);
-    sh("cd '%s' && git checkout -q -- build.sh", repo);
+    for (int i = 0; i < ATTEMPTS; i++) {
+        write_file("build.sh", BUILD_SLOW);
+        rc = bg("ab %s " AB_ARGS " --filter '^fine_slowable$' --no-save", c_base);
+        sh("cd '%s' && git checkout -q -- build.sh", repo);
+        if (rc == 1)
+            break;
+    }
     assert_int_equal(rc, 1);
     assert_non_null(strstr(out, "B = the working tree"));
     assert_true(line_has(out, "fine_slowable", "regressed"));
