@@ -105,38 +105,11 @@ static uint64_t next_u64(uint64_t *s)
     return x ^ (x >> 31);
 }
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-        if (len + 1 < cap)
-            break;
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = '\0';
-    return buf;
-}
-
 /* The last `lines` lines of a file, for messages ("" when unreadable). */
 static void file_tail(const char *path, int lines, char *out, size_t n)
 {
     out[0] = '\0';
-    char *text = read_all(path);
+    char *text = bg__read_file(path, NULL, 0);
     if (!text)
         return;
     size_t len = strlen(text);
@@ -556,7 +529,7 @@ static int list_benchmarks(ab *x, side *sd)
                 how, tail);
         return BG_EIO;
     }
-    char *text = read_all(outp);
+    char *text = bg__read_file(outp, NULL, 0);
     if (!text) {
         set_err(x->err, x->errlen, "cannot read %s", outp);
         return BG_EIO;
@@ -766,7 +739,7 @@ static int run_once(ab *x, int si, bench_state *b, double *stat)
                 sd->bin, how, b->name, tail);
         return BG_EIO;
     }
-    char *text = read_all(json);
+    char *text = bg__read_file(json, NULL, 0);
     bg_run run;
     memset(&run, 0, sizeof run);
     char perr[512] = "";
@@ -1035,27 +1008,7 @@ static int build_comparison(ab *x, bench_state *bs, size_t nb, bg_ab_result *out
         }
     (void)nb;
     /* Suite-wide adjustment, then the one verdict rule. */
-    double *p = calloc(c->n + 1, sizeof *p);
-    if (!p)
-        return BG_ENOMEM;
-    size_t m = 0;
-    for (size_t i = 0; i < c->n; i++)
-        if (c->rows[i].kind == BG_ROW_COMPARED)
-            p[m++] = c->rows[i].ch.p;
-    if (m && bg_p_adjust(p, m, o->cmp.padjust, p) != 0) {
-        free(p);
-        return BG_ENUMERIC;
-    }
-    m = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        bg_cmp_row *w = &c->rows[i];
-        if (w->kind != BG_ROW_COMPARED)
-            continue;
-        w->p_adj = p[m++];
-        w->verdict = bg_decide(&w->ch, w->p_adj, c->threshold, c->alpha);
-    }
-    free(p);
-    return 0;
+    return bg__decide_all(c);
 }
 
 /* ---- the merged runs, saved under their commits ---- */

@@ -212,7 +212,7 @@ int bg__side_resolve(bg_store *st, bg_git **g, bg_side *s, const char *spec)
     return 0;
 }
 
-static void skip_report(const char *name, int code, const char *msg, void *ud)
+void bg__skip_report(const char *name, int code, const char *msg, void *ud)
 {
     (void)code;
     (void)ud;
@@ -226,7 +226,7 @@ static int list_commit(bg_store *st, const char *commit, bg_run_list *l)
 {
     char err[512] = "";
     memset(l, 0, sizeof *l);
-    int rc = bg_store_list(st, commit, NULL, l, skip_report, NULL, err, sizeof err);
+    int rc = bg_store_list(st, commit, NULL, l, bg__skip_report, NULL, err, sizeof err);
     if (rc)
         bg__errf("cannot list the store %s: %s", bg_store_dir(st), err);
     return rc;

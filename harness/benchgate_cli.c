@@ -63,16 +63,6 @@ typedef struct opts {
 
 /* ---- small helpers ---- */
 
-static void skip_report(const char *name, int code, const char *msg, void *ud)
-{
-    (void)code;
-    (void)ud;
-    if (msg && name && strstr(msg, name))
-        fprintf(stderr, "benchgate: skipped: %s\n", msg);
-    else
-        fprintf(stderr, "benchgate: skipped %s: %s\n", name ? name : "?", msg ? msg : "");
-}
-
 /* ---- option parsing ---- */
 
 enum {
@@ -339,15 +329,6 @@ static int open_store(const opts *o, bg_store **st)
 
 /* ---- comparing and writing ---- */
 
-static void fmt_change(const bg_cmp_row *w, char *buf, size_t n)
-{
-    if (w->kind != BG_ROW_COMPARED)
-        snprintf(buf, n, "-");
-    else
-        snprintf(buf, n, "%+.2f%% [%+.2f%%, %+.2f%%]", 100 * w->ch.change, 100 * w->ch.lo,
-                 100 * w->ch.hi);
-}
-
 /* 0 when comparable (or forced), else prints why and returns EXIT_USAGE. */
 static int check_machines(const bg_side *a, const bg_side *b, bool force)
 {
@@ -454,7 +435,7 @@ static int cmd_ls(int argc, char **argv)
     bg_run_list l;
     char err[512] = "";
     memset(&l, 0, sizeof l);
-    int rc = bg_store_list(st, NULL, NULL, &l, skip_report, NULL, err, sizeof err);
+    int rc = bg_store_list(st, NULL, NULL, &l, bg__skip_report, NULL, err, sizeof err);
     if (rc) {
         bg__errf("cannot list the store %s: %s", bg_store_dir(st), err);
         bg_store_close(&st);
@@ -772,7 +753,7 @@ static int remeasure(const opts *o, const bg_side *a, bg_comparison *c, const ac
             *crashed = true;
         apply_accept(w, rules, nrules);
         char ch[96];
-        fmt_change(w, ch, sizeof ch);
+        bg__cmp_fmt_change(w, ch, sizeof ch);
         if (bg__cmp_row_is_regression(w)) {
             *regression = true;
             printf("re-measured: confirmed %s (%s)\n", w->name, ch);
@@ -852,22 +833,9 @@ static int gate_ab(const opts *o, bg_git **g, const char *base_spec)
     for (size_t i = 0; i < o->nbench_args; i++)
         ao.bench_args[ao.nbench_args++] = o->bench_args[i];
     bg_ab_result r;
-    char err[8192] = "";
-    int rc = bg__ab_run(&ao, &r, err, sizeof err);
-    if (r.interrupted) {
-        bg__errf("%s", err);
-        int sig = r.signal;
-        bg__ab_result_free(&r);
-        fflush(NULL);
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return 128 + sig;
-    }
-    if (rc) {
-        bg__errf("gate --ab: %s", err[0] ? err : "failed");
-        bg__ab_result_free(&r);
-        return EXIT_USAGE;
-    }
+    int rc = bg__ab_run_cli(&ao, &r, "gate --ab");
+    if (rc)
+        return rc;
     bg_git_commit_msg *msgs = NULL;
     size_t nmsgs = 0;
     accept_rule *rules = NULL;
@@ -1125,8 +1093,8 @@ static int cmd_sync(int argc, char **argv, bool push)
     }
     bg_sync_stats s;
     memset(&s, 0, sizeof s);
-    int rc = push ? bg_store_push(st, g, remote, &s, skip_report, NULL, err, sizeof err)
-                  : bg_store_fetch(st, g, remote, &s, skip_report, NULL, err, sizeof err);
+    int rc = push ? bg_store_push(st, g, remote, &s, bg__skip_report, NULL, err, sizeof err)
+                  : bg_store_fetch(st, g, remote, &s, bg__skip_report, NULL, err, sizeof err);
     if (rc) {
         bg__errf("%s %s failed: %s", push ? "push to" : "fetch from", remote ? remote : "origin", err);
         goto done;

@@ -54,6 +54,8 @@ int bg__side_load_store(bg_store *st, bg_git *g, bg_side *s, const char *what, c
 int bg__load_pair(bg_store *st, bg_git **g, bg_side *a, const char *sa, const char *wa, const char *la,
                   bg_side *b, const char *sb, const char *wb, const char *lb);
 
+/* A bg_store_skip_fn that prints "benchgate: skipped ...: why" to stderr. */
+void bg__skip_report(const char *name, int code, const char *msg, void *ud);
 /* 0 when the two runs come from the same machine fingerprint. Otherwise
  * writes the differing fields into msg and returns BG_EINVAL. */
 int bg__machines_differ(const bg_run *a, const bg_run *b, char *msg, size_t msglen);

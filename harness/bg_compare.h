@@ -66,6 +66,9 @@ void bg__cmp_opts_default(bg_cmp_opts *o);
 int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_comparison *c,
                      char *err, size_t errlen);
 void bg__comparison_free(bg_comparison *c);
+/* Adjusts the p-values of c's compared rows across the suite (c->padjust)
+ * and sets each one's p_adj and verdict (c->threshold, c->alpha). */
+int bg__decide_all(bg_comparison *c);
 
 /* Per-iteration mean of `metric` over all samples of r (NAN when absent). */
 double bg__result_metric_mean(const bg_result *r, const char *metric);
@@ -80,6 +83,8 @@ bool bg__cmp_row_is_regression(const bg_cmp_row *w);
 typedef enum bg_cmp_format { BG_CMP_CONSOLE, BG_CMP_MARKDOWN, BG_CMP_CSV, BG_CMP_JSON } bg_cmp_format;
 
 /* Labels name the sides in headers ("A"/"B" when NULL). */
+/* "+1.23% [+0.50%, +2.00%]" for a compared row, "-" otherwise. */
+void bg__cmp_fmt_change(const bg_cmp_row *w, char *buf, size_t n);
 void bg__cmp_print_console(FILE *f, const bg_comparison *c, const char *label_a, const char *label_b);
 void bg__cmp_print_markdown(FILE *f, const bg_comparison *c, const char *title);
 void bg__cmp_print_csv(FILE *f, const bg_comparison *c);

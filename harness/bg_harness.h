@@ -23,6 +23,9 @@ void bg__errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parses a number in [lo, hi] given to `flag`; otherwise prints what was
  * expected and returns BG_EINVAL. */
 int bg__parse_number(const char *flag, const char *v, double lo, double hi, double *out);
+/* Reads a whole file into a NUL-terminated string (caller frees); NULL on
+ * failure, with "cannot read PATH: why" in err when err is not NULL. */
+char *bg__read_file(const char *path, char *err, size_t errlen);
 
 /* ---- registry (registry.c) ---- */
 

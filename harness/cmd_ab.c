@@ -15,17 +15,6 @@
 
 enum { EXIT_PASS = 0, EXIT_REGRESSION = 1, EXIT_USAGE = 2, EXIT_CRASH = 3 };
 
-static void errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void errf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("benchgate: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 static const char AB_HELP[] =
     "usage: benchgate ab BASE [HEAD] [options]\n"
     "       benchgate ab --bin-a PATH --bin-b PATH [options]\n"
@@ -90,6 +79,7 @@ static const char DOCTOR_HELP[] =
 
 /* ---- flag values ---- */
 
+/* A number; a trailing '%' is allowed (--threshold 1%). */
 static int parse_double(const char *flag, const char *v, double lo, double hi, double *out)
 {
     char buf[64];
@@ -97,15 +87,7 @@ static int parse_double(const char *flag, const char *v, double lo, double hi, d
     size_t n = strlen(buf);
     if (n && buf[n - 1] == '%')
         buf[n - 1] = '\0';
-    char *end;
-    errno = 0;
-    double d = strtod(buf, &end);
-    if (errno || end == buf || *end || !isfinite(d) || d < lo || d > hi) {
-        errf("%s: invalid value '%s'; expected a number from %g to %g", flag, v, lo, hi);
-        return -1;
-    }
-    *out = d;
-    return 0;
+    return bg__parse_number(flag, buf, lo, hi, out) ? -1 : 0;
 }
 
 static int parse_int(const char *flag, const char *v, long lo, long hi, long *out)
@@ -114,7 +96,7 @@ static int parse_int(const char *flag, const char *v, long lo, long hi, long *ou
     errno = 0;
     long d = strtol(v, &end, 10);
     if (errno || end == v || *end || d < lo || d > hi) {
-        errf("%s: invalid value '%s'; expected an integer from %ld to %ld", flag, v, lo, hi);
+        bg__errf("%s: invalid value '%s'; expected an integer from %ld to %ld", flag, v, lo, hi);
         return -1;
     }
     *out = d;
@@ -125,11 +107,11 @@ static int add_env(bg_ab_side *s, const char *flag, const char *v)
 {
     const char *eq = strchr(v, '=');
     if (!eq || eq == v) {
-        errf("%s: expected KEY=VALUE, got '%s'", flag, v);
+        bg__errf("%s: expected KEY=VALUE, got '%s'", flag, v);
         return -1;
     }
     if (s->nenv >= BG_AB_MAX_ENV) {
-        errf("%s: at most %d variables per side", flag, BG_AB_MAX_ENV);
+        bg__errf("%s: at most %d variables per side", flag, BG_AB_MAX_ENV);
         return -1;
     }
     s->env[s->nenv++] = v;
@@ -172,7 +154,7 @@ static int apply_value(ab_cli *c, const char *f, const char *v)
         c->markdown = v;
     else if (!strcmp(f, "--bench-arg")) {
         if (o->nbench_args >= BG_AB_MAX_ARGS) {
-            errf("--bench-arg: at most %d", BG_AB_MAX_ARGS);
+            bg__errf("--bench-arg: at most %d", BG_AB_MAX_ARGS);
             return -1;
         }
         o->bench_args[o->nbench_args++] = v;
@@ -184,7 +166,7 @@ static int apply_value(ab_cli *c, const char *f, const char *v)
         else if (!strcmp(v, "mean"))
             o->statistic = BG_STAT_MEAN;
         else {
-            errf("--statistic: invalid value '%s'; expected min, median or mean", v);
+            bg__errf("--statistic: invalid value '%s'; expected min, median or mean", v);
             return -1;
         }
     } else if (!strcmp(f, "--format")) {
@@ -197,7 +179,7 @@ static int apply_value(ab_cli *c, const char *f, const char *v)
         else if (!strcmp(v, "json"))
             c->format = BG_CMP_JSON;
         else {
-            errf("--format: invalid value '%s'; expected console, markdown, csv or json", v);
+            bg__errf("--format: invalid value '%s'; expected console, markdown, csv or json", v);
             return -1;
         }
     } else if (!strcmp(f, "--p-adjust")) {
@@ -208,7 +190,7 @@ static int apply_value(ab_cli *c, const char *f, const char *v)
         else if (!strcmp(v, "none"))
             o->cmp.padjust = BG_PADJ_NONE;
         else {
-            errf("--p-adjust: invalid value '%s'; expected bh, holm or none", v);
+            bg__errf("--p-adjust: invalid value '%s'; expected bh, holm or none", v);
             return -1;
         }
     } else if (!strcmp(f, "--procs")) {
@@ -244,7 +226,7 @@ static int apply_value(ab_cli *c, const char *f, const char *v)
             return -1;
         o->cmp.alpha = d;
     } else {
-        errf("ab: unknown option '%s'; see 'benchgate ab --help'", f);
+        bg__errf("ab: unknown option '%s'; see 'benchgate ab --help'", f);
         return -1;
     }
     return 0;
@@ -285,7 +267,7 @@ static int parse_ab(int argc, char **argv, ab_cli *c)
         }
         if (strncmp(a, "--", 2) != 0) {
             if (c->npos >= 2) {
-                errf("ab: unexpected argument '%s'; expected at most two revisions", a);
+                bg__errf("ab: unexpected argument '%s'; expected at most two revisions", a);
                 return -1;
             }
             c->pos[c->npos++] = a;
@@ -295,13 +277,13 @@ static int parse_ab(int argc, char **argv, ab_cli *c)
         const char *eq = strchr(a, '=');
         snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
         if (!takes_value(name)) {
-            errf("ab: unknown option '%s'; see 'benchgate ab --help'", name);
+            bg__errf("ab: unknown option '%s'; see 'benchgate ab --help'", name);
             return -1;
         }
         const char *v = eq ? eq + 1 : NULL;
         if (!v) {
             if (i + 1 >= argc) {
-                errf("ab: %s needs a value", name);
+                bg__errf("ab: %s needs a value", name);
                 return -1;
             }
             v = argv[++i];
@@ -313,7 +295,7 @@ static int parse_ab(int argc, char **argv, ab_cli *c)
     size_t p = 0;
     if (!c->o.a.bin) {
         if (p >= c->npos) {
-            errf("ab: name the base revision (benchgate ab BASE [HEAD]) or give --bin-a");
+            bg__errf("ab: name the base revision (benchgate ab BASE [HEAD]) or give --bin-a");
             return -1;
         }
         c->o.a.rev = c->pos[p++];
@@ -321,12 +303,12 @@ static int parse_ab(int argc, char **argv, ab_cli *c)
     if (!c->o.b.bin && p < c->npos)
         c->o.b.rev = c->pos[p++];
     if (p < c->npos) {
-        errf("ab: unexpected argument '%s' (a side given by --bin-a/--bin-b takes no revision)",
+        bg__errf("ab: unexpected argument '%s' (a side given by --bin-a/--bin-b takes no revision)",
              c->pos[p]);
         return -1;
     }
     if (c->o.max_blocks < c->o.min_blocks) {
-        errf("ab: --max-blocks %d is below --min-blocks %d", c->o.max_blocks, c->o.min_blocks);
+        bg__errf("ab: --max-blocks %d is below --min-blocks %d", c->o.max_blocks, c->o.min_blocks);
         return -1;
     }
     return 0;
@@ -361,25 +343,46 @@ static int write_outputs(const ab_cli *c, const bg_ab_result *r)
     if (c->junit) {
         char err[512];
         if (bg__cmp_write_junit(c->junit, &r->cmp, "benchgate ab", err, sizeof err) != 0) {
-            errf("%s", err);
+            bg__errf("%s", err);
             rc = -1;
         }
     }
     if (c->markdown) {
         FILE *f = fopen(c->markdown, "w");
         if (!f) {
-            errf("cannot write %s: %s", c->markdown, strerror(errno));
+            bg__errf("cannot write %s: %s", c->markdown, strerror(errno));
             return -1;
         }
         char title[1200];
         snprintf(title, sizeof title, "benchgate ab: A = %s, B = %s", r->label_a, r->label_b);
         bg__cmp_print_markdown(f, &r->cmp, title);
         if (fclose(f) != 0) {
-            errf("cannot write %s: %s", c->markdown, strerror(errno));
+            bg__errf("cannot write %s: %s", c->markdown, strerror(errno));
             rc = -1;
         }
     }
     return rc;
+}
+
+int bg__ab_run_cli(const bg_ab_opts *o, bg_ab_result *r, const char *what)
+{
+    char err[8192] = "";
+    int rc = bg__ab_run(o, r, err, sizeof err);
+    if (r->interrupted) {
+        bg__errf("%s", err);
+        int sig = r->signal;
+        bg__ab_result_free(r);
+        fflush(NULL);
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return 128 + sig;
+    }
+    if (rc) {
+        bg__errf("%s: %s", what, err[0] ? err : "failed");
+        bg__ab_result_free(r);
+        return EXIT_USAGE;
+    }
+    return 0;
 }
 
 int bg__cmd_ab(int argc, char **argv)
@@ -389,22 +392,9 @@ int bg__cmd_ab(int argc, char **argv)
     if (prc)
         return prc > 0 ? EXIT_PASS : EXIT_USAGE;
     bg_ab_result r;
-    char err[8192] = "";
-    int rc = bg__ab_run(&c.o, &r, err, sizeof err);
-    if (r.interrupted) {
-        errf("%s", err);
-        int sig = r.signal;
-        bg__ab_result_free(&r);
-        fflush(NULL);
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return 128 + sig;
-    }
-    if (rc) {
-        errf("ab: %s", err[0] ? err : "failed");
-        bg__ab_result_free(&r);
-        return EXIT_USAGE;
-    }
+    int rc = bg__ab_run_cli(&c.o, &r, "ab");
+    if (rc)
+        return rc;
     int code = bg__ab_exit_code(&r);
     if (write_outputs(&c, &r) != 0 && code == EXIT_PASS)
         code = EXIT_USAGE;
@@ -428,12 +418,12 @@ int bg__cmd_doctor(int argc, char **argv)
         } else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
             root = argv[++i];
         } else {
-            errf("doctor: unknown argument '%s'; see 'benchgate doctor --help'", argv[i]);
+            bg__errf("doctor: unknown argument '%s'; see 'benchgate doctor --help'", argv[i]);
             return EXIT_USAGE;
         }
     }
     if (bg__doctor(stdout, root, json) != 0) {
-        errf("doctor: out of memory");
+        bg__errf("doctor: out of memory");
         return EXIT_USAGE;
     }
     return EXIT_PASS;

@@ -257,33 +257,6 @@ static void import_help(FILE *f)
           f);
 }
 
-static int read_text(const char *path, char **text)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        bg__errf("cannot read %s: %s", path, strerror(errno));
-        return EXIT_USAGE;
-    }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    char chunk[65536];
-    size_t k;
-    while (mem && (k = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, k, mem);
-    int bad = ferror(f) || !mem;
-    fclose(f);
-    if (mem)
-        fclose(mem);
-    if (bad) {
-        bg__errf("cannot read %s: %s", path, strerror(errno));
-        free(buf);
-        return EXIT_USAGE;
-    }
-    *text = buf;
-    return 0;
-}
-
 /* Fills the git fields of run: --commit REF, else HEAD when in a repository. */
 static int set_commit(bg_run *run, const char *ref)
 {
@@ -331,11 +304,13 @@ int bg__cmd_import(int argc, char **argv)
         bg__errf("usage: benchgate import gbench FILE [--commit REF] [--store DIR] (the only format is gbench)");
         return EXIT_USAGE;
     }
-    char *text = NULL;
-    if (read_text(pos[1], &text))
-        return EXIT_USAGE;
-    bg_run run;
     char err[1024] = "";
+    char *text = bg__read_file(pos[1], err, sizeof err);
+    if (!text) {
+        bg__errf("%s", err);
+        return EXIT_USAGE;
+    }
+    bg_run run;
     rc = bg__import_gbench(text, pos[1], &run, err, sizeof err);
     free(text);
     if (rc) {

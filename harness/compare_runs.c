@@ -233,8 +233,7 @@ static void compare_one(const bg_result *ra, const bg_result *rb, const char *me
     }
 }
 
-/* Adjusts the p-values of the compared rows across the suite and decides. */
-static int decide_all(bg_comparison *c)
+int bg__decide_all(bg_comparison *c)
 {
     double *p = calloc(c->n + 1, sizeof *p);
     if (!p)
@@ -316,7 +315,7 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
         init_row(w, rb->name, BG_ROW_ONLY_B);
         w->head_failed = failed(rb);
     }
-    int rc = decide_all(c);
+    int rc = bg__decide_all(c);
     if (rc) {
         bg__comparison_free(c);
         if (err && errlen)

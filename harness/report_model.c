@@ -33,41 +33,13 @@ bool bg__is_file(const char *spec)
     return spec && stat(spec, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Reads a whole file into a NUL-terminated string (caller frees). */
-static char *read_all(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    char chunk[65536];
-    size_t k;
-    while (mem && (k = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (fwrite(chunk, 1, k, mem) != k)
-            break;
-    bool bad = ferror(f) || !mem;
-    fclose(f);
-    if (mem && fclose(mem) != 0)
-        bad = true;
-    if (bad) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno ? errno : EIO));
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
 /* The record module checks the schema and its version and names what is
  * wrong; the store's own envelope check would parse the file once more. */
 int bg__load_run_file(const char *path, bg_run *run, char *err, size_t errlen)
 {
     char e[512] = "";
     memset(run, 0, sizeof *run);
-    char *text = read_all(path, err, errlen);
+    char *text = bg__read_file(path, err, errlen);
     if (!text)
         return BG_EIO;
     int rc = bg__record_parse(text, run, e, sizeof e);

@@ -33,7 +33,7 @@ static void fmt_value(const bg_comparison *c, double v, char *buf, size_t n)
         snprintf(buf, n, "%.4g%s%s", v, c->unit[0] ? " " : "", c->unit);
 }
 
-static void fmt_change(const bg_cmp_row *w, char *buf, size_t n)
+void bg__cmp_fmt_change(const bg_cmp_row *w, char *buf, size_t n)
 {
     if (w->kind != BG_ROW_COMPARED)
         snprintf(buf, n, "-");
@@ -118,7 +118,7 @@ void bg__cmp_print_console(FILE *f, const bg_comparison *c, const char *label_a,
         char a[32], b[32], ch[96], p[32];
         fmt_value(c, w->mean_a, a, sizeof a);
         fmt_value(c, w->mean_b, b, sizeof b);
-        fmt_change(w, ch, sizeof ch);
+        bg__cmp_fmt_change(w, ch, sizeof ch);
         fmt_p(w, p, sizeof p);
         pad(f, w->name, wn, false);
         fputs("  ", f);
@@ -147,7 +147,7 @@ void bg__cmp_print_markdown(FILE *f, const bg_comparison *c, const char *title)
         char a[32], b[32], ch[96], p[32];
         fmt_value(c, w->mean_a, a, sizeof a);
         fmt_value(c, w->mean_b, b, sizeof b);
-        fmt_change(w, ch, sizeof ch);
+        bg__cmp_fmt_change(w, ch, sizeof ch);
         fmt_p(w, p, sizeof p);
         fputs("| ", f);
         bg__md_escape(f, w->name);
@@ -255,7 +255,7 @@ int bg__cmp_print(FILE *f, const bg_comparison *c, bg_cmp_format fmt)
 static void junit_case(FILE *f, const bg_comparison *c, const bg_cmp_row *w)
 {
     char ch[96];
-    fmt_change(w, ch, sizeof ch);
+    bg__cmp_fmt_change(w, ch, sizeof ch);
     fputs("  <testcase classname=\"benchgate\" name=\"", f);
     bg__xml_escape(f, w->name);
     fputs("\">\n", f);
