@@ -295,6 +295,21 @@ static void put_cp_cells(FILE *f, const bg_report *rep, const bg_changepoint *cp
     fputs("</td>", f);
 }
 
+/* The rest of a change point's table row: its commit (linked to the
+ * commit's page when there is one), change, p and note. */
+static void put_cp_row_end(FILE *f, const bg_report *rep, const bg_report_commit *c,
+                           const bg_changepoint *cp)
+{
+    if (c->page[0])
+        put_link_open(f, c->page);
+    put_short_id(f, c->id);
+    if (c->page[0])
+        fputs("</a>", f);
+    fputs("</td>", f);
+    put_cp_cells(f, rep, cp);
+    fputs("</tr>\n", f);
+}
+
 /* ---- index ---- */
 
 static void index_table(FILE *f, const bg_report *rep)
@@ -368,14 +383,7 @@ static void index_changepoints(FILE *f, const bg_report *rep)
             fputs("<tr><td class=\"name\">", f);
             put_bench_link(f, rep, b->name);
             fputs("</td><td>", f);
-            if (c->page[0])
-                put_link_open(f, c->page);
-            put_short_id(f, c->id);
-            if (c->page[0])
-                fputs("</a>", f);
-            fputs("</td>", f);
-            put_cp_cells(f, rep, &b->cp[k]);
-            fputs("</tr>\n", f);
+            put_cp_row_end(f, rep, c, &b->cp[k]);
         }
     }
     fputs("</table>\n", f);
@@ -742,14 +750,7 @@ static void bench_history(FILE *f, const bg_report *rep, const bg_report_bench *
     for (size_t k = 0; k < b->ncp; k++) {
         const bg_report_commit *c = &rep->commits[b->cp[k].index];
         fputs("<tr><td>", f);
-        if (c->page[0])
-            put_link_open(f, c->page);
-        put_short_id(f, c->id);
-        if (c->page[0])
-            fputs("</a>", f);
-        fputs("</td>", f);
-        put_cp_cells(f, rep, &b->cp[k]);
-        fputs("</tr>\n", f);
+        put_cp_row_end(f, rep, c, &b->cp[k]);
     }
     fputs("</table>\n", f);
 }
