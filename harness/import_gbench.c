@@ -90,6 +90,61 @@ static bg_result *find_or_add(bg_run *run, size_t cap, const char *name, const i
     return r;
 }
 
+/* The fields of an entry that are not user counters. */
+static bool is_gbench_field(const char *k)
+{
+    static const char *const fields[] = {
+        "name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
+        "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
+        "items_per_second", "bytes_per_second", "label", "error_occurred", "error_message",
+        "aggregate_name", "aggregate_unit", "big_o", "rms", "complexity_n"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (!strcmp(k, fields[i]))
+            return true;
+    return false;
+}
+
+/* User counters (every other numeric field) become counters of the
+ * process's one sample: Google Benchmark writes them as it displays them,
+ * so a sample holds value x iterations and the per-iteration figure that
+ * compare and the report show is the value itself, except for peaks
+ * (peak_*), which are kept as they are, as the exporter writes them.
+ * Names benchgate measures per process or derives (max_rss_bytes, ipc...),
+ * and names too long for a counter, are left out. */
+static int add_user_counters(const imp *m, const cJSON *e, bg_proc *p, double iters)
+{
+    const cJSON *x;
+    size_t n = 0;
+    cJSON_ArrayForEach(x, e)
+    {
+        if (cJSON_IsNumber(x) && x->string && !is_gbench_field(x->string))
+            n++;
+    }
+    if (n == 0)
+        return 0;
+    p->counters = calloc(n < BG_COUNTERS_MAX ? n : BG_COUNTERS_MAX, sizeof *p->counters);
+    if (!p->counters)
+        return fail(m, BG_ENOMEM, "out of memory", NULL);
+    cJSON_ArrayForEach(x, e)
+    {
+        if (!cJSON_IsNumber(x) || !x->string || is_gbench_field(x->string) || !x->string[0] ||
+            strlen(x->string) >= BG_COUNTER_NAME || !isfinite(x->valuedouble) ||
+            p->ncounters == BG_COUNTERS_MAX)
+            continue;
+        bg_metric_kind kind = bg__metric_kind(x->string);
+        if (kind != BG_METRIC_SUM && kind != BG_METRIC_PEAK)
+            continue;
+        bg_series *c = &p->counters[p->ncounters];
+        c->v = malloc(sizeof *c->v);
+        if (!c->v)
+            return fail(m, BG_ENOMEM, "out of memory", NULL);
+        p->ncounters++;
+        snprintf(c->name, sizeof c->name, "%s", x->string);
+        c->v[0] = kind == BG_METRIC_PEAK ? x->valuedouble : x->valuedouble * iters;
+    }
+    return 0;
+}
+
 /* Adds one "iteration" entry (entry number idx) as a process of r. */
 static int add_repetition(const imp *m, const cJSON *e, size_t idx, bg_result *r)
 {
@@ -131,7 +186,7 @@ static int add_repetition(const imp *m, const cJSON *e, size_t idx, bg_result *r
         r->items_per_iter = (uint64_t)llround(ips * sec);
     if (isfinite(bps) && bps > 0 && sec > 0)
         r->bytes_per_iter = (uint64_t)llround(bps * sec);
-    return 0;
+    return add_user_counters(m, e, p, it);
 }
 
 /* The machine: Google Benchmark's context names the host, its CPUs and

@@ -442,6 +442,10 @@ static void test_import_roundtrip(void **state)
         assert_true(r->wall.est[BG_STAT_MEAN].hi >= r->wall.est[BG_STAT_MEAN].point);
     }
     assert_int_equal(back.results[0].items_per_iter, 1000);
+    /* The counter comes back as a counter: 50 instructions per iteration. */
+    assert_close(bg__result_metric(&back.results[0], "instructions"), 50, 1e-12);
+    assert_close(bg__result_metric(&back.results[0], "instructions"),
+                 bg__result_metric(&run.results[0], "instructions"), 1e-12);
     assert_int_equal(back.results[NB - 1].status, BG_STATUS_ERROR);
     assert_non_null(strstr(back.results[NB - 1].message, "killed by signal 11"));
     /* Export again: every number of every entry is the same. */
@@ -478,15 +482,18 @@ static const char GBENCH_OUTPUT[] =
     "    {\"name\": \"BM_Sort/1024\", \"family_index\": 0, \"per_family_instance_index\": 0,\n"
     "     \"run_name\": \"BM_Sort/1024\", \"run_type\": \"iteration\", \"repetitions\": 3,\n"
     "     \"repetition_index\": 0, \"threads\": 1, \"iterations\": 20000, \"real_time\": 35.0,\n"
-    "     \"cpu_time\": 34.9, \"time_unit\": \"us\", \"items_per_second\": 2.9257142857e7},\n"
+    "     \"cpu_time\": 34.9, \"time_unit\": \"us\", \"items_per_second\": 2.9257142857e7,\n"
+    "     \"comparisons\": 10240, \"peak_heap_bytes\": 8192, \"ipc\": 2.5, \"label\": \"x\"},\n"
     "    {\"name\": \"BM_Sort/1024\", \"family_index\": 0, \"per_family_instance_index\": 0,\n"
     "     \"run_name\": \"BM_Sort/1024\", \"run_type\": \"iteration\", \"repetitions\": 3,\n"
     "     \"repetition_index\": 1, \"threads\": 1, \"iterations\": 20000, \"real_time\": 36.0,\n"
-    "     \"cpu_time\": 35.9, \"time_unit\": \"us\", \"items_per_second\": 2.8444444444e7},\n"
+    "     \"cpu_time\": 35.9, \"time_unit\": \"us\", \"items_per_second\": 2.8444444444e7,\n"
+    "     \"comparisons\": 10250, \"peak_heap_bytes\": 8192},\n"
     "    {\"name\": \"BM_Sort/1024\", \"family_index\": 0, \"per_family_instance_index\": 0,\n"
     "     \"run_name\": \"BM_Sort/1024\", \"run_type\": \"iteration\", \"repetitions\": 3,\n"
     "     \"repetition_index\": 2, \"threads\": 1, \"iterations\": 20000, \"real_time\": 34.0,\n"
-    "     \"cpu_time\": 33.9, \"time_unit\": \"us\", \"items_per_second\": 3.0117647059e7},\n"
+    "     \"cpu_time\": 33.9, \"time_unit\": \"us\", \"items_per_second\": 3.0117647059e7,\n"
+    "     \"comparisons\": 10260, \"peak_heap_bytes\": 9000},\n"
     "    {\"name\": \"BM_Sort/1024_mean\", \"family_index\": 0, \"per_family_instance_index\": 0,\n"
     "     \"run_name\": \"BM_Sort/1024\", \"run_type\": \"aggregate\", \"repetitions\": 3, \"threads\": 1,\n"
     "     \"aggregate_name\": \"mean\", \"aggregate_unit\": \"time\", \"iterations\": 3,\n"
@@ -535,6 +542,13 @@ static void test_import_gbench_output(void **state)
     assert_close(sort->wall.est[BG_STAT_MEDIAN].point, 35.0e3, 1e-12);
     assert_close(sort->wall.est[BG_STAT_SD].point, 1.0e3, 1e-12);
     assert_int_equal(sort->items_per_iter, 1024);
+    /* User counters: per-iteration figures as written (a sample holds the
+     * total), peaks as they are; a derived name (ipc) is left out. */
+    assert_int_equal(sort->procs[0].ncounters, 2);
+    assert_close(bg__result_metric(sort, "comparisons"), 10250, 1e-12);
+    assert_close(bg__result_metric(sort, "peak_heap_bytes"), 9000, 1e-12);
+    assert_true(isnan(bg__result_metric(sort, "ipc")));
+    assert_int_equal(hash->procs[0].ncounters, 0);
     assert_close(hash->wall.est[BG_STAT_MEAN].point, 62.5, 1e-12);
     assert_close(hash->cpu_per_iter_ns, 62.4, 1e-12);
     assert_int_equal(broken->status, BG_STATUS_ERROR);
