@@ -239,6 +239,46 @@ static double bandwidth(const double *x, size_t n)
     return bw;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The range a density plot shows: the data's, narrowed to the pooled
+ * quartiles -/+ 3 IQR when samples lie beyond; counts those and the
+ * farthest of them. Unchanged when the IQR is 0 or memory runs out. */
+static void fence_range(const bg_plot_dist *d, size_t nd, size_t total, double *lo, double *hi,
+                        size_t *beyond, double *far)
+{
+    double *s = malloc(total * sizeof *s);
+    if (!s)
+        return;
+    size_t m = 0;
+    for (size_t k = 0; k < nd; k++)
+        for (size_t i = 0; i < d[k].n; i++)
+            if (isfinite(d[k].x[i]))
+                s[m++] = d[k].x[i];
+    qsort(s, m, sizeof *s, cmp_double);
+    double q1 = bg_stat_quantile_sorted(s, m, 0.25), q3 = bg_stat_quantile_sorted(s, m, 0.75);
+    double iqr = q3 - q1;
+    if (iqr > 0) {
+        double flo = q1 - 3 * iqr, fhi = q3 + 3 * iqr, worst = 0;
+        for (size_t i = 0; i < m; i++)
+            if (s[i] < flo || s[i] > fhi) {
+                (*beyond)++;
+                double dist = s[i] < flo ? flo - s[i] : s[i] - fhi;
+                if (dist > worst) {
+                    worst = dist;
+                    *far = s[i];
+                }
+            }
+        *lo = fmax(*lo, flo);
+        *hi = fmin(*hi, fhi);
+    }
+    free(s);
+}
+
 /* Two series are base (grey) and candidate (blue); a lone one is blue. */
 static const char *dist_colour(size_t k, size_t nd)
 {
@@ -251,13 +291,12 @@ int bg__plot_density(bg_plotter *p, const char *file, const char *title, const c
     if (!p || nd == 0 || nd > 2)
         return BG_EINVAL;
     FILE *f = p->in;
-    double max = 0, lo = INFINITY, hi = -INFINITY, bw[2] = {0, 0}, widest = 0;
+    double lo = INFINITY, hi = -INFINITY, bw[2] = {0, 0}, widest = 0;
     size_t total = 0;
     for (size_t k = 0; k < nd; k++) {
         for (size_t i = 0; i < d[k].n; i++) {
             if (!isfinite(d[k].x[i]))
                 continue;
-            max = fmax(max, fabs(d[k].x[i]));
             lo = fmin(lo, d[k].x[i]);
             hi = fmax(hi, d[k].x[i]);
             total++;
@@ -267,14 +306,30 @@ int bg__plot_density(bg_plotter *p, const char *file, const char *title, const c
     }
     if (total == 0)
         return BG_EINVAL;
+    /* A few far outliers (a sample interrupted by the scheduler) would
+     * squeeze the body of the distribution into one pixel column: the range
+     * shown ends at the pooled quartiles -/+ 3 IQR (Tukey's far-out fences)
+     * and the plot says how many samples lie beyond. The densities are still
+     * of all samples. */
+    size_t beyond = 0;
+    double far = NAN;
+    fence_range(d, nd, total, &lo, &hi, &beyond, &far);
     const char *unit;
-    double div = time_scale(max, &unit);
+    double div = time_scale(fmax(fabs(lo), fabs(hi)), &unit);
     begin_plot(f, file, BG_PLOT_W, BG_PLOT_H);
     set_title(f, title);
     /* gnuplot evaluates the density over the x range; autoscaled, that is
      * the data's range and the curve ends in a cliff at the extremes. Three
      * bandwidths on each side let it fall to zero. */
     fprintf(f, "set xrange [%.10g:%.10g]\nset samples 400\n", (lo - 3 * widest) / div, (hi + 3 * widest) / div);
+    if (beyond) {
+        char note[160];
+        snprintf(note, sizeof note, "%zu sample%s beyond the range shown (farthest %.4g %s)", beyond,
+                 beyond == 1 ? "" : "s", far / div, unit);
+        fputs("set label ", f);
+        bg__gp_quote(f, note);
+        fputs(" at graph 0.99, graph 0.95 right font ',9' tc rgb '#555555'\n", f);
+    }
     char xlabel[160];
     snprintf(xlabel, sizeof xlabel, "%s (%s)", xlabel_what ? xlabel_what : "value", unit);
     fputs("set xlabel ", f);

@@ -655,6 +655,64 @@ static void test_plot_program_fails(void **state)
     rmdir(dir);
 }
 
+/* A far outlier does not set the density plot's range: the range ends at
+ * the far-out fence and the plot says a sample lies beyond; without one,
+ * the range is the data's and nothing is said. The script gnuplot gets is
+ * captured by a stand-in that copies its input. */
+static void density_script(double outlier, char *script, size_t n, double *xmax)
+{
+    char dir[] = "/tmp/bg_plot_dens.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char prog[64], gp[64];
+    snprintf(prog, sizeof prog, "%s/fakeplot", dir);
+    snprintf(gp, sizeof gp, "%s/in.gp", dir);
+    FILE *f = fopen(prog, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\ncat > '%s'\n", gp);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(prog, 0755), 0);
+    setenv("BENCHGATE_GNUPLOT", prog, 1);
+    bg_plotter *p = NULL;
+    char err[512] = "";
+    assert_int_equal(bg__plot_open(&p, dir, err, sizeof err), 0);
+    double x[200];
+    for (size_t i = 0; i < 200; i++)
+        x[i] = 1000 + (double)(i % 17); /* 1000 .. 1016 ns */
+    x[7] = outlier;
+    bg_plot_dist d = {x, 200, "head", 1008};
+    assert_int_equal(bg__plot_density(p, "x.svg", "t", "time per iteration", &d, 1), 0);
+    assert_int_equal(bg__plot_close(&p, err, sizeof err), 0);
+    unsetenv("BENCHGATE_GNUPLOT");
+    f = fopen(gp, "r");
+    assert_non_null(f);
+    size_t len = fread(script, 1, n - 1, f);
+    script[len] = '\0';
+    fclose(f);
+    const char *xr = strstr(script, "set xrange [");
+    assert_non_null(xr);
+    double a, b;
+    assert_int_equal(sscanf(xr, "set xrange [%lf:%lf]", &a, &b), 2);
+    *xmax = b;
+    unlink(gp);
+    unlink(prog);
+    rmdir(dir);
+}
+
+static void test_plot_density_outlier(void **state)
+{
+    (void)state;
+    static char script[1 << 16];
+    double xmax;
+    /* Quartiles 1004 and 1012 ns: the far-out fence is 1036 ns; the
+     * outlier at 32 us would otherwise make the range 30x wider. */
+    density_script(32000, script, sizeof script, &xmax);
+    assert_true(xmax < 1.1); /* in microseconds */
+    assert_non_null(strstr(script, "1 sample beyond the range shown (farthest 32 µs)"));
+    density_script(1010, script, sizeof script, &xmax);
+    assert_true(xmax < 1.1);
+    assert_null(strstr(script, "beyond the range"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -662,6 +720,7 @@ int main(void)
         cmocka_unit_test(test_utf8_len),        cmocka_unit_test(test_slug),
         cmocka_unit_test(test_export_csv),      cmocka_unit_test(test_export_gbench),
         cmocka_unit_test(test_export_trace),    cmocka_unit_test(test_import_roundtrip),
+        cmocka_unit_test(test_plot_density_outlier),
         cmocka_unit_test(test_import_gbench_output), cmocka_unit_test(test_import_errors),
         cmocka_unit_test(test_plot_missing_program), cmocka_unit_test(test_plot_program_fails),
     };
