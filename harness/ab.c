@@ -649,13 +649,19 @@ static double run_statistic(const bg_result *r, bg_statistic s)
     return v;
 }
 
-/* Moves the processes of `from` to the end of `to` (from keeps none). */
+/* Moves the processes of `from` to the end of `to` (from keeps none).
+ * Their sample start times are dropped: each run counts them from its own
+ * start, so they would not form one timeline. */
 static int merge_procs(bg_result *to, bg_result *from)
 {
     bg_proc *np = realloc(to->procs, (to->nprocs + from->nprocs + 1) * sizeof *np);
     if (!np)
         return BG_ENOMEM;
     to->procs = np;
+    for (size_t i = 0; i < from->nprocs; i++) {
+        free(from->procs[i].start_ns);
+        from->procs[i].start_ns = NULL;
+    }
     memcpy(to->procs + to->nprocs, from->procs, from->nprocs * sizeof *np);
     to->nprocs += from->nprocs;
     if (from->items_per_iter)

@@ -180,6 +180,8 @@ typedef struct bg_proc {
     double *iters;   /* iterations of each sample */
     double *wall_ns; /* wall time of each sample */
     double *cpu_ns;  /* CPU time of each sample */
+    double *start_ns; /* when each sample's timed interval began, ns since the
+                       * run started (CLOCK_MONOTONIC); NULL when unknown */
     uint64_t warmup_iters;
     double warmup_ns;
     uint32_t stack_offset; /* layout variation applied to this process */
@@ -224,6 +226,8 @@ typedef struct bg_run {
     bg_result *results;
     int64_t created_unix;
     char created[32]; /* ISO 8601 UTC */
+    uint64_t start_mono_ns; /* CLOCK_MONOTONIC when the run began (bg__wall_ns);
+                             * samples' start_ns count from it; not recorded */
     char host[128];
     /* Where the run was made: filled by the caller (git and fingerprint
      * modules); empty strings mean unknown. */
@@ -244,8 +248,11 @@ typedef struct bg_run {
  * run->counter_groups and run->overhead.counters_sample_ns (counters.c). */
 void bg__counters_probe_run(bg_run *run, uint32_t mask);
 
-/* Runs one benchmark as configured (index is its position, for seeds). */
-void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index, bg_result *r);
+/* Runs one benchmark as configured (index is its position, for seeds).
+ * Sample start times are recorded relative to run_start_ns (a bg__wall_ns
+ * reading, normally bg_run.start_mono_ns); 0 means when this call began. */
+void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index,
+                   uint64_t run_start_ns, bg_result *r);
 /* ---- named metrics (metric.c) ---- */
 
 /* The per-sample values (one per sample of process `proc`, totals over the

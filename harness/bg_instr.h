@@ -39,7 +39,8 @@ int bg__instr_start(bg_config *c, const bg_bench *const *sel, size_t nsel, const
 
 /* Measures one benchmark in instruction mode (c->mode as chosen by
  * bg__instr_start), filling *r as bg__run_bench does. */
-void bg__instr_run_bench(const bg_config *c, const bg_bench *bench, size_t index, bg_result *r);
+void bg__instr_run_bench(const bg_config *c, const bg_bench *bench, size_t index,
+                         uint64_t run_start_ns, bg_result *r);
 
 /* The runner's sample hooks in the inner run (c->instr_schedule): the
  * iterations of sample i of the fixed schedule (0 after the last), with

@@ -652,6 +652,7 @@ int bg_main(int argc, char **argv)
     memset(&run, 0, sizeof run);
     run.config = c;
     now_iso(&run);
+    run.start_mono_ns = bg__wall_ns();
     run.results = calloc(nsel, sizeof *run.results);
     if (!run.results) {
         fprintf(stderr, "%s: out of memory\n", prog);
@@ -678,9 +679,9 @@ int bg_main(int argc, char **argv)
     int exit_code = 0;
     for (size_t i = 0; i < nsel; i++) {
         if (c.mode != BG_MODE_TIME)
-            bg__instr_run_bench(&c, sel[i], i, &run.results[i]);
+            bg__instr_run_bench(&c, sel[i], i, run.start_mono_ns, &run.results[i]);
         else
-            bg__run_bench(&c, sel[i], i, &run.results[i]);
+            bg__run_bench(&c, sel[i], i, run.start_mono_ns, &run.results[i]);
         rep->bench(stdout, &run, &run.results[i]);
         fflush(stdout);
         bg_status st = run.results[i].status;

@@ -280,7 +280,7 @@ static int run_inner(const bg_config *c, const bg_bench *const *sel, size_t nsel
     ic.progress = false;
     ic.resamples = 200; /* the outer run computes the intervals it reports */
     bg_result res;
-    bg__run_bench(&ic, sel[0], 0, &res);
+    bg__run_bench(&ic, sel[0], 0, 0, &res);
     bg_run run;
     memset(&run, 0, sizeof run);
     run.config = ic;
@@ -638,7 +638,8 @@ static int pair_of(const bg_proc *in, const proc_dumps *pd)
 }
 
 /* One process of the outer result: a single sample of n iterations whose
- * values are the 2n sample's minus the n sample's. */
+ * values are the 2n sample's minus the n sample's. Such a sample has no
+ * start time of its own, so p->start_ns stays NULL. */
 static int difference_proc(const bg_proc *in, const proc_dumps *pd, int k, bg_proc *p)
 {
     p->stack_offset = in->stack_offset;
@@ -758,10 +759,11 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
-void bg__instr_run_bench(const bg_config *c, const bg_bench *bench, size_t index, bg_result *r)
+void bg__instr_run_bench(const bg_config *c, const bg_bench *bench, size_t index,
+                         uint64_t run_start_ns, bg_result *r)
 {
     if (c->mode == BG_MODE_INSTR_HW) {
-        bg__run_bench(c, bench, index, r);
+        bg__run_bench(c, bench, index, run_start_ns, r);
         return;
     }
     memset(r, 0, sizeof *r);

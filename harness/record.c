@@ -202,6 +202,8 @@ static cJSON *result_json(const bg_result *r)
         cJSON_AddItemToObject(po, "iters", num_array(p->iters, p->n));
         cJSON_AddItemToObject(po, "wall_ns", num_array(p->wall_ns, p->n));
         cJSON_AddItemToObject(po, "cpu_ns", num_array(p->cpu_ns, p->n));
+        if (p->start_ns)
+            cJSON_AddItemToObject(po, "start_ns", num_array(p->start_ns, p->n));
         add_proc_counters(po, p);
     }
     cJSON_AddStringToObject(o, "counter_note", r->counter_note);
@@ -510,6 +512,24 @@ static void parse_proc_counters(rd *r, const cJSON *co, bg_proc *p, const char *
     }
 }
 
+/* A process's optional "start_ns" (absent in records made before it was
+ * recorded): one finite number per sample, or the record is refused. */
+static void parse_start_ns(rd *r, const cJSON *po, bg_proc *p, const char *bench)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(po, "start_ns");
+    if (!a || cJSON_IsNull(a))
+        return;
+    size_t len = 0;
+    p->start_ns = get_array(r, po, "start_ns", &len);
+    if (r->rc == BG_EPARSE) {
+        snprintf(r->err, r->errlen,
+                 "benchmark '%s': 'start_ns' is not an array of finite numbers", bench);
+        return;
+    }
+    if (r->rc == 0 && len != p->n)
+        fail(r, BG_EPARSE, "benchmark '%s': 'start_ns' and 'iters' differ in length", bench);
+}
+
 static void parse_result(rd *r, const cJSON *o, bg_result *res)
 {
     if (!cJSON_IsObject(o)) {
@@ -572,6 +592,9 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
         double wi = get_num(r, po, "warmup_iters", false);
         p->warmup_iters = isfinite(wi) && wi > 0 ? (uint64_t)wi : 0;
         p->warmup_ns = get_num(r, po, "warmup_ns", false);
+        parse_start_ns(r, po, p, name ? name : "?");
+        if (r->rc)
+            return;
         parse_proc_counters(r, cJSON_GetObjectItemCaseSensitive(po, "counters"), p,
                             name ? name : "?");
         if (r->rc)

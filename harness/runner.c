@@ -39,6 +39,7 @@ struct bg_state {
     uint64_t iters;    /* iterations of the sample in progress */
     uint64_t t0_wall, t0_cpu;
     uint64_t warm_start;
+    uint64_t run_start; /* in-process collection: start_ns counts from here */
     bg_warmup warm;
     bg_plan plan;
     size_t sample_i;   /* 1-based index of the next measured sample */
@@ -53,7 +54,9 @@ struct bg_state {
  * is atomic. A sample carries its counter values in v[], in the order the
  * child announced them with MSG_COUNTER (one per counter, before the first
  * sample); MSG_UNAVAIL says a counter group could not be opened and why;
- * MSG_RSS is the peak resident set before the benchmark ran. */
+ * MSG_RSS is the peak resident set before the benchmark ran. A sample's t
+ * is the clock reading that began its timed interval (CLOCK_MONOTONIC is
+ * the same clock in every process, so the parent can place it). */
 enum { MSG_SAMPLE = 'S', MSG_WARMUP = 'W', MSG_ITEMS = 'I', MSG_BYTES = 'B',
        MSG_SKIP = 'K', MSG_DONE = 'D', MSG_NOLOOP = 'N', MSG_COUNTER = 'C',
        MSG_UNAVAIL = 'U', MSG_RSS = 'R' };
@@ -62,6 +65,7 @@ typedef struct bg_msg {
     uint8_t n; /* MSG_SAMPLE: counter values in v */
     uint8_t pad[6];
     uint64_t u;
+    uint64_t t; /* MSG_SAMPLE: bg__wall_ns() at the start of the sample */
     double a, b;
     union {
         char text[256];
@@ -85,10 +89,12 @@ static void send_msg(bg_state *b, const bg_msg *m)
     }
 }
 
-static void record_sample(bg_state *b, uint64_t iters, double wall, double cpu)
+/* A finished sample: iters iterations from clock reading t0 (bg__wall_ns)
+ * for wall ns of wall time and cpu ns of CPU time. */
+static void record_sample(bg_state *b, uint64_t iters, uint64_t t0, double wall, double cpu)
 {
     if (b->fd >= 0) {
-        bg_msg m = {.type = MSG_SAMPLE, .u = iters, .a = wall, .b = cpu};
+        bg_msg m = {.type = MSG_SAMPLE, .u = iters, .t = t0, .a = wall, .b = cpu};
         if (b->counting) {
             m.n = (uint8_t)b->counters.nvalues;
             memcpy(m.v, b->cvals, b->counters.nvalues * sizeof *m.v);
@@ -102,6 +108,8 @@ static void record_sample(bg_state *b, uint64_t iters, double wall, double cpu)
     p->iters[p->n] = (double)iters;
     p->wall_ns[p->n] = wall;
     p->cpu_ns[p->n] = cpu;
+    if (p->start_ns)
+        p->start_ns[p->n] = (double)(int64_t)(t0 - b->run_start);
     p->n++;
 }
 
@@ -145,7 +153,7 @@ void bg__sample_end(bg_state *b)
 
     if (b->cfg->instr_schedule) { /* callgrind counted the sample (instr_mode.c) */
         if (bg__instr_sample_end(b->sample_i++))
-            record_sample(b, b->iters, wall, cpu);
+            record_sample(b, b->iters, b->t0_wall, wall, cpu);
         return;
     }
     if (b->phase == PH_WARMUP) {
@@ -166,7 +174,7 @@ void bg__sample_end(bg_state *b)
         }
         return;
     }
-    record_sample(b, b->iters, wall, cpu);
+    record_sample(b, b->iters, b->t0_wall, wall, cpu);
     b->sample_i++;
 }
 
@@ -208,6 +216,7 @@ static void state_init(bg_state *b, const bg_config *c, const char *name, int fd
     b->min_sample_ns = min_sample_ns;
     bg__warmup_init(&b->warm);
     b->warm_start = bg__wall_ns();
+    b->run_start = b->warm_start;
 }
 
 /* ---- layout variation and seeds ---- */
@@ -330,6 +339,7 @@ static void proc_free(bg_proc *p)
     free(p->iters);
     free(p->wall_ns);
     free(p->cpu_ns);
+    free(p->start_ns);
     for (size_t k = 0; k < p->ncounters; k++)
         free(p->counters[k].v);
     free(p->counters);
@@ -404,13 +414,15 @@ static void drop_unread_series(bg_proc *p)
     p->ncounters = k;
 }
 
-/* Appends one sample (with its counter values) to *p. */
-static int proc_push(bg_proc *p, size_t *cap, slot_map *map, const bg_msg *m, bg_result *r,
-                     size_t proc)
+/* Appends one sample (with its counter values and its start, relative to
+ * run_start) to *p. */
+static int proc_push(bg_proc *p, size_t *cap, slot_map *map, const bg_msg *m, uint64_t run_start,
+                     bg_result *r, size_t proc)
 {
     if (p->n == *cap) {
         size_t nc = *cap ? *cap * 2 : 64;
-        if (grow(&p->iters, nc) || grow(&p->wall_ns, nc) || grow(&p->cpu_ns, nc))
+        if (grow(&p->iters, nc) || grow(&p->wall_ns, nc) || grow(&p->cpu_ns, nc) ||
+            grow(&p->start_ns, nc))
             return BG_ENOMEM;
         for (size_t k = 0; k < p->ncounters; k++)
             if (p->counters[k].name[0] && grow(&p->counters[k].v, nc))
@@ -420,6 +432,7 @@ static int proc_push(bg_proc *p, size_t *cap, slot_map *map, const bg_msg *m, bg
     p->iters[p->n] = (double)m->u;
     p->wall_ns[p->n] = m->a;
     p->cpu_ns[p->n] = m->b;
+    p->start_ns[p->n] = (double)(int64_t)(m->t - run_start);
     for (size_t slot = 0; slot < BG_COUNTERS_MAX; slot++) {
         int k = map->series[slot];
         if (k < 0)
@@ -455,7 +468,7 @@ static void keep_rusage(bg_proc *p, const struct rusage *ru)
 /* Runs one child process and collects its samples into *p. Returns the
  * status of this process and fills r's message/signal fields on failure. */
 static bg_status run_process(const bg_config *c, const bg_bench *bench, double min_ns,
-                             uint64_t layout_seed, bg_proc *p, bg_result *r)
+                             uint64_t layout_seed, uint64_t run_start, bg_proc *p, bg_result *r)
 {
     uint64_t x = mix64(layout_seed);
     /* Stack shift 0-4080 bytes in 16-byte steps (keeps ABI alignment); heap
@@ -518,7 +531,7 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench, double m
         switch (m.type) {
         case MSG_SAMPLE:
             last_progress = bg__wall_ns();
-            if (proc_push(p, &cap, &map, &m, r, r->nprocs) != 0) {
+            if (proc_push(p, &cap, &map, &m, run_start, r, r->nprocs) != 0) {
                 snprintf(r->message, sizeof r->message, "out of memory collecting samples");
                 st = BG_STATUS_ERROR;
             }
@@ -638,7 +651,8 @@ static void progress(const bg_config *c, const bg_bench *bench, size_t index, si
     fflush(stderr);
 }
 
-void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index, bg_result *r)
+void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index,
+                   uint64_t run_start_ns, bg_result *r)
 {
     memset(r, 0, sizeof *r);
     r->name = bench->name;
@@ -655,10 +669,12 @@ void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index, bg_r
         return;
     }
     uint64_t start = bg__wall_ns();
+    if (run_start_ns == 0)
+        run_start_ns = start;
     for (int i = 0; i < c->max_procs; i++) {
         progress(c, bench, index, r->nprocs);
         bg_proc *p = &r->procs[r->nprocs];
-        bg_status st = run_process(c, bench, min_ns, r->seed + (uint64_t)i, p, r);
+        bg_status st = run_process(c, bench, min_ns, r->seed + (uint64_t)i, run_start_ns, p, r);
         if (st != BG_STATUS_OK) {
             r->status = st;
             proc_free(p);
@@ -770,9 +786,11 @@ void bg__measure_overhead(bg_overhead *o)
     bg__config_default(&c);
     bg_proc p = {0};
     double it[EMPTY_LOOP_ROUNDS], wa[EMPTY_LOOP_ROUNDS], cp[EMPTY_LOOP_ROUNDS];
+    double sn[EMPTY_LOOP_ROUNDS];
     p.iters = it;
     p.wall_ns = wa;
     p.cpu_ns = cp;
+    p.start_ns = sn;
     bg_state st;
     state_init(&st, &c, "(empty loop)", -1, 0);
     st.collect = &p;

@@ -321,9 +321,14 @@ static bool add_event(cJSON *arr, cJSON *o)
     return false;
 }
 
-/* One benchmark: a track per process, its warm-up and then its samples end
- * to end. *t_us is where the benchmark starts; it moves past it. */
-static int trace_bench(cJSON *arr, const bg_result *r, int pid, double *t_us)
+/* One benchmark: a track per process, its warm-up and then its samples.
+ * A process with recorded start times has its samples where they ran, and
+ * its warm-up (whose start is not recorded) ending where the first sample
+ * began. A process without them is laid end to end from *t_us, the end of
+ * everything placed so far, which moves past it; *real counts the processes
+ * placed at their real times, *synthetic the others. */
+static int trace_bench(cJSON *arr, const bg_result *r, int pid, double *t_us, size_t *real,
+                       size_t *synthetic)
 {
     if (!add_event(arr, trace_meta("process_name", pid, 0, r->name)))
         return BG_ENOMEM;
@@ -335,6 +340,15 @@ static int trace_bench(cJSON *arr, const bg_result *r, int pid, double *t_us)
                  p->heap_offset);
         if (!add_event(arr, trace_meta("thread_name", pid, tid, label)))
             return BG_ENOMEM;
+        bool timed = p->start_ns && p->n > 0;
+        if (timed) {
+            *t_us = p->start_ns[0] / 1e3;
+            if (isfinite(p->warmup_ns) && p->warmup_ns > 0)
+                *t_us -= p->warmup_ns / 1e3;
+            ++*real;
+        } else {
+            ++*synthetic;
+        }
         if (isfinite(p->warmup_ns) && p->warmup_ns > 0) {
             cJSON *w = trace_event("warm-up", "warmup", pid, tid, *t_us, p->warmup_ns / 1e3);
             if (!add_event(arr, w))
@@ -347,6 +361,8 @@ static int trace_bench(cJSON *arr, const bg_result *r, int pid, double *t_us)
         for (size_t j = 0; j < p->n; j++) {
             char name[64];
             snprintf(name, sizeof name, "sample %zu", j + 1);
+            if (timed)
+                *t_us = p->start_ns[j] / 1e3;
             cJSON *e = trace_event(name, "sample", pid, tid, *t_us, p->wall_ns[j] / 1e3);
             if (!add_event(arr, e))
                 return BG_ENOMEM;
@@ -375,13 +391,15 @@ int bg__export_trace(FILE *f, const bg_run *run)
         cJSON_Delete(root);
         return BG_ENOMEM;
     }
-    /* Sample start times are not recorded: within a process the samples
-     * are laid end to end after the warm-up, processes one after another,
-     * in the order they ran. Durations are exact. */
+    /* Durations are measured. Start times are where the run record has
+     * them (microseconds since the run started); older records and imports
+     * have none, and their samples are laid end to end after the warm-up,
+     * processes one after another, in the order they ran. */
     double t_us = 0;
+    size_t real = 0, synthetic = 0;
     int rc = 0;
     for (size_t i = 0; !rc && i < run->nresults; i++)
-        rc = trace_bench(arr, &run->results[i], (int)i + 1, &t_us);
+        rc = trace_bench(arr, &run->results[i], (int)i + 1, &t_us, &real, &synthetic);
     if (rc) {
         cJSON_Delete(root);
         return rc;
@@ -393,9 +411,18 @@ int bg__export_trace(FILE *f, const bg_run *run)
         cJSON_AddStringToObject(other, "commit", run->git_commit);
         cJSON_AddStringToObject(other, "machine", run->machine_id);
         cJSON_AddStringToObject(other, "created", run->created);
-        cJSON_AddStringToObject(other, "timeline",
-                                "sample durations are measured; start times are not recorded, so "
-                                "samples are laid end to end per process, processes in run order");
+        const char *timeline =
+            synthetic == 0
+                ? "sample durations and start times are measured (since the run started); "
+                  "a warm-up's start is not recorded, so it is shown ending where its "
+                  "process's first sample began"
+            : real == 0
+                ? "sample durations are measured; start times are not recorded, so "
+                  "samples are laid end to end per process, processes in run order"
+                : "sample durations are measured; start times are measured for some "
+                  "processes and not recorded for others, whose samples are laid end to "
+                  "end after what came before them";
+        cJSON_AddStringToObject(other, "timeline", timeline);
     }
     return print_json(f, root);
 }

@@ -359,6 +359,7 @@ static void test_export_trace(void **state)
     size_t samples = 0, warmups = 0, procnames = 0, threads = 0;
     double last_end[NB + 1][NPROC + 1];
     memset(last_end, 0, sizeof last_end);
+    double cursor = 0; /* without start times: every event begins where the last ended */
     const cJSON *e;
     cJSON_ArrayForEach(e, item(root, "traceEvents"))
     {
@@ -382,6 +383,8 @@ static void test_export_trace(void **state)
         /* One track per process: its events never overlap. */
         assert_true(ts >= last_end[pid][tid] - 1e-6);
         last_end[pid][tid] = ts + dur;
+        assert_close(ts, cursor, 1e-12);
+        cursor = ts + dur;
         if (!strcmp(str(e, "cat"), "sample")) {
             const cJSON *args = item(e, "args");
             size_t j = (size_t)num(args, "iterations") / 100 - 1;
@@ -402,6 +405,90 @@ static void test_export_trace(void **state)
     assert_int_equal(procnames, NB);
     assert_int_equal(threads, (NB - 1) * NPROC);
     assert_string_equal(str(item(root, "otherData"), "commit"), run.git_commit);
+    assert_non_null(strstr(str(item(root, "otherData"), "timeline"), "laid end to end"));
+    cJSON_Delete(root);
+    free(text);
+    bg__run_free(&run);
+}
+
+/* Where sample start times are recorded, each sample's event is at its
+ * start (µs), with its wall time as duration, and the warm-up ends where
+ * the first sample began; a process without them is laid end to end after
+ * what was placed before it. */
+static void test_export_trace_start_times(void **state)
+{
+    (void)state;
+    bg_run run;
+    make_run(&run);
+    /* Gaps between samples (1 ms apart; samples last under 0.5 ms), and the
+     * benchmarks' processes interleaved in time so that no end-to-end
+     * layout could produce these positions. */
+    for (size_t b = 0; b + 1 < NB; b++)
+        for (size_t p = 0; p < NPROC; p++) {
+            bg_proc *pr = &run.results[b].procs[p];
+            pr->start_ns = malloc(NSAMP * sizeof(double));
+            assert_non_null(pr->start_ns);
+            for (size_t j = 0; j < NSAMP; j++)
+                pr->start_ns[j] = 1e8 * (double)(NPROC - p) + 1e7 * (double)b + 1e6 * (double)j +
+                                  0.5;
+        }
+    int rc;
+    char *text = capture(bg__export_trace, &run, &rc);
+    assert_int_equal(rc, 0);
+    cJSON *root = cJSON_Parse(text);
+    assert_non_null(root);
+    size_t samples = 0, warmups = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, item(root, "traceEvents"))
+    {
+        if (strcmp(str(e, "ph"), "X") != 0)
+            continue;
+        int pid = (int)num(e, "pid"), tid = (int)num(e, "tid");
+        const bg_proc *p = &run.results[pid - 1].procs[tid - 1];
+        double ts = num(e, "ts"), dur = num(e, "dur");
+        if (!strcmp(str(e, "cat"), "sample")) {
+            size_t j = (size_t)num(item(e, "args"), "iterations") / 100 - 1;
+            assert_close(ts, p->start_ns[j] / 1e3, 1e-15);
+            assert_close(dur, p->wall_ns[j] / 1e3, 1e-15);
+            samples++;
+        } else {
+            assert_close(ts + dur, p->start_ns[0] / 1e3, 1e-12);
+            assert_close(dur, p->warmup_ns / 1e3, 1e-15);
+            warmups++;
+        }
+    }
+    assert_int_equal(samples, (NB - 1) * NPROC * NSAMP);
+    assert_int_equal(warmups, (NB - 1) * NPROC);
+    const char *timeline = str(item(root, "otherData"), "timeline");
+    assert_non_null(strstr(timeline, "start times are measured"));
+    assert_null(strstr(timeline, "laid end to end"));
+    cJSON_Delete(root);
+    free(text);
+
+    /* One process without start times: its warm-up begins where the
+     * process before it (benchmark 2, process 1) ended, and its samples
+     * follow end to end. */
+    bg_proc *bare = &run.results[1].procs[1];
+    free(bare->start_ns);
+    bare->start_ns = NULL;
+    const bg_proc *before = &run.results[1].procs[0];
+    double cursor = (before->start_ns[NSAMP - 1] + before->wall_ns[NSAMP - 1]) / 1e3;
+    text = capture(bg__export_trace, &run, &rc);
+    assert_int_equal(rc, 0);
+    root = cJSON_Parse(text);
+    assert_non_null(root);
+    size_t seen = 0;
+    cJSON_ArrayForEach(e, item(root, "traceEvents"))
+    {
+        if (strcmp(str(e, "ph"), "X") != 0 || num(e, "pid") != 2 || num(e, "tid") != 2)
+            continue;
+        assert_close(num(e, "ts"), cursor, 1e-12);
+        cursor += num(e, "dur");
+        seen++;
+    }
+    assert_int_equal(seen, NSAMP + 1);
+    timeline = str(item(root, "otherData"), "timeline");
+    assert_non_null(strstr(timeline, "some processes"));
     cJSON_Delete(root);
     free(text);
     bg__run_free(&run);
@@ -719,7 +806,8 @@ int main(void)
         cmocka_unit_test(test_html_escape),     cmocka_unit_test(test_gp_quote),
         cmocka_unit_test(test_utf8_len),        cmocka_unit_test(test_slug),
         cmocka_unit_test(test_export_csv),      cmocka_unit_test(test_export_gbench),
-        cmocka_unit_test(test_export_trace),    cmocka_unit_test(test_import_roundtrip),
+        cmocka_unit_test(test_export_trace),    cmocka_unit_test(test_export_trace_start_times),
+        cmocka_unit_test(test_import_roundtrip),
         cmocka_unit_test(test_plot_density_outlier),
         cmocka_unit_test(test_import_gbench_output), cmocka_unit_test(test_import_errors),
         cmocka_unit_test(test_plot_missing_program), cmocka_unit_test(test_plot_program_fails),

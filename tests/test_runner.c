@@ -1,6 +1,7 @@
 /* The runner end to end, through a real bench binary (faulty_bench): crashes,
  * hangs, skips and exits are reported and the other benchmarks still run;
- * --filter and --list; the JSON run record round-trips; CLI errors exit 2. */
+ * samples carry their real start times; --filter and --list; the JSON run
+ * record round-trips, and a malformed start_ns is refused; CLI errors exit 2. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -89,6 +90,33 @@ static const bg_result *find(const bg_run *run, const char *name)
     return NULL;
 }
 
+/* Slack for comparing a sample's end with the next one's start: the wall
+ * time and the start are both whole-ns clock differences, so they agree to
+ * a ns; 1 µs leaves room for the double rounding of large offsets. */
+#define START_SLACK_NS 1000.0
+
+/* Every sample of r has a start time since the run started; within a
+ * process they follow each other without overlap, and each process starts
+ * after the one before it ended (they run one after another). */
+static void check_start_times(const bg_result *r)
+{
+    double prev_end = 0;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const bg_proc *p = &r->procs[i];
+        assert_non_null(p->start_ns);
+        for (size_t j = 0; j < p->n; j++) {
+            assert_true(p->start_ns[j] >= 0);
+            if (j > 0)
+                assert_true(p->start_ns[j] >= p->start_ns[j - 1]);
+            if (!(p->start_ns[j] >= prev_end - START_SLACK_NS))
+                fail_msg("%s process %zu sample %zu starts at %.0f ns, before the previous "
+                         "sample ended at %.0f ns", r->name, i + 1, j + 1, p->start_ns[j],
+                         prev_end);
+            prev_end = p->start_ns[j] + p->wall_ns[j];
+        }
+    }
+}
+
 static void test_faults_are_reported_and_others_run(void **state)
 {
     (void)state;
@@ -145,7 +173,12 @@ static void test_faults_are_reported_and_others_run(void **state)
                 p->heap_offset != r->procs[1].heap_offset);
     for (size_t j = 0; j < p->n; j++)
         assert_true(p->wall_ns[j] > 0 && p->cpu_ns[j] >= 0);
+    check_start_times(r);
     assert_int_equal(find(&run, "fine_slowable")->status, BG_STATUS_OK);
+    check_start_times(find(&run, "fine_slowable"));
+    /* One clock for the whole run: the later benchmark's samples come after. */
+    const bg_result *slow = find(&run, "fine_slowable");
+    assert_true(slow->procs[0].start_ns[0] > p->start_ns[0]);
 
     /* Round trip: serialise what we parsed and parse again: identical JSON. */
     char *again = bg__record_to_json(&run);
@@ -157,6 +190,8 @@ static void test_faults_are_reported_and_others_run(void **state)
     /* And the samples survive exactly. */
     const bg_result *r2 = find(&run2, "fine_fast");
     assert_memory_equal(r2->procs[0].wall_ns, p->wall_ns, p->n * sizeof(double));
+    assert_non_null(r2->procs[0].start_ns);
+    assert_memory_equal(r2->procs[0].start_ns, p->start_ns, p->n * sizeof(double));
     free(third);
     free(again);
     bg__run_free(&run2);
@@ -164,6 +199,59 @@ static void test_faults_are_reported_and_others_run(void **state)
     free(text);
     unlink(json);
     outcome_free(&o);
+}
+
+/* start_ns is optional (records made before it have none), and a present
+ * one of the wrong length or holding a non-number is refused, naming the
+ * benchmark. */
+static void test_record_start_ns(void **state)
+{
+    (void)state;
+    const char *rec =
+        "{\"schema\":\"benchgate.run\",\"schema_version\":1,\"created_unix\":0,"
+        "\"config\":{\"warmup_s\":0.01,\"measure_s\":0.03,\"budget_s\":3,\"target\":0.01,"
+        "\"timeout_s\":10,\"samples\":10,\"min_procs\":1,\"max_procs\":1,\"seed\":\"1\","
+        "\"resamples\":2000,\"confidence\":0.95,\"statistic\":\"mean\"},"
+        "\"benchmarks\":[{\"name\":\"tick\",\"status\":\"ok\",\"seed\":\"3\",\"processes\":["
+        "{\"iters\":[1,2],\"wall_ns\":[10,20],\"cpu_ns\":[9,19]%s}]}]}";
+    char buf[2048], err[256];
+    bg_run run;
+
+    snprintf(buf, sizeof buf, rec, "");
+    assert_int_equal(bg__record_parse(buf, &run, err, sizeof err), 0);
+    assert_null(run.results[0].procs[0].start_ns);
+    char *json = bg__record_to_json(&run);
+    assert_non_null(json);
+    assert_null(strstr(json, "start_ns"));
+    free(json);
+    bg__run_free(&run);
+
+    snprintf(buf, sizeof buf, rec, ",\"start_ns\":[1500,1512.5]");
+    if (bg__record_parse(buf, &run, err, sizeof err) != 0)
+        fail_msg("parse: %s", err);
+    const double *st = run.results[0].procs[0].start_ns;
+    assert_non_null(st);
+    assert_true(st[0] == 1500 && st[1] == 1512.5);
+    json = bg__record_to_json(&run);
+    assert_non_null(json);
+    bg_run again;
+    assert_int_equal(bg__record_parse(json, &again, err, sizeof err), 0);
+    assert_memory_equal(again.results[0].procs[0].start_ns, st, 2 * sizeof(double));
+    free(json);
+    bg__run_free(&again);
+    bg__run_free(&run);
+
+    snprintf(buf, sizeof buf, rec, ",\"start_ns\":[1500]");
+    assert_int_equal(bg__record_parse(buf, &run, err, sizeof err), BG_EPARSE);
+    assert_non_null(strstr(err, "benchmark 'tick': 'start_ns' and 'iters' differ in length"));
+
+    snprintf(buf, sizeof buf, rec, ",\"start_ns\":[1500,\"later\"]");
+    assert_int_equal(bg__record_parse(buf, &run, err, sizeof err), BG_EPARSE);
+    assert_non_null(strstr(err, "benchmark 'tick': 'start_ns' is not an array of finite numbers"));
+
+    snprintf(buf, sizeof buf, rec, ",\"start_ns\":7");
+    assert_int_equal(bg__record_parse(buf, &run, err, sizeof err), BG_EPARSE);
+    assert_non_null(strstr(err, "benchmark 'tick'"));
 }
 
 static void test_filter_and_list(void **state)
@@ -223,6 +311,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_faults_are_reported_and_others_run),
+        cmocka_unit_test(test_record_start_ns),
         cmocka_unit_test(test_filter_and_list),
         cmocka_unit_test(test_usage_errors_exit_2),
     };
