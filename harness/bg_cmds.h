@@ -31,7 +31,7 @@ typedef struct bg_report_opts {
     const char *base;      /* --base REF or run file; NULL: automatic */
     size_t history_max;    /* first-parent commits at most */
     bool force;            /* compare with a baseline from another machine */
-    bg_cmp_opts cmp;
+    bg_cmp_opts cmp;       /* cmp.metric (--metric) is also what the histories show */
 } bg_report_opts;
 
 /* Writes the HTML report described in bg_report.h: the head run (the

@@ -66,6 +66,12 @@ void bg__cmp_opts_default(bg_cmp_opts *o);
 int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_comparison *c,
                      char *err, size_t errlen);
 void bg__comparison_free(bg_comparison *c);
+/* 0 when runs a and b (either may be NULL) can be compared on `metric`:
+ * time, cpu, or a counter or per-process figure that some result of either
+ * records. BG_EINVAL otherwise, with a message in err naming the metric and
+ * the metrics the runs have, or, for a ratio derived for display (ipc, ...),
+ * the counters to use instead. bg__compare_runs checks this first. */
+int bg__compare_check_metric(const bg_run *a, const bg_run *b, const char *metric, char *err, size_t errlen);
 /* Adjusts the p-values of c's compared rows across the suite (c->padjust)
  * and sets each one's p_adj and verdict (c->threshold, c->alpha). */
 int bg__decide_all(bg_comparison *c);
@@ -82,6 +88,10 @@ bool bg__cmp_row_is_regression(const bg_cmp_row *w);
 
 typedef enum bg_cmp_format { BG_CMP_CONSOLE, BG_CMP_MARKDOWN, BG_CMP_CSV, BG_CMP_JSON } bg_cmp_format;
 
+/* A value in `unit` (a bg_comparison's unit, bg__metric_unit): "ns" as a
+ * time ("1.23 µs"), "bytes" in binary multiples from 1 KiB on ("4 KiB"),
+ * others as "%.4g UNIT", counts plain; "-" for NAN. */
+void bg__fmt_metric(double v, const char *unit, char *buf, size_t n);
 /* Labels name the sides in headers ("A"/"B" when NULL). */
 /* "+1.23% [+0.50%, +2.00%]" for a compared row, "-" otherwise. */
 void bg__cmp_fmt_change(const bg_cmp_row *w, char *buf, size_t n);

@@ -82,7 +82,7 @@ static int parse_flags(int argc, char **argv, const flag *flags, const char **po
 
 static void report_help(FILE *f)
 {
-    fputs("usage: benchgate report [--out DIR] [--store DIR] [--base REF|FILE] [--history N]\n"
+    fputs("usage: benchgate report [--out DIR] [--store DIR] [--base REF|FILE] [--history N] [--metric NAME]\n"
           "                        [--threshold PCT] [--alpha A] [--force] [REF | A..B | RUN-FILE]\n"
           "\n"
           "Writes a static HTML report (index.html, a page per benchmark and per commit, SVG plots\n"
@@ -92,18 +92,23 @@ static void report_help(FILE *f)
           "baseline), else A for A..B, else an earlier run of the head's commit, else the nearest\n"
           "older commit with a run. --out defaults to benchgate-report. Prints the index's path.\n"
           "Without gnuplot the pages are written without plots (apt-get install gnuplot-nox);\n"
-          "$BENCHGATE_GNUPLOT names the gnuplot program.\n",
+          "$BENCHGATE_GNUPLOT names the gnuplot program.\n"
+          "--metric NAME: what the comparison, histories and change points are about: time\n"
+          "(default), cpu, or a recorded counter (instructions, allocs, peak_live_bytes,\n"
+          "max_rss_bytes, ...), as for compare --metric; distribution plots stay about time.\n",
           f);
 }
 
 int bg__cmd_report(int argc, char **argv)
 {
-    const char *out = "benchgate-report", *store = NULL, *base = NULL, *hist = NULL, *thr = NULL, *alpha = NULL;
+    const char *out = "benchgate-report", *store = NULL, *base = NULL, *hist = NULL, *thr = NULL, *alpha = NULL,
+               *metric = "time";
     bool force = false;
     const flag flags[] = {{"--out", &out, NULL},          {"--store", &store, NULL},
                           {"--base", &base, NULL},        {"--history", &hist, NULL},
                           {"--threshold", &thr, NULL},    {"--alpha", &alpha, NULL},
-                          {"--force", NULL, &force},      {NULL, NULL, NULL}};
+                          {"--metric", &metric, NULL},    {"--force", NULL, &force},
+                          {NULL, NULL, NULL}};
     const char *pos[1];
     size_t npos;
     int rc = parse_flags(argc, argv, flags, pos, 1, &npos);
@@ -121,6 +126,7 @@ int bg__cmd_report(int argc, char **argv)
     o.base = base;
     o.force = force;
     o.spec = npos ? pos[0] : NULL;
+    o.cmp.metric = metric;
     double v = 1000;
     if ((hist && bg__parse_number("--history", hist, 1, 100000, &v)) ||
         (thr && bg__parse_number("--threshold", thr, 0, 1000, &o.cmp.threshold_pct)) ||
@@ -129,6 +135,10 @@ int bg__cmd_report(int argc, char **argv)
     o.history_max = (size_t)v;
     if (!out[0]) {
         bg__errf("--out needs a directory");
+        return EXIT_USAGE;
+    }
+    if (!metric[0]) {
+        bg__errf("--metric needs a name (time, cpu or a recorded counter)");
         return EXIT_USAGE;
     }
     char err[2048] = "", index[4200];

@@ -96,6 +96,57 @@ static bool run_has_metric(const bg_run *run, const char *metric)
     return false;
 }
 
+/* Appends name to the list in buf (", "-separated) unless it is there. */
+static void list_add(char *buf, size_t n, const char *name)
+{
+    size_t len = strlen(name), used = strlen(buf);
+    for (const char *p = buf; (p = strstr(p, name)) != NULL; p += len)
+        if ((p == buf || p[-1] == ' ') && (p[len] == ',' || p[len] == '\0'))
+            return;
+    snprintf(buf + used, n - used, "%s%s", used ? ", " : "", name);
+}
+
+/* The metrics recorded by any result of run, appended to buf. */
+static void list_run_metrics(const bg_run *run, char *buf, size_t n)
+{
+    for (size_t i = 0; run && i < run->nresults; i++) {
+        const bg_result *r = &run->results[i];
+        const char *names[BG_COUNTERS_MAX];
+        size_t k = bg__result_counter_names(r, names, BG_COUNTERS_MAX);
+        for (size_t j = 0; j < k; j++)
+            list_add(buf, n, names[j]);
+        for (const char *const *m = bg__process_metrics; r->nprocs && *m; m++)
+            if (isfinite(bg__proc_value(&r->procs[0], *m)))
+                list_add(buf, n, *m);
+    }
+}
+
+int bg__compare_check_metric(const bg_run *a, const bg_run *b, const char *metric, char *err, size_t errlen)
+{
+    if (is_time(metric))
+        return 0;
+    if (bg__metric_kind(metric) == BG_METRIC_UNKNOWN) {
+        if (err && errlen)
+            snprintf(err, errlen,
+                     "'%s' is a ratio derived for display; compare or gate on the counters it is made "
+                     "of (e.g. instructions, cycles, cache_misses)",
+                     metric);
+        return BG_EINVAL;
+    }
+    if ((a && run_has_metric(a, metric)) || (b && run_has_metric(b, metric)))
+        return 0;
+    if (err && errlen) {
+        char have[1024] = "time, cpu";
+        list_run_metrics(a, have, sizeof have);
+        list_run_metrics(b, have, sizeof have);
+        snprintf(err, errlen,
+                 "no benchmark of %s recorded the metric '%s'; %s: %s (counters exist only when they "
+                 "were enabled and available)",
+                 a && b ? "either run" : "the run", metric, a && b ? "the runs have" : "it has", have);
+    }
+    return BG_EINVAL;
+}
+
 /* The groups (one per process) the bootstrap resamples. SUM metrics: the
  * per-sample totals over iterations. PEAK and PROCESS metrics: one value
  * per process (the peak over its samples, or what the kernel reported), so
@@ -275,22 +326,9 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
     c->resamples = o->resamples;
     snprintf(c->metric, sizeof c->metric, "%s", metric);
     snprintf(c->unit, sizeof c->unit, "%s", bg__metric_unit(metric));
-    if (!is_time(metric) && bg__metric_kind(metric) == BG_METRIC_UNKNOWN) {
-        if (err && errlen)
-            snprintf(err, errlen,
-                     "'%s' is a ratio derived for display; compare or gate on the counters it is made "
-                     "of (e.g. instructions, cycles, cache_misses)",
-                     metric);
-        return BG_EINVAL;
-    }
-    if (!is_time(metric) && !run_has_metric(a, metric) && !run_has_metric(b, metric)) {
-        if (err && errlen)
-            snprintf(err, errlen,
-                     "no benchmark of either run recorded the metric '%s' (time and cpu always "
-                     "exist; counters exist only when they were enabled and available)",
-                     metric);
-        return BG_EINVAL;
-    }
+    int rc = bg__compare_check_metric(a, b, metric, err, errlen);
+    if (rc)
+        return rc;
     c->rows = calloc(a->nresults + b->nresults + 1, sizeof *c->rows);
     if (!c->rows)
         return BG_ENOMEM;
@@ -315,7 +353,7 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
         init_row(w, rb->name, BG_ROW_ONLY_B);
         w->head_failed = failed(rb);
     }
-    int rc = bg__decide_all(c);
+    rc = bg__decide_all(c);
     if (rc) {
         bg__comparison_free(c);
         if (err && errlen)

@@ -381,6 +381,36 @@ static int earlier_run_of_head(gen *G)
     return rc;
 }
 
+/* The metric of the report (--metric, in the comparison options): what
+ * the histories, change points and comparison are about. A ratio, or a
+ * name that no result of the head run (nor the baseline) records, is
+ * refused with the comparison's own message, before any history loads. */
+static int set_metric(gen *G)
+{
+    bg_report *rep = &G->rep;
+    const char *m = G->o->cmp.metric ? G->o->cmp.metric : "time";
+    rep->metric_is_time = !strcmp(m, "time") || !strcmp(m, "wall_ns");
+    rep->metric = rep->metric_is_time ? "time" : m;
+    snprintf(rep->metric_unit, sizeof rep->metric_unit, "%s", bg__metric_unit(m));
+    char e[1536] = "";
+    int rc = bg__compare_check_metric(&G->head, G->have_base ? &G->base : NULL, m, e, sizeof e);
+    if (rc) {
+        snprintf(G->err, G->errlen, "--metric %s: %s", m, e);
+        return rc;
+    }
+    if (rep->metric_is_time)
+        snprintf(rep->metric_what, sizeof rep->metric_what, "time per iteration");
+    else if (!strcmp(m, "cpu") || !strcmp(m, "cpu_ns"))
+        snprintf(rep->metric_what, sizeof rep->metric_what, "CPU time per iteration");
+    else if (bg__metric_kind(m) == BG_METRIC_PEAK)
+        snprintf(rep->metric_what, sizeof rep->metric_what, "%.40s (highest sample)", m);
+    else if (bg__metric_kind(m) == BG_METRIC_PROCESS)
+        snprintf(rep->metric_what, sizeof rep->metric_what, "%.40s (median over processes)", m);
+    else
+        snprintf(rep->metric_what, sizeof rep->metric_what, "%.40s per iteration", m);
+    return 0;
+}
+
 /* The baseline: --base, else A of A..B, else an earlier run of the head's
  * commit, else the nearest older commit of the history with a run on the
  * machine. None is fine. */
@@ -597,10 +627,15 @@ static void plot_histories(gen *G)
             points += isfinite(b->hist_pt[k]) != 0;
         if (points < 2) /* a new benchmark: one point is not a history */
             continue;
-        bg_plot_history h = {b->hist_pt, b->hist_lo, b->hist_hi, n, b->cp, b->ncp, G->ticp};
+        bg_plot_history h = {b->hist_pt, b->hist_lo, b->hist_hi, n, b->cp, b->ncp, G->ticp,
+                             G->rep.metric_is_time ? NULL : G->rep.metric_what,
+                             G->rep.metric_is_time ? NULL : G->rep.metric_unit};
         char file[128], title[600];
         plot_file(file, sizeof file, b, "hist");
-        snprintf(title, sizeof title, "%s: mean per commit", b->name);
+        if (G->rep.metric_is_time)
+            snprintf(title, sizeof title, "%s: mean per commit", b->name);
+        else
+            snprintf(title, sizeof title, "%s: %s per commit", b->name, G->rep.metric_what);
         bg__plot_history(G->pl, file, title, &h);
         plot_file(file, sizeof file, b, "spark");
         bg__plot_sparkline(G->pl, file, &h);
@@ -638,7 +673,11 @@ static void take_values(gen *G, size_t pos, const bg_run *run)
         const bg_result *r = find_result(run, b->name);
         if (!r || r->status != BG_STATUS_OK)
             continue;
-        if (r->has_summary && isfinite(r->wall.est[BG_STAT_MEAN].point)) {
+        if (!G->rep.metric_is_time) {
+            /* No interval: the run records none for counters. A run
+             * without the metric leaves the commit out (NAN). */
+            b->hist_pt[pos] = bg__result_metric_mean(r, G->rep.metric);
+        } else if (r->has_summary && isfinite(r->wall.est[BG_STAT_MEAN].point)) {
             b->hist_pt[pos] = r->wall.est[BG_STAT_MEAN].point;
             b->hist_lo[pos] = r->wall.est[BG_STAT_MEAN].lo;
             b->hist_hi[pos] = r->wall.est[BG_STAT_MEAN].hi;
@@ -787,9 +826,10 @@ static int generate(gen *G)
 {
     const bg_report_opts *o = G->o;
     int rc;
-    if ((rc = make_dirs(o->out_dir, G->err, G->errlen)) != 0 ||
-        (rc = bg_store_open(&G->st, o->store_dir, NULL, G->err, G->errlen)) != 0 || (rc = load_head(G)) != 0 ||
-        (rc = collect_history(G)) != 0 || (rc = pick_base(G)) != 0 || (rc = build_benches(G)) != 0)
+    /* Everything that can refuse the report comes before the directory is made. */
+    if ((rc = bg_store_open(&G->st, o->store_dir, NULL, G->err, G->errlen)) != 0 || (rc = load_head(G)) != 0 ||
+        (rc = collect_history(G)) != 0 || (rc = pick_base(G)) != 0 || (rc = set_metric(G)) != 0 ||
+        (rc = build_benches(G)) != 0 || (rc = make_dirs(o->out_dir, G->err, G->errlen)) != 0)
         return rc;
     G->rep.head = &G->head;
     G->rep.threshold = o->cmp.threshold_pct / 100.0;

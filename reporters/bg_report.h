@@ -83,15 +83,21 @@ int bg__plot_density(bg_plotter *p, const char *file, const char *title, const c
 int bg__plot_fit(bg_plotter *p, const char *file, const char *title, const bg_result *r);
 
 /* A history: one point per commit position (x = 0 oldest), NAN where the
- * commit has no run; lo/hi the interval. Change points are drawn at their
- * index with their magnitude; `tics` labels (short commit ids) are placed
- * at up to 8 evenly spread positions. */
+ * commit has no run or no value; lo/hi the interval (NAN: none). Change
+ * points are drawn at their index with their magnitude; `tics` labels
+ * (short commit ids) are placed at up to 8 evenly spread positions. The
+ * y axis says `what` ("instructions per iteration") and is scaled for
+ * `unit` (bg__metric_unit: "ns" as time, "bytes" in KiB/MiB/GiB, a count
+ * in thousands/millions/billions); NULL for both means time per
+ * iteration. */
 typedef struct bg_plot_history {
     const double *pt, *lo, *hi;
     size_t n;
     const bg_changepoint *cp;
     size_t ncp;
     const char *const *tics; /* n labels, or NULL */
+    const char *what;        /* the quantity, or NULL for time per iteration */
+    const char *unit;        /* its unit (NULL: ns) */
 } bg_plot_history;
 
 int bg__plot_history(bg_plotter *p, const char *file, const char *title, const bg_plot_history *h);
@@ -110,8 +116,8 @@ typedef struct bg_report_commit {
 } bg_report_commit;
 
 /* One benchmark's row: head/base results (may be NULL), its comparison row
- * (NULL without a base), its history (one value per commit), change points
- * and which plot files were drawn. */
+ * (NULL without a base), its history (one value of the report's metric per
+ * commit), change points and which plot files were drawn. */
 typedef struct bg_report_bench {
     const char *name;
     char slug[64];
@@ -136,6 +142,13 @@ typedef struct bg_report {
     size_t nbenches;
     size_t other_machine_runs; /* history runs left out: other machines */
     double threshold;          /* noise threshold (fraction) for notes on change points */
+    /* The metric of the comparison, the histories and the change points
+     * (--metric): wall time, or a counter or per-process figure. The
+     * estimates, distributions and fits stay about time. */
+    const char *metric;        /* "time", "instructions", ... */
+    bool metric_is_time;
+    char metric_unit[16];      /* bg__metric_unit(metric): "ns", "bytes", "" (a count) */
+    char metric_what[80];      /* "time per iteration", "allocs per iteration", ... */
     char plots_note[1024];     /* why plots are missing or incomplete, "" when fine */
     char generated[32];        /* ISO 8601 UTC */
 } bg_report;

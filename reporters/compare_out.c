@@ -12,14 +12,15 @@
 #include "bg_compare.h"
 #include "bg_report.h"
 
-/* A per-iteration value in the comparison's unit. */
-static void fmt_value(const bg_comparison *c, double v, char *buf, size_t n)
+void bg__fmt_metric(double v, const char *unit, char *buf, size_t n)
 {
+    if (!unit)
+        unit = "";
     if (!isfinite(v))
         snprintf(buf, n, "-");
-    else if (!strcmp(c->unit, "ns"))
+    else if (!strcmp(unit, "ns"))
         bg__format_ns(v, buf, n);
-    else if (!strcmp(c->unit, "bytes") && fabs(v) >= 1024) {
+    else if (!strcmp(unit, "bytes") && fabs(v) >= 1024) {
         static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
         int u = 0;
         v /= 1024;
@@ -30,7 +31,13 @@ static void fmt_value(const bg_comparison *c, double v, char *buf, size_t n)
         snprintf(buf, n, "%.4g %s", v, units[u]);
     }
     else
-        snprintf(buf, n, "%.4g%s%s", v, c->unit[0] ? " " : "", c->unit);
+        snprintf(buf, n, "%.4g%s%s", v, unit[0] ? " " : "", unit);
+}
+
+/* A per-iteration value in the comparison's unit. */
+static void fmt_value(const bg_comparison *c, double v, char *buf, size_t n)
+{
+    bg__fmt_metric(v, c->unit, buf, n);
 }
 
 void bg__cmp_fmt_change(const bg_cmp_row *w, char *buf, size_t n)

@@ -183,6 +183,39 @@ static double time_scale(double max_ns, const char **unit)
     return 1;
 }
 
+/* A scale for an axis of values in `unit` (bg__metric_unit) whose largest
+ * value is max: times as time_scale, bytes in binary multiples, counts in
+ * thousands, millions or billions. *label is the unit as the axis says it. */
+static double value_scale(double max, const char *unit, const char **label)
+{
+    if (!unit || !strcmp(unit, "ns"))
+        return time_scale(max, label);
+    if (!strcmp(unit, "bytes")) {
+        static const char *const bin[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+        double div = 1;
+        int u = 0;
+        while (u < 4 && max >= 1024 * div) {
+            div *= 1024;
+            u++;
+        }
+        *label = bin[u];
+        return div;
+    }
+    if (unit[0]) {
+        *label = unit;
+        return 1;
+    }
+    static const char *const dec[] = {"count", "thousands", "millions", "billions"};
+    double div = 1;
+    int u = 0;
+    while (u < 3 && max >= 1000 * div) {
+        div *= 1000;
+        u++;
+    }
+    *label = dec[u];
+    return div;
+}
+
 static void begin_plot(FILE *f, const char *file, int w, int h)
 {
     fputs("reset\n", f);
@@ -465,11 +498,14 @@ int bg__plot_history(bg_plotter *p, const char *file, const char *title, const b
         return BG_EINVAL;
     FILE *f = p->in;
     const char *unit;
-    double div = time_scale(history_max(h), &unit);
+    double div = value_scale(history_max(h), h->unit, &unit);
+    char ylabel[200];
+    snprintf(ylabel, sizeof ylabel, "%s (%s)", h->what ? h->what : "time per iteration", unit);
     begin_plot(f, file, BG_PLOT_WIDE_W, BG_PLOT_WIDE_H);
     set_title(f, title);
-    fprintf(f, "set ylabel 'time per iteration (%s)'\nset xlabel 'first-parent commits, oldest to newest'\n",
-            unit);
+    fputs("set ylabel ", f);
+    bg__gp_quote(f, ylabel);
+    fputs("\nset xlabel 'first-parent commits, oldest to newest'\n", f);
     fputs("set key below horizontal maxrows 2\n", f);
     fprintf(f, "set xrange [-0.5:%zu.5]\n", h->n - 1);
     if (h->tics) {
@@ -512,10 +548,17 @@ int bg__plot_history(bg_plotter *p, const char *file, const char *title, const b
     fputs("EOD\n", f);
     /* A marker per commit while they stay apart; a long history is a line
      * (500 markers in 700 pixels hid the segment levels). */
-    fprintf(f, "plot $h using 1:3:4 with filledcurves fc rgb '%s' fs transparent solid 0.6 noborder "
-               "title 'confidence interval', "
-               "$h using 1:2 with %s lw 1.2 lc rgb '%s' title 'mean'",
-            COL_BAND, h->n <= 150 ? "linespoints pt 7 ps 0.35" : "lines", COL_LINE);
+    /* Counters have no interval: no band, and no key entry for one. */
+    bool band = false;
+    for (size_t i = 0; i < h->n && !band; i++)
+        band = isfinite(h->pt[i]) && (isfinite(h->lo[i]) || isfinite(h->hi[i]));
+    fputs("plot ", f);
+    if (band)
+        fprintf(f, "$h using 1:3:4 with filledcurves fc rgb '%s' fs transparent solid 0.6 noborder "
+                   "title 'confidence interval', ",
+                COL_BAND);
+    fprintf(f, "$h using 1:2 with %s lw 1.2 lc rgb '%s' title '%s'", h->n <= 150 ? "linespoints pt 7 ps 0.35" : "lines",
+            COL_LINE, h->what ? "per commit" : "mean");
     if (h->ncp)
         fprintf(f, ", NaN with lines lw 1.5 lc rgb '%s' title 'change point', $m using 1:2 with lines dt 2 "
                    "lw 1.5 lc rgb '%s' title 'mean between change points'",

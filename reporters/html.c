@@ -115,6 +115,16 @@ static void put_ns(FILE *f, double ns)
     fputs(b, f);
 }
 
+/* A value in a metric's unit as a cell (bg__fmt_metric); "-" for NAN. */
+static void put_metric_value(FILE *f, double v, const char *unit)
+{
+    char b[64];
+    bg__fmt_metric(v, unit, b, sizeof b);
+    fputs("<td class=\"num\">", f);
+    bg__html_escape(f, b);
+    fputs("</td>", f);
+}
+
 /* "12.3 µs [12.1 µs, 12.6 µs]" as a cell; "-" for an absent estimate. */
 static void put_estimate(FILE *f, const bg_estimate *e)
 {
@@ -233,12 +243,16 @@ static void put_spark(FILE *f, const bg_report *rep, const bg_report_bench *b)
             hi = fmax(hi, b->hist_pt[k]);
             n++;
         }
-    char a[48] = "-", z[48] = "-", title[160];
+    char a[64] = "-", z[64] = "-", title[300];
     if (n) {
-        bg__format_ns(lo, a, sizeof a);
-        bg__format_ns(hi, z, sizeof z);
+        bg__fmt_metric(lo, rep->metric_unit, a, sizeof a);
+        bg__fmt_metric(hi, rep->metric_unit, z, sizeof z);
     }
-    snprintf(title, sizeof title, "mean of %zu commits: %s to %s; %zu change point(s)", n, a, z, b->ncp);
+    if (rep->metric_is_time)
+        snprintf(title, sizeof title, "mean of %zu commits: %s to %s; %zu change point(s)", n, a, z, b->ncp);
+    else
+        snprintf(title, sizeof title, "%s of %zu commits: %s to %s; %zu change point(s)", rep->metric_what, n, a, z,
+                 b->ncp);
     fprintf(f, "<a href=\"bench-%s.html\"><img class=\"spark\" src=\"plots/%s-spark.svg\" width=\"%d\" "
                "height=\"%d\" alt=\"history\" title=\"",
             b->slug, b->slug, BG_PLOT_SPARK_W, BG_PLOT_SPARK_H);
@@ -312,11 +326,31 @@ static void put_cp_row_end(FILE *f, const bg_report *rep, const bg_report_commit
 
 /* ---- index ---- */
 
+/* A cell with the report's metric for one side: the comparison row's
+ * figure when it has one (mean_b for the head, mean_a for the baseline),
+ * else the result's own; no interval (counters have none recorded). */
+static void put_metric_cell(FILE *f, const bg_report *rep, const bg_result *r, const bg_cmp_row *w, bool head)
+{
+    double v = NAN;
+    if (w && w->kind == BG_ROW_COMPARED)
+        v = head ? w->mean_b : w->mean_a;
+    if (!isfinite(v) && r && r->status == BG_STATUS_OK)
+        v = bg__result_metric_mean(r, rep->metric);
+    put_metric_value(f, v, rep->metric_unit);
+}
+
 static void index_table(FILE *f, const bg_report *rep)
 {
     bool has_base = rep->base != NULL;
-    fprintf(f, "<table>\n<tr><th>benchmark</th><th>estimate (mean, %g%% CI)</th>%s<th>history</th></tr>\n",
-            100 * rep->head->config.confidence,
+    if (rep->metric_is_time) {
+        fprintf(f, "<table>\n<tr><th>benchmark</th><th>estimate (mean, %g%% CI)</th>",
+                100 * rep->head->config.confidence);
+    } else {
+        fputs("<table>\n<tr><th>benchmark</th><th>", f);
+        bg__html_escape(f, rep->metric_what);
+        fputs(" (mean)</th>", f);
+    }
+    fprintf(f, "%s<th>history</th></tr>\n",
             has_base ? "<th>baseline</th><th>change [CI]</th><th>verdict</th>" : "<th>verdict</th>");
     for (size_t i = 0; i < rep->nbenches; i++) {
         const bg_report_bench *b = &rep->benches[i];
@@ -334,9 +368,15 @@ static void index_table(FILE *f, const bg_report *rep)
         }
         fputs("</td>", f);
         static const bg_estimate none = {NAN, NAN, NAN, NAN};
-        put_estimate(f, b->head && b->head->has_summary ? &b->head->wall.est[BG_STAT_MEAN] : &none);
+        if (rep->metric_is_time)
+            put_estimate(f, b->head && b->head->has_summary ? &b->head->wall.est[BG_STAT_MEAN] : &none);
+        else
+            put_metric_cell(f, rep, b->head, b->row, true);
         if (has_base) {
-            put_estimate(f, b->base && b->base->has_summary ? &b->base->wall.est[BG_STAT_MEAN] : &none);
+            if (rep->metric_is_time)
+                put_estimate(f, b->base && b->base->has_summary ? &b->base->wall.est[BG_STAT_MEAN] : &none);
+            else
+                put_metric_cell(f, rep, b->base, b->row, false);
             put_change(f, b->row);
         }
         fputs("<td>", f);
@@ -349,10 +389,10 @@ static void index_table(FILE *f, const bg_report *rep)
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
-    fputs("<p><small>Verdicts: &#9650; regressed (slower), &#9660; improved (faster), = unchanged "
-          "(interval inside the noise threshold), ? inconclusive, &#10003; accepted by a commit "
-          "trailer, &#10007; crashed or timed out.</small></p>\n",
-          f);
+    fprintf(f, "<p><small>Verdicts: &#9650; regressed (%s), &#9660; improved (%s), = unchanged "
+               "(interval inside the noise threshold), ? inconclusive, &#10003; accepted by a commit "
+               "trailer, &#10007; crashed or timed out.</small></p>\n",
+            rep->metric_is_time ? "slower" : "higher", rep->metric_is_time ? "faster" : "lower");
 }
 
 static void index_changepoints(FILE *f, const bg_report *rep)
@@ -427,8 +467,27 @@ int bg__html_write_index(const char *dir, const bg_report *rep, char *err, size_
         return rc;
     FILE *f = p.f;
     const bg_run *h = rep->head;
-    page_head(f, "benchgate report", false);
-    fputs("<h1>Benchmarks</h1>\n<dl class=\"kv\">\n", f);
+    char title[200];
+    if (rep->metric_is_time)
+        snprintf(title, sizeof title, "benchgate report");
+    else
+        snprintf(title, sizeof title, "benchgate report: %s", rep->metric_what);
+    page_head(f, title, false);
+    fputs("<h1>Benchmarks", f);
+    if (!rep->metric_is_time) {
+        fputs(": ", f);
+        bg__html_escape(f, rep->metric_what);
+    }
+    fputs("</h1>\n<dl class=\"kv\">\n<dt>metric</dt><dd>", f);
+    bg__html_escape(f, rep->metric_what);
+    if (rep->metric_is_time) {
+        fputs(" (wall clock)", f);
+    } else {
+        fputs(" <span class=\"muted\">(<code>--metric ", f);
+        bg__html_escape(f, rep->metric);
+        fputs("</code>: comparison, history and change points)</span>", f);
+    }
+    fputs("</dd>\n", f);
     put_run_line(f, "head", h, rep->head_label, rep->head_page);
     if (rep->base) {
         put_run_line(f, "baseline", rep->base, rep->base_label, rep->base_page);
@@ -536,32 +595,6 @@ static size_t sample_metrics(const bg_result *r, const char **names, size_t max)
     return n + bg__result_counter_names(r, names + n, max - n);
 }
 
-static void put_metric_value(FILE *f, double v, const char *unit)
-{
-    if (!isfinite(v)) {
-        fputs("<td class=\"num\">-</td>", f);
-    } else if (!strcmp(unit, "ns")) {
-        fputs("<td class=\"num\">", f);
-        put_ns(f, v);
-        fputs("</td>", f);
-    } else if (!strcmp(unit, "bytes") && fabs(v) >= 1024) {
-        static const char *const bin[] = {"KiB", "MiB", "GiB", "TiB"};
-        int u = -1;
-        do {
-            v /= 1024;
-            u++;
-        } while (u < 3 && fabs(v) >= 1024);
-        fprintf(f, "<td class=\"num\">%.4g %s</td>", v, bin[u]);
-    } else {
-        fprintf(f, "<td class=\"num\">%.4g", v);
-        if (unit[0]) {
-            fputc(' ', f);
-            bg__html_escape(f, unit);
-        }
-        fputs("</td>", f);
-    }
-}
-
 static void put_change_cell(FILE *f, double head, double base)
 {
     if (isfinite(head) && isfinite(base) && base != 0)
@@ -663,7 +696,7 @@ static void bench_counters(FILE *f, const bg_report_bench *b)
 static void bench_estimates(FILE *f, const bg_report *rep, const bg_report_bench *b)
 {
     const bg_result *r = b->head;
-    fputs("<h2>Estimates</h2>\n", f);
+    fprintf(f, "<h2>Estimates%s</h2>\n", rep->metric_is_time ? "" : " of wall time");
     if (!r) {
         fputs("<p class=\"muted\">Not in the head run (only in the baseline).</p>\n", f);
         return;
@@ -712,7 +745,12 @@ static void bench_comparison(FILE *f, const bg_report *rep, const bg_report_benc
 {
     if (!rep->base)
         return;
-    fputs("<h2>Against the baseline</h2>\n", f);
+    fputs("<h2>Against the baseline", f);
+    if (!rep->metric_is_time) {
+        fputs(": ", f);
+        bg__html_escape(f, rep->metric_what);
+    }
+    fputs("</h2>\n", f);
     const bg_cmp_row *w = b->row;
     fputs("<p>", f);
     put_verdict(f, w, true);
@@ -725,6 +763,20 @@ static void bench_comparison(FILE *f, const bg_report *rep, const bg_report_benc
         bg__html_escape(f, w->note);
     }
     fputs("</p>\n", f);
+    if (!rep->metric_is_time) {
+        char hv[64], bv[64];
+        bg__fmt_metric(w && w->kind == BG_ROW_COMPARED ? w->mean_b : bg__result_metric_mean(b->head, rep->metric),
+                       rep->metric_unit, hv, sizeof hv);
+        bg__fmt_metric(w && w->kind == BG_ROW_COMPARED ? w->mean_a : bg__result_metric_mean(b->base, rep->metric),
+                       rep->metric_unit, bv, sizeof bv);
+        fputs("<p>", f);
+        bg__html_escape(f, rep->metric_what);
+        fputs(": head ", f);
+        bg__html_escape(f, hv);
+        fputs(", baseline ", f);
+        bg__html_escape(f, bv);
+        fputs("</p>\n", f);
+    }
     if (b->plot_cmp)
         put_img(f, b->slug, "cmp", "per-iteration time distributions, baseline and head overlaid", BG_PLOT_W, BG_PLOT_H,
                 "plot");
@@ -732,15 +784,25 @@ static void bench_comparison(FILE *f, const bg_report *rep, const bg_report_benc
 
 static void bench_history(FILE *f, const bg_report *rep, const bg_report_bench *b)
 {
-    fputs("<h2>History</h2>\n", f);
+    fputs("<h2>History", f);
+    if (!rep->metric_is_time) {
+        fputs(": ", f);
+        bg__html_escape(f, rep->metric_what);
+    }
+    fputs("</h2>\n", f);
     if (!b->plot_hist) {
         fprintf(f, "<p class=\"muted\">%s</p>\n",
                 rep->ncommits < 2 ? "One commit so far: the history starts with the next one."
                                   : "No history plot.");
         return;
     }
-    put_img(f, b->slug, "hist", "mean per commit with its confidence interval and change points", BG_PLOT_WIDE_W, BG_PLOT_WIDE_H,
-            "plot");
+    char alt[200];
+    if (rep->metric_is_time)
+        snprintf(alt, sizeof alt, "mean per commit with its confidence interval and change points");
+    else
+        snprintf(alt, sizeof alt, "%s per commit with change points; commits whose run lacks it are left out",
+                 rep->metric_what);
+    put_img(f, b->slug, "hist", alt, BG_PLOT_WIDE_W, BG_PLOT_WIDE_H, "plot");
     if (b->ncp == 0) {
         fputs("<p><small>No change point detected.</small></p>\n", f);
         return;
@@ -765,7 +827,12 @@ int bg__html_write_bench(const char *dir, const bg_report *rep, size_t i, char *
     if (rc)
         return rc;
     FILE *f = p.f;
-    page_head(f, b->name, true);
+    char title[300];
+    if (rep->metric_is_time)
+        snprintf(title, sizeof title, "%s", b->name);
+    else
+        snprintf(title, sizeof title, "%s: %s", b->name, rep->metric_what);
+    page_head(f, title, true);
     fputs("<h1>", f);
     bg__html_escape(f, b->name);
     fputs("</h1>\n<p class=\"muted\">", f);
@@ -775,6 +842,14 @@ int bg__html_write_bench(const char *dir, const bg_report *rep, size_t i, char *
         bg__html_escape(f, rep->base_label);
     }
     fputs("</p>\n", f);
+    if (!rep->metric_is_time) {
+        fputs("<p>Metric: <strong>", f);
+        bg__html_escape(f, rep->metric_what);
+        fputs("</strong> (comparison, history and change points).</p>\n<p class=\"note\">The estimates, "
+              "the distribution plots and the fit are about the samples' wall time, whatever "
+              "<code>--metric</code> says; the counters table below has the metric per sample.</p>\n",
+              f);
+    }
     put_plots_note(f, rep);
     bench_estimates(f, rep, b);
     bench_comparison(f, rep, b);

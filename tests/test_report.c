@@ -1,8 +1,10 @@
 /* Tests for `benchgate report`, `export` and `import`, run as a program over
  * a temporary git repository of 14 commits with a stored run on each (one
  * benchmark steps up by 25 % at the 8th commit, two have names that must be
- * escaped), and for the report without gnuplot. */
+ * escaped; another one's instructions counter steps up by 10 % at the 10th
+ * commit while its time stays flat), and for the report without gnuplot. */
 #include <dirent.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -31,6 +33,8 @@
 #define NCOMMITS 14
 #define STEP_AT 7        /* 0-based: commits 7.. are 25 % slower on "stepper" */
 #define OTHER_ONLY 2     /* this commit has a run from another machine only */
+#define INSTR_STEP 9     /* commits 9.. run 10 % more instructions in "steady", in the same time */
+#define NO_COUNTERS 4    /* this commit's run recorded no counters */
 #define MACHINE "aaaaaaaaaaaa"
 #define OTHER "bbbbbbbbbbbb"
 
@@ -40,6 +44,7 @@ static char out[1 << 17];
 
 static const char *const NAMES[] = {"steady", "stepper", "<script>alert(1)</script>", "a\"b\\c"};
 static const double BASE_NS[] = {1000, 2000, 500, 700};
+static const double BASE_INSTR[] = {3000, 5000, 1200, 2100}; /* instructions per iteration */
 #define NB 4
 
 /* Runs benchgate in the repository with `env` (may be "") before it;
@@ -67,7 +72,25 @@ static double noise(uint64_t *s)
     return (double)(*s >> 11) / (double)(1ULL << 53) * 2.0 - 1.0;
 }
 
-/* The run of commit k on `machine`, 3 processes x 8 samples per benchmark. */
+/* Gives each process of r an "instructions" counter: `per_iter` per
+ * iteration, with 0.1 % noise. */
+static void add_instructions(bg_result *r, double per_iter, uint64_t *s)
+{
+    for (size_t p = 0; p < r->nprocs; p++) {
+        bg_proc *pr = &r->procs[p];
+        pr->ncounters = 1;
+        pr->counters = calloc(1, sizeof *pr->counters);
+        assert_non_null(pr->counters);
+        snprintf(pr->counters[0].name, sizeof pr->counters[0].name, "instructions");
+        pr->counters[0].v = malloc(pr->n * sizeof(double));
+        assert_non_null(pr->counters[0].v);
+        for (size_t j = 0; j < pr->n; j++)
+            pr->counters[0].v[j] = pr->iters[j] * per_iter * (1 + 0.001 * noise(s));
+    }
+}
+
+/* The run of commit k on `machine`, 3 processes x 8 samples per benchmark,
+ * with an instructions counter except at commit NO_COUNTERS. */
 static void make_run(bg_run *run, size_t k, const char *machine)
 {
     memset(run, 0, sizeof *run);
@@ -110,6 +133,8 @@ static void make_run(bg_run *run, size_t k, const char *machine)
             }
         }
         assert_int_equal(bg__summarize_result(&run->config, r), 0);
+        if (k != NO_COUNTERS)
+            add_instructions(r, BASE_INSTR[b] * (b == 0 && k >= INSTR_STEP ? 1.10 : 1.0), &s);
     }
 }
 
@@ -521,6 +546,147 @@ static void test_report_earlier_run_baseline(void **state)
     free(index);
 }
 
+/* The row of benchmark `name` in the index's change point table, or NULL
+ * when it has none there. */
+static const char *cp_row(const char *index, const char *name)
+{
+    const char *cp = strstr(index, "<h2>Change points</h2>");
+    assert_non_null(cp);
+    char want[128];
+    snprintf(want, sizeof want, ">%s</a>", name);
+    return strstr(cp, want);
+}
+
+/* --metric instructions: the comparison, the histories and the change
+ * points are about instructions per iteration, where "steady" stepped up
+ * by 10 % at INSTR_STEP while its time stayed flat; the commit whose run
+ * has no counters is left out of that history. */
+static void test_report_metric(void **state)
+{
+    (void)state;
+    char dir[400], path[500], want[512];
+    snprintf(dir, sizeof dir, "%s/metric", tmp);
+    int rc = bg("", "report --metric instructions --base %.12s --out '%s'", ids[INSTR_STEP - 1], dir);
+    if (rc != 0)
+        fail_msg("report --metric instructions exited %d:\n%s", rc, out);
+    assert_int_equal(each_file(dir, ".html", no_raw_markup), 1 + NB + NCOMMITS - 1);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *index = slurp(path);
+    assert_non_null(index);
+    assert_non_null(strstr(index, "<h1>Benchmarks: instructions per iteration</h1>"));
+    assert_non_null(strstr(index, "<th>instructions per iteration (mean)</th>"));
+    /* steady: regressed by about 10 %, its figures plain counts */
+    const char *row = strstr(index, ">steady</a>");
+    assert_non_null(row);
+    const char *end = strstr(row, "</tr>");
+    assert_non_null(end);
+    const char *reg = strstr(row, "&#9650; regressed");
+    if (!reg || reg > end)
+        fail_msg("steady is not regressed in instructions:\n%.*s", (int)(end - row), row);
+    /* the head's and the baseline's figures, plain counts (no unit) */
+    const char *cell = strstr(row, "<td class=\"num\">");
+    assert_non_null(cell);
+    char *rest;
+    double head_fig = strtod(cell + strlen("<td class=\"num\">"), &rest);
+    assert_true(!strncmp(rest, "</td>", 5) && fabs(head_fig / 3300 - 1) < 0.002);
+    cell = strstr(rest, "<td class=\"num\">");
+    double base_fig = strtod(cell + strlen("<td class=\"num\">"), &rest);
+    assert_true(!strncmp(rest, "</td>", 5) && fabs(base_fig / 3000 - 1) < 0.002);
+    const char *ch = strstr(row, "+10.");
+    assert_true(ch && ch < end);
+    /* stepper's time stepped, its instructions did not */
+    row = strstr(index, ">stepper</a>");
+    assert_non_null(row);
+    end = strstr(row, "</tr>");
+    const char *unch = strstr(row, "= unchanged");
+    assert_true(unch && unch < end);
+    /* the change point of steady is where its instructions stepped; stepper has none */
+    row = cp_row(index, "steady");
+    if (!row)
+        fail_msg("no change point for steady in instructions:\n%s", strstr(index, "<h2>Change points</h2>"));
+    snprintf(want, sizeof want, "<code>%.12s</code>", ids[INSTR_STEP]);
+    assert_non_null(strstr(row, want));
+    assert_non_null(strstr(row, "+10."));
+    assert_null(cp_row(index, "stepper"));
+    free(index);
+
+    char bench[64];
+    bg__name_slug(NAMES[0], bench, sizeof bench);
+    snprintf(path, sizeof path, "%s/bench-%s.html", dir, bench);
+    char *page = slurp(path);
+    assert_non_null(page);
+    assert_non_null(strstr(page, "<title>steady: instructions per iteration</title>"));
+    assert_non_null(strstr(page, "<h2>History: instructions per iteration</h2>"));
+    assert_non_null(strstr(page, "about the samples' wall time"));
+    free(page);
+    if (!have_gnuplot()) {
+        print_message("gnuplot is not installed: plots not checked\n");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/plots/%s-hist.svg", dir, bench);
+    char *svg = slurp(path);
+    assert_non_null(svg);
+    assert_non_null(strstr(svg, "steady: instructions per iteration per commit"));
+    assert_non_null(strstr(svg, "instructions per iteration (thousands)"));
+    assert_null(strstr(svg, "time per iteration"));
+    free(svg);
+}
+
+/* The same history by time: no change point for steady at INSTR_STEP
+ * (its time is flat), and the commit without counters is plotted. */
+static void test_report_metric_time_default(void **state)
+{
+    (void)state;
+    char dir[400], path[500], want[64];
+    snprintf(dir, sizeof dir, "%s/metric-time", tmp);
+    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --base %.12s --out '%s'", ids[INSTR_STEP - 1], dir);
+    if (rc != 0)
+        fail_msg("report exited %d:\n%s", rc, out);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *index = slurp(path);
+    assert_non_null(index);
+    assert_non_null(strstr(index, "<h1>Benchmarks</h1>"));
+    const char *row = cp_row(index, "steady");
+    snprintf(want, sizeof want, "<code>%.12s</code>", ids[INSTR_STEP]);
+    if (row) {
+        const char *end = strstr(row, "</tr>");
+        const char *at = strstr(row, want);
+        assert_false(at && at < end);
+    }
+    assert_non_null(cp_row(index, "stepper"));
+    free(index);
+}
+
+/* A name no run records, and a ratio, are refused before anything is
+ * written, naming the metric and what the run has. */
+static void test_report_metric_refused(void **state)
+{
+    (void)state;
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/metric-refused", tmp);
+    assert_int_equal(bg("", "report --metric instrucions --out '%s'", dir), 2);
+    assert_non_null(strstr(out, "'instrucions'"));
+    assert_non_null(strstr(out, "time, cpu, instructions"));
+    assert_int_equal(access(dir, F_OK), -1);
+    assert_int_equal(bg("", "report --metric ipc --out '%s'", dir), 2);
+    assert_non_null(strstr(out, "'ipc' is a ratio"));
+    assert_non_null(strstr(out, "instructions, cycles"));
+    assert_int_equal(bg("", "report --metric '' --out '%s'", dir), 2);
+    assert_int_equal(bg("", "report --metric nope --out '%s' '%s/head-run.json'", dir, tmp), 2);
+    assert_non_null(strstr(out, "no benchmark of either run recorded the metric 'nope'"));
+    /* without a baseline (a run outside any commit) the head alone is checked */
+    bg_run run;
+    make_run(&run, 0, MACHINE);
+    run.git_commit[0] = '\0';
+    char file[400], err[512];
+    snprintf(file, sizeof file, "%s/no-commit.json", tmp);
+    assert_int_equal(bg__record_write(&run, file, err, sizeof err), 0);
+    bg__run_free(&run);
+    assert_int_equal(bg("", "report --metric nope --out '%s' '%s'", dir, file), 2);
+    assert_non_null(strstr(out, "no benchmark of the run recorded the metric 'nope'"));
+    assert_int_equal(bg("BENCHGATE_GNUPLOT=/nonexistent", "report --metric instructions --out '%s' '%s'", dir, file), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +697,9 @@ int main(void)
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_report_faults),
         cmocka_unit_test(test_report_earlier_run_baseline),
+        cmocka_unit_test(test_report_metric),
+        cmocka_unit_test(test_report_metric_time_default),
+        cmocka_unit_test(test_report_metric_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
