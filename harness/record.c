@@ -374,6 +374,7 @@ typedef struct rd {
     char *err;
     size_t errlen;
     int rc;
+    const char *bench; /* the benchmark being read, named by array errors */
 } rd;
 
 static int fail(rd *r, int code, const char *fmt, const char *what)
@@ -438,7 +439,10 @@ static double *get_array(rd *r, const cJSON *o, const char *k, size_t *n)
     {
         if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) {
             free(v);
-            fail(r, BG_EPARSE, "array '%s' holds a value that is not a finite number", k);
+            char what[320];
+            snprintf(what, sizeof what, "%s%.200s%sarray '%.64s'", r->bench ? "benchmark '" : "",
+                     r->bench ? r->bench : "", r->bench ? "': " : "", k);
+            fail(r, BG_EPARSE, "%s holds a value that is not a finite number", what);
             return NULL;
         }
         v[i++] = x->valuedouble;
@@ -537,6 +541,7 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
         return;
     }
     const char *name = get_str(r, o, "name", true);
+    r->bench = name;
     res->name = dup_str(r, name);
     res->owns_name = true;
     res->status = status_from(get_str(r, o, "status", true));
@@ -800,6 +805,7 @@ int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen)
                 if (r.rc)
                     break;
                 parse_result(&r, b, &run->results[run->nresults++]);
+                r.bench = NULL;
             }
         }
     }

@@ -252,6 +252,15 @@ static void test_record_start_ns(void **state)
     snprintf(buf, sizeof buf, rec, ",\"start_ns\":7");
     assert_int_equal(bg__record_parse(buf, &run, err, sizeof err), BG_EPARSE);
     assert_non_null(strstr(err, "benchmark 'tick'"));
+
+    /* Any per-sample array holding a non-number names the benchmark. */
+    snprintf(buf, sizeof buf, rec, "");
+    char *w = strstr(buf, "[10,20]");
+    assert_non_null(w);
+    memcpy(w, "[10,\"\"]", 7);
+    assert_int_equal(bg__record_parse(buf, &run, err, sizeof err), BG_EPARSE);
+    if (!strstr(err, "benchmark 'tick': array 'wall_ns' holds a value that is not a finite number"))
+        fail_msg("unexpected message: %s", err);
 }
 
 static void test_filter_and_list(void **state)
