@@ -708,7 +708,7 @@ static void parse_counter_groups(rd *r, const cJSON *a, bg_run *run)
 
 int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen)
 {
-    rd r = {err, errlen, 0};
+    rd r = {err, errlen, 0, NULL};
     memset(run, 0, sizeof *run);
     if (!json) {
         snprintf(err, errlen, "no input");

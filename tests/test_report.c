@@ -630,6 +630,17 @@ static void test_report_metric(void **state)
     assert_non_null(strstr(svg, "instructions per iteration (thousands)"));
     assert_null(strstr(svg, "time per iteration"));
     free(svg);
+    /* the commit whose run has no counters is left out, not plotted as 0:
+     * of the 14 commits, that one and the one run on another machine */
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    index = slurp(path);
+    assert_non_null(index);
+    snprintf(want, sizeof want, "instructions per iteration of %d commits: ", NCOMMITS - 2);
+    const char *spark = strstr(strstr(index, ">steady</a>"), "title=\"");
+    assert_non_null(spark);
+    if (strncmp(spark + 7, want, strlen(want)) != 0)
+        fail_msg("steady's history line says %.80s", spark + 7);
+    free(index);
 }
 
 /* The same history by time: no change point for steady at INSTR_STEP
