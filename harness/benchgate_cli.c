@@ -396,22 +396,10 @@ static int write_junit(const char *path, const bg_comparison *c)
  * unreadable. */
 static long count_benchmarks(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char *buf = bg__read_file(path, NULL, 0);
+    if (!buf)
         return -1;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char chunk[65536];
-    size_t got;
-    while (m && (got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, got, m);
-    fclose(f);
-    if (!m || fclose(m) != 0) {
-        free(buf);
-        return -1;
-    }
-    cJSON *root = cJSON_ParseWithLength(buf, len);
+    cJSON *root = cJSON_Parse(buf);
     free(buf);
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "benchmarks");
     long n = cJSON_IsArray(b) ? (long)cJSON_GetArraySize(b) : -1;

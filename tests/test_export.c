@@ -709,6 +709,19 @@ static void test_plot_missing_program(void **state)
     unsetenv("BENCHGATE_GNUPLOT");
 }
 
+/* Writes DIR/fakeplot, a shell script with `body`, and makes it the gnuplot
+ * program ($BENCHGATE_GNUPLOT); its path goes to prog. */
+static void fake_gnuplot(const char *dir, const char *body, char *prog, size_t n)
+{
+    snprintf(prog, n, "%s/fakeplot", dir);
+    FILE *f = fopen(prog, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\n%s\n", body);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(prog, 0755), 0);
+    setenv("BENCHGATE_GNUPLOT", prog, 1);
+}
+
 /* A "gnuplot" that exits at once with an error: the plots fail, the
  * process does not die of SIGPIPE, and the message says what happened. */
 static void test_plot_program_fails(void **state)
@@ -717,13 +730,7 @@ static void test_plot_program_fails(void **state)
     char dir[] = "/tmp/bg_plot_fail.XXXXXX";
     assert_non_null(mkdtemp(dir));
     char prog[64];
-    snprintf(prog, sizeof prog, "%s/fakeplot", dir);
-    FILE *f = fopen(prog, "w");
-    assert_non_null(f);
-    fputs("#!/bin/sh\necho 'line 0: invalid command' >&2\nexit 3\n", f);
-    assert_int_equal(fclose(f), 0);
-    assert_int_equal(chmod(prog, 0755), 0);
-    setenv("BENCHGATE_GNUPLOT", prog, 1);
+    fake_gnuplot(dir, "echo 'line 0: invalid command' >&2\nexit 3", prog, sizeof prog);
     bg_plotter *p = NULL;
     char err[512] = "";
     assert_int_equal(bg__plot_open(&p, dir, err, sizeof err), 0);
@@ -750,15 +757,10 @@ static void density_script(double outlier, char *script, size_t n, double *xmax)
 {
     char dir[] = "/tmp/bg_plot_dens.XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char prog[64], gp[64];
-    snprintf(prog, sizeof prog, "%s/fakeplot", dir);
+    char prog[64], gp[64], body[128];
     snprintf(gp, sizeof gp, "%s/in.gp", dir);
-    FILE *f = fopen(prog, "w");
-    assert_non_null(f);
-    fprintf(f, "#!/bin/sh\ncat > '%s'\n", gp);
-    assert_int_equal(fclose(f), 0);
-    assert_int_equal(chmod(prog, 0755), 0);
-    setenv("BENCHGATE_GNUPLOT", prog, 1);
+    snprintf(body, sizeof body, "cat > '%s'", gp);
+    fake_gnuplot(dir, body, prog, sizeof prog);
     bg_plotter *p = NULL;
     char err[512] = "";
     assert_int_equal(bg__plot_open(&p, dir, err, sizeof err), 0);
@@ -770,7 +772,7 @@ static void density_script(double outlier, char *script, size_t n, double *xmax)
     assert_int_equal(bg__plot_density(p, "x.svg", "t", "time per iteration", &d, 1), 0);
     assert_int_equal(bg__plot_close(&p, err, sizeof err), 0);
     unsetenv("BENCHGATE_GNUPLOT");
-    f = fopen(gp, "r");
+    FILE *f = fopen(gp, "r");
     assert_non_null(f);
     size_t len = fread(script, 1, n - 1, f);
     script[len] = '\0';
