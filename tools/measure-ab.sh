@@ -16,6 +16,9 @@
 #   AB_ARGS      extra arguments for every `benchgate ab` (e.g. "--budget 10")
 #   AB_FILTER    benchmarks of the A/A suite runs (default: all)
 #   OUT          directory for the raw log (default: a new temporary one)
+#   INJECT       the injected workload: "faulty" (default: tests/faulty_bench's
+#                fine_slowable, FAULTY_SLOWDOWN_PCT) or "spin" (the project's own
+#                spin_injected of benchgate-benches, BENCHGATE_INJECT_PCT)
 #   PHASES       what to measure (default "aa inject"); "suite" adds A/A suite
 #                runs in which B's spin_injected (benches/bench_examples.c) is
 #                SUITE_PCT % slower (default 2), SUITE_RUNS times (default 10):
@@ -33,6 +36,11 @@ filter=${AB_FILTER:-}
 phases=${PHASES:-aa inject}
 suite_pct=${SUITE_PCT:-2}
 suite_runs=${SUITE_RUNS:-10}
+case ${INJECT:-faulty} in
+faulty) inj_name=fine_slowable inj_var=FAULTY_SLOWDOWN_PCT ;;
+spin) inj_name=spin_injected inj_var=BENCHGATE_INJECT_PCT ;;
+*) echo "measure-ab: INJECT is faulty or spin, not '$INJECT'" >&2; exit 2 ;;
+esac
 
 for f in benchgate benches/benchgate-benches tests/faulty_bench; do
     if [ ! -x "$build/$f" ]; then
@@ -73,7 +81,7 @@ one_run() {
     } >> "$log"
     local summary change
     summary=$(echo "$text" | grep '^ab: ' | tail -n 1)
-    change=$(echo "$text" | awk '$1 == "fine_slowable" { for (i = 2; i <= NF; i++) if ($i ~ /%$/) { print $i; exit } }')
+    change=$(echo "$text" | awk -v b="$inj_name" '$1 == b { for (i = 2; i <= NF; i++) if ($i ~ /%$/) { print $i; exit } }')
     echo "$summary" | awk -v rc="$rc" -v t0="$t0" -v t1="$t1" -v ch="${change:--}" '
         { for (i = 1; i <= NF; i++) { v = $i; gsub(/[,;]/, "", $(i + 1));
               if ($(i + 1) == "unchanged") u = v; if ($(i + 1) == "improved") im = v;
@@ -106,12 +114,14 @@ echo
 declare -A hits times
 for pct in 0 1 2 5; do
     [ "$inject_runs" -gt 0 ] || break
-    echo "fine_slowable, B slower by $pct %: $inject_runs runs"
+    echo "$inj_name, B slower by $pct %: $inject_runs runs"
     hits[$pct]=0
     times[$pct]=0
     for i in $(seq 1 "$inject_runs"); do
-        r=$(one_run "+$pct % run $i" --bin-a "$faulty" --bin-b "$faulty" --filter '^fine_slowable$' \
-            --env-a FAULTY_SLOWDOWN_PCT=0 --env-b FAULTY_SLOWDOWN_PCT=$pct --seed "$((100 + i))")
+        bin=$faulty
+        [ "$inj_name" = spin_injected ] && bin=$suite
+        r=$(one_run "+$pct % run $i" --bin-a "$bin" --bin-b "$bin" --filter "^$inj_name\$" \
+            --env-a "$inj_var=0" --env-b "$inj_var=$pct" --seed "$((100 + i))")
         set -- $r
         echo "  run $i: exit $1, change $7, $6 s"
         [ "$1" = 1 ] && hits[$pct]=$((hits[$pct] + 1))
