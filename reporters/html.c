@@ -765,9 +765,10 @@ static void bench_comparison(FILE *f, const bg_report *rep, const bg_report_benc
     fputs("</p>\n", f);
     if (!rep->metric_is_time) {
         char hv[64], bv[64];
-        bg__fmt_metric(w && w->kind == BG_ROW_COMPARED ? w->mean_b : bg__result_metric_mean(b->head, rep->metric),
+        bool cmp = w && w->kind == BG_ROW_COMPARED;
+        bg__fmt_metric(cmp ? w->mean_b : b->head ? bg__result_metric_mean(b->head, rep->metric) : NAN,
                        rep->metric_unit, hv, sizeof hv);
-        bg__fmt_metric(w && w->kind == BG_ROW_COMPARED ? w->mean_a : bg__result_metric_mean(b->base, rep->metric),
+        bg__fmt_metric(cmp ? w->mean_a : b->base ? bg__result_metric_mean(b->base, rep->metric) : NAN,
                        rep->metric_unit, bv, sizeof bv);
         fputs("<p>", f);
         bg__html_escape(f, rep->metric_what);

@@ -712,6 +712,43 @@ static void test_report_metric_refused(void **state)
     assert_int_equal(bg("BENCHGATE_GNUPLOT=/nonexistent", "report --metric instructions --out '%s' '%s'", dir, file), 0);
 }
 
+/* --metric with a baseline whose benchmarks differ from the head's: a
+ * benchmark only in the head (new) and one only in the baseline (gone)
+ * get pages whose comparison says "-" for the missing side. */
+static void test_report_metric_one_sided(void **state)
+{
+    (void)state;
+    char dir[400], head[400], base[400], path[500], err[512];
+    bg_run run;
+    make_run(&run, 0, MACHINE);
+    bg__result_free(&run.results[NB - 1]); /* the baseline lacks the last benchmark */
+    run.nresults = NB - 1;
+    snprintf(base, sizeof base, "%s/one-sided-base.json", tmp);
+    assert_int_equal(bg__record_write(&run, base, err, sizeof err), 0);
+    bg__run_free(&run);
+    make_run(&run, 1, MACHINE);
+    bg__result_free(&run.results[0]); /* the head lacks the first */
+    memmove(run.results, run.results + 1, (NB - 1) * sizeof *run.results);
+    run.nresults = NB - 1;
+    snprintf(head, sizeof head, "%s/one-sided-head.json", tmp);
+    assert_int_equal(bg__record_write(&run, head, err, sizeof err), 0);
+    bg__run_free(&run);
+    snprintf(dir, sizeof dir, "%s/metric-one-sided", tmp);
+    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --metric instructions --base '%s' --out '%s' '%s'",
+                base, dir, head);
+    if (rc != 0)
+        fail_msg("report --metric with one-sided benchmarks exited %d:\n%s", rc, out);
+    char slug[64];
+    for (int k = 0; k < 2; k++) {
+        bg__name_slug(NAMES[k ? NB - 1 : 0], slug, sizeof slug);
+        snprintf(path, sizeof path, "%s/bench-%s.html", dir, slug);
+        char *page = slurp(path);
+        assert_non_null(page);
+        assert_non_null(strstr(page, k ? "baseline -</p>" : "head -,"));
+        free(page);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -725,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_report_metric),
         cmocka_unit_test(test_report_metric_time_default),
         cmocka_unit_test(test_report_metric_refused),
+        cmocka_unit_test(test_report_metric_one_sided),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
