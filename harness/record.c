@@ -521,7 +521,7 @@ static void parse_proc_counters(rd *r, const cJSON *co, bg_proc *p, const char *
 static void parse_start_ns(rd *r, const cJSON *po, bg_proc *p, const char *bench)
 {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(po, "start_ns");
-    if (!a || cJSON_IsNull(a))
+    if (r->rc || !a || cJSON_IsNull(a))
         return;
     size_t len = 0;
     p->start_ns = get_array(r, po, "start_ns", &len);

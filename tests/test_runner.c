@@ -253,6 +253,13 @@ static void test_record_start_ns(void **state)
     assert_int_equal(bg__record_parse(buf, &run, err, sizeof err), BG_EPARSE);
     assert_non_null(strstr(err, "benchmark 'tick'"));
 
+    /* An error found before start_ns is the one reported, not replaced
+     * by one about a valid start_ns. */
+    snprintf(buf, sizeof buf, rec, ",\"warmup_ns\":\"soon\",\"start_ns\":[1500,1512.5]");
+    assert_int_equal(bg__record_parse(buf, &run, err, sizeof err), BG_EPARSE);
+    if (!strstr(err, "'warmup_ns'") || strstr(err, "start_ns"))
+        fail_msg("unexpected message: %s", err);
+
     /* Any per-sample array holding a non-number names the benchmark. */
     snprintf(buf, sizeof buf, rec, "");
     char *w = strstr(buf, "[10,20]");
