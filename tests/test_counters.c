@@ -167,7 +167,14 @@ static void test_sw_group_here(void **state)
     bg__sw_group.end(v);
     bg__sw_group.close();
     assert_true(v[0] > 0);              /* task_clock, ns */
+#if defined(__SANITIZE_ADDRESS__)
+    /* AddressSanitizer's munmap interceptor clears the shadow of each unmapped
+     * page, which now and then faults in a shadow page of its own (seen: 1 run
+     * in 6 counted more than 10). */
+    assert_true(v[1] >= 10 && v[1] <= 20);
+#else
     assert_true(v[1] == 10);            /* page_faults: exactly the pages touched */
+#endif
     if (why[0]) /* kernel-side events not allowed: they read as NAN */
         assert_true(isnan(v[2]) && isnan(v[3]));
     else
