@@ -103,6 +103,7 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
         }
         if (!strcmp(a, "--force") && (allowed & OPT_STATS)) {
             o->force = true;
+            o->cmp.force = true;
             continue;
         }
         /* Flags with a value: --flag VALUE or --flag=VALUE. */

@@ -46,6 +46,7 @@ typedef struct bg_comparison {
     size_t resamples;
     char metric[32];    /* what was compared: "time" or a counter name */
     char unit[16];      /* "ns" for time, else the counter's unit ("" = count) */
+    char metric_note[96]; /* why this metric when none was asked for ("" otherwise) */
 } bg_comparison;
 
 typedef struct bg_cmp_opts {
@@ -54,7 +55,9 @@ typedef struct bg_cmp_opts {
     bg_padjust padjust;   /* default Benjamini-Hochberg */
     uint64_t seed;        /* bootstrap seed (default 1) */
     size_t resamples;     /* bootstrap resamples (default 10000) */
-    const char *metric;   /* "time" (default, NULL means time), "cpu", or a counter */
+    const char *metric;   /* "time", "cpu", a counter, or NULL (default): instructions
+                           * when both runs are instruction mode, else time */
+    bool force;           /* compare runs of different --mode anyway (--force) */
 } bg_cmp_opts;
 
 void bg__cmp_opts_default(bg_cmp_opts *o);
@@ -62,7 +65,8 @@ void bg__cmp_opts_default(bg_cmp_opts *o);
 /* Compares every benchmark of a with the one of the same name in b. Rows
  * come in a's order, then b's new benchmarks. Returns 0, BG_ENOMEM,
  * BG_ENUMERIC, or BG_EINVAL for an unknown metric (message in err, naming
- * the metrics the runs have). Free with bg__comparison_free. */
+ * the metrics the runs have) or for runs of different --mode (see
+ * bg__compare_pick_metric). Free with bg__comparison_free. */
 int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_comparison *c,
                      char *err, size_t errlen);
 void bg__comparison_free(bg_comparison *c);
@@ -72,6 +76,16 @@ void bg__comparison_free(bg_comparison *c);
  * the metrics the runs have, or, for a ratio derived for display (ipc, ...),
  * the counters to use instead. bg__compare_runs checks this first. */
 int bg__compare_check_metric(const bg_run *a, const bg_run *b, const char *metric, char *err, size_t errlen);
+/* The metric to compare runs a and b on, given the one asked for
+ * (`requested`, NULL when none): when none is asked for, "instructions" if
+ * both runs are instruction mode (then `note` says so), else "time". Runs of
+ * different --mode (time vs instructions, or the hardware counter vs
+ * valgrind) measure different things: BG_EINVAL with a message naming both
+ * modes, unless `force` or `requested` is a counter both runs recorded.
+ * *metric points to a static string or to `requested`. */
+int bg__compare_pick_metric(const bg_run *a, const bg_run *b, const char *requested, bool force,
+                            const char **metric, char *note, size_t notelen, char *err,
+                            size_t errlen);
 /* Adjusts the p-values of c's compared rows across the suite (c->padjust)
  * and sets each one's p_adj and verdict (c->threshold, c->alpha). */
 int bg__decide_all(bg_comparison *c);

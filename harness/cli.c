@@ -542,7 +542,8 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     bg_comparison cmp;
     char err[512] = "";
     if (bg__compare_runs(&base->run, run, &o, &cmp, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: cannot compare with the baseline: %s\n", prog, err);
+        fprintf(stderr, "%s: cannot compare with the baseline: %s (options of 'benchgate compare')\n",
+                prog, err);
         return;
     }
     if (c->filter) { /* benchmarks not selected are not "only in A" */
@@ -554,8 +555,9 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     }
     char label[80];
     snprintf(label, sizeof label, "%.12s", base->run.git_commit[0] ? base->run.git_commit : "no-commit");
-    printf("\nchange against baseline %s (%s, run of %s):\n", base->spec ? base->spec : "",
-           base->path, label);
+    printf("\nchange against baseline %s (%s, run of %s), metric %s%s%s:\n",
+           base->spec ? base->spec : "", base->path, label, cmp.metric, cmp.metric_note[0] ? " " : "",
+           cmp.metric_note);
     bg__cmp_print_console(stdout, &cmp, "base", "now");
     bg__comparison_free(&cmp);
 }

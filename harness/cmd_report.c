@@ -125,6 +125,7 @@ int bg__cmd_report(int argc, char **argv)
     o.store_dir = store;
     o.base = base;
     o.force = force;
+    o.cmp.force = force;
     o.spec = npos ? pos[0] : NULL;
     o.cmp.metric = metric;
     double v = 1000;

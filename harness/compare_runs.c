@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bg_compare.h"
+#include "bg_instr.h"
 
 void bg__cmp_opts_default(bg_cmp_opts *o)
 {
@@ -17,7 +18,7 @@ void bg__cmp_opts_default(bg_cmp_opts *o)
     o->padjust = BG_PADJ_BH;
     o->seed = 1;
     o->resamples = 10000;
-    o->metric = "time";
+    o->metric = NULL; /* chosen from the runs' modes: bg__compare_pick_metric */
 }
 
 static bool is_time(const char *metric)
@@ -144,6 +145,63 @@ int bg__compare_check_metric(const bg_run *a, const bg_run *b, const char *metri
                  "were enabled and available)",
                  a && b ? "either run" : "the run", metric, a && b ? "the runs have" : "it has", have);
     }
+    return BG_EINVAL;
+}
+
+static bool instr_mode(bg_mode m)
+{
+    return m != BG_MODE_TIME;
+}
+
+/* Whether runs of modes ma and mb measure the same thing ("instructions",
+ * recorded before it was resolved, stands for either instruction backend). */
+static bool same_mode(bg_mode ma, bg_mode mb)
+{
+    if (ma == mb)
+        return true;
+    return instr_mode(ma) && instr_mode(mb) &&
+           (ma == BG_MODE_INSTRUCTIONS || mb == BG_MODE_INSTRUCTIONS);
+}
+
+int bg__compare_pick_metric(const bg_run *a, const bg_run *b, const char *requested, bool force,
+                            const char **metric, char *note, size_t notelen, char *err,
+                            size_t errlen)
+{
+    if (note && notelen)
+        note[0] = '\0';
+    bg_mode ma = a ? a->config.mode : BG_MODE_TIME, mb = b ? b->config.mode : BG_MODE_TIME;
+    bool both_instr = a && b && instr_mode(ma) && instr_mode(mb);
+    *metric = requested;
+    if (!requested) {
+        *metric = both_instr ? "instructions" : "time";
+        if (both_instr && note && notelen)
+            snprintf(note, notelen, "(the default for instruction-mode runs)");
+    }
+    if (!a || !b || same_mode(ma, mb))
+        return 0;
+    /* A counter both runs recorded means the same in either mode; time and
+     * cpu under valgrind do not. */
+    bool both_have = requested && !is_time(requested) && strcmp(requested, "cpu") != 0 &&
+                     run_has_metric(a, requested) && run_has_metric(b, requested);
+    if (both_have)
+        return 0;
+    if (force) {
+        fprintf(stderr, "benchgate: warning (--force): comparing a run of --mode %s (A) with one of "
+                        "--mode %s (B) on %s\n",
+                bg__mode_name(ma), bg__mode_name(mb), *metric);
+        return 0;
+    }
+    char what[96];
+    if (!requested || is_time(requested) || !strcmp(requested, "cpu"))
+        snprintf(what, sizeof what, "their %s figures do not compare", *metric);
+    else
+        snprintf(what, sizeof what, "and '%.40s' is not a counter both recorded", requested);
+    if (err && errlen)
+        snprintf(err, errlen,
+                 "the runs were made in different modes (A: --mode %s, B: --mode %s): %s; rerun "
+                 "one side in the other's mode, give --metric with a counter both runs recorded "
+                 "(e.g. instructions), or --force",
+                 bg__mode_name(ma), bg__mode_name(mb), what);
     return BG_EINVAL;
 }
 
@@ -317,8 +375,12 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
         bg__cmp_opts_default(&def);
         o = &def;
     }
-    const char *metric = o->metric ? o->metric : "time";
     memset(c, 0, sizeof *c);
+    const char *metric = NULL;
+    int rc = bg__compare_pick_metric(a, b, o->metric, o->force, &metric, c->metric_note,
+                                     sizeof c->metric_note, err, errlen);
+    if (rc)
+        return rc;
     c->threshold = o->threshold_pct / 100.0;
     c->alpha = o->alpha;
     c->padjust = o->padjust;
@@ -326,7 +388,7 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
     c->resamples = o->resamples;
     snprintf(c->metric, sizeof c->metric, "%s", metric);
     snprintf(c->unit, sizeof c->unit, "%s", bg__metric_unit(metric));
-    int rc = bg__compare_check_metric(a, b, metric, err, errlen);
+    rc = bg__compare_check_metric(a, b, metric, err, errlen);
     if (rc)
         return rc;
     c->rows = calloc(a->nresults + b->nresults + 1, sizeof *c->rows);

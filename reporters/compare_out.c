@@ -137,8 +137,10 @@ void bg__cmp_print_console(FILE *f, const bg_comparison *c, const char *label_a,
             fprintf(f, " (%s)", w->note);
         fputc('\n', f);
     }
-    fprintf(f, "metric %s, threshold %.2f%%, alpha %.3g, p adjusted: %s, %zu resamples, seed %llu\n",
-            c->metric, 100 * c->threshold, c->alpha, padjust_name(c->padjust), c->resamples,
+    fprintf(f,
+            "metric %s%s%s, threshold %.2f%%, alpha %.3g, p adjusted: %s, %zu resamples, seed %llu\n",
+            c->metric, c->metric_note[0] ? " " : "", c->metric_note, 100 * c->threshold, c->alpha,
+            padjust_name(c->padjust), c->resamples,
             (unsigned long long)c->seed);
 }
 
@@ -166,8 +168,8 @@ void bg__cmp_print_markdown(FILE *f, const bg_comparison *c, const char *title)
         }
         fputs(" |\n", f);
     }
-    fprintf(f, "\nMetric %s, noise threshold %.2f%%, alpha %.3g.\n\n", c->metric, 100 * c->threshold,
-            c->alpha);
+    fprintf(f, "\nMetric %s%s%s, noise threshold %.2f%%, alpha %.3g.\n\n", c->metric,
+            c->metric_note[0] ? " " : "", c->metric_note, 100 * c->threshold, c->alpha);
 }
 
 void bg__cmp_print_csv(FILE *f, const bg_comparison *c)

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "bg_compare.h"
 #include "bg_counters.h"
 #include "bg_harness.h"
 
@@ -393,6 +394,114 @@ static void test_console_lines(void **state)
     free(buf);
 }
 
+/* ---- comparing runs by their mode ---- */
+
+/* A run of one benchmark, two processes of two samples each: wall time
+ * `ns` per iteration (jittered), `instr` instructions per iteration, in
+ * `mode`. Arrays live in *bufs (owned by the caller's frame). */
+typedef struct mode_run {
+    bg_run run;
+    bg_result r;
+    bg_proc p[2];
+    bg_series s[2];
+    double it[2][2], w[2][2], c[2][2], ins[2][2];
+} mode_run;
+
+static void mode_run_init(mode_run *m, bg_mode mode, double ns, double instr)
+{
+    memset(m, 0, sizeof *m);
+    bg__config_default(&m->run.config);
+    m->run.config.mode = mode;
+    for (int i = 0; i < 2; i++) {
+        for (int j = 0; j < 2; j++) {
+            m->it[i][j] = 100.0 * (j + 1);
+            m->w[i][j] = m->c[i][j] = m->it[i][j] * ns * (1 + 0.01 * (i + 2 * j));
+            m->ins[i][j] = m->it[i][j] * instr;
+        }
+        snprintf(m->s[i].name, sizeof m->s[i].name, "instructions");
+        m->s[i].v = m->ins[i];
+        m->p[i] = (bg_proc){.n = 2, .iters = m->it[i], .wall_ns = m->w[i], .cpu_ns = m->c[i],
+                            .ncounters = 1, .counters = &m->s[i]};
+    }
+    m->r.name = "memcpy_64B";
+    m->r.nprocs = 2;
+    m->r.procs = m->p;
+    m->run.nresults = 1;
+    m->run.results = &m->r;
+}
+
+static void test_compare_modes(void **state)
+{
+    (void)state;
+    static mode_run va, vb, t;
+    /* Two instruction-mode runs with equal counts whose valgrind wall time
+     * differs by half: no --metric compares instructions, exactly. */
+    mode_run_init(&va, BG_MODE_INSTR_VALGRIND, 200, 1234);
+    mode_run_init(&vb, BG_MODE_INSTR_VALGRIND, 300, 1234);
+    mode_run_init(&t, BG_MODE_TIME, 3, 1234);
+    bg_cmp_opts o;
+    bg__cmp_opts_default(&o);
+    o.resamples = 200;
+    bg_comparison c;
+    char err[512] = "";
+    assert_int_equal(bg__compare_runs(&va.run, &vb.run, &o, &c, err, sizeof err), 0);
+    assert_string_equal(c.metric, "instructions");
+    assert_non_null(strstr(c.metric_note, "instruction-mode"));
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.rows[0].kind, BG_ROW_COMPARED);
+    assert_true(c.rows[0].ch.change == 0.0);
+    assert_int_equal(c.rows[0].verdict, BG_VERDICT_UNCHANGED);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    bg__cmp_print_console(f, &c, NULL, NULL);
+    fclose(f);
+    assert_non_null(strstr(buf, "metric instructions (the default for instruction-mode runs)"));
+    free(buf);
+    bg__comparison_free(&c);
+    /* Asked for time, they compare time (and it regressed). */
+    o.metric = "time";
+    assert_int_equal(bg__compare_runs(&va.run, &vb.run, &o, &c, err, sizeof err), 0);
+    assert_string_equal(c.metric, "time");
+    assert_string_equal(c.metric_note, "");
+    assert_int_equal(c.rows[0].verdict, BG_VERDICT_REGRESSED);
+    bg__comparison_free(&c);
+
+    /* Time mode against instruction mode: refused, naming both modes. */
+    o.metric = NULL;
+    assert_int_equal(bg__compare_runs(&t.run, &va.run, &o, &c, err, sizeof err), BG_EINVAL);
+    assert_non_null(strstr(err, "A: --mode time, B: --mode instructions:valgrind"));
+    assert_non_null(strstr(err, "their time figures do not compare"));
+    o.metric = "cpu";
+    assert_int_equal(bg__compare_runs(&t.run, &va.run, &o, &c, err, sizeof err), BG_EINVAL);
+    o.metric = "cycles";
+    assert_int_equal(bg__compare_runs(&t.run, &va.run, &o, &c, err, sizeof err), BG_EINVAL);
+    assert_non_null(strstr(err, "'cycles' is not a counter both recorded"));
+    /* The hardware counter against valgrind: also different modes. */
+    vb.run.config.mode = BG_MODE_INSTR_HW;
+    o.metric = NULL;
+    assert_int_equal(bg__compare_runs(&va.run, &vb.run, &o, &c, err, sizeof err), BG_EINVAL);
+    assert_non_null(strstr(err, "B: --mode instructions:hw"));
+    /* ... unless --metric names a counter both recorded, or --force. */
+    o.metric = "instructions";
+    err[0] = '\0';
+    assert_int_equal(bg__compare_runs(&t.run, &va.run, &o, &c, err, sizeof err), 0);
+    assert_string_equal(c.metric, "instructions");
+    assert_true(c.rows[0].ch.change == 0.0);
+    bg__comparison_free(&c);
+    o.metric = NULL;
+    o.force = true;
+    assert_int_equal(bg__compare_runs(&t.run, &va.run, &o, &c, err, sizeof err), 0);
+    assert_string_equal(c.metric, "time");
+    bg__comparison_free(&c);
+    /* Two time-mode runs: time, no note. */
+    o.force = false;
+    assert_int_equal(bg__compare_runs(&t.run, &t.run, &o, &c, err, sizeof err), 0);
+    assert_string_equal(c.metric, "time");
+    assert_string_equal(c.metric_note, "");
+    bg__comparison_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_probe_says_why_once),
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_console_lines),
+        cmocka_unit_test(test_compare_modes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
