@@ -46,15 +46,30 @@ void bg__ab_opts_default(bg_ab_opts *o)
 /* ---- signals: a flag, looked at between steps ---- */
 
 static volatile sig_atomic_t g_signal;
+/* The signals we catch: SIGINT, SIGTERM and SIGHUP, less those that were
+ * ignored when we started (nohup): those stay ignored, for us and for the
+ * builds and bench binaries. */
+static sigset_t g_caught;
 
+/* Keeps the first signal: the one the caller exits by. */
 static void on_signal(int sig)
 {
-    g_signal = sig;
+    if (!g_signal)
+        g_signal = sig;
 }
 
 typedef struct saved_signals {
     struct sigaction intr, term, hup;
 } saved_signals;
+
+static void catch_one(int sig, const struct sigaction *sa, struct sigaction *old)
+{
+    sigaction(sig, NULL, old);
+    if (old->sa_handler == SIG_IGN)
+        return;
+    sigaction(sig, sa, NULL);
+    sigaddset(&g_caught, sig);
+}
 
 static void catch_signals(saved_signals *s)
 {
@@ -62,11 +77,12 @@ static void catch_signals(saved_signals *s)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: waitpid and nanosleep return EINTR so we notice. */
+    /* No SA_RESTART: waits return EINTR so we notice. */
     g_signal = 0;
-    sigaction(SIGINT, &sa, &s->intr);
-    sigaction(SIGTERM, &sa, &s->term);
-    sigaction(SIGHUP, &sa, &s->hup);
+    sigemptyset(&g_caught);
+    catch_one(SIGINT, &sa, &s->intr);
+    catch_one(SIGTERM, &sa, &s->term);
+    catch_one(SIGHUP, &sa, &s->hup);
 }
 
 static void restore_signals(const saved_signals *s)
@@ -165,20 +181,35 @@ static void redirect(const char *path, int fd)
 }
 
 /* Runs argv[0] (found through PATH when it has no '/') in its own process
- * group and waits. When a caught signal arrives meanwhile, the group gets
- * SIGTERM (then SIGKILL) so builds and bench binaries stop with us. Returns
- * the wait status, or -1 when it could not start (errno set). */
+ * group and waits. When a caught signal arrives meanwhile - also one that
+ * arrives before the wait begins - the group gets SIGTERM (then SIGKILL
+ * after 5 s) so builds and bench binaries stop with us. Returns the wait
+ * status, or -1 when it could not start (errno set). */
 static int run_child(char *const argv[], const child_io *io)
 {
     fflush(NULL);
+    /* The caught signals and SIGCHLD stay blocked from before the fork
+     * until the child is reaped, so none can slip in between a look at
+     * g_signal and the wait: sigtimedwait takes them as they come. */
+    sigset_t wait_set = g_caught, old_mask;
+    sigaddset(&wait_set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &wait_set, &old_mask);
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        int e = errno;
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        errno = e;
         return -1;
+    }
     if (pid == 0) {
         setpgid(0, 0);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
+        if (sigismember(&g_caught, SIGINT))
+            signal(SIGINT, SIG_DFL);
+        if (sigismember(&g_caught, SIGTERM))
+            signal(SIGTERM, SIG_DFL);
+        if (sigismember(&g_caught, SIGHUP))
+            signal(SIGHUP, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
         if (io->cwd && chdir(io->cwd) != 0) {
             fprintf(stderr, "benchgate: cannot enter %s: %s\n", io->cwd, strerror(errno));
             _exit(127);
@@ -195,27 +226,35 @@ static int run_child(char *const argv[], const child_io *io)
         _exit(127);
     }
     setpgid(pid, pid);
-    int st = 0;
+    int st = 0, rc = -1;
     bool termed = false;
     double killed_at = 0;
     for (;;) {
-        pid_t w = waitpid(pid, &st, termed ? WNOHANG : 0);
-        if (w == pid)
-            return st;
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid) {
+            rc = st;
+            break;
+        }
         if (w < 0 && errno != EINTR)
-            return -1;
+            break;
         if (g_signal && !termed) {
             kill(-pid, SIGTERM);
             termed = true;
             killed_at = now_s();
         }
-        if (termed) {
-            if (now_s() - killed_at > 5)
-                kill(-pid, SIGKILL);
-            struct timespec ts = {0, 20000000};
-            nanosleep(&ts, NULL);
-        }
+        if (termed && now_s() - killed_at > 5)
+            kill(-pid, SIGKILL);
+        /* Until a signal (ours or the child's end); after SIGTERM at most
+         * 100 ms, for the SIGKILL above. */
+        struct timespec ts = {termed ? 0 : 1, termed ? 100000000 : 0};
+        int sig = sigtimedwait(&wait_set, NULL, &ts);
+        if (sig > 0 && sig != SIGCHLD)
+            on_signal(sig);
     }
+    int e = errno;
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    errno = e;
+    return rc;
 }
 
 static void describe_status(int st, char *buf, size_t n)
@@ -234,6 +273,7 @@ typedef struct side {
     char letter;             /* 'A' or 'B' */
     const bg_ab_side *spec;
     bool worktree_copy;      /* B as the working tree is */
+    size_t changed;          /* ... with this many uncommitted changes copied in */
     char commit[BG_GIT_OID_BUF];
     char wt_name[64];        /* registered worktree, "" when none */
     char dir[4096];          /* the checkout (cwd of the build and the runs) */
@@ -424,6 +464,7 @@ static int overlay_changes(ab *x, side *sd)
         free(paths[i]);
     free(paths);
     free(deleted);
+    sd->changed = n;
     if (rc == 0)
         fprintf(x->log, "benchgate: B is the working tree: HEAD plus %zu changed file%s\n", n,
                 n == 1 ? "" : "s");
@@ -753,17 +794,23 @@ static int run_once(ab *x, int si, bench_state *b, double *stat)
         char how[128], tail[1024];
         describe_status(st, how, sizeof how);
         file_tail(errp, 6, tail, sizeof tail);
+        /* Its process died (or stopped) before it could report: the
+         * benchmark crashed on this side. */
         b->failed[si] = true;
-        snprintf(b->note, sizeof b->note, "%c: the bench binary wrote no run record (%.60s)%s%.200s",
-                 sd->letter, how, tail[0] ? ": " : "", tail);
+        b->merged[si].status = BG_STATUS_CRASHED;
+        snprintf(b->note, sizeof b->note, "crashed in %c: the bench binary wrote no run record "
+                 "(%.60s)%s%.200s", sd->letter, how, tail[0] ? ": " : "", tail);
         free(text);
+        bg__run_free(&run);
         return 0;
     }
     free(text);
     bg_result *r = run.nresults == 1 ? &run.results[0] : NULL;
     if (!r || !r->name || strcmp(r->name, b->name) != 0) {
         b->failed[si] = true;
-        snprintf(b->note, sizeof b->note, "%c: the run record does not hold %s", sd->letter, b->name);
+        b->merged[si].status = BG_STATUS_CRASHED;
+        snprintf(b->note, sizeof b->note, "crashed in %c: its run record does not hold %s",
+                 sd->letter, b->name);
     } else if (r->status != BG_STATUS_OK) {
         b->failed[si] = true;
         b->merged[si].status = r->status;
@@ -1048,7 +1095,8 @@ static int merged_run(ab *x, int si, bench_state *bs, size_t nb, bg_run *run)
      * a prebuilt binary's runs keep whatever its directory said. */
     if (sd->commit[0] && !sd->spec->bin) {
         snprintf(run->git_commit, sizeof run->git_commit, "%s", sd->commit);
-        run->git_dirty = sd->worktree_copy;
+        /* A clean working tree is its commit. */
+        run->git_dirty = sd->worktree_copy && sd->changed > 0;
     }
     return 0;
 }
@@ -1142,12 +1190,20 @@ static int open_repo(ab *x, char head[BG_GIT_OID_BUF])
         }
         if ((rc = bg_git_resolve(x->git, sd->spec->rev, sd->commit, x->err, x->errlen)) != 0)
             return rc;
-        if (dirty && !o->allow_dirty && !strcmp(sd->commit, head)) {
+        /* A = HEAD beside B = the working tree compares the uncommitted
+         * changes with their commit: nothing is left out silently. */
+        bool beside_changes = si == 0 && x->s[1].worktree_copy;
+        if (dirty && !o->allow_dirty && !beside_changes && !strcmp(sd->commit, head)) {
+            bool gate = o->gate_wording;
             set_err(x->err, x->errlen,
                     "the working tree has uncommitted changes (%s, ...), but %c = %s is the "
-                    "commit HEAD without them. Leave out the second revision to measure the "
-                    "working tree as it is, commit the changes, or pass --allow-dirty to "
-                    "measure the commit anyway", first, sd->letter, sd->spec->rev);
+                    "commit HEAD without them. %s to measure the working tree as it is, commit "
+                    "the changes, or pass --allow-dirty to measure the commit anyway",
+                    first, sd->letter, sd->spec->rev,
+                    gate ? "Leave out --head (head is then the working tree)"
+                         : si == 0 ? "Only B can be the working tree: name the other revision "
+                                     "first and leave out the second one"
+                                   : "Leave out the second revision");
             return BG_EINVAL;
         }
     }

@@ -52,6 +52,7 @@ typedef struct opts {
     const char *markdown;
     const char *bench;           /* gate --bench: the bench binary to run */
     bool ab;                     /* gate --ab: rebuild base and run it beside head */
+    bool allow_dirty;            /* gate --ab --allow-dirty */
     const char *build_cmd;       /* gate --ab --build-cmd */
     const char *bench_bin;       /* gate --ab --bench-bin */
     const char *filter;          /* gate --filter: the benchmarks measured */
@@ -99,6 +100,10 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
         }
         if (!strcmp(a, "--ab") && (allowed & OPT_GATE)) {
             o->ab = true;
+            continue;
+        }
+        if (!strcmp(a, "--allow-dirty") && (allowed & OPT_GATE)) {
+            o->allow_dirty = true;
             continue;
         }
         if (!strcmp(a, "--force") && (allowed & OPT_STATS)) {
@@ -215,6 +220,11 @@ static int parse_opts(int argc, char **argv, unsigned allowed, size_t maxpos, op
             o->bench_args[o->nbench_args++] = val;
         }
     }
+    if (o->allow_dirty && !o->ab) {
+        bg__errf("--allow-dirty goes with --ab only (it lets --ab measure commit HEAD although "
+                 "the working tree has changes)");
+        return EXIT_USAGE;
+    }
     return 0;
 }
 
@@ -290,7 +300,9 @@ static void help_cmd(const char *cmd)
                "                       worktrees, build both and run them interleaved, block\n"
                "                       by block (see 'benchgate ab --help'); both runs are\n"
                "                       saved. Robust to drift between runs made at different\n"
-               "                       times; takes --build-cmd CMD and --bench-bin PATH\n"
+               "                       times; takes --build-cmd CMD, --bench-bin PATH and\n"
+               "                       --allow-dirty (measure commit HEAD as head although\n"
+               "                       the tree has changes)\n"
                "%s\n"
                "A base commit without a stored run falls back to its nearest first-parent\n"
                "ancestor with one (at most %d commits back), with a note.\n\n"
@@ -806,8 +818,16 @@ static void print_gate_result(int ret)
  * continue until the interval reaches its target. */
 static int gate_ab(const opts *o, bg_git **g, const char *base_spec)
 {
+    if (o->cmp.metric) {
+        bg__errf("--metric/--gate-on %s cannot be combined with --ab: --ab compares the time per "
+                 "iteration of interleaved runs only; gate on a counter without --ab (stored runs "
+                 "or --bench)", o->cmp.metric);
+        return EXIT_USAGE;
+    }
     bg_ab_opts ao;
     bg__ab_opts_default(&ao);
+    ao.allow_dirty = o->allow_dirty;
+    ao.gate_wording = true;
     ao.a.rev = base_spec;
     ao.b.rev = o->head;
     ao.build_cmd = o->build_cmd;

@@ -43,6 +43,7 @@ typedef struct bg_ab_opts {
     bg_ab_side a, b;
     const char *repo_dir;    /* the repository (NULL: the current directory) */
     bool allow_dirty;        /* measure commit HEAD although the tree has changes */
+    bool gate_wording;       /* messages name gate's flags (--head), not ab's arguments */
     const char *build_cmd;   /* NULL: BG_AB_DEFAULT_BUILD (and the checkout needs meson.build) */
     const char *bench_bin;   /* relative to the checkout; NULL: $BENCHGATE_BENCH_BIN, else
                               * BG_AB_DEFAULT_BENCH_BIN */
