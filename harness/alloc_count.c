@@ -459,4 +459,5 @@ static void alloc_close(void) {}
 #endif
 
 const bg_counter_group bg__alloc_group = {
-    "alloc", ALLOC_N, alloc_names, alloc_units, alloc_open, alloc_begin, alloc_end, alloc_close};
+    .name = "alloc", .ncounters = ALLOC_N, .names = alloc_names, .units = alloc_units,
+    .open = alloc_open, .begin = alloc_begin, .end = alloc_end, .close = alloc_close};

@@ -32,6 +32,11 @@ typedef struct bg_counter_group {
     void (*begin)(void);
     void (*end)(double *values);
     void (*close)(void);
+    /* Optional (NULL): after end(), why the group's values turned unknown
+     * since open() (CUPTI could not start recording once the benchmark
+     * loaded CUDA, ...), returned once per open; NULL otherwise. The text is
+     * the group's, valid until its next call. */
+    const char *(*failure)(void);
 } bg_counter_group;
 
 /* ---- the counter table and the runner's use of it (counters.c) ---- */
@@ -44,6 +49,9 @@ typedef struct bg_counter_set {
     size_t ngroups;
     const bg_counter_group *groups[BG_COUNTER_GROUPS_MAX];
     size_t nvalues; /* values per sample over all groups */
+    /* Where a group's failure() is told (the note of bg__counter_set_open). */
+    void (*note)(void *ctx, const char *group, const char *why);
+    void *note_ctx;
 } bg_counter_set;
 
 /* What one requested group did in a run: probed once in the parent, so a
@@ -74,7 +82,9 @@ void bg__counters_format(uint32_t mask, char *buf, size_t len);
 size_t bg__counters_probe(uint32_t mask, bg_counter_status *out, size_t max);
 
 /* Opens the groups of mask in this (benchmark) process; for a group that
- * fails, calls note(ctx, group, why) and leaves it out. */
+ * fails, calls note(ctx, group, why) and leaves it out. A group whose
+ * values later turn unknown says why through the same note, once, from
+ * bg__counter_set_end. */
 void bg__counter_set_open(bg_counter_set *s, uint32_t mask,
                           void (*note)(void *ctx, const char *group, const char *why),
                           void *ctx);

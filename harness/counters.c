@@ -163,6 +163,8 @@ void bg__counter_set_open(bg_counter_set *s, uint32_t mask,
                           void *ctx)
 {
     memset(s, 0, sizeof *s);
+    s->note = note;
+    s->note_ctx = ctx;
     for (size_t i = 0; i < NGROUPS; i++) {
         if (!(mask & (1u << i)) || (g_unavailable & (1u << i)))
             continue;
@@ -190,8 +192,12 @@ void bg__counter_set_end(const bg_counter_set *s, double *values)
 {
     size_t off = s->nvalues;
     for (size_t i = s->ngroups; i-- > 0;) {
-        off -= s->groups[i]->ncounters;
-        s->groups[i]->end(values + off);
+        const bg_counter_group *g = s->groups[i];
+        off -= g->ncounters;
+        g->end(values + off);
+        const char *why = g->failure ? g->failure() : NULL;
+        if (why && s->note)
+            s->note(s->note_ctx, g->name, why);
     }
 }
 

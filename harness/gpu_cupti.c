@@ -528,6 +528,11 @@ static int g_verdict = 1;  /* 1: not checked yet; then 0 or BG_EUNAVAIL */
 static char g_verdict_why[320];
 static bool g_open;        /* the group is open in this process */
 static bool g_active;      /* CUPTI records in this process */
+/* CUPTI could not start recording in this (benchmark) process: its values
+ * are unknown from then on, and it is not tried again until close. */
+static bool g_start_failed;
+static bool g_start_noted; /* gpu_failure has said why */
+static char g_start_why[400];
 
 /* Opens the group without touching CUDA in this process: the verdict of
  * a child's check, kept for the processes forked from this one. Recording
@@ -548,9 +553,26 @@ static int gpu_open(char *why, size_t len)
  * recording can start now, before it creates its context. */
 static void activate_for_benchmark(void)
 {
-    char why[320];
-    if (g_open && !g_active)
-        g_active = activate(why, sizeof why) == 0;
+    if (!g_open || g_active || g_start_failed)
+        return;
+    char why[320] = "";
+    g_active = activate(why, sizeof why) == 0;
+    if (!g_active) {
+        g_start_failed = true;
+        snprintf(g_start_why, sizeof g_start_why,
+                 "CUPTI did not start recording in this process (%s); its GPU counters are "
+                 "left out",
+                 why[0] ? why : "no reason given");
+    }
+}
+
+/* The reason recording failed to start, once. */
+static const char *gpu_failure(void)
+{
+    if (!g_start_failed || g_start_noted)
+        return NULL;
+    g_start_noted = true;
+    return g_start_why;
 }
 
 static int is_driver(struct dl_phdr_info *info, size_t size, void *data)
@@ -602,12 +624,20 @@ static void gpu_begin(void)
 }
 
 /* A process that never loaded the driver ran no GPU work: its counters are
- * 0, not unknown. */
+ * 0, not unknown. One where CUPTI failed to start has unknown (NAN) CUPTI
+ * counters; the CUDA-event timer is the benchmark's own and still counts. */
 static void gpu_end(double *values)
 {
     if (!g_open) {
         for (size_t i = 0; i < BG_GPU_NCOUNTERS; i++)
             values[i] = NAN;
+        return;
+    }
+    if (g_start_failed) {
+        for (size_t i = 0; i < BG_GPU_TIMER_NS; i++)
+            values[i] = NAN;
+        values[BG_GPU_TIMER_NS] =
+            (double)(atomic_load_explicit(&g_timer_ns, memory_order_relaxed) - g_win.timer0);
         return;
     }
     int fr = BG_CUPTI_SUCCESS;
@@ -640,6 +670,8 @@ static void gpu_close(void)
     pthread_mutex_unlock(&g_win.lock);
     g_open = false;
     g_active = false;
+    g_start_failed = false;
+    g_start_noted = false;
     /* The libraries stay loaded: unloading an initialised driver or CUPTI
      * is not supported. */
 }
@@ -684,4 +716,5 @@ const bg_counter_group bg__gpu_group = {
     .begin = gpu_begin,
     .end = gpu_end,
     .close = gpu_close,
+    .failure = gpu_failure,
 };

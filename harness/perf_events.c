@@ -378,9 +378,9 @@ static const char *const sw_names[] = {"task_clock", "page_faults", "context_swi
 static const char *const sw_units[] = {"ns", "", "", ""};
 
 const bg_counter_group bg__hw_group = {
-    "hw", sizeof hw_names / sizeof hw_names[0], hw_names, hw_units,
-    hw_open, hw_begin, hw_end, hw_close};
+    .name = "hw", .ncounters = sizeof hw_names / sizeof hw_names[0], .names = hw_names,
+    .units = hw_units, .open = hw_open, .begin = hw_begin, .end = hw_end, .close = hw_close};
 
 const bg_counter_group bg__sw_group = {
-    "sw", sizeof sw_names / sizeof sw_names[0], sw_names, sw_units,
-    sw_open, sw_begin, sw_end, sw_close};
+    .name = "sw", .ncounters = sizeof sw_names / sizeof sw_names[0], .names = sw_names,
+    .units = sw_units, .open = sw_open, .begin = sw_begin, .end = sw_end, .close = sw_close};

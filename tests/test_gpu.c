@@ -45,6 +45,7 @@ typedef struct fakes {
     void (*record)(uint32_t, uint8_t, uint64_t, uint64_t, uint64_t);
     void (*drop)(size_t);
     int (*enabled)(int);
+    unsigned long (*enable_calls)(void);
     unsigned long (*syncs)(void);
 } fakes;
 
@@ -75,6 +76,8 @@ static fakes get_fakes(void)
     memcpy(&f.drop, &p, sizeof p);
     p = must_sym(hc, "fake_cupti_enabled");
     memcpy(&f.enabled, &p, sizeof p);
+    p = must_sym(hc, "fake_cupti_enable_calls");
+    memcpy(&f.enable_calls, &p, sizeof p);
     p = must_sym(hd, "fake_cuda_syncs");
     memcpy(&f.syncs, &p, sizeof p);
     dlclose(hc);
@@ -238,6 +241,66 @@ static void test_lost_records_are_unknown(void **state)
     for (size_t i = 0; i < BG_GPU_TIMER_NS; i++)
         assert_true(isnan(v[i]));
     assert_true(v[BG_GPU_TIMER_NS] == 50); /* measured by the benchmark, not CUPTI */
+    bg__gpu_group.close();
+}
+
+/* The check passed, but CUPTI does not start recording once the benchmark
+ * loads CUDA: the CUPTI counters are unknown, not 0; the start is not
+ * retried every sample; the counter set says why once. */
+static const char *g_noted_group;
+static char g_noted_why[400];
+static int g_notes;
+
+static void note_once(void *ctx, const char *group, const char *why)
+{
+    (void)ctx;
+    g_notes++;
+    g_noted_group = group;
+    snprintf(g_noted_why, sizeof g_noted_why, "%s", why);
+}
+
+static void test_failed_start_is_unknown(void **state)
+{
+    (void)state;
+    char why[320];
+    assert_int_equal(bg__gpu_group.open(why, sizeof why), 0);
+    setenv("FAKE_CUPTI_ENABLE", "35", 1);
+    assert_int_equal(bg_gpu_check(why, sizeof why), 0); /* the device is there */
+    fakes f = get_fakes();
+    unsigned long calls = f.enable_calls();
+    g_notes = 0;
+    bg_counter_set set;
+    memset(&set, 0, sizeof set);
+    set.ngroups = 1;
+    set.groups[0] = &bg__gpu_group;
+    set.nvalues = BG_GPU_NCOUNTERS;
+    set.note = note_once;
+    for (int k = 0; k < 3; k++) {
+        double v[BG_GPU_NCOUNTERS];
+        bg__counter_set_begin(&set);
+        bg_gpu_timer_add(40);
+        bg__counter_set_end(&set, v);
+        for (size_t i = 0; i < BG_GPU_TIMER_NS; i++)
+            assert_true(isnan(v[i]));
+        assert_true(v[BG_GPU_TIMER_NS] == 40);
+    }
+    assert_int_equal(f.enable_calls(), calls);
+    assert_int_equal(g_notes, 1);
+    assert_string_equal(g_noted_group, "gpu");
+    assert_string_equal(g_noted_why,
+                        "CUPTI did not start recording in this process "
+                        "(cuptiActivityEnable(CONCURRENT_KERNEL): "
+                        "CUPTI_ERROR_INSUFFICIENT_PRIVILEGES); its GPU counters are left out");
+    bg__gpu_group.close();
+    /* Opened again (the next benchmark process), it tries again. */
+    unsetenv("FAKE_CUPTI_ENABLE");
+    assert_int_equal(bg__gpu_group.open(why, sizeof why), 0);
+    assert_int_equal(bg_gpu_check(why, sizeof why), 0);
+    double v[BG_GPU_NCOUNTERS];
+    bg__gpu_group.begin();
+    bg__gpu_group.end(v);
+    assert_true(v[BG_GPU_KERNELS] == 0);
+    assert_null(bg__gpu_group.failure());
     bg__gpu_group.close();
 }
 
@@ -435,6 +498,7 @@ int main(void)
         cmocka_unit_test_setup(test_check_reason, reset_env),
         cmocka_unit_test_setup(test_records_summed_by_direction, reset_env),
         cmocka_unit_test_setup(test_lost_records_are_unknown, reset_env),
+        cmocka_unit_test_setup(test_failed_start_is_unknown, reset_env),
         cmocka_unit_test_setup(test_bench_without_driver_skips, reset_env),
         cmocka_unit_test_setup(test_bench_without_device_skips, reset_env),
         cmocka_unit_test_setup(test_bench_with_device_runs, reset_env),

@@ -26,6 +26,7 @@ void fake_cupti_record(uint32_t kind, uint8_t copy_kind, uint64_t bytes, uint64_
                        uint64_t end);
 void fake_cupti_drop(size_t n);
 int fake_cupti_enabled(int kind);
+unsigned long fake_cupti_enable_calls(void);
 
 #define REC 40 /* every record this fake writes is 40 bytes */
 #define MAXQ 256
@@ -36,6 +37,7 @@ static uint64_t g_now;
 static request_fn g_req;
 static complete_fn g_done;
 static int g_enabled[64];
+static unsigned long g_enable_calls;
 
 int cuptiActivityRegisterCallbacks(request_fn req, complete_fn done)
 {
@@ -45,9 +47,11 @@ int cuptiActivityRegisterCallbacks(request_fn req, complete_fn done)
 }
 
 /* $FAKE_CUPTI_ENABLE: a CUptiResult every enable returns (35 is
- * CUPTI_ERROR_INSUFFICIENT_PRIVILEGES). */
+ * CUPTI_ERROR_INSUFFICIENT_PRIVILEGES); set after the group opened, it
+ * makes the start in a benchmark process fail. */
 int cuptiActivityEnable(int kind)
 {
+    g_enable_calls++;
     const char *s = getenv("FAKE_CUPTI_ENABLE");
     if (s && atoi(s))
         return atoi(s);
@@ -136,4 +140,10 @@ void fake_cupti_drop(size_t n)
 int fake_cupti_enabled(int kind)
 {
     return kind >= 0 && kind < 64 && g_enabled[kind];
+}
+
+/* How many times cuptiActivityEnable was called in this process. */
+unsigned long fake_cupti_enable_calls(void)
+{
+    return g_enable_calls;
 }
