@@ -263,7 +263,9 @@ static void import_help(FILE *f)
           "Stores Google Benchmark JSON output (--benchmark_out=FILE --benchmark_out_format=json,\n"
           "ideally with --benchmark_repetitions=N) as a run of commit REF (default HEAD; outside a\n"
           "repository, a run without commit). Each repetition becomes a process with one sample;\n"
-          "estimates are computed as for a benchgate run. The machine id is derived from the\n"
+          "estimates are computed as for a benchgate run. A file written by 'benchgate export\n"
+          "--format gbench' is rebuilt from its raw samples (benchgate_samples), with the\n"
+          "original run's estimates. The machine id is derived from the\n"
           "file's context, so imported runs compare with each other, not with benchgate runs.\n",
           f);
 }

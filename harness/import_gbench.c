@@ -1,7 +1,11 @@
 /* Import of Google Benchmark JSON output into a run, so a Google Benchmark
  * user can bring their history into the store: each repetition becomes a
  * benchmark process with one sample, and benchgate's own statistics are
- * computed from them. */
+ * computed from them. A file benchgate exported carries each process's raw
+ * samples, bootstrap seed and settings in extra fields; from those the run
+ * is rebuilt as it was measured, with the same estimates. */
+#include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +19,7 @@
 
 typedef struct imp {
     const char *file;
+    bool ours; /* written by benchgate's exporter (context has benchgate_version) */
     char *err;
     size_t errlen;
 } imp;
@@ -86,6 +91,7 @@ static bg_result *find_or_add(bg_run *run, size_t cap, const char *name, const i
         *rc = fail(m, BG_ENOMEM, "out of memory", NULL);
         return NULL;
     }
+    r->seed = run->config.seed + run->nresults; /* replaced by a recorded benchgate_seed */
     run->nresults++;
     return r;
 }
@@ -145,6 +151,92 @@ static int add_user_counters(const imp *m, const cJSON *e, bg_proc *p, double it
     return 0;
 }
 
+/* A number of a benchgate_samples or benchgate_counters array into *v:
+ * null is a value not measured (NAN); false for anything else that is not
+ * a finite number. */
+static bool sample_value(const cJSON *x, double *v)
+{
+    *v = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+    return cJSON_IsNull(x) || (cJSON_IsNumber(x) && isfinite(*v));
+}
+
+/* The counters of a process rebuilt from benchgate_samples: each array of
+ * "benchgate_counters" has one value per sample. */
+static int read_sample_counters(const imp *m, const cJSON *co, bg_proc *p, const char *where)
+{
+    if (!co)
+        return 0;
+    size_t n = cJSON_IsObject(co) ? (size_t)cJSON_GetArraySize(co) : 0;
+    if (!cJSON_IsObject(co) || n > BG_COUNTERS_MAX)
+        return fail(m, BG_EPARSE, where, ": 'benchgate_counters' is not an object of at most 64 arrays");
+    p->counters = calloc(n ? n : 1, sizeof *p->counters);
+    if (!p->counters)
+        return fail(m, BG_ENOMEM, "out of memory", NULL);
+    const cJSON *a;
+    cJSON_ArrayForEach(a, co)
+    {
+        if (!a->string || !a->string[0] || strlen(a->string) >= BG_COUNTER_NAME || !cJSON_IsArray(a) ||
+            (size_t)cJSON_GetArraySize(a) != p->n)
+            return fail(m, BG_EPARSE, where, ": a 'benchgate_counters' entry is not an array with one "
+                                              "value per sample under a name of 1-63 characters");
+        bg_series *c = &p->counters[p->ncounters];
+        c->v = malloc(p->n * sizeof *c->v);
+        if (!c->v)
+            return fail(m, BG_ENOMEM, "out of memory", NULL);
+        p->ncounters++;
+        snprintf(c->name, sizeof c->name, "%s", a->string);
+        size_t j = 0;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, a)
+        {
+            if (!sample_value(x, &c->v[j++]))
+                return fail(m, BG_EPARSE, where, ": a 'benchgate_counters' value is not a number or null");
+        }
+    }
+    return 0;
+}
+
+/* The process of an entry benchgate exported, rebuilt from its raw samples
+ * ("benchgate_samples": [[iterations, wall_ns, cpu_ns], ...]), counters
+ * and bootstrap seed. */
+static int read_samples(const imp *m, const cJSON *e, const cJSON *samples, bg_proc *p, bg_result *r,
+                        const char *where)
+{
+    size_t n = (size_t)cJSON_GetArraySize(samples);
+    if (n == 0)
+        return fail(m, BG_EPARSE, where, ": 'benchgate_samples' is empty");
+    p->iters = malloc(n * sizeof *p->iters);
+    p->wall_ns = malloc(n * sizeof *p->wall_ns);
+    p->cpu_ns = malloc(n * sizeof *p->cpu_ns);
+    if (!p->iters || !p->wall_ns || !p->cpu_ns)
+        return fail(m, BG_ENOMEM, "out of memory", NULL);
+    const cJSON *s;
+    cJSON_ArrayForEach(s, samples)
+    {
+        double v[3] = {NAN, NAN, NAN};
+        for (int k = 0; k < 3 && cJSON_IsArray(s) && cJSON_GetArraySize(s) == 3; k++)
+            if (!sample_value(cJSON_GetArrayItem(s, k), &v[k]))
+                v[k] = NAN;
+        if (!(v[0] >= 1) || !(v[1] >= 0) || !(v[2] >= 0))
+            return fail(m, BG_EPARSE, where, ": a 'benchgate_samples' entry is not [iterations >= 1, "
+                                              "wall_ns >= 0, cpu_ns >= 0]");
+        p->iters[p->n] = v[0];
+        p->wall_ns[p->n] = v[1];
+        p->cpu_ns[p->n] = v[2];
+        p->n++;
+    }
+    const char *seed = str_of(e, "benchgate_seed");
+    if (seed) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(seed, &end, 10);
+        if (errno || *end || end == seed)
+            return fail(m, BG_EPARSE, where, ": 'benchgate_seed' is not a decimal integer");
+        r->seed = (uint64_t)v;
+    }
+    return read_sample_counters(m, cJSON_GetObjectItemCaseSensitive(e, "benchgate_counters"), p, where);
+}
+
 /* Adds one "iteration" entry (entry number idx) as a process of r. */
 static int add_repetition(const imp *m, const cJSON *e, size_t idx, bg_result *r)
 {
@@ -154,7 +246,8 @@ static int add_repetition(const imp *m, const cJSON *e, size_t idx, bg_result *r
     if (cJSON_IsTrue(eo)) {
         r->status = BG_STATUS_ERROR;
         const char *msg = str_of(e, "error_message");
-        snprintf(r->message, sizeof r->message, "Google Benchmark: %s", msg ? msg : "error occurred");
+        snprintf(r->message, sizeof r->message, "%s%s", m->ours ? "" : "Google Benchmark: ",
+                 msg ? msg : "error occurred");
         return 0;
     }
     const char *tu = str_of(e, "time_unit");
@@ -168,6 +261,18 @@ static int add_repetition(const imp *m, const cJSON *e, size_t idx, bg_result *r
     if (!(cpu >= 0) || !isfinite(cpu))
         cpu = 0;
     bg_proc *p = &r->procs[r->nprocs];
+    p->warmup_ns = NAN;
+    double ips = num_of(e, "items_per_second"), bps = num_of(e, "bytes_per_second");
+    double sec = real * scale / 1e9;
+    if (isfinite(ips) && ips > 0 && sec > 0)
+        r->items_per_iter = (uint64_t)llround(ips * sec);
+    if (isfinite(bps) && bps > 0 && sec > 0)
+        r->bytes_per_iter = (uint64_t)llround(bps * sec);
+    const cJSON *samples = cJSON_GetObjectItemCaseSensitive(e, "benchgate_samples");
+    if (cJSON_IsArray(samples)) {
+        r->nprocs++; /* counted now so that bg__result_free frees what was allocated */
+        return read_samples(m, e, samples, p, r, where);
+    }
     p->iters = malloc(sizeof *p->iters);
     p->wall_ns = malloc(sizeof *p->wall_ns);
     p->cpu_ns = malloc(sizeof *p->cpu_ns);
@@ -179,13 +284,6 @@ static int add_repetition(const imp *m, const cJSON *e, size_t idx, bg_result *r
     p->iters[0] = it;
     p->wall_ns[0] = real * scale * it;
     p->cpu_ns[0] = cpu * scale * it;
-    p->warmup_ns = NAN;
-    double ips = num_of(e, "items_per_second"), bps = num_of(e, "bytes_per_second");
-    double sec = real * scale / 1e9;
-    if (isfinite(ips) && ips > 0 && sec > 0)
-        r->items_per_iter = (uint64_t)llround(ips * sec);
-    if (isfinite(bps) && bps > 0 && sec > 0)
-        r->bytes_per_iter = (uint64_t)llround(bps * sec);
     return add_user_counters(m, e, p, it);
 }
 
@@ -271,7 +369,7 @@ static int read_entries(const imp *m, const cJSON *arr, bg_run *run)
 
 int bg__import_gbench(const char *json, const char *name, bg_run *run, char *err, size_t errlen)
 {
-    imp m = {name ? name : "input", err, errlen};
+    imp m = {name ? name : "input", false, err, errlen};
     memset(run, 0, sizeof *run);
     cJSON *root = json ? cJSON_Parse(json) : NULL;
     if (!root)
@@ -282,11 +380,19 @@ int bg__import_gbench(const char *json, const char *name, bg_run *run, char *err
         return fail(&m, BG_EPARSE, "no 'benchmarks' array: not Google Benchmark JSON ",
                     "(write it with --benchmark_out=FILE --benchmark_out_format=json)");
     }
+    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(root, "context");
+    m.ours = str_of(ctx, "benchgate_version") != NULL;
     bg__config_default(&run->config);
     run->config.samples = 1;
     int rc = read_entries(&m, arr, run);
     if (rc == 0) {
-        machine_from_context(cJSON_GetObjectItemCaseSensitive(root, "context"), run);
+        /* The bootstrap settings of a file benchgate exported. */
+        double resamples = num_of(ctx, "benchgate_resamples"), conf = num_of(ctx, "benchgate_confidence");
+        if (resamples >= 1 && resamples <= 1e9)
+            run->config.resamples = (size_t)resamples;
+        if (conf > 0 && conf < 1)
+            run->config.confidence = conf;
+        machine_from_context(ctx, run);
         stamp_now(run);
         /* Google Benchmark does not report its overhead. */
         run->overhead = (bg_overhead){.wall_read_ns = NAN, .cpu_read_ns = NAN, .resolution_ns = NAN,
@@ -295,7 +401,6 @@ int bg__import_gbench(const char *json, const char *name, bg_run *run, char *err
     cJSON_Delete(root);
     for (size_t i = 0; rc == 0 && i < run->nresults; i++) {
         bg_result *r = &run->results[i];
-        r->seed = run->config.seed + i;
         if (r->status != BG_STATUS_OK)
             continue;
         if (bg__summarize_result(&run->config, r) != 0) {

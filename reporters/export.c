@@ -1,6 +1,7 @@
 /* Exports of a run to other tools' formats: a CSV of estimates, Google
  * Benchmark JSON (read by github-action-benchmark, Bencher and Google
  * Benchmark's own compare.py) and a Chrome trace / Perfetto timeline. */
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,9 @@ static cJSON *gbench_context(const bg_run *run)
     cJSON_AddStringToObject(c, "benchgate_version", BG_VERSION);
     cJSON_AddStringToObject(c, "benchgate_commit", run->git_commit);
     cJSON_AddStringToObject(c, "benchgate_machine", run->machine_id);
+    /* What the importer needs to compute the same intervals again. */
+    cJSON_AddNumberToObject(c, "benchgate_resamples", (double)run->config.resamples);
+    cJSON_AddNumberToObject(c, "benchgate_confidence", run->config.confidence);
     const char *cpu = machine_field(run, "cpu_model");
     if (cpu)
         cJSON_AddStringToObject(c, "benchgate_cpu_model", cpu);
@@ -144,6 +148,63 @@ static void add_counters(cJSON *o, const bg_proc *p, double iters)
     }
 }
 
+/* A JSON array of n numbers, each with 17 significant digits so that it
+ * reads back as the same double (cJSON's own printing stops at 15 digits
+ * when those come within its epsilon); a non-finite one is null. */
+static cJSON *num_array(const double *v, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < n; i++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.17g", v[i]);
+        cJSON *x = isfinite(v[i]) ? cJSON_CreateRaw(buf) : cJSON_CreateNull();
+        if (!x || !cJSON_AddItemToArray(a, x)) {
+            cJSON_Delete(x);
+            cJSON_Delete(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+/* The process's raw samples, in fields Google Benchmark's tools ignore:
+ * "benchgate_samples" [[iterations, wall_ns, cpu_ns], ...] (totals of
+ * each sample), "benchgate_counters" {name: [value of each sample]} and
+ * "benchgate_seed", the benchmark's bootstrap seed as a decimal string
+ * (JSON numbers lose integers above 2^53). The importer rebuilds the run
+ * from them, so its estimates are the original's. */
+static int add_samples(cJSON *o, const bg_result *r, const bg_proc *p)
+{
+    char seed[32];
+    snprintf(seed, sizeof seed, "%" PRIu64, r->seed);
+    if (!cJSON_AddStringToObject(o, "benchgate_seed", seed))
+        return BG_ENOMEM;
+    cJSON *arr = cJSON_AddArrayToObject(o, "benchgate_samples");
+    if (!arr)
+        return BG_ENOMEM;
+    for (size_t j = 0; j < p->n; j++) {
+        double v[3] = {p->iters[j], p->wall_ns[j], p->cpu_ns[j]};
+        cJSON *s = num_array(v, 3);
+        if (!s || !cJSON_AddItemToArray(arr, s)) {
+            cJSON_Delete(s);
+            return BG_ENOMEM;
+        }
+    }
+    if (p->ncounters == 0)
+        return 0;
+    cJSON *co = cJSON_AddObjectToObject(o, "benchgate_counters");
+    if (!co)
+        return BG_ENOMEM;
+    for (size_t k = 0; k < p->ncounters; k++) {
+        cJSON *a = num_array(p->counters[k].v, p->n);
+        if (!a || !cJSON_AddItemToObject(co, p->counters[k].name, a)) {
+            cJSON_Delete(a);
+            return BG_ENOMEM;
+        }
+    }
+    return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -172,8 +233,9 @@ static double aggregate(const double *v, size_t n, const char *which)
     return med;
 }
 
-/* Appends one benchmark: an "iteration" entry per process with samples,
- * then the aggregates when there are several. */
+/* Appends one benchmark: an "iteration" entry per process with samples
+ * (with the process's raw samples, see add_samples), then the aggregates
+ * when there are several. */
 static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
 {
     size_t reps = 0;
@@ -225,6 +287,7 @@ static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
         cJSON_AddStringToObject(o, "time_unit", "ns");
         add_rates(o, r, real[k]);
         add_counters(o, p, it);
+        rc = add_samples(o, r, p);
         k++;
     }
     static const char *const aggs[] = {"mean", "median", "stddev", "cv"};
