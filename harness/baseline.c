@@ -31,24 +31,52 @@ void bg__side_free(bg_side *s)
     s->loaded = false;
 }
 
-int bg__side_load_file(const char *path, bg_side *s)
+/* Reads, validates and parses one run file into s; on failure err (which
+ * names the file) says why and s is left unloaded. */
+static int load_file(const char *path, bg_side *s, char *err, size_t errlen)
 {
-    char err[512] = "";
     char *text = NULL;
-    int rc = bg_store_load(path, &text, NULL, NULL, err, sizeof err);
+    char why[512] = "";
+    int rc = bg_store_load(path, &text, NULL, NULL, why, sizeof why);
     if (rc) {
-        bg__errf("%s", err[0] ? err : path);
+        snprintf(err, errlen, "%s", why[0] ? why : path);
         return rc;
     }
-    rc = bg__record_parse(text, &s->run, err, sizeof err);
+    rc = bg__record_parse(text, &s->run, why, sizeof why);
     free(text);
     if (rc) {
-        bg__errf("%s: %s", path, err);
+        snprintf(err, errlen, "%s: %s", path, why);
         return rc;
     }
     copy_str(s->path, sizeof s->path, path);
     copy_str(s->commit, sizeof s->commit, s->run.git_commit);
     s->loaded = true;
+    return 0;
+}
+
+int bg__side_load_file(const char *path, bg_side *s)
+{
+    char err[1024] = "";
+    int rc = load_file(path, s, err, sizeof err);
+    if (rc)
+        bg__errf("%s", err);
+    return rc;
+}
+
+int bg__run_file_check(const char *path, size_t *nbench, char *err, size_t errlen)
+{
+    bg_side s;
+    memset(&s, 0, sizeof s);
+    char why[1024] = "";
+    int rc = load_file(path, &s, why, sizeof why);
+    if (rc) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s", why);
+        return rc;
+    }
+    if (nbench)
+        *nbench = s.run.nresults;
+    bg__side_free(&s);
     return 0;
 }
 
@@ -232,16 +260,6 @@ static int list_commit(bg_store *st, const char *commit, bg_run_list *l)
     return rc;
 }
 
-/* The newest run in l, preferring machine `pref` (may be NULL/""). */
-static const bg_run_entry *pick_newest(const bg_run_list *l, const char *pref)
-{
-    if (pref && pref[0])
-        for (size_t i = l->n; i-- > 0;)
-            if (!strcmp(l->runs[i].meta.machine, pref))
-                return &l->runs[i];
-    return l->n ? &l->runs[l->n - 1] : NULL;
-}
-
 static void no_data_message(const char *what, const char *spec, const char *commit, bg_store *st)
 {
     if (!commit[0]) {
@@ -255,68 +273,150 @@ static void no_data_message(const char *what, const char *spec, const char *comm
          what, spec, commit, bg_store_dir(st), commit);
 }
 
-/* The nearest first-parent ancestor of s->commit (within BG_ANCESTOR_BOUND)
- * with a stored run: fills *l, copies its id into s->commit, prints a note.
- * BG_ENOTFOUND when none. */
-static int nearest_ancestor(bg_store *st, bg_git *g, bg_side *s, const char *label, bg_run_list *l)
+/* The commits a lookup may use, nearest first: s->commit, then (with g) its
+ * first-parent ancestors up to BG_ANCESTOR_BOUND back, each listed once on
+ * first use. */
+typedef struct lookup {
+    bg_store *st;
+    char (*ids)[BG_GIT_OID_BUF]; /* owned; ids[0] is the commit asked for */
+    size_t n;
+    bg_run_list *lists; /* owned; lists[i] valid when listed[i] */
+    bool *listed;
+    size_t damaged; /* run files that failed to load in full */
+} lookup;
+
+static void lookup_free(lookup *lk)
 {
+    for (size_t i = 0; i < lk->n; i++)
+        if (lk->listed && lk->listed[i])
+            bg_run_list_free(&lk->lists[i]);
+    free(lk->lists);
+    free(lk->listed);
+    free(lk->ids);
+}
+
+static int lookup_init(lookup *lk, bg_store *st, bg_git *g, const char *commit)
+{
+    memset(lk, 0, sizeof *lk);
+    lk->st = st;
     char err[512] = "";
-    char(*ids)[BG_GIT_OID_BUF] = NULL;
-    size_t n = 0;
-    if (!g || !s->commit[0] ||
-        bg_git_ancestors(g, s->commit, BG_ANCESTOR_BOUND + 1, &ids, &n, err, sizeof err) != 0)
-        return BG_ENOTFOUND;
-    int rc = BG_ENOTFOUND;
-    for (size_t i = 1; i < n; i++) {
-        if (list_commit(st, ids[i], l) != 0) {
-            rc = BG_EIO;
-            break;
-        }
-        if (l->n) {
-            fprintf(stderr,
-                    "benchgate: note: %s %.12s has no run; using nearest ancestor %.12s (%zu commit%s "
-                    "back)\n",
-                    label, s->commit, ids[i], i, i == 1 ? "" : "s");
-            copy_str(s->commit, sizeof s->commit, ids[i]);
-            rc = 0;
-            break;
-        }
-        bg_run_list_free(l);
+    if (g && commit[0] &&
+        bg_git_ancestors(g, commit, BG_ANCESTOR_BOUND + 1, &lk->ids, &lk->n, err, sizeof err) == 0 && lk->n) {
+        /* ids[0] is commit itself */
+    } else {
+        free(lk->ids);
+        lk->ids = malloc(sizeof *lk->ids);
+        lk->n = lk->ids ? 1 : 0;
+        if (lk->ids)
+            copy_str(lk->ids[0], sizeof lk->ids[0], commit);
     }
-    free(ids);
-    return rc;
+    lk->lists = calloc(lk->n ? lk->n : 1, sizeof *lk->lists);
+    lk->listed = calloc(lk->n ? lk->n : 1, sizeof *lk->listed);
+    if (!lk->ids || !lk->lists || !lk->listed) {
+        bg__errf("out of memory looking up the runs of %.12s", commit);
+        return BG_ENOMEM;
+    }
+    return 0;
+}
+
+/* The runs of commit i (listed on first use; skipped files are reported). */
+static int lookup_list(lookup *lk, size_t i, const bg_run_list **out)
+{
+    if (!lk->listed[i]) {
+        int rc = list_commit(lk->st, lk->ids[i], &lk->lists[i]);
+        if (rc)
+            return rc;
+        lk->listed[i] = true;
+    }
+    *out = &lk->lists[i];
+    return 0;
+}
+
+/* Loads the newest run of commit i that loads in full, trying only runs on
+ * machine `pref` (want_pref) or only runs on other machines (!want_pref; a
+ * NULL pref counts as no machine). A run file that fails to load is
+ * reported, naming it, and the next-newest is tried. BG_ENOTFOUND when no
+ * run of commit i qualifies. */
+static int lookup_try(lookup *lk, size_t i, const char *pref, bool want_pref, bg_side *s)
+{
+    const bg_run_list *l = NULL;
+    int rc = lookup_list(lk, i, &l);
+    if (rc)
+        return rc;
+    for (size_t k = l->n; k-- > 0;) {
+        const bg_run_entry *e = &l->runs[k];
+        bool on_pref = pref && pref[0] && !strcmp(e->meta.machine, pref);
+        if (on_pref != want_pref)
+            continue;
+        char err[1024] = "";
+        rc = load_file(e->path, s, err, sizeof err);
+        if (rc == 0)
+            return 0;
+        if (rc == BG_ENOMEM) {
+            bg__errf("%s", err);
+            return rc;
+        }
+        lk->damaged++;
+        fprintf(stderr, "benchgate: skipped damaged run file: %s\n  (trying the next-newest run of %.12s)\n",
+                err, lk->ids[i][0] ? lk->ids[i] : BG_STORE_NO_COMMIT);
+    }
+    return BG_ENOTFOUND;
 }
 
 int bg__side_load_store(bg_store *st, bg_git *g, bg_side *s, const char *what, const char *label,
                         const char *pref)
 {
-    bg_run_list l;
-    int rc = list_commit(st, s->commit, &l);
-    if (rc)
-        return rc;
-    if (!l.n && g) {
-        bg_run_list_free(&l);
-        memset(&l, 0, sizeof l);
-        rc = nearest_ancestor(st, g, s, label, &l);
-        if (rc == BG_EIO)
-            return rc;
-        if (rc) {
-            no_data_message(what, s->spec, s->commit, st);
-            if (s->commit[0])
-                fprintf(stderr, "  (nor any of its %d nearest first-parent ancestors)\n",
-                        BG_ANCESTOR_BOUND);
-            return BG_ENOTFOUND;
+    char want[BG_GIT_OID_BUF];
+    copy_str(want, sizeof want, s->commit);
+    lookup lk;
+    int rc = lookup_init(&lk, st, g, want);
+    /* First a run on the preferred machine, at the commit or the nearest
+     * ancestor that has one; then a run on any machine, nearest first. */
+    size_t used = 0;
+    bool found = false;
+    for (int pass = (pref && pref[0]) ? 0 : 1; rc == 0 && !found && pass < 2; pass++) {
+        for (size_t i = 0; i < lk.n; i++) {
+            rc = lookup_try(&lk, i, pref, pass == 0, s);
+            if (rc == 0) {
+                found = true;
+                used = i;
+                break;
+            }
+            if (rc != BG_ENOTFOUND)
+                break;
+            rc = 0;
         }
     }
-    const bg_run_entry *e = pick_newest(&l, pref);
-    if (!e) {
-        no_data_message(what, s->spec, s->commit, st);
-        bg_run_list_free(&l);
+    if (rc) {
+        lookup_free(&lk);
+        return rc;
+    }
+    if (!found) {
+        no_data_message(what, s->spec, want, st);
+        if (lk.n > 1 || (g && want[0]))
+            fprintf(stderr, "  (nor any of its %d nearest first-parent ancestors)\n", BG_ANCESTOR_BOUND);
+        if (lk.damaged)
+            fprintf(stderr, "  (%zu stored run file%s failed to load; see above)\n", lk.damaged,
+                    lk.damaged == 1 ? "" : "s");
+        lookup_free(&lk);
         return BG_ENOTFOUND;
     }
-    rc = bg__side_load_file(e->path, s);
-    bg_run_list_free(&l);
-    return rc;
+    if (used > 0) {
+        bool had_any = lk.listed[0] && lk.lists[0].n > 0;
+        if (had_any && pref && pref[0] && !strcmp(s->run.machine_id, pref))
+            fprintf(stderr,
+                    "benchgate: note: %s %.12s has no run on machine %s; using nearest ancestor %.12s "
+                    "(%zu commit%s back), which has one\n",
+                    label, want, pref, lk.ids[used], used, used == 1 ? "" : "s");
+        else
+            fprintf(stderr,
+                    "benchgate: note: %s %.12s has no run; using nearest ancestor %.12s (%zu commit%s "
+                    "back)\n",
+                    label, want, lk.ids[used], used, used == 1 ? "" : "s");
+    }
+    copy_str(s->commit, sizeof s->commit, lk.ids[used]);
+    lookup_free(&lk);
+    return 0;
 }
 
 int bg__load_pair(bg_store *st, bg_git **g, bg_side *a, const char *sa, const char *wa, const char *la,
@@ -362,6 +462,8 @@ static void fp_from_run(const bg_run *r, bg_fingerprint *fp)
             copy_str(fp->os, sizeof fp->os, kv->value);
         else if (!strcmp(kv->key, "arch"))
             copy_str(fp->arch, sizeof fp->arch, kv->value);
+        else if (!strcmp(kv->key, "version"))
+            copy_str(fp->version, sizeof fp->version, kv->value);
     }
     copy_str(fp->id, sizeof fp->id, r->machine_id);
 }

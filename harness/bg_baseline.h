@@ -30,8 +30,15 @@ typedef struct bg_side {
 
 void bg__side_free(bg_side *s);
 
-/* Reads and parses one run record file into s. */
+/* Reads and parses one run record file into s; prints why not (naming the
+ * file) on failure. */
 int bg__side_load_file(const char *path, bg_side *s);
+
+/* Loads one run record file in full (envelope and every benchmark) and
+ * discards it: 0 when a comparison could use it, with *nbench (may be NULL)
+ * its number of benchmarks; otherwise a BG_E* code and a message naming the
+ * file in err (caller-owned, may be NULL). Prints nothing. */
+int bg__run_file_check(const char *path, size_t *nbench, char *err, size_t errlen);
 
 /* Resolves `spec`: an existing file is loaded; a named baseline in the store
  * (see below) is loaded; otherwise spec is resolved as a commit-ish into
@@ -40,10 +47,15 @@ int bg__side_load_file(const char *path, bg_side *s);
 int bg__side_resolve(bg_store *st, bg_git **g, bg_side *s, const char *spec);
 
 /* Loads the newest stored run of s->commit ("" = runs made outside any
- * commit), preferring machine `pref` (may be NULL). When `g` is not NULL and
- * the commit has no run, falls back to the nearest first-parent ancestor
- * with one, with a note naming `label` and the commit used. `what` names the
- * side in the error ("base", "A"). */
+ * commit) that loads in full; a run file that does not (corrupt, wrong
+ * types, numbers out of range, newer schema) is reported naming it and the
+ * next-newest is used. With `pref` (a machine id; may be NULL) a run on
+ * that machine wins: the commit's own, else (when `g` is not NULL) the
+ * nearest first-parent ancestor's within BG_ANCESTOR_BOUND; only when no
+ * commit in reach has one is the newest run of any machine taken, again the
+ * commit's own or else the nearest ancestor's. Using an ancestor prints a
+ * note naming `label` and the commit used. `what` names the side in the
+ * error ("base", "A"). */
 int bg__side_load_store(bg_store *st, bg_git *g, bg_side *s, const char *what, const char *label,
                         const char *pref);
 

@@ -20,7 +20,7 @@ typedef struct bg_fingerprint {
     char arch[32];       /* uname machine, e.g. "x86_64" */
     char compiler[128];  /* (id) e.g. "gcc 12.2.0" */
     char flags[512];     /* (id) build flags string given by the caller */
-    char version[32];    /* benchgate library version */
+    char version[32];    /* (id) benchgate library version (BG_VERSION) */
     char id[BG_FP_ID_LEN + 1]; /* short machine id: 12 lowercase hex digits */
 } bg_fingerprint;
 

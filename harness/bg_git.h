@@ -42,6 +42,13 @@ void bg_git_close(bg_git **g);
  * string belongs to g and lives until bg_git_close(). */
 const char *bg_git_workdir(const bg_git *g);
 
+/* The root of the main working tree, with a trailing '/': for a linked
+ * worktree, the checkout that holds the repository's ".git" directory (the
+ * common dir's parent); otherwise bg_git_workdir(). Falls back to
+ * bg_git_workdir() when the main repository is bare or keeps its git
+ * directory elsewhere; NULL for a bare repository. Belongs to g. */
+const char *bg_git_main_workdir(bg_git *g);
+
 /* What HEAD is. Plain data. */
 typedef struct bg_git_head {
     char commit[BG_GIT_OID_BUF]; /* HEAD commit; "" when unborn */
@@ -170,14 +177,17 @@ int bg_git_push_ref(bg_git *g, const char *remote, const char *src_ref, const ch
 /* Everything a run record says about the source tree. Plain data. */
 typedef struct bg_git_info {
     bg_git_head head;
-    int dirty;               /* see bg_git_dirty(), default ignores */
+    int dirty;               /* see bg_git_dirty(): default ignores and the store */
     char dirty_path[256];    /* the first dirty path, "" when clean */
     char root[4096];         /* working tree root ("" when bare) */
 } bg_git_info;
 
 /* Opens the repository containing dir, fills *out and closes it again.
+ * The dirty state ignores bg_git_default_ignores and, when store_dir (the
+ * run store actually used; may be NULL) lies inside the working tree, that
+ * directory too, so a run saved there never makes the next run dirty.
  * BG_ENOTFOUND (with a message) outside any repository. */
-int bg_git_describe(const char *dir, bg_git_info *out, char *err, size_t errlen);
+int bg_git_describe(const char *dir, const char *store_dir, bg_git_info *out, char *err, size_t errlen);
 
 /* ---- temporary worktrees (benchgate ab) ---- */
 

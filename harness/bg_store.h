@@ -34,7 +34,8 @@ typedef struct bg_store bg_store;
 
 /* Resolves the store directory, first match wins: override_dir (the command
  * line flag), $BENCHGATE_DIR, <root of the git repository containing cwd>/
- * .benchgate, <cwd>/.benchgate. `cwd` NULL means ".". The directory is made
+ * .benchgate (for a linked worktree, the main checkout's root, so every
+ * worktree shares one store), <cwd>/.benchgate. `cwd` NULL means ".". The directory is made
  * absolute but not created (save creates it). *out is freed with
  * bg_store_close(). Fails only for a broken repository or out of memory. */
 int bg_store_open(bg_store **out, const char *override_dir, const char *cwd, char *err, size_t errlen);
@@ -47,6 +48,14 @@ void bg_store_close(bg_store **s);
  * to s. */
 const char *bg_store_dir(const bg_store *s);
 const char *bg_store_dir_source(const bg_store *s);
+
+/* Checks that the store can be read: a directory given by the flag or
+ * $BENCHGATE_DIR must exist (BG_ENOTFOUND otherwise), and whatever the
+ * source the path must be a directory when it exists (BG_EINVAL). A default
+ * store that does not exist yet is fine (it is empty). For commands that
+ * only read the store (ls, compare); saving creates the directory. The
+ * message names the directory and where it came from. */
+int bg_store_require_dir(const bg_store *s, char *err, size_t errlen);
 
 /* The envelope of one run record. Plain data. */
 typedef struct bg_run_meta {
@@ -100,8 +109,10 @@ typedef void (*bg_store_skip_fn)(const char *name, int code, const char *msg, vo
  * id; `machine` NULL lists every machine. A file that fails to load, or that
  * lies in a directory other than its record's commit/machine, is skipped and
  * reported to `skip` (may be NULL) and counted in out->skipped; the good runs
- * still list. A store that does not exist yet is empty. Fails only for I/O
- * errors on directories or out of memory. */
+ * still list. A directory inside the store that cannot be read is skipped
+ * the same way (named in the message), so one bad directory never hides the
+ * rest. A store that does not exist yet is empty. Fails only when the
+ * store's runs/ directory itself cannot be read, or out of memory. */
 int bg_store_list(bg_store *s, const char *commit, const char *machine, bg_run_list *out, bg_store_skip_fn skip,
                   void *ud, char *err, size_t errlen);
 void bg_run_list_free(bg_run_list *l);

@@ -414,12 +414,18 @@ static void add_machine_field(bg_run *run, const char *k, const char *v)
 }
 
 /* Fills the run's git and machine fields. Outside a repository the run is
- * "no commit" with a warning; nothing here stops the benchmarks. */
-static void describe_where(bg_run *run, const char *prog)
+ * "no commit" with a warning; nothing here stops the benchmarks. The store
+ * the run goes to (c->store_dir, $BENCHGATE_DIR or the default) does not
+ * count as a change to the tree. */
+static void describe_where(bg_run *run, const bg_config *c, const char *prog)
 {
     bg_git_info gi;
     char err[512];
-    int rc = bg_git_describe(".", &gi, err, sizeof err);
+    bg_store *st = NULL;
+    if (bg_store_open(&st, c->store_dir, ".", err, sizeof err) != 0)
+        st = NULL; /* save_run reports it */
+    int rc = bg_git_describe(".", st ? bg_store_dir(st) : NULL, &gi, err, sizeof err);
+    bg_store_close(&st);
     if (rc == BG_ENOTFOUND) {
         snprintf(run->git_status, sizeof run->git_status, "no-repo");
         fprintf(stderr, "%s: warning: not in a git repository; the run is recorded as "
@@ -497,6 +503,13 @@ static int load_baseline(const bg_config *c, const bg_run *run, bg_side *base, c
     }
     memset(base, 0, sizeof *base);
     bool is_auto = !strcmp(c->baseline, "auto");
+    if (is_auto && bg_store_require_dir(st, err, sizeof err) != 0) {
+        /* A store this run is about to create: nothing to compare with yet. */
+        fprintf(stderr, "%s: note: no baseline yet (%s); this run becomes the baseline of the next one\n",
+                prog, err);
+        bg_store_close(&st);
+        return 1;
+    }
     if (is_auto) {
         base->spec = "auto";
         snprintf(base->commit, sizeof base->commit, "%s", run->git_commit);
@@ -663,7 +676,7 @@ int bg_main(int argc, char **argv)
     }
     bg__overhead_get(&run.overhead);
     bg__counters_probe_run(&run, c.counters);
-    describe_where(&run, prog);
+    describe_where(&run, &c, prog);
     bg_side base;
     memset(&base, 0, sizeof base);
     if (c.baseline && load_baseline(&c, &run, &base, prog) < 0) {

@@ -89,6 +89,7 @@ void bg_fingerprint_update_id(bg_fingerprint *fp)
     h = hash_str(fp->kernel, h);
     h = hash_str(fp->compiler, h);
     h = hash_str(fp->flags, h);
+    h = hash_str(fp->version, h);
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
     memcpy(fp->id, hex, BG_FP_ID_LEN);
@@ -166,6 +167,8 @@ int bg_fingerprint_compare(const bg_fingerprint *a, const bg_fingerprint *b, cha
         note_diff(msg, msglen, &used, &ndiff, "compiler", a->compiler, b->compiler);
     if (strcmp(a->flags, b->flags) != 0)
         note_diff(msg, msglen, &used, &ndiff, "flags", a->flags, b->flags);
+    if (strcmp(a->version, b->version) != 0)
+        note_diff(msg, msglen, &used, &ndiff, "benchgate version", a->version, b->version);
     if (ndiff == 0 && strcmp(a->id, b->id) != 0)
         note_diff(msg, msglen, &used, &ndiff, "id", a->id, b->id);
     return ndiff;

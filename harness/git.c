@@ -12,6 +12,7 @@
 
 struct bg_git {
     git_repository *repo;
+    char *main_workdir; /* bg_git_main_workdir(), made on first use */
 };
 
 const char *const bg_git_default_ignores[] = {".benchgate/", "build*/", NULL};
@@ -123,6 +124,7 @@ void bg_git_close(bg_git **g)
     if (!g || !*g)
         return;
     git_repository_free((*g)->repo);
+    free((*g)->main_workdir);
     free(*g);
     *g = NULL;
     git_libgit2_shutdown();
@@ -131,6 +133,24 @@ void bg_git_close(bg_git **g)
 const char *bg_git_workdir(const bg_git *g)
 {
     return g ? git_repository_workdir(g->repo) : NULL;
+}
+
+const char *bg_git_main_workdir(bg_git *g)
+{
+    const char *wd = bg_git_workdir(g);
+    if (!wd || !git_repository_is_worktree(g->repo))
+        return wd;
+    if (g->main_workdir)
+        return g->main_workdir;
+    /* A linked worktree's common dir is the main checkout's ".git/". */
+    const char *common = git_repository_commondir(g->repo);
+    size_t n = common ? strlen(common) : 0;
+    while (n > 1 && common[n - 1] == '/')
+        n--;
+    if (n < 5 || strncmp(common + n - 5, "/.git", 5) != 0)
+        return wd; /* the main repository is bare or keeps its git dir elsewhere */
+    g->main_workdir = strndup(common, n - 4); /* keeps the '/' before ".git" */
+    return g->main_workdir ? g->main_workdir : wd;
 }
 
 /* ---- HEAD ---- */
@@ -913,7 +933,38 @@ int bg_git_push_ref(bg_git *g, const char *remote, const char *src_ref, const ch
 
 /* ---- one call for the run record ---- */
 
-int bg_git_describe(const char *dir, bg_git_info *out, char *err, size_t errlen)
+/* The directory `dir` as a directory pattern ("sub/store/") relative to the
+ * working tree root `workdir`, glob characters escaped. 0 and the pattern in
+ * out when dir lies inside the working tree (and is not its root), else
+ * BG_ENOTFOUND. Symbolic links are resolved where the paths exist. */
+static int dir_pattern(const char *workdir, const char *dir, char *out, size_t n)
+{
+    char wd[4096], d[4096];
+    if (!realpath(workdir, wd))
+        snprintf(wd, sizeof wd, "%s", workdir);
+    if (!realpath(dir, d))
+        snprintf(d, sizeof d, "%s", dir);
+    size_t wl = strlen(wd);
+    while (wl > 1 && wd[wl - 1] == '/')
+        wd[--wl] = '\0';
+    if (strncmp(d, wd, wl) != 0 || d[wl] != '/' || d[wl + 1] == '\0')
+        return BG_ENOTFOUND;
+    size_t k = 0;
+    for (const char *p = d + wl + 1; *p; p++) {
+        if (k + 3 >= n)
+            return BG_ENOTFOUND;
+        if (strchr("*?[]\\", *p))
+            out[k++] = '\\';
+        out[k++] = *p;
+    }
+    while (k > 0 && out[k - 1] == '/')
+        k--;
+    out[k++] = '/';
+    out[k] = '\0';
+    return BG_OK;
+}
+
+int bg_git_describe(const char *dir, const char *store_dir, bg_git_info *out, char *err, size_t errlen)
 {
     if (!out)
         return BG_EINVAL;
@@ -923,8 +974,18 @@ int bg_git_describe(const char *dir, bg_git_info *out, char *err, size_t errlen)
     if (rc < 0)
         return rc;
     rc = bg_git_head_info(g, &out->head, err, errlen);
+    /* The default ignores, plus the store wherever it lies in the tree. */
+    char store_pat[4096];
+    const char *ignore[8];
+    size_t ni = 0;
+    for (const char *const *p = bg_git_default_ignores; *p && ni < 6; p++)
+        ignore[ni++] = *p;
+    if (store_dir && bg_git_workdir(g) &&
+        dir_pattern(bg_git_workdir(g), store_dir, store_pat, sizeof store_pat) == BG_OK)
+        ignore[ni++] = store_pat;
+    ignore[ni] = NULL;
     if (rc == 0)
-        rc = bg_git_dirty(g, NULL, &out->dirty, out->dirty_path, sizeof out->dirty_path, err, errlen);
+        rc = bg_git_dirty(g, ignore, &out->dirty, out->dirty_path, sizeof out->dirty_path, err, errlen);
     const char *wd = bg_git_workdir(g);
     snprintf(out->root, sizeof out->root, "%s", wd ? wd : "");
     bg_git_close(&g);

@@ -397,6 +397,33 @@ static double get_num(rd *r, const cJSON *o, const char *k, bool required)
     return NAN;
 }
 
+/* Field k of o as a whole number in [lo, hi] (absent or null: def, unless
+ * required). Anything else (a fraction, a huge or negative count, 1e999,
+ * which parses as infinity) fails naming the field, so the integer
+ * conversions that follow are always defined. */
+static double get_whole(rd *r, const cJSON *o, const char *k, bool required, double lo, double hi, double def)
+{
+    double v = get_num(r, o, k, required);
+    if (isnan(v))
+        return r->rc ? lo : def;
+    if (!(v >= lo && v <= hi) || v != floor(v)) {
+        char what[200];
+        snprintf(what, sizeof what, "%s%.100s%sfield '%.40s'", r->bench ? "benchmark '" : "",
+                 r->bench ? r->bench : "", r->bench ? "': " : "", k);
+        if (r->rc == 0) {
+            snprintf(r->err, r->errlen, "%s is %.6g, not a whole number from %.15g to %.15g", what, v, lo, hi);
+            r->rc = BG_EPARSE;
+        }
+        return lo;
+    }
+    return v;
+}
+
+/* Largest whole numbers the counts below are read into. */
+#define WHOLE_2_53 9007199254740992.0 /* every whole number up to here is exact in a double */
+#define WHOLE_INT 2147483647.0
+#define WHOLE_U32 4294967295.0
+
 static const char *get_str(rd *r, const cJSON *o, const char *k, bool required)
 {
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -547,14 +574,12 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
     res->status = status_from(get_str(r, o, "status", true));
     const char *msg = get_str(r, o, "message", false);
     snprintf(res->message, sizeof res->message, "%s", msg ? msg : "");
-    double sig = get_num(r, o, "signal", false), ex = get_num(r, o, "exit_code", false);
-    res->signal = isfinite(sig) ? (int)sig : 0;
-    res->exit_code = isfinite(ex) ? (int)ex : 0;
+    res->signal = (int)get_whole(r, o, "signal", false, 0, WHOLE_INT, 0);
+    res->exit_code = (int)get_whole(r, o, "exit_code", false, -WHOLE_INT, WHOLE_INT, 0);
     res->seed = get_u64str(r, o, "seed");
     res->elapsed_s = get_num(r, o, "elapsed_s", false);
-    double it = get_num(r, o, "items_per_iter", false), by = get_num(r, o, "bytes_per_iter", false);
-    res->items_per_iter = isfinite(it) && it > 0 ? (uint64_t)it : 0;
-    res->bytes_per_iter = isfinite(by) && by > 0 ? (uint64_t)by : 0;
+    res->items_per_iter = (uint64_t)get_whole(r, o, "items_per_iter", false, 0, WHOLE_2_53, 0);
+    res->bytes_per_iter = (uint64_t)get_whole(r, o, "bytes_per_iter", false, 0, WHOLE_2_53, 0);
     const char *cnote = get_str(r, o, "counter_note", false);
     snprintf(res->counter_note, sizeof res->counter_note, "%s", cnote ? cnote : "");
 
@@ -586,16 +611,17 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
             return;
         }
         for (size_t j = 0; j < n1; j++)
-            if (!(p->iters[j] > 0) || p->wall_ns[j] < 0) {
-                fail(r, BG_EPARSE, "benchmark '%s': a sample has iters <= 0 or negative time",
+            if (!(p->iters[j] >= 1 && p->iters[j] <= WHOLE_2_53) || p->iters[j] != floor(p->iters[j]) ||
+                p->wall_ns[j] < 0) {
+                fail(r, BG_EPARSE,
+                     "benchmark '%s': a sample has iters that are not a whole number from 1 to 2^53, "
+                     "or a negative time",
                      name ? name : "?");
                 return;
             }
-        double so = get_num(r, po, "stack_offset", false), ho = get_num(r, po, "heap_offset", false);
-        p->stack_offset = isfinite(so) ? (uint32_t)so : 0;
-        p->heap_offset = isfinite(ho) ? (uint32_t)ho : 0;
-        double wi = get_num(r, po, "warmup_iters", false);
-        p->warmup_iters = isfinite(wi) && wi > 0 ? (uint64_t)wi : 0;
+        p->stack_offset = (uint32_t)get_whole(r, po, "stack_offset", false, 0, WHOLE_U32, 0);
+        p->heap_offset = (uint32_t)get_whole(r, po, "heap_offset", false, 0, WHOLE_U32, 0);
+        p->warmup_iters = (uint64_t)get_whole(r, po, "warmup_iters", false, 0, WHOLE_2_53, 0);
         p->warmup_ns = get_num(r, po, "warmup_ns", false);
         parse_start_ns(r, po, p, name ? name : "?");
         if (r->rc)
@@ -622,18 +648,12 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
         }
         const cJSON *ol = cJSON_GetObjectItemCaseSensitive(o, "outliers");
         if (cJSON_IsObject(ol)) {
-            double v;
-            v = get_num(r, ol, "low_severe", true);
-            res->wall.outliers.low_severe = isfinite(v) ? (size_t)v : 0;
-            v = get_num(r, ol, "low_mild", true);
-            res->wall.outliers.low_mild = isfinite(v) ? (size_t)v : 0;
-            v = get_num(r, ol, "high_mild", true);
-            res->wall.outliers.high_mild = isfinite(v) ? (size_t)v : 0;
-            v = get_num(r, ol, "high_severe", true);
-            res->wall.outliers.high_severe = isfinite(v) ? (size_t)v : 0;
+            res->wall.outliers.low_severe = (size_t)get_whole(r, ol, "low_severe", true, 0, WHOLE_2_53, 0);
+            res->wall.outliers.low_mild = (size_t)get_whole(r, ol, "low_mild", true, 0, WHOLE_2_53, 0);
+            res->wall.outliers.high_mild = (size_t)get_whole(r, ol, "high_mild", true, 0, WHOLE_2_53, 0);
+            res->wall.outliers.high_severe = (size_t)get_whole(r, ol, "high_severe", true, 0, WHOLE_2_53, 0);
         }
-        double ns = get_num(r, o, "nsamples", false);
-        res->wall.nsamples = isfinite(ns) ? (size_t)ns : 0;
+        res->wall.nsamples = (size_t)get_whole(r, o, "nsamples", false, 0, WHOLE_2_53, 0);
         res->wall.ngroups = res->nprocs;
         res->cpu_per_iter_ns = get_num(r, o, "cpu_per_iter_ns", false);
         res->has_summary = true;
@@ -652,15 +672,11 @@ static void parse_config(rd *r, const cJSON *o, bg_config *c)
     c->budget_s = get_num(r, o, "budget_s", true);
     c->target = get_num(r, o, "target", true);
     c->timeout_s = get_num(r, o, "timeout_s", true);
-    double v = get_num(r, o, "samples", true);
-    c->samples = isfinite(v) && v > 0 ? (size_t)v : 0;
-    v = get_num(r, o, "min_procs", true);
-    c->min_procs = isfinite(v) ? (int)v : 0;
-    v = get_num(r, o, "max_procs", true);
-    c->max_procs = isfinite(v) ? (int)v : 0;
+    c->samples = (size_t)get_whole(r, o, "samples", true, 0, WHOLE_2_53, 0);
+    c->min_procs = (int)get_whole(r, o, "min_procs", true, 0, WHOLE_INT, 0);
+    c->max_procs = (int)get_whole(r, o, "max_procs", true, 0, WHOLE_INT, 0);
     c->seed = get_u64str(r, o, "seed");
-    v = get_num(r, o, "resamples", true);
-    c->resamples = isfinite(v) && v > 0 ? (size_t)v : 0;
+    c->resamples = (size_t)get_whole(r, o, "resamples", true, 0, WHOLE_2_53, 0);
     c->confidence = get_num(r, o, "confidence", true);
     const char *st = get_str(r, o, "statistic", true);
     for (int s = 0; st && s < BG_STAT_COUNT; s++)
@@ -748,8 +764,7 @@ int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen)
     }
     const char *created = get_str(&r, root, "created", false);
     snprintf(run->created, sizeof run->created, "%s", created ? created : "");
-    double cu = get_num(&r, root, "created_unix", true);
-    run->created_unix = isfinite(cu) ? (int64_t)cu : 0;
+    run->created_unix = (int64_t)get_whole(&r, root, "created_unix", true, 0, 9.2e18, 0);
     const char *host = get_str(&r, root, "host", false);
     snprintf(run->host, sizeof run->host, "%s", host ? host : "");
 

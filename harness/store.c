@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,8 +98,9 @@ int bg_store_open(bg_store **out, const char *override_dir, const char *cwd, cha
         bg_git *g = NULL;
         char gerr[512] = "";
         int rc = bg_git_open(&g, cwd, gerr, sizeof gerr);
-        if (rc == BG_OK && bg_git_workdir(g)) {
-            dir = strfmt("%s.benchgate", bg_git_workdir(g)); /* workdir ends in '/' */
+        /* The main checkout's root, so that linked worktrees share its runs. */
+        if (rc == BG_OK && bg_git_main_workdir(g)) {
+            dir = strfmt("%s.benchgate", bg_git_main_workdir(g)); /* ends in '/' */
             source = "repository";
         } else if (rc == BG_OK || rc == BG_ENOTFOUND) {
             dir = strfmt("%s/.benchgate", cwd);
@@ -159,6 +161,31 @@ const char *bg_store_dir_source(const bg_store *s)
     return s ? s->source : NULL;
 }
 
+int bg_store_require_dir(const bg_store *s, char *err, size_t errlen)
+{
+    if (!s)
+        return BG_EINVAL;
+    int given = strcmp(s->source, "flag") == 0 || strcmp(s->source, "BENCHGATE_DIR") == 0;
+    const char *how = strcmp(s->source, "flag") == 0 ? "given with --store" : "given by $BENCHGATE_DIR";
+    struct stat st;
+    if (stat(s->dir, &st) != 0) {
+        if (errno == ENOENT && !given)
+            return BG_OK; /* the default store before its first run */
+        if (errno == ENOENT)
+            set_err(err, errlen, "the store directory %s (%s) does not exist; check the path (a bench binary "
+                    "run with --store DIR creates it when it saves a run)", s->dir, how);
+        else
+            set_err(err, errlen, "cannot use the store directory %s: %s", s->dir, strerror(errno));
+        return errno == ENOENT ? BG_ENOTFOUND : BG_EIO;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        set_err(err, errlen, "the store directory %s%s%s%s is not a directory; name a directory", s->dir,
+                given ? " (" : "", given ? how : "", given ? ")" : "");
+        return BG_EINVAL;
+    }
+    return BG_OK;
+}
+
 /* ---- validation ---- */
 
 /* Validates a parsed record's envelope. */
@@ -178,15 +205,18 @@ static int check_envelope(const cJSON *root, const char *name, bg_run_meta *meta
         return BG_ESCHEMA;
     }
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "schema_version");
-    if (!cJSON_IsNumber(ver) || ver->valuedouble < 1 || ver->valuedouble != (double)(int)ver->valuedouble) {
+    /* Every double above 2^53 is a whole number; below it the int64_t round
+     * trip tells; DBL_MAX rules out infinity (1e999 parses as one). */
+    double v = cJSON_IsNumber(ver) ? ver->valuedouble : 0;
+    if (!cJSON_IsNumber(ver) || !(v >= 1 && v <= DBL_MAX) || (v < 9e15 && v != (double)(int64_t)v)) {
         set_err(err, errlen, "%s: \"schema_version\" is missing or not a positive integer", name);
         return BG_EPARSE;
     }
-    if (ver->valueint > BG_RUN_SCHEMA_VERSION) {
+    if (v > BG_RUN_SCHEMA_VERSION) {
         set_err(err, errlen,
-                "%s: schema_version %d was written by a newer benchgate; upgrade benchgate to read it (this "
+                "%s: schema_version %.15g was written by a newer benchgate; upgrade benchgate to read it (this "
                 "one reads up to version %d)",
-                name, ver->valueint, BG_RUN_SCHEMA_VERSION);
+                name, v, BG_RUN_SCHEMA_VERSION);
         return BG_ESCHEMA;
     }
     const cJSON *created = cJSON_GetObjectItemCaseSensitive(root, "created_unix");
@@ -215,7 +245,7 @@ static int check_envelope(const cJSON *root, const char *name, bg_run_meta *meta
             snprintf(meta->commit, sizeof meta->commit, "%s", commit->valuestring);
         snprintf(meta->machine, sizeof meta->machine, "%s", id->valuestring);
         meta->created_unix = (int64_t)created->valuedouble;
-        meta->schema_version = ver->valueint;
+        meta->schema_version = (int)v; /* 1..BG_RUN_SCHEMA_VERSION here */
     }
     return BG_OK;
 }
@@ -501,6 +531,17 @@ static void report_skip(list_ctx *lc, const char *name, int code, const char *ms
         lc->skip(name, code, msg, lc->ud);
 }
 
+/* Reports a directory inside the store that cannot be read (errno e): its
+ * runs are left out, the rest of the store still lists. */
+static void skip_dir(list_ctx *lc, const char *dir, int e)
+{
+    char msg[1024];
+    snprintf(msg, sizeof msg,
+             "cannot read directory %s: %s; the runs in it are not listed (fix its permissions)", dir,
+             strerror(e));
+    report_skip(lc, dir, BG_EIO, msg);
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
@@ -515,8 +556,8 @@ static int list_machine_dir(list_ctx *lc, const char *dir, const char *commit_di
     if (!d) {
         if (errno == ENOENT || errno == ENOTDIR)
             return BG_OK;
-        set_err(err, errlen, "cannot read directory %s: %s", dir, strerror(errno));
-        return BG_EIO;
+        skip_dir(lc, dir, errno);
+        return BG_OK;
     }
     int rc = BG_OK;
     struct dirent *de;
@@ -572,8 +613,10 @@ static int list_machine_dir(list_ctx *lc, const char *dir, const char *commit_di
     return rc;
 }
 
-/* Calls fn for each subdirectory name of dir (ENOENT: none). */
-static int list_subdirs(const char *dir, char ***names, size_t *n, char *err, size_t errlen)
+/* The names in dir, except those starting with '.' (ENOENT: none). A dir
+ * that cannot be read is an error when lc is NULL (the store's own runs/
+ * directory), else reported through lc and treated as empty. */
+static int list_subdirs(const char *dir, char ***names, size_t *n, list_ctx *lc, char *err, size_t errlen)
 {
     *names = NULL;
     *n = 0;
@@ -581,6 +624,10 @@ static int list_subdirs(const char *dir, char ***names, size_t *n, char *err, si
     if (!d) {
         if (errno == ENOENT || errno == ENOTDIR)
             return BG_OK;
+        if (lc) {
+            skip_dir(lc, dir, errno);
+            return BG_OK;
+        }
         set_err(err, errlen, "cannot read directory %s: %s", dir, strerror(errno));
         return BG_EIO;
     }
@@ -644,7 +691,7 @@ static int list_commit_dir(list_ctx *lc, const char *runs, const char *commit_di
     }
     char **machines = NULL;
     size_t nm = 0;
-    int rc = list_subdirs(cdir, &machines, &nm, err, errlen);
+    int rc = list_subdirs(cdir, &machines, &nm, lc, err, errlen);
     for (size_t i = 0; rc == BG_OK && i < nm; i++) {
         if (machine && strcmp(machine, machines[i]) != 0)
             continue;
@@ -684,7 +731,7 @@ int bg_store_list(bg_store *s, const char *commit, const char *machine, bg_run_l
     } else {
         char **commits = NULL;
         size_t nc = 0;
-        rc = list_subdirs(runs, &commits, &nc, err, errlen);
+        rc = list_subdirs(runs, &commits, &nc, NULL, err, errlen);
         for (size_t i = 0; rc == BG_OK && i < nc; i++)
             rc = list_commit_dir(&lc, runs, commits[i], machine, err, errlen);
         free_names(commits, nc);

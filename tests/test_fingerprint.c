@@ -85,11 +85,19 @@ static void test_id_fields(void **state)
 
     /* informational fields do not change the id */
     snprintf(b.os, sizeof b.os, "Ubuntu 24.04");
-    snprintf(b.version, sizeof b.version, "9.9.9");
+    snprintf(b.arch, sizeof b.arch, "aarch64");
     bg_fingerprint_update_id(&b);
     assert_string_equal(a.id, b.id);
 
-    /* each comparability field does */
+    /* each comparability field does, the benchgate version included, and
+     * the comparison names it */
+    b = sample();
+    snprintf(b.version, sizeof b.version, "9.9.9");
+    bg_fingerprint_update_id(&b);
+    assert_string_not_equal(a.id, b.id);
+    char msg[512];
+    assert_int_equal(bg_fingerprint_compare(&a, &b, msg, sizeof msg), 1);
+    assert_non_null(strstr(msg, "benchgate version '0.1.0' vs '9.9.9'"));
     b = sample();
     b.cores = 16;
     bg_fingerprint_update_id(&b);

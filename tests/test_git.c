@@ -69,7 +69,7 @@ static void test_outside_repo(void **state)
 
     bg_git_info info;
     err[0] = '\0';
-    assert_int_equal(bg_git_describe(dir, &info, err, sizeof err), BG_ENOTFOUND);
+    assert_int_equal(bg_git_describe(dir, NULL, &info, err, sizeof err), BG_ENOTFOUND);
     assert_non_null(strstr(err, dir));
     bg_git_close(&g); /* NULL is fine */
 }
@@ -127,7 +127,7 @@ static void test_head_and_resolve(void **state)
     assert_null(g);
 
     bg_git_info info;
-    assert_int_equal(bg_git_describe(sub, &info, err, sizeof err), 0);
+    assert_int_equal(bg_git_describe(sub, NULL, &info, err, sizeof err), 0);
     assert_string_equal(info.head.commit, want);
     assert_true(info.head.detached);
     assert_string_equal(info.root, root);
@@ -203,7 +203,7 @@ static void test_dirty(void **state)
     bg_git_close(&g);
 
     bg_git_info info;
-    assert_int_equal(bg_git_describe(dir, &info, err, sizeof err), 0);
+    assert_int_equal(bg_git_describe(dir, NULL, &info, err, sizeof err), 0);
     assert_true(info.dirty);
     assert_string_equal(info.dirty_path, "a.txt");
 }
