@@ -77,6 +77,10 @@ enum {
 
 enum { BG_CUPTI_FLAG_FLUSH_FORCED = 1 }; /* CUPTI_ACTIVITY_FLAG_FLUSH_FORCED */
 
+/* cuptiActivitySetAttribute: the buffers we hand CUPTI are already zero,
+ * so it need not clear each one in the thread that asked for it (uint8_t). */
+enum { BG_CUPTI_ATTR_ZEROED_OUT_ACTIVITY_BUFFER = 5 };
+
 /* Byte offsets inside activity records. CUPTI delivers the newest record
  * version its library knows (CUpti_ActivityKernel10, Memcpy6, Memset4,
  * MemcpyPtoP4 in CUDA 13), and every version since Kernel3 (CUDA 6.5; the

@@ -156,6 +156,7 @@ static struct {
     int (*dropped)(void *ctx, uint32_t stream, size_t *dropped);
     int (*timestamp)(uint64_t *ts);
     int (*result_string)(int result, const char **text);
+    int (*set_attribute)(int attr, size_t *size, void *value); /* NULL before CUDA 5.5 */
 } g_cupti;
 
 static void cupti_error(char *why, size_t len, const char *call, int rc)
@@ -191,10 +192,33 @@ static void *try_cupti(const char *path, char *seen, size_t seenlen)
     void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!lib && strchr(path, '/') && !seen[0]) {
         const char *e = dlerror();
-        snprintf(seen, seenlen, "%s", e ? e : path);
+        snprintf(seen, seenlen, "%.500s", e ? e : path);
     }
     if (lib)
-        snprintf(g_cupti.path, sizeof g_cupti.path, "%s", path);
+        snprintf(g_cupti.path, sizeof g_cupti.path, "%.500s", path);
+    return lib;
+}
+
+/* The library's names, newest first: the unversioned link comes only with
+ * the toolkit's development files; a runtime-only install has the
+ * versioned one. */
+static const char *const g_cupti_names[] = {"libcupti.so", "libcupti.so.13", "libcupti.so.12",
+                                            "libcupti.so.11"};
+#define NCUPTI_NAMES (sizeof g_cupti_names / sizeof g_cupti_names[0])
+
+/* Tries each name of the library in directory `dir` (the system library
+ * path when NULL). */
+static void *try_cupti_in(const char *dir, char *seen, size_t seenlen)
+{
+    void *lib = NULL;
+    for (size_t i = 0; !lib && i < NCUPTI_NAMES; i++) {
+        char path[1024];
+        if (dir)
+            snprintf(path, sizeof path, "%s/%s", dir, g_cupti_names[i]);
+        else
+            snprintf(path, sizeof path, "%s", g_cupti_names[i]);
+        lib = try_cupti(path, seen, seenlen);
+    }
     return lib;
 }
 
@@ -207,51 +231,53 @@ static void *search_path_list(const char *list, char *seen, size_t seenlen)
         return NULL;
     void *lib = NULL;
     char *save = NULL;
-    for (char *dir = strtok_r(copy, ":", &save); dir && !lib; dir = strtok_r(NULL, ":", &save)) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/libcupti.so", dir);
-        lib = try_cupti(path, seen, seenlen);
-    }
+    for (char *dir = strtok_r(copy, ":", &save); dir && !lib; dir = strtok_r(NULL, ":", &save))
+        lib = try_cupti_in(dir, seen, seenlen);
     free(copy);
     return lib;
 }
 
-/* Finds libcupti.so: $BENCHGATE_CUPTI (the file or its directory; when set
- * it must work), LD_LIBRARY_PATH, the toolkit's two usual places, then the
- * system's library path. */
+/* Finds libcupti.so (or libcupti.so.13, .12, .11): $BENCHGATE_CUPTI (the
+ * file or its directory; when set it must work), LD_LIBRARY_PATH, the
+ * toolkit's two usual places, then the system's library path. */
 static int find_cupti(char *why, size_t len)
 {
     char seen[512] = "";
     const char *env = getenv("BENCHGATE_CUPTI");
     if (env && *env) {
-        char path[1024];
-        if (is_dir(env))
-            snprintf(path, sizeof path, "%s/libcupti.so", env);
-        else
-            snprintf(path, sizeof path, "%s", env);
-        if (!exists(path)) {
-            snprintf(why, len, "BENCHGATE_CUPTI: %.240s: no such file", path);
-            return BG_EUNAVAIL;
+        if (is_dir(env)) {
+            g_cupti.lib = try_cupti_in(env, seen, sizeof seen);
+            if (!g_cupti.lib && !seen[0]) {
+                snprintf(why, len,
+                         "BENCHGATE_CUPTI: %.240s has no libcupti.so (nor libcupti.so.13, .12, .11)",
+                         env);
+                return BG_EUNAVAIL;
+            }
+        } else {
+            if (!exists(env)) {
+                snprintf(why, len, "BENCHGATE_CUPTI: %.240s: no such file", env);
+                return BG_EUNAVAIL;
+            }
+            g_cupti.lib = try_cupti(env, seen, sizeof seen);
         }
-        g_cupti.lib = try_cupti(path, seen, sizeof seen);
         if (!g_cupti.lib) {
             snprintf(why, len, "BENCHGATE_CUPTI: %.280s", seen);
             return BG_EUNAVAIL;
         }
         return 0;
     }
-    static const char *const fixed[] = {"/usr/local/cuda/extras/CUPTI/lib64/libcupti.so",
-                                        "/usr/local/cuda/lib64/libcupti.so", "libcupti.so"};
+    static const char *const dirs[] = {"/usr/local/cuda/extras/CUPTI/lib64", "/usr/local/cuda/lib64",
+                                       NULL};
     g_cupti.lib = search_path_list(getenv("LD_LIBRARY_PATH"), seen, sizeof seen);
-    for (size_t i = 0; !g_cupti.lib && i < sizeof fixed / sizeof fixed[0]; i++)
-        g_cupti.lib = try_cupti(fixed[i], seen, sizeof seen);
+    for (size_t i = 0; !g_cupti.lib && i < sizeof dirs / sizeof dirs[0]; i++)
+        g_cupti.lib = try_cupti_in(dirs[i], seen, sizeof seen);
     if (g_cupti.lib)
         return 0;
     if (seen[0])
         snprintf(why, len, "libcupti.so does not load: %.280s", seen);
     else
         snprintf(why, len,
-                 "libcupti.so not found (searched LD_LIBRARY_PATH, "
+                 "libcupti.so (or .so.13, .12, .11) not found (searched LD_LIBRARY_PATH, "
                  "/usr/local/cuda/extras/CUPTI/lib64, /usr/local/cuda/lib64 and the system "
                  "library path); set BENCHGATE_CUPTI to the file or its directory");
     return BG_EUNAVAIL;
@@ -267,6 +293,7 @@ static int load_cupti(char *why, size_t len)
     void *h = g_cupti.lib;
     (void)SYM(h, "cuptiGetResultString", g_cupti.result_string);
     (void)SYM(h, "cuptiActivityGetNumDroppedRecords", g_cupti.dropped);
+    (void)SYM(h, "cuptiActivitySetAttribute", g_cupti.set_attribute);
     const char *missing = !SYM(h, "cuptiActivityRegisterCallbacks", g_cupti.register_callbacks)
                               ? "cuptiActivityRegisterCallbacks"
                           : !SYM(h, "cuptiActivityEnable", g_cupti.enable) ? "cuptiActivityEnable"
@@ -290,8 +317,24 @@ static int load_cupti(char *why, size_t len)
 /* ---- summing activity records ---- */
 
 /* Activity buffers: 1 MiB holds ~5000 kernel records; CUPTI asks for more
- * when one fills, so the size only trades memory for callback frequency. */
+ * when one fills, so the size only trades memory for callback frequency.
+ * Every sample ends with a forced flush, after which CUPTI asks for a fresh
+ * buffer; unless told that buffers come zeroed
+ * (BG_CUPTI_ATTR_ZEROED_OUT_ACTIVITY_BUFFER, set in activate()) it clears
+ * each one itself in the thread that launches the next GPU work, i.e. in
+ * the benchmark's timed loop. So buffers are handed out zeroed: fresh ones
+ * from calloc (new pages, zero already), returned ones cleared over the
+ * bytes CUPTI wrote (after the sample's clock stopped) and kept in a small
+ * pool for the next request. */
 #define BUFFER_BYTES (1u << 20)
+#define POOL_MAX 4
+_Static_assert(BG_CUPTI_BUFFER_ALIGN <= _Alignof(max_align_t), "calloc aligns buffers enough");
+
+static struct {
+    pthread_mutex_t lock;
+    void *free[POOL_MAX]; /* zeroed buffers of BUFFER_BYTES, owned by the pool */
+    size_t n;
+} g_pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* The sample window. Records arrive in CUPTI's callback, possibly on its
  * own thread, hence the lock. */
@@ -374,20 +417,26 @@ static void add_record(const uint8_t *rec)
     }
 }
 
+/* Hands CUPTI a zeroed buffer (it owns it until on_buffer_complete). */
 static void on_buffer_request(uint8_t **buffer, size_t *size, size_t *max_records)
 {
     void *p = NULL;
-    if (posix_memalign(&p, BG_CUPTI_BUFFER_ALIGN, BUFFER_BYTES) != 0)
-        p = NULL; /* CUPTI then drops records, and says so */
+    pthread_mutex_lock(&g_pool.lock);
+    if (g_pool.n > 0)
+        p = g_pool.free[--g_pool.n];
+    pthread_mutex_unlock(&g_pool.lock);
+    if (!p)
+        p = calloc(1, BUFFER_BYTES); /* NULL: CUPTI then drops records, and says so */
     *buffer = p;
     *size = p ? BUFFER_BYTES : 0;
     *max_records = 0;
 }
 
+/* Sums the records of a buffer CUPTI is done with, then clears it and
+ * keeps it for the next request (or frees it when the pool is full). */
 static void on_buffer_complete(void *ctx, uint32_t stream, uint8_t *buffer, size_t size,
                                size_t valid)
 {
-    (void)size;
     pthread_mutex_lock(&g_win.lock);
     void *rec = NULL;
     while (buffer && g_cupti.next_record(buffer, valid, &rec) == BG_CUPTI_SUCCESS)
@@ -397,6 +446,16 @@ static void on_buffer_complete(void *ctx, uint32_t stream, uint8_t *buffer, size
         dropped > 0 && g_win.open)
         g_win.dropped = true;
     pthread_mutex_unlock(&g_win.lock);
+    if (!buffer)
+        return;
+    /* CUPTI wrote records up to `valid`; the rest is still zero. */
+    memset(buffer, 0, valid < size ? valid : size);
+    pthread_mutex_lock(&g_pool.lock);
+    if (g_pool.n < POOL_MAX && size == BUFFER_BYTES) {
+        g_pool.free[g_pool.n++] = buffer;
+        buffer = NULL;
+    }
+    pthread_mutex_unlock(&g_pool.lock);
     free(buffer);
 }
 
@@ -446,6 +505,13 @@ static int activate(char *why, size_t len)
         rc = load_cupti(why, len);
     if (rc != 0)
         return rc;
+    if (g_cupti.set_attribute) {
+        /* Failure (a CUPTI older than the attribute) only costs CUPTI's own
+         * clearing of each buffer. */
+        uint8_t zeroed = 1;
+        size_t sz = sizeof zeroed;
+        (void)g_cupti.set_attribute(BG_CUPTI_ATTR_ZEROED_OUT_ACTIVITY_BUFFER, &sz, &zeroed);
+    }
     int cr = g_cupti.register_callbacks(on_buffer_request, on_buffer_complete);
     if (cr != BG_CUPTI_SUCCESS) {
         cupti_error(why, len, "cuptiActivityRegisterCallbacks", cr);

@@ -46,6 +46,9 @@ typedef struct fakes {
     void (*drop)(size_t);
     int (*enabled)(int);
     unsigned long (*enable_calls)(void);
+    int (*zeroed_attr)(void);
+    unsigned long (*buffers)(void);
+    unsigned long (*dirty_buffers)(void);
     unsigned long (*syncs)(void);
 } fakes;
 
@@ -78,6 +81,12 @@ static fakes get_fakes(void)
     memcpy(&f.enabled, &p, sizeof p);
     p = must_sym(hc, "fake_cupti_enable_calls");
     memcpy(&f.enable_calls, &p, sizeof p);
+    p = must_sym(hc, "fake_cupti_zeroed_attr");
+    memcpy(&f.zeroed_attr, &p, sizeof p);
+    p = must_sym(hc, "fake_cupti_buffers");
+    memcpy(&f.buffers, &p, sizeof p);
+    p = must_sym(hc, "fake_cupti_dirty_buffers");
+    memcpy(&f.dirty_buffers, &p, sizeof p);
     p = must_sym(hd, "fake_cuda_syncs");
     memcpy(&f.syncs, &p, sizeof p);
     dlclose(hc);
@@ -241,6 +250,54 @@ static void test_lost_records_are_unknown(void **state)
     for (size_t i = 0; i < BG_GPU_TIMER_NS; i++)
         assert_true(isnan(v[i]));
     assert_true(v[BG_GPU_TIMER_NS] == 50); /* measured by the benchmark, not CUPTI */
+    bg__gpu_group.close();
+}
+
+/* A runtime-only install has libcupti.so.N without the unversioned link:
+ * found in a directory; an empty directory says what it looked for. */
+static void test_cupti_versioned_name(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/bg_cupti_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    setenv("BENCHGATE_CUPTI", dir, 1);
+    char msg[400];
+    snprintf(msg, sizeof msg,
+             "BENCHGATE_CUPTI: %s has no libcupti.so (nor libcupti.so.13, .12, .11)", dir);
+    expect_unavailable(msg);
+    char link[128];
+    snprintf(link, sizeof link, "%s/libcupti.so.12", dir);
+    assert_int_equal(symlink(FAKE_CUPTI, link), 0);
+    bg__gpu_reset();
+    char why[320] = "";
+    assert_int_equal(bg__gpu_group.open(why, sizeof why), 0);
+    bg__gpu_group.close();
+    unlink(link);
+    rmdir(dir);
+}
+
+/* CUPTI is told its buffers come zeroed, and they do: the first from
+ * calloc, the later ones reused after the records written into them. */
+static void test_buffers_zeroed(void **state)
+{
+    (void)state;
+    open_and_activate();
+    fakes f = get_fakes();
+    assert_int_equal(f.zeroed_attr(), 1);
+    unsigned long before = f.buffers();
+    for (uint64_t k = 0; k < 6; k++) {
+        uint64_t t = 100000 + 1000 * k;
+        f.set_now(t);
+        bg__gpu_group.begin();
+        f.record(BG_CUPTI_KIND_CONCURRENT_KERNEL, 0, 0, t + 10, t + 20);
+        f.record(BG_CUPTI_KIND_MEMCPY, BG_CUPTI_MEMCPY_HTOD, 64, t + 30, t + 40);
+        double v[BG_GPU_NCOUNTERS];
+        bg__gpu_group.end(v);
+        assert_true(v[BG_GPU_KERNELS] == 1);
+        assert_true(v[BG_GPU_HTOD_BYTES] == 64);
+    }
+    assert_int_equal(f.buffers() - before, 6);
+    assert_int_equal(f.dirty_buffers(), 0);
     bg__gpu_group.close();
 }
 
@@ -530,6 +587,8 @@ int main(void)
         cmocka_unit_test_setup(test_records_summed_by_direction, reset_env),
         cmocka_unit_test_setup(test_lost_records_are_unknown, reset_env),
         cmocka_unit_test_setup(test_failed_start_is_unknown, reset_env),
+        cmocka_unit_test_setup(test_buffers_zeroed, reset_env),
+        cmocka_unit_test_setup(test_cupti_versioned_name, reset_env),
         cmocka_unit_test_setup(test_bench_without_driver_skips, reset_env),
         cmocka_unit_test_setup(test_bench_without_device_skips, reset_env),
         cmocka_unit_test_setup(test_bench_with_device_runs, reset_env),

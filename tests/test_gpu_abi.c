@@ -43,6 +43,8 @@ static void test_constants(void **state)
     assert_int_equal(BG_CUPTI_MEMCPY_HTOH, CUPTI_ACTIVITY_MEMCPY_KIND_HTOH);
     assert_int_equal(BG_CUPTI_MEMCPY_PTOP, CUPTI_ACTIVITY_MEMCPY_KIND_PTOP);
     assert_int_equal(BG_CUPTI_FLAG_FLUSH_FORCED, CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
+    assert_int_equal(BG_CUPTI_ATTR_ZEROED_OUT_ACTIVITY_BUFFER,
+                     CUPTI_ACTIVITY_ATTR_ZEROED_OUT_ACTIVITY_BUFFER);
     assert_int_equal(BG_CUPTI_BUFFER_ALIGN, ACTIVITY_RECORD_ALIGNMENT);
     assert_int_equal(sizeof(CUpti_ActivityKind), 4); /* read as a uint32 */
 }

@@ -27,6 +27,10 @@ void fake_cupti_record(uint32_t kind, uint8_t copy_kind, uint64_t bytes, uint64_
 void fake_cupti_drop(size_t n);
 int fake_cupti_enabled(int kind);
 unsigned long fake_cupti_enable_calls(void);
+int cuptiActivitySetAttribute(int attr, size_t *size, void *value);
+int fake_cupti_zeroed_attr(void);
+unsigned long fake_cupti_buffers(void);
+unsigned long fake_cupti_dirty_buffers(void);
 
 #define REC 40 /* every record this fake writes is 40 bytes */
 #define MAXQ 256
@@ -38,6 +42,8 @@ static request_fn g_req;
 static complete_fn g_done;
 static int g_enabled[64];
 static unsigned long g_enable_calls;
+static int g_zeroed_attr;                  /* CUPTI_ACTIVITY_ATTR_ZEROED_OUT_ACTIVITY_BUFFER */
+static unsigned long g_buffers, g_dirty;   /* buffers handed over; those not all zero */
 
 int cuptiActivityRegisterCallbacks(request_fn req, complete_fn done)
 {
@@ -75,6 +81,14 @@ int cuptiActivityFlushAll(uint32_t flag)
     uint8_t *buf = NULL;
     size_t size = 0, max = 0, used = 0;
     g_req(&buf, &size, &max);
+    if (buf) {
+        g_buffers++;
+        for (size_t i = 0; i < size; i++)
+            if (buf[i]) {
+                g_dirty++;
+                break;
+            }
+    }
     for (size_t i = 0; buf && i < g_nq && used + REC <= size; i++, used += REC)
         memcpy(buf + used, g_queue[i], REC);
     g_nq = 0;
@@ -146,4 +160,31 @@ int fake_cupti_enabled(int kind)
 unsigned long fake_cupti_enable_calls(void)
 {
     return g_enable_calls;
+}
+
+/* Only the zeroed-buffer attribute (a uint8_t) is understood, as by a
+ * CUPTI that has it. */
+int cuptiActivitySetAttribute(int attr, size_t *size, void *value)
+{
+    if (attr != BG_CUPTI_ATTR_ZEROED_OUT_ACTIVITY_BUFFER || !size || *size != 1 || !value)
+        return 1; /* CUPTI_ERROR_INVALID_PARAMETER */
+    g_zeroed_attr = *(uint8_t *)value;
+    return 0;
+}
+
+int fake_cupti_zeroed_attr(void)
+{
+    return g_zeroed_attr;
+}
+
+/* Buffers the group handed over at a flush, and how many of them were not
+ * all zero (CUPTI, told they are zeroed, would not clear them). */
+unsigned long fake_cupti_buffers(void)
+{
+    return g_buffers;
+}
+
+unsigned long fake_cupti_dirty_buffers(void)
+{
+    return g_dirty;
 }
