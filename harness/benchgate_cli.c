@@ -342,8 +342,9 @@ static int open_store(const opts *o, bg_store **st)
 
 /* ---- comparing and writing ---- */
 
-/* 0 when comparable (or forced), else prints why and returns EXIT_USAGE. */
-static int check_machines(const bg_side *a, const bg_side *b, bool force)
+/* 0 when comparable (or forced), else prints why (also into why when not
+ * NULL) and returns EXIT_USAGE. */
+static int check_machines(const bg_side *a, const bg_side *b, bool force, char *why, size_t nwhy)
 {
     char msg[1024] = "";
     if (bg__machines_differ(&a->run, &b->run, msg, sizeof msg) == 0)
@@ -355,6 +356,9 @@ static int check_machines(const bg_side *a, const bg_side *b, bool force)
     bg__errf("refusing to compare runs from different machines: %s (A: %s, B: %s); use --force to "
          "compare anyway",
          msg, a->path, b->path);
+    if (why)
+        snprintf(why, nwhy, "base and head come from different machines: %.400s (use --force to "
+                 "compare anyway)", msg);
     return EXIT_USAGE;
 }
 
@@ -492,7 +496,7 @@ static int cmd_compare(int argc, char **argv)
     int ret = EXIT_USAGE;
     if (bg__load_pair(st, &g, &a, o.pos[0], "A", "A", &b, o.pos[1], "B", "B") != 0)
         goto done;
-    if (check_machines(&a, &b, o.force))
+    if (check_machines(&a, &b, o.force, NULL, 0))
         goto done;
     bg_comparison c;
     if (compare(&a.run, &b.run, &o, &c) != 0)
@@ -576,33 +580,44 @@ static int write_markdown_file(const char *path, const char *mode, const bg_comp
     return 0;
 }
 
-static int default_base(bg_git *g, char out[BG_GIT_OID_BUF], char *name, size_t nlen)
+/* The default base: the merge-base of HEAD with the first of main, master,
+ * origin/main, origin/master that exists, as 40 hex in out; name gets
+ * "merge-base of HEAD and <branch>" and branch the branch (static string).
+ * On failure fills why and returns EXIT_USAGE. */
+static int default_base(bg_git *g, char out[BG_GIT_OID_BUF], char *name, size_t nlen,
+                        const char **branch, char *why, size_t nwhy)
 {
     char err[512] = "";
     static const char *const mains[] = {"main", "master", "origin/main", "origin/master"};
     for (size_t i = 0; i < sizeof mains / sizeof mains[0]; i++) {
         if (bg_git_merge_base(g, "HEAD", mains[i], out, err, sizeof err) == 0) {
             snprintf(name, nlen, "merge-base of HEAD and %s", mains[i]);
+            *branch = mains[i];
             return 0;
         }
     }
-    bg__errf("no --base given and no merge-base of HEAD with main or master: %s", err);
+    snprintf(why, nwhy, "no --base given and no merge-base of HEAD with main or master: %s", err);
+    bg__errf("%s", why);
     return EXIT_USAGE;
 }
 
 /* Runs the bench binary o->bench (fork + execv, no shell, cwd unchanged)
- * with the --bench-args, then `--filter FILTER` when given, `--save`,
- * `--store DIR` when gate has one and `--json TMP`, and loads the run it
- * wrote into *out. The child's stdout goes to our stderr so that gate's own
- * output stays clean. Returns 0, EXIT_USAGE or EXIT_CRASH. */
-static int run_bench(const opts *o, const char *filter, bg_side *out)
+ * with the --bench-args, then `--filter FILTER` when given, `--save` and
+ * `--store DIR` when gate has one (save) or `--no-save` (!save: a re-run
+ * must not become the newest stored run of HEAD), and `--json TMP`, and
+ * loads the run it wrote into *out (owned by the caller: bg__side_free).
+ * The child's stdout goes to our stderr so that gate's own output stays
+ * clean. Returns 0, or EXIT_USAGE or EXIT_CRASH with the reason in why. */
+static int run_bench(const opts *o, const char *filter, bool save, bg_side *out, char *why,
+                     size_t nwhy)
 {
     const char *tmpdir = getenv("TMPDIR");
     char json[4096];
     snprintf(json, sizeof json, "%s/benchgate-run-XXXXXX.json", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
     int fd = mkstemps(json, 5);
     if (fd < 0) {
-        bg__errf("cannot create a temporary file %s: %s", json, strerror(errno));
+        snprintf(why, nwhy, "cannot create a temporary file %.300s: %.300s", json, strerror(errno));
+        bg__errf("%s", why);
         return EXIT_USAGE;
     }
     close(fd);
@@ -619,10 +634,14 @@ static int run_bench(const opts *o, const char *filter, bg_side *out)
         av[n++] = "--filter";
         av[n++] = filter;
     }
-    av[n++] = "--save";
-    if (o->store) {
-        av[n++] = "--store";
-        av[n++] = o->store;
+    if (save) {
+        av[n++] = "--save";
+        if (o->store) {
+            av[n++] = "--store";
+            av[n++] = o->store;
+        }
+    } else {
+        av[n++] = "--no-save";
     }
     av[n++] = "--json";
     av[n++] = json;
@@ -635,7 +654,8 @@ static int run_bench(const opts *o, const char *filter, bg_side *out)
     fflush(stderr);
     pid_t pid = fork();
     if (pid < 0) {
-        bg__errf("cannot fork to run %s: %s", o->bench, strerror(errno));
+        snprintf(why, nwhy, "cannot fork to run %.300s: %.300s", o->bench, strerror(errno));
+        bg__errf("%s", why);
         unlink(json);
         return EXIT_USAGE;
     }
@@ -648,26 +668,33 @@ static int run_bench(const opts *o, const char *filter, bg_side *out)
     int st = 0;
     while (waitpid(pid, &st, 0) < 0) {
         if (errno != EINTR) {
-            bg__errf("waiting for %s: %s", o->bench, strerror(errno));
+            snprintf(why, nwhy, "waiting for %.300s: %.300s", o->bench, strerror(errno));
+            bg__errf("%s", why);
             unlink(json);
             return EXIT_USAGE;
         }
     }
     int ret = 0;
     if (WIFSIGNALED(st)) {
-        bg__errf("the bench binary %s was killed by signal %d", o->bench, WTERMSIG(st));
+        snprintf(why, nwhy, "the bench binary %.300s was killed by signal %d (%.300s)", o->bench,
+                 WTERMSIG(st), strsignal(WTERMSIG(st)));
+        bg__errf("%s", why);
         ret = EXIT_CRASH;
     } else if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+        snprintf(why, nwhy, "cannot run the bench binary %.300s (exit 127; see the log)", o->bench);
         ret = EXIT_USAGE;
     } else if (WIFEXITED(st) && WEXITSTATUS(st) == 2) {
-        bg__errf("the bench binary %s failed with a usage or environment error (exit 2)", o->bench);
+        snprintf(why, nwhy, "the bench binary %.300s failed with a usage or environment error (exit 2)",
+                 o->bench);
+        bg__errf("%s", why);
         ret = EXIT_USAGE;
     }
     if (ret == 0) {
         /* Exit 0, or 3 with crashed benchmarks in the record (reported by the comparison). */
         if (bg__side_load_file(json, out) != 0) {
-            bg__errf("the bench binary %s wrote no readable run (exit %d)", o->bench,
-                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+            snprintf(why, nwhy, "the bench binary %.300s wrote no readable run (exit %d)", o->bench,
+                     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+            bg__errf("%s", why);
             ret = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? EXIT_USAGE : EXIT_CRASH;
         } else {
             snprintf(out->path, sizeof out->path, "measured now by %s", o->bench);
@@ -703,11 +730,13 @@ static void apply_accept(bg_cmp_row *w, const accept_rule *rules, size_t nrules)
         }
 }
 
-/* Re-runs the regressed benchmarks of c once and re-compares them against
- * base with the new samples; a regression stands only when confirmed.
- * Sets *regression and *crashed; returns 0 or an exit code. */
+/* Re-runs the regressed benchmarks of c once, without saving (the stored
+ * run of HEAD stays the full first run), and re-compares them against base
+ * with the new samples; a regression stands only when confirmed. Sets
+ * *regression and *crashed; returns 0 or an exit code with the reason in
+ * why. */
 static int remeasure(const opts *o, const bg_side *a, bg_comparison *c, const accept_rule *rules,
-                     size_t nrules, bool *regression, bool *crashed)
+                     size_t nrules, bool *regression, bool *crashed, char *why, size_t nwhy)
 {
     char filter[8192] = "^(";
     size_t nreg = 0;
@@ -718,17 +747,19 @@ static int remeasure(const opts *o, const bg_side *a, bg_comparison *c, const ac
             regex_append(filter, sizeof filter, c->rows[i].name);
         }
     if (strlen(filter) + 3 >= sizeof filter) {
-        bg__errf("too many regressed benchmarks to re-measure");
+        snprintf(why, nwhy, "too many regressed benchmarks to re-measure");
+        bg__errf("%s", why);
         return EXIT_USAGE;
     }
     strcat(filter, ")$");
     bg_side r;
     memset(&r, 0, sizeof r);
-    int rc = run_bench(o, filter, &r);
+    int rc = run_bench(o, filter, false, &r, why, nwhy);
     if (rc)
         return rc;
     bg_comparison c2;
     if (compare(&a->run, &r.run, o, &c2) != 0) {
+        snprintf(why, nwhy, "cannot compare the re-measured benchmarks with the base (see the log)");
         bg__side_free(&r);
         return EXIT_USAGE;
     }
@@ -767,7 +798,9 @@ static int remeasure(const opts *o, const bg_side *a, bg_comparison *c, const ac
     return 0;
 }
 
-/* Writes the gate's JUnit and Markdown files and $GITHUB_STEP_SUMMARY. */
+/* Writes the gate's JUnit and Markdown files and $GITHUB_STEP_SUMMARY.
+ * Returns 0, or EXIT_USAGE when a file could not be written (said on
+ * stderr). */
 static int write_reports(const opts *o, const bg_comparison *c, const char *base, const char *head,
                          int code)
 {
@@ -800,6 +833,49 @@ static size_t accept_rules(bg_git **g, const char *base, const char *head, bg_gi
         return 0;
     }
     return parse_trailers(*msgs, *nmsgs, rules);
+}
+
+static int write_error_markdown(const char *path, const char *mode, const char *why, int code)
+{
+    FILE *f = fopen(path, mode);
+    if (!f) {
+        bg__errf("cannot write %s: %s", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    fprintf(f, "## benchgate gate: %s\n\nThe gate could not decide: %s\n\n",
+            code == EXIT_CRASH ? "failed: crash" : "error", why);
+    if (fclose(f) != 0) {
+        bg__errf("cannot write %s: %s", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* When the gate ends (exit 2 or 3) before any comparison: a JUnit file with
+ * one <error> test case named "gate" whose message is why, and a Markdown
+ * summary (--markdown, $GITHUB_STEP_SUMMARY) saying why the gate could not
+ * decide, so that CI shows the cause rather than a missing report. */
+static void write_error_reports(const opts *o, const char *why, int code)
+{
+    if (o->junit) {
+        bg_cmp_row row;
+        memset(&row, 0, sizeof row);
+        row.name = "gate";
+        row.kind = BG_ROW_NOT_OK;
+        row.head_failed = true; /* written as an <error> with the note as its message */
+        row.mean_a = row.mean_b = row.p_adj = NAN;
+        snprintf(row.note, sizeof row.note, "%s", why);
+        bg_comparison c;
+        memset(&c, 0, sizeof c);
+        c.rows = &row;
+        c.n = 1;
+        write_junit(o->junit, &c);
+    }
+    if (o->markdown)
+        write_error_markdown(o->markdown, "w", why, code);
+    const char *gss = getenv("GITHUB_STEP_SUMMARY");
+    if (gss && gss[0])
+        write_error_markdown(gss, "a", why, code);
 }
 
 static void print_gate_result(int ret)
@@ -868,6 +944,118 @@ static int gate_ab(const opts *o, bg_git **g, const char *base_spec)
     return ret;
 }
 
+/* Resolves the head commit for the base check: HEAD for --bench (the run
+ * about to be measured), else head's resolved commit ("" when unknown). */
+static void head_commit_of(const opts *o, bg_git **g, const bg_side *b, char out[BG_GIT_OID_BUF])
+{
+    char err[512] = "";
+    out[0] = '\0';
+    if (!o->bench) {
+        if (!b->loaded)
+            snprintf(out, BG_GIT_OID_BUF, "%s", b->commit);
+        return;
+    }
+    if (!*g && bg_git_open(g, NULL, err, sizeof err) != 0) {
+        *g = NULL;
+        return;
+    }
+    if (bg_git_resolve(*g, "HEAD", out, err, sizeof err) != 0)
+        out[0] = '\0';
+}
+
+/* The sides of a gate, loaded in an order that never compares a run with
+ * itself: the base is resolved and loaded before --bench measures head (the
+ * run it saves cannot be picked as the base), and a default base (the
+ * merge-base with main) that is head's own commit (a gate on main) is
+ * replaced by its first parent, with a note. Fills a and b (b measured now
+ * with --bench); returns 0, or an exit code with the reason in why. */
+static int gate_load(const opts *o, bg_store *st, bg_git **g, bg_side *a, bg_side *b,
+                     const char *base_spec, const char *base_label, const char *main_branch,
+                     char *why, size_t nwhy)
+{
+    const char *head_spec = o->head ? o->head : "HEAD";
+    char err[512] = "";
+    if (bg__side_resolve(st, g, a, base_spec) != 0) {
+        snprintf(why, nwhy, "cannot resolve the base '%.300s' (see the log)", base_spec);
+        return EXIT_USAGE;
+    }
+    if (!o->bench && bg__side_resolve(st, g, b, head_spec) != 0) {
+        snprintf(why, nwhy, "cannot resolve the head '%.300s' (see the log)", head_spec);
+        return EXIT_USAGE;
+    }
+    char head_commit[BG_GIT_OID_BUF], parent_label[128];
+    head_commit_of(o, g, b, head_commit);
+    if (main_branch && !a->loaded && *g && head_commit[0] && !strcmp(a->commit, head_commit)) {
+        char(*ids)[BG_GIT_OID_BUF] = NULL;
+        size_t n = 0;
+        if (bg_git_ancestors(*g, a->commit, 2, &ids, &n, err, sizeof err) != 0 || n < 2) {
+            snprintf(why, nwhy,
+                     "%.100s is the merge-base with %s and has no parent to compare with (a root "
+                     "commit, or the edge of a shallow clone%s%.200s); give --base REF",
+                     o->head ? o->head : "HEAD", main_branch, err[0] ? ": " : "", err);
+            bg__errf("%s", why);
+            free(ids);
+            return EXIT_USAGE;
+        }
+        fprintf(stderr,
+                "benchgate: note: %s is the merge-base with %s; comparing with its parent %.12s\n",
+                o->head ? o->head : "HEAD", main_branch, ids[1]);
+        snprintf(a->commit, sizeof a->commit, "%s", ids[1]);
+        snprintf(parent_label, sizeof parent_label, "base (parent of %.100s)", o->head ? o->head : "HEAD");
+        base_label = parent_label;
+        free(ids);
+    }
+    char want[BG_GIT_OID_BUF];
+    snprintf(want, sizeof want, "%s", a->commit);
+    bool a_stored = !a->loaded;
+    if (!o->bench) {
+        if (!b->loaded && bg__side_load_store(st, *g, b, "head", "head",
+                                              a->loaded ? a->run.machine_id : NULL) != 0) {
+            snprintf(why, nwhy, "no stored run for the head '%.300s' (see the log)", head_spec);
+            return EXIT_USAGE;
+        }
+        if (a_stored && bg__side_load_store(st, *g, a, "base", base_label, b->run.machine_id) != 0) {
+            snprintf(why, nwhy, "no stored run for the base '%.300s' nor its nearest ancestors (see "
+                     "the log)", base_spec);
+            return EXIT_USAGE;
+        }
+        if (!strcmp(a->path, b->path)) {
+            snprintf(why, nwhy,
+                     "base and head are the same stored run %.600s: nothing to compare. Measure head "
+                     "first (gate --bench PATH, or the bench binary with --save), or give another "
+                     "--base", a->path);
+            bg__errf("%s", why);
+            return EXIT_USAGE;
+        }
+        return 0;
+    }
+    /* --bench: the base first, so that a missing base fails before measuring. */
+    if (a_stored && bg__side_load_store(st, *g, a, "base", base_label, NULL) != 0) {
+        snprintf(why, nwhy, "no stored run for the base '%.300s' nor its nearest ancestors (see the "
+                 "log)", base_spec);
+        return EXIT_USAGE;
+    }
+    int rc = run_bench(o, NULL, true, b, why, nwhy);
+    if (rc)
+        return rc;
+    /* The newest base run came from another machine: prefer one from head's
+     * machine when the base commit has one. The base is not head's commit
+     * here (else the run just saved could be picked), so that is safe. */
+    if (a_stored && strcmp(a->run.machine_id, b->run.machine_id) != 0 && strcmp(want, head_commit) != 0) {
+        bg_side a2;
+        memset(&a2, 0, sizeof a2);
+        snprintf(a2.commit, sizeof a2.commit, "%s", want);
+        a2.spec = a->spec;
+        if (bg__side_load_store(st, *g, &a2, "base", base_label, b->run.machine_id) == 0) {
+            bg__side_free(a);
+            *a = a2;
+        } else {
+            bg__side_free(&a2);
+        }
+    }
+    return 0;
+}
+
 static int cmd_gate(int argc, char **argv)
 {
     opts o;
@@ -886,9 +1074,10 @@ static int cmd_gate(int argc, char **argv)
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     int ret = EXIT_USAGE;
-    char err[512] = "";
+    bool reported = false; /* the comparison's reports were written (or gate_ab owns them) */
+    char err[512] = "", why[1024] = "";
     char base_id[BG_GIT_OID_BUF], base_name[128];
-    const char *base_spec = o.base, *head_spec = o.head ? o.head : "HEAD";
+    const char *base_spec = o.base, *main_branch = NULL;
     bg_comparison c;
     memset(&c, 0, sizeof c);
     bg_git_commit_msg *msgs = NULL;
@@ -898,14 +1087,16 @@ static int cmd_gate(int argc, char **argv)
 
     if (!base_spec) {
         if (bg_git_open(&g, NULL, err, sizeof err) != 0) {
-            bg__errf("no --base given and no git repository: %s", err);
+            snprintf(why, sizeof why, "no --base given and no git repository: %s", err);
+            bg__errf("%s", why);
             goto done;
         }
-        if (default_base(g, base_id, base_name, sizeof base_name))
+        if (default_base(g, base_id, base_name, sizeof base_name, &main_branch, why, sizeof why))
             goto done;
         base_spec = base_id;
     }
     if (o.ab) {
+        reported = true;
         if (o.bench) {
             bg__errf("--ab and --bench cannot be combined (--ab builds both sides; --bench-bin names "
                      "the bench binary in the build)");
@@ -914,27 +1105,22 @@ static int cmd_gate(int argc, char **argv)
         ret = gate_ab(&o, &g, base_spec);
         goto done;
     }
-    if (o.bench) {
-        if (o.head) {
-            bg__errf("--bench and --head cannot be combined (--bench measures the head run)");
-            goto done;
-        }
-        int rc = run_bench(&o, NULL, &b);
-        if (rc) {
-            ret = rc;
-            goto done;
-        }
-        if (bg__load_pair(st, &g, &a, base_spec, o.base ? "base" : base_name, "base", &b, NULL, "head",
-                      NULL) != 0)
-            goto done;
-    } else if (bg__load_pair(st, &g, &a, base_spec, o.base ? "base" : base_name, "base", &b, head_spec,
-                         "head", NULL) != 0) {
+    if (o.bench && o.head) {
+        snprintf(why, sizeof why, "--bench and --head cannot be combined (--bench measures the head run)");
+        bg__errf("%s", why);
         goto done;
     }
-    if (check_machines(&a, &b, o.force))
+    ret = gate_load(&o, st, &g, &a, &b, base_spec, o.base ? "base" : base_name, main_branch, why,
+                    sizeof why);
+    if (ret)
         goto done;
-    if (compare(&a.run, &b.run, &o, &c) != 0)
+    ret = EXIT_USAGE;
+    if (check_machines(&a, &b, o.force, why, sizeof why))
         goto done;
+    if (compare(&a.run, &b.run, &o, &c) != 0) {
+        snprintf(why, sizeof why, "cannot compare the base and head runs (see the log)");
+        goto done;
+    }
 
     /* Accepted regressions: trailers in base..head. */
     const char *bc = a.commit[0] ? a.commit : a.run.git_commit;
@@ -950,7 +1136,7 @@ static int cmd_gate(int argc, char **argv)
             regression = true;
     }
     if (regression && o.bench) {
-        int rc = remeasure(&o, &a, &c, rules, nrules, &regression, &crashed);
+        int rc = remeasure(&o, &a, &c, rules, nrules, &regression, &crashed, why, sizeof why);
         if (rc) {
             ret = rc;
             goto done;
@@ -960,15 +1146,23 @@ static int cmd_gate(int argc, char **argv)
 
     printf("base: %s (%s)\nhead: %s (%s)\n", a.path, a.run.git_commit[0] ? a.run.git_commit : "?",
            b.path, b.run.git_commit[0] ? b.run.git_commit : "?");
-    if (emit(&c, &o) != 0)
+    /* A report that cannot be written is an environment error, but it does
+     * not hide a regression or a crash: exit 1 and 3 stand. */
+    reported = true;
+    if (emit(&c, &o) != 0 && ret == EXIT_PASS)
         ret = EXIT_USAGE;
     char la[64], lb[64];
     snprintf(la, sizeof la, "%.12s", a.run.git_commit[0] ? a.run.git_commit : a.path);
     snprintf(lb, sizeof lb, "%.12s", b.run.git_commit[0] ? b.run.git_commit : b.path);
-    if (write_reports(&o, &c, la, lb, ret) != 0)
+    if (write_reports(&o, &c, la, lb, ret) != 0 && ret == EXIT_PASS)
         ret = EXIT_USAGE;
     print_gate_result(ret);
 done:
+    if (!reported && (ret == EXIT_USAGE || ret == EXIT_CRASH)) {
+        write_error_reports(&o, why[0] ? why : "an error before the comparison (see the log)", ret);
+        if (ret == EXIT_CRASH)
+            print_gate_result(ret);
+    }
     free(rules);
     bg_git_log_free(msgs, nmsgs);
     bg__comparison_free(&c);
@@ -1108,10 +1302,15 @@ static int cmd_sync(int argc, char **argv, bool push)
         bg__errf("%s %s failed: %s", push ? "push to" : "fetch from", remote ? remote : "origin", err);
         goto done;
     }
-    if (push)
-        printf("pushed to %s: %zu run(s) exported, %zu note(s) written, %zu run(s) imported, %zu "
+    if (push && !s.pushed)
+        printf("nothing pushed to %s: no stored run has a commit (runs made outside any commit are "
+               "not shared)\n",
+               remote ? remote : "origin");
+    else if (push)
+        printf("pushed %s to %s: %zu run(s) newly added to the notes of %zu commit(s)%s, %zu "
                "skipped\n",
-               remote ? remote : "origin", s.runs_exported, s.notes_written, s.runs_imported, s.skipped);
+               BG_STORE_NOTES_REF, remote ? remote : "origin", s.runs_exported, s.notes_written,
+               s.runs_exported ? "" : " (the notes already held every stored run)", s.skipped);
     else
         printf("fetched from %s: %zu run(s) imported, %zu already present, %zu skipped%s\n",
                remote ? remote : "origin", s.runs_imported, s.runs_present, s.skipped,

@@ -414,6 +414,11 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
         bg_cmp_row *w = &c->rows[c->n++];
         init_row(w, rb->name, BG_ROW_ONLY_B);
         w->head_failed = failed(rb);
+        /* A new benchmark that crashed or timed out: say how (signal, exit
+         * code, timeout), as for one present in both runs. */
+        if (w->head_failed)
+            snprintf(w->note, sizeof w->note, "new in B: %.250s",
+                     rb->message[0] ? rb->message : bg__status_name(rb->status));
     }
     rc = bg__decide_all(c);
     if (rc) {

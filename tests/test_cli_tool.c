@@ -278,6 +278,13 @@ static void test_gate_regression_and_junit(void **state)
     const char *m = read_all(md);
     assert_non_null(strstr(m, "slow\\_thing"));
     assert_non_null(strstr(m, "regressed"));
+    /* a JUnit file that cannot be written is reported, but the regression
+     * still decides the exit code */
+    rc = bg(out, sizeof out, "gate --junit '%s/no-such-dir/junit.xml'", tmp);
+    if (rc != 1)
+        fail_msg("gate exited %d, want 1:\n%s", rc, out);
+    assert_non_null(strstr(out, "cannot write JUnit XML"));
+    assert_non_null(strstr(out, "no-such-dir"));
 }
 
 static void test_gate_missing_base(void **state)
@@ -291,6 +298,24 @@ static void test_gate_missing_base(void **state)
     rc = bg(out, sizeof out, "gate --base no-such-ref");
     assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "no-such-ref"));
+    /* the gate could not decide: CI still gets a JUnit error and a summary */
+    char junit[400], md[400], gss[400];
+    snprintf(junit, sizeof junit, "%s/err-junit.xml", tmp);
+    snprintf(md, sizeof md, "%s/err.md", tmp);
+    snprintf(gss, sizeof gss, "%s/err-step-summary.md", tmp);
+    setenv("GITHUB_STEP_SUMMARY", gss, 1);
+    rc = bg(out, sizeof out, "gate --base main~1 --junit '%s' --markdown '%s'", junit, md);
+    unsetenv("GITHUB_STEP_SUMMARY");
+    assert_int_equal(rc, 2);
+    const char *x = read_all(junit);
+    assert_non_null(strstr(x, "errors=\"1\""));
+    assert_non_null(strstr(x, "<testcase classname=\"benchgate\" name=\"gate\">"));
+    assert_non_null(strstr(x, "<error message=\"no stored run for the base"));
+    assert_non_null(strstr(x, "main~1"));
+    const char *m = read_all(md);
+    assert_non_null(strstr(m, "## benchgate gate: error"));
+    assert_non_null(strstr(m, "could not decide: no stored run for the base"));
+    assert_non_null(strstr(read_all(gss), "could not decide"));
     (void)c0;
 }
 
@@ -336,11 +361,34 @@ static void test_gate_crash(void **state)
 static void test_gate_accept(void **state)
 {
     (void)state;
+    /* a trailer whose glob matches nothing accepts nothing */
+    sh("cd '%s' && echo 5 > f && " GIT " commit -q -am 'other' -m 'Bench-Accept: fast_* +50%%'", repo);
+    sh_line(c3, sizeof c3, "cd '%s' && git rev-parse HEAD", repo);
+    save_run(c3, 2500, 1.2, 25, NULL);
+    int rc = bg(out, sizeof out, "gate");
+    if (rc != 1)
+        fail_msg("gate exited %d, want 1:\n%s", rc, out);
+    assert_true(line_has(out, "slow_thing", "regressed"));
+    assert_false(line_has(out, "slow_thing", "accepted"));
+    /* a malformed trailer (no '+', no '%') is ignored with a warning naming
+     * the commit */
+    sh("cd '%s' && echo 6 > f && " GIT " commit -q -am 'bad trailer' -m 'Bench-Accept: slow_* 25'", repo);
+    sh_line(c3, sizeof c3, "cd '%s' && git rev-parse HEAD", repo);
+    save_run(c3, 2600, 1.2, 26, NULL);
+    rc = bg(out, sizeof out, "gate");
+    if (rc != 1)
+        fail_msg("gate exited %d, want 1:\n%s", rc, out);
+    char warn[200];
+    snprintf(warn, sizeof warn,
+             "warning: ignoring malformed trailer in commit %.12s: 'Bench-Accept: slow_* 25'", c3);
+    if (!strstr(out, warn))
+        fail_msg("no '%s' in:\n%s", warn, out);
+    assert_true(line_has(out, "slow_thing", "regressed"));
     /* an allowance smaller than the change does not accept it */
     sh("cd '%s' && echo 3 > f && " GIT " commit -q -am 'small' -m 'Bench-Accept: slow_* +10%%'", repo);
     sh_line(c3, sizeof c3, "cd '%s' && git rev-parse HEAD", repo);
     save_run(c3, 3000, 1.2, 33, NULL);
-    int rc = bg(out, sizeof out, "gate");
+    rc = bg(out, sizeof out, "gate");
     if (rc != 1)
         fail_msg("gate exited %d, want 1:\n%s", rc, out);
     assert_true(line_has(out, "slow_thing", "regressed"));
@@ -359,6 +407,28 @@ static void test_gate_accept(void **state)
     assert_null(strstr(read_all(junit), "<failure"));
 }
 
+/* Runs after test_gate_accept. On main, the merge-base with main is HEAD:
+ * the gate compares HEAD's run with its parent's (c0, 25 % faster at
+ * slow_thing), never with itself. An explicit base that is the same stored
+ * run as head is refused. */
+static void test_gate_on_main(void **state)
+{
+    (void)state;
+    sh("cd '%s' && git checkout -q main", repo);
+    save_run(c0, 500, 0.8, 5, NULL);
+    char note[200];
+    snprintf(note, sizeof note, "HEAD is the merge-base with main; comparing with its parent %.12s", c0);
+    int rc = bg(out, sizeof out, "gate");
+    if (rc != 1 || !strstr(out, note))
+        fail_msg("gate on main exited %d, want 1 and '%s':\n%s", rc, note, out);
+    assert_true(line_has(out, "slow_thing", "+25"));
+    /* --base HEAD names the same run as head */
+    rc = bg(out, sizeof out, "gate --base HEAD");
+    if (rc != 2 || !strstr(out, "base and head are the same stored run"))
+        fail_msg("gate --base HEAD exited %d, want 2:\n%s", rc, out);
+    sh("cd '%s' && git checkout -q feature", repo);
+}
+
 static void test_push_fetch(void **state)
 {
     (void)state;
@@ -367,7 +437,9 @@ static void test_push_fetch(void **state)
     if (rc != 0)
         fail_msg("push exited %d:\n%s", rc, out);
     print_message("%s", out);
-    assert_non_null(strstr(out, "pushed"));
+    assert_non_null(strstr(out, "pushed " BG_STORE_NOTES_REF));
+    assert_non_null(strstr(out, "run(s) newly added to the notes"));
+    assert_null(strstr(out, "imported"));
     /* a clone fetches the runs into its own store */
     sh("git clone -q '%s/remote.git' '%s/clone' 2>/dev/null || git clone -q '%s' '%s/clone'", tmp, tmp,
        repo, tmp);
@@ -503,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_metric_seed_resamples),
         cmocka_unit_test(test_counter_metrics),
         cmocka_unit_test(test_gate_accept),
+        cmocka_unit_test(test_gate_on_main),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,6 +7,7 @@
  * cannot fail the no-slowdown case; the 20 % slowdown is far above it. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +69,32 @@ static int line_has(const char *s, const char *a, const char *b)
         s = eol ? eol + 1 : NULL;
     }
     return 0;
+}
+
+/* The number of stored runs of `commit` (from benchgate ls); *all_n is set
+ * to whether every one of them holds exactly nbench benchmarks. */
+static int runs_of(const char *commit, long nbench, int *all_n)
+{
+    static char ls[1 << 16];
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' ls 2>/dev/null", repo, BENCHGATE_EXE);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(ls, 1, sizeof ls - 1, p);
+    ls[len] = '\0';
+    assert_int_equal(pclose(p), 0);
+    int n = 0;
+    *all_n = 1;
+    for (const char *l = ls; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        if (strncmp(l, commit, 12) != 0)
+            continue;
+        char c[64], machine[64], when[64];
+        long benches = -1;
+        if (sscanf(l, "%63s %63s %63s %ld", c, machine, when, &benches) != 4 || benches != nbench)
+            *all_n = 0;
+        n++;
+    }
+    return n;
 }
 
 /* (Re)records the base run at A: the bench binary records the repository of
@@ -132,6 +159,12 @@ static void test_gate_slowdown_fails(void **state)
     assert_true(line_has(out, "re-measured: confirmed", "fine_slowable"));
     assert_false(line_has(out, "fine_fast", "regressed"));
     assert_non_null(strstr(out, "gate: FAILED: regression"));
+    /* the re-run is not stored: every stored run of C is a full one */
+    int full = 0;
+    int n = runs_of(cc, 2, &full);
+    assert_true(n >= 1);
+    if (!full)
+        fail_msg("a stored run of C lacks benchmarks (a re-measure was saved)");
 }
 
 static void test_gate_no_slowdown_passes(void **state)
@@ -181,6 +214,134 @@ static void test_gate_bench_usage(void **state)
     assert_int_equal(bg("gate --base %s --bench '%s/no-such-bench'", ca, tmp), 2);
     assert_int_equal(bg("gate --base %s --bench '%s' --head HEAD", ca, FAULTY_BENCH), 2);
     assert_int_equal(bg("gate --base %s --bench '%s' --bench-arg --no-such-flag", ca, FAULTY_BENCH), 2);
+}
+
+/* Writes an executable shell script at path. */
+static void write_script(const char *path, const char *body)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\n%s", body);
+    assert_int_equal(fclose(f), 0);
+    sh("chmod +x '%s'", path);
+}
+
+/* A re-measure that does not confirm the regression: a wrapper slows down
+ * only the first run of the bench binary (3x: far above the noise of quick
+ * runs on a busy machine). The gate passes and the stored
+ * run of HEAD is still the full first run, not the re-run. */
+static void test_gate_remeasure_not_confirmed(void **state)
+{
+    (void)state;
+    char wrapper[400], marker[400];
+    snprintf(wrapper, sizeof wrapper, "%s/slow-once.sh", tmp);
+    snprintf(marker, sizeof marker, "%s/slow-once.done", tmp);
+    char body[2048];
+    snprintf(body, sizeof body,
+             "if [ -e '%s' ]; then exec '%s' \"$@\"; fi\n"
+             "touch '%s'\nFAULTY_SLOWDOWN_PCT=200 exec '%s' \"$@\"\n",
+             marker, FAULTY_BENCH, marker, FAULTY_BENCH);
+    write_script(wrapper, body);
+    int full = 0, before = runs_of(cc, 2, &full), rc = -1;
+    bool seen = false; /* a passing gate after an unconfirmed re-measure */
+    for (int i = 0; i < ATTEMPTS && !seen; i++) {
+        if (i)
+            save_base();
+        unlink(marker);
+        rc = bg("gate --base %s --bench '%s' --bench-arg --filter --bench-arg '^fine_' --bench-arg "
+                "--quick --bench-arg --procs --bench-arg 6 --bench-arg --max-procs --bench-arg 6 "
+                "--threshold 5",
+                ca, wrapper);
+        fprintf(stderr, "--- attempt %d: exit %d\n%s", i + 1, rc, out);
+        seen = rc == 0 && line_has(out, "re-measured: not confirmed", "fine_slowable");
+    }
+    if (!seen)
+        fail_msg("gate exited %d, want 0 after 're-measured: not confirmed fine_slowable'", rc);
+    int after = runs_of(cc, 2, &full);
+    assert_true(after > before);
+    if (!full)
+        fail_msg("a stored run of C lacks benchmarks (a re-measure was saved)");
+}
+
+/* On main, the merge-base with main is HEAD itself: gate --bench compares
+ * with HEAD's parent (B, which falls back to A), never with the run it has
+ * just saved. A 3x slowdown (far above the noise) fails the gate. */
+static void test_gate_bench_on_main(void **state)
+{
+    (void)state;
+    char note[200], note2[200];
+    snprintf(note, sizeof note, "HEAD is the merge-base with main; comparing with its parent %.12s",
+             cb);
+    snprintf(note2, sizeof note2, "has no run; using nearest ancestor %.12s", ca);
+    int rc = -1;
+    for (int i = 0; i < ATTEMPTS && rc != 1; i++) {
+        if (i)
+            save_base();
+        setenv("FAULTY_SLOWDOWN_PCT", "200", 1);
+        rc = bg("gate " GATE_BENCH);
+        unsetenv("FAULTY_SLOWDOWN_PCT");
+        fprintf(stderr, "--- attempt %d: exit %d\n%s", i + 1, rc, out);
+    }
+    if (rc != 1)
+        fail_msg("gate on main exited %d, want 1", rc);
+    if (!strstr(out, note) || !strstr(out, note2))
+        fail_msg("no notes '%s' and '%s' in:\n%s", note, note2, out);
+    assert_true(line_has(out, "fine_slowable", "regressed"));
+    char base_line[200];
+    snprintf(base_line, sizeof base_line, "(%s)", ca);
+    assert_true(line_has(out, "base: ", base_line));
+}
+
+/* A benchmark that crashes (signal) or exits (code 7) in head: exit 3, and
+ * the JUnit file has an <error> for each, naming the signal and the code,
+ * though both are new in head. */
+static void test_gate_bench_crash(void **state)
+{
+    (void)state;
+    char junit[400];
+    snprintf(junit, sizeof junit, "%s/crash-junit.xml", tmp);
+    int rc = bg("gate --base %s --bench '%s' --bench-arg --filter --bench-arg "
+                "'^(fine_fast|crash_segv|exit_seven)$' --bench-arg --quick --threshold 5 --junit '%s'",
+                ca, FAULTY_BENCH, junit);
+    if (rc != 3)
+        fail_msg("gate exited %d, want 3:\n%s", rc, out);
+    assert_true(line_has(out, "crash_segv", "killed by signal 11"));
+    assert_true(line_has(out, "exit_seven", "exited with code 7"));
+    assert_non_null(strstr(out, "gate: FAILED: a benchmark crashed"));
+    char check[2048];
+    snprintf(check, sizeof check,
+             "grep -q '<error message=\"new in B: crashed: killed by signal 11' '%s' && "
+             "grep -q '<error message=\"new in B: crashed: the benchmark exited with code 7' '%s' && "
+             "grep -q 'errors=\"2\"' '%s'",
+             junit, junit, junit);
+    if (system(check) != 0) {
+        sh("cat '%s' >&2", junit);
+        fail_msg("JUnit file without the two errors");
+    }
+}
+
+/* The bench binary itself dies: exit 3 and still a JUnit file (one <error>
+ * naming the signal) and a Markdown summary saying why. */
+static void test_gate_bench_binary_dies(void **state)
+{
+    (void)state;
+    char script[400], junit[400], md[400];
+    snprintf(script, sizeof script, "%s/dies.sh", tmp);
+    snprintf(junit, sizeof junit, "%s/dies-junit.xml", tmp);
+    snprintf(md, sizeof md, "%s/dies.md", tmp);
+    write_script(script, "kill -SEGV $$\n");
+    int rc = bg("gate --base %s --bench '%s' --junit '%s' --markdown '%s'", ca, script, junit, md);
+    if (rc != 3)
+        fail_msg("gate exited %d, want 3:\n%s", rc, out);
+    char check[2048];
+    snprintf(check, sizeof check,
+             "grep -q '<error message=\"the bench binary .*dies.sh was killed by signal 11' '%s' && "
+             "grep -q 'could not decide: the bench binary .*killed by signal 11' '%s'",
+             junit, md);
+    if (system(check) != 0) {
+        sh("cat '%s' '%s' >&2", junit, md);
+        fail_msg("no report of the dead bench binary");
+    }
 }
 
 /* Runs faulty_bench in the repository; exit code, output in out. */
@@ -307,6 +468,10 @@ int main(void)
         cmocka_unit_test(test_gate_no_slowdown_passes),
         cmocka_unit_test(test_gate_nearest_ancestor),
         cmocka_unit_test(test_gate_bench_usage),
+        cmocka_unit_test(test_gate_remeasure_not_confirmed),
+        cmocka_unit_test(test_gate_bench_on_main),
+        cmocka_unit_test(test_gate_bench_crash),
+        cmocka_unit_test(test_gate_bench_binary_dies),
         cmocka_unit_test(test_bench_binary_baseline),
         cmocka_unit_test(test_gate_ab),
     };
