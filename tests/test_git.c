@@ -320,6 +320,9 @@ static void test_worktree(void **state)
     sh_line(want, sizeof want, "git -C %s rev-parse HEAD~1", dir);
     assert_string_equal(h.commit, want);
     assert_string_equal(bg_git_head_branch(&h), "topic");
+    /* the main checkout's root, where the shared store lives */
+    snprintf(root, sizeof root, "%s/", dir);
+    assert_string_equal(bg_git_main_workdir(g), root);
     int dirty = -1;
     assert_int_equal(bg_git_dirty(g, NULL, &dirty, NULL, 0, err, sizeof err), 0);
     assert_false(dirty);
@@ -327,6 +330,52 @@ static void test_worktree(void **state)
     assert_int_equal(bg_git_dirty(g, NULL, &dirty, NULL, 0, err, sizeof err), 0);
     assert_true(dirty);
     bg_git_close(&g);
+    /* in the main checkout both roots are the same */
+    assert_int_equal(bg_git_open(&g, dir, err, sizeof err), 0);
+    assert_string_equal(bg_git_main_workdir(g), bg_git_workdir(g));
+    bg_git_close(&g);
+}
+
+/* A store given with --store inside the tree is not a change to it: the
+ * second run of a bench binary is not recorded dirty. */
+static void test_dirty_ignores_store(void **state)
+{
+    char dir[512], err[512] = "", store[700], nested[700], outside[700];
+    path_of(dir, sizeof dir, "dirty-store");
+    make_repo(dir);
+    snprintf(store, sizeof store, "%s/mystore", dir);
+    snprintf(nested, sizeof nested, "%s/bench/st[1]", dir);
+    path_of(outside, sizeof outside, "elsewhere-store");
+    sh("mkdir -p '%s/runs' '%s/runs' '%s' && echo '{}' > '%s/runs/r.json' && echo '{}' > '%s/runs/r.json'",
+       store, nested, outside, store, nested);
+    sh("git -C %s add -f a.txt && cd %s && mkdir -p bench && echo 1 > bench/keep.c && git add bench/keep.c && "
+       "git commit -q -m bench",
+       dir, dir);
+    bg_git_info info;
+    /* without naming the store, its files make the tree dirty */
+    assert_int_equal(bg_git_describe(dir, NULL, &info, err, sizeof err), 0);
+    assert_true(info.dirty);
+    assert_string_equal(info.dirty_path, "bench/st[1]/");
+    assert_int_equal(bg_git_describe(dir, nested, &info, err, sizeof err), 0);
+    assert_true(info.dirty);
+    assert_string_equal(info.dirty_path, "mystore/");
+    /* naming each (glob characters in the name are literal) */
+    sh("mv '%s' '%s/moved'", nested, outside);
+    assert_int_equal(bg_git_describe(dir, store, &info, err, sizeof err), 0);
+    assert_false(info.dirty);
+    assert_string_equal(info.dirty_path, "");
+    sh("mv '%s/moved' '%s'", outside, nested);
+    sh("rm -rf '%s'", store);
+    assert_int_equal(bg_git_describe(dir, nested, &info, err, sizeof err), 0);
+    assert_false(info.dirty);
+    /* a store outside the tree changes nothing; other files still count */
+    sh("echo x > %s/new.c", dir);
+    assert_int_equal(bg_git_describe(dir, outside, &info, err, sizeof err), 0);
+    assert_true(info.dirty);
+    assert_string_equal(info.dirty_path, "bench/st[1]/");
+    assert_int_equal(bg_git_describe(dir, nested, &info, err, sizeof err), 0);
+    assert_true(info.dirty);
+    assert_string_equal(info.dirty_path, "new.c");
 }
 
 static void test_notes_local(void **state)
@@ -363,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_unborn),       cmocka_unit_test(test_dirty),
         cmocka_unit_test(test_history),      cmocka_unit_test(test_shallow),
         cmocka_unit_test(test_worktree),     cmocka_unit_test(test_notes_local),
+        cmocka_unit_test(test_dirty_ignores_store),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 
 #include "git_fixture.h"
 
+#include "bg_baseline.h"
 #include "bg_store.h"
 
 static char base[256]; /* per-run temp dir, removed at the end */
@@ -365,6 +368,360 @@ static void test_bad_files(void **state)
     bg_store_close(&s);
 }
 
+
+/* A complete run record (one benchmark, one process of two samples) that
+ * the record module reads in full. */
+static void full_run(char *out, size_t n, const char *commit, const char *machine, long long created)
+{
+    snprintf(out, n,
+             "{\"schema\": \"benchgate.run\", \"schema_version\": 1, \"created_unix\": %lld,\n"
+             " \"git\": {\"commit\": \"%s\", \"branch\": \"main\", \"dirty\": false},\n"
+             " \"machine\": {\"id\": \"%s\", \"cpu_model\": \"Test CPU\"},\n"
+             " \"config\": {\"warmup_s\": 0.1, \"measure_s\": 0.3, \"budget_s\": 3, \"target\": 0.01,"
+             " \"timeout_s\": 10, \"samples\": 2, \"min_procs\": 1, \"max_procs\": 1, \"seed\": \"1\","
+             " \"resamples\": 100, \"confidence\": 0.95, \"statistic\": \"mean\"},\n"
+             " \"benchmarks\": [{\"name\": \"sort_1k\", \"status\": \"ok\", \"seed\": \"7\",\n"
+             "   \"processes\": [{\"iters\": [10, 20], \"wall_ns\": [1000, 2000], \"cpu_ns\": [1000, 2000]}]}]}\n",
+             created, commit, machine);
+}
+
+/* Replaces the first `from` in text (capacity n) with `to`; fails the test
+ * when from is not there. */
+static void replace_in(char *text, size_t n, const char *from, const char *to)
+{
+    char *at = strstr(text, from);
+    if (!at)
+        fail_msg("'%s' not in the record", from);
+    size_t fl = strlen(from), tl = strlen(to), rest = strlen(at + fl);
+    assert_true((size_t)(at - text) + tl + rest < n);
+    memmove(at + tl, at + fl, rest + 1);
+    memcpy(at, to, tl);
+}
+
+/* Saves record text as a file of the store (no validation: it may be
+ * damaged on purpose); returns its path in out. */
+static void put_run(const char *store, const char *commit, const char *machine, const char *file, const char *text,
+                    char *out, size_t n)
+{
+    sh("mkdir -p '%s/runs/%s/%s'", store, commit, machine);
+    snprintf(out, n, "%s/runs/%s/%s/%s", store, commit, machine, file);
+    write_file(out, text);
+}
+
+/* stderr into a file while a lookup runs, to check what it printed. */
+static int saved_stderr = -1;
+static char captured[16384];
+
+static void capture_begin(void)
+{
+    char path[600];
+    path_of(path, sizeof path, "stderr.txt");
+    fflush(stderr);
+    saved_stderr = dup(2);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0 && saved_stderr >= 0);
+    dup2(fd, 2);
+    close(fd);
+}
+
+static const char *capture_end(void)
+{
+    char path[600];
+    path_of(path, sizeof path, "stderr.txt");
+    fflush(stderr);
+    dup2(saved_stderr, 2);
+    close(saved_stderr);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t len = fread(captured, 1, sizeof captured - 1, f);
+    captured[len] = '\0';
+    fclose(f);
+    return captured;
+}
+
+/* Damaged newer runs of a commit (wrong types, numbers out of range, a newer
+ * schema) are each skipped with an error naming the file, and the lookup
+ * uses the good older run; listing skips those with a bad envelope. */
+static void test_damaged_runs_fall_back(void **state)
+{
+    char dir[512], err[1024] = "", good[4096], text[4096], gpath[800];
+    path_of(dir, sizeof dir, "damaged");
+    full_run(good, sizeof good, C1, "aaaaaaaaaaaa", 100);
+    put_run(dir, C1, "aaaaaaaaaaaa", "100-good.json", good, gpath, sizeof gpath);
+    struct {
+        const char *file, *from, *to, *says;
+        bool listed; /* the envelope is fine, so only a full load finds it */
+    } bad[] = {
+        {"201-created.json", "\"created_unix\": 201", "\"created_unix\": \"x\"", "created_unix", false},
+        {"202-machine.json", "\"machine\": {\"id\": \"aaaaaaaaaaaa\", \"cpu_model\": \"Test CPU\"}",
+         "\"machine\": [1]", "machine.id", false},
+        {"203-string-sample.json", "\"wall_ns\": [1000, 2000]", "\"wall_ns\": [1000, \"x\"]",
+         "benchmark 'sort_1k': array 'wall_ns' holds a value that is not a finite number", true},
+        {"204-inf-sample.json", "\"cpu_ns\": [1000, 2000]", "\"cpu_ns\": [1e999, 2000]",
+         "array 'cpu_ns' holds a value that is not a finite number", true},
+        {"205-huge-iters.json", "\"iters\": [10, 20]", "\"iters\": [1e308, 20]",
+         "iters that are not a whole number from 1 to 2^53", true},
+        {"206-negative-count.json", "\"samples\": 2", "\"samples\": -3",
+         "field 'samples' is -3, not a whole number", true},
+        {"207-huge-offset.json", "\"cpu_ns\": [1000, 2000]}",
+         "\"cpu_ns\": [1000, 2000], \"stack_offset\": 1e308}", "field 'stack_offset' is 1e+308", true},
+        {"208-schema-3e9.json", "\"schema_version\": 1", "\"schema_version\": 3e9",
+         "schema_version 3000000000 was written by a newer benchgate", false},
+        {"209-schema-1e20.json", "\"schema_version\": 1", "\"schema_version\": 1e20",
+         "schema_version 1e+20 was written by a newer benchgate", false},
+        {"210-schema-inf.json", "\"schema_version\": 1", "\"schema_version\": 1e999",
+         "not a positive integer", false},
+    };
+    size_t nbad = sizeof bad / sizeof bad[0];
+    size_t nlisted = 1;
+    for (size_t i = 0; i < nbad; i++) {
+        char created[64];
+        full_run(text, sizeof text, C1, "aaaaaaaaaaaa", 201 + (long long)i);
+        snprintf(created, sizeof created, "\"created_unix\": %lld", 201 + (long long)i);
+        if (strcmp(bad[i].from, "\"created_unix\": 201") == 0)
+            replace_in(text, sizeof text, created, bad[i].to);
+        else
+            replace_in(text, sizeof text, bad[i].from, bad[i].to);
+        char p[800];
+        put_run(dir, C1, "aaaaaaaaaaaa", bad[i].file, text, p, sizeof p);
+        /* the full check names the file and says what is wrong */
+        err[0] = '\0';
+        assert_int_not_equal(bg__run_file_check(p, NULL, err, sizeof err), 0);
+        assert_non_null(strstr(err, p));
+        if (!strstr(err, bad[i].says))
+            fail_msg("%s: message '%s' lacks '%s'", bad[i].file, err, bad[i].says);
+        nlisted += bad[i].listed;
+    }
+    size_t nb = 0;
+    assert_int_equal(bg__run_file_check(gpath, &nb, err, sizeof err), 0);
+    assert_int_equal(nb, 1);
+
+    bg_store *s = NULL;
+    assert_int_equal(bg_store_open(&s, dir, NULL, err, sizeof err), 0);
+    skips sk = {0};
+    bg_run_list l;
+    assert_int_equal(bg_store_list(s, C1, NULL, &l, on_skip, &sk, err, sizeof err), 0);
+    assert_int_equal(l.n, nlisted);
+    assert_int_equal(l.skipped, nbad - (nlisted - 1));
+    bg_run_list_free(&l);
+
+    /* the lookup skips every damaged run, newest first, and uses the good one */
+    bg_side side;
+    memset(&side, 0, sizeof side);
+    side.spec = "HEAD";
+    snprintf(side.commit, sizeof side.commit, "%s", C1);
+    capture_begin();
+    int rc = bg__side_load_store(s, NULL, &side, "base", "base", "aaaaaaaaaaaa");
+    const char *out = capture_end();
+    assert_int_equal(rc, 0);
+    assert_string_equal(side.path, gpath);
+    assert_int_equal(side.run.created_unix, 100);
+    for (size_t i = 0; i < nbad; i++)
+        if (!strstr(out, bad[i].file))
+            fail_msg("%s was not named in:\n%s", bad[i].file, out);
+    assert_non_null(strstr(out, "next-newest run"));
+    bg__side_free(&side);
+
+    /* with only damaged runs left: not found, and it says files failed */
+    assert_int_equal(unlink(gpath), 0);
+    memset(&side, 0, sizeof side);
+    side.spec = "HEAD";
+    snprintf(side.commit, sizeof side.commit, "%s", C1);
+    capture_begin();
+    rc = bg__side_load_store(s, NULL, &side, "base", "base", NULL);
+    out = capture_end();
+    assert_int_equal(rc, BG_ENOTFOUND);
+    assert_false(side.loaded);
+    assert_non_null(strstr(out, "failed to load"));
+    bg_store_close(&s);
+}
+
+/* A directory inside the store that cannot be read is skipped, named, and
+ * the other runs still list. */
+static void test_unreadable_dir(void **state)
+{
+    char dir[512], err[1024] = "", text[4096], p[800];
+    path_of(dir, sizeof dir, "unreadable");
+    full_run(text, sizeof text, C1, "aaaaaaaaaaaa", 100);
+    put_run(dir, C1, "aaaaaaaaaaaa", "100-a.json", text, p, sizeof p);
+    full_run(text, sizeof text, C2, "aaaaaaaaaaaa", 200);
+    put_run(dir, C2, "aaaaaaaaaaaa", "200-a.json", text, p, sizeof p);
+    /* a symbolic link that points at itself cannot be opened even by root */
+    sh("ln -s loop '%s/runs/%s/loop' && ln -s self '%s/runs/self'", dir, C1, dir);
+    bg_store *s = NULL;
+    assert_int_equal(bg_store_open(&s, dir, NULL, err, sizeof err), 0);
+    skips sk = {0};
+    bg_run_list l;
+    assert_int_equal(bg_store_list(s, NULL, NULL, &l, on_skip, &sk, err, sizeof err), 0);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(sk.n, 2);
+    assert_int_equal(l.skipped, 2);
+    for (int i = 0; i < sk.n; i++) {
+        assert_int_equal(sk.codes[i], BG_EIO);
+        assert_non_null(strstr(sk.msgs[i], sk.names[i]));
+        assert_non_null(strstr(sk.msgs[i], "cannot read directory"));
+    }
+    bg_run_list_free(&l);
+
+    /* a directory without read permission (not for root, who reads anyway) */
+    if (geteuid() == 0) {
+        fprintf(stderr, "note: running as root, so chmod 000 cannot block reads; the permission case "
+                        "is skipped (the self-linked directories above cover the same path)\n");
+    } else {
+        char cdir[700];
+        snprintf(cdir, sizeof cdir, "%s/runs/%s", dir, C2);
+        assert_int_equal(chmod(cdir, 0), 0);
+        memset(&sk, 0, sizeof sk);
+        assert_int_equal(bg_store_list(s, NULL, NULL, &l, on_skip, &sk, err, sizeof err), 0);
+        assert_int_equal(chmod(cdir, 0755), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(sk.n, 3);
+        int named = 0;
+        for (int i = 0; i < sk.n; i++)
+            named += strstr(sk.msgs[i], cdir) != NULL;
+        assert_int_equal(named, 1);
+        bg_run_list_free(&l);
+    }
+    bg_store_close(&s);
+}
+
+/* A --store path that does not exist, or is a file, is refused by readers;
+ * the default store before its first run is not. */
+static void test_require_dir(void **state)
+{
+    char dir[512], file[512], repo[512], err[1024] = "";
+    path_of(dir, sizeof dir, "require/missing");
+    path_of(file, sizeof file, "require-file");
+    path_of(repo, sizeof repo, "require-repo");
+    write_file(file, "not a directory\n");
+    sh("git init -q -b main %s", repo);
+    bg_store *s = NULL;
+    assert_int_equal(bg_store_open(&s, dir, NULL, err, sizeof err), 0);
+    assert_int_equal(bg_store_require_dir(s, err, sizeof err), BG_ENOTFOUND);
+    assert_non_null(strstr(err, dir));
+    assert_non_null(strstr(err, "--store"));
+    assert_non_null(strstr(err, "does not exist"));
+    bg_store_close(&s);
+    assert_int_equal(bg_store_open(&s, file, NULL, err, sizeof err), 0);
+    assert_int_equal(bg_store_require_dir(s, err, sizeof err), BG_EINVAL);
+    assert_non_null(strstr(err, file));
+    assert_non_null(strstr(err, "not a directory"));
+    bg_store_close(&s);
+    setenv("BENCHGATE_DIR", dir, 1);
+    assert_int_equal(bg_store_open(&s, NULL, repo, err, sizeof err), 0);
+    assert_int_equal(bg_store_require_dir(s, err, sizeof err), BG_ENOTFOUND);
+    assert_non_null(strstr(err, "BENCHGATE_DIR"));
+    bg_store_close(&s);
+    unsetenv("BENCHGATE_DIR");
+    err[0] = '\0';
+    assert_int_equal(bg_store_open(&s, NULL, repo, err, sizeof err), 0);
+    assert_int_equal(bg_store_require_dir(s, err, sizeof err), 0); /* default, not made yet */
+    bg_store_close(&s);
+}
+
+/* A linked worktree uses the main checkout's store, so runs made in one are
+ * seen from the other. */
+static void test_worktree_shares_store(void **state)
+{
+    char repo[512], wt[512], want[700], err[512] = "";
+    path_of(repo, sizeof repo, "wt-main");
+    path_of(wt, sizeof wt, "wt-linked");
+    sh("git init -q -b main %s && cd %s && git commit -q --allow-empty -m one && git worktree add -q %s",
+       repo, repo, wt);
+    bg_store *s = NULL;
+    assert_int_equal(bg_store_open(&s, NULL, wt, err, sizeof err), 0);
+    snprintf(want, sizeof want, "%s/.benchgate", repo);
+    assert_string_equal(bg_store_dir(s), want);
+    assert_string_equal(bg_store_dir_source(s), "repository");
+    bg_store_close(&s);
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/sub", wt);
+    sh("mkdir -p %s", sub);
+    assert_int_equal(bg_store_open(&s, NULL, sub, err, sizeof err), 0);
+    assert_string_equal(bg_store_dir(s), want);
+    bg_store_close(&s);
+    assert_int_equal(bg_store_open(&s, NULL, repo, err, sizeof err), 0);
+    assert_string_equal(bg_store_dir(s), want);
+    bg_store_close(&s);
+}
+
+/* The base commit has only another machine's run, its parent has one on
+ * ours: the parent's run is used, with a note; with no run on our machine
+ * anywhere in reach, the newest of any machine is used (and the caller then
+ * refuses it as from another machine). */
+static void test_prefers_same_machine_ancestor(void **state)
+{
+    char repo[512], err[512] = "", c0[64], c1[64], c2[64], text[4096], p[800], ours[800], theirs[800];
+    path_of(repo, sizeof repo, "machines");
+    sh("git init -q -b main %s && cd %s && git commit -q --allow-empty -m zero && "
+       "git commit -q --allow-empty -m one && git commit -q --allow-empty -m two",
+       repo, repo);
+    sh_line(c0, sizeof c0, "git -C %s rev-parse HEAD~2", repo);
+    sh_line(c1, sizeof c1, "git -C %s rev-parse HEAD~1", repo);
+    sh_line(c2, sizeof c2, "git -C %s rev-parse HEAD", repo);
+    char store[600];
+    snprintf(store, sizeof store, "%s/.benchgate", repo);
+    full_run(text, sizeof text, c0, "aaaaaaaaaaaa", 50);
+    put_run(store, c0, "aaaaaaaaaaaa", "50-a.json", text, p, sizeof p);
+    full_run(text, sizeof text, c1, "aaaaaaaaaaaa", 100);
+    put_run(store, c1, "aaaaaaaaaaaa", "100-a.json", text, ours, sizeof ours);
+    full_run(text, sizeof text, c2, "bbbbbbbbbbbb", 200);
+    put_run(store, c2, "bbbbbbbbbbbb", "200-b.json", text, theirs, sizeof theirs);
+
+    bg_git *g = NULL;
+    bg_store *s = NULL;
+    assert_int_equal(bg_git_open(&g, repo, err, sizeof err), 0);
+    assert_int_equal(bg_store_open(&s, NULL, repo, err, sizeof err), 0);
+    bg_side side;
+    memset(&side, 0, sizeof side);
+    side.spec = "main";
+    snprintf(side.commit, sizeof side.commit, "%.40s", c2);
+    capture_begin();
+    int rc = bg__side_load_store(s, g, &side, "base", "base", "aaaaaaaaaaaa");
+    const char *out = capture_end();
+    assert_int_equal(rc, 0);
+    assert_string_equal(side.path, ours);
+    assert_string_equal(side.commit, c1);
+    char note[256];
+    snprintf(note, sizeof note, "base %.12s has no run on machine aaaaaaaaaaaa; using nearest ancestor %.12s (1 commit back)",
+             c2, c1);
+    if (!strstr(out, note))
+        fail_msg("note '%s' not in:\n%s", note, out);
+    bg__side_free(&side);
+
+    /* no preference: the commit's own run, whatever its machine */
+    memset(&side, 0, sizeof side);
+    side.spec = "main";
+    snprintf(side.commit, sizeof side.commit, "%.40s", c2);
+    assert_int_equal(bg__side_load_store(s, g, &side, "base", "base", NULL), 0);
+    assert_string_equal(side.path, theirs);
+    bg__side_free(&side);
+
+    /* a machine with no run in reach: the nearest run of any machine */
+    memset(&side, 0, sizeof side);
+    side.spec = "main";
+    snprintf(side.commit, sizeof side.commit, "%.40s", c2);
+    assert_int_equal(bg__side_load_store(s, g, &side, "base", "base", "cccccccccccc"), 0);
+    assert_string_equal(side.path, theirs);
+    bg__side_free(&side);
+
+    /* the other machine's newest run is damaged: ours one commit back still wins,
+     * and without preference the damaged one is skipped for the next-nearest */
+    write_file(theirs, "{\"schema\": \"benchgate.run\", \"schema_version\": 1, trunc");
+    memset(&side, 0, sizeof side);
+    side.spec = "main";
+    snprintf(side.commit, sizeof side.commit, "%.40s", c2);
+    capture_begin();
+    rc = bg__side_load_store(s, g, &side, "base", "base", NULL);
+    out = capture_end();
+    assert_int_equal(rc, 0);
+    assert_string_equal(side.path, ours);
+    assert_non_null(strstr(out, theirs));
+    bg__side_free(&side);
+    bg_store_close(&s);
+    bg_git_close(&g);
+}
+
 /* One clone of the shared repository, with its store. */
 typedef struct clone {
     char dir[512];
@@ -525,7 +882,9 @@ int main(void)
         cmocka_unit_test(test_open_resolution), cmocka_unit_test(test_save_list_load),
         cmocka_unit_test(test_check_damage),
         cmocka_unit_test(test_concurrent_writers), cmocka_unit_test(test_bad_files),
-        cmocka_unit_test(test_push_fetch),
+        cmocka_unit_test(test_push_fetch), cmocka_unit_test(test_damaged_runs_fall_back),
+        cmocka_unit_test(test_unreadable_dir), cmocka_unit_test(test_require_dir),
+        cmocka_unit_test(test_worktree_shares_store), cmocka_unit_test(test_prefers_same_machine_ancestor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
