@@ -368,8 +368,10 @@ int bg__plot_density(bg_plotter *p, const char *file, const char *title, const c
     fputs("set xlabel ", f);
     bg__gp_quote(f, xlabel);
     fputs("\nset ylabel 'density'\nset ytics format ''\n", f);
-    /* Keys go below the plot: inside, they hid data (seen on real pages). */
-    fputs("set key below horizontal\nset style fill transparent solid 0.30 noborder\n", f);
+    /* Keys go below the plot: inside, they hid data (seen on real pages);
+     * "height 1" leaves a line between the x label and the key, which
+     * otherwise touch. */
+    fputs("set key below horizontal height 1\nset style fill transparent solid 0.30 noborder\n", f);
     for (size_t k = 0; k < nd; k++) {
         fprintf(f, "$d%zu << EOD\n", k);
         for (size_t i = 0; i < d[k].n; i++)
@@ -414,37 +416,54 @@ int bg__plot_fit(bg_plotter *p, const char *file, const char *title, const bg_re
     begin_plot(f, file, BG_PLOT_W, BG_PLOT_H);
     set_title(f, title);
     fprintf(f, "set xlabel 'iterations in the sample'\nset ylabel 'sample time (%s)'\n", unit);
-    fputs("set key below horizontal\nset xrange [0:*]\nset yrange [0:*]\n", f);
+    fputs("set key below horizontal height 1\nset xrange [0:*]\nset yrange [0:*]\n", f);
     /* Ten readable colours (Tableau 10) for processes 1..10, and again. */
     static const char *const tab10[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                         "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
     for (size_t i = 0; i < 10; i++)
         fprintf(f, "set linetype %zu lc rgb '%s' pt 7 ps 0.8\n", i + 1, tab10[i]);
     fputs("set linetype cycle 10\n", f);
-    /* Column 3: the process number, which picks the colour (lc variable). */
+    /* A data block per process (separated by two blank lines: gnuplot's
+     * "index"), each plotted as its own series so that the key shows each
+     * process's colour (one "lc variable" series showed one swatch). */
     fputs("$s << EOD\n", f);
-    for (size_t i = 0; i < r->nprocs; i++)
+    for (size_t i = 0; i < r->nprocs; i++) {
         for (size_t j = 0; j < r->procs[i].n; j++)
-            fprintf(f, "%.10g %.10g %zu\n", r->procs[i].iters[j], r->procs[i].wall_ns[j] / div, i + 1);
+            fprintf(f, "%.10g %.10g\n", r->procs[i].iters[j], r->procs[i].wall_ns[j] / div);
+        fputs(i + 1 < r->nprocs ? "\n\n" : "", f);
+    }
     fputs("EOD\n", f);
-    fputs("plot ", f);
-    /* The fitted line first, so that the samples are drawn over it. */
-    if (r->has_summary && isfinite(r->wall.est[BG_STAT_SLOPE].point)) {
-        const bg_estimate *e = &r->wall.est[BG_STAT_SLOPE];
+    bool fitted = r->has_summary && isfinite(r->wall.est[BG_STAT_SLOPE].point);
+    const bg_estimate *e = &r->wall.est[BG_STAT_SLOPE];
+    if (fitted) {
+        /* The figures as a label at the top left (above a line through the
+         * origin there is nothing): as the key's title they made the key
+         * one wide column that squeezed the plot. */
         char pt[32], lo[32], hi[32], label[128];
         bg__format_ns(e->point, pt, sizeof pt);
         bg__format_ns(e->lo, lo, sizeof lo);
         bg__format_ns(e->hi, hi, sizeof hi);
         snprintf(label, sizeof label, "slope %s/iteration [%s, %s]", pt, lo, hi);
+        fputs("set label ", f);
+        bg__gp_quote(f, label);
+        fprintf(f, " at graph 0.02, graph 0.95 left tc rgb '%s'\n", COL_LINE);
+    }
+    fputs("plot ", f);
+    /* The fitted line first, so that the samples are drawn over it. */
+    if (fitted) {
         if (isfinite(e->lo) && isfinite(e->hi))
             fprintf(f, "%.10g * x with lines dt 2 lc rgb '%s' notitle, %.10g * x with lines dt 2 lc rgb '%s' "
                        "notitle, ",
                     e->lo / div, COL_BAND, e->hi / div, COL_BAND);
-        fprintf(f, "%.10g * x with lines lw 1.5 lc rgb '%s' title ", e->point / div, COL_LINE);
-        bg__gp_quote(f, label);
-        fputs(", ", f);
+        fprintf(f, "%.10g * x with lines lw 1.5 lc rgb '%s' title 'fitted slope', ", e->point / div, COL_LINE);
     }
-    fprintf(f, "$s using 1:2:3 with points lc variable title 'samples, coloured by process (%zu)'", r->nprocs);
+    const char *sep = "";
+    for (size_t i = 0; i < r->nprocs; i++) {
+        if (r->procs[i].n == 0)
+            continue;
+        fprintf(f, "%s$s index %zu using 1:2 with points lt %zu title 'process %zu'", sep, i, i % 10 + 1, i + 1);
+        sep = ", ";
+    }
     fputc('\n', f);
     end_plot(f);
     return finish(p);
@@ -506,7 +525,7 @@ int bg__plot_history(bg_plotter *p, const char *file, const char *title, const b
     fputs("set ylabel ", f);
     bg__gp_quote(f, ylabel);
     fputs("\nset xlabel 'first-parent commits, oldest to newest'\n", f);
-    fputs("set key below horizontal maxrows 2\n", f);
+    fputs("set key below horizontal maxrows 2 height 1\n", f);
     fprintf(f, "set xrange [-0.5:%zu.5]\n", h->n - 1);
     if (h->tics) {
         size_t step = h->n > 8 ? (h->n + 7) / 8 : 1;

@@ -31,6 +31,11 @@ static const char CSS[] =
     ".cols,.plots{display:flex;flex-wrap:wrap;align-items:flex-start;gap:0 40px}"
     ".plots{gap:4px 24px}"
     ".wide{overflow-x:auto}"
+    /* The commit page's estimates: 11 columns fit the page when an
+     * interval may break between its bounds (seen overflowing at 1180 px). */
+    "table.est th,table.est td{padding:4px 6px}"
+    "table.est td.num small{white-space:normal}"
+    ".nw{white-space:nowrap}"
     "small,.muted{color:#57606a}"
     "code{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:13px}"
     ".v{font-weight:600;white-space:nowrap}"
@@ -135,11 +140,11 @@ static void put_estimate(FILE *f, const bg_estimate *e)
     fputs("<td class=\"num\">", f);
     put_ns(f, e->point);
     if (isfinite(e->lo) && isfinite(e->hi)) {
-        fputs("<br><small>[", f);
+        fputs("<br><small><span class=\"nw\">[", f);
         put_ns(f, e->lo);
-        fputs(", ", f);
+        fputs(",</span> <span class=\"nw\">", f);
         put_ns(f, e->hi);
-        fputs("]</small>", f);
+        fputs("]</span></small>", f);
     }
     fputs("</td>", f);
 }
@@ -401,10 +406,14 @@ static void index_changepoints(FILE *f, const bg_report *rep)
     for (size_t i = 0; i < rep->nbenches; i++)
         total += rep->benches[i].ncp;
     fputs("<h2>Change points</h2>\n", f);
-    if (rep->ncommits < 10) {
-        fprintf(f, "<p class=\"muted\">The history has %zu commit(s); change points need at least 10 "
-                   "measured commits.</p>\n",
-                rep->ncommits);
+    /* bg_changepoints needs two segments of 5 points: 10 commits with a run. */
+    size_t with_run = 0;
+    for (size_t i = 0; i < rep->ncommits; i++)
+        with_run += rep->commits[i].has_run;
+    if (with_run < 10) {
+        fprintf(f, "<p class=\"muted\">%zu of the %zu commit(s) in the history have a run; change points "
+                   "need runs of at least 10 commits (%zu more).</p>\n",
+                with_run, rep->ncommits, 10 - with_run);
         return;
     }
     if (total == 0) {
@@ -792,9 +801,15 @@ static void bench_history(FILE *f, const bg_report *rep, const bg_report_bench *
     }
     fputs("</h2>\n", f);
     if (!b->plot_hist) {
+        size_t points = 0;
+        for (size_t k = 0; k < rep->ncommits; k++)
+            points += isfinite(b->hist_pt[k]) != 0;
         fprintf(f, "<p class=\"muted\">%s</p>\n",
                 rep->ncommits < 2 ? "One commit so far: the history starts with the next one."
-                                  : "No history plot.");
+                : points == 1     ? "Measured at one commit only: the history starts with the next commit "
+                                    "that measures it."
+                : points == 0     ? "Not measured at any commit of the history."
+                                  : "No history plot: see the note on plots above.");
         return;
     }
     char alt[200];
@@ -880,6 +895,17 @@ static void kv_num(FILE *f, const char *k, double v, const char *unit)
     fputs("</td></tr>\n", f);
 }
 
+/* A row of a duration, formatted as everywhere else (bg__format_ns). */
+static void kv_ns(FILE *f, const char *k, double ns)
+{
+    fprintf(f, "<tr><td>%s</td><td class=\"num\">", k);
+    if (isfinite(ns))
+        put_ns(f, ns);
+    else
+        fputs("-", f);
+    fputs("</td></tr>\n", f);
+}
+
 static void commit_config(FILE *f, const bg_run *run)
 {
     const bg_config *c = &run->config;
@@ -923,12 +949,12 @@ static void commit_overhead(FILE *f, const bg_run *run)
 {
     const bg_overhead *o = &run->overhead;
     fputs("<h2>Harness overhead</h2>\n<table>\n", f);
-    kv_num(f, "wall-clock read", o->wall_read_ns, "ns");
-    kv_num(f, "CPU-clock read", o->cpu_read_ns, "ns");
-    kv_num(f, "clock resolution", o->resolution_ns, "ns");
-    kv_num(f, "empty loop, per iteration", o->empty_loop_ns, "ns");
-    kv_num(f, "fixed cost of a sample", o->sample_overhead_ns, "ns");
-    kv_num(f, "counter reads per sample", o->counters_sample_ns, "ns");
+    kv_ns(f, "wall-clock read", o->wall_read_ns);
+    kv_ns(f, "CPU-clock read", o->cpu_read_ns);
+    kv_ns(f, "clock resolution", o->resolution_ns);
+    kv_ns(f, "empty loop, per iteration", o->empty_loop_ns);
+    kv_ns(f, "fixed cost of a sample", o->sample_overhead_ns);
+    kv_ns(f, "counter reads per sample", o->counters_sample_ns);
     fputs("</table>\n", f);
 }
 
@@ -959,7 +985,7 @@ static void commit_counter_groups(FILE *f, const bg_run *run)
 static void commit_estimates(FILE *f, const bg_run *run, const bg_report *rep)
 {
     fprintf(f, "<h2>Estimates</h2>\n<p><small>Per iteration of wall time, %g%% bootstrap intervals in "
-               "brackets.</small></p>\n<div class=\"wide\"><table>\n<tr><th>benchmark</th><th>status</th><th>processes / "
+               "brackets.</small></p>\n<div class=\"wide\"><table class=\"est\">\n<tr><th>benchmark</th><th>status</th><th>processes / "
                "samples</th>",
             100 * run->config.confidence);
     for (int s = 0; s < BG_STAT_COUNT; s++)
