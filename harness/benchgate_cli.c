@@ -408,20 +408,20 @@ static int write_junit(const char *path, const bg_comparison *c)
 
 /* ---- ls ---- */
 
-/* The number of benchmarks in a run file the store has already validated:
- * one plain JSON parse, not the full record (ls lists thousands). -1 when
- * unreadable. */
-static long count_benchmarks(const char *path)
+/* Opens the store for a command that only reads it: a --store or
+ * $BENCHGATE_DIR that does not exist or is not a directory is an error
+ * naming it (exit 2). */
+static int open_store_to_read(const opts *o, bg_store **st)
 {
-    char *buf = bg__read_file(path, NULL, 0);
-    if (!buf)
-        return -1;
-    cJSON *root = cJSON_Parse(buf);
-    free(buf);
-    const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "benchmarks");
-    long n = cJSON_IsArray(b) ? (long)cJSON_GetArraySize(b) : -1;
-    cJSON_Delete(root);
-    return n;
+    if (open_store(o, st))
+        return EXIT_USAGE;
+    char err[1024] = "";
+    if (bg_store_require_dir(*st, err, sizeof err) != 0) {
+        bg__errf("%s", err);
+        bg_store_close(st);
+        return EXIT_USAGE;
+    }
+    return 0;
 }
 
 static int cmd_ls(int argc, char **argv)
@@ -435,7 +435,7 @@ static int cmd_ls(int argc, char **argv)
         return 0;
     }
     bg_store *st = NULL;
-    if (open_store(&o, &st))
+    if (open_store_to_read(&o, &st))
         return EXIT_USAGE;
     bg_run_list l;
     char err[512] = "";
@@ -447,6 +447,7 @@ static int cmd_ls(int argc, char **argv)
         return EXIT_USAGE;
     }
     printf("%-12s  %-12s  %-20s  %7s  %s\n", "commit", "machine", "time (UTC)", "benches", "path");
+    size_t damaged = 0;
     for (size_t i = 0; i < l.n; i++) {
         const bg_run_entry *e = &l.runs[i];
         char when[32] = "?";
@@ -454,15 +455,24 @@ static int cmd_ls(int argc, char **argv)
         struct tm tm;
         if (gmtime_r(&t, &tm))
             strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        char nb[32] = "?";
-        long count = count_benchmarks(e->path);
-        if (count >= 0)
-            snprintf(nb, sizeof nb, "%ld", count);
+        /* Loaded in full, as compare and gate would: a run whose envelope
+         * is fine but whose benchmarks are not is listed as damaged. */
+        char nb[32] = "damaged", why[1024] = "";
+        size_t count = 0;
+        if (bg__run_file_check(e->path, &count, why, sizeof why) == 0)
+            snprintf(nb, sizeof nb, "%zu", count);
+        else {
+            fprintf(stderr, "benchgate: damaged: %s\n", why);
+            damaged++;
+        }
         printf("%-12.12s  %-12s  %-20s  %7s  %s\n", e->meta.commit[0] ? e->meta.commit : "no-commit",
                e->meta.machine, when, nb, e->path);
     }
     if (l.skipped)
         fprintf(stderr, "benchgate: %zu file(s) skipped\n", l.skipped);
+    if (damaged)
+        fprintf(stderr, "benchgate: %zu run(s) damaged; compare and gate skip them for the next-newest run\n",
+                damaged);
     if (!l.n)
         printf("(no runs stored in %s)\n", bg_store_dir(st));
     bg_run_list_free(&l);
@@ -487,7 +497,7 @@ static int cmd_compare(int argc, char **argv)
         return EXIT_USAGE;
     }
     bg_store *st = NULL;
-    if (open_store(&o, &st))
+    if (open_store_to_read(&o, &st))
         return EXIT_USAGE;
     bg_git *g = NULL;
     bg_side a, b;
