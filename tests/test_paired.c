@@ -1,4 +1,5 @@
-/* bg_paired_change: against values computed independently with SciPy, and by
+/* bg_paired_change: against values computed independently with SciPy
+ * (fixtures/paired_ref.h, written by fixtures/make_paired_fixtures.py), and by
  * simulation: the A/A false-positive rate and the coverage stay near their
  * nominal levels for few blocks, pairing removes drift common to the two
  * runs of a block, and an occasional block that outside work slowed on one
@@ -15,6 +16,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "bg_stats.h"
+#include "fixtures/paired_ref.h"
 
 /* cmocka 1.1 has no floating-point assertion. */
 #define assert_double_equal(a, b, eps) assert_near((a), (b), (eps), #a)
@@ -25,34 +27,39 @@ static void assert_near(double got, double want, double eps, const char *what)
         fail_msg("%s = %.12g, want %.12g +- %.3g", what, got, want, eps);
 }
 
-/* Ten blocks, the fifth slowed by 50 % on B's side. Reference: SciPy 1.10,
- *   d = log(b / a); tm = scipy.stats.trim_mean(d, 0.2)
- *   w = scipy.stats.mstats.winsorize(d, limits=(0.2, 0.2))
- *   se = std(w, ddof=1) / (h / n * sqrt(n)), h = n - 2 * int(0.2 * n)
- *   interval expm1(tm -+ t.ppf(0.975, h - 1) * se), p = 2 * t.sf(|tm / se|, h - 1)
- * and the same over the first six blocks. */
-static const double A10[] = {1000, 1012, 998, 1005, 1001, 990, 1003, 1007, 995, 1002};
-static const double B10[] = {1021, 1030, 1019, 1026, 1520, 1012, 1022, 1029, 1014, 1020};
+/* Within 1e-9 of want, relative to want or, for an interval's ends, to
+ * the larger of want and the interval's width: an end near 0 (lo =
+ * -0.00249 of a width 0.016) carries the t quantile's error, which GSL and
+ * SciPy compute to about 1e-10 of it. */
+static void assert_rel(double got, double want, double scale, const char *what, size_t i)
+{
+    double tol = 1e-9 * fmax(fabs(want), scale);
+    if (!(fabs(got - want) <= tol))
+        fail_msg("case %zu: %s = %.17g, want %.17g (+- %.3g)", i, what, got, want, tol);
+}
 
+/* Every case of fixtures/paired_ref.h: 5 to 31 blocks, 90-99 % intervals,
+ * blocks slowed on one side; the first is ten blocks with the fifth slowed
+ * by 50 % on B's side, the second its first six. */
 static void test_matches_scipy(void **state)
 {
     (void)state;
-    bg_change c;
-    assert_int_equal(bg_paired_change(A10, B10, 10, 0.95, &c), 0);
-    assert_double_equal(c.change, 0.02046999002534522, 1e-12);
-    assert_double_equal(c.lo, 0.01870177949091286, 1e-9);
-    assert_double_equal(c.hi, 0.02224126972933929, 1e-9);
-    assert_double_equal(c.p, 7.673674339882202e-07, 1e-12);
-    assert_int_equal(bg_paired_change(A10, B10, 6, 0.95, &c), 0);
-    assert_double_equal(c.change, 0.021289814023951054, 1e-12);
-    assert_double_equal(c.lo, 0.020014018572859785, 1e-9);
-    assert_double_equal(c.hi, 0.022567205192359326, 1e-9);
-    assert_double_equal(c.p, 1.4275344833771172e-05, 1e-11);
-    /* Swapping the sides mirrors the change on the log scale. */
-    bg_change r;
-    assert_int_equal(bg_paired_change(B10, A10, 10, 0.95, &r), 0);
-    assert_double_equal(log1p(r.change), -log1p(0.02046999002534522), 1e-12);
-    assert_double_equal(r.p, 7.673674339882202e-07, 1e-12);
+    size_t ncases = sizeof PAIRED_REF / sizeof PAIRED_REF[0];
+    for (size_t i = 0; i < ncases; i++) {
+        const paired_ref *r = &PAIRED_REF[i];
+        bg_change c;
+        assert_int_equal(bg_paired_change(r->a, r->b, r->n, r->confidence, &c), 0);
+        double width = r->hi - r->lo;
+        assert_rel(c.change, r->change, 0, "change", i);
+        assert_rel(c.lo, r->lo, width, "lo", i);
+        assert_rel(c.hi, r->hi, width, "hi", i);
+        assert_rel(c.p, r->p, 0, "p", i);
+        /* Swapping the sides mirrors the change on the log scale. */
+        bg_change m;
+        assert_int_equal(bg_paired_change(r->b, r->a, r->n, r->confidence, &m), 0);
+        assert_double_equal(log1p(m.change), -log1p(r->change), 1e-12);
+        assert_rel(m.p, r->p, 0, "p swapped", i);
+    }
 }
 
 static void test_bad_input(void **state)
