@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,6 +107,9 @@ static void make_run(bg_run *run, size_t k, const char *machine)
     run->nmachine_fields = 1;
     snprintf(run->machine_fields[0].key, sizeof run->machine_fields[0].key, "cpu_model");
     snprintf(run->machine_fields[0].value, sizeof run->machine_fields[0].value, "Test CPU <fast> & \"cheap\"");
+    run->overhead = (bg_overhead){.wall_read_ns = 18.5, .cpu_read_ns = 160.25, .resolution_ns = 20,
+                                  .empty_loop_ns = 0.31, .sample_overhead_ns = 1319.99,
+                                  .counters_sample_ns = NAN};
     run->results = calloc(NB, sizeof *run->results);
     assert_non_null(run->results);
     run->nresults = NB;
@@ -322,6 +326,116 @@ static void test_report_history(void **state)
     assert_non_null(strstr(page, "<h2>Counters</h2>"));
     assert_non_null(strstr(page, "CPU time"));
     free(page);
+}
+
+/* The head commit's page: the run's configuration, machine, harness
+ * overhead (durations formatted as everywhere, not printf's %g) and every
+ * benchmark's estimates, with the values of the run as make_run built it. */
+static void test_report_commit_page(void **state)
+{
+    (void)state;
+    char dir[400], path[600];
+    snprintf(dir, sizeof dir, "%s/site-commit", tmp);
+    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --out '%s'", dir);
+    if (rc != 0)
+        fail_msg("report exited %d:\n%s", rc, out);
+    snprintf(path, sizeof path, "%s/commit-%s.html", dir, ids[NCOMMITS - 1]);
+    char *page = slurp(path);
+    assert_non_null(page);
+    /* The sections, in order, each followed by its values. */
+    static const char *const sections[] = {"<h2>Configuration</h2>", "<h2>Machine</h2>",
+                                           "<h2>Harness overhead</h2>", "<h2>Estimates</h2>"};
+    const char *at[4];
+    for (size_t i = 0; i < 4; i++) {
+        at[i] = strstr(page, sections[i]);
+        if (!at[i])
+            fail_msg("%s has no section %s", path, sections[i]);
+        if (i > 0)
+            assert_true(at[i] > at[i - 1]);
+    }
+    bg_run run;
+    make_run(&run, NCOMMITS - 1, MACHINE);
+    char want[256], a[48], b[48];
+    snprintf(want, sizeof want, "<td>bootstrap resamples</td><td class=\"num\">%zu</td>", run.config.resamples);
+    assert_non_null(strstr(at[0], want));
+    snprintf(want, sizeof want, "<td>seed</td><td class=\"num\">%llu</td>", (unsigned long long)run.config.seed);
+    assert_non_null(strstr(at[0], want));
+    assert_non_null(strstr(at[1], "<code>" MACHINE "</code>"));
+    assert_non_null(strstr(at[1], "<td>testhost</td>"));
+    assert_non_null(strstr(at[1], "<td>Test CPU &lt;fast&gt; &amp; &quot;cheap&quot;</td>"));
+    bg__format_ns(run.overhead.sample_overhead_ns, a, sizeof a);
+    snprintf(want, sizeof want, "<td>fixed cost of a sample</td><td class=\"num\">%s</td>", a);
+    assert_non_null(strstr(at[2], want));
+    assert_non_null(strstr(a, "µs"));       /* 1319.99 ns reads as microseconds */
+    assert_null(strstr(page, "1319.99")); /* not %g */
+    bg__format_ns(run.overhead.cpu_read_ns, a, sizeof a);
+    snprintf(want, sizeof want, "<td>CPU-clock read</td><td class=\"num\">%s</td>", a);
+    assert_non_null(strstr(at[2], want));
+    assert_non_null(strstr(at[2], "<td>counter reads per sample</td><td class=\"num\">-</td>"));
+    /* Every benchmark's row: its link, processes / samples and each
+     * statistic's point with its interval. */
+    static const char *const links[NB] = {">steady</a>", ">stepper</a>",
+                                          ">&lt;script&gt;alert(1)&lt;/script&gt;</a>", ">a&quot;b\\c</a>"};
+    for (size_t i = 0; i < NB; i++) {
+        const bg_result *r = &run.results[i];
+        const char *row = strstr(at[3], links[i]);
+        if (!row)
+            fail_msg("the estimates have no row for %s", r->name);
+        char *end = strstr(row, "</tr>");
+        assert_non_null(end);
+        *end = '\0';
+        snprintf(want, sizeof want, "%zu / %zu", r->nprocs, r->wall.nsamples);
+        assert_non_null(strstr(row, want));
+        for (int st = 0; st < BG_STAT_COUNT; st++) {
+            const bg_estimate *e = &r->wall.est[st];
+            bg__format_ns(e->point, a, sizeof a);
+            snprintf(want, sizeof want, "<td class=\"num\">%s<br>", a);
+            if (!strstr(row, want))
+                fail_msg("%s %s: no %s in its row", r->name, bg_statistic_name((bg_statistic)st), want);
+            bg__format_ns(e->lo, a, sizeof a);
+            bg__format_ns(e->hi, b, sizeof b);
+            snprintf(want, sizeof want, "[%s,</span> <span class=\"nw\">%s]", a, b);
+            if (!strstr(row, want))
+                fail_msg("%s %s: no interval %s in its row", r->name, bg_statistic_name((bg_statistic)st), want);
+        }
+        *end = '<';
+    }
+    bg__run_free(&run);
+    free(page);
+}
+
+/* All plots of one report come from one gnuplot process: a stand-in
+ * gnuplot logs each start, then runs the real one (or, without it, reads
+ * its script). */
+static void test_report_one_gnuplot(void **state)
+{
+    (void)state;
+    char dir[400], sub[450], prog[400], log[400], env[900];
+    snprintf(dir, sizeof dir, "%s/site-one", tmp);
+    snprintf(prog, sizeof prog, "%s/gnuplot-counting", tmp);
+    snprintf(log, sizeof log, "%s/gnuplot-starts.log", tmp);
+    FILE *f = fopen(prog, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\necho start >> '%s'\n", log);
+    if (have_gnuplot())
+        fputs("exec gnuplot \"$@\"\n", f);
+    else
+        fputs("exec cat >/dev/null\n", f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(prog, 0755), 0);
+    unlink(log);
+    snprintf(env, sizeof env, "BENCHGATE_GNUPLOT='%s'", prog);
+    int rc = bg(env, "report --out '%s'", dir);
+    if (rc != 0)
+        fail_msg("report exited %d:\n%s", rc, out);
+    char *starts = slurp(log);
+    assert_non_null(starts);
+    assert_string_equal(starts, "start\n");
+    free(starts);
+    if (have_gnuplot()) { /* and that one process drew every plot */
+        snprintf(sub, sizeof sub, "%s/plots", dir);
+        assert_int_equal(each_file(sub, ".svg", NULL), 5 * NB);
+    }
 }
 
 /* Without gnuplot the same report is written, without plots, and says how
@@ -754,6 +868,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_history),
         cmocka_unit_test(test_report_without_gnuplot),
+        cmocka_unit_test(test_report_commit_page),
+        cmocka_unit_test(test_report_one_gnuplot),
         cmocka_unit_test(test_report_range_and_file),
         cmocka_unit_test(test_export_import_cli),
         cmocka_unit_test(test_usage_errors),
