@@ -1,25 +1,20 @@
 /* Heap allocation counting, the "alloc" counter group: allocations, frees,
  * bytes requested and the peak of live heap bytes during each sample.
  *
- * How: libbenchgate defines malloc, calloc, realloc, reallocarray, free,
- * posix_memalign, aligned_alloc, memalign, valloc and pvalloc. A bench
- * binary links libbenchgate ahead of libc, so the dynamic linker binds every
- * call to these names in the process (libc's own internal ones, e.g. in
- * strdup or fopen, included) to the definitions here. Each forwards to the
- * next definition in link order (libc's, found with dlsym(RTLD_NEXT)) and,
- * only while a sample is being counted, tallies the call.
- *
- * Cost when not counting: one load and one predictable branch per call on
- * top of an indirect call to libc (benches/bench_counters.c measures it).
- * While counting, relaxed atomic additions keep the tallies right when
- * benchmark threads allocate; live bytes use malloc_usable_size() at
- * allocation and at free, so the same block adds and removes the same size.
+ * The counting itself is done by the allocation interposer,
+ * libbenchgate-alloc.so (alloc_interpose.c), which defines malloc, free and
+ * the rest. It is not linked into bench binaries: with --counters alloc a
+ * bench binary re-executes itself once at start-up with the interposer in
+ * LD_PRELOAD (bg__alloc_preload), its forked benchmark processes inherit
+ * it, and this group reaches its tallies through the hooks of bg_alloc.h,
+ * found with dlsym(RTLD_DEFAULT). Without --counters alloc nothing is
+ * preloaded and every allocation goes straight to libc: zero cost.
  *
  * Limits: memory obtained with mmap/sbrk directly, or by an allocator that
- * comes first (LD_PRELOAD, a static link) is not seen; open() detects the
- * latter with a test allocation and says the group is unavailable. Builds
- * with AddressSanitizer (or another sanitizer that replaces malloc) leave
- * the allocator alone and the group says so.
+ * comes first (another LD_PRELOAD ahead of it, a static link), is not seen;
+ * open() detects the latter with a test allocation and says the group is
+ * unavailable. Builds with AddressSanitizer (or another sanitizer that
+ * replaces malloc) do not preload it, and the group says so.
  */
 #include <errno.h>
 #include <math.h>
@@ -28,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bg_alloc.h"
 #include "bg_counters.h"
 #include "benchgate.h"
 
@@ -54,376 +50,151 @@ static const char *const alloc_units[] = {"", "", "bytes", "bytes"};
 #ifndef BG_ALLOC_OFF
 
 #include <dlfcn.h>
-#include <malloc.h>
-#include <stdatomic.h>
 #include <unistd.h>
 
-/* g_state is 0 on the fast path; any bit sends a call to the slow path. */
-enum {
-    ST_COUNTING = 1u,   /* a sample is being counted */
-    ST_BOOT = 2u,       /* blocks from the bootstrap buffer exist (free must spot them) */
-    ST_UNRESOLVED = 4u  /* libc's functions are not looked up yet */
-};
-static atomic_uint g_state = ST_UNRESOLVED;
+typedef void (*hook_begin_fn)(void);
+typedef void (*hook_end_fn)(double *);
+static hook_begin_fn h_begin;
+static hook_end_fn h_end;
 
-typedef void *(*malloc_fn)(size_t);
-typedef void *(*calloc_fn)(size_t, size_t);
-typedef void *(*realloc_fn)(void *, size_t);
-typedef void *(*reallocarray_fn)(void *, size_t, size_t);
-typedef void (*free_fn)(void *);
-typedef int (*posix_memalign_fn)(void **, size_t, size_t);
-typedef void *(*memalign_fn)(size_t, size_t);
+/* Why the interposer is not loaded, when bg__alloc_preload knows. */
+static char g_why[320];
 
-static struct {
-    malloc_fn malloc, valloc, pvalloc;
-    calloc_fn calloc;
-    realloc_fn realloc;
-    reallocarray_fn reallocarray;
-    free_fn free;
-    posix_memalign_fn posix_memalign;
-    memalign_fn aligned_alloc, memalign;
-} real;
-
-/* ---- bootstrap: dlsym may allocate (calloc) before `real` is filled ---- */
-
-#define BOOT_SIZE 16384
-#define BOOT_HEAD 16 /* keeps blocks 16-byte aligned; holds the block's size */
-static _Alignas(16) unsigned char g_boot[BOOT_SIZE];
-static atomic_size_t g_boot_used;
-static atomic_int g_resolving;
-
-static bool is_boot(const void *p)
+/* Looks up the interposer's hooks in the process; true when it is loaded. */
+static bool find_hooks(void)
 {
-    uintptr_t a = (uintptr_t)p, lo = (uintptr_t)g_boot;
-    return a >= lo && a < lo + BOOT_SIZE;
-}
-
-/* Zeroed memory from a static buffer that is never reused; free() of such
- * a block does nothing. */
-static void *boot_alloc(size_t n)
-{
-    size_t need = ((n + 15) & ~(size_t)15) + BOOT_HEAD;
-    if (need < n) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    size_t off = atomic_fetch_add(&g_boot_used, need);
-    if (off > BOOT_SIZE || need > BOOT_SIZE - off) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    atomic_fetch_or(&g_state, ST_BOOT);
-    memcpy(g_boot + off, &n, sizeof n);
-    return g_boot + off + BOOT_HEAD;
-}
-
-static size_t boot_size(const void *p)
-{
-    size_t n;
-    memcpy(&n, (const unsigned char *)p - BOOT_HEAD, sizeof n);
-    return n;
-}
-
-static void die(const char *msg)
-{
-    /* No stdio: it would allocate. */
-    ssize_t w = write(2, msg, strlen(msg));
-    (void)w;
-    abort();
-}
-
-/* Looks up libc's functions. Returns false while a lookup is in progress
- * (a call from inside dlsym), when the caller must use the bootstrap buffer. */
-static bool resolve(void)
-{
-    if (!(atomic_load_explicit(&g_state, memory_order_acquire) & ST_UNRESOLVED))
+    if (h_begin && h_end)
         return true;
-    int expected = 0;
-    if (!atomic_compare_exchange_strong(&g_resolving, &expected, 1))
+    void *b = dlsym(RTLD_DEFAULT, "bg_alloc_hook_begin"), *e = dlsym(RTLD_DEFAULT, "bg_alloc_hook_end");
+    if (!b || !e)
         return false;
-    real.malloc = (malloc_fn)dlsym(RTLD_NEXT, "malloc");
-    real.calloc = (calloc_fn)dlsym(RTLD_NEXT, "calloc");
-    real.realloc = (realloc_fn)dlsym(RTLD_NEXT, "realloc");
-    real.free = (free_fn)dlsym(RTLD_NEXT, "free");
-    real.reallocarray = (reallocarray_fn)dlsym(RTLD_NEXT, "reallocarray");
-    real.posix_memalign = (posix_memalign_fn)dlsym(RTLD_NEXT, "posix_memalign");
-    real.aligned_alloc = (memalign_fn)dlsym(RTLD_NEXT, "aligned_alloc");
-    real.memalign = (memalign_fn)dlsym(RTLD_NEXT, "memalign");
-    real.valloc = (malloc_fn)dlsym(RTLD_NEXT, "valloc");
-    real.pvalloc = (malloc_fn)dlsym(RTLD_NEXT, "pvalloc");
-    if (!real.malloc || !real.calloc || !real.realloc || !real.free)
-        die("benchgate: cannot find the C library's malloc/calloc/realloc/free (dlsym "
-            "RTLD_NEXT); libbenchgate must come before libc in the link order\n");
-    atomic_fetch_and_explicit(&g_state, ~ST_UNRESOLVED, memory_order_release);
-    atomic_store(&g_resolving, 0);
+    memcpy(&h_begin, &b, sizeof b);
+    memcpy(&h_end, &e, sizeof e);
     return true;
 }
 
-/* Resolve before main(), while the process has one thread. */
-__attribute__((constructor(101))) static void resolve_early(void)
+/* Puts back the LD_PRELOAD from before the re-execution. */
+static void restore_preload(void)
 {
-    (void)resolve();
-}
-
-/* ---- the tallies ---- */
-
-static atomic_uint_fast64_t t_allocs, t_frees, t_bytes;
-static atomic_int_fast64_t t_live, t_peak;
-
-static bool counting(void)
-{
-    return atomic_load_explicit(&g_state, memory_order_relaxed) & ST_COUNTING;
-}
-
-static void raise_peak(int_fast64_t live)
-{
-    int_fast64_t peak = atomic_load_explicit(&t_peak, memory_order_relaxed);
-    while (live > peak &&
-           !atomic_compare_exchange_weak_explicit(&t_peak, &peak, live, memory_order_relaxed,
-                                                  memory_order_relaxed)) {
-    }
-}
-
-static void note_alloc(void *p, size_t requested)
-{
-    if (!p || !counting())
+    const char *was = getenv(BG_ALLOC_REEXEC_ENV);
+    if (!was)
         return;
-    atomic_fetch_add_explicit(&t_allocs, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&t_bytes, requested, memory_order_relaxed);
-    int_fast64_t sz = (int_fast64_t)malloc_usable_size(p);
-    raise_peak(atomic_fetch_add_explicit(&t_live, sz, memory_order_relaxed) + sz);
+    if (*was)
+        setenv("LD_PRELOAD", was, 1);
+    else
+        unsetenv("LD_PRELOAD");
+    unsetenv(BG_ALLOC_REEXEC_ENV);
 }
 
-/* `usable` is the block's malloc_usable_size, taken before it was freed. */
-static void note_free(size_t usable)
+/* The interposer's path: $BENCHGATE_ALLOC_LIB, else beside the object this
+ * code is in (libbenchgate.so, or the program when linked statically). */
+static bool interposer_path(char *path, size_t len)
 {
-    atomic_fetch_add_explicit(&t_frees, 1, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&t_live, (int_fast64_t)usable, memory_order_relaxed);
-}
-
-#define FAST (atomic_load_explicit(&g_state, memory_order_relaxed) == 0)
-#define LIKELY(x) __builtin_expect(!!(x), 1)
-
-/* ---- the slow paths: resolution, bootstrap blocks, counting ---- */
-
-static __attribute__((noinline)) void *slow_malloc(size_t n)
-{
-    if (!resolve())
-        return boot_alloc(n);
-    void *p = real.malloc(n);
-    note_alloc(p, n);
-    return p;
-}
-
-static __attribute__((noinline)) void *slow_calloc(size_t k, size_t n)
-{
-    if (!resolve()) {
-        if (n && k > SIZE_MAX / n) {
-            errno = ENOMEM;
-            return NULL;
+    const char *env = getenv(BG_ALLOC_LIB_ENV);
+    if (env && *env) {
+        snprintf(path, len, "%s", env);
+        if (access(path, R_OK) != 0) {
+            snprintf(g_why, sizeof g_why, "%s=%.200s: %s", BG_ALLOC_LIB_ENV, env, strerror(errno));
+            return false;
         }
-        return boot_alloc(k * n);
+        return true;
     }
-    void *p = real.calloc(k, n);
-    note_alloc(p, k * n);
-    return p;
-}
-
-static __attribute__((noinline)) void slow_free(void *p)
-{
-    if (!p || is_boot(p))
-        return;
-    if (!resolve())
-        return; /* cannot happen: only bootstrap blocks exist before resolution */
-    bool c = counting();
-    size_t usable = c ? malloc_usable_size(p) : 0;
-    real.free(p);
-    if (c)
-        note_free(usable);
-}
-
-static __attribute__((noinline)) void *slow_realloc(void *p, size_t n)
-{
-    bool ready = resolve();
-    if (!ready || is_boot(p)) {
-        /* A bootstrap block moves to the real heap (or stays in the buffer
-         * while libc is still being looked up). */
-        void *q = ready ? slow_malloc(n ? n : 1) : boot_alloc(n);
-        if (q && p) {
-            size_t old = boot_size(p);
-            memcpy(q, p, old < n ? old : n);
-        }
-        return q;
+    Dl_info info;
+    if (!dladdr((void *)find_hooks, &info) || !info.dli_fname || !strchr(info.dli_fname, '/')) {
+        snprintf(g_why, sizeof g_why,
+                 "cannot tell where libbenchgate is (dladdr); set %s to %s", BG_ALLOC_LIB_ENV,
+                 BG_ALLOC_LIB_NAME);
+        return false;
     }
-    bool c = counting();
-    size_t old = c && p ? malloc_usable_size(p) : 0;
-    void *q = real.realloc(p, n);
-    if (!c)
-        return q;
-    if (q) {
-        if (p)
-            note_free(old);
-        note_alloc(q, n);
-    } else if (p && n == 0) {
-        note_free(old); /* glibc: realloc(p, 0) frees p */
+    const char *slash = strrchr(info.dli_fname, '/');
+    snprintf(path, len, "%.*s/%s", (int)(slash - info.dli_fname), info.dli_fname,
+             BG_ALLOC_LIB_NAME);
+    if (access(path, R_OK) != 0) {
+        snprintf(g_why, sizeof g_why, "%.200s: %s; set %s to the file", path, strerror(errno),
+                 BG_ALLOC_LIB_ENV);
+        return false;
     }
-    return q;
+    return true;
 }
 
-static void *aligned_common(memalign_fn fn, size_t align, size_t n)
+static bool wants_alloc(uint32_t counters)
 {
-    if (!resolve()) {
-        if (align > 16) {
-            errno = ENOMEM;
-            return NULL;
-        }
-        return boot_alloc(n);
-    }
-    if (!fn) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    void *p = fn(align, n);
-    note_alloc(p, n);
-    return p;
+    for (size_t i = 0; i < bg__counter_group_count(); i++)
+        if (bg__counter_group_at(i) == &bg__alloc_group)
+            return (counters >> i) & 1u;
+    return false;
 }
 
-/* ---- the interposed functions ---- */
-
-void *malloc(size_t n)
+void bg__alloc_preload(uint32_t counters, char **argv)
 {
-    if (LIKELY(FAST))
-        return real.malloc(n);
-    return slow_malloc(n);
-}
-
-void *calloc(size_t k, size_t n)
-{
-    if (LIKELY(FAST))
-        return real.calloc(k, n);
-    return slow_calloc(k, n);
-}
-
-void free(void *p)
-{
-    if (LIKELY(FAST)) {
-        real.free(p);
+    bool reexecuted = getenv(BG_ALLOC_REEXEC_ENV) != NULL;
+    if (find_hooks()) {
+        restore_preload();
         return;
     }
-    slow_free(p);
-}
-
-void *realloc(void *p, size_t n)
-{
-    if (LIKELY(FAST))
-        return real.realloc(p, n);
-    return slow_realloc(p, n);
-}
-
-void *reallocarray(void *p, size_t k, size_t n)
-{
-    if (n && k > SIZE_MAX / n) {
-        errno = ENOMEM;
-        return NULL;
+    if (reexecuted) {
+        snprintf(g_why, sizeof g_why,
+                 "this program was re-executed with %s in LD_PRELOAD, but it did not load "
+                 "(see the dynamic loader's message above)",
+                 BG_ALLOC_LIB_NAME);
+        restore_preload();
+        return;
     }
-    if (LIKELY(FAST) && real.reallocarray)
-        return real.reallocarray(p, k, n);
-    return slow_realloc(p, k * n);
-}
-
-int posix_memalign(void **out, size_t align, size_t n)
-{
-    if (LIKELY(FAST))
-        return real.posix_memalign ? real.posix_memalign(out, align, n) : ENOMEM;
-    if (!resolve()) {
-        if (align > 16)
-            return ENOMEM;
-        void *p = boot_alloc(n);
-        if (!p)
-            return ENOMEM;
-        *out = p;
-        return 0;
+    if (!wants_alloc(counters) || !argv || !argv[0])
+        return;
+    char path[1024];
+    if (!interposer_path(path, sizeof path))
+        return;
+    const char *old = getenv("LD_PRELOAD");
+    size_t n = strlen(path) + (old ? strlen(old) : 0) + 2;
+    char *preload = malloc(n);
+    if (!preload) {
+        snprintf(g_why, sizeof g_why, "out of memory");
+        return;
     }
-    if (!real.posix_memalign)
-        return ENOMEM;
-    int rc = real.posix_memalign(out, align, n);
-    if (rc == 0)
-        note_alloc(*out, n);
-    return rc;
-}
-
-void *aligned_alloc(size_t align, size_t n)
-{
-    if (LIKELY(FAST) && real.aligned_alloc)
-        return real.aligned_alloc(align, n);
-    return aligned_common(real.aligned_alloc, align, n);
-}
-
-void *memalign(size_t align, size_t n)
-{
-    if (LIKELY(FAST) && real.memalign)
-        return real.memalign(align, n);
-    return aligned_common(real.memalign, align, n);
-}
-
-void *valloc(size_t n)
-{
-    if (LIKELY(FAST) && real.valloc)
-        return real.valloc(n);
-    if (!resolve() || !real.valloc) {
-        errno = ENOMEM;
-        return NULL;
+    snprintf(preload, n, "%s%s%s", path, old && *old ? ":" : "", old && *old ? old : "");
+    if (setenv(BG_ALLOC_REEXEC_ENV, old ? old : "", 1) != 0 ||
+        setenv("LD_PRELOAD", preload, 1) != 0) {
+        snprintf(g_why, sizeof g_why, "setenv: %s", strerror(errno));
+    } else {
+        fflush(NULL);
+        execv("/proc/self/exe", argv);
+        snprintf(g_why, sizeof g_why,
+                 "cannot re-execute this program with %s preloaded: execv /proc/self/exe: %s",
+                 BG_ALLOC_LIB_NAME, strerror(errno));
     }
-    void *p = real.valloc(n);
-    note_alloc(p, n);
-    return p;
+    restore_preload();
+    free(preload);
 }
-
-void *pvalloc(size_t n)
-{
-    if (LIKELY(FAST) && real.pvalloc)
-        return real.pvalloc(n);
-    if (!resolve() || !real.pvalloc) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    void *p = real.pvalloc(n);
-    note_alloc(p, n);
-    return p;
-}
-
-/* ---- the counter group ---- */
 
 static void alloc_begin(void)
 {
-    atomic_store_explicit(&t_allocs, 0, memory_order_relaxed);
-    atomic_store_explicit(&t_frees, 0, memory_order_relaxed);
-    atomic_store_explicit(&t_bytes, 0, memory_order_relaxed);
-    atomic_store_explicit(&t_live, 0, memory_order_relaxed);
-    atomic_store_explicit(&t_peak, 0, memory_order_relaxed);
-    atomic_fetch_or_explicit(&g_state, ST_COUNTING, memory_order_release);
+    h_begin();
 }
 
 static void alloc_end(double *values)
 {
-    atomic_fetch_and_explicit(&g_state, ~ST_COUNTING, memory_order_acquire);
-    values[0] = (double)atomic_load_explicit(&t_allocs, memory_order_relaxed);
-    values[1] = (double)atomic_load_explicit(&t_frees, memory_order_relaxed);
-    values[2] = (double)atomic_load_explicit(&t_bytes, memory_order_relaxed);
-    values[3] = (double)atomic_load_explicit(&t_peak, memory_order_relaxed);
+    h_end(values);
 }
 
 static int alloc_open(char *why, size_t whylen)
 {
+    if (!find_hooks()) {
+        snprintf(why, whylen, "allocation interposer not loaded (%s)",
+                 g_why[0] ? g_why
+                          : BG_ALLOC_LIB_NAME " is preloaded by a bench binary given --counters "
+                                              "alloc; elsewhere put it in LD_PRELOAD");
+        return BG_EUNAVAIL;
+    }
     /* A test allocation through the process's malloc: if the tally does not
      * move, another definition of malloc comes first. Called through
      * volatile pointers so the compiler cannot drop the pair. */
     void *(*volatile m)(size_t) = malloc;
     void (*volatile f)(void *) = free;
     double v[ALLOC_N];
-    alloc_begin();
+    h_begin();
     f(m(24));
-    alloc_end(v);
+    h_end(v);
     if (!(v[0] >= 1)) {
         snprintf(why, whylen,
                  "malloc is not interposed in this process (a static link, or another "
@@ -435,10 +206,17 @@ static int alloc_open(char *why, size_t whylen)
 
 static void alloc_close(void)
 {
-    atomic_fetch_and(&g_state, ~ST_COUNTING);
+    double v[ALLOC_N];
+    h_end(v); /* stops counting */
 }
 
 #else /* BG_ALLOC_OFF: the allocator is left alone */
+
+void bg__alloc_preload(uint32_t counters, char **argv)
+{
+    (void)counters;
+    (void)argv;
+}
 
 static int alloc_open(char *why, size_t whylen)
 {

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bg_alloc.h"
 #include "bg_baseline.h"
 #include "bg_compare.h"
 #include "bg_config.h"
@@ -605,6 +606,10 @@ int bg_main(int argc, char **argv)
         return 0;
     if (rc != 0)
         return 2;
+    /* --counters alloc: once, re-executes this program with the allocation
+     * interposer preloaded (returns when it cannot; the group says why). */
+    if (!c.list)
+        bg__alloc_preload(c.counters, argv);
     const char *prog = argc > 0 && argv[0] ? argv[0] : "bench";
 
     const char *dup;

@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <dlfcn.h>
 
+#include "bg_alloc.h"
 #include "bg_compare.h"
 #include "bg_counters.h"
 #include "bg_harness.h"
@@ -246,6 +248,23 @@ static void test_alloc_exact(void **state)
     assert_true(v[0] == 0 && v[1] == 0 && v[2] == 0 && v[3] == 0);
     bg__alloc_group.close();
 #endif
+}
+
+/* Allocation counting costs nothing when off: libbenchgate itself does not
+ * define malloc (the interposer is a separate, preloaded library), so its
+ * malloc is libc's. */
+static void test_alloc_not_in_libbenchgate(void **state)
+{
+    (void)state;
+    Dl_info self;
+    assert_true(dladdr((void *)bg__counters_parse, &self) && self.dli_fname);
+    void *h = dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+    assert_non_null(h);
+    void *m = dlsym(h, "malloc");
+    Dl_info where;
+    assert_true(m && dladdr(m, &where) && where.dli_fname);
+    assert_null(strstr(where.dli_fname, "libbenchgate"));
+    dlclose(h);
 }
 
 /* ---- probing ---- */
@@ -502,8 +521,15 @@ static void test_compare_modes(void **state)
     bg__comparison_free(&c);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    (void)argc;
+    /* As a bench binary given --counters alloc does: run again with the
+     * allocation interposer preloaded (for test_alloc_exact). */
+    uint32_t alloc = 0;
+    char err[128];
+    if (bg__counters_parse("alloc", &alloc, err, sizeof err) == 0)
+        bg__alloc_preload(alloc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_lists),
         cmocka_unit_test(test_units_and_owners),
@@ -511,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_hw_group_here),
         cmocka_unit_test(test_sw_group_here),
         cmocka_unit_test(test_alloc_exact),
+        cmocka_unit_test(test_alloc_not_in_libbenchgate),
         cmocka_unit_test(test_probe_says_why_once),
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_console_lines),

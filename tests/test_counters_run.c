@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "bg_alloc.h"
 #include "bg_harness.h"
 
 #ifndef COUNTER_BENCH
@@ -344,6 +345,27 @@ static void test_record_optional_and_malformed(void **state)
     bg__run_free(&run);
 }
 
+/* The allocation interposer is preloaded only for --counters alloc; when
+ * it cannot be found the group says why, and the run goes on. */
+static void test_alloc_interposer_missing(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip(); /* never preloaded under ASan: the group says so (test_alloc_counts_are_exact) */
+#endif
+    setenv(BG_ALLOC_LIB_ENV, "/nonexistent/libbenchgate-alloc.so", 1);
+    const char *a[] = {"--quick", "--filter", "^alloc_three_blocks$", "--counters", "alloc",
+                       "--color", "never", NULL};
+    outcome o = run_bench(a);
+    unsetenv(BG_ALLOC_LIB_ENV);
+    assert_int_equal(o.code, 0);
+    assert_non_null(strstr(o.out, "alloc unavailable: allocation interposer not loaded "
+                                  "(BENCHGATE_ALLOC_LIB=/nonexistent/libbenchgate-alloc.so: "
+                                  "No such file or directory)"));
+    assert_non_null(strstr(o.out, "alloc_three_blocks"));
+    outcome_free(&o);
+}
+
 static void test_compact_default_and_none(void **state)
 {
     (void)state;
@@ -374,6 +396,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_counts_are_exact),
+        cmocka_unit_test(test_alloc_interposer_missing),
         cmocka_unit_test(test_sw_counters),
         cmocka_unit_test(test_hw_available_or_says_why),
         cmocka_unit_test(test_rusage_per_process),
