@@ -642,6 +642,7 @@ typedef struct bench_state {
     bool active;
     size_t n, cap;
     double *est_a, *est_b;  /* the statistic of each block's runs */
+    char *order;            /* per block, the side that ran first ('A' or 'B') */
     double elapsed;
     char stop[32];
     bg_result merged[2];    /* every process of every run, per side */
@@ -833,7 +834,7 @@ static int run_once(ab *x, int si, bench_state *b, double *stat)
 
 /* ---- the interleaved measurement ---- */
 
-static int push_block(bench_state *b, double a, double bb)
+static int push_block(bench_state *b, double a, double bb, char first)
 {
     if (b->n == b->cap) {
         size_t nc = b->cap ? 2 * b->cap : 16;
@@ -845,10 +846,16 @@ static int push_block(bench_state *b, double a, double bb)
         if (!nb)
             return BG_ENOMEM;
         b->est_b = nb;
+        char *no = realloc(b->order, nc + 1);
+        if (!no)
+            return BG_ENOMEM;
+        b->order = no;
         b->cap = nc;
     }
     b->est_a[b->n] = a;
     b->est_b[b->n] = bb;
+    b->order[b->n] = first;
+    b->order[b->n + 1] = '\0';
     b->n++;
     return 0;
 }
@@ -887,7 +894,7 @@ static int run_block(ab *x, bench_state *b)
         snprintf(b->stop, sizeof b->stop, "failed");
         return 0;
     }
-    return push_block(b, est[0], est[1]);
+    return push_block(b, est[0], est[1], first ? 'B' : 'A');
 }
 
 /* The precision at which a benchmark stops: by default half the noise
@@ -924,8 +931,8 @@ static void report_done(const ab *x, const bench_state *b)
         return;
     }
     double hw = paired_halfwidth(x, b);
-    fprintf(x->log, "benchgate: %s: %zu blocks, %.1f s, \u00b1%.2f %% (%s)\n", b->name, b->n,
-            b->elapsed, 100 * hw, b->stop);
+    fprintf(x->log, "benchgate: %s: %zu blocks, %.1f s, \u00b1%.2f %% (%s); first in each block: %s\n",
+            b->name, b->n, b->elapsed, 100 * hw, b->stop, b->order ? b->order : "");
 }
 
 static int measure(ab *x, bench_state *bs, size_t nb)
@@ -1058,6 +1065,8 @@ static int build_comparison(ab *x, bench_state *bs, size_t nb, bg_ab_result *out
             info->blocks = b->n;
             info->elapsed_s = b->elapsed;
             snprintf(info->stop, sizeof info->stop, "%s", b->stop[0] ? b->stop : "interrupted");
+            info->order = b->order;
+            b->order = NULL;
         }
     (void)nb;
     /* Suite-wide adjustment, then the one verdict rule. */
@@ -1310,6 +1319,7 @@ static int run_all(ab *x, bg_ab_result *out)
         bg__result_free(&bs[i].merged[1]);
         free(bs[i].est_a);
         free(bs[i].est_b);
+        free(bs[i].order);
     }
     free(bs);
     return g_signal ? BG_EIO : rc;
@@ -1369,6 +1379,8 @@ void bg__ab_result_free(bg_ab_result *r)
     free(r->cmp.rows);
     r->cmp.rows = NULL;
     r->cmp.n = 0;
+    for (size_t i = 0; r->info && i < r->cmp.n; i++)
+        free(r->info[i].order);
     free(r->info);
     r->info = NULL;
     bg__run_free(&r->run_a);

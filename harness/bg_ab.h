@@ -5,9 +5,10 @@
  * interleaved: per benchmark and block, one run of A and one of B in random
  * order (A B, B A, ...), each run a fresh process with its own layout seed
  * and environment size. A block's two runs see the same machine state, so
- * the comparison pairs them (bg_paired_change: bootstrap over blocks of the
- * log-ratio) and drift between blocks cancels. A benchmark stops when the
- * interval of its change is narrow enough or its time budget is spent;
+ * the comparison pairs them (bg_paired_change: Yuen's trimmed-mean test on
+ * the blocks' log-ratios) and drift between blocks cancels. A benchmark
+ * stops when the interval of its change is narrow enough or its time budget
+ * is spent (the reason and each block's run order are kept in info);
  * p-values are adjusted across the suite and each benchmark gets a verdict
  * as in `benchgate compare`. */
 #ifndef BG_AB_H
@@ -71,6 +72,8 @@ typedef struct bg_ab_row_info {
     size_t blocks;
     double elapsed_s;  /* wall time of its runs, both sides */
     char stop[32];     /* "target reached", "budget", "max blocks", "failed", ... */
+    char *order;       /* per block, the side that ran first: "ABBA..." (NULL: no block);
+                        * owned by the result */
 } bg_ab_row_info;
 
 typedef struct bg_ab_result {

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "bg_ab.h"
 #include "bg_cmds.h"
 #include "bg_compare.h"
@@ -27,7 +29,8 @@ static const char AB_HELP[] =
     "each block pair is a ratio, so drift of the machine between blocks cancels;\n"
     "the verdict takes the 20 % trimmed mean of the ratios (Yuen's test), so a\n"
     "block that outside work disturbed on one side does not decide it.\n"
-    "Without HEAD, B is the working tree as it is (uncommitted changes included).\n"
+    "Without HEAD, B is the working tree as it is (uncommitted changes included):\n"
+    "'benchgate ab HEAD' measures the uncommitted changes against their commit.\n"
     "Both runs are saved in the store under their commits.\n"
     "\n"
     "sides:\n"
@@ -61,7 +64,10 @@ static const char AB_HELP[] =
     "\n"
     "Exit codes: 0 no regression, 1 a benchmark regressed, 2 usage, environment or\n"
     "build error (the message names the revision), 3 a benchmark crashed or timed\n"
-    "out. Interrupted (Ctrl-C), it removes its worktrees and exits by the signal.\n";
+    "out on either side (also: its bench process died without a run record).\n"
+    "Interrupted (Ctrl-C), it stops what it runs, removes its worktrees and exits\n"
+    "by the signal. --format json adds both sides' labels and commits and, per\n"
+    "benchmark, its blocks, why it stopped and the side first in each block.\n";
 
 static const char DOCTOR_HELP[] =
     "usage: benchgate doctor [--json]\n"
@@ -331,12 +337,69 @@ static void print_summary(const bg_ab_result *r, int code)
            counts[BG_VERDICT_INCONCLUSIVE], other, r->wall_s);
 }
 
+static void add_side(cJSON *root, const char *key, const char *label, const char *commit,
+                     const char *saved)
+{
+    cJSON *s = cJSON_AddObjectToObject(root, key);
+    if (!s)
+        return;
+    cJSON_AddStringToObject(s, "label", label);
+    if (commit[0])
+        cJSON_AddStringToObject(s, "commit", commit);
+    else
+        cJSON_AddNullToObject(s, "commit");
+    if (saved[0])
+        cJSON_AddStringToObject(s, "saved", saved);
+}
+
+/* The comparison as `compare --format json` writes it, plus what ab knows
+ * beyond it: the two sides (label, commit, where saved) and, per benchmark,
+ * its blocks, time, why it stopped and the side first in each block. */
+static int print_json(FILE *f, const bg_ab_result *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return BG_ENOMEM;
+    int rc = bg__cmp_print(m, &r->cmp, BG_CMP_JSON);
+    if (fclose(m) != 0 && rc == 0)
+        rc = BG_EIO;
+    cJSON *root = rc == 0 ? cJSON_Parse(buf) : NULL;
+    free(buf);
+    if (!root)
+        return rc ? rc : BG_ENOMEM;
+    add_side(root, "a", r->label_a, r->commit_a, r->saved_a);
+    add_side(root, "b", r->label_b, r->commit_b, r->saved_b);
+    cJSON_AddNumberToObject(root, "wall_s", r->wall_s);
+    cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "benchmarks");
+    for (size_t i = 0; r->info && i < r->cmp.n && i < (size_t)cJSON_GetArraySize(arr); i++) {
+        cJSON *o = cJSON_GetArrayItem(arr, (int)i);
+        const bg_ab_row_info *in = &r->info[i];
+        if (!in->stop[0])
+            continue; /* only in one side: not measured */
+        cJSON_AddNumberToObject(o, "blocks", (double)in->blocks);
+        cJSON_AddNumberToObject(o, "elapsed_s", in->elapsed_s);
+        cJSON_AddStringToObject(o, "stop", in->stop);
+        cJSON_AddStringToObject(o, "first_in_block", in->order ? in->order : "");
+    }
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!s)
+        return BG_ENOMEM;
+    fprintf(f, "%s\n", s);
+    free(s);
+    return 0;
+}
+
 static int write_outputs(const ab_cli *c, const bg_ab_result *r)
 {
     int rc = 0;
     if (c->format == BG_CMP_CONSOLE) {
         printf("A = %s\nB = %s\n\n", r->label_a, r->label_b);
         bg__cmp_print_console(stdout, &r->cmp, "A", "B");
+    } else if (c->format == BG_CMP_JSON) {
+        rc = print_json(stdout, r);
     } else {
         rc = bg__cmp_print(stdout, &r->cmp, c->format);
     }

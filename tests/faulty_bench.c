@@ -1,9 +1,14 @@
 /* A bench binary with benchmarks that misbehave, for the runner tests:
  * one crashes, one hangs, one exits, one never loops, one skips, and two are
- * fine. An environment variable makes `fine_slowable` 20 % slower. */
+ * fine. Environment variables make `fine_slowable` slower: all its
+ * processes by a percentage, or every other one by 50 %. */
+#include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "benchgate.h"
@@ -27,12 +32,41 @@ BENCH(fine_fast)
     }
 }
 
+/* With FAULTY_ALTERNATE_FILE=PATH, every other process that runs
+ * fine_slowable (counted in PATH) is 50 % slower: the processes of one run
+ * disagree, as on a noisy machine. Decided once per process. */
+static uint64_t alternate(uint64_t n)
+{
+    static pid_t decided;
+    static bool slow;
+    const char *path = getenv("FAULTY_ALTERNATE_FILE");
+    if (!path)
+        return n;
+    if (decided != getpid()) {
+        decided = getpid();
+        int fd = open(path, O_RDWR | O_CREAT, 0644);
+        if (fd >= 0 && flock(fd, LOCK_EX) == 0) {
+            char buf[32] = "";
+            ssize_t got = read(fd, buf, sizeof buf - 1);
+            long count = got > 0 ? atol(buf) : 0;
+            slow = count % 2 == 1;
+            int len = snprintf(buf, sizeof buf, "%ld\n", count + 1);
+            if (lseek(fd, 0, SEEK_SET) != 0 || write(fd, buf, (size_t)len) != len)
+                slow = false;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    return slow ? n * 3 / 2 : n;
+}
+
 BENCH(fine_slowable)
 {
     uint64_t x = 1, n = g_rounds;
     const char *s = getenv("FAULTY_SLOWDOWN_PCT");
     if (s)
         n = n * (100 + (uint64_t)atoi(s)) / 100;
+    n = alternate(n);
     BENCH_LOOP(b) {
         x = spin(n, x);
         bg_do_not_optimize(x);

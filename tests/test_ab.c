@@ -4,9 +4,12 @@
  * faulty_bench as it is, makes fine_slowable 20 % slower or hides a
  * benchmark, or a script that fails. Every test checks that no worktree, temporary branch or
  * temporary directory is left behind. */
+#include <errno.h>
+#include <regex.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "git_fixture.h"
 
@@ -48,7 +52,7 @@
 static char tmp[256];     /* everything of the test */
 static char repo[320];    /* the project */
 static char tmpdir[320];  /* TMPDIR of benchgate: its temporary directories */
-static char c_base[41], c_same[41], c_slow[41], c_broken[41], c_hidden[41];
+static char c_base[41], c_same[41], c_slow[41], c_broken[41], c_hidden[41], c_hang[41];
 static char out[1 << 17];
 
 /* faulty_bench finds its library through a relative run path, so the
@@ -66,24 +70,61 @@ static const char BUILD_HIDDEN[] =
     "fine_fast || true; else exec \"%s\" \"$@\"; fi\\n' '" FAULTY_BENCH "' '" FAULTY_BENCH
     "' > out/bench && chmod +x out/bench\n";
 
-/* Runs benchgate in the repository; returns its exit code, output in out. */
-static int bg(const char *fmt, ...)
+/* A revision whose bench binary, measuring, writes its pid (and the signals
+ * it ignores, from /proc) to $AB_HANG_MARKER and sleeps: an interrupt
+ * arrives while a bench process runs. Its --list is faulty_bench's. */
+static const char BUILD_HANG[] =
+    "mkdir -p out && printf '#!/bin/sh\\nif [ \"$1\" = --list ]; then exec \"%s\" \"$@\"; fi\\n"
+    "grep SigIgn /proc/$$/status > \"$AB_HANG_MARKER.tmp\"; echo $$ >> \"$AB_HANG_MARKER.tmp\"; "
+    "mv \"$AB_HANG_MARKER.tmp\" \"$AB_HANG_MARKER\"; exec sleep 300\\n' '" FAULTY_BENCH
+    "' > out/bench && chmod +x out/bench\n";
+
+static char errout[1 << 16];
+
+/* Runs benchgate in the repository; returns its exit code, its output (both
+ * streams) in out, or with stdout_only its standard output in out and its
+ * standard error in errout. */
+static int bg_run(int stdout_only, const char *fmt, va_list ap)
 {
-    char args[4096], cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
+    char args[4096], cmd[8192], errp[400];
     vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && TMPDIR='%s' '%s' %s 2>&1", repo, tmpdir, BENCHGATE_EXE,
-             args);
+    snprintf(errp, sizeof errp, "%s/stderr.txt", tmp);
+    snprintf(cmd, sizeof cmd, "cd '%s' && TMPDIR='%s' '%s' %s %s%s%s", repo, tmpdir, BENCHGATE_EXE,
+             args, stdout_only ? "2>'" : "2>&1", stdout_only ? errp : "", stdout_only ? "'" : "");
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     size_t len = fread(out, 1, sizeof out - 1, p);
     out[len] = '\0';
     int st = pclose(p);
-    fprintf(stderr, "--- benchgate %s\n%s", args, out);
+    errout[0] = '\0';
+    if (stdout_only) {
+        FILE *f = fopen(errp, "r");
+        assert_non_null(f);
+        errout[fread(errout, 1, sizeof errout - 1, f)] = '\0';
+        fclose(f);
+    }
+    fprintf(stderr, "--- benchgate %s\n%s%s", args, out, errout);
     assert_true(WIFEXITED(st));
     return WEXITSTATUS(st);
+}
+
+static int bg(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = bg_run(0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* bg with only the standard output in out (the log goes to errout). */
+static int bg_stdout(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = bg_run(1, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 static int line_has(const char *s, const char *a, const char *b)
@@ -157,6 +198,7 @@ static int setup(void **state)
     commit(BUILD_SLOW, "slow", c_slow);
     commit(BUILD_BROKEN, "broken", c_broken);
     commit(BUILD_HIDDEN, "hidden", c_hidden);
+    commit(BUILD_HANG, "hang", c_hang);
     sh("cd '%s' && git checkout -q %s", repo, c_same);
     return 0;
 }
@@ -314,6 +356,251 @@ static void test_dirty_tree(void **state)
     assert_clean();
 }
 
+
+/* ---- the working tree against HEAD, gate --ab's refusals ---- */
+
+/* `ab HEAD` with uncommitted changes compares them with their commit: the
+ * main use, not a dirty tree to refuse. gate --ab on main does the same. */
+static void test_head_against_working_tree(void **state)
+{
+    (void)state;
+    write_file("build.sh", BUILD_SLOW);
+    int rc = bg("ab HEAD " AB_ARGS " --filter '^fine_slowable$' --no-save");
+    char want[128];
+    snprintf(want, sizeof want, "A = HEAD (%.12s)", c_same);
+    int has_a = strstr(out, want) != NULL, has_b = strstr(out, "B = the working tree") != NULL;
+    /* gate --ab: base defaults to the merge-base with main, here HEAD. */
+    sh("cd '%s' && git branch -f main %s", repo, c_same);
+    int grc = bg("gate --ab --build-cmd 'sh build.sh' --bench-bin out/bench --bench-arg --quick "
+                 "--filter '^fine_slowable$' --threshold 5 --store '%s/gate-store'", tmp);
+    int g_head = strstr(out, "head: the working tree") != NULL;
+    /* --head HEAD is the commit without the changes: refused, with gate's words. */
+    int refused = bg("gate --ab --head HEAD --build-cmd 'sh build.sh' --bench-bin out/bench");
+    int words = strstr(out, "Leave out --head") && strstr(out, "--allow-dirty");
+    sh("cd '%s' && git checkout -q -- build.sh && git branch -f main %s", repo, c_hang);
+    assert_true(rc == 0 || rc == 1);
+    assert_true(has_a);
+    assert_true(has_b);
+    assert_true(grc == 0 || grc == 1);
+    assert_true(g_head);
+    assert_int_equal(refused, 2);
+    assert_true(words);
+    assert_clean();
+}
+
+static void test_gate_ab_refuses_metric(void **state)
+{
+    (void)state;
+    int rc = bg("gate --ab --metric instructions --build-cmd 'sh build.sh' --bench-bin out/bench");
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "--metric/--gate-on instructions cannot be combined with --ab"));
+    rc = bg("gate --ab --gate-on cpu --build-cmd 'sh build.sh' --bench-bin out/bench");
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "cannot be combined with --ab"));
+    rc = bg("gate --allow-dirty --base HEAD");
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "--allow-dirty goes with --ab only"));
+    assert_clean();
+}
+
+/* ---- crashes ---- */
+
+/* A bench binary that dies by a signal before it writes a record: the
+ * benchmark crashed on that side, exit 3. */
+static void test_side_process_crashes(void **state)
+{
+    (void)state;
+    char wrap[400];
+    snprintf(wrap, sizeof wrap, "%s/segv-bench", tmp);
+    sh("printf '#!/bin/sh\\nif [ \"$1\" = --list ]; then exec \"%s\" \"$@\"; fi\\nkill -SEGV $$\\n' "
+       "> '%s' && chmod +x '%s'", FAULTY_BENCH, wrap, wrap);
+    int rc = bg("ab --bin-a '%s' --bin-b '%s' --bench-arg --quick --min-blocks 6 --max-blocks 6 "
+                "--filter '^fine_slowable$'", FAULTY_BENCH, wrap);
+    assert_int_equal(rc, 3);
+    assert_true(line_has(out, "fine_slowable", "crashed in B"));
+    assert_true(line_has(out, "fine_slowable", "killed by signal 11"));
+    assert_non_null(strstr(out, "ab: FAILED: a benchmark crashed or timed out"));
+    assert_clean();
+}
+
+/* Benchmarks of the bench binary that crash or exit: exit 3. */
+static void test_crashing_benchmarks(void **state)
+{
+    (void)state;
+    int rc = bg("ab --bin-a '%s' --bin-b '%s' --bench-arg --quick --min-blocks 6 --max-blocks 6 "
+                "--threshold 5 --filter '^(crash_segv|exit_seven)$'", FAULTY_BENCH, FAULTY_BENCH);
+    assert_int_equal(rc, 3);
+    assert_true(line_has(out, "crash_segv", "killed by signal 11"));
+    assert_true(line_has(out, "exit_seven", "exited with code 7"));
+    assert_non_null(strstr(out, "ab: FAILED: a benchmark crashed or timed out"));
+    assert_clean();
+}
+
+/* ---- outputs ---- */
+
+/* Splits text into lines (in place); returns how many. */
+static size_t split_lines(char *text, char **lines, size_t max)
+{
+    size_t n = 0;
+    for (char *p = text; *p && n < max;) {
+        lines[n++] = p;
+        char *eol = strchr(p, '\n');
+        if (!eol)
+            break;
+        *eol = '\0';
+        p = eol + 1;
+    }
+    return n;
+}
+
+static void assert_matches(const char *line, const char *ere)
+{
+    regex_t re;
+    assert_int_equal(regcomp(&re, ere, REG_EXTENDED | REG_NOSUB), 0);
+    int m = regexec(&re, line, 0, NULL, 0);
+    regfree(&re);
+    if (m != 0)
+        fail_msg("line '%s' does not match /%s/", line, ere);
+}
+
+#define MD_HEAD "| benchmark | A (min time) | B (min time) | change [CI] | p (adj) | verdict |"
+#define MD_RULE "|---|---:|---:|---|---:|---|"
+#define MD_CRASH "^\\| crash\\\\_segv \\| - \\| - \\| - \\| - \\| failed \\(crashed in [AB]: .*killed by signal 11 \\(Segmentation fault\\)\\) \\|$"
+#define NUM "[0-9]+(\\.[0-9]+)?"
+#define PCT "[+-]" NUM "%"
+#define MD_FINE "^\\| fine\\\\_fast \\| " NUM " µs \\| " NUM " µs \\| " PCT " \\[" PCT ", " PCT "\\] \\| " NUM " \\| (unchanged|inconclusive) \\(6 blocks\\) \\|$"
+#define MD_FOOT "Metric min time, noise threshold 5.00%, alpha 0.05."
+
+static void check_md_table(char **l, size_t n, size_t at)
+{
+    assert_true(n >= at + 6);
+    assert_string_equal(l[at], MD_HEAD);
+    assert_string_equal(l[at + 1], MD_RULE);
+    assert_matches(l[at + 2], MD_CRASH);
+    assert_matches(l[at + 3], MD_FINE);
+    assert_string_equal(l[at + 4], "");
+    assert_string_equal(l[at + 5], MD_FOOT);
+}
+
+static void test_output_formats(void **state)
+{
+    (void)state;
+    const char *args = "--bench-arg --quick --min-blocks 6 --max-blocks 6 --threshold 5 "
+                       "--filter '^(crash_segv|fine_fast)$'";
+    char md[400];
+    snprintf(md, sizeof md, "%s/summary.md", tmp);
+    char *l[64];
+
+    int rc = bg_stdout("ab --bin-a '%s' --bin-b '%s' %s --format markdown", FAULTY_BENCH,
+                       FAULTY_BENCH, args);
+    assert_int_equal(rc, 3);
+    size_t n = split_lines(out, l, 64);
+    assert_int_equal(n, 7);
+    check_md_table(l, n, 0);
+    assert_string_equal(l[6], "");
+
+    rc = bg_stdout("ab --bin-a '%s' --bin-b '%s' %s --format csv --markdown '%s'", FAULTY_BENCH,
+                   FAULTY_BENCH, args, md);
+    assert_int_equal(rc, 3);
+    n = split_lines(out, l, 64);
+    assert_int_equal(n, 3);
+    assert_string_equal(l[0], "benchmark,metric,a_mean,b_mean,unit,change,change_lo,change_hi,p,"
+                              "p_adj,verdict");
+    assert_string_equal(l[1], "\"crash_segv\",\"min time\",,,\"ns\",,,,,,\"failed\"");
+    assert_matches(l[2], "^\"fine_fast\",\"min time\",[0-9.]+,[0-9.]+,\"ns\",-?[0-9.e-]+,-?[0-9.e-]+,"
+                         "-?[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,\"(unchanged|inconclusive)\"$");
+    FILE *f = fopen(md, "r");
+    assert_non_null(f);
+    char text[8192];
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    n = split_lines(text, l, 64);
+    char title[1024];
+    snprintf(title, sizeof title, "### benchgate ab: A = %s, B = %s", FAULTY_BENCH, FAULTY_BENCH);
+    assert_string_equal(l[0], title);
+    assert_string_equal(l[1], "");
+    check_md_table(l, n, 2);
+    assert_int_equal(n, 9);
+    assert_string_equal(l[8], "");
+    assert_clean();
+}
+
+static const cJSON *json_bench(const cJSON *root, const char *name)
+{
+    const cJSON *b;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(root, "benchmarks"))
+    {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(b, "name");
+        if (cJSON_IsString(nm) && !strcmp(nm->valuestring, name))
+            return b;
+    }
+    fail_msg("no benchmark %s in the JSON output", name);
+    return NULL;
+}
+
+static const char *json_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsString(v))
+        fail_msg("'%s' is not a string in the JSON output", key);
+    return v->valuestring;
+}
+
+/* A clean working tree is saved as clean; the JSON names both sides with
+ * their commits, and per benchmark its blocks, why it stopped and which
+ * side ran first in each block. */
+static void test_clean_tree_json_and_saved(void **state)
+{
+    (void)state;
+    int rc = bg_stdout("ab %s " AB_ARGS " --filter '^fine_fast$' --store '%s/clean-store' "
+                       "--format json", c_base, tmp);
+    assert_true(rc == 0 || rc == 1);
+    assert_non_null(strstr(errout, "HEAD plus 0 changed files"));
+    cJSON *root = cJSON_Parse(out);
+    assert_non_null(root);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "a");
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "b");
+    assert_string_equal(json_str(a, "commit"), c_base);
+    assert_string_equal(json_str(b, "commit"), c_same);
+    char want[128];
+    snprintf(want, sizeof want, "the working tree (%.12s + changes)", c_same);
+    assert_string_equal(json_str(b, "label"), want);
+    const cJSON *fb = json_bench(root, "fine_fast");
+    assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(fb, "blocks")->valuedouble, 6);
+    const char *stop = json_str(fb, "stop");
+    assert_true(!strcmp(stop, "target reached") || !strcmp(stop, "max blocks"));
+    const char *order = json_str(fb, "first_in_block");
+    assert_int_equal(strlen(order), 6);
+    assert_int_equal(strspn(order, "AB"), 6);
+    assert_true(strchr(order, 'A') || strchr(order, 'B'));
+    /* The log says the same. */
+    char logline[128];
+    snprintf(logline, sizeof logline, "first in each block: %s", order);
+    assert_true(line_has(errout, "fine_fast", logline));
+    /* B's saved run: the commit HEAD, not dirty. */
+    char saved[4096];
+    snprintf(saved, sizeof saved, "%s", json_str(b, "saved"));
+    cJSON_Delete(root);
+    char n[64];
+    sh_line(n, sizeof n, "grep -c '\"dirty\":[[:space:]]*false' '%s'", saved);
+    assert_string_equal(n, "1");
+    assert_clean();
+}
+
+/* A's build fails: the message names A and its revision; exit 2. */
+static void test_build_failure_of_a(void **state)
+{
+    (void)state;
+    int rc = bg("ab %s %s " AB_ARGS, c_broken, c_base);
+    assert_int_equal(rc, 2);
+    char want[128];
+    snprintf(want, sizeof want, "building A = %.12s failed (exit 1)", c_broken);
+    if (!strstr(out, want))
+        fail_msg("no '%s' in the output", want);
+    assert_non_null(strstr(out, "error: kaputt.c:1: expected ;"));
+    assert_clean();
+}
+
 /* Ctrl-C while a side builds: the worktrees go, and benchgate exits by the
  * signal. */
 static void test_interrupt_cleans_up(void **state)
@@ -350,6 +637,186 @@ static void test_interrupt_cleans_up(void **state)
     assert_clean();
 }
 
+
+/* Starts `benchgate ab c_base c_hang` with TMPDIR and $AB_HANG_MARKER set;
+ * with ignore_hup SIGHUP ignored, as under nohup. Returns its pid once B's
+ * bench process runs, its pid in *bench_pid and its ignored signals (the
+ * SigIgn mask) in *sigign. Waits a bounded count of polls, not a time. */
+static pid_t start_hanging(bool ignore_hup, long *bench_pid, unsigned long long *sigign)
+{
+    char marker[400];
+    snprintf(marker, sizeof marker, "%s/hanging", tmp);
+    unlink(marker);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (chdir(repo) != 0)
+            _exit(99);
+        setenv("TMPDIR", tmpdir, 1);
+        setenv("AB_HANG_MARKER", marker, 1);
+        if (ignore_hup)
+            signal(SIGHUP, SIG_IGN);
+        execl(BENCHGATE_EXE, BENCHGATE_EXE, "ab", c_base, c_hang, "--build-cmd", "sh build.sh",
+              "--bench-bin", "out/bench", "--filter", "^fine_fast$", "--bench-arg", "--quick",
+              "--no-save", (char *)NULL);
+        _exit(98);
+    }
+    for (int i = 0; i < 30000 && access(marker, F_OK) != 0; i++) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(access(marker, F_OK), 0);
+    FILE *f = fopen(marker, "r");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "SigIgn: %llx %ld", sigign, bench_pid), 2);
+    fclose(f);
+    return pid;
+}
+
+/* Ctrl-C while a bench process measures: it is stopped with its process
+ * group, the worktrees and the temporary directory go, and benchgate exits
+ * by the signal. */
+static void test_interrupt_while_measuring(void **state)
+{
+    (void)state;
+    long bench = 0;
+    unsigned long long ign = 0;
+    pid_t pid = start_hanging(false, &bench, &ign);
+    assert_int_equal(kill((pid_t)bench, 0), 0);
+    kill(pid, SIGINT);
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGINT);
+    /* The bench process was benchgate's child, reaped before it exited. */
+    assert_int_equal(kill((pid_t)bench, 0), -1);
+    assert_int_equal(errno, ESRCH);
+    assert_clean();
+}
+
+/* Under nohup SIGHUP stays ignored, by benchgate and by the bench binaries
+ * it runs: a SIGHUP followed by SIGINT ends it by SIGINT (a caught SIGHUP
+ * would come first, being the lower number). */
+static void test_nohup_keeps_sighup_ignored(void **state)
+{
+    (void)state;
+    long bench = 0;
+    unsigned long long ign = 0;
+    pid_t pid = start_hanging(true, &bench, &ign);
+    assert_true(ign & 1ull); /* bit 0: SIGHUP */
+    kill(pid, SIGHUP);
+    kill(pid, SIGINT);
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGINT);
+    assert_int_equal(kill((pid_t)bench, 0), -1);
+    assert_clean();
+    /* Not ignored, SIGHUP is caught and passed on as SIG_DFL. */
+    pid = start_hanging(false, &bench, &ign);
+    assert_false(ign & 1ull);
+    kill(pid, SIGHUP);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGHUP);
+    assert_clean();
+}
+
+/* ---- benchgate doctor, and the bench binary's pointer to it ---- */
+
+static const char *const DOCTOR_CHECKS[] = {"governor", "boost", "smt", "aslr", "perf", "load",
+                                            "busy", "virtualization", "steal", "isolation",
+                                            "clocksource", "timer"};
+#define NCHECKS (sizeof DOCTOR_CHECKS / sizeof DOCTOR_CHECKS[0])
+
+/* The report: a count line, then per check its level, name and finding,
+ * each fix on its own line under it; the counts match the levels. */
+static void test_doctor_command(void **state)
+{
+    (void)state;
+    int rc = bg_stdout("doctor");
+    assert_int_equal(rc, 0);
+    char *l[256];
+    size_t n = split_lines(out, l, 256);
+    unsigned nfix = 99, nnote = 99, checks = 99;
+    assert_int_equal(sscanf(l[0], "benchgate doctor: %u checks, %u to fix, %u notes", &checks, &nfix,
+                            &nnote), 3);
+    assert_int_equal(checks, NCHECKS);
+    assert_string_equal(l[1], "");
+    size_t k = 2, warns = 0, notes = 0;
+    for (size_t c = 0; c < NCHECKS; c++) {
+        assert_true(k < n);
+        char ere[128];
+        snprintf(ere, sizeof ere, "^(ok|note|warn|unknown) +%s +[^ ]", DOCTOR_CHECKS[c]);
+        assert_matches(l[k], ere);
+        warns += !strncmp(l[k], "warn ", 5);
+        notes += !strncmp(l[k], "note ", 5);
+        bool ok = !strncmp(l[k], "ok ", 3);
+        k++;
+        /* A fix, or for a check that is fine a way to use it. */
+        while (k < n && l[k][0] == ' ') {
+            assert_matches(l[k], ok ? "^ {23}use: [^ ]" : "^ {23}fix( \\(needs root\\))?: [^ ]");
+            k++;
+        }
+    }
+    assert_int_equal(warns, nfix);
+    assert_int_equal(notes, nnote);
+    if (warns == 0) {
+        assert_true(k + 2 == n);
+        assert_string_equal(l[k], "");
+        assert_string_equal(l[k + 1], "nothing to fix.");
+    } else {
+        assert_int_equal(k, n);
+    }
+
+    rc = bg_stdout("doctor --json");
+    assert_int_equal(rc, 0);
+    cJSON *root = cJSON_Parse(out);
+    assert_non_null(root);
+    assert_string_equal(json_str(root, "schema"), "benchgate.doctor");
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "findings");
+    assert_int_equal(cJSON_GetArraySize(arr), (int)NCHECKS);
+    size_t c = 0, w = 0;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, arr)
+    {
+        assert_string_equal(json_str(f, "check"), DOCTOR_CHECKS[c++]);
+        const char *st = json_str(f, "status");
+        assert_true(!strcmp(st, "ok") || !strcmp(st, "note") || !strcmp(st, "warn") ||
+                    !strcmp(st, "unknown"));
+        w += !strcmp(st, "warn");
+        assert_true(strlen(json_str(f, "found")) > 0);
+        assert_true(cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(f, "needs_root")));
+    }
+    assert_int_equal((size_t)cJSON_GetObjectItemCaseSensitive(root, "warnings")->valuedouble, w);
+    cJSON_Delete(root);
+
+    assert_int_equal(bg("doctor --bogus"), 2);
+    assert_non_null(strstr(out, "doctor: unknown argument '--bogus'"));
+    assert_int_equal(bg("doctor --root"), 2);
+    assert_int_equal(bg("doctor --help"), 0);
+    assert_non_null(strstr(out, "usage: benchgate doctor"));
+}
+
+/* Processes that disagree (every other one 50 % slower): the bench binary
+ * says the measurements look noisy and points to benchgate doctor. */
+static void test_noisy_warning(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd '%s' && FAULTY_ALTERNATE_FILE='%s/alternate' '%s' --filter "
+             "'^fine_slowable$' --quick --procs 4 --max-procs 4 --no-save --color never 2>&1",
+             tmp, tmp, FAULTY_BENCH);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(out, 1, sizeof out - 1, p);
+    out[len] = '\0';
+    assert_int_equal(pclose(p), 0);
+    fprintf(stderr, "--- %s\n%s", cmd, out);
+    assert_true(line_has(out, "measurements look noisy (fine_slowable varies", "between processes"));
+    assert_true(line_has(out, "measurements look noisy", "run `benchgate doctor` for what to fix"));
+}
+
 /* A worktree left by a run that was killed outright is removed by the next. */
 static void test_stale_worktree_removed(void **state)
 {
@@ -384,7 +851,18 @@ int main(void)
         cmocka_unit_test(test_benchmark_missing_in_a_revision),
         cmocka_unit_test(test_build_command_and_binary_missing),
         cmocka_unit_test(test_dirty_tree),
+        cmocka_unit_test(test_head_against_working_tree),
+        cmocka_unit_test(test_gate_ab_refuses_metric),
+        cmocka_unit_test(test_side_process_crashes),
+        cmocka_unit_test(test_crashing_benchmarks),
+        cmocka_unit_test(test_output_formats),
+        cmocka_unit_test(test_clean_tree_json_and_saved),
+        cmocka_unit_test(test_build_failure_of_a),
         cmocka_unit_test(test_interrupt_cleans_up),
+        cmocka_unit_test(test_interrupt_while_measuring),
+        cmocka_unit_test(test_nohup_keeps_sighup_ignored),
+        cmocka_unit_test(test_doctor_command),
+        cmocka_unit_test(test_noisy_warning),
         cmocka_unit_test(test_stale_worktree_removed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
