@@ -838,10 +838,12 @@ static int set_add_note(run_set *rs, const char *text, const char *commit, list_
     cJSON *arr = cJSON_Parse(text);
     if (!cJSON_IsArray(arr)) {
         cJSON_Delete(arr);
-        char name[128], msg[256];
+        char name[128], msg[512];
         snprintf(name, sizeof name, "note on %s", commit);
-        snprintf(msg, sizeof msg, "the note on %s in %s is not a JSON array of runs; its content is dropped",
-                 commit, BG_STORE_NOTES_REF);
+        snprintf(msg, sizeof msg,
+                 "the note on commit %s in %s is not a JSON array of runs; it is left out of the "
+                 "merge and the runs in the other note are kept (see it with: git notes --ref=%s show %s)",
+                 commit, BG_STORE_NOTES_REF, BG_STORE_NOTES_REF + strlen("refs/notes/"), commit);
         report_skip(lc, name, BG_EPARSE, msg);
         return BG_OK;
     }

@@ -754,6 +754,48 @@ static size_t count_runs(clone *c, const char *commit, const char *machine)
     return n;
 }
 
+
+/* Merging a note that is not a JSON array with ours: a warning naming the
+ * commit, and our runs survive in the merged note. */
+static void test_bad_note_merge(void **state)
+{
+    char seed[512], bare[512], err[1024] = "", head[64], run[2048];
+    path_of(seed, sizeof seed, "badnote-seed");
+    path_of(bare, sizeof bare, "badnote.git");
+    sh("git init -q -b main %s && cd %s && echo 1 > a && git add a && git commit -q -m one", seed, seed);
+    sh("git clone -q --bare %s %s", seed, bare);
+    sh_line(head, sizeof head, "git -C %s rev-parse HEAD", seed);
+    clone a, b;
+    open_clone(&a, "badnote-a", bare);
+    open_clone(&b, "badnote-b", bare);
+    /* a pushes a note that is not an array of runs */
+    assert_int_equal(bg_git_note_write(a.g, BG_STORE_NOTES_REF, head, "{\"not\": \"an array\"}", err, sizeof err),
+                     0);
+    bg_sync_stats st = {0};
+    if (bg_store_push(a.s, a.g, NULL, &st, NULL, NULL, err, sizeof err) != 0)
+        fail_msg("push a: %s", err);
+    assert_true(st.pushed);
+    /* b has its own note on the same commit, so the two are merged */
+    make_run(run, sizeof run, head, "bbbbbbbbbbbb", 200);
+    assert_int_equal(bg_store_save(b.s, run, head, "bbbbbbbbbbbb", NULL, err, sizeof err), 0);
+    assert_int_equal(bg_store_export_notes(b.s, b.g, NULL, NULL, NULL, err, sizeof err), 0);
+    skips sk = {0};
+    memset(&st, 0, sizeof st);
+    if (bg_store_push(b.s, b.g, NULL, &st, on_skip, &sk, err, sizeof err) != 0)
+        fail_msg("push b: %s", err);
+    assert_true(st.pushed);
+    assert_true(sk.n >= 1);
+    assert_non_null(strstr(sk.names[0], head));
+    assert_non_null(strstr(sk.msgs[0], head));
+    assert_non_null(strstr(sk.msgs[0], "not a JSON array"));
+    char *note = NULL;
+    assert_int_equal(bg_git_note_read(b.g, BG_STORE_NOTES_REF, head, &note, err, sizeof err), 0);
+    assert_non_null(strstr(note, "bbbbbbbbbbbb"));
+    free(note);
+    close_clone(&a);
+    close_clone(&b);
+}
+
 static void test_push_fetch(void **state)
 {
     char seed[512], bare[512], err[1024] = "", head[64], run[2048];
@@ -885,6 +927,7 @@ int main(void)
         cmocka_unit_test(test_push_fetch), cmocka_unit_test(test_damaged_runs_fall_back),
         cmocka_unit_test(test_unreadable_dir), cmocka_unit_test(test_require_dir),
         cmocka_unit_test(test_worktree_shares_store), cmocka_unit_test(test_prefers_same_machine_ancestor),
+        cmocka_unit_test(test_bad_note_merge),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
