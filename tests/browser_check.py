@@ -7,7 +7,9 @@ dialogs are seen as events rather than scraped from logs. For each page:
   - it loads, with no console error, no failed resource load, no exception
     and no JavaScript dialog (a benchmark named <script>alert(1)</script>
     must not run);
-  - every <img> loaded (naturalWidth > 0) and its SVG file draws something;
+  - every <img> loaded (naturalWidth > 0) and its SVG file draws data (a
+    gnuplot plot group with more than its key sample: axes, grid and key
+    alone do not count);
   - the page holds no <script> element (the report needs no JavaScript);
   - a screenshot is not blank (a PNG decoded here: more than one colour,
     and enough pixels that are not the background);
@@ -25,8 +27,10 @@ import os
 import shutil
 import struct
 import subprocess
+import re
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 import zlib
 
 
@@ -189,20 +193,63 @@ def blank_reason(png):
     return None
 
 
-SVG_DRAWING = ("<path", "<polyline", "<polygon", "<circle", "<rect")
+SVG_NS = "{http://www.w3.org/2000/svg}"
+POINT = re.compile(r"-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?")
+
+
+def svg_series(path):
+    """The data series of a gnuplot SVG file, one dict per plot group (gnuplot
+    puts each plot of its `plot` command in a <g id="..._plot_N"> group):
+    title (its first text, the key's, "" without one), texts (its <text>
+    elements: the key's title and character point symbols such as pt '|'),
+    vertices (the points of its paths and polygons) and marks (its point
+    symbols: <use>, <circle>, <rect>). Raises ValueError when not SVG."""
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as e:
+        raise ValueError("%s is not a whole SVG file: %s" % (path, e))
+    series = []
+    for g in root.iter(SVG_NS + "g"):
+        if not re.search(r"_plot_\d+$", g.get("id", "")):
+            continue
+        s = {"title": "", "texts": 0, "vertices": 0, "marks": 0}
+        for e in g.iter():
+            tag = e.tag.replace(SVG_NS, "")
+            if tag == "text":
+                s["title"] = s["title"] or "".join(e.itertext())
+                s["texts"] += 1
+            elif tag == "path":
+                s["vertices"] += len(POINT.findall(e.get("d", "")))
+            elif tag in ("polygon", "polyline"):
+                s["vertices"] += len(POINT.findall(e.get("points", "")))
+            elif tag in ("use", "circle", "rect"):
+                s["marks"] += 1
+        series.append(s)
+    return series
+
+
+def series_data(s):
+    """What a series draws beyond its key entry. A titled series spends on the
+    key its title text, at most 4 vertices (a line's 2, a filled area's box)
+    and one point symbol (a mark or a character); the rest is data."""
+    vertices, symbols = s["vertices"], s["marks"] + s["texts"]
+    if s["title"]:
+        vertices, symbols = max(0, vertices - 4), max(0, symbols - 2)
+    return vertices + symbols
 
 
 def svg_reason(path):
-    """None when the SVG file draws things; else what is wrong with it."""
+    """None when the SVG file draws data; else what is wrong with it. Axes,
+    grid, labels and keys are not data: some plot group must draw more than
+    its key sample."""
     try:
-        text = open(path, encoding="utf-8").read()
-    except OSError as e:
-        return "cannot read %s: %s" % (path, e)
-    if "</svg>" not in text:
-        return "%s is not a whole SVG file" % path
-    marks = sum(text.count(tag) for tag in SVG_DRAWING)
-    if marks < 5:
-        return "%s draws almost nothing (%d elements)" % (path, marks)
+        series = svg_series(path)
+    except ValueError as e:
+        return str(e)
+    if not series:
+        return "%s has no data series (no gnuplot plot group)" % path
+    if not any(series_data(s) > 0 for s in series):
+        return "%s draws no data (%d series, each at most its key sample)" % (path, len(series))
     return None
 
 
