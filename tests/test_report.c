@@ -404,6 +404,27 @@ static void test_report_commit_page(void **state)
     free(page);
 }
 
+/* Change points need runs of 10 commits: a shorter history says how many
+ * of its commits have runs and how many more are needed. */
+static void test_report_short_history(void **state)
+{
+    (void)state;
+    char dir[400], path[500];
+    snprintf(dir, sizeof dir, "%s/site-short", tmp);
+    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --history 8 --out '%s'", dir);
+    if (rc != 0)
+        fail_msg("report exited %d:\n%s", rc, out);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *index = slurp(path);
+    assert_non_null(index);
+    const char *cp = strstr(index, "<h2>Change points</h2>");
+    assert_non_null(cp);
+    assert_non_null(strstr(cp, "8 of the 8 commit(s) in the history have a run; change points need runs of at "
+                               "least 10 commits (2 more)."));
+    assert_null(strstr(cp, "None detected"));
+    free(index);
+}
+
 /* All plots of one report come from one gnuplot process: a stand-in
  * gnuplot logs each start, then runs the real one (or, without it, reads
  * its script). */
@@ -870,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_report_without_gnuplot),
         cmocka_unit_test(test_report_commit_page),
         cmocka_unit_test(test_report_one_gnuplot),
+        cmocka_unit_test(test_report_short_history),
         cmocka_unit_test(test_report_range_and_file),
         cmocka_unit_test(test_export_import_cli),
         cmocka_unit_test(test_usage_errors),
