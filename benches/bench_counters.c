@@ -1,6 +1,7 @@
-/* What allocation counting costs: a malloc/free pair through the
- * interposed allocator (not counting, unless the run has --counters with
- * alloc, when it is counting) against the same pair straight into glibc.
+/* What allocation counting costs: a malloc/free pair through the process's
+ * malloc (glibc's own when the run has no --counters alloc, since the
+ * interposer, libbenchgate-alloc.so, is then not loaded; its counting path
+ * with --counters alloc) against the same pair straight into glibc.
  * The per-sample cost of each counter group the harness measures itself
  * when a run starts (the "counters:" line; counter_groups[].sample_ns in
  * the run record). tools/measure-counters.sh runs these both ways and
@@ -15,9 +16,10 @@
 static void *(*volatile v_malloc)(size_t) = malloc;
 static void (*volatile v_free)(void *) = free;
 
-/* malloc(64) + free through the process's malloc: the interposer's fast
- * path (one load, one branch, an indirect call) or, with --counters=alloc,
- * its counting path. */
+/* malloc(64) + free through the process's malloc: glibc's, or with
+ * --counters=alloc the interposer's counting path (or, preloaded by hand
+ * without --counters alloc, its fast path: one load, one branch, an
+ * indirect call). */
 BENCH(alloc_pair_interposed)
 {
     BENCH_LOOP(b) {
