@@ -1,36 +1,88 @@
 #!/bin/sh
-# CI benchmark gate: build, fetch shared runs, measure HEAD and compare it
-# with the base (merge-base with main/master, or $BENCH_BASE). Exit status is
-# benchgate gate's: 0 pass, 1 regression, 2 usage/environment, 3 crash/timeout.
+# CI benchmark gate: build, fetch the runs shared by earlier jobs, measure
+# HEAD and compare it with the base (merge-base with main/master, on main
+# itself HEAD's parent, or $BENCH_BASE); on the main branch, push the runs so
+# that later jobs (pull requests) have a stored base.
+# Exit status is benchgate gate's: 0 pass, 1 regression, 2 usage/environment
+# (e.g. no stored run for the base), 3 crash/timeout.
 # Writes bench-junit.xml and bench-summary.md in the current directory.
-# Environment: BUILD (build), BENCH (the bench binary), BENCH_ARGS,
-# BENCH_BASE (a commit-ish), GATE_ARGS (e.g. "--threshold 3"), BENCH_AB=1 to
-# build the base too and run both interleaved (gate --ab: robust to a noisy
-# shared runner, no stored base needed; BENCH is then relative to each build).
+#
+# Environment (all optional):
+#   BUILD             build directory (default build)
+#   BENCH_BUILD_CMD   the build command (default: make BUILD=$BUILD build, the
+#                     project's meson build through its Makefile); with
+#                     BENCH_AB=1 it builds each checkout
+#   BENCHGATE         the benchgate command (default $BUILD/benchgate)
+#   BENCH_BIN         the bench binary (default $BUILD/benches/benchgate-benches;
+#                     BENCH is accepted as the old name)
+#   BENCH_ARGS        arguments for the bench binary, split on blanks
+#   BENCH_BASE        the base, a commit-ish (e.g. origin/main on a merge request)
+#   GATE_ARGS         more gate options (e.g. "--threshold 3"), split on blanks
+#   BENCH_AB=1        build the base too and run both interleaved (gate --ab:
+#                     robust to a noisy shared runner, no stored base needed;
+#                     BENCH_BIN is then relative to each build)
+#   BENCH_REMOTE      where runs are shared as git notes (default origin)
+#   BENCH_PUSH=0      never push; otherwise runs are pushed on the main branch
+#                     when BENCH_REMOTE exists
+#   BENCH_MAIN_BRANCH the branch whose runs are pushed (default: $CI_DEFAULT_BRANCH,
+#                     else main)
+#   BENCH_BRANCH      the branch being built (default: $CI_COMMIT_BRANCH, then
+#                     $GITHUB_REF_NAME on a push, then git's current branch)
 set -eu
+set -f   # BENCH_ARGS and GATE_ARGS are split on blanks, never globbed
+
 BUILD=${BUILD:-build}
-BENCH=${BENCH:-$BUILD/benches/benchgate-benches}
-
-[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" --buildtype=release
-ninja -C "$BUILD"
-
-# Runs shared by earlier CI jobs (git notes), when there is an origin.
-if git remote get-url origin >/dev/null 2>&1; then
-    "$BUILD/benchgate" fetch origin || echo "ci/gate.sh: no benchmark notes fetched" >&2
+BENCH_BUILD_CMD=${BENCH_BUILD_CMD:-make BUILD=$BUILD build}
+BENCHGATE=${BENCHGATE:-$BUILD/benchgate}
+BENCH_BIN=${BENCH_BIN:-${BENCH:-$BUILD/benches/benchgate-benches}}
+BENCH_REMOTE=${BENCH_REMOTE:-origin}
+main_branch=${BENCH_MAIN_BRANCH:-${CI_DEFAULT_BRANCH:-main}}
+if [ -z "${BENCH_BRANCH:-}" ]; then
+    BENCH_BRANCH=${CI_COMMIT_BRANCH:-}
+    if [ -z "$BENCH_BRANCH" ] && [ "${GITHUB_EVENT_NAME:-}" = push ]; then
+        BENCH_BRANCH=${GITHUB_REF_NAME:-}
+    fi
+    if [ -z "$BENCH_BRANCH" ]; then
+        BENCH_BRANCH=$(git symbolic-ref --short -q HEAD || true)
+    fi
 fi
 
-# gate --bench runs "$BENCH" --save (with $BENCH_ARGS, split on blanks) to
-# measure HEAD, and re-runs regressed benchmarks once to confirm them.
+# The remote exists: a configured remote, or a path or URL.
+have_remote() {
+    git remote get-url "$BENCH_REMOTE" >/dev/null 2>&1 || git ls-remote "$BENCH_REMOTE" >/dev/null 2>&1
+}
+
+sh -c "$BENCH_BUILD_CMD"
+
+# Runs shared by earlier CI jobs (git notes on refs/notes/benchgate).
+if have_remote; then
+    "$BENCHGATE" fetch "$BENCH_REMOTE" || echo "ci/gate.sh: no benchmark runs fetched" >&2
+fi
+
+# gate --bench runs "$BENCH_BIN" --save (with $BENCH_ARGS) to measure HEAD,
+# and re-runs regressed benchmarks once (not saved) to confirm them.
 if [ "${BENCH_AB:-0}" = 1 ]; then
-    set -- --ab --build-cmd "meson setup $BUILD --buildtype=release && ninja -C $BUILD" \
-        --bench-bin "$BENCH" --junit bench-junit.xml --markdown bench-summary.md
+    set -- --ab --build-cmd "$BENCH_BUILD_CMD" --bench-bin "$BENCH_BIN"
 else
-    set -- --bench "$BENCH" --junit bench-junit.xml --markdown bench-summary.md
+    set -- --bench "$BENCH_BIN"
 fi
+set -- "$@" --junit bench-junit.xml --markdown bench-summary.md
 if [ -n "${BENCH_BASE:-}" ]; then set -- "$@" --base "$BENCH_BASE"; fi
 # shellcheck disable=SC2086
 for a in ${BENCH_ARGS:-}; do set -- "$@" --bench-arg "$a"; done
 rc=0
 # shellcheck disable=SC2086
-"$BUILD/benchgate" gate "$@" ${GATE_ARGS:-} || rc=$?
+"$BENCHGATE" gate "$@" ${GATE_ARGS:-} || rc=$?
+
+if [ "$BENCH_BRANCH" = "$main_branch" ] && [ "${BENCH_PUSH:-1}" != 0 ] && have_remote; then
+    # The gate stops before measuring when the base has no stored run (the
+    # first run on main): record HEAD's run anyway, so the next job has a base.
+    head=$(git rev-parse --short=12 HEAD)
+    if ! "$BENCHGATE" ls 2>/dev/null | grep -q "^$head"; then
+        echo "ci/gate.sh: recording a run of $head for later jobs" >&2
+        # shellcheck disable=SC2086
+        "$BENCH_BIN" ${BENCH_ARGS:-} --save >&2 || echo "ci/gate.sh: the bench binary failed" >&2
+    fi
+    "$BENCHGATE" push "$BENCH_REMOTE" || echo "ci/gate.sh: the runs were not pushed" >&2
+fi
 exit "$rc"

@@ -26,6 +26,9 @@
 #ifndef FAULTY_BENCH
 #error "FAULTY_BENCH must name the faulty_bench binary"
 #endif
+#ifndef GATE_SH
+#error "GATE_SH must name ci/gate.sh"
+#endif
 
 #define GIT "git -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false"
 #define BENCH_ARGS "--filter '^fine_' --quick --procs 6 --max-procs 6"
@@ -203,6 +206,7 @@ static void test_gate_nearest_ancestor(void **state)
     if ((rc != 0 && rc != 1) || !strstr(out, note))
         fail_msg("compare exited %d, want 0 and '%s':\n%s", rc, note, out);
     /* Nothing within reach (an empty store): exit 2 with the usual message. */
+    sh("mkdir -p '%s/empty'", tmp);
     rc = bg("compare %s %s --store '%s/empty'", cb, cc, tmp);
     assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "no stored run"));
@@ -344,6 +348,91 @@ static void test_gate_bench_binary_dies(void **state)
     }
 }
 
+/* Runs ci/gate.sh in dir with a no-op build, faulty_bench as the bench
+ * binary and this build's benchgate, CI variables cleared; exit code,
+ * output in out. */
+static int ci_gate(const char *dir)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && env -u CI_COMMIT_BRANCH -u CI_DEFAULT_BRANCH -u GITHUB_REF_NAME "
+             "-u GITHUB_EVENT_NAME -u BENCH_BASE -u BENCH_PUSH -u BENCH_AB -u BENCH_REMOTE "
+             "-u BENCH_BRANCH -u BENCH_MAIN_BRANCH -u BUILD -u BENCH "
+             "BENCH_BUILD_CMD=true BENCH_BIN='%s' BENCHGATE='%s' "
+             "BENCH_ARGS='--filter ^fine_ --quick --procs 6 --max-procs 6' GATE_ARGS='--threshold 5' "
+             "sh '%s' 2>&1",
+             dir, FAULTY_BENCH, BENCHGATE_EXE, GATE_SH);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(out, 1, sizeof out - 1, p);
+    out[len] = '\0';
+    int st = pclose(p);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+/* Does the bare repository `remote` hold a benchgate note for commit? */
+static bool remote_has_note(const char *remote, const char *commit)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "git --git-dir='%s' notes --ref=benchgate show %s >/dev/null 2>&1", remote,
+             commit);
+    return system(cmd) == 0;
+}
+
+/* ci/gate.sh for real, in a tiny project with a bare repository as origin.
+ * On main, the first job has no base (a root commit: exit 2) but records
+ * HEAD's run and pushes it; the next, on unchanged code, passes and pushes
+ * its run; a clone on a feature branch fetches both, passes, and pushes
+ * nothing. */
+static void test_ci_gate_sh(void **state)
+{
+    (void)state;
+    char proj[400], remote[400], clone[400], one[41], two[41], three[41];
+    snprintf(proj, sizeof proj, "%s/ci-proj", tmp);
+    snprintf(remote, sizeof remote, "%s/ci-remote.git", tmp);
+    snprintf(clone, sizeof clone, "%s/ci-clone", tmp);
+    sh("git init -q --bare -b main '%s'", remote);
+    sh("git init -q -b main '%s' && cd '%s' && echo 1 > f && git add f && " GIT " commit -q -m one && "
+       "git remote add origin '%s' && git push -q origin main",
+       proj, proj, remote);
+    sh_line(one, sizeof one, "cd '%s' && git rev-parse HEAD", proj);
+    int rc = ci_gate(proj);
+    fprintf(stderr, "--- first job on main: exit %d\n%s", rc, out);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "has no parent"));
+    assert_non_null(strstr(out, "recording a run of"));
+    assert_true(remote_has_note(remote, one));
+    sh("grep -q '<error message=' '%s/bench-junit.xml'", proj);
+
+    sh("cd '%s' && echo 2 > g && git add g && " GIT " commit -q -m two && git push -q origin main", proj);
+    sh_line(two, sizeof two, "cd '%s' && git rev-parse HEAD", proj);
+    rc = -1;
+    for (int i = 0; i < ATTEMPTS && rc != 0; i++) {
+        rc = ci_gate(proj);
+        fprintf(stderr, "--- job on main, attempt %d: exit %d\n%s", i + 1, rc, out);
+    }
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "gate: passed"));
+    assert_true(remote_has_note(remote, two));
+
+    sh("git clone -q '%s' '%s' && cd '%s' && git checkout -q -b feature && echo 3 > h && git add h && "
+       GIT " commit -q -m three",
+       remote, clone, clone);
+    sh_line(three, sizeof three, "cd '%s' && git rev-parse HEAD", clone);
+    rc = -1;
+    for (int i = 0; i < ATTEMPTS && rc != 0; i++) {
+        rc = ci_gate(clone);
+        fprintf(stderr, "--- job on a feature branch, attempt %d: exit %d\n%s", i + 1, rc, out);
+    }
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "fetched from origin"));
+    char base_line[200];
+    snprintf(base_line, sizeof base_line, "(%s)", two);
+    assert_true(line_has(out, "base: ", base_line));
+    assert_false(remote_has_note(remote, three));
+}
+
 /* Runs faulty_bench in the repository; exit code, output in out. */
 static int fb(const char *fmt, ...)
 {
@@ -472,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_gate_bench_on_main),
         cmocka_unit_test(test_gate_bench_crash),
         cmocka_unit_test(test_gate_bench_binary_dies),
+        cmocka_unit_test(test_ci_gate_sh),
         cmocka_unit_test(test_bench_binary_baseline),
         cmocka_unit_test(test_gate_ab),
     };
