@@ -253,17 +253,6 @@ static void counters_all(FILE *f, const bg_result *r)
 
 static void bench_counters(FILE *f, const bg_run *run, const bg_result *r)
 {
-    /* Instruction mode: the counts are the measurement (the time column is
-     * the time under valgrind or with the counter on). */
-    if (run->config.mode != BG_MODE_TIME) {
-        double ins = bg__result_metric(r, "instructions"), cyc = bg__result_metric(r, "est_cycles");
-        char a[32], b[32];
-        snprintf(a, sizeof a, "%.1f", ins); /* exact: the point of this mode */
-        snprintf(b, sizeof b, "%.1f", cyc);
-        if (isfinite(ins))
-            fprintf(f, "    instructions %s/iter%s%s%s\n", a, isfinite(cyc) ? ", est. cycles " : "",
-                    isfinite(cyc) ? b : "", isfinite(cyc) ? "/iter" : "");
-    }
     /* With --counters none, rusage stays in the record only. */
     if (run->config.counters && run->config.counters_all)
         counters_all(f, r);
@@ -291,11 +280,39 @@ static void begin(FILE *f, const bg_run *run)
     int w = name_width(run);
     if (color)
         fputs(C_BOLD, f);
-    fprintf(f, "%-*s  %11s  %-27s %11s %10s  %-10s %s\n", w, "benchmark",
-            bg_statistic_name(c->primary), "interval", "median", "MAD", "outliers",
-            "procs x samples, throughput");
+    if (c->mode != BG_MODE_TIME)
+        fprintf(f, "%-*s  %14s  %16s  %13s  %s\n", w, "benchmark", "instr/iter",
+                "est. cycles/iter", c->mode == BG_MODE_INSTR_HW ? "time" : "valgrind time",
+                "procs x samples");
+    else
+        fprintf(f, "%-*s  %11s  %-27s %11s %10s  %-10s %s\n", w, "benchmark",
+                bg_statistic_name(c->primary), "interval", "median", "MAD", "outliers",
+                "procs x samples, throughput");
     if (color)
         fputs(C_RESET, f);
+}
+
+/* Instruction mode's row: the counts are the measurement. Time (under
+ * valgrind, or with the counter on) comes last, without an interval or a
+ * throughput, as a note of what the run took. */
+static void bench_instr(FILE *f, const bg_run *run, const bg_result *r, int w)
+{
+    double ins = bg__result_metric(r, "instructions"), cyc = bg__result_metric(r, "est_cycles");
+    char a[32] = "-", b[32] = "-", t[32];
+    if (isfinite(ins))
+        snprintf(a, sizeof a, "%.1f", ins); /* exact: the point of this mode */
+    if (isfinite(cyc))
+        snprintf(b, sizeof b, "%.1f", cyc);
+    bg__format_ns(r->wall.est[BG_STAT_MEAN].point, t, sizeof t);
+    print_name(f, r->name, w);
+    fputs("  ", f);
+    field(f, a, 14, false);
+    fputs("  ", f);
+    field(f, b, 16, false);
+    fputs("  ", f);
+    field(f, t, 13, false);
+    fprintf(f, "  %zu x %zu\n", r->nprocs, r->nprocs ? r->wall.nsamples / r->nprocs : 0);
+    bench_counters(f, run, r);
 }
 
 static void bench(FILE *f, const bg_run *run, const bg_result *r)
@@ -314,6 +331,10 @@ static void bench(FILE *f, const bg_run *run, const bg_result *r)
         if (color)
             fputs(C_RESET, f);
         fputc('\n', f);
+        return;
+    }
+    if (c->mode != BG_MODE_TIME) {
+        bench_instr(f, run, r, w);
         return;
     }
     const bg_estimate *e = &r->wall.est[c->primary];

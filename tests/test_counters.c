@@ -413,6 +413,54 @@ static void test_console_lines(void **state)
     free(buf);
 }
 
+/* Instruction mode: the row's figures are instructions and estimated
+ * cycles per iteration; time is a note at the end, without an interval or
+ * a throughput. */
+static void test_console_instruction_mode(void **state)
+{
+    (void)state;
+    double it[] = {1000}, w[] = {293300}, c[] = {293300}, ins[] = {18000}, cyc[] = {18500};
+    bg_series s[] = {{"instructions", ins}, {"est_cycles", cyc}};
+    bg_proc p;
+    memset(&p, 0, sizeof p);
+    p.n = 1;
+    p.iters = it;
+    p.wall_ns = w;
+    p.cpu_ns = c;
+    p.ncounters = 2;
+    p.counters = s;
+    bg_run run;
+    memset(&run, 0, sizeof run);
+    bg__config_default(&run.config);
+    run.config.mode = BG_MODE_INSTR_VALGRIND;
+    run.config.counters = 0;
+    bg_result r;
+    memset(&r, 0, sizeof r);
+    r.name = "memcpy_64B";
+    r.nprocs = 1;
+    r.procs = &p;
+    r.has_summary = true;
+    r.bytes_per_iter = 64;
+    r.wall.nsamples = 1;
+    r.wall.est[BG_STAT_MEAN] = (bg_estimate){293.3, 290, 296, 0.5};
+    run.nresults = 1;
+    run.results = &r;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    bg__console_reporter.begin(f, &run);
+    bg__console_reporter.bench(f, &run, &r);
+    fclose(f);
+    assert_non_null(strstr(buf, "benchmark       instr/iter  est. cycles/iter  valgrind time  "
+                                "procs x samples\n"));
+    assert_non_null(strstr(buf, "memcpy_64B            18.0              18.5       293.3 ns  "
+                                "1 x 1\n"));
+    assert_null(strstr(buf, "MiB/s"));
+    assert_null(strstr(buf, "±"));
+    free(buf);
+}
+
 /* ---- comparing runs by their mode ---- */
 
 /* A run of one benchmark, two processes of two samples each: wall time
@@ -542,6 +590,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_console_lines),
         cmocka_unit_test(test_compare_modes),
+        cmocka_unit_test(test_console_instruction_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
