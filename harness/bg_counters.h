@@ -68,8 +68,9 @@ size_t bg__counter_group_count(void);
 const bg_counter_group *bg__counter_group_at(size_t i);
 /* The groups measured when --counters is not given. */
 uint32_t bg__counters_default_mask(void);
-/* Parses "all", "none", "default" or a comma-separated list of group names
- * into a mask. BG_EINVAL with a message naming the groups otherwise. */
+/* Parses "all", "none", "default" (or NULL) or a comma-separated list of
+ * group names into a mask. BG_EINVAL with a message naming the groups
+ * otherwise: an unknown name, an empty list or an empty name ("sw,"). */
 int bg__counters_parse(const char *list, uint32_t *mask, char *err, size_t errlen);
 /* Writes the names of the groups in mask, comma-separated ("" for none). */
 void bg__counters_format(uint32_t mask, char *buf, size_t len);

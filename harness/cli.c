@@ -610,7 +610,9 @@ int bg_main(int argc, char **argv)
      * interposer preloaded (returns when it cannot; the group says why). */
     if (!c.list)
         bg__alloc_preload(c.counters, argv);
-    const char *prog = argc > 0 && argv[0] ? argv[0] : "bench";
+    /* Messages name the program as parse errors do: its file name alone. */
+    const char *prog = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+    prog = prog ? prog + 1 : (argc > 0 && argv[0] ? argv[0] : "bench");
 
     const char *dup;
     if (bg__registry_duplicate(&dup)) {

@@ -81,7 +81,10 @@ void bg__counters_format(uint32_t mask, char *buf, size_t len)
 
 int bg__counters_parse(const char *list, uint32_t *mask, char *err, size_t errlen)
 {
-    if (!list || !*list || !strcmp(list, "default")) {
+    uint32_t every = NGROUPS >= 32 ? UINT32_MAX : (1u << NGROUPS) - 1;
+    char names[128];
+    bg__counters_format(every, names, sizeof names);
+    if (!list || !strcmp(list, "default")) {
         *mask = bg__counters_default_mask();
         return 0;
     }
@@ -90,17 +93,21 @@ int bg__counters_parse(const char *list, uint32_t *mask, char *err, size_t errle
         return 0;
     }
     if (!strcmp(list, "all")) {
-        *mask = NGROUPS >= 32 ? UINT32_MAX : (1u << NGROUPS) - 1;
+        *mask = every;
         return 0;
     }
     uint32_t m = 0;
-    for (const char *p = list; *p;) {
+    for (const char *p = list;; p++) {
         size_t n = strcspn(p, ",");
+        if (n == 0) {
+            snprintf(err, errlen,
+                     "%s; expected all, none, default or a comma-separated list of: %s",
+                     *list ? "a group name is missing (empty, or an extra comma)" : "it is empty",
+                     names);
+            return BG_EINVAL;
+        }
         int i = group_index(p, n);
         if (i < 0) {
-            char names[128];
-            bg__counters_format(NGROUPS >= 32 ? UINT32_MAX : (1u << NGROUPS) - 1, names,
-                                sizeof names);
             snprintf(err, errlen,
                      "unknown counter group '%.*s'; expected all, none, default or a "
                      "comma-separated list of: %s",
@@ -109,8 +116,8 @@ int bg__counters_parse(const char *list, uint32_t *mask, char *err, size_t errle
         }
         m |= 1u << i;
         p += n;
-        if (*p == ',')
-            p++;
+        if (*p == '\0')
+            break;
     }
     *mask = m;
     return 0;

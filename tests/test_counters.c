@@ -58,8 +58,18 @@ static void test_parse_lists(void **state)
     assert_int_equal(bg__counters_parse("sw,bogus", &m, err, sizeof err), BG_EINVAL);
     assert_non_null(strstr(err, "unknown counter group 'bogus'"));
     assert_non_null(strstr(err, "sw,hw,alloc,gpu"));
-    assert_int_equal(bg__counters_parse("sw,,hw", &m, err, sizeof err), BG_EINVAL);
-    assert_non_null(strstr(err, "unknown counter group ''"));
+    /* An empty list or an empty name is a mistake, not the default. */
+    const char *const empty[] = {"sw,,hw", "sw,", ",sw", ","};
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+        m = 12345;
+        assert_int_equal(bg__counters_parse(empty[i], &m, err, sizeof err), BG_EINVAL);
+        assert_int_equal(m, 12345);
+        assert_non_null(strstr(err, "a group name is missing (empty, or an extra comma); "
+                                    "expected all, none, default or a comma-separated list of: "
+                                    "sw,hw,alloc,gpu"));
+    }
+    assert_int_equal(bg__counters_parse("", &m, err, sizeof err), BG_EINVAL);
+    assert_non_null(strstr(err, "it is empty; expected all, none, default"));
 }
 
 static void test_units_and_owners(void **state)

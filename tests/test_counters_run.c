@@ -390,6 +390,21 @@ static void test_compact_default_and_none(void **state)
     assert_int_equal(o.code, 2);
     assert_non_null(strstr(o.err, "--counters: invalid value 'sw,cpu'; unknown counter group 'cpu'"));
     outcome_free(&o);
+
+    /* Empty: a usage error naming the flag and what it takes, from the
+     * program's bare name like every other message. */
+    const char *blank[] = {"--counters", "", NULL};
+    o = run_bench(blank);
+    assert_int_equal(o.code, 2);
+    assert_non_null(strstr(o.err, "counter_bench: --counters: invalid value ''; it is empty; "
+                                  "expected all, none, default or a comma-separated list of: "));
+    assert_null(strstr(o.err, "/counter_bench"));
+    outcome_free(&o);
+    const char *comma[] = {"--counters=sw,", NULL};
+    o = run_bench(comma);
+    assert_int_equal(o.code, 2);
+    assert_non_null(strstr(o.err, "--counters: invalid value 'sw,'; a group name is missing"));
+    outcome_free(&o);
 }
 
 int main(void)

@@ -206,6 +206,25 @@ static void test_bad_mode(void **state)
     bench_out_free(&o);
 }
 
+/* Where the machine has no hardware instruction counter (this VM),
+ * instructions:hw says so and exits 2, naming the program as other errors
+ * do: its file name alone. Elsewhere it runs. */
+static void test_hw_unavailable_message(void **state)
+{
+    (void)state;
+    const char *args[] = {"--mode", "instructions:hw", "--filter", "hash_env", "--quick", NULL};
+    bench_out o = run_bench(INSTR_BENCH, args, NULL);
+    if (o.code == 0) {
+        bench_out_free(&o);
+        skip(); /* the hardware counter works here */
+    }
+    assert_int_equal(o.code, 2);
+    const char *want = "instr_bench: --mode instructions:hw: unavailable: ";
+    if (strncmp(o.err, want, strlen(want)) != 0)
+        fail_msg("expected the message to begin with '%s', got: %s", want, o.err);
+    bench_out_free(&o);
+}
+
 /* --list needs no valgrind: nothing is measured. */
 static void test_list_in_instruction_mode(void **state)
 {
@@ -224,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_without_valgrind),
         cmocka_unit_test(test_bad_mode),
         cmocka_unit_test(test_list_in_instruction_mode),
+        cmocka_unit_test(test_hw_unavailable_message),
         cmocka_unit_test(test_identical_twice),
         cmocka_unit_test(test_detects_one_percent),
         cmocka_unit_test(test_environment_size_does_not_matter),
