@@ -235,11 +235,13 @@ static const char STATS_HELP[] =
     "  --threshold PCT      noise threshold in percent (default 1)\n"
     "  --alpha X            significance level (default 0.05)\n"
     "  --padjust M          suite-wide p-value adjustment: bh (default), holm or none\n"
-    "  --metric NAME        what to compare: time (default, wall ns per iteration), cpu,\n"
+    "  --metric NAME        what to compare: time (default, wall ns per iteration;\n"
+    "                       instructions when both runs are instruction mode), cpu,\n"
     "                       or a recorded counter such as instructions (alias --gate-on)\n"
     "  --seed N             bootstrap seed (default 1; same seed, same intervals)\n"
     "  --resamples N        bootstrap resamples (default 10000)\n"
-    "  --force              compare runs from different machines anyway\n";
+    "  --force              compare runs from different machines, or of different\n"
+    "                       --mode, anyway\n";
 
 static const char EXIT_HELP[] =
     "Exit codes:\n"
