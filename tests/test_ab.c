@@ -377,6 +377,12 @@ static void test_head_against_working_tree(void **state)
     /* --head HEAD is the commit without the changes: refused, with gate's words. */
     int refused = bg("gate --ab --head HEAD --build-cmd 'sh build.sh' --bench-bin out/bench");
     int words = strstr(out, "Leave out --head") && strstr(out, "--allow-dirty");
+    /* ... unless --allow-dirty: then head is the commit. */
+    int allowed = bg("gate --ab --head HEAD --allow-dirty --build-cmd 'sh build.sh' --bench-bin "
+                     "out/bench --bench-arg --quick --filter '^fine_fast$' --threshold 5 "
+                     "--store '%s/gate-store'", tmp);
+    snprintf(want, sizeof want, "head: HEAD (%.12s)", c_same);
+    int head_commit = strstr(out, want) != NULL;
     sh("cd '%s' && git checkout -q -- build.sh && git branch -f main %s", repo, c_hang);
     assert_true(rc == 0 || rc == 1);
     assert_true(has_a);
@@ -385,6 +391,8 @@ static void test_head_against_working_tree(void **state)
     assert_true(g_head);
     assert_int_equal(refused, 2);
     assert_true(words);
+    assert_true(allowed == 0 || allowed == 1);
+    assert_true(head_commit);
     assert_clean();
 }
 
@@ -420,6 +428,15 @@ static void test_side_process_crashes(void **state)
     assert_true(line_has(out, "fine_slowable", "crashed in B"));
     assert_true(line_has(out, "fine_slowable", "killed by signal 11"));
     assert_non_null(strstr(out, "ab: FAILED: a benchmark crashed or timed out"));
+    /* A record without the benchmark: the same. */
+    snprintf(wrap, sizeof wrap, "%s/other-bench", tmp);
+    sh("printf '#!/bin/sh\\nif [ \"$1\" = --list ]; then exec \"%s\" \"$@\"; fi\\n"
+       "exec \"%s\" \"$@\" --filter \"^fine_fast$\"\\n' > '%s' && chmod +x '%s'",
+       FAULTY_BENCH, FAULTY_BENCH, wrap, wrap);
+    rc = bg("ab --bin-a '%s' --bin-b '%s' --bench-arg --quick --min-blocks 6 --max-blocks 6 "
+            "--filter '^fine_slowable$'", FAULTY_BENCH, wrap);
+    assert_int_equal(rc, 3);
+    assert_true(line_has(out, "fine_slowable", "crashed in B: its run record does not hold"));
     assert_clean();
 }
 
