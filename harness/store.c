@@ -868,7 +868,8 @@ static int cmp_item(const void *a, const void *b)
  * emptied. Returns NULL when out of memory. */
 static char *set_to_note(run_set *rs)
 {
-    qsort(rs->v, rs->n, sizeof *rs->v, cmp_item);
+    if (rs->n > 1)
+        qsort(rs->v, rs->n, sizeof *rs->v, cmp_item);
     cJSON *arr = cJSON_CreateArray();
     if (!arr) {
         set_free(rs);
@@ -982,7 +983,8 @@ int bg_store_export_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
     stats_skipped(stats, &l);
     size_t skipped_before = l.skipped;
     list_ctx lc = {&l, 0, skip, ud};
-    qsort(l.runs, l.n, sizeof *l.runs, cmp_by_commit);
+    if (l.n > 1) /* runs is NULL when the store is empty */
+        qsort(l.runs, l.n, sizeof *l.runs, cmp_by_commit);
     for (size_t i = 0; rc == BG_OK && i < l.n;) {
         size_t j = i;
         while (j < l.n && strcmp(l.runs[j].meta.commit, l.runs[i].meta.commit) == 0)
