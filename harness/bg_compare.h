@@ -46,7 +46,8 @@ typedef struct bg_comparison {
     size_t resamples;
     char metric[32];    /* what was compared: "time" or a counter name */
     char unit[16];      /* "ns" for time, else the counter's unit ("" = count) */
-    char metric_note[96]; /* why this metric when none was asked for ("" otherwise) */
+    char metric_note[96]; /* why this metric when none was asked for, or that
+                           * runs of different modes were forced ("" otherwise) */
 } bg_comparison;
 
 typedef struct bg_cmp_opts {
@@ -81,8 +82,9 @@ int bg__compare_check_metric(const bg_run *a, const bg_run *b, const char *metri
  * both runs are instruction mode (then `note` says so), else "time". Runs of
  * different --mode (time vs instructions, or the hardware counter vs
  * valgrind) measure different things: BG_EINVAL with a message naming both
- * modes, unless `force` or `requested` is a counter both runs recorded.
- * *metric points to a static string or to `requested`. */
+ * modes, unless `requested` is a counter both runs recorded, or `force`
+ * (then `note` names both modes). *metric points to a static string or to
+ * `requested`. */
 int bg__compare_pick_metric(const bg_run *a, const bg_run *b, const char *requested, bool force,
                             const char **metric, char *note, size_t notelen, char *err,
                             size_t errlen);

@@ -186,9 +186,9 @@ int bg__compare_pick_metric(const bg_run *a, const bg_run *b, const char *reques
     if (both_have)
         return 0;
     if (force) {
-        fprintf(stderr, "benchgate: warning (--force): comparing a run of --mode %s (A) with one of "
-                        "--mode %s (B) on %s\n",
-                bg__mode_name(ma), bg__mode_name(mb), *metric);
+        if (note && notelen)
+            snprintf(note, notelen, "(--force: A is --mode %s, B is --mode %s)", bg__mode_name(ma),
+                     bg__mode_name(mb));
         return 0;
     }
     char what[96];

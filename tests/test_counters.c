@@ -570,6 +570,8 @@ static void test_compare_modes(void **state)
     o.force = true;
     assert_int_equal(bg__compare_runs(&t.run, &va.run, &o, &c, err, sizeof err), 0);
     assert_string_equal(c.metric, "time");
+    assert_string_equal(c.metric_note,
+                        "(--force: A is --mode time, B is --mode instructions:valgrind)");
     bg__comparison_free(&c);
     /* Two time-mode runs: time, no note. */
     o.force = false;
