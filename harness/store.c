@@ -843,7 +843,7 @@ static int set_add_note(run_set *rs, const char *text, const char *commit, list_
         snprintf(msg, sizeof msg,
                  "the note on commit %s in %s is not a JSON array of runs; it is left out of the "
                  "merge and the runs in the other note are kept (see it with: git notes --ref=%s show %s)",
-                 commit, BG_STORE_NOTES_REF, BG_STORE_NOTES_REF + strlen("refs/notes/"), commit);
+                 commit, BG_STORE_NOTES_REF, &BG_STORE_NOTES_REF[sizeof "refs/notes/" - 1], commit);
         report_skip(lc, name, BG_EPARSE, msg);
         return BG_OK;
     }
