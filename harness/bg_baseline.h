@@ -59,10 +59,10 @@ int bg__side_resolve(bg_store *st, bg_git **g, bg_side *s, const char *spec);
 int bg__side_load_store(bg_store *st, bg_git *g, bg_side *s, const char *what, const char *label,
                         const char *pref);
 
-/* Resolves and loads both sides. Machine preference: B picks the newest; A
- * takes the newest on B's machine when there is one. A side whose commit has
- * no run falls back to its nearest ancestor when its label (la, lb) is not
- * NULL. b may already be loaded (sb NULL). */
+/* Resolves and loads both sides, as bg__side_load_store() does. Machine
+ * preference: B prefers A's machine when A is a file (else any machine); A
+ * prefers B's machine. A side searches its commit's ancestors only when its
+ * label (la, lb) is not NULL. b may already be loaded (sb NULL). */
 int bg__load_pair(bg_store *st, bg_git **g, bg_side *a, const char *sa, const char *wa, const char *la,
                   bg_side *b, const char *sb, const char *wb, const char *lb);
 
