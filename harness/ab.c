@@ -1376,11 +1376,11 @@ void bg__ab_result_free(bg_ab_result *r)
 {
     if (!r)
         return;
+    for (size_t i = 0; r->info && i < r->cmp.n; i++)
+        free(r->info[i].order);
     free(r->cmp.rows);
     r->cmp.rows = NULL;
     r->cmp.n = 0;
-    for (size_t i = 0; r->info && i < r->cmp.n; i++)
-        free(r->info[i].order);
     free(r->info);
     r->info = NULL;
     bg__run_free(&r->run_a);
