@@ -504,11 +504,15 @@ static int load_baseline(const bg_config *c, const bg_run *run, bg_side *base, c
     }
     memset(base, 0, sizeof *base);
     bool is_auto = !strcmp(c->baseline, "auto");
-    if (is_auto && bg_store_require_dir(st, err, sizeof err) != 0) {
+    int have = is_auto ? bg_store_require_dir(st, err, sizeof err) : 0;
+    if (have != 0) {
         /* A store this run is about to create: nothing to compare with yet. */
-        fprintf(stderr, "%s: note: no baseline yet (no store at %s yet); this run becomes the baseline of the "
-                        "next one\n",
-                prog, bg_store_dir(st));
+        if (have == BG_ENOTFOUND)
+            fprintf(stderr, "%s: note: no baseline yet (no store at %s yet); this run becomes the baseline of "
+                            "the next one\n",
+                    prog, bg_store_dir(st));
+        else
+            fprintf(stderr, "%s: --baseline auto: %s\n", prog, err);
         bg_store_close(&st);
         return 1;
     }
