@@ -308,6 +308,16 @@ int bg__write_file_atomic(const char *path, const char *data, size_t len, char *
                           size_t errlen);
 /* Writes the run record to `path` atomically (temp file + rename). */
 int bg__record_write(const bg_run *run, const char *path, char *err, size_t errlen);
+struct cJSON;
+/* Validates the envelope fields every reader of a run record needs, the one
+ * check of them that the store and bg__record_parse share: "schema" is
+ * BG_RECORD_SCHEMA (else BG_ESCHEMA), "schema_version" a whole number from 1
+ * (BG_EPARSE otherwise; above BG_RECORD_VERSION: BG_ESCHEMA, "... written by
+ * a newer benchgate"), "created_unix" a whole number from 0 to 9.2e18
+ * (BG_EPARSE). The message in err names the field, not the file. On success
+ * fills *version and *created_unix (either may be NULL). */
+int bg__record_check_header(const struct cJSON *root, int *version, int64_t *created_unix, char *err,
+                            size_t errlen);
 /* Parses a run record; on failure returns BG_EPARSE or BG_ESCHEMA with a
  * message in err. On success *run owns everything (free with bg__run_free). */
 int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen);

@@ -23,8 +23,6 @@
  * is an optional caller-owned buffer for a message naming the file, commit
  * or ref (left untouched on success). */
 
-#define BG_RUN_SCHEMA "benchgate.run"
-#define BG_RUN_SCHEMA_VERSION 1             /* the newest version this build reads */
 #define BG_STORE_NOTES_REF "refs/notes/benchgate"
 #define BG_STORE_NO_COMMIT "no-commit"      /* directory of runs made outside a commit */
 #define BG_MACHINE_ID_MAX 64                /* longest machine id accepted */
@@ -67,9 +65,13 @@ typedef struct bg_run_meta {
 
 /* Validates run record text (`len` bytes, need not be terminated) and fills
  * *meta (may be NULL). `name` (a path, or "run 3 in the note on <commit>")
- * starts every message. BG_EPARSE: corrupt or truncated JSON, or a required
- * field missing or of the wrong type. BG_ESCHEMA: schema is not
- * "benchgate.run", or schema_version is newer than BG_RUN_SCHEMA_VERSION
+ * starts every message. The schema, schema_version and created_unix are
+ * checked by the record module (bg__record_check_header in bg_harness.h),
+ * the same check bg__record_parse makes; this adds git.commit and
+ * machine.id, the keys the store files runs under. BG_EPARSE: corrupt or
+ * truncated JSON, or a required field missing or of the wrong type (a
+ * schema_version of 1.5 included). BG_ESCHEMA: schema is not
+ * "benchgate.run", or schema_version is newer than BG_RECORD_VERSION
  * ("... written by a newer benchgate; upgrade"). */
 int bg_run_check(const char *text, size_t len, const char *name, bg_run_meta *meta, char *err, size_t errlen);
 

@@ -722,6 +722,50 @@ static void parse_counter_groups(rd *r, const cJSON *a, bg_run *run)
     }
 }
 
+int bg__record_check_header(const cJSON *root, int *version, int64_t *created_unix, char *err, size_t errlen)
+{
+    if (!cJSON_IsObject(root)) {
+        snprintf(err, errlen, "not a run record (the top level is not a JSON object)");
+        return BG_EPARSE;
+    }
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
+    if (!cJSON_IsString(schema)) {
+        snprintf(err, errlen, "not a run record (no \"schema\" string)");
+        return BG_EPARSE;
+    }
+    if (strcmp(schema->valuestring, BG_RECORD_SCHEMA) != 0) {
+        snprintf(err, errlen, "schema is '%.100s', not '%s'", schema->valuestring, BG_RECORD_SCHEMA);
+        return BG_ESCHEMA;
+    }
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "schema_version");
+    /* Every double above 2^53 is a whole number, and read as newer; 1e999
+     * parses as infinity, which is not a version. */
+    double v = cJSON_IsNumber(ver) ? ver->valuedouble : 0;
+    if (!cJSON_IsNumber(ver) || !(v >= 1 && isfinite(v)) || v != floor(v)) {
+        snprintf(err, errlen, "\"schema_version\" is missing or not a positive integer");
+        return BG_EPARSE;
+    }
+    if (v > BG_RECORD_VERSION) {
+        snprintf(err, errlen,
+                 "schema_version %.15g was written by a newer benchgate; upgrade benchgate to read it (this "
+                 "one reads up to version %d)",
+                 v, BG_RECORD_VERSION);
+        return BG_ESCHEMA;
+    }
+    const cJSON *created = cJSON_GetObjectItemCaseSensitive(root, "created_unix");
+    /* 9.2e18 keeps the conversion below inside int64_t. */
+    double c = cJSON_IsNumber(created) ? created->valuedouble : -1;
+    if (!cJSON_IsNumber(created) || !(c >= 0 && c <= 9.2e18) || c != floor(c)) {
+        snprintf(err, errlen, "\"created_unix\" is missing or not a non-negative integer");
+        return BG_EPARSE;
+    }
+    if (version)
+        *version = (int)v; /* 1..BG_RECORD_VERSION here */
+    if (created_unix)
+        *created_unix = (int64_t)c;
+    return BG_OK;
+}
+
 int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen)
 {
     rd r = {err, errlen, 0, NULL};
@@ -742,29 +786,15 @@ int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen)
         snprintf(err, errlen, "not a run record (top level is not an object)");
         return BG_EPARSE;
     }
-    const char *schema = get_str(&r, root, "schema", true);
-    if (!schema || strcmp(schema, BG_RECORD_SCHEMA) != 0) {
+    int64_t created_unix = 0;
+    int hrc = bg__record_check_header(root, NULL, &created_unix, err, errlen);
+    if (hrc) {
         cJSON_Delete(root);
-        snprintf(err, errlen, "not a run record (schema is not \"%s\")", BG_RECORD_SCHEMA);
-        return BG_EPARSE;
-    }
-    double ver = get_num(&r, root, "schema_version", true);
-    if (r.rc || !(ver >= 1)) {
-        cJSON_Delete(root);
-        snprintf(err, errlen, "run record has no valid schema_version");
-        return BG_EPARSE;
-    }
-    if (ver > BG_RECORD_VERSION) {
-        cJSON_Delete(root);
-        snprintf(err, errlen,
-                 "run record schema version %.0f is newer than this benchgate reads (%d); "
-                 "upgrade benchgate",
-                 ver, BG_RECORD_VERSION);
-        return BG_ESCHEMA;
+        return hrc;
     }
     const char *created = get_str(&r, root, "created", false);
     snprintf(run->created, sizeof run->created, "%s", created ? created : "");
-    run->created_unix = (int64_t)get_whole(&r, root, "created_unix", true, 0, 9.2e18, 0);
+    run->created_unix = created_unix;
     const char *host = get_str(&r, root, "host", false);
     snprintf(run->host, sizeof run->host, "%s", host ? host : "");
 

@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "bg_fingerprint.h"
+#include "bg_harness.h"
 
 struct bg_store {
     char *dir;
@@ -191,40 +192,13 @@ int bg_store_require_dir(const bg_store *s, char *err, size_t errlen)
 /* Validates a parsed record's envelope. */
 static int check_envelope(const cJSON *root, const char *name, bg_run_meta *meta, char *err, size_t errlen)
 {
-    if (!cJSON_IsObject(root)) {
-        set_err(err, errlen, "%s: not a run record (the top level is not a JSON object)", name);
-        return BG_EPARSE;
-    }
-    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
-    if (!cJSON_IsString(schema)) {
-        set_err(err, errlen, "%s: not a run record (no \"schema\" string)", name);
-        return BG_EPARSE;
-    }
-    if (strcmp(schema->valuestring, BG_RUN_SCHEMA) != 0) {
-        set_err(err, errlen, "%s: schema is '%.100s', not '%s'", name, schema->valuestring, BG_RUN_SCHEMA);
-        return BG_ESCHEMA;
-    }
-    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "schema_version");
-    /* Every double above 2^53 is a whole number; below it the int64_t round
-     * trip tells; DBL_MAX rules out infinity (1e999 parses as one). */
-    double v = cJSON_IsNumber(ver) ? ver->valuedouble : 0;
-    if (!cJSON_IsNumber(ver) || !(v >= 1 && v <= DBL_MAX) || (v < 9e15 && v != (double)(int64_t)v)) {
-        set_err(err, errlen, "%s: \"schema_version\" is missing or not a positive integer", name);
-        return BG_EPARSE;
-    }
-    if (v > BG_RUN_SCHEMA_VERSION) {
-        set_err(err, errlen,
-                "%s: schema_version %.15g was written by a newer benchgate; upgrade benchgate to read it (this "
-                "one reads up to version %d)",
-                name, v, BG_RUN_SCHEMA_VERSION);
-        return BG_ESCHEMA;
-    }
-    const cJSON *created = cJSON_GetObjectItemCaseSensitive(root, "created_unix");
-    /* 9.2e18 keeps the conversion below inside int64_t. */
-    if (!cJSON_IsNumber(created) || created->valuedouble < 0 || created->valuedouble > 9.2e18 ||
-        created->valuedouble != (double)(int64_t)created->valuedouble) {
-        set_err(err, errlen, "%s: \"created_unix\" is missing or not a non-negative integer", name);
-        return BG_EPARSE;
+    char why[400] = "";
+    int version = 0;
+    int64_t created = 0;
+    int rc = bg__record_check_header(root, &version, &created, why, sizeof why);
+    if (rc) {
+        set_err(err, errlen, "%s: %s", name, why);
+        return rc;
     }
     const cJSON *git = cJSON_GetObjectItemCaseSensitive(root, "git");
     const cJSON *commit = cJSON_IsObject(git) ? cJSON_GetObjectItemCaseSensitive(git, "commit") : NULL;
@@ -244,8 +218,8 @@ static int check_envelope(const cJSON *root, const char *name, bg_run_meta *meta
         if (cJSON_IsString(commit))
             snprintf(meta->commit, sizeof meta->commit, "%s", commit->valuestring);
         snprintf(meta->machine, sizeof meta->machine, "%s", id->valuestring);
-        meta->created_unix = (int64_t)created->valuedouble;
-        meta->schema_version = (int)v; /* 1..BG_RUN_SCHEMA_VERSION here */
+        meta->created_unix = created;
+        meta->schema_version = version;
     }
     return BG_OK;
 }

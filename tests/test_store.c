@@ -536,6 +536,44 @@ static void test_damaged_runs_fall_back(void **state)
     bg_store_close(&s);
 }
 
+/* The store's envelope check and the record parser share one validator of
+ * schema, schema_version and created_unix: each bad value is refused by
+ * both with the same code and message (schema_version 1.5 included). */
+static void test_one_header_check(void **state)
+{
+    (void)state;
+    struct {
+        const char *from, *to, *says;
+        int code;
+    } bad[] = {
+        {"\"schema_version\": 1", "\"schema_version\": 1.5", "\"schema_version\" is missing or not a positive integer",
+         BG_EPARSE},
+        {"\"schema_version\": 1", "\"schema_version\": 0", "not a positive integer", BG_EPARSE},
+        {"\"schema_version\": 1", "\"schema_version\": \"1\"", "not a positive integer", BG_EPARSE},
+        {"\"schema_version\": 1", "\"schema_version\": 2", "schema_version 2 was written by a newer benchgate",
+         BG_ESCHEMA},
+        {"\"created_unix\": 7", "\"created_unix\": 7.5", "\"created_unix\" is missing or not a non-negative integer",
+         BG_EPARSE},
+        {"\"created_unix\": 7", "\"created_unix\": -7", "not a non-negative integer", BG_EPARSE},
+        {"\"created_unix\": 7", "\"created_unix\": 1e19", "not a non-negative integer", BG_EPARSE},
+        {"\"benchgate.run\"", "\"benchgate.other\"", "schema is 'benchgate.other'", BG_ESCHEMA},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[4096], e1[1024] = "", e2[1024] = "";
+        make_run(text, sizeof text, C1, "aaaaaaaaaaaa", 7);
+        replace_in(text, sizeof text, bad[i].from, bad[i].to);
+        int rc1 = bg_run_check(text, strlen(text), "f.json", NULL, e1, sizeof e1);
+        bg_run run;
+        int rc2 = bg__record_parse(text, &run, e2, sizeof e2);
+        if (rc1 != bad[i].code || rc2 != bad[i].code)
+            fail_msg("%s: store %d, record %d, want %d", bad[i].to, rc1, rc2, bad[i].code);
+        if (strncmp(e1, "f.json: ", 8) != 0 || strcmp(e1 + 8, e2) != 0)
+            fail_msg("%s: store says '%s', record says '%s'", bad[i].to, e1, e2);
+        if (!strstr(e2, bad[i].says))
+            fail_msg("%s: '%s' lacks '%s'", bad[i].to, e2, bad[i].says);
+    }
+}
+
 /* A directory inside the store that cannot be read is skipped, named, and
  * the other runs still list. */
 static void test_unreadable_dir(void **state)
@@ -927,7 +965,7 @@ int main(void)
         cmocka_unit_test(test_push_fetch), cmocka_unit_test(test_damaged_runs_fall_back),
         cmocka_unit_test(test_unreadable_dir), cmocka_unit_test(test_require_dir),
         cmocka_unit_test(test_worktree_shares_store), cmocka_unit_test(test_prefers_same_machine_ancestor),
-        cmocka_unit_test(test_bad_note_merge),
+        cmocka_unit_test(test_bad_note_merge), cmocka_unit_test(test_one_header_check),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
