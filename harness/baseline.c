@@ -283,6 +283,8 @@ typedef struct lookup {
     bg_run_list *lists; /* owned; lists[i] valid when listed[i] */
     bool *listed;
     size_t damaged; /* run files that failed to load in full */
+    bool walked;    /* the ancestor walk ran (ids[1..] are its result) */
+    char walk_err[512]; /* why the walk did not run, when asked to and it failed */
 } lookup;
 
 static void lookup_free(lookup *lk)
@@ -302,8 +304,10 @@ static int lookup_init(lookup *lk, bg_store *st, bg_git *g, const char *commit)
     char err[512] = "";
     if (g && commit[0] &&
         bg_git_ancestors(g, commit, BG_ANCESTOR_BOUND + 1, &lk->ids, &lk->n, err, sizeof err) == 0 && lk->n) {
-        /* ids[0] is commit itself */
+        lk->walked = true; /* ids[0] is commit itself */
     } else {
+        if (g && commit[0])
+            copy_str(lk->walk_err, sizeof lk->walk_err, err[0] ? err : "the commit has no history");
         free(lk->ids);
         lk->ids = malloc(sizeof *lk->ids);
         lk->n = lk->ids ? 1 : 0;
@@ -363,6 +367,39 @@ static int lookup_try(lookup *lk, size_t i, const char *pref, bool want_pref, bg
     return BG_ENOTFOUND;
 }
 
+/* Says on stderr which ancestors a lookup that found nothing searched: the
+ * full bound, fewer where the history (or a shallow clone) ends, or none,
+ * with why, when the walk failed. Nothing without a repository. */
+static void ancestors_note(const lookup *lk, bg_git *g)
+{
+    if (lk->walk_err[0]) {
+        fprintf(stderr, "  (ancestors not searched: %s)\n", lk->walk_err);
+        return;
+    }
+    if (!lk->walked)
+        return;
+    size_t back = lk->n - 1;
+    if (back >= BG_ANCESTOR_BOUND) {
+        fprintf(stderr, "  (nor any of its %d nearest first-parent ancestors)\n", BG_ANCESTOR_BOUND);
+        return;
+    }
+    bg_git_head h;
+    char err[256];
+    bool shallow = bg_git_head_info(g, &h, err, sizeof err) == 0 && h.shallow;
+    if (shallow && back == 0)
+        fprintf(stderr, "  (ancestors not searched: shallow clone whose history ends at this commit; "
+                        "'git fetch --deepen=%d' or 'git fetch --unshallow' brings them)\n",
+                BG_ANCESTOR_BOUND);
+    else if (shallow)
+        fprintf(stderr, "  (nor any of its %zu first-parent ancestor%s, where this shallow clone's history ends; "
+                        "'git fetch --deepen=%d' or 'git fetch --unshallow' brings more)\n",
+                back, back == 1 ? "" : "s", BG_ANCESTOR_BOUND);
+    else if (back == 0)
+        fprintf(stderr, "  (it has no ancestors: a root commit)\n");
+    else
+        fprintf(stderr, "  (nor any of its %zu first-parent ancestor%s, all it has)\n", back, back == 1 ? "" : "s");
+}
+
 int bg__side_load_store(bg_store *st, bg_git *g, bg_side *s, const char *what, const char *label,
                         const char *pref)
 {
@@ -393,8 +430,7 @@ int bg__side_load_store(bg_store *st, bg_git *g, bg_side *s, const char *what, c
     }
     if (!found) {
         no_data_message(what, s->spec, want, st);
-        if (lk.n > 1 || (g && want[0]))
-            fprintf(stderr, "  (nor any of its %d nearest first-parent ancestors)\n", BG_ANCESTOR_BOUND);
+        ancestors_note(&lk, g);
         if (lk.damaged)
             fprintf(stderr, "  (%zu stored run file%s failed to load; see above)\n", lk.damaged,
                     lk.damaged == 1 ? "" : "s");

@@ -760,6 +760,71 @@ static void test_prefers_same_machine_ancestor(void **state)
     bg_git_close(&g);
 }
 
+/* A lookup that finds nothing says which ancestors it searched: none, and
+ * why, in a shallow clone cut at the commit or for a commit git does not
+ * know; the few there are in a short history; never "its 50 nearest". */
+static void test_ancestor_note_says_what_was_searched(void **state)
+{
+    (void)state;
+    char src[512], dir[512], err[512] = "", head[64], text[4096], p[800], store[600];
+    path_of(src, sizeof src, "note-src");
+    path_of(dir, sizeof dir, "note-shallow");
+    sh("git init -q -b main %s && cd %s && git commit -q --allow-empty -m zero && "
+       "git commit -q --allow-empty -m one && git commit -q --allow-empty -m two",
+       src, src);
+    sh("git clone -q --depth 1 file://%s %s", src, dir);
+    sh_line(head, sizeof head, "git -C %s rev-parse HEAD", dir);
+    snprintf(store, sizeof store, "%s/.benchgate", dir);
+    make_run(text, sizeof text, C2, "aaaaaaaaaaaa", 10); /* a run elsewhere: the store exists */
+    put_run(store, C2, "aaaaaaaaaaaa", "10-a.json", text, p, sizeof p);
+
+    bg_git *g = NULL;
+    bg_store *s = NULL;
+    assert_int_equal(bg_git_open(&g, dir, err, sizeof err), 0);
+    assert_int_equal(bg_store_open(&s, NULL, dir, err, sizeof err), 0);
+    struct {
+        const char *commit, *says;
+    } cases[] = {
+        {head, "(ancestors not searched: shallow clone whose history ends at this commit"},
+        {"3333333333333333333333333333333333333333", "(ancestors not searched: "},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        bg_side side;
+        memset(&side, 0, sizeof side);
+        side.spec = "HEAD";
+        snprintf(side.commit, sizeof side.commit, "%.40s", cases[i].commit);
+        capture_begin();
+        int rc = bg__side_load_store(s, g, &side, "base", "base", NULL);
+        const char *out = capture_end();
+        assert_int_equal(rc, BG_ENOTFOUND);
+        if (!strstr(out, cases[i].says) || strstr(out, "nearest first-parent"))
+            fail_msg("case %zu: '%s' not in (or 'nearest' in):\n%s", i, cases[i].says, out);
+        bg__side_free(&side);
+    }
+    bg_store_close(&s);
+    bg_git_close(&g);
+
+    /* the full three-commit history: its two ancestors, all it has */
+    sh_line(head, sizeof head, "git -C %s rev-parse HEAD", src);
+    snprintf(store, sizeof store, "%s/.benchgate", src);
+    put_run(store, C2, "aaaaaaaaaaaa", "10-a.json", text, p, sizeof p);
+    assert_int_equal(bg_git_open(&g, src, err, sizeof err), 0);
+    assert_int_equal(bg_store_open(&s, NULL, src, err, sizeof err), 0);
+    bg_side side;
+    memset(&side, 0, sizeof side);
+    side.spec = "HEAD";
+    snprintf(side.commit, sizeof side.commit, "%.40s", head);
+    capture_begin();
+    int rc = bg__side_load_store(s, g, &side, "base", "base", NULL);
+    const char *out = capture_end();
+    assert_int_equal(rc, BG_ENOTFOUND);
+    if (!strstr(out, "(nor any of its 2 first-parent ancestors, all it has)"))
+        fail_msg("no 'its 2 ... all it has' in:\n%s", out);
+    bg__side_free(&side);
+    bg_store_close(&s);
+    bg_git_close(&g);
+}
+
 /* One clone of the shared repository, with its store. */
 typedef struct clone {
     char dir[512];
@@ -966,6 +1031,7 @@ int main(void)
         cmocka_unit_test(test_unreadable_dir), cmocka_unit_test(test_require_dir),
         cmocka_unit_test(test_worktree_shares_store), cmocka_unit_test(test_prefers_same_machine_ancestor),
         cmocka_unit_test(test_bad_note_merge), cmocka_unit_test(test_one_header_check),
+        cmocka_unit_test(test_ancestor_note_says_what_was_searched),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
