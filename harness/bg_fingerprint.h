@@ -58,8 +58,13 @@ uint64_t bg_fnv1a64(const void *data, size_t len, uint64_t h);
 /* Compares the (id) fields of two fingerprints. Returns the number of fields
  * that differ (0: comparable). When they differ and msg is not NULL, writes
  * "machine differs: cpu_model 'X' vs 'Y'; kernel '6.1' vs '6.5'" naming every
- * differing field (truncated to msglen); when they are equal, msg is "". If
- * all fields agree but the stored ids differ, the ids are named and 1 returned. */
+ * differing field (truncated to msglen); when they are equal, msg is "".
+ * When the benchgate version is the only difference, msg says "machine
+ * differs only in the benchgate version: made by benchgate X, this is Y: a
+ * new version starts a new history; --force compares anyway". If all fields
+ * agree but the stored ids differ, 1 is returned and msg names the id that
+ * does not hash from its fields (computed by an earlier benchgate), else
+ * both ids. */
 int bg_fingerprint_compare(const bg_fingerprint *a, const bg_fingerprint *b, char *msg, size_t msglen);
 
 #endif

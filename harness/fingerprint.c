@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -167,9 +168,39 @@ int bg_fingerprint_compare(const bg_fingerprint *a, const bg_fingerprint *b, cha
         note_diff(msg, msglen, &used, &ndiff, "compiler", a->compiler, b->compiler);
     if (strcmp(a->flags, b->flags) != 0)
         note_diff(msg, msglen, &used, &ndiff, "flags", a->flags, b->flags);
-    if (strcmp(a->version, b->version) != 0)
+    bool version_differs = strcmp(a->version, b->version) != 0;
+    if (version_differs)
         note_diff(msg, msglen, &used, &ndiff, "benchgate version", a->version, b->version);
-    if (ndiff == 0 && strcmp(a->id, b->id) != 0)
-        note_diff(msg, msglen, &used, &ndiff, "id", a->id, b->id);
+    if (ndiff == 1 && version_differs) {
+        /* Only the version: the same machine, in a history of its own. */
+        const char *other = strcmp(a->version, BG_VERSION) != 0 ? a->version : b->version;
+        used = 0;
+        if (msg && msglen)
+            msg[0] = '\0';
+        if (strcmp(a->version, BG_VERSION) != 0 && strcmp(b->version, BG_VERSION) != 0)
+            append(msg, msglen, &used, "machine differs only in the benchgate version: made by benchgate %s and "
+                   "%s, this is %s", a->version, b->version, BG_VERSION);
+        else
+            append(msg, msglen, &used, "machine differs only in the benchgate version: made by benchgate %s, "
+                   "this is %s", other, BG_VERSION);
+        append(msg, msglen, &used, ": a new version starts a new history; --force compares anyway");
+    }
+    if (ndiff == 0 && strcmp(a->id, b->id) != 0) {
+        /* Equal fields, different ids: an id computed from other fields
+         * (before the benchgate version was one of them) or edited. */
+        bg_fingerprint ra = *a, rb = *b;
+        bg_fingerprint_update_id(&ra);
+        bg_fingerprint_update_id(&rb);
+        const bg_fingerprint *old = strcmp(ra.id, a->id) != 0 ? a : strcmp(rb.id, b->id) != 0 ? b : NULL;
+        if (old) {
+            append(msg, msglen, &used, "machine differs only in its id: id '%s' was computed by a benchgate %s "
+                   "from before the benchgate version was part of the id, this is %s: a new version starts a new "
+                   "history; --force compares anyway", old->id, old->version[0] ? old->version : "(unknown)",
+                   BG_VERSION);
+            ndiff++;
+        } else {
+            note_diff(msg, msglen, &used, &ndiff, "id", a->id, b->id);
+        }
+    }
     return ndiff;
 }

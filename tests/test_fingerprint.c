@@ -97,7 +97,7 @@ static void test_id_fields(void **state)
     assert_string_not_equal(a.id, b.id);
     char msg[512];
     assert_int_equal(bg_fingerprint_compare(&a, &b, msg, sizeof msg), 1);
-    assert_non_null(strstr(msg, "benchgate version '0.1.0' vs '9.9.9'"));
+    assert_non_null(strstr(msg, "made by benchgate 9.9.9, this is " BG_VERSION));
     b = sample();
     b.cores = 16;
     bg_fingerprint_update_id(&b);
@@ -150,12 +150,65 @@ static void test_compare_message(void **state)
     assert_non_null(strstr(msg, "id '"));
 }
 
+/* The id hashes the benchgate version: runs that differ only in it are
+ * refused with a message naming both versions and saying what to do, and so
+ * are runs whose id was computed before the version was part of it. */
+static void test_version_only_message(void **state)
+{
+    (void)state;
+    bg_fingerprint a = sample(), b = sample();
+    snprintf(a.version, sizeof a.version, "%s", BG_VERSION);
+    bg_fingerprint_update_id(&a);
+    snprintf(b.version, sizeof b.version, "0.0.9");
+    bg_fingerprint_update_id(&b);
+    char msg[512], want[512];
+    snprintf(want, sizeof want,
+             "machine differs only in the benchgate version: made by benchgate 0.0.9, this is %s: a new version "
+             "starts a new history; --force compares anyway",
+             BG_VERSION);
+    assert_int_equal(bg_fingerprint_compare(&a, &b, msg, sizeof msg), 1);
+    assert_string_equal(msg, want);
+    assert_int_equal(bg_fingerprint_compare(&b, &a, msg, sizeof msg), 1);
+    assert_string_equal(msg, want);
+
+    /* neither is this version: both named */
+    snprintf(a.version, sizeof a.version, "0.0.8");
+    bg_fingerprint_update_id(&a);
+    assert_int_equal(bg_fingerprint_compare(&a, &b, msg, sizeof msg), 1);
+    assert_non_null(strstr(msg, "made by benchgate 0.0.8 and 0.0.9, this is " BG_VERSION));
+
+    /* the version and another field: the plain list, both named */
+    snprintf(a.kernel, sizeof a.kernel, "6.5");
+    bg_fingerprint_update_id(&a);
+    assert_int_equal(bg_fingerprint_compare(&a, &b, msg, sizeof msg), 2);
+    assert_string_equal(msg, "machine differs: kernel '6.5' vs '6.1'; benchgate version '0.0.8' vs '0.0.9'");
+
+    /* the same fields, but b's id hashed without the version (the earlier
+     * recipe): named as such, with its version */
+    a = sample();
+    b = sample();
+    char cores[32];
+    snprintf(cores, sizeof cores, "%d", b.cores);
+    const char *fields[] = {b.cpu_model, cores, b.kernel, b.compiler, b.flags};
+    uint64_t h = BG_FNV1A64_INIT;
+    for (size_t i = 0; i < 5; i++)
+        h = bg_fnv1a64(fields[i], strlen(fields[i]) + 1, h);
+    snprintf(b.id, sizeof b.id, "%012llx", (unsigned long long)(h >> 16));
+    assert_string_not_equal(a.id, b.id);
+    assert_int_equal(bg_fingerprint_compare(&a, &b, msg, sizeof msg), 1);
+    snprintf(want, sizeof want,
+             "machine differs only in its id: id '%s' was computed by a benchgate 0.1.0 from before the benchgate "
+             "version was part of the id, this is %s: a new version starts a new history; --force compares anyway",
+             b.id, BG_VERSION);
+    assert_string_equal(msg, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fnv1a64_vectors), cmocka_unit_test(test_collect),
         cmocka_unit_test(test_this_compiler_macro), cmocka_unit_test(test_id_fields),
-        cmocka_unit_test(test_compare_message),
+        cmocka_unit_test(test_compare_message), cmocka_unit_test(test_version_only_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,8 @@
 #include "git_fixture.h"
 
 #include "bg_baseline.h"
+#include "bg_config.h"
+#include "bg_fingerprint.h"
 #include "bg_store.h"
 
 static char base[256]; /* per-run temp dir, removed at the end */
@@ -825,6 +827,46 @@ static void test_ancestor_note_says_what_was_searched(void **state)
     bg_git_close(&g);
 }
 
+/* Two records of one machine that differ only in the benchgate version
+ * (so in the machine id) are refused, naming both versions. */
+static void test_machines_differ_names_version(void **state)
+{
+    (void)state;
+    char text[4096], err[512] = "";
+    bg_run a, b;
+    const char *ver[2] = {"0.0.9", BG_VERSION};
+    bg_run *runs[2] = {&a, &b};
+    for (int i = 0; i < 2; i++) {
+        bg_fingerprint fp;
+        memset(&fp, 0, sizeof fp);
+        snprintf(fp.cpu_model, sizeof fp.cpu_model, "Test CPU");
+        fp.cores = 4;
+        snprintf(fp.kernel, sizeof fp.kernel, "6.1");
+        snprintf(fp.compiler, sizeof fp.compiler, "gcc 12.2.0");
+        snprintf(fp.flags, sizeof fp.flags, "-O2");
+        snprintf(fp.version, sizeof fp.version, "%s", ver[i]);
+        bg_fingerprint_update_id(&fp);
+        char m[512];
+        snprintf(m, sizeof m,
+                 "\"machine\": {\"id\": \"%s\", \"cpu_model\": \"Test CPU\", \"cores\": \"4\", \"kernel\": "
+                 "\"6.1\", \"compiler\": \"gcc 12.2.0\", \"flags\": \"-O2\", \"version\": \"%s\"}",
+                 fp.id, ver[i]);
+        full_run(text, sizeof text, C1, fp.id, 100);
+        char from[128];
+        snprintf(from, sizeof from, "\"machine\": {\"id\": \"%s\", \"cpu_model\": \"Test CPU\"}", fp.id);
+        replace_in(text, sizeof text, from, m);
+        assert_int_equal(bg__record_parse(text, runs[i], err, sizeof err), 0);
+    }
+    char msg[1024] = "";
+    assert_int_not_equal(bg__machines_differ(&a, &b, msg, sizeof msg), 0);
+    if (!strstr(msg, "made by benchgate 0.0.9, this is " BG_VERSION
+                     ": a new version starts a new history; --force compares anyway"))
+        fail_msg("message: %s", msg);
+    assert_int_equal(bg__machines_differ(&b, &b, msg, sizeof msg), 0);
+    bg__run_free(&a);
+    bg__run_free(&b);
+}
+
 /* One clone of the shared repository, with its store. */
 typedef struct clone {
     char dir[512];
@@ -1031,7 +1073,7 @@ int main(void)
         cmocka_unit_test(test_unreadable_dir), cmocka_unit_test(test_require_dir),
         cmocka_unit_test(test_worktree_shares_store), cmocka_unit_test(test_prefers_same_machine_ancestor),
         cmocka_unit_test(test_bad_note_merge), cmocka_unit_test(test_one_header_check),
-        cmocka_unit_test(test_ancestor_note_says_what_was_searched),
+        cmocka_unit_test(test_ancestor_note_says_what_was_searched), cmocka_unit_test(test_machines_differ_names_version),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
