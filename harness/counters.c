@@ -202,6 +202,12 @@ void bg__counter_set_end(const bg_counter_set *s, double *values)
         const bg_counter_group *g = s->groups[i];
         off -= g->ncounters;
         g->end(values + off);
+    }
+    /* Failures are reported only once every group has stopped counting: the
+     * note may make a system call (the runner writes to a pipe), which must
+     * not land in another group's figures for this sample. */
+    for (size_t i = 0; i < s->ngroups; i++) {
+        const bg_counter_group *g = s->groups[i];
         const char *why = g->failure ? g->failure() : NULL;
         if (why && s->note)
             s->note(s->note_ctx, g->name, why);

@@ -255,11 +255,29 @@ static void test_lost_records_are_unknown(void **state)
 
 /* A runtime-only install has libcupti.so.N without the unversioned link:
  * found in a directory; an empty directory says what it looked for. */
+static char g_cupti_dir[32]; /* test_cupti_versioned_name's directory, "" when none */
+
+/* Removes test_cupti_versioned_name's directory (and the link in it) even
+ * when the test failed half-way. */
+static int remove_cupti_dir(void **state)
+{
+    (void)state;
+    if (!g_cupti_dir[0])
+        return 0;
+    char link[64];
+    snprintf(link, sizeof link, "%s/libcupti.so.12", g_cupti_dir);
+    unlink(link);
+    int rc = rmdir(g_cupti_dir);
+    g_cupti_dir[0] = '\0';
+    return rc;
+}
+
 static void test_cupti_versioned_name(void **state)
 {
     (void)state;
     char dir[] = "/tmp/bg_cupti_XXXXXX";
     assert_non_null(mkdtemp(dir));
+    snprintf(g_cupti_dir, sizeof g_cupti_dir, "%s", dir);
     setenv("BENCHGATE_CUPTI", dir, 1);
     char msg[400];
     snprintf(msg, sizeof msg,
@@ -272,8 +290,6 @@ static void test_cupti_versioned_name(void **state)
     char why[320] = "";
     assert_int_equal(bg__gpu_group.open(why, sizeof why), 0);
     bg__gpu_group.close();
-    unlink(link);
-    rmdir(dir);
 }
 
 /* CUPTI is told its buffers come zeroed, and they do: the first from
@@ -303,10 +319,14 @@ static void test_buffers_zeroed(void **state)
 
 /* The check passed, but CUPTI does not start recording once the benchmark
  * loads CUDA: the CUPTI counters are unknown, not 0; the start is not
- * retried every sample; the counter set says why once. */
+ * retried every sample; the counter set says why once, and only after
+ * every group of the set has stopped counting (the note writes to a pipe,
+ * which must not land in another group's figures): "probe", before gpu in
+ * the set, ends after it, and sees no note yet. */
 static const char *g_noted_group;
 static char g_noted_why[400];
 static int g_notes;
+static int g_notes_at_probe_end;
 
 static void note_once(void *ctx, const char *group, const char *why)
 {
@@ -315,6 +335,28 @@ static void note_once(void *ctx, const char *group, const char *why)
     g_noted_group = group;
     snprintf(g_noted_why, sizeof g_noted_why, "%s", why);
 }
+
+static int probe_open(char *why, size_t whylen)
+{
+    (void)why;
+    (void)whylen;
+    return 0;
+}
+
+static void probe_nothing(void)
+{
+}
+
+static void probe_end(double *v)
+{
+    g_notes_at_probe_end = g_notes;
+    v[0] = 7;
+}
+
+static const char *const probe_names[] = {"probe_count"};
+static const char *const probe_units[] = {""};
+static const bg_counter_group probe_group = {"probe", 1, probe_names, probe_units, probe_open,
+                                             probe_nothing, probe_end, probe_nothing, NULL};
 
 static void test_failed_start_is_unknown(void **state)
 {
@@ -328,18 +370,22 @@ static void test_failed_start_is_unknown(void **state)
     g_notes = 0;
     bg_counter_set set;
     memset(&set, 0, sizeof set);
-    set.ngroups = 1;
-    set.groups[0] = &bg__gpu_group;
-    set.nvalues = BG_GPU_NCOUNTERS;
+    set.ngroups = 2;
+    set.groups[0] = &probe_group;
+    set.groups[1] = &bg__gpu_group;
+    set.nvalues = 1 + BG_GPU_NCOUNTERS;
     set.note = note_once;
     for (int k = 0; k < 3; k++) {
-        double v[BG_GPU_NCOUNTERS];
+        double v[1 + BG_GPU_NCOUNTERS];
+        g_notes_at_probe_end = -1;
         bg__counter_set_begin(&set);
         bg_gpu_timer_add(40);
         bg__counter_set_end(&set, v);
+        assert_int_equal(g_notes_at_probe_end, k == 0 ? 0 : 1);
+        assert_true(v[0] == 7);
         for (size_t i = 0; i < BG_GPU_TIMER_NS; i++)
-            assert_true(isnan(v[i]));
-        assert_true(v[BG_GPU_TIMER_NS] == 40);
+            assert_true(isnan(v[1 + i]));
+        assert_true(v[1 + BG_GPU_TIMER_NS] == 40);
     }
     assert_int_equal(f.enable_calls(), calls);
     assert_int_equal(g_notes, 1);
@@ -588,7 +634,7 @@ int main(void)
         cmocka_unit_test_setup(test_lost_records_are_unknown, reset_env),
         cmocka_unit_test_setup(test_failed_start_is_unknown, reset_env),
         cmocka_unit_test_setup(test_buffers_zeroed, reset_env),
-        cmocka_unit_test_setup(test_cupti_versioned_name, reset_env),
+        cmocka_unit_test_setup_teardown(test_cupti_versioned_name, reset_env, remove_cupti_dir),
         cmocka_unit_test_setup(test_bench_without_driver_skips, reset_env),
         cmocka_unit_test_setup(test_bench_without_device_skips, reset_env),
         cmocka_unit_test_setup(test_bench_with_device_runs, reset_env),
