@@ -93,16 +93,17 @@ static void report_help(FILE *f)
           "older commit with a run. --out defaults to benchgate-report. Prints the index's path.\n"
           "Without gnuplot the pages are written without plots (apt-get install gnuplot-nox);\n"
           "$BENCHGATE_GNUPLOT names the gnuplot program.\n"
-          "--metric NAME: what the comparison, histories and change points are about: time\n"
-          "(default), cpu, or a recorded counter (instructions, allocs, peak_live_bytes,\n"
-          "max_rss_bytes, ...), as for compare --metric; distribution plots stay about time.\n",
+          "--metric NAME: what the comparison, histories and change points are about: time,\n"
+          "cpu, or a recorded counter (instructions, allocs, peak_live_bytes, max_rss_bytes,\n"
+          "...), as for compare --metric; distribution plots stay about time. Default:\n"
+          "instructions when the head and the baseline are instruction mode, else time.\n",
           f);
 }
 
 int bg__cmd_report(int argc, char **argv)
 {
     const char *out = "benchgate-report", *store = NULL, *base = NULL, *hist = NULL, *thr = NULL, *alpha = NULL,
-               *metric = "time";
+               *metric = NULL;
     bool force = false;
     const flag flags[] = {{"--out", &out, NULL},          {"--store", &store, NULL},
                           {"--base", &base, NULL},        {"--history", &hist, NULL},
@@ -138,7 +139,7 @@ int bg__cmd_report(int argc, char **argv)
         bg__errf("--out needs a directory");
         return EXIT_USAGE;
     }
-    if (!metric[0]) {
+    if (metric && !metric[0]) {
         bg__errf("--metric needs a name (time, cpu or a recorded counter)");
         return EXIT_USAGE;
     }

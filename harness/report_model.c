@@ -17,6 +17,7 @@
 #include "bg_baseline.h"
 #include "bg_cmds.h"
 #include "bg_git.h"
+#include "bg_instr.h"
 #include "bg_report.h"
 #include "bg_store.h"
 
@@ -106,6 +107,7 @@ typedef struct gen {
     char **paths;                     /* per commit: newest run on the machine, or NULL */
     char (*tics)[8];
     const char **ticp;
+    bg_cmp_opts cmpo; /* the comparison options with the metric set_metric chose */
     bg_comparison cmp;
     bool have_cmp;
     bg_report rep;
@@ -381,19 +383,75 @@ static int earlier_run_of_head(gen *G)
     return rc;
 }
 
+/* Whether run r recorded `metric` in some result. */
+static bool run_records(const bg_run *r, const char *metric)
+{
+    return bg__compare_check_metric(r, NULL, metric, NULL, 0) == 0;
+}
+
+/* Forgets the baseline (its run, page and position): the report is then
+ * written as one without a baseline, rep.base_note saying why. */
+static void drop_base(gen *G)
+{
+    if (!G->have_base)
+        return;
+    bg__run_free(&G->base);
+    memset(&G->base, 0, sizeof G->base);
+    G->have_base = false;
+    G->base_pos = SIZE_MAX;
+    G->rep.base_page[0] = '\0';
+}
+
 /* The metric of the report (--metric, in the comparison options): what
- * the histories, change points and comparison are about. A ratio, or a
- * name that no result of the head run (nor the baseline) records, is
- * refused with the comparison's own message, before any history loads. */
+ * the histories, change points and comparison are about. Without
+ * --metric, bg__compare_pick_metric chooses, as compare does:
+ * instructions when the head and the baseline (the head alone when there
+ * is none) are instruction mode, else time. A head and a baseline of
+ * different --mode without --metric are compared on instructions when
+ * both recorded them; otherwise the baseline is left out, with a note
+ * saying why. A ratio, a name that no result of the head run (nor the
+ * baseline) records, or a --metric the two modes do not share is refused
+ * with the comparison's own message, before any history loads. The
+ * choice goes into G->cmpo, the options build_benches compares with. */
 static int set_metric(gen *G)
 {
     bg_report *rep = &G->rep;
-    const char *m = G->o->cmp.metric ? G->o->cmp.metric : "time";
+    G->cmpo = G->o->cmp;
+    const char *req = G->o->cmp.metric, *m = NULL;
+    const bg_run *a = G->have_base ? &G->base : &G->head;
+    char e[1536] = "";
+    int rc = bg__compare_pick_metric(a, &G->head, req, G->o->cmp.force, &m, rep->metric_note,
+                                     sizeof rep->metric_note, e, sizeof e);
+    if (rc && !req) {
+        const char *ma = bg__mode_name(G->base.config.mode), *mb = bg__mode_name(G->head.config.mode);
+        if (run_records(&G->base, "instructions") && run_records(&G->head, "instructions")) {
+            m = "instructions";
+            rc = 0;
+            snprintf(rep->metric_note, sizeof rep->metric_note,
+                     "(the baseline is --mode %s, the head --mode %s: compared on instructions, which both "
+                     "recorded)",
+                     ma, mb);
+        } else {
+            snprintf(rep->base_note, sizeof rep->base_note,
+                     "%s not compared: it was made in --mode %s, the head in --mode %s, and no counter "
+                     "both recorded compares across the two; rerun one side in the other's mode, or give "
+                     "--metric with a counter both recorded, or --force",
+                     rep->base_label, ma, mb);
+            fprintf(stderr, "benchgate: note: %s\n", rep->base_note);
+            drop_base(G);
+            rc = bg__compare_pick_metric(&G->head, &G->head, NULL, false, &m, rep->metric_note,
+                                         sizeof rep->metric_note, e, sizeof e);
+        }
+    }
+    if (rc) {
+        snprintf(G->err, G->errlen, "--metric %s: %s", m ? m : "time", e);
+        return rc;
+    }
     rep->metric_is_time = !strcmp(m, "time") || !strcmp(m, "wall_ns");
     rep->metric = rep->metric_is_time ? "time" : m;
+    G->cmpo.metric = rep->metric;
     snprintf(rep->metric_unit, sizeof rep->metric_unit, "%s", bg__metric_unit(m));
-    char e[1536] = "";
-    int rc = bg__compare_check_metric(&G->head, G->have_base ? &G->base : NULL, m, e, sizeof e);
+    rc = bg__compare_check_metric(&G->head, G->have_base ? &G->base : NULL, m, e, sizeof e);
     if (rc) {
         snprintf(G->err, G->errlen, "--metric %s: %s", m, e);
         return rc;
@@ -482,7 +540,7 @@ static int build_benches(gen *G)
     bg_report *rep = &G->rep;
     if (G->have_base) {
         char e[512] = "";
-        int rc = bg__compare_runs(&G->base, &G->head, &G->o->cmp, &G->cmp, e, sizeof e);
+        int rc = bg__compare_runs(&G->base, &G->head, &G->cmpo, &G->cmp, e, sizeof e);
         if (rc) {
             snprintf(G->err, G->errlen, "cannot compare the head with the baseline: %s", e);
             return rc;

@@ -149,6 +149,8 @@ typedef struct bg_report {
     bool metric_is_time;
     char metric_unit[16];      /* bg__metric_unit(metric): "ns", "bytes", "" (a count) */
     char metric_what[80];      /* "time per iteration", "allocs per iteration", ... */
+    char metric_note[192];     /* how the metric was chosen when not asked for, "" otherwise */
+    char base_note[512];       /* why a baseline found was not compared, "" otherwise */
     char plots_note[1024];     /* why plots are missing or incomplete, "" when fine */
     char generated[32];        /* ISO 8601 UTC */
 } bg_report;

@@ -496,10 +496,19 @@ int bg__html_write_index(const char *dir, const bg_report *rep, char *err, size_
         bg__html_escape(f, rep->metric);
         fputs("</code>: comparison, history and change points)</span>", f);
     }
+    if (rep->metric_note[0]) {
+        fputs(" <span class=\"muted\">", f);
+        bg__html_escape(f, rep->metric_note);
+        fputs("</span>", f);
+    }
     fputs("</dd>\n", f);
     put_run_line(f, "head", h, rep->head_label, rep->head_page);
     if (rep->base) {
         put_run_line(f, "baseline", rep->base, rep->base_label, rep->base_page);
+    } else if (rep->base_note[0]) {
+        fputs("<dt>baseline</dt><dd><span class=\"note\">", f);
+        bg__html_escape(f, rep->base_note);
+        fputs("</span></dd>\n", f);
     } else {
         fputs("<dt>baseline</dt><dd class=\"muted\">none: no earlier run on this machine", f);
         fputs(" (give one with <code>--base REF</code>)</dd>\n", f);

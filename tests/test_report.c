@@ -884,6 +884,128 @@ static void test_report_metric_one_sided(void **state)
     }
 }
 
+/* Writes the run of commit k, made in `mode`, to tmp/<name>; its path in
+ * path. */
+static void write_mode_run(size_t k, bg_mode mode, const char *name, char *path, size_t n)
+{
+    bg_run run;
+    char err[512];
+    make_run(&run, k, MACHINE);
+    run.config.mode = mode;
+    snprintf(path, n, "%s/%s", tmp, name);
+    if (bg__record_write(&run, path, err, sizeof err) != 0)
+        fail_msg("cannot write %s: %s", path, err);
+    bg__run_free(&run);
+}
+
+/* The index row of benchmark `name` (from its link to its </tr>), copied
+ * into buf. */
+static void index_row(const char *index, const char *name, char *buf, size_t n)
+{
+    char link[128];
+    snprintf(link, sizeof link, ">%s</a>", name);
+    const char *row = strstr(index, link);
+    if (!row)
+        fail_msg("no row for %s in the index", name);
+    const char *end = strstr(row, "</tr>");
+    assert_non_null(end);
+    snprintf(buf, n, "%.*s", (int)(end - row), row);
+}
+
+/* Two instruction-mode runs without --metric: the whole index is about
+ * instructions, the metric line says why, and the change column holds the
+ * instruction change (steady +10 %), not the time change (0 %). */
+static void test_report_instruction_mode_default(void **state)
+{
+    (void)state;
+    char head[400], base[400], dir[400], path[500], row[4096];
+    write_mode_run(INSTR_STEP - 1, BG_MODE_INSTR_VALGRIND, "instr-base.json", base, sizeof base);
+    write_mode_run(INSTR_STEP, BG_MODE_INSTR_VALGRIND, "instr-head.json", head, sizeof head);
+    snprintf(dir, sizeof dir, "%s/instr-default", tmp);
+    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --base '%s' --out '%s' '%s'", base, dir, head);
+    if (rc != 0)
+        fail_msg("report of two instruction-mode runs exited %d:\n%s", rc, out);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *index = slurp(path);
+    assert_non_null(index);
+    assert_non_null(strstr(index, "<h1>Benchmarks: instructions per iteration</h1>"));
+    assert_null(strstr(index, "(wall clock)"));
+    assert_non_null(strstr(index, "(the default for instruction-mode runs)"));
+    index_row(index, "steady", row, sizeof row);
+    char *rest;
+    double change = num_cell(row, 2, &rest);
+    if (strncmp(rest, "%", 1) != 0 || !(fabs(change - 10) < 0.2))
+        fail_msg("steady's change is not its instruction change (+10 %%):\n%s", row);
+    assert_non_null(strstr(row, "&#9650; regressed"));
+    index_row(index, "stepper", row, sizeof row);
+    assert_non_null(strstr(row, "= unchanged"));
+    free(index);
+    /* an explicit --metric time is still honoured */
+    snprintf(dir, sizeof dir, "%s/instr-time", tmp);
+    rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --metric time --base '%s' --out '%s' '%s'", base, dir, head);
+    if (rc != 0)
+        fail_msg("report --metric time of two instruction-mode runs exited %d:\n%s", rc, out);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    index = slurp(path);
+    assert_non_null(index);
+    assert_non_null(strstr(index, "<h1>Benchmarks</h1>"));
+    index_row(index, "steady", row, sizeof row);
+    assert_non_null(strstr(row, "= unchanged"));
+    free(index);
+}
+
+/* A head and a baseline of different --mode without --metric: compared on
+ * instructions when both recorded them; otherwise the report is written
+ * without the comparison, saying why (not refused). An explicit --metric
+ * the modes do not share is still refused. */
+static void test_report_mixed_modes(void **state)
+{
+    (void)state;
+    char head[400], base[400], bare[400], dir[400], path[500], row[4096];
+    write_mode_run(INSTR_STEP - 1, BG_MODE_TIME, "mixed-base.json", base, sizeof base);
+    write_mode_run(INSTR_STEP, BG_MODE_INSTR_VALGRIND, "mixed-head.json", head, sizeof head);
+    write_mode_run(NO_COUNTERS, BG_MODE_TIME, "mixed-bare.json", bare, sizeof bare);
+    snprintf(dir, sizeof dir, "%s/mixed", tmp);
+    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --base '%s' --out '%s' '%s'", base, dir, head);
+    if (rc != 0)
+        fail_msg("report of mixed-mode runs exited %d:\n%s", rc, out);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *index = slurp(path);
+    assert_non_null(index);
+    assert_non_null(strstr(index, "<h1>Benchmarks: instructions per iteration</h1>"));
+    assert_non_null(strstr(index, "compared on instructions, which both recorded"));
+    index_row(index, "steady", row, sizeof row);
+    char *rest;
+    double change = num_cell(row, 2, &rest);
+    if (strncmp(rest, "%", 1) != 0 || !(fabs(change - 10) < 0.2))
+        fail_msg("steady's change is not its instruction change (+10 %%):\n%s", row);
+    free(index);
+
+    /* the baseline recorded no instructions: no comparison, a note */
+    snprintf(dir, sizeof dir, "%s/mixed-bare", tmp);
+    rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --base '%s' --out '%s' '%s'", bare, dir, head);
+    if (rc != 0)
+        fail_msg("report of mixed-mode runs without a shared counter exited %d:\n%s", rc, out);
+    assert_non_null(strstr(out, "not compared: it was made in --mode time, the head in --mode "
+                                "instructions:valgrind"));
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    index = slurp(path);
+    assert_non_null(index);
+    assert_non_null(strstr(index, "<dt>baseline</dt><dd><span class=\"note\">"));
+    assert_non_null(strstr(index, "not compared: it was made in --mode time"));
+    assert_non_null(strstr(index, "<h1>Benchmarks: instructions per iteration</h1>"));
+    index_row(index, "steady", row, sizeof row);
+    assert_non_null(strstr(row, "no baseline"));
+    assert_null(strstr(row, "&#9650; regressed"));
+    free(index);
+
+    /* asked for time across the modes: refused, naming both */
+    snprintf(dir, sizeof dir, "%s/mixed-time", tmp);
+    assert_int_equal(bg("", "report --metric time --base '%s' --out '%s' '%s'", base, dir, head), 2);
+    assert_non_null(strstr(out, "different modes"));
+    assert_int_equal(access(dir, F_OK), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -901,6 +1023,8 @@ int main(void)
         cmocka_unit_test(test_report_metric_time_default),
         cmocka_unit_test(test_report_metric_refused),
         cmocka_unit_test(test_report_metric_one_sided),
+        cmocka_unit_test(test_report_instruction_mode_default),
+        cmocka_unit_test(test_report_mixed_modes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
