@@ -423,14 +423,20 @@ int bg__plot_fit(bg_plotter *p, const char *file, const char *title, const bg_re
     for (size_t i = 0; i < 10; i++)
         fprintf(f, "set linetype %zu lc rgb '%s' pt 7 ps 0.8\n", i + 1, tab10[i]);
     fputs("set linetype cycle 10\n", f);
-    /* A data block per process (separated by two blank lines: gnuplot's
-     * "index"), each plotted as its own series so that the key shows each
-     * process's colour (one "lc variable" series showed one swatch). */
+    /* A data block per process with samples (separated by two blank lines:
+     * gnuplot's "index"), each plotted as its own series so that the key
+     * shows each process's colour (one "lc variable" series showed one
+     * swatch). A process without samples gets no block: its separator
+     * would run into the next one, and blank lines in a row count as one
+     * break, so every later index would name the wrong process. */
     fputs("$s << EOD\n", f);
+    size_t blocks = 0;
     for (size_t i = 0; i < r->nprocs; i++) {
+        if (r->procs[i].n == 0)
+            continue;
+        fputs(blocks++ ? "\n\n" : "", f);
         for (size_t j = 0; j < r->procs[i].n; j++)
             fprintf(f, "%.10g %.10g\n", r->procs[i].iters[j], r->procs[i].wall_ns[j] / div);
-        fputs(i + 1 < r->nprocs ? "\n\n" : "", f);
     }
     fputs("EOD\n", f);
     bool fitted = r->has_summary && isfinite(r->wall.est[BG_STAT_SLOPE].point);
@@ -458,10 +464,11 @@ int bg__plot_fit(bg_plotter *p, const char *file, const char *title, const bg_re
         fprintf(f, "%.10g * x with lines lw 1.5 lc rgb '%s' title 'fitted slope', ", e->point / div, COL_LINE);
     }
     const char *sep = "";
-    for (size_t i = 0; i < r->nprocs; i++) {
+    for (size_t i = 0, block = 0; i < r->nprocs; i++) {
         if (r->procs[i].n == 0)
             continue;
-        fprintf(f, "%s$s index %zu using 1:2 with points lt %zu title 'process %zu'", sep, i, i % 10 + 1, i + 1);
+        fprintf(f, "%s$s index %zu using 1:2 with points lt %zu title 'process %zu'", sep, block++, i % 10 + 1,
+                i + 1);
         sep = ", ";
     }
     fputc('\n', f);

@@ -1006,6 +1006,92 @@ static void test_report_mixed_modes(void **state)
     assert_int_equal(access(dir, F_OK), -1);
 }
 
+/* Occurrences of `needle` in s up to `end` (NULL: the end of s). */
+static size_t count_in(const char *s, const char *end, const char *needle)
+{
+    size_t n = 0;
+    for (const char *q = strstr(s, needle); q && (!end || q < end); q = strstr(q + 1, needle))
+        n++;
+    return n;
+}
+
+/* A benchmark whose second process recorded no samples: the fit plot has
+ * one series per process with samples, each titled with its own process
+ * and holding that process's points (an empty block once shifted gnuplot's
+ * "index" of every later process by one). */
+static void test_report_fit_skips_empty_process(void **state)
+{
+    (void)state;
+    if (!have_gnuplot()) {
+        print_message("gnuplot is not installed: fit plot not checked\n");
+        return;
+    }
+    static const size_t nsamples[] = {8, 0, 5, 3};
+    bg_run run;
+    make_run(&run, 0, MACHINE);
+    bg_result *r = &run.results[0];
+    bg__result_free(r); /* its processes; the name is the test's */
+    r->name = NAMES[0];
+    r->nprocs = 4;
+    r->procs = calloc(4, sizeof *r->procs);
+    assert_non_null(r->procs);
+    for (size_t p = 0; p < 4; p++) {
+        bg_proc *pr = &r->procs[p];
+        pr->n = nsamples[p];
+        pr->iters = calloc(8, sizeof(double));
+        pr->wall_ns = calloc(8, sizeof(double));
+        pr->cpu_ns = calloc(8, sizeof(double));
+        assert_true(pr->iters && pr->wall_ns && pr->cpu_ns);
+        for (size_t j = 0; j < pr->n; j++) {
+            pr->iters[j] = 100.0 * (double)(j + 1);
+            pr->wall_ns[j] = pr->cpu_ns[j] = pr->iters[j] * (1000 + 10 * (double)p);
+        }
+    }
+    /* the estimates over the processes with samples (the statistics take
+     * no empty group), as a run whose process recorded nothing has them */
+    bg_proc full[3] = {r->procs[0], r->procs[2], r->procs[3]};
+    bg_result t = *r;
+    t.procs = full;
+    t.nprocs = 3;
+    assert_int_equal(bg__summarize_result(&run.config, &t), 0);
+    r->wall = t.wall;
+    r->cpu_per_iter_ns = t.cpu_per_iter_ns;
+    r->has_summary = true;
+    char file[400], dir[400], path[600], err[512];
+    snprintf(file, sizeof file, "%s/empty-process.json", tmp);
+    assert_int_equal(bg__record_write(&run, file, err, sizeof err), 0);
+    bg__run_free(&run);
+    snprintf(dir, sizeof dir, "%s/empty-process", tmp);
+    int rc = bg("", "report --out '%s' '%s'", dir, file);
+    if (rc != 0)
+        fail_msg("report with an empty process exited %d:\n%s", rc, out);
+    char slug[64];
+    bg__name_slug(NAMES[0], slug, sizeof slug);
+    snprintf(path, sizeof path, "%s/plots/%s-fit.svg", dir, slug);
+    char *svg = slurp(path);
+    if (!svg)
+        fail_msg("no fit plot %s:\n%s", path, out);
+    /* the series: the fitted slope (and its band), then processes 1, 3 and
+     * 4, each a group of the SVG holding its key text, its samples' points
+     * and its key swatch */
+    assert_null(strstr(svg, "<text>process 2</text>"));
+    static const int procs[] = {1, 3, 4};
+    for (size_t k = 0; k < 3; k++) {
+        char title[64];
+        snprintf(title, sizeof title, "<text>process %d</text>", procs[k]);
+        const char *at = strstr(svg, title);
+        if (!at)
+            fail_msg("the fit plot has no series titled 'process %d'", procs[k]);
+        assert_null(strstr(at + 1, title));
+        const char *end = strstr(at, "<g id=\"gnuplot_plot_");
+        size_t pts = count_in(at, end, "<use xlink:href='#gpPt");
+        if (pts != nsamples[procs[k] - 1] + 1)
+            fail_msg("series 'process %d' draws %zu points, want its %zu samples and its key swatch", procs[k],
+                     pts, nsamples[procs[k] - 1]);
+    }
+    free(svg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1025,6 +1111,7 @@ int main(void)
         cmocka_unit_test(test_report_metric_one_sided),
         cmocka_unit_test(test_report_instruction_mode_default),
         cmocka_unit_test(test_report_mixed_modes),
+        cmocka_unit_test(test_report_fit_skips_empty_process),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
