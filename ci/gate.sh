@@ -78,7 +78,7 @@ if [ "$BENCH_BRANCH" = "$main_branch" ] && [ "${BENCH_PUSH:-1}" != 0 ] && have_r
     # The gate stops before measuring when the base has no stored run (the
     # first run on main): record HEAD's run anyway, so the next job has a base.
     head=$(git rev-parse HEAD | cut -c1-12)
-    if ! "$BENCHGATE" ls 2>/dev/null | grep -q "^$head"; then
+    if ! "$BENCHGATE" ls HEAD 2>/dev/null | grep -q "^$head"; then
         echo "ci/gate.sh: recording a run of $head for later jobs" >&2
         # shellcheck disable=SC2086
         "$BENCH_BIN" ${BENCH_ARGS:-} --save >&2 || echo "ci/gate.sh: the bench binary failed" >&2

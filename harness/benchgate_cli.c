@@ -273,8 +273,9 @@ static void help_main(FILE *f)
 static void help_cmd(const char *cmd)
 {
     if (!strcmp(cmd, "ls"))
-        printf("usage: benchgate ls [--store DIR]\n\n"
-               "Lists stored runs, oldest first: commit, machine, time (UTC), benchmarks, path.\n"
+        printf("usage: benchgate ls [REF] [--store DIR]\n\n"
+               "Lists stored runs, oldest first: commit, machine, time (UTC), benchmarks, path;\n"
+               "with REF (a commit-ish), only the runs of that commit.\n"
                "Files that cannot be read are skipped and named on stderr.\n");
     else if (!strcmp(cmd, "compare"))
         printf("usage: benchgate compare A B [options]\n\n"
@@ -433,7 +434,7 @@ static int cmd_ls(int argc, char **argv)
 {
     opts o;
     bool help;
-    if (parse_opts(argc, argv, OPT_STORE, 0, &o, &help))
+    if (parse_opts(argc, argv, OPT_STORE, 1, &o, &help))
         return EXIT_USAGE;
     if (help) {
         help_cmd("ls");
@@ -444,8 +445,26 @@ static int cmd_ls(int argc, char **argv)
         return EXIT_USAGE;
     bg_run_list l;
     char err[512] = "";
+    /* ls REF: only the runs of that commit */
+    char commit[BG_GIT_OID_BUF] = "";
+    const char *only = NULL;
+    if (o.npos == 1) {
+        char gerr[512] = "";
+        bg_git *g = NULL;
+        if (bg_git_open(&g, NULL, gerr, sizeof gerr) != 0 ||
+            bg_git_resolve(g, o.pos[0], commit, gerr, sizeof gerr) != 0) {
+            bg__errf("ls %s: %s", o.pos[0], gerr);
+            bg_git_close(&g);
+            return EXIT_USAGE;
+        }
+        bg_git_close(&g);
+        only = commit;
+    }
     memset(&l, 0, sizeof l);
-    int rc = bg_store_list(st, NULL, NULL, &l, bg__skip_report, NULL, err, sizeof err);
+    /* Each run loaded in full, as compare and gate would, in the one read
+     * that lists it: a run whose envelope is fine but whose benchmarks are
+     * not is listed as damaged. */
+    int rc = bg_store_list_ex(st, only, NULL, BG_STORE_LIST_FULL, &l, bg__skip_report, NULL, err, sizeof err);
     if (rc) {
         bg__errf("cannot list the store %s: %s", bg_store_dir(st), err);
         bg_store_close(&st);
@@ -460,14 +479,11 @@ static int cmd_ls(int argc, char **argv)
         struct tm tm;
         if (gmtime_r(&t, &tm))
             strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        /* Loaded in full, as compare and gate would: a run whose envelope
-         * is fine but whose benchmarks are not is listed as damaged. */
-        char nb[32] = "damaged", why[1024] = "";
-        size_t count = 0;
-        if (bg__run_file_check(e->path, &count, why, sizeof why) == 0)
-            snprintf(nb, sizeof nb, "%zu", count);
+        char nb[32] = "damaged";
+        if (!e->damage)
+            snprintf(nb, sizeof nb, "%zu", e->nbench);
         else {
-            fprintf(stderr, "benchgate: damaged: %s\n", why);
+            fprintf(stderr, "benchgate: damaged: %s\n", e->damage);
             damaged++;
         }
         printf("%-12.12s  %-12s  %-20s  %7s  %s\n", e->meta.commit[0] ? e->meta.commit : "no-commit",
@@ -478,7 +494,9 @@ static int cmd_ls(int argc, char **argv)
     if (damaged)
         fprintf(stderr, "benchgate: %zu run(s) damaged; compare and gate skip them for the next-newest run\n",
                 damaged);
-    if (!l.n)
+    if (!l.n && only)
+        printf("(no runs of %s (%.12s) stored in %s)\n", o.pos[0], only, bg_store_dir(st));
+    else if (!l.n)
         printf("(no runs stored in %s)\n", bg_store_dir(st));
     bg_run_list_free(&l);
     bg_store_close(&st);

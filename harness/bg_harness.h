@@ -321,6 +321,9 @@ int bg__record_check_header(const struct cJSON *root, int *version, int64_t *cre
 /* Parses a run record; on failure returns BG_EPARSE or BG_ESCHEMA with a
  * message in err. On success *run owns everything (free with bg__run_free). */
 int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen);
+/* The same from a parsed record (`root` stays the caller's): for a reader
+ * that has parsed the text already, so each record is parsed once. */
+int bg__record_from_json(const struct cJSON *root, bg_run *run, char *err, size_t errlen);
 
 /* ---- reporters ---- */
 

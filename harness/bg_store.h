@@ -92,7 +92,10 @@ int bg_store_save(bg_store *s, const char *json, const char *commit, const char 
 /* One stored run. */
 typedef struct bg_run_entry {
     bg_run_meta meta;
-    char *path; /* owned by the list */
+    char *path;    /* owned by the list */
+    size_t nbench; /* with BG_STORE_LIST_FULL: its benchmarks (0 when damaged) */
+    char *damage;  /* with BG_STORE_LIST_FULL: NULL when the run loaded in full,
+                    * else why not, naming the file (owned by the list) */
 } bg_run_entry;
 
 /* Runs, oldest first (created_unix, then path). Free with bg_run_list_free(). */
@@ -117,6 +120,16 @@ typedef void (*bg_store_skip_fn)(const char *name, int code, const char *msg, vo
  * store's runs/ directory itself cannot be read, or out of memory. */
 int bg_store_list(bg_store *s, const char *commit, const char *machine, bg_run_list *out, bg_store_skip_fn skip,
                   void *ud, char *err, size_t errlen);
+
+/* bg_store_list flag: also load each listed run in full, as compare and the
+ * gate would (bg__record_from_json), from the same read and parse as its
+ * envelope, filling nbench and damage. A run whose envelope reads but whose
+ * body does not is still listed, with damage set. */
+#define BG_STORE_LIST_FULL 1u
+
+/* bg_store_list with flags (0 or BG_STORE_LIST_FULL). */
+int bg_store_list_ex(bg_store *s, const char *commit, const char *machine, unsigned flags, bg_run_list *out,
+                     bg_store_skip_fn skip, void *ud, char *err, size_t errlen);
 void bg_run_list_free(bg_run_list *l);
 
 /* ---- sharing through git notes ---- */

@@ -768,7 +768,6 @@ int bg__record_check_header(const cJSON *root, int *version, int64_t *created_un
 
 int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen)
 {
-    rd r = {err, errlen, 0, NULL};
     memset(run, 0, sizeof *run);
     if (!json) {
         snprintf(err, errlen, "no input");
@@ -781,17 +780,19 @@ int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen)
         snprintf(err, errlen, "not valid JSON (truncated or corrupt) near byte %zu", off);
         return BG_EPARSE;
     }
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        snprintf(err, errlen, "not a run record (top level is not an object)");
-        return BG_EPARSE;
-    }
+    int rc = bg__record_from_json(root, run, err, errlen);
+    cJSON_Delete(root);
+    return rc;
+}
+
+int bg__record_from_json(const cJSON *root, bg_run *run, char *err, size_t errlen)
+{
+    rd r = {err, errlen, 0, NULL};
+    memset(run, 0, sizeof *run);
     int64_t created_unix = 0;
     int hrc = bg__record_check_header(root, NULL, &created_unix, err, errlen);
-    if (hrc) {
-        cJSON_Delete(root);
+    if (hrc)
         return hrc;
-    }
     const char *created = get_str(&r, root, "created", false);
     snprintf(run->created, sizeof run->created, "%s", created ? created : "");
     run->created_unix = created_unix;
@@ -854,7 +855,6 @@ int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen)
             }
         }
     }
-    cJSON_Delete(root);
     if (r.rc) {
         bg__run_free(run);
         return r.rc;

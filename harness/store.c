@@ -496,7 +496,49 @@ typedef struct list_ctx {
     size_t cap;
     bg_store_skip_fn skip;
     void *ud;
+    unsigned flags;
 } list_ctx;
+
+/* Reads and checks one run file, parsing it once: its envelope into *meta
+ * and, when `full`, the whole record, its benchmark count into *nbench and,
+ * when that fails, a message naming the file into *damage (the caller's to
+ * free). Returns as bg_store_load() does for the envelope. */
+static int load_entry(const char *path, bool full, bg_run_meta *meta, size_t *nbench, char **damage, char *err,
+                      size_t errlen)
+{
+    *nbench = 0;
+    *damage = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &text, &len, err, errlen);
+    if (rc)
+        return rc;
+    cJSON *root = NULL;
+    rc = parse_record(text, len, path, &root, err, errlen);
+    free(text);
+    if (rc == 0)
+        rc = check_envelope(root, path, meta, err, errlen);
+    if (rc == 0 && full) {
+        bg_run run;
+        char why[1024] = "";
+        int frc = bg__record_from_json(root, &run, why, sizeof why);
+        if (frc == BG_ENOMEM) {
+            set_err(err, errlen, "%s: out of memory loading it", path);
+            rc = BG_ENOMEM;
+        } else if (frc) {
+            *damage = strfmt("%s: %s", path, why);
+            if (!*damage) {
+                set_err(err, errlen, "%s: out of memory", path);
+                rc = BG_ENOMEM;
+            }
+        } else {
+            *nbench = run.nresults;
+            bg__run_free(&run);
+        }
+    }
+    cJSON_Delete(root);
+    return rc;
+}
 
 static void report_skip(list_ctx *lc, const char *name, int code, const char *msg)
 {
@@ -543,12 +585,13 @@ static int list_machine_dir(list_ctx *lc, const char *dir, const char *commit_di
             rc = BG_ENOMEM;
             break;
         }
-        char *text = NULL;
         char msg[1024];
         bg_run_meta meta;
-        int lrc = bg_store_load(path, &text, NULL, &meta, msg, sizeof msg);
-        free(text);
+        size_t nbench = 0;
+        char *damage = NULL;
+        int lrc = load_entry(path, lc->flags & BG_STORE_LIST_FULL, &meta, &nbench, &damage, msg, sizeof msg);
         if (lrc == BG_ENOMEM) {
+            free(damage);
             free(path);
             rc = BG_ENOMEM;
             break;
@@ -563,6 +606,7 @@ static int list_machine_dir(list_ctx *lc, const char *dir, const char *commit_di
         }
         if (lrc < 0) {
             report_skip(lc, path, lrc, msg);
+            free(damage);
             free(path);
             continue;
         }
@@ -570,6 +614,7 @@ static int list_machine_dir(list_ctx *lc, const char *dir, const char *commit_di
             size_t cap = lc->cap ? lc->cap * 2 : 32;
             bg_run_entry *v = realloc(lc->out->runs, cap * sizeof *v);
             if (!v) {
+                free(damage);
                 free(path);
                 rc = BG_ENOMEM;
                 break;
@@ -577,9 +622,11 @@ static int list_machine_dir(list_ctx *lc, const char *dir, const char *commit_di
             lc->out->runs = v;
             lc->cap = cap;
         }
-        lc->out->runs[lc->out->n].meta = meta;
-        lc->out->runs[lc->out->n].path = path;
-        lc->out->n++;
+        bg_run_entry *e = &lc->out->runs[lc->out->n++];
+        e->meta = meta;
+        e->path = path;
+        e->nbench = nbench;
+        e->damage = damage;
     }
     closedir(d);
     if (rc == BG_ENOMEM)
@@ -686,6 +733,12 @@ static int list_commit_dir(list_ctx *lc, const char *runs, const char *commit_di
 int bg_store_list(bg_store *s, const char *commit, const char *machine, bg_run_list *out, bg_store_skip_fn skip,
                   void *ud, char *err, size_t errlen)
 {
+    return bg_store_list_ex(s, commit, machine, 0, out, skip, ud, err, errlen);
+}
+
+int bg_store_list_ex(bg_store *s, const char *commit, const char *machine, unsigned flags, bg_run_list *out,
+                     bg_store_skip_fn skip, void *ud, char *err, size_t errlen)
+{
     if (!s || !out)
         return BG_EINVAL;
     memset(out, 0, sizeof *out);
@@ -693,7 +746,7 @@ int bg_store_list(bg_store *s, const char *commit, const char *machine, bg_run_l
         set_err(err, errlen, "'%s' is not a 40-digit lowercase commit id", commit);
         return BG_EINVAL;
     }
-    list_ctx lc = {out, 0, skip, ud};
+    list_ctx lc = {out, 0, skip, ud, flags};
     char *runs = strfmt("%s/runs", s->dir);
     if (!runs) {
         set_err(err, errlen, "out of memory");
@@ -724,8 +777,10 @@ void bg_run_list_free(bg_run_list *l)
 {
     if (!l)
         return;
-    for (size_t i = 0; i < l->n; i++)
+    for (size_t i = 0; i < l->n; i++) {
         free(l->runs[i].path);
+        free(l->runs[i].damage);
+    }
     free(l->runs);
     memset(l, 0, sizeof *l);
 }
@@ -956,7 +1011,7 @@ int bg_store_export_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
         return rc;
     stats_skipped(stats, &l);
     size_t skipped_before = l.skipped;
-    list_ctx lc = {&l, 0, skip, ud};
+    list_ctx lc = {&l, 0, skip, ud, 0};
     if (l.n > 1) /* runs is NULL when the store is empty */
         qsort(l.runs, l.n, sizeof *l.runs, cmp_by_commit);
     for (size_t i = 0; rc == BG_OK && i < l.n;) {
@@ -1108,7 +1163,7 @@ static int sync_incoming(bg_git *g, const char *remote, int *had, bg_sync_stats 
         return rc;
     *had = 1;
     bg_run_list skips = {0};
-    list_ctx lc = {&skips, 0, skip, ud};
+    list_ctx lc = {&skips, 0, skip, ud, 0};
     rc = bg_git_notes_merge(g, BG_STORE_NOTES_REF, tmp, union_notes, &lc, err, errlen);
     if (st)
         st->skipped += skips.skipped;

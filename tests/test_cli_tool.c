@@ -468,6 +468,33 @@ static void test_ls_and_usage(void **state)
     assert_non_null(strstr(out, "1-2-3.json"));  /* skipped file named on stderr */
     unlink(bad);
 
+    /* ls REF lists that commit's runs only; a run whose envelope reads but
+     * whose body does not is listed as damaged, named on stderr */
+    char damaged[600], shortc1[13];
+    snprintf(shortc1, sizeof shortc1, "%.12s", c1);
+    snprintf(damaged, sizeof damaged, "%s/.benchgate/runs/%s/aaaaaaaaaaaa/5-0-0.json", repo, c1);
+    char text[400];
+    snprintf(text, sizeof text,
+             "{\"schema\":\"benchgate.run\",\"schema_version\":1,\"created_unix\":5,\"git\":{\"commit\":\"%s\"},"
+             "\"machine\":{\"id\":\"aaaaaaaaaaaa\"},\"benchmarks\":\"x\"}",
+             c1);
+    write_file(damaged, text);
+    rc = bg(out, sizeof out, "ls main");
+    print_message("%s", out);
+    assert_int_equal(rc, 0);
+    char row[64];
+    snprintf(row, sizeof row, "\n%s  aaaaaaaaaaaa", shortc1);
+    assert_non_null(strstr(out, row));
+    snprintf(row, sizeof row, "\n%s ", shortc);
+    assert_null(strstr(out, row)); /* feature's commit is not listed */
+    assert_non_null(strstr(out, "damaged  "));
+    assert_non_null(strstr(out, "benchgate: damaged: "));
+    assert_non_null(strstr(out, "5-0-0.json: field 'config' is missing"));
+    unlink(damaged);
+    assert_int_equal(bg(out, sizeof out, "ls no-such-ref"), 2);
+    assert_non_null(strstr(out, "ls no-such-ref: "));
+    assert_int_equal(bg(out, sizeof out, "ls main feature"), 2);
+
     assert_int_equal(bg(out, sizeof out, "frobnicate"), 2);
     assert_non_null(strstr(out, "frobnicate"));
     assert_int_equal(bg(out, sizeof out, "compare main feature --bogus"), 2);
