@@ -505,6 +505,33 @@ static void test_damaged_runs_fall_back(void **state)
     assert_int_equal(bg_store_list(s, C1, NULL, &l, on_skip, &sk, err, sizeof err), 0);
     assert_int_equal(l.n, nlisted);
     assert_int_equal(l.skipped, nbad - (nlisted - 1));
+    for (size_t i = 0; i < l.n; i++)
+        assert_null(l.runs[i].damage); /* not loaded in full without the flag */
+    bg_run_list_free(&l);
+
+    /* loaded in full: the same runs listed, the damaged ones with the message
+     * the full check gives, the good one with its benchmark count */
+    sk.n = 0;
+    assert_int_equal(bg_store_list_ex(s, C1, NULL, BG_STORE_LIST_FULL, &l, on_skip, &sk, err, sizeof err), 0);
+    assert_int_equal(l.n, nlisted);
+    size_t ndamaged = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        const bg_run_entry *e = &l.runs[i];
+        char why[1024] = "";
+        size_t nfull = 0;
+        int frc = bg__run_file_check(e->path, &nfull, why, sizeof why);
+        if (e->damage) {
+            ndamaged++;
+            assert_int_not_equal(frc, 0);
+            assert_string_equal(e->damage, why);
+            assert_int_equal(e->nbench, 0);
+        } else {
+            assert_int_equal(frc, 0);
+            assert_int_equal(e->nbench, nfull);
+            assert_int_equal(nfull, 1);
+        }
+    }
+    assert_int_equal(ndamaged, nlisted - 1);
     bg_run_list_free(&l);
 
     /* the lookup skips every damaged run, newest first, and uses the good one */
