@@ -289,7 +289,8 @@ static void help_cmd(const char *cmd)
         printf("usage: benchgate gate [--base REF] [--head FILE-or-REF] [--bench PATH] [options]\n\n"
                "  --base REF           baseline commit-ish or run file (default: merge-base of\n"
                "                       HEAD with main, else master; on main itself, HEAD's\n"
-               "                       parent)\n"
+               "                       parent, also with --ab, unless head is a working tree\n"
+               "                       with uncommitted changes: then HEAD)\n"
                "  --head FILE-or-REF   candidate (default: the newest stored run of HEAD)\n"
                "  --junit FILE         write JUnit XML (a regression is a <failure>, a crash an\n"
                "                       <error>; when the gate cannot decide, one <error> why)\n"
@@ -335,12 +336,17 @@ static void help_cmd(const char *cmd)
                BG_STORE_NOTES_REF);
 }
 
-static int open_store(const opts *o, bg_store **st)
+/* Opens the store of --store, $BENCHGATE_DIR or the repository into *st
+ * (the caller closes it). Returns 0, or EXIT_USAGE with the error printed
+ * and, when why is not NULL, copied there for a report. */
+static int open_store(const opts *o, bg_store **st, char *why, size_t nwhy)
 {
     char err[512] = "";
     int rc = bg_store_open(st, o->store, NULL, err, sizeof err);
     if (rc) {
         bg__errf("cannot open the run store: %s", err);
+        if (why)
+            snprintf(why, nwhy, "cannot open the run store: %s", err);
         return EXIT_USAGE;
     }
     return 0;
@@ -419,7 +425,7 @@ static int write_junit(const char *path, const bg_comparison *c)
  * naming it (exit 2). */
 static int open_store_to_read(const opts *o, bg_store **st)
 {
-    if (open_store(o, st))
+    if (open_store(o, st, NULL, 0))
         return EXIT_USAGE;
     char err[1024] = "";
     if (bg_store_require_dir(*st, err, sizeof err) != 0) {
@@ -440,11 +446,6 @@ static int cmd_ls(int argc, char **argv)
         help_cmd("ls");
         return 0;
     }
-    bg_store *st = NULL;
-    if (open_store_to_read(&o, &st))
-        return EXIT_USAGE;
-    bg_run_list l;
-    char err[512] = "";
     /* ls REF: only the runs of that commit */
     char commit[BG_GIT_OID_BUF] = "";
     const char *only = NULL;
@@ -460,6 +461,11 @@ static int cmd_ls(int argc, char **argv)
         bg_git_close(&g);
         only = commit;
     }
+    bg_store *st = NULL;
+    if (open_store_to_read(&o, &st))
+        return EXIT_USAGE;
+    bg_run_list l;
+    char err[512] = "";
     memset(&l, 0, sizeof l);
     /* Each run loaded in full, as compare and gate would, in the one read
      * that lists it: a run whose envelope is fine but whose benchmarks are
@@ -595,17 +601,41 @@ static size_t parse_trailers(const bg_git_commit_msg *msgs, size_t n, accept_rul
     return cnt;
 }
 
-static int write_markdown_file(const char *path, const char *mode, const bg_comparison *c,
-                               const char *base, const char *head, int code)
+/* What the gate's reports say: the comparison of base and head (labels)
+ * with the gate's exit code, or, with c NULL, that the gate ended (code 2
+ * or 3) before it could compare, and why. Plain pointers, owned elsewhere. */
+typedef struct gate_outcome {
+    const bg_comparison *c;
+    const char *base, *head;
+    const char *why;
+    int code;
+} gate_outcome;
+
+/* Writes the Markdown summary of g to path, opened with fopen mode "w" or
+ * "a" ($GITHUB_STEP_SUMMARY is appended to). Returns 0, or EXIT_USAGE when
+ * path could not be written (said on stderr). */
+static int write_markdown_file(const char *path, const char *mode, const gate_outcome *g)
 {
     FILE *f = fopen(path, mode);
     if (!f) {
         bg__errf("cannot write %s: %s", path, strerror(errno));
         return EXIT_USAGE;
     }
-    static const char *const res[] = {"passed", "failed: regression", "error", "failed: crash or timeout"};
-    fprintf(f, "## benchgate gate: %s\n\nbase `%.40s` vs head `%.40s`\n\n", res[code & 3], base, head);
-    bg__cmp_print_markdown(f, c, NULL);
+    if (g->c) {
+        static const char *const res[] = {"passed", "failed: regression", "error",
+                                          "failed: crash or timeout"};
+        fprintf(f, "## benchgate gate: %s\n\nbase `%.40s` vs head `%.40s`\n\n", res[g->code & 3],
+                g->base, g->head);
+        bg__cmp_print_markdown(f, g->c, NULL);
+    } else {
+        /* A message of several lines (a build's output) goes into a code block. */
+        const char *nl = strchr(g->why, '\n');
+        fprintf(f, "## benchgate gate: %s\n\nThe gate could not decide: %.*s\n\n",
+                g->code == EXIT_CRASH ? "failed: crash" : "error",
+                nl ? (int)(nl - g->why) : (int)strlen(g->why), g->why);
+        if (nl)
+            fprintf(f, "```\n%s\n```\n\n", nl + 1);
+    }
     if (fclose(f) != 0) {
         bg__errf("cannot write %s: %s", path, strerror(errno));
         return EXIT_USAGE;
@@ -831,19 +861,39 @@ static int remeasure(const opts *o, const bg_side *a, bg_comparison *c, const ac
     return 0;
 }
 
-/* Writes the gate's JUnit and Markdown files and $GITHUB_STEP_SUMMARY.
+/* Writes the gate's reports of g: the JUnit file (--junit), the Markdown
+ * summary (--markdown) and $GITHUB_STEP_SUMMARY when set. Without a
+ * comparison (g->c NULL) the JUnit file has one <error> test case named
+ * "gate" whose message is g->why, and the summaries say why the gate could
+ * not decide, so that CI shows the cause rather than a missing report.
  * Returns 0, or EXIT_USAGE when a file could not be written (said on
  * stderr). */
-static int write_reports(const opts *o, const bg_comparison *c, const char *base, const char *head,
-                         int code)
+static int write_reports(const opts *o, const gate_outcome *g)
 {
     int rc = 0;
-    if (o->junit && write_junit(o->junit, c) != 0)
-        rc = EXIT_USAGE;
-    if (o->markdown && write_markdown_file(o->markdown, "w", c, base, head, code) != 0)
+    if (o->junit) {
+        const bg_comparison *c = g->c;
+        bg_cmp_row row;
+        bg_comparison err_c;
+        if (!c) {
+            memset(&row, 0, sizeof row);
+            row.name = "gate";
+            row.kind = BG_ROW_NOT_OK;
+            row.head_failed = true; /* written as an <error> with the note as its message */
+            row.mean_a = row.mean_b = row.p_adj = NAN;
+            snprintf(row.note, sizeof row.note, "%s", g->why);
+            memset(&err_c, 0, sizeof err_c);
+            err_c.rows = &row;
+            err_c.n = 1;
+            c = &err_c;
+        }
+        if (write_junit(o->junit, c) != 0)
+            rc = EXIT_USAGE;
+    }
+    if (o->markdown && write_markdown_file(o->markdown, "w", g) != 0)
         rc = EXIT_USAGE;
     const char *gss = getenv("GITHUB_STEP_SUMMARY");
-    if (gss && gss[0] && write_markdown_file(gss, "a", c, base, head, code) != 0)
+    if (gss && gss[0] && write_markdown_file(gss, "a", g) != 0)
         rc = EXIT_USAGE;
     return rc;
 }
@@ -868,49 +918,6 @@ static size_t accept_rules(bg_git **g, const char *base, const char *head, bg_gi
     return parse_trailers(*msgs, *nmsgs, rules);
 }
 
-static int write_error_markdown(const char *path, const char *mode, const char *why, int code)
-{
-    FILE *f = fopen(path, mode);
-    if (!f) {
-        bg__errf("cannot write %s: %s", path, strerror(errno));
-        return EXIT_USAGE;
-    }
-    fprintf(f, "## benchgate gate: %s\n\nThe gate could not decide: %s\n\n",
-            code == EXIT_CRASH ? "failed: crash" : "error", why);
-    if (fclose(f) != 0) {
-        bg__errf("cannot write %s: %s", path, strerror(errno));
-        return EXIT_USAGE;
-    }
-    return 0;
-}
-
-/* When the gate ends (exit 2 or 3) before any comparison: a JUnit file with
- * one <error> test case named "gate" whose message is why, and a Markdown
- * summary (--markdown, $GITHUB_STEP_SUMMARY) saying why the gate could not
- * decide, so that CI shows the cause rather than a missing report. */
-static void write_error_reports(const opts *o, const char *why, int code)
-{
-    if (o->junit) {
-        bg_cmp_row row;
-        memset(&row, 0, sizeof row);
-        row.name = "gate";
-        row.kind = BG_ROW_NOT_OK;
-        row.head_failed = true; /* written as an <error> with the note as its message */
-        row.mean_a = row.mean_b = row.p_adj = NAN;
-        snprintf(row.note, sizeof row.note, "%s", why);
-        bg_comparison c;
-        memset(&c, 0, sizeof c);
-        c.rows = &row;
-        c.n = 1;
-        write_junit(o->junit, &c);
-    }
-    if (o->markdown)
-        write_error_markdown(o->markdown, "w", why, code);
-    const char *gss = getenv("GITHUB_STEP_SUMMARY");
-    if (gss && gss[0])
-        write_error_markdown(gss, "a", why, code);
-}
-
 static void print_gate_result(int ret)
 {
     switch (ret) {
@@ -924,13 +931,18 @@ static void print_gate_result(int ret)
 /* gate --ab: the base revision is checked out, built and run interleaved
  * with head (the working tree, or --head REV) instead of being read from
  * the store; both runs are saved. No re-measurement: the interleaved runs
- * continue until the interval reaches its target. */
-static int gate_ab(const opts *o, bg_git **g, const char *base_spec)
+ * continue until the interval reaches its target. Sets *reported once the
+ * comparison's reports are written; an error before that (exit 2) leaves
+ * them to the caller, with the reason in why. Returns the exit code. */
+static int gate_ab(const opts *o, bg_git **g, const char *base_spec, bool *reported, char *why,
+                   size_t nwhy)
 {
     if (o->cmp.metric) {
-        bg__errf("--metric/--gate-on %s cannot be combined with --ab: --ab compares the time per "
-                 "iteration of interleaved runs only; gate on a counter without --ab (stored runs "
-                 "or --bench)", o->cmp.metric);
+        snprintf(why, nwhy,
+                 "--metric/--gate-on %.100s cannot be combined with --ab: --ab compares the time "
+                 "per iteration of interleaved runs only; gate on a counter without --ab (stored "
+                 "runs or --bench)", o->cmp.metric);
+        bg__errf("%s", why);
         return EXIT_USAGE;
     }
     bg_ab_opts ao;
@@ -945,13 +957,14 @@ static int gate_ab(const opts *o, bg_git **g, const char *base_spec)
     ao.store = o->store;
     ao.filter = o->filter;
     if (o->nbench_args > BG_AB_MAX_ARGS) {
-        bg__errf("too many --bench-arg for --ab (at most %d)", BG_AB_MAX_ARGS);
+        snprintf(why, nwhy, "too many --bench-arg for --ab (at most %d)", BG_AB_MAX_ARGS);
+        bg__errf("%s", why);
         return EXIT_USAGE;
     }
     for (size_t i = 0; i < o->nbench_args; i++)
         ao.bench_args[ao.nbench_args++] = o->bench_args[i];
     bg_ab_result r;
-    int rc = bg__ab_run_cli(&ao, &r, "gate --ab");
+    int rc = bg__ab_run_cli(&ao, &r, "gate --ab", why, nwhy);
     if (rc)
         return rc;
     bg_git_commit_msg *msgs = NULL;
@@ -963,18 +976,84 @@ static int gate_ab(const opts *o, bg_git **g, const char *base_spec)
         apply_accept(&r.cmp.rows[i], rules, nrules);
     int ret = bg__ab_exit_code(&r);
     printf("base: %s\nhead: %s\n", r.label_a, r.label_b);
-    if (emit(&r.cmp, o) != 0)
+    /* As without --ab: a report that cannot be written makes a passing
+     * gate exit 2, but a regression (1) or a crash (3) stands. */
+    *reported = true;
+    if (emit(&r.cmp, o) != 0 && ret == EXIT_PASS)
         ret = EXIT_USAGE;
     char la[64], lb[64];
     snprintf(la, sizeof la, "%.12s", r.commit_a[0] ? r.commit_a : "base");
     snprintf(lb, sizeof lb, "%.12s", r.commit_b[0] ? r.commit_b : "working tree");
-    if (write_reports(o, &r.cmp, la, lb, ret) != 0)
+    gate_outcome go = {.c = &r.cmp, .base = la, .head = lb, .code = ret};
+    if (write_reports(o, &go) != 0 && ret == EXIT_PASS)
         ret = EXIT_USAGE;
     print_gate_result(ret);
     free(rules);
     bg_git_log_free(msgs, nmsgs);
     bg__ab_result_free(&r);
     return ret;
+}
+
+/* On the main branch the default base, the merge-base of head with
+ * main_branch, is head's own commit: base (40 hex, replaced in place)
+ * becomes that commit's first parent, with a note naming head_name
+ * ("HEAD" or --head). Returns 0, or EXIT_USAGE with why filled (and
+ * printed) when the commit has no parent here (a root commit, the edge of
+ * a shallow clone). */
+static int base_to_parent(bg_git *g, char base[BG_GIT_OID_BUF], const char *head_name,
+                          const char *main_branch, char *why, size_t nwhy)
+{
+    char err[512] = "";
+    char(*ids)[BG_GIT_OID_BUF] = NULL;
+    size_t n = 0;
+    if (bg_git_ancestors(g, base, 2, &ids, &n, err, sizeof err) != 0 || n < 2) {
+        snprintf(why, nwhy,
+                 "%.100s is the merge-base with %s and has no parent to compare with (a root "
+                 "commit, or the edge of a shallow clone%s%.200s); give --base REF",
+                 head_name, main_branch, err[0] ? ": " : "", err);
+        bg__errf("%s", why);
+        free(ids);
+        return EXIT_USAGE;
+    }
+    fprintf(stderr, "benchgate: note: %s is the merge-base with %s; comparing with its parent %.12s\n",
+            head_name, main_branch, ids[1]);
+    snprintf(base, BG_GIT_OID_BUF, "%s", ids[1]);
+    free(ids);
+    return 0;
+}
+
+/* The default base of gate --ab (base, the merge-base with main_branch,
+ * updated in place): when it is head's own commit (a gate on main), the
+ * first parent (base_to_parent), as without --ab. Except when head is the
+ * working tree (no --head) with uncommitted changes: comparing those with
+ * HEAD is what --ab is for there, so the base stays HEAD (with a note).
+ * Returns 0, or EXIT_USAGE with why. */
+static int ab_default_base(const opts *o, bg_git *g, char base[BG_GIT_OID_BUF],
+                           const char *main_branch, char *why, size_t nwhy)
+{
+    const char *head_name = o->head ? o->head : "HEAD";
+    char head[BG_GIT_OID_BUF], err[512] = "";
+    /* An unknown --head is left to ab, whose message names it. */
+    if (bg_git_resolve(g, head_name, head, err, sizeof err) != 0 || strcmp(head, base) != 0)
+        return 0;
+    if (!o->head) {
+        int dirty = 0;
+        char first[256] = "";
+        if (bg_git_dirty(g, NULL, &dirty, first, sizeof first, err, sizeof err) != 0) {
+            snprintf(why, nwhy, "cannot tell whether the working tree has uncommitted changes: %.600s",
+                     err);
+            bg__errf("%s", why);
+            return EXIT_USAGE;
+        }
+        if (dirty) {
+            fprintf(stderr,
+                    "benchgate: note: HEAD is the merge-base with %s and the working tree has "
+                    "uncommitted changes (%s, ...): comparing them with HEAD\n",
+                    main_branch, first);
+            return 0;
+        }
+    }
+    return base_to_parent(g, base, head_name, main_branch, why, nwhy);
 }
 
 /* Resolves the head commit for the base check: HEAD for --bench (the run
@@ -1007,7 +1086,6 @@ static int gate_load(const opts *o, bg_store *st, bg_git **g, bg_side *a, bg_sid
                      char *why, size_t nwhy)
 {
     const char *head_spec = o->head ? o->head : "HEAD";
-    char err[512] = "";
     if (bg__side_resolve(st, g, a, base_spec) != 0) {
         snprintf(why, nwhy, "cannot resolve the base '%.300s' (see the log)", base_spec);
         return EXIT_USAGE;
@@ -1019,24 +1097,11 @@ static int gate_load(const opts *o, bg_store *st, bg_git **g, bg_side *a, bg_sid
     char head_commit[BG_GIT_OID_BUF], parent_label[128];
     head_commit_of(o, g, b, head_commit);
     if (main_branch && !a->loaded && *g && head_commit[0] && !strcmp(a->commit, head_commit)) {
-        char(*ids)[BG_GIT_OID_BUF] = NULL;
-        size_t n = 0;
-        if (bg_git_ancestors(*g, a->commit, 2, &ids, &n, err, sizeof err) != 0 || n < 2) {
-            snprintf(why, nwhy,
-                     "%.100s is the merge-base with %s and has no parent to compare with (a root "
-                     "commit, or the edge of a shallow clone%s%.200s); give --base REF",
-                     o->head ? o->head : "HEAD", main_branch, err[0] ? ": " : "", err);
-            bg__errf("%s", why);
-            free(ids);
-            return EXIT_USAGE;
-        }
-        fprintf(stderr,
-                "benchgate: note: %s is the merge-base with %s; comparing with its parent %.12s\n",
-                o->head ? o->head : "HEAD", main_branch, ids[1]);
-        snprintf(a->commit, sizeof a->commit, "%s", ids[1]);
+        int rc = base_to_parent(*g, a->commit, o->head ? o->head : "HEAD", main_branch, why, nwhy);
+        if (rc)
+            return rc;
         snprintf(parent_label, sizeof parent_label, "base (parent of %.100s)", o->head ? o->head : "HEAD");
         base_label = parent_label;
-        free(ids);
     }
     char want[BG_GIT_OID_BUF];
     snprintf(want, sizeof want, "%s", a->commit);
@@ -1093,30 +1158,36 @@ static int cmd_gate(int argc, char **argv)
 {
     opts o;
     bool help;
-    if (parse_opts(argc, argv, OPT_STORE | OPT_STATS | OPT_GATE, 0, &o, &help))
-        return EXIT_USAGE;
-    if (help) {
-        help_cmd("gate");
-        return 0;
-    }
     bg_store *st = NULL;
-    if (open_store(&o, &st))
-        return EXIT_USAGE;
     bg_git *g = NULL;
     bg_side a, b;
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     int ret = EXIT_USAGE;
-    bool reported = false; /* the comparison's reports were written (or gate_ab owns them) */
+    bool reported = false; /* the comparison's reports were written */
     char err[512] = "", why[1024] = "";
     char base_id[BG_GIT_OID_BUF], base_name[128];
-    const char *base_spec = o.base, *main_branch = NULL;
+    const char *base_spec = NULL, *main_branch = NULL;
     bg_comparison c;
     memset(&c, 0, sizeof c);
     bg_git_commit_msg *msgs = NULL;
     size_t nmsgs = 0;
     accept_rule *rules = NULL;
     size_t nrules = 0;
+
+    /* Even a bad command line gets its error reports, as far as it names
+     * them (--junit and --markdown before the bad option). */
+    if (parse_opts(argc, argv, OPT_STORE | OPT_STATS | OPT_GATE, 0, &o, &help)) {
+        snprintf(why, sizeof why, "invalid gate options (see the log and 'benchgate gate --help')");
+        goto done;
+    }
+    if (help) {
+        help_cmd("gate");
+        return 0;
+    }
+    if (open_store(&o, &st, why, sizeof why))
+        goto done;
+    base_spec = o.base;
 
     if (!base_spec) {
         if (bg_git_open(&g, NULL, err, sizeof err) != 0) {
@@ -1129,13 +1200,15 @@ static int cmd_gate(int argc, char **argv)
         base_spec = base_id;
     }
     if (o.ab) {
-        reported = true;
         if (o.bench) {
-            bg__errf("--ab and --bench cannot be combined (--ab builds both sides; --bench-bin names "
-                     "the bench binary in the build)");
+            snprintf(why, sizeof why, "--ab and --bench cannot be combined (--ab builds both sides; "
+                     "--bench-bin names the bench binary in the build)");
+            bg__errf("%s", why);
             goto done;
         }
-        ret = gate_ab(&o, &g, base_spec);
+        if (main_branch && ab_default_base(&o, g, base_id, main_branch, why, sizeof why) != 0)
+            goto done;
+        ret = gate_ab(&o, &g, base_spec, &reported, why, sizeof why);
         goto done;
     }
     if (o.bench && o.head) {
@@ -1187,12 +1260,15 @@ static int cmd_gate(int argc, char **argv)
     char la[64], lb[64];
     snprintf(la, sizeof la, "%.12s", a.run.git_commit[0] ? a.run.git_commit : a.path);
     snprintf(lb, sizeof lb, "%.12s", b.run.git_commit[0] ? b.run.git_commit : b.path);
-    if (write_reports(&o, &c, la, lb, ret) != 0 && ret == EXIT_PASS)
+    gate_outcome go = {.c = &c, .base = la, .head = lb, .code = ret};
+    if (write_reports(&o, &go) != 0 && ret == EXIT_PASS)
         ret = EXIT_USAGE;
     print_gate_result(ret);
 done:
     if (!reported && (ret == EXIT_USAGE || ret == EXIT_CRASH)) {
-        write_error_reports(&o, why[0] ? why : "an error before the comparison (see the log)", ret);
+        gate_outcome fail = {.why = why[0] ? why : "an error before the comparison (see the log)",
+                             .code = ret};
+        write_reports(&o, &fail);
         if (ret == EXIT_CRASH)
             print_gate_result(ret);
     }
@@ -1282,7 +1358,7 @@ static int cmd_baseline(int argc, char **argv)
     }
     const char *sub = o.npos ? o.pos[0] : "ls";
     bg_store *st = NULL;
-    if (open_store(&o, &st))
+    if (open_store(&o, &st, NULL, 0))
         return EXIT_USAGE;
     int ret = EXIT_USAGE;
     char err[512] = "";
@@ -1318,7 +1394,7 @@ static int cmd_sync(int argc, char **argv, bool push)
     }
     const char *remote = o.npos ? o.pos[0] : NULL;
     bg_store *st = NULL;
-    if (open_store(&o, &st))
+    if (open_store(&o, &st, NULL, 0))
         return EXIT_USAGE;
     bg_git *g = NULL;
     char err[512] = "";

@@ -112,8 +112,9 @@ int bg__ab_exit_code(const bg_ab_result *r);
 void bg__ab_result_free(bg_ab_result *r);
 /* bg__ab_run for the command `what` ("ab", "gate --ab"), in cmd_ab.c:
  * returns 0 with r filled; otherwise the exit status, with the error
- * printed and r freed; after Ctrl-C it re-raises the signal, so benchgate
+ * printed, also copied into why (when not NULL; truncated to nwhy) for a
+ * report, and r freed; after Ctrl-C it re-raises the signal, so benchgate
  * exits by it. */
-int bg__ab_run_cli(const bg_ab_opts *o, bg_ab_result *r, const char *what);
+int bg__ab_run_cli(const bg_ab_opts *o, bg_ab_result *r, const char *what, char *why, size_t nwhy);
 
 #endif

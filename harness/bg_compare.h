@@ -114,6 +114,11 @@ void bg__cmp_fmt_change(const bg_cmp_row *w, char *buf, size_t n);
 void bg__cmp_print_console(FILE *f, const bg_comparison *c, const char *label_a, const char *label_b);
 void bg__cmp_print_markdown(FILE *f, const bg_comparison *c, const char *title);
 void bg__cmp_print_csv(FILE *f, const bg_comparison *c);
+/* The comparison as `compare --format json` prints it (its settings and a
+ * "benchmarks" array, one object per row), for a caller that adds to it.
+ * Returns a new object owned by the caller (cJSON_Delete), or NULL when out
+ * of memory. */
+struct cJSON *bg__cmp_to_json(const bg_comparison *c);
 int bg__cmp_print_json(FILE *f, const bg_comparison *c);
 int bg__cmp_print(FILE *f, const bg_comparison *c, bg_cmp_format fmt);
 /* JUnit XML: each benchmark a test case, a regression a failure, a crash an

@@ -357,18 +357,9 @@ static void add_side(cJSON *root, const char *key, const char *label, const char
  * its blocks, time, why it stopped and the side first in each block. */
 static int print_json(FILE *f, const bg_ab_result *r)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (!m)
-        return BG_ENOMEM;
-    int rc = bg__cmp_print(m, &r->cmp, BG_CMP_JSON);
-    if (fclose(m) != 0 && rc == 0)
-        rc = BG_EIO;
-    cJSON *root = rc == 0 ? cJSON_Parse(buf) : NULL;
-    free(buf);
+    cJSON *root = bg__cmp_to_json(&r->cmp);
     if (!root)
-        return rc ? rc : BG_ENOMEM;
+        return BG_ENOMEM;
     add_side(root, "a", r->label_a, r->commit_a, r->saved_a);
     add_side(root, "b", r->label_b, r->commit_b, r->saved_b);
     cJSON_AddNumberToObject(root, "wall_s", r->wall_s);
@@ -427,7 +418,7 @@ static int write_outputs(const ab_cli *c, const bg_ab_result *r)
     return rc;
 }
 
-int bg__ab_run_cli(const bg_ab_opts *o, bg_ab_result *r, const char *what)
+int bg__ab_run_cli(const bg_ab_opts *o, bg_ab_result *r, const char *what, char *why, size_t nwhy)
 {
     char err[8192] = "";
     int rc = bg__ab_run(o, r, err, sizeof err);
@@ -442,6 +433,8 @@ int bg__ab_run_cli(const bg_ab_opts *o, bg_ab_result *r, const char *what)
     }
     if (rc) {
         bg__errf("%s: %s", what, err[0] ? err : "failed");
+        if (why && nwhy)
+            snprintf(why, nwhy, "%s: %s", what, err[0] ? err : "failed");
         bg__ab_result_free(r);
         return EXIT_USAGE;
     }
@@ -455,7 +448,7 @@ int bg__cmd_ab(int argc, char **argv)
     if (prc)
         return prc > 0 ? EXIT_PASS : EXIT_USAGE;
     bg_ab_result r;
-    int rc = bg__ab_run_cli(&c.o, &r, "ab");
+    int rc = bg__ab_run_cli(&c.o, &r, "ab", NULL, 0);
     if (rc)
         return rc;
     int code = bg__ab_exit_code(&r);

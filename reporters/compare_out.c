@@ -206,11 +206,11 @@ static void add_num_or_null(cJSON *o, const char *k, double v)
         cJSON_AddNullToObject(o, k);
 }
 
-int bg__cmp_print_json(FILE *f, const bg_comparison *c)
+cJSON *bg__cmp_to_json(const bg_comparison *c)
 {
     cJSON *root = cJSON_CreateObject();
     if (!root)
-        return BG_ENOMEM;
+        return NULL;
     cJSON_AddStringToObject(root, "metric", c->metric);
     cJSON_AddStringToObject(root, "unit", c->unit);
     cJSON_AddNumberToObject(root, "threshold", c->threshold);
@@ -225,7 +225,7 @@ int bg__cmp_print_json(FILE *f, const bg_comparison *c)
         if (!o || !cJSON_AddItemToArray(arr, o)) {
             cJSON_Delete(o);
             cJSON_Delete(root);
-            return BG_ENOMEM;
+            return NULL;
         }
         cJSON_AddStringToObject(o, "name", w->name);
         cJSON_AddStringToObject(o, "verdict", bg__cmp_row_verdict(w));
@@ -241,6 +241,14 @@ int bg__cmp_print_json(FILE *f, const bg_comparison *c)
         if (w->note[0])
             cJSON_AddStringToObject(o, "note", w->note);
     }
+    return root;
+}
+
+int bg__cmp_print_json(FILE *f, const bg_comparison *c)
+{
+    cJSON *root = bg__cmp_to_json(c);
+    if (!root)
+        return BG_ENOMEM;
     char *s = cJSON_Print(root);
     cJSON_Delete(root);
     if (!s)

@@ -39,6 +39,10 @@
 #define AB_ARGS                                                                                    \
     "--build-cmd 'sh build.sh' --bench-bin out/bench --bench-arg --quick --min-blocks 6 "         \
     "--max-blocks 6 --threshold 5"
+/* The same for gate --ab, which takes no block counts (it stops at half the
+ * threshold, within the default budget). */
+#define GATE_AB_ARGS                                                                               \
+    "--build-cmd 'sh build.sh' --bench-bin out/bench --bench-arg --quick --threshold 5"
 /* Detecting the 20 % slowdown: six blocks of quick runs on a loaded 2-core
  * machine (ASan, other tests) can leave an interval of +-17 %, so these runs
  * go on, up to 24 blocks, until the interval is within +-4 %. */
@@ -374,6 +378,11 @@ static void test_head_against_working_tree(void **state)
     int grc = bg("gate --ab --build-cmd 'sh build.sh' --bench-bin out/bench --bench-arg --quick "
                  "--filter '^fine_slowable$' --threshold 5 --store '%s/gate-store'", tmp);
     int g_head = strstr(out, "head: the working tree") != NULL;
+    /* ... and the base stays HEAD: the uncommitted changes are what is compared */
+    char base_head[64];
+    snprintf(base_head, sizeof base_head, "base: %.12s", c_same);
+    int g_base = strstr(out, base_head) && strstr(out, "comparing them with HEAD") &&
+                 !strstr(out, "comparing with its parent");
     /* --head HEAD is the commit without the changes: refused, with gate's words. */
     int refused = bg("gate --ab --head HEAD --build-cmd 'sh build.sh' --bench-bin out/bench");
     int words = strstr(out, "Leave out --head") && strstr(out, "--allow-dirty");
@@ -389,6 +398,7 @@ static void test_head_against_working_tree(void **state)
     assert_true(has_b);
     assert_true(grc == 0 || grc == 1);
     assert_true(g_head);
+    assert_true(g_base);
     assert_int_equal(refused, 2);
     assert_true(words);
     assert_true(allowed == 0 || allowed == 1);
@@ -408,6 +418,76 @@ static void test_gate_ab_refuses_metric(void **state)
     rc = bg("gate --allow-dirty --base HEAD");
     assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "--allow-dirty goes with --ab only"));
+    assert_clean();
+}
+
+/* gate --ab with the default base on a clean main (HEAD is the merge-base
+ * with main): as without --ab, the base is HEAD's parent, named in a note,
+ * and the A run is saved under the parent (with uncommitted changes the
+ * base stays HEAD: test_head_against_working_tree). */
+static void test_gate_ab_default_base_on_main(void **state)
+{
+    (void)state;
+    char note[200], n[64];
+    snprintf(note, sizeof note, "HEAD is the merge-base with main; comparing with its parent %.12s",
+             c_base);
+    int rc = bg("gate --ab " GATE_AB_ARGS " --filter '^fine_fast$' --store '%s/gate-main'", tmp);
+    assert_true(rc == 0 || rc == 1); /* the same code on both sides: no error, no crash */
+    if (!strstr(out, note))
+        fail_msg("no note '%s'", note);
+    sh_line(n, sizeof n, "ls '%s/gate-main/runs/%s'/*/*.json | wc -l", tmp, c_base);
+    assert_string_equal(n, "1");
+    sh_line(n, sizeof n, "ls '%s/gate-main/runs/%s'/*/*.json | wc -l", tmp, c_same);
+    assert_string_equal(n, "1");
+    assert_clean();
+}
+
+/* gate --ab where a build fails: exit 2, and the JUnit file has one <error>
+ * test case named gate with ab's message, the Markdown summary says why. */
+static void test_gate_ab_build_failure_reported(void **state)
+{
+    (void)state;
+    char junit[400], md[400], want[200];
+    snprintf(junit, sizeof junit, "%s/gate-build-junit.xml", tmp);
+    snprintf(md, sizeof md, "%s/gate-build.md", tmp);
+    int rc = bg("gate --ab --base %s --head %s " GATE_AB_ARGS " --junit '%s' --markdown '%s'", c_base,
+                c_broken, junit, md);
+    assert_int_equal(rc, 2);
+    snprintf(want, sizeof want, "building B = %.12s", c_broken);
+    assert_non_null(strstr(out, want));
+    char n[64];
+    sh_line(n, sizeof n, "grep -c '<testcase classname=\"benchgate\" name=\"gate\">' '%s'", junit);
+    assert_string_equal(n, "1");
+    sh_line(n, sizeof n, "grep -c '<error message=\"gate --ab: .*building B = %.12s.*failed (exit 1)' '%s'",
+            c_broken, junit);
+    assert_string_equal(n, "1");
+    sh_line(n, sizeof n, "grep -c 'errors=\"1\"' '%s'", junit);
+    assert_string_equal(n, "1");
+    sh_line(n, sizeof n, "grep -c '^## benchgate gate: error' '%s'", md);
+    assert_string_equal(n, "1");
+    sh_line(n, sizeof n, "grep -c 'could not decide: gate --ab: .*building B = %.12s' '%s'", c_broken,
+            md);
+    assert_string_equal(n, "1");
+    /* the build's output, several lines, in a code block */
+    sh_line(n, sizeof n, "grep -A3 '^```$' '%s' | grep -c '^error: kaputt.c:1: expected ;$'", md);
+    assert_string_equal(n, "1");
+    assert_clean();
+}
+
+/* gate --ab where a benchmark crashes and the reports cannot be written:
+ * the unwritable files are errors on stderr, but exit 3 stands. */
+static void test_gate_ab_crash_unwritable_reports(void **state)
+{
+    (void)state;
+    int rc = bg("gate --ab --base %s --head %s " GATE_AB_ARGS " --filter '^crash_segv$' --store "
+                "'%s/gate-crash' --junit '%s/no-such-dir/junit.xml' --markdown "
+                "'%s/no-such-dir/summary.md'",
+                c_base, c_same, tmp, tmp, tmp);
+    assert_int_equal(rc, 3);
+    assert_true(line_has(out, "crash_segv", "killed by signal 11"));
+    assert_non_null(strstr(out, "cannot write JUnit XML"));
+    assert_true(line_has(out, "cannot write", "no-such-dir/summary.md"));
+    assert_non_null(strstr(out, "gate: FAILED: a benchmark crashed or timed out"));
     assert_clean();
 }
 
@@ -874,6 +954,9 @@ int main(void)
         cmocka_unit_test(test_dirty_tree),
         cmocka_unit_test(test_head_against_working_tree),
         cmocka_unit_test(test_gate_ab_refuses_metric),
+        cmocka_unit_test(test_gate_ab_default_base_on_main),
+        cmocka_unit_test(test_gate_ab_build_failure_reported),
+        cmocka_unit_test(test_gate_ab_crash_unwritable_reports),
         cmocka_unit_test(test_side_process_crashes),
         cmocka_unit_test(test_crashing_benchmarks),
         cmocka_unit_test(test_output_formats),

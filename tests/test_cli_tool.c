@@ -316,6 +316,14 @@ static void test_gate_missing_base(void **state)
     assert_non_null(strstr(m, "## benchgate gate: error"));
     assert_non_null(strstr(m, "could not decide: no stored run for the base"));
     assert_non_null(strstr(read_all(gss), "could not decide"));
+    /* a bad command line too, as far as it names the reports */
+    rc = bg(out, sizeof out, "gate --junit '%s' --markdown '%s' --threshold lots", junit, md);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "lots"));
+    x = read_all(junit);
+    assert_non_null(strstr(x, "<testcase classname=\"benchgate\" name=\"gate\">"));
+    assert_non_null(strstr(x, "<error message=\"invalid gate options"));
+    assert_non_null(strstr(read_all(md), "could not decide: invalid gate options"));
     (void)c0;
 }
 
