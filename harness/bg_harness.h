@@ -324,6 +324,10 @@ int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen);
 /* The same from a parsed record (`root` stays the caller's): for a reader
  * that has parsed the text already, so each record is parsed once. */
 int bg__record_from_json(const struct cJSON *root, bg_run *run, char *err, size_t errlen);
+/* Prints `root` indented, then a newline, to f, and frees it: the call takes
+ * ownership, also on failure. A NULL root (a builder that ran out of memory)
+ * gives BG_ENOMEM; a write error BG_EIO. */
+int bg__json_fprint(FILE *f, struct cJSON *root);
 
 /* ---- reporters ---- */
 

@@ -374,13 +374,7 @@ static int print_json(FILE *f, const bg_ab_result *r)
         cJSON_AddStringToObject(o, "stop", in->stop);
         cJSON_AddStringToObject(o, "first_in_block", in->order ? in->order : "");
     }
-    char *s = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!s)
-        return BG_ENOMEM;
-    fprintf(f, "%s\n", s);
-    free(s);
-    return 0;
+    return bg__json_fprint(f, root);
 }
 
 static int write_outputs(const ab_cli *c, const bg_ab_result *r)

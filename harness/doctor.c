@@ -811,13 +811,7 @@ static int print_json(FILE *f, const bg_doctor_report *r)
         warn += g->level == BG_DOC_WARN;
     }
     cJSON_AddNumberToObject(root, "warnings", (double)warn);
-    char *s = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!s)
-        return BG_ENOMEM;
-    fprintf(f, "%s\n", s);
-    free(s);
-    return 0;
+    return bg__json_fprint(f, root);
 }
 
 int bg__doctor_print(FILE *f, const bg_doctor_report *r, bool json)

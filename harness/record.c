@@ -298,6 +298,20 @@ char *bg__record_to_json(const bg_run *run)
     return s;
 }
 
+int bg__json_fprint(FILE *f, cJSON *root)
+{
+    if (!root)
+        return BG_ENOMEM;
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!s)
+        return BG_ENOMEM;
+    fputs(s, f);
+    fputc('\n', f);
+    free(s);
+    return ferror(f) ? BG_EIO : 0;
+}
+
 int bg__write_file_atomic(const char *path, const char *data, size_t len, char *err,
                           size_t errlen)
 {

@@ -246,16 +246,7 @@ cJSON *bg__cmp_to_json(const bg_comparison *c)
 
 int bg__cmp_print_json(FILE *f, const bg_comparison *c)
 {
-    cJSON *root = bg__cmp_to_json(c);
-    if (!root)
-        return BG_ENOMEM;
-    char *s = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!s)
-        return BG_ENOMEM;
-    fprintf(f, "%s\n", s);
-    free(s);
-    return 0;
+    return bg__json_fprint(f, bg__cmp_to_json(c));
 }
 
 int bg__cmp_print(FILE *f, const bg_comparison *c, bg_cmp_format fmt)

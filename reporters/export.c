@@ -51,22 +51,6 @@ int bg__export_csv(FILE *f, const bg_run *run)
     return ferror(f) ? BG_EIO : 0;
 }
 
-/* ---- output of a cJSON tree ---- */
-
-static int print_json(FILE *f, cJSON *root)
-{
-    if (!root)
-        return BG_ENOMEM;
-    char *s = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!s)
-        return BG_ENOMEM;
-    fputs(s, f);
-    fputc('\n', f);
-    free(s);
-    return ferror(f) ? BG_EIO : 0;
-}
-
 /* ---- Google Benchmark JSON ---- */
 
 static const char *machine_field(const bg_run *run, const char *key)
@@ -339,7 +323,7 @@ int bg__export_gbench(FILE *f, const bg_run *run)
         cJSON_Delete(root);
         return rc;
     }
-    return print_json(f, root);
+    return bg__json_fprint(f, root);
 }
 
 /* ---- Chrome trace event format ---- */
@@ -487,5 +471,5 @@ int bg__export_trace(FILE *f, const bg_run *run)
                   "end after what came before them";
         cJSON_AddStringToObject(other, "timeline", timeline);
     }
-    return print_json(f, root);
+    return bg__json_fprint(f, root);
 }
