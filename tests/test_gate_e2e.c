@@ -41,6 +41,19 @@ static char repo[320];
 static char ca[41], cb[41], cc[41];
 static char out[1 << 17];
 
+/* Runs the shell command cmd, its standard output read into out; returns
+ * its exit code. */
+static int capture(const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(out, 1, sizeof out - 1, p);
+    out[len] = '\0';
+    int st = pclose(p);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
 /* Runs benchgate in the repository; returns its exit code, output in out. */
 static int bg(const char *fmt, ...)
 {
@@ -50,13 +63,7 @@ static int bg(const char *fmt, ...)
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
     snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s 2>&1", repo, BENCHGATE_EXE, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = '\0';
-    int st = pclose(p);
-    assert_true(WIFEXITED(st));
-    return WEXITSTATUS(st);
+    return capture(cmd);
 }
 
 /* Does some line of s contain both a and b? */
@@ -362,13 +369,7 @@ static int ci_gate(const char *dir)
              "BENCH_ARGS='--filter ^fine_ --quick --procs 6 --max-procs 6' GATE_ARGS='--threshold 5' "
              "sh '%s' 2>&1",
              dir, FAULTY_BENCH, BENCHGATE_EXE, GATE_SH);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = '\0';
-    int st = pclose(p);
-    assert_true(WIFEXITED(st));
-    return WEXITSTATUS(st);
+    return capture(cmd);
 }
 
 /* Does the bare repository `remote` hold a benchgate note for commit? */
@@ -442,13 +443,7 @@ static int fb(const char *fmt, ...)
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
     snprintf(cmd, sizeof cmd, "cd '%s' && '%s' " BENCH_ARGS " %s 2>&1", repo, FAULTY_BENCH, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = '\0';
-    int st = pclose(p);
-    assert_true(WIFEXITED(st));
-    return WEXITSTATUS(st);
+    return capture(cmd);
 }
 
 /* The bench binary compares itself with a baseline: auto, a revision (with
@@ -527,14 +522,9 @@ static void test_gate_ab(void **state)
              "--bench-bin out/bench --bench-arg --quick --filter '^fine_slowable$' --threshold 5 "
              "--junit '%s' --store '%s/ab-store' 2>&1",
              ab, BENCHGATE_EXE, junit, tmp);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = '\0';
-    int st = pclose(p);
+    int rc = capture(cmd);
     fprintf(stderr, "%s", out);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 1);
+    assert_int_equal(rc, 1);
     assert_true(line_has(out, "fine_slowable", "regressed"));
     assert_non_null(strstr(out, "gate: FAILED: regression"));
     char check[1024];
