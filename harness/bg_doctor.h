@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "bg_harness.h"
+#include "bg_model.h"
 
 typedef enum bg_doc_level {
     BG_DOC_OK = 0,  /* nothing to do */

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bg_harness.h"
+#include "bg_model.h"
 
 /* Set (to the directory of callgrind's output) in the environment of the
  * bench binary that valgrind runs. */

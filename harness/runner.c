@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bg_harness.h"
+#include "bg_model.h"
 #include "bg_instr.h"
 
 /* ---- the state seen by BENCH functions ---- */

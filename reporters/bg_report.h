@@ -1,7 +1,7 @@
 /* The report reporters: gnuplot plots (gnuplot.c), the static HTML site
  * (html.c), escaping for the text formats they write (escape.c) and the
  * exports to other tools' formats (export.c). They only read finished runs
- * and the report model that harness/report_model.c builds. */
+ * and the report model that cli/report_model.c builds. */
 #ifndef BG_REPORT_H
 #define BG_REPORT_H
 
@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "bg_compare.h"
-#include "bg_harness.h"
+#include "bg_model.h"
 #include "bg_stats.h"
 
 /* ---- escaping (escape.c) ---- */
@@ -104,7 +104,7 @@ int bg__plot_history(bg_plotter *p, const char *file, const char *title, const b
 /* The same history as a small line without axes for the index. */
 int bg__plot_sparkline(bg_plotter *p, const char *file, const bg_plot_history *h);
 
-/* ---- the report model (filled by harness/report_model.c) ---- */
+/* ---- the report model (filled by cli/report_model.c) ---- */
 
 /* One commit of the history, oldest first. */
 typedef struct bg_report_commit {

@@ -4,7 +4,7 @@
 
 #include "bg_config.h"
 #include "bg_doctor.h"
-#include "bg_harness.h"
+#include "bg_model.h"
 
 #define C_BOLD "\033[1m"
 #define C_RED "\033[31m"

@@ -23,7 +23,7 @@
 #include "bg_alloc.h"
 #include "bg_compare.h"
 #include "bg_counters.h"
-#include "bg_harness.h"
+#include "bg_model.h"
 
 /* ---- --counters ---- */
 

@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "bg_alloc.h"
-#include "bg_harness.h"
+#include "bg_model.h"
 
 #ifndef COUNTER_BENCH
 #error "COUNTER_BENCH must be the path of the counter_bench binary"

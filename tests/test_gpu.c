@@ -22,7 +22,7 @@
 #include "bench_proc.h"
 #include "benchgate_cuda.h"
 #include "bg_gpu.h"
-#include "bg_harness.h"
+#include "bg_model.h"
 
 #ifndef GPU_BENCH
 #error "GPU_BENCH must be the path of the gpu_bench binary"

@@ -1,4 +1,4 @@
-/* harness/bg_gpu.h declares the few CUDA driver and CUPTI values it needs
+/* counters/bg_gpu.h declares the few CUDA driver and CUPTI values it needs
  * instead of including the toolkit's headers (so the harness builds without
  * a toolkit). Where the headers are installed, this checks every one of
  * those values against them, and the record offsets against every version

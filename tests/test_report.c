@@ -23,7 +23,7 @@
 #include "git_fixture.h"
 #include <cjson/cJSON.h>
 
-#include "bg_harness.h"
+#include "bg_model.h"
 #include "bg_report.h"
 #include "bg_store.h"
 

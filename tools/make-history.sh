@@ -11,7 +11,7 @@
 #   tools/make-history.sh DIR [COMMITS [BENCHES [STEP]]]
 #   build/benchgate report --out DIR/report   (run inside DIR)
 #
-# Records are written straight into the store layout of harness/bg_store.h
+# Records are written straight into the store layout of store/bg_store.h
 # (runs/<commit>/<machine>/<created>-<pid>-<n>.json) so that making 500 runs
 # takes seconds; their estimates are computed here from the samples written.
 set -eu

@@ -100,7 +100,7 @@ int bg__plan(double per_iter_ns, double measure_ns, size_t samples, double min_s
              bg_plan *out);
 uint64_t bg__plan_iters(const bg_plan *p, size_t i);
 
-/* ---- configuration (cli.c) ---- */
+/* ---- configuration (defaults and flags: harness/driver.c) ---- */
 
 /* What a run measures (--mode; instr_mode.c). */
 typedef enum bg_mode {

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "bg_config.h"
-#include "bg_harness.h"
+#include "bg_model.h"
 
 /* ---- writing ---- */
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bg_harness.h"
+#include "bg_model.h"
 
 const char *const bg__process_metrics[] = {
     "user_ns", "sys_ns", "max_rss_bytes", "start_rss_bytes", "minor_faults", "major_faults",

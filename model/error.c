@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bg_harness.h"
+#include "bg_model.h"
 
 const char *bg_strerror(int code)
 {

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "bg_compare.h"
-#include "bg_harness.h"
+#include "bg_model.h"
 #include "bg_store.h"
 
 /* Each takes the arguments after the subcommand name and returns the exit

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "bg_git.h"
-#include "bg_harness.h"
+#include "bg_model.h"
 #include "bg_store.h"
 
 /* How far back (first-parent commits) a side without a stored run looks for

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "bg_harness.h"
+#include "bg_model.h"
 #include "bg_stats.h"
 
 typedef enum bg_row_kind {

@@ -19,7 +19,7 @@
 #include <stdio.h>
 
 #include "bg_compare.h"
-#include "bg_harness.h"
+#include "bg_model.h"
 
 #define BG_AB_MAX_ENV 16
 #define BG_AB_MAX_ARGS 32

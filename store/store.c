@@ -17,7 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "bg_fingerprint.h"
-#include "bg_harness.h"
+#include "bg_model.h"
 
 struct bg_store {
     char *dir;

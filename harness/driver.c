@@ -1,4 +1,4 @@
-/* The bench binary's command line: flags, defaults, and bg_main(). */
+/* The bench binary's driver: its flags, their defaults, and bg_main(), which runs, saves and compares. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -14,7 +14,7 @@
 #include "bg_config.h"
 #include "bg_fingerprint.h"
 #include "bg_git.h"
-#include "bg_harness.h"
+#include "bg_model.h"
 #include "bg_instr.h"
 #include "bg_store.h"
 

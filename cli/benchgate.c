@@ -26,7 +26,7 @@
 #include "bg_compare.h"
 #include "bg_fingerprint.h"
 #include "bg_git.h"
-#include "bg_harness.h"
+#include "bg_model.h"
 #include "bg_stats.h"
 #include "bg_store.h"
 

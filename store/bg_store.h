@@ -66,7 +66,7 @@ typedef struct bg_run_meta {
 /* Validates run record text (`len` bytes, need not be terminated) and fills
  * *meta (may be NULL). `name` (a path, or "run 3 in the note on <commit>")
  * starts every message. The schema, schema_version and created_unix are
- * checked by the record module (bg__record_check_header in bg_harness.h),
+ * checked by the record module (bg__record_check_header in bg_model.h),
  * the same check bg__record_parse makes; this adds git.commit and
  * machine.id, the keys the store files runs under. BG_EPARSE: corrupt or
  * truncated JSON, or a required field missing or of the wrong type (a

@@ -8,7 +8,7 @@
 
 #include "bg_counters.h"
 #include "bg_gpu.h"
-#include "bg_harness.h"
+#include "bg_model.h"
 
 typedef struct table_entry {
     const bg_counter_group *g;
