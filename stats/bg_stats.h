@@ -195,6 +195,42 @@ typedef struct bg_changepoint {
 int bg_changepoints(const double *x, size_t n, double alpha, uint64_t seed,
                     bg_changepoint *out, size_t max, size_t *nout);
 
+/* ---- between-run noise (drift; stats/drift.c) ---- */
+
+/* The spread of log(run B / run A) for two runs of unchanged code made at
+ * different times. */
+typedef struct bg_drift {
+    double sigma; /* standard deviation on the log scale */
+    size_t n;     /* log-ratios it rests on */
+} bg_drift;
+
+/* Robust scale of the log-ratios d[0..n) of pairs of runs of unchanged
+ * code: the larger of median(|d|) / 0.6745 and q90(|d|) / 1.6449 (each
+ * estimates sigma for normal d; the second keeps a minority of large jumps
+ * from being ignored). Quantiles are type 7. BG_EINVAL for n = 0 or a value
+ * that is not finite. */
+int bg_drift_estimate(const double *d, size_t n, bg_drift *out);
+
+/* The log-ratios of consecutive values of a series (a benchmark's level at
+ * each commit along first-parent history, oldest first), leaving out each
+ * pair that straddles a change point found by bg_changepoints on log(x) at
+ * `alpha` with `seed`: a real change is not noise. out holds up to n - 1
+ * values; *nout gets their count. BG_EINVAL for a value that is not finite
+ * and positive. */
+int bg_drift_series_ratios(const double *x, size_t n, double alpha, uint64_t seed, double *out,
+                           size_t *nout);
+
+/* A change measured within two runs (`in`: change, interval at
+ * `confidence`, p), widened by the between-run noise `sigma` (log scale):
+ * with m = log(1 + change) and se_w the standard error implied by the
+ * interval (its log width / 2 z), se = sqrt(se_w^2 + sigma^2); the interval
+ * is expm1(m -+ q se) and p = 2 P(T > |m| / se), where T and q are Student's
+ * t with `df` degrees of freedom (the log-ratios sigma rests on) or, for
+ * df = 0 (a stated default sigma), the normal. BG_EINVAL for a change or
+ * bound at or below -100 %, or sigma < 0. */
+int bg_change_with_drift(const bg_change *in, double sigma, size_t df, double confidence,
+                         bg_change *out);
+
 /* ---- complexity ---- */
 typedef enum bg_complexity {
     BG_O_1 = 0, BG_O_LOGN, BG_O_N, BG_O_NLOGN, BG_O_N2, BG_O_N3, BG_O_COUNT
