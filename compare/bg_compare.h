@@ -33,6 +33,14 @@ typedef struct bg_cmp_row {
     bg_verdict verdict;
     bool accepted;         /* a regression accepted by a Bench-Accept trailer */
     bool head_failed;      /* crashed or timed out in B */
+    /* Between-run noise added because the runs were made at different
+     * times (bg_cmp_opts.noise); drift_used false otherwise. ch is then the
+     * widened change and ch_within the one inside the two runs alone. */
+    bool drift_used;
+    double drift;          /* sigma on the log scale */
+    size_t drift_df;       /* log-ratios it rests on, 0 for the default */
+    char drift_source[64]; /* "learned from 12 run pairs", "default: ..." */
+    bg_change ch_within;
     char note[320];        /* why not compared / which rule accepted it */
 } bg_cmp_row;
 
@@ -48,6 +56,8 @@ typedef struct bg_comparison {
     char unit[16];      /* "ns" for time, else the counter's unit ("" = count) */
     char metric_note[96]; /* why this metric when none was asked for, or that
                            * runs of different modes were forced ("" otherwise) */
+    bool drift_used;      /* rows carry the between-run noise (opts.noise) */
+    char drift_note[160]; /* where the noise came from, for a person */
 } bg_comparison;
 
 typedef struct bg_cmp_opts {
@@ -59,6 +69,11 @@ typedef struct bg_cmp_opts {
     const char *metric;   /* "time", "cpu", a counter, or NULL (default): instructions
                            * when both runs are instruction mode, else time */
     bool force;           /* compare runs of different --mode anyway (--force) */
+    /* The between-run noise learned from the store (bg_noise.h), for runs
+     * made at different times: each compared row's interval and p then
+     * include it, and a change inside the drift band is inconclusive. NULL:
+     * within-run noise only (runs interleaved or made together). Borrowed. */
+    const struct bg_noise *noise;
 } bg_cmp_opts;
 
 void bg__cmp_opts_default(bg_cmp_opts *o);
@@ -94,6 +109,10 @@ int bg__decide_all(bg_comparison *c);
 
 /* Per-iteration mean of `metric` over all samples of r (NAN when absent). */
 double bg__result_metric_mean(const bg_result *r, const char *metric);
+
+/* The 95 % band of changes between runs of unchanged code for a row's
+ * drift (expm1(1.96 sigma)), as a fraction; NAN when no drift was used. */
+double bg__cmp_row_drift_band(const bg_cmp_row *w);
 
 /* "improved", "regressed", ..., "accepted", "only in A", "failed", ... */
 const char *bg__cmp_row_verdict(const bg_cmp_row *w);

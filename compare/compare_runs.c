@@ -9,6 +9,7 @@
 
 #include "bg_compare.h"
 #include "bg_instr.h"
+#include "bg_noise.h"
 
 void bg__cmp_opts_default(bg_cmp_opts *o)
 {
@@ -342,6 +343,35 @@ static void compare_one(const bg_result *ra, const bg_result *rb, const char *me
     }
 }
 
+/* Widens a compared row by the between-run noise of its benchmark. An
+ * exact row (no variation within either run: a deterministic count) with
+ * no learned noise stays exact: the default is for timings. */
+static void add_drift(bg_cmp_row *w, const bg_noise *noise, double confidence)
+{
+    if (w->kind != BG_ROW_COMPARED)
+        return;
+    w->ch_within = w->ch;
+    size_t df = 0;
+    double sigma = bg__noise_for(noise, w->name, &df, w->drift_source, sizeof w->drift_source);
+    bool exact = w->ch.lo == w->ch.hi;
+    if (exact && df == 0) {
+        sigma = 0;
+        snprintf(w->drift_source, sizeof w->drift_source, "none: an exact count");
+    }
+    bg_change wide;
+    if (bg_change_with_drift(&w->ch, sigma, df, confidence, &wide) != 0)
+        return; /* a change at -100 % or a bound that is not finite: left as measured */
+    w->ch = wide;
+    w->drift_used = true;
+    w->drift = sigma;
+    w->drift_df = df;
+}
+
+double bg__cmp_row_drift_band(const bg_cmp_row *w)
+{
+    return w && w->drift_used ? expm1(1.959963984540054 * w->drift) : NAN;
+}
+
 int bg__decide_all(bg_comparison *c)
 {
     double *p = calloc(c->n + 1, sizeof *p);
@@ -406,6 +436,20 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
         init_row(w, ra->name, rb ? BG_ROW_COMPARED : BG_ROW_ONLY_A);
         if (rb)
             compare_one(ra, rb, metric, &bo, w);
+        if (rb && o->noise)
+            add_drift(w, o->noise, bo.confidence);
+    }
+    if (o->noise) {
+        const bg_noise *nz = o->noise;
+        size_t learned = 0;
+        for (size_t i = 0; i < c->n; i++)
+            learned += c->rows[i].drift_used && c->rows[i].drift_df > 0;
+        c->drift_used = true;
+        snprintf(c->drift_note, sizeof c->drift_note,
+                 "between-run noise from %zu stored run%s of machine %.16s: %zu benchmark%s learned, "
+                 "the others the default +-%.1f %%",
+                 nz->runs_used, nz->runs_used == 1 ? "" : "s", nz->machine[0] ? nz->machine : "?", learned,
+                 learned == 1 ? "" : "s", 100 * expm1(1.959963984540054 * nz->default_sigma));
     }
     for (size_t i = 0; i < b->nresults; i++) {
         const bg_result *rb = &b->results[i];

@@ -10,6 +10,7 @@
 
 #include "bg_alloc.h"
 #include "bg_baseline.h"
+#include "bg_noise.h"
 #include "bg_compare.h"
 #include "bg_config.h"
 #include "bg_fingerprint.h"
@@ -566,7 +567,23 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     o.resamples = c->resamples;
     bg_comparison cmp;
     char err[512] = "";
-    if (bg__compare_runs(&base->run, run, &o, &cmp, err, sizeof err) != 0) {
+    /* The baseline was measured at another time: its comparison includes
+     * the between-run noise the store has seen on this machine. */
+    bg_noise noise = {0};
+    bg_store *st = NULL;
+    bg_git *g = NULL;
+    if (bg_store_open(&st, c->store_dir, ".", err, sizeof err) == 0) {
+        if (run->git_commit[0] && bg_git_open(&g, NULL, err, sizeof err) != 0)
+            g = NULL;
+        if (bg__noise_for_compare(st, g, &base->run, run, &o, NULL, &noise, err, sizeof err) != 0)
+            bg__noise_free(&noise);
+    }
+    o.noise = &noise; /* none learned: every benchmark gets the default */
+    bg_git_close(&g);
+    bg_store_close(&st);
+    int crc = bg__compare_runs(&base->run, run, &o, &cmp, err, sizeof err);
+    bg__noise_free(&noise);
+    if (crc != 0) {
         fprintf(stderr, "%s: cannot compare with the baseline: %s (options of 'benchgate compare')\n",
                 prog, err);
         return;

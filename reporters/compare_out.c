@@ -57,6 +57,14 @@ static void fmt_p(const bg_cmp_row *w, char *buf, size_t n)
         snprintf(buf, n, "-");
 }
 
+/* Whether a row's verdict should name the drift band: it was used, and the
+ * row could not be decided (inconclusive), so a person sees why. */
+static bool drift_matters(const bg_cmp_row *w)
+{
+    return w->kind == BG_ROW_COMPARED && w->drift_used && w->drift > 0 && !w->accepted &&
+           w->verdict == BG_VERDICT_INCONCLUSIVE;
+}
+
 /* A symbol beside each verdict so it reads without colour. */
 static const char *verdict_symbol(const bg_cmp_row *w)
 {
@@ -133,10 +141,14 @@ void bg__cmp_print_console(FILE *f, const bg_comparison *c, const char *label_a,
         fputs("  ", f);
         pad(f, b, wb, true);
         fprintf(f, "  %-34s  %8s  %s %s", ch, p, verdict_symbol(w), bg__cmp_row_verdict(w));
+        if (drift_matters(w))
+            fprintf(f, " (drift +-%.1f %%)", 100 * bg__cmp_row_drift_band(w));
         if (w->note[0])
             fprintf(f, " (%s)", w->note);
         fputc('\n', f);
     }
+    if (c->drift_used)
+        fprintf(f, "%s\n", c->drift_note);
     fprintf(f,
             "metric %s%s%s, threshold %.2f%%, alpha %.3g, p adjusted: %s, %zu resamples, seed %llu\n",
             c->metric, c->metric_note[0] ? " " : "", c->metric_note, 100 * c->threshold, c->alpha,
@@ -161,6 +173,8 @@ void bg__cmp_print_markdown(FILE *f, const bg_comparison *c, const char *title)
         fputs("| ", f);
         bg__md_escape(f, w->name);
         fprintf(f, " | %s | %s | %s | %s | %s", a, b, ch, p, bg__cmp_row_verdict(w));
+        if (drift_matters(w))
+            fprintf(f, " (drift +-%.1f %%)", 100 * bg__cmp_row_drift_band(w));
         if (w->note[0]) {
             fputs(" (", f);
             bg__md_escape(f, w->note);
@@ -170,6 +184,10 @@ void bg__cmp_print_markdown(FILE *f, const bg_comparison *c, const char *title)
     }
     fprintf(f, "\nMetric %s%s%s, noise threshold %.2f%%, alpha %.3g.\n\n", c->metric,
             c->metric_note[0] ? " " : "", c->metric_note, 100 * c->threshold, c->alpha);
+    if (c->drift_used) {
+        bg__md_escape(f, c->drift_note);
+        fputs(".\n\n", f);
+    }
 }
 
 void bg__cmp_print_csv(FILE *f, const bg_comparison *c)
@@ -240,7 +258,21 @@ cJSON *bg__cmp_to_json(const bg_comparison *c)
         }
         if (w->note[0])
             cJSON_AddStringToObject(o, "note", w->note);
+        if (w->kind == BG_ROW_COMPARED && w->drift_used) {
+            cJSON *d = cJSON_AddObjectToObject(o, "drift");
+            if (d) {
+                add_num_or_null(d, "sigma", w->drift);
+                add_num_or_null(d, "band", bg__cmp_row_drift_band(w));
+                cJSON_AddNumberToObject(d, "pairs", (double)w->drift_df);
+                cJSON_AddStringToObject(d, "source", w->drift_source);
+                add_num_or_null(d, "within_change_lo", w->ch_within.lo);
+                add_num_or_null(d, "within_change_hi", w->ch_within.hi);
+                add_num_or_null(d, "within_p", w->ch_within.p);
+            }
+        }
     }
+    if (c->drift_used)
+        cJSON_AddStringToObject(root, "drift_note", c->drift_note);
     return root;
 }
 
