@@ -1,5 +1,6 @@
-/* Example benchmarks a user would recognise: sorting, memcpy, hashing, and
- * an LCG spin loop whose cost is exactly proportional to its round count. */
+/* Example benchmarks a user would recognise: sorting, memcpy, hashing, an
+ * LCG spin loop whose cost is exactly proportional to its round count, and a
+ * pointer chase bound by memory latency. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,4 +147,43 @@ BENCH(spin_injected)
         x = spin(n, x);
         bg_do_not_optimize(x);
     }
+}
+
+/* ---- pointer chasing: bound by memory latency ---- */
+
+/* A walk over a random single cycle of 16 MiB of pointers (Sattolo's
+ * shuffle), 4096 dependent loads per iteration: each load misses the
+ * caches, so the time is the memory latency, the kind of benchmark whose
+ * runs drift most with the machine's state. $BENCHGATE_INJECT_MEM_PCT
+ * lengthens the walk by that many percent (the memory-bound workload of
+ * tools/measure-gate.sh and tools/measure-ab.sh); unset, 4096 loads. */
+BENCH(chase_16MiB)
+{
+    size_t n = (16u << 20) / sizeof(size_t);
+    size_t *next = malloc(n * sizeof *next);
+    if (!next) {
+        bg_skip(b, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        next[i] = i;
+    uint64_t x = 88172645463325252ull;
+    for (size_t i = n - 1; i > 0; i--) { /* Sattolo: one cycle through all */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        size_t j = (size_t)(x % i);
+        size_t t = next[i];
+        next[i] = next[j];
+        next[j] = t;
+    }
+    const char *pct = getenv("BENCHGATE_INJECT_MEM_PCT");
+    size_t steps = (size_t)(4096.0 * (1.0 + (pct ? atof(pct) : 0.0) / 100.0) + 0.5);
+    size_t p = 0;
+    BENCH_LOOP(b) {
+        for (size_t s = 0; s < steps; s++)
+            p = next[p];
+        bg_do_not_optimize(p);
+    }
+    free(next);
 }

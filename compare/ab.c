@@ -41,6 +41,22 @@ void bg__ab_opts_default(bg_ab_opts *o)
     o->budget_s = 15;
     o->save = -1;
     bg__cmp_opts_default(&o->cmp);
+    o->cmp.seed = 0; /* a fresh seed per run (bg__ab_run draws it) */
+}
+
+/* A seed no earlier run used: the clock's nanoseconds mixed with the
+ * process id (a run order repeated run after run would make every A/A
+ * trial the same experiment). */
+static uint64_t fresh_seed(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t z = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return z ? z >> 1 : 1; /* never 0, which means "draw one" */
 }
 
 /* ---- signals: a flag, looked at between steps ---- */
@@ -294,6 +310,7 @@ typedef struct ab {
     char tmp[4096];          /* our temporary directory */
     side s[2];
     uint64_t rng;
+    uint64_t seed;      /* the run's seed: --seed, or drawn (recorded in the comparison) */
     char *err;
     size_t errlen;
 } ab;
@@ -1034,7 +1051,7 @@ static int build_comparison(ab *x, bench_state *bs, size_t nb, bg_ab_result *out
     c->threshold = o->cmp.threshold_pct / 100.0;
     c->alpha = o->cmp.alpha;
     c->padjust = o->cmp.padjust;
-    c->seed = o->cmp.seed;
+    c->seed = x->seed;
     c->resamples = 0; /* Yuen's test: no bootstrap */
     snprintf(c->metric, sizeof c->metric, "%s", metric_name(o->statistic));
     snprintf(c->unit, sizeof c->unit, "ns");
@@ -1300,7 +1317,10 @@ static int run_all(ab *x, bg_ab_result *out)
     fprintf(x->log, "benchgate: %zu benchmark%s, interleaved runs of %d processes, %s per run, "
                     "target \u00b1%.2g %%, budget %.3g s each\n",
             nb, nb == 1 ? "" : "s", o->procs, metric_name(o->statistic), 100 * target_of(o), o->budget_s);
-    x->rng = o->cmp.seed ^ 0x5eedab5eedab5eedull;
+    x->seed = o->cmp.seed ? o->cmp.seed : fresh_seed();
+    fprintf(x->log, "benchgate: seed %llu%s\n", (unsigned long long)x->seed,
+            o->cmp.seed ? "" : " (drawn for this run; --seed repeats its run order)");
+    x->rng = x->seed ^ 0x5eedab5eedab5eedull;
     rc = measure(x, bs, nb);
     if (rc == 0 && !g_signal)
         rc = build_comparison(x, bs, nb, out);
