@@ -13,10 +13,12 @@
 #include "bg_noise.h"
 #include "bg_compare.h"
 #include "bg_config.h"
+#include "bg_exit.h"
 #include "bg_fingerprint.h"
 #include "bg_git.h"
 #include "bg_model.h"
 #include "bg_instr.h"
+#include "bg_options.h"
 #include "bg_store.h"
 
 void bg__config_default(bg_config *c)
@@ -52,6 +54,72 @@ void bg__config_default(bg_config *c)
     c->counters = bg__counters_default_mask();
 }
 
+/* The bench binary's options: parsed by bg__parse_args, listed by --help. */
+enum {
+    O_FILTER = 1, O_LIST, O_WARMUP, O_MEASURE, O_SAMPLES, O_PROCS, O_MAX_PROCS, O_BUDGET, O_TARGET,
+    O_TIMEOUT, O_QUICK, O_SEED, O_RESAMPLES, O_CONFIDENCE, O_STATISTIC, O_JSON, O_SAVE, O_NO_SAVE,
+    O_STORE, O_COLOR, O_MODE, O_COUNTERS, O_BASELINE, O_SAVE_BASELINE, O_VERSION,
+};
+
+static const bg_opt OPTIONS[] = {
+    {0, NULL, 0, NULL, NULL, "selection:"},
+    {O_FILTER, "filter", 0, "REGEX", NULL, "run benchmarks whose name matches (POSIX extended)"},
+    {O_LIST, "list", 0, NULL, NULL, "print the benchmark names and exit"},
+    {0, NULL, 0, NULL, NULL, "measurement:"},
+    {O_WARMUP, "warmup", 0, "SEC", NULL, "warm-up time per process (default 0.04)"},
+    {O_MEASURE, "measure", 0, "SEC", NULL, "measurement time per process (default 0.12)"},
+    {O_SAMPLES, "samples", 0, "N", NULL, "samples per process, linear plan k..Nk (default 20)"},
+    {O_PROCS, "procs", 0, "N", NULL, "fewest processes per benchmark, >= 2 (default 5)"},
+    {O_MAX_PROCS, "max-procs", 0, "N", NULL, "most processes per benchmark (default 10)"},
+    {O_BUDGET, "budget", 0, "SEC", NULL, "stop adding processes after this long (default 3)"},
+    {O_TARGET, "target", 0, "PCT", NULL, "stop at this relative CI half-width, % (default 1)"},
+    {O_TIMEOUT, "timeout", 0, "SEC", NULL, "a process with no sample for this long hangs (default 10)"},
+    {O_QUICK, "quick", 0, NULL, NULL, "short rough run: 2 processes, little warm-up"},
+    {0, NULL, 0, NULL, NULL, "statistics:"},
+    {O_SEED, "seed", 0, "N", NULL, "seed of bootstrap and layout randomisation (default 1)"},
+    {O_RESAMPLES, "resamples", 0, "N", NULL, "bootstrap resamples (default 10000)"},
+    {O_CONFIDENCE, "confidence", 0, "X", NULL, "interval level in (0.5, 1) (default 0.95)"},
+    {O_STATISTIC, "statistic", 0, "S", NULL, "mean, median or slope: shown first (default mean)"},
+    {0, NULL, 0, NULL, NULL, "output:"},
+    {O_JSON, "json", 0, "FILE", NULL, "write the run record (samples and estimates) as JSON"},
+    {O_SAVE, "save", 0, NULL, NULL, "save the run in the store, keyed by git commit and machine"},
+    {O_NO_SAVE, "no-save", 0, NULL, NULL, "do not save the run (the default; overrides --save)"},
+    {O_STORE, "store", 0, "DIR", NULL,
+     "the store directory (implies --save; default: $BENCHGATE_DIR,\n"
+     "else .benchgate/ at the repository root)"},
+    {O_COLOR, "color", 0, "WHEN", NULL, "auto, always or never (default auto; NO_COLOR respected)"},
+    {0, NULL, 0, NULL, NULL, "mode:"},
+    {O_MODE, "mode", 0, "M", NULL,
+     "time (default), or instructions: instructions retired per\n"
+     "iteration, from the hardware counter where there is one,\n"
+     "else from valgrind (identical run to run, with est_cycles);\n"
+     "instructions:hw or instructions:valgrind choose"},
+    {0, NULL, 0, NULL, NULL, "counters:"},
+    {O_COUNTERS, "counters", 0, "LIST", NULL,
+     "counter groups measured around each sample: all, none,\n"
+     "default (sw,hw,gpu), or a comma-separated list of sw, hw,\n"
+     "alloc, gpu; an empty list or name ('' or 'sw,') is refused.\n"
+     "A group this machine lacks says why, once. alloc re-executes\n"
+     "the binary once with an allocation counter preloaded.\n"
+     "Given (other than default), the console shows every\n"
+     "counter; otherwise a compact set"},
+    {0, NULL, 0, NULL, NULL, "comparison:"},
+    {O_BASELINE, "baseline", 0, "B", NULL,
+     "after the run, print the change of every benchmark against B:\n"
+     "a run record file, a named baseline, a git revision, or\n"
+     "auto (the newest earlier run of this commit or its nearest\n"
+     "ancestor on this machine; nothing when there is none).\n"
+     "A revision takes its newest stored run on this machine,\n"
+     "else the nearest first-parent ancestor's (up to 50 back)\n"
+     "on this machine, else the nearest run of any machine,\n"
+     "which is refused when the machines differ. A stored run\n"
+     "that fails to load is skipped, named, for the next-newest"},
+    {O_SAVE_BASELINE, "save-baseline", 0, "N", NULL, "also keep this run as the named baseline N"},
+    {0, NULL, 0, NULL, NULL, "other:"},
+    {O_VERSION, "version", 0, NULL, NULL, "print the version and exit"},
+    {0, NULL, 0, NULL, NULL, NULL},
+};
+
 static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
@@ -59,59 +127,11 @@ static void usage(FILE *f, const char *prog)
             "\n"
             "Runs the benchmarks of this binary and prints a table of estimates with\n"
             "bootstrap confidence intervals.\n"
-            "\n"
-            "selection:\n"
-            "  --filter REGEX     run benchmarks whose name matches (POSIX extended)\n"
-            "  --list             print the benchmark names and exit\n"
-            "measurement:\n"
-            "  --warmup SEC       warm-up time per process (default 0.04)\n"
-            "  --measure SEC      measurement time per process (default 0.12)\n"
-            "  --samples N        samples per process, linear plan k..Nk (default 20)\n"
-            "  --procs N          fewest processes per benchmark, >= 2 (default 5)\n"
-            "  --max-procs N      most processes per benchmark (default 10)\n"
-            "  --budget SEC       stop adding processes after this long (default 3)\n"
-            "  --target PCT       stop at this relative CI half-width, %% (default 1)\n"
-            "  --timeout SEC      a process with no sample for this long hangs (default 10)\n"
-            "  --quick            short rough run: 2 processes, little warm-up\n"
-            "statistics:\n"
-            "  --seed N           seed of bootstrap and layout randomisation (default 1)\n"
-            "  --resamples N      bootstrap resamples (default 10000)\n"
-            "  --confidence X     interval level in (0.5, 1) (default 0.95)\n"
-            "  --statistic S      mean, median or slope: shown first (default mean)\n"
-            "output:\n"
-            "  --json FILE        write the run record (samples and estimates) as JSON\n"
-            "  --save             save the run in the store, keyed by git commit and machine\n"
-            "  --store DIR        the store directory (implies --save; default: $BENCHGATE_DIR,\n"
-            "                     else .benchgate/ at the repository root)\n"
-            "  --color WHEN       auto, always or never (default auto; NO_COLOR respected)\n"
-            "mode:\n"
-            "  --mode M           time (default), or instructions: instructions retired per\n"
-            "                     iteration, from the hardware counter where there is one,\n"
-            "                     else from valgrind (identical run to run, with est_cycles);\n"
-            "                     instructions:hw or instructions:valgrind choose\n"
-            "counters:\n"
-            "  --counters LIST    counter groups measured around each sample: all, none,\n"
-            "                     default (sw,hw,gpu), or a comma-separated list of sw, hw,\n"
-            "                     alloc, gpu; an empty list or name ('' or 'sw,') is refused.\n"
-            "                     A group this machine lacks says why, once. alloc re-executes\n"
-            "                     the binary once with an allocation counter preloaded.\n"
-            "                     Given (other than default), the console shows every\n"
-            "                     counter; otherwise a compact set\n"
-            "comparison:\n"
-            "  --baseline B       after the run, print the change of every benchmark against B:\n"
-            "                     a run record file, a named baseline, a git revision, or\n"
-            "                     auto (the newest earlier run of this commit or its nearest\n"
-            "                     ancestor on this machine; nothing when there is none).\n"
-            "                     A revision takes its newest stored run on this machine,\n"
-            "                     else the nearest first-parent ancestor's (up to 50 back)\n"
-            "                     on this machine, else the nearest run of any machine,\n"
-            "                     which is refused when the machines differ. A stored run\n"
-            "                     that fails to load is skipped, named, for the next-newest\n"
-            "  --save-baseline N  also keep this run as the named baseline N\n"
-            "  --help, --version\n"
-            "\n"
-            "exit status: 0 ok, 2 usage error, 3 a benchmark crashed or timed out\n",
+            "\n",
             prog);
+    bg_opt_help(f, OPTIONS);
+    fprintf(f, "\n"
+               "exit status: 0 ok, 2 usage error, 3 a benchmark crashed or timed out\n");
 }
 
 /* Each flag that takes a value: its parser validates and stores it. */
@@ -154,55 +174,56 @@ static int parse_u64(flag_ctx *x, const char *flag, const char *val, unsigned lo
     return 0;
 }
 
-static int apply_flag(flag_ctx *x, const char *flag, const char *val)
+/* Applies option `id`, written as `flag`, with its value. */
+static int apply_flag(flag_ctx *x, int id, const char *flag, const char *val)
 {
     bg_config *c = x->c;
     unsigned long long u;
     double d;
     int rc;
-    if (!strcmp(flag, "--filter")) {
+    if (id == O_FILTER) {
         c->filter = val;
         return 0;
     }
-    if (!strcmp(flag, "--store")) {
+    if (id == O_STORE) {
         if (!*val)
             return bad_value(x, flag, val, "expected a directory");
         c->store_dir = val;
         c->save = true;
         return 0;
     }
-    if (!strcmp(flag, "--baseline")) {
+    if (id == O_BASELINE) {
         if (!*val)
             return bad_value(x, flag, val, "expected a revision, a baseline name, a file, auto or none");
         c->baseline = strcmp(val, "none") ? val : NULL;
         return 0;
     }
-    if (!strcmp(flag, "--save-baseline")) {
+    if (id == O_SAVE_BASELINE) {
         char why[256];
         if (bg__baseline_check_name(val, why, sizeof why) != 0)
             return bad_value(x, flag, val, why);
         c->save_baseline = val;
         return 0;
     }
-    if (!strcmp(flag, "--json")) {
+    if (id == O_JSON) {
         if (!*val)
             return bad_value(x, flag, val, "expected a file name");
         c->json_path = val;
         return 0;
     }
-    if (!strcmp(flag, "--warmup"))
+    if (id == O_WARMUP)
         return parse_double(x, flag, val, 0, 3600, true,
                             "expected seconds > 0 and <= 3600 (e.g. 0.05)", &c->warmup_s);
-    if (!strcmp(flag, "--measure"))
+    if (id == O_MEASURE)
         return parse_double(x, flag, val, 0, 3600, true,
                             "expected seconds > 0 and <= 3600 (e.g. 0.15)", &c->measure_s);
-    if (!strcmp(flag, "--budget"))
+    if (id == O_BUDGET)
         return parse_double(x, flag, val, 0, 86400, true,
                             "expected seconds > 0 (e.g. 3)", &c->budget_s);
-    if (!strcmp(flag, "--timeout"))
+    if (id == O_TIMEOUT)
         return parse_double(x, flag, val, 0, 86400, true,
                             "expected seconds > 0 (e.g. 10)", &c->timeout_s);
-    if (!strcmp(flag, "--target")) {
+    if (id == O_TARGET) {
         char buf[64];
         snprintf(buf, sizeof buf, "%s", val);
         size_t n = strlen(buf);
@@ -214,16 +235,16 @@ static int apply_flag(flag_ctx *x, const char *flag, const char *val)
             c->target = d / 100.0;
         return rc;
     }
-    if (!strcmp(flag, "--confidence"))
+    if (id == O_CONFIDENCE)
         return parse_double(x, flag, val, 0.5, 0.9999, true,
                             "expected a level in (0.5, 0.9999] (e.g. 0.95)", &c->confidence);
-    if (!strcmp(flag, "--samples")) {
+    if (id == O_SAMPLES) {
         rc = parse_u64(x, flag, val, 5, 100000, "expected an integer from 5 to 100000", &u);
         if (rc == 0)
             c->samples = (size_t)u;
         return rc;
     }
-    if (!strcmp(flag, "--procs")) {
+    if (id == O_PROCS) {
         rc = parse_u64(x, flag, val, 2, 1000,
                        "expected an integer from 2 to 1000 (between-process variance needs "
                        "at least 2)",
@@ -235,26 +256,26 @@ static int apply_flag(flag_ctx *x, const char *flag, const char *val)
         }
         return rc;
     }
-    if (!strcmp(flag, "--max-procs")) {
+    if (id == O_MAX_PROCS) {
         rc = parse_u64(x, flag, val, 2, 1000, "expected an integer from 2 to 1000", &u);
         if (rc == 0)
             c->max_procs = (int)u;
         return rc;
     }
-    if (!strcmp(flag, "--seed")) {
+    if (id == O_SEED) {
         rc = parse_u64(x, flag, val, 0, ULLONG_MAX, "expected a non-negative integer", &u);
         if (rc == 0)
             c->seed = (uint64_t)u;
         return rc;
     }
-    if (!strcmp(flag, "--resamples")) {
+    if (id == O_RESAMPLES) {
         rc = parse_u64(x, flag, val, 100, 10000000, "expected an integer from 100 to 10000000",
                        &u);
         if (rc == 0)
             c->resamples = (size_t)u;
         return rc;
     }
-    if (!strcmp(flag, "--statistic")) {
+    if (id == O_STATISTIC) {
         if (!strcmp(val, "mean"))
             c->primary = BG_STAT_MEAN;
         else if (!strcmp(val, "median"))
@@ -265,21 +286,21 @@ static int apply_flag(flag_ctx *x, const char *flag, const char *val)
             return bad_value(x, flag, val, "expected mean, median or slope");
         return 0;
     }
-    if (!strcmp(flag, "--counters")) {
+    if (id == O_COUNTERS) {
         char why[256];
         if (bg__counters_parse(val, &c->counters, why, sizeof why) != 0)
             return bad_value(x, flag, val, why);
         c->counters_all = strcmp(val, "default") != 0;
         return 0;
     }
-    if (!strcmp(flag, "--mode")) {
+    if (id == O_MODE) {
         if (bg__mode_parse(val, &c->mode) != 0)
             return bad_value(x, flag, val,
                              "expected time, instructions, instructions:hw or "
                              "instructions:valgrind");
         return 0;
     }
-    if (!strcmp(flag, "--color")) {
+    if (id == O_COLOR) {
         if (!strcmp(val, "always"))
             c->color = true;
         else if (!strcmp(val, "never"))
@@ -288,23 +309,9 @@ static int apply_flag(flag_ctx *x, const char *flag, const char *val)
             return bad_value(x, flag, val, "expected auto, always or never");
         return 0;
     }
-    fprintf(x->err, "%s: unknown option '%s'; --help lists the options\n", x->prog, flag);
-    return BG_EINVAL;
+    return 0; /* options without a value: bg__parse_args */
 }
 
-static const char *const value_flags[] = {
-    "--filter", "--json", "--warmup", "--measure", "--budget", "--timeout", "--target",
-    "--confidence", "--samples", "--procs", "--max-procs", "--seed", "--resamples",
-    "--statistic", "--color", "--store", "--baseline", "--save-baseline", "--counters",
-    "--mode", NULL};
-
-static bool takes_value(const char *flag)
-{
-    for (size_t i = 0; value_flags[i]; i++)
-        if (!strcmp(flag, value_flags[i]))
-            return true;
-    return false;
-}
 
 int bg__parse_args(int argc, char **argv, bg_config *c, FILE *out, FILE *err)
 {
@@ -331,66 +338,39 @@ int bg__parse_args(int argc, char **argv, bg_config *c, FILE *out, FILE *err)
         if (!strcmp(argv[i], "--")) /* nothing after -- is ours */
             break;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    bg_opt_parser p;
+    bg_opt_init(&p, OPTIONS, prog, argc, argv, 1);
+    p.err = err;
+    const char *val;
+    int id;
+    while ((id = bg_opt_next(&p, &val)) != BG_OPT_END) {
+        switch (id) {
+        case BG_OPT_ERROR:
+            return BG_EINVAL;
+        case BG_OPT_HELP:
             usage(out, prog);
             return 1;
-        }
-        if (!strcmp(a, "--version")) {
+        case BG_OPT_POS:
+            bg_opt_errf(&p, "unexpected argument '%s'; options start with --, see --help", val);
+            return BG_EINVAL;
+        case O_VERSION:
             fprintf(out, "benchgate %s (%s, %s)\n", BG_VERSION, BG_COMPILER, BG_BUILDTYPE);
             return 1;
-        }
-        if (!strcmp(a, "--list")) {
+        case O_LIST:
             c->list = true;
-            continue;
-        }
-        if (!strcmp(a, "--quick"))
-            continue;
-        if (!strcmp(a, "--save")) {
+            break;
+        case O_QUICK: /* applied above */
+            break;
+        case O_SAVE:
             c->save = true;
-            continue;
-        }
-        if (!strcmp(a, "--no-save")) {
+            break;
+        case O_NO_SAVE:
             c->save = false;
-            continue;
-        }
-        if (strncmp(a, "--", 2) != 0) {
-            fprintf(err, "%s: unexpected argument '%s'; options start with --, see --help\n",
-                    prog, a);
-            return BG_EINVAL;
-        }
-        char name[64];
-        const char *eq = strchr(a, '=');
-        const char *val = NULL;
-        if (eq) {
-            size_t n = (size_t)(eq - a);
-            if (n >= sizeof name)
-                n = sizeof name - 1;
-            memcpy(name, a, n);
-            name[n] = '\0';
-            val = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-        }
-        if (!takes_value(name)) {
-            if (eq && (!strcmp(name, "--list") || !strcmp(name, "--quick") ||
-                       !strcmp(name, "--save") || !strcmp(name, "--no-save"))) {
-                fprintf(err, "%s: %s takes no value\n", prog, name);
+            break;
+        default:
+            if (apply_flag(&x, id, p.name, val) != 0)
                 return BG_EINVAL;
-            }
-            fprintf(err, "%s: unknown option '%s'; --help lists the options\n", prog, name);
-            return BG_EINVAL;
         }
-        if (!val) {
-            if (i + 1 >= argc) {
-                fprintf(err, "%s: %s needs a value; see --help\n", prog, name);
-                return BG_EINVAL;
-            }
-            val = argv[++i];
-        }
-        if (apply_flag(&x, name, val) != 0)
-            return BG_EINVAL;
     }
     if (c->max_procs < c->min_procs) {
         fprintf(err, "%s: --max-procs %d is below --procs %d; raise --max-procs\n", prog,
@@ -631,9 +611,9 @@ int bg_main(int argc, char **argv)
     bg__config_default(&c);
     int rc = bg__parse_args(argc, argv, &c, stdout, stderr);
     if (rc == 1)
-        return 0;
+        return BG_EXIT_OK;
     if (rc != 0)
-        return 2;
+        return bg__exit_of(rc);
     /* --counters alloc: once, re-executes this program with the allocation
      * interposer preloaded (returns when it cannot; the group says why). */
     if (!c.list)
@@ -646,7 +626,7 @@ int bg_main(int argc, char **argv)
     if (bg__registry_duplicate(&dup)) {
         fprintf(stderr, "%s: two benchmarks are named '%s'; rename one (names must be unique)\n",
                 prog, dup);
-        return 2;
+        return BG_EXIT_USAGE;
     }
 
     regex_t re;
@@ -657,7 +637,7 @@ int bg_main(int argc, char **argv)
             regerror(e, &re, msg, sizeof msg);
             fprintf(stderr, "%s: --filter '%s' is not a valid extended regular expression: %s\n",
                     prog, c.filter, msg);
-            return 2;
+            return BG_EXIT_USAGE;
         }
     }
     size_t n;
@@ -667,7 +647,7 @@ int bg_main(int argc, char **argv)
         fprintf(stderr, "%s: out of memory\n", prog);
         if (c.filter)
             regfree(&re);
-        return 2;
+        return BG_EXIT_USAGE;
     }
     size_t nsel = 0;
     for (size_t i = 0; i < n; i++)
@@ -680,7 +660,7 @@ int bg_main(int argc, char **argv)
         for (size_t i = 0; i < nsel; i++)
             printf("%s\n", sel[i]->name);
         free(sel);
-        return 0;
+        return BG_EXIT_OK;
     }
     if (nsel == 0) {
         if (c.filter)
@@ -690,7 +670,7 @@ int bg_main(int argc, char **argv)
             fprintf(stderr, "%s: this binary has no benchmarks (no BENCH() was linked in)\n",
                     prog);
         free(sel);
-        return 2;
+        return BG_EXIT_USAGE;
     }
     int irc = bg__instr_start(&c, sel, nsel, prog); /* instruction mode (instr_mode.c) */
     if (irc >= 0) {
@@ -707,7 +687,7 @@ int bg_main(int argc, char **argv)
     if (!run.results) {
         fprintf(stderr, "%s: out of memory\n", prog);
         free(sel);
-        return 2;
+        return BG_EXIT_USAGE;
     }
     bg__overhead_get(&run.overhead);
     bg__counters_probe_run(&run, c.counters);
@@ -717,7 +697,7 @@ int bg_main(int argc, char **argv)
     if (c.baseline && load_baseline(&c, &run, &base, prog) < 0) {
         free(sel);
         bg__run_free(&run);
-        return 2;
+        return BG_EXIT_USAGE;
     }
     /* Names first, so the reporter can size its columns before any result. */
     for (size_t i = 0; i < nsel; i++)
@@ -726,7 +706,7 @@ int bg_main(int argc, char **argv)
 
     const bg_reporter *rep = &bg__console_reporter;
     rep->begin(stdout, &run);
-    int exit_code = 0;
+    int exit_code = BG_EXIT_OK;
     for (size_t i = 0; i < nsel; i++) {
         if (c.mode != BG_MODE_TIME)
             bg__instr_run_bench(&c, sel[i], i, run.start_mono_ns, &run.results[i]);
@@ -736,7 +716,7 @@ int bg_main(int argc, char **argv)
         fflush(stdout);
         bg_status st = run.results[i].status;
         if (st == BG_STATUS_CRASHED || st == BG_STATUS_TIMEOUT || st == BG_STATUS_ERROR)
-            exit_code = 3;
+            exit_code = BG_EXIT_CRASH;
     }
     rep->end(stdout, &run);
     free(sel);
@@ -745,16 +725,16 @@ int bg_main(int argc, char **argv)
         char err[512];
         if (bg__record_write(&run, c.json_path, err, sizeof err) != 0) {
             fprintf(stderr, "%s: %s\n", prog, err);
-            if (exit_code == 0)
-                exit_code = 2;
+            if (exit_code == BG_EXIT_OK)
+                exit_code = BG_EXIT_USAGE;
         }
     }
     if (base.loaded)
         print_against_baseline(&c, &base, &run, prog);
-    if (c.save && save_run(&run, &c, prog) != 0 && exit_code == 0)
-        exit_code = 2;
-    if (c.save_baseline && save_named_baseline(&run, &c, prog) != 0 && exit_code == 0)
-        exit_code = 2;
+    if (c.save && save_run(&run, &c, prog) != 0 && exit_code == BG_EXIT_OK)
+        exit_code = BG_EXIT_USAGE;
+    if (c.save_baseline && save_named_baseline(&run, &c, prog) != 0 && exit_code == BG_EXIT_OK)
+        exit_code = BG_EXIT_USAGE;
     bg__side_free(&base);
     bg__run_free(&run);
     return exit_code;

@@ -49,6 +49,7 @@
 #define DUMP_STATS_AT(name) ((void)(name))
 #endif
 
+#include "bg_exit.h"
 #include "bg_instr.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -270,7 +271,7 @@ static int run_inner(const bg_config *c, const bg_bench *const *sel, size_t nsel
     if (nsel != 1) {
         fprintf(stderr, "%s: %s is set, so exactly one benchmark must be selected, not %zu\n",
                 prog, BG_INSTR_INNER_ENV, nsel);
-        return 2;
+        return BG_EXIT_USAGE;
     }
     snprintf(g_in.dir, sizeof g_in.dir, "%s", dir);
     bg_config ic = *c;
@@ -292,9 +293,9 @@ static int run_inner(const bg_config *c, const bg_bench *const *sel, size_t nsel
     bg__result_free(&res);
     if (rc != 0) {
         fprintf(stderr, "%s: %s\n", prog, err);
-        return 2;
+        return BG_EXIT_USAGE;
     }
-    return 0;
+    return BG_EXIT_OK;
 }
 
 /* ---- choosing the backend ---- */
@@ -334,7 +335,7 @@ static int valgrind_ready(char *vg, size_t vglen, char *why, size_t len)
                        "use a build without -Db_sanitize=address");
     return BG_EUNAVAIL;
 #endif
-    return 0;
+    return BG_EXIT_OK;
 }
 
 static uint32_t group_bit(const bg_counter_group *g)
@@ -342,7 +343,7 @@ static uint32_t group_bit(const bg_counter_group *g)
     for (size_t i = 0; i < bg__counter_group_count(); i++)
         if (bg__counter_group_at(i) == g)
             return 1u << i;
-    return 0;
+    return BG_EXIT_OK;
 }
 
 /* 0 when the hardware "instructions" counter can be read here. */
@@ -367,7 +368,7 @@ static int hw_instructions(char *why, size_t len)
         snprintf(why, len, "the hardware instructions counter cannot be read");
         return BG_EUNAVAIL;
     }
-    return 0;
+    return BG_EXIT_OK;
 }
 
 static char g_valgrind[PATH_MAX];
@@ -388,7 +389,7 @@ int bg__instr_start(bg_config *c, const bg_bench *const *sel, size_t nsel, const
         }
         if (c->mode == BG_MODE_INSTR_HW) {
             fprintf(stderr, "%s: --mode instructions:hw: unavailable: %s\n", prog, hw_why);
-            return 2;
+            return BG_EXIT_USAGE;
         }
     }
     char why[512];
@@ -401,7 +402,7 @@ int bg__instr_start(bg_config *c, const bg_bench *const *sel, size_t nsel, const
         else
             fprintf(stderr, "%s: --mode %s: unavailable: %s\n", prog, bg__mode_name(c->mode),
                     why);
-        return 2;
+        return BG_EXIT_USAGE;
     }
     c->mode = BG_MODE_INSTR_VALGRIND;
     c->counters = 0; /* counted under valgrind; nothing to measure in this process */

@@ -1,10 +1,11 @@
-/* Error codes to text, and the messages of the benchgate command. */
+/* Error codes to text and to exit statuses, and the messages of the benchgate command. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bg_exit.h"
 #include "bg_model.h"
 
 const char *bg_strerror(int code)
@@ -22,6 +23,11 @@ const char *bg_strerror(int code)
     case BG_ENUMERIC: return "numerical failure (degenerate data)";
     default: return "unknown error";
     }
+}
+
+bg_exit bg__exit_of(int bg_error_code)
+{
+    return bg_error_code == BG_OK ? BG_EXIT_OK : BG_EXIT_USAGE;
 }
 
 #if !defined(__GNUC__) && !defined(__clang__)
