@@ -1,6 +1,7 @@
-/* The benchgate subcommands report, export and import (cmd_report.c), and
- * what they are built from: the report model (report_model.c) and the
- * Google Benchmark importer (import_gbench.c). */
+/* The benchgate command: one file per command (cmd_*.c), the command
+ * table and dispatcher (main.c), what several commands share (common.c),
+ * and what report, export and import are built from: the report model
+ * (report_model.c) and the Google Benchmark importer (import_gbench.c). */
 #ifndef BG_CMDS_H
 #define BG_CMDS_H
 
@@ -8,19 +9,93 @@
 #include <stddef.h>
 
 #include "bg_compare.h"
+#include "bg_exit.h"
 #include "bg_model.h"
+#include "bg_options.h"
 #include "bg_store.h"
 
-/* Each takes the arguments after the subcommand name and returns the exit
- * status: 0 done, 2 usage or environment error (the message says what to
- * do). */
-int bg__cmd_report(int argc, char **argv);
-int bg__cmd_export(int argc, char **argv);
-int bg__cmd_import(int argc, char **argv);
-/* benchgate ab and doctor (cmd_ab.c): same conventions, and ab exits as
- * gate does (0 pass, 1 regression, 2 error, 3 crash or timeout). */
-int bg__cmd_ab(int argc, char **argv);
-int bg__cmd_doctor(int argc, char **argv);
+/* ---- the commands ---- */
+
+/* Each takes the arguments after the command name and returns its exit
+ * status (bg_exit.h): BG_EXIT_OK done, BG_EXIT_USAGE a usage or environment
+ * error (the message says what to do); compare, gate and ab also
+ * BG_EXIT_REGRESSION, gate and ab BG_EXIT_CRASH. */
+int bg__cmd_ls(int argc, char **argv);       /* cmd_ls.c */
+int bg__cmd_compare(int argc, char **argv);  /* cmd_compare.c */
+int bg__cmd_gate(int argc, char **argv);     /* cmd_gate.c */
+int bg__cmd_baseline(int argc, char **argv); /* cmd_baseline.c */
+int bg__cmd_push(int argc, char **argv);     /* cmd_notes.c */
+int bg__cmd_fetch(int argc, char **argv);    /* cmd_notes.c */
+int bg__cmd_report(int argc, char **argv);   /* cmd_report.c */
+int bg__cmd_export(int argc, char **argv);   /* cmd_report.c */
+int bg__cmd_import(int argc, char **argv);   /* cmd_report.c */
+int bg__cmd_ab(int argc, char **argv);       /* cmd_ab.c */
+int bg__cmd_doctor(int argc, char **argv);   /* cmd_ab.c */
+
+/* ---- shared by the commands (common.c) ---- */
+
+/* The option ids of the comparison options, shared by compare and gate. */
+enum {
+    BG_CLI_STORE = 100,
+    BG_CLI_FORMAT,
+    BG_CLI_OUT,
+    BG_CLI_THRESHOLD,
+    BG_CLI_ALPHA,
+    BG_CLI_P_ADJUST,
+    BG_CLI_METRIC,
+    BG_CLI_SEED,
+    BG_CLI_RESAMPLES,
+    BG_CLI_FORCE,
+};
+
+/* --store, as every command that reads the store has it. */
+#define BG_CLI_STORE_OPT \
+    {BG_CLI_STORE, "store", 0, "DIR", NULL, "the run store (default: $BENCHGATE_DIR, else <repo>/.benchgate)"}
+
+/* The comparison options of compare and gate (bg_options.h table entries). */
+#define BG_CLI_CMP_OPTS \
+    BG_CLI_STORE_OPT, \
+    {BG_CLI_FORMAT, "format", 0, "FMT", NULL, "console (default), markdown, csv or json"}, \
+    {BG_CLI_OUT, "out", 0, "FILE", NULL, "write the table to FILE instead of stdout"}, \
+    {BG_CLI_THRESHOLD, "threshold", 0, "PCT", NULL, "noise threshold in percent (default 1)"}, \
+    {BG_CLI_ALPHA, "alpha", 0, "X", NULL, "significance level (default 0.05)"}, \
+    {BG_CLI_P_ADJUST, "p-adjust", 0, "M", "padjust", "suite-wide p-value adjustment: bh (default), holm or none"}, \
+    {BG_CLI_METRIC, "metric", 0, "NAME", "gate-on", \
+     "what to compare: time (default, wall ns per iteration;\n" \
+     "instructions when both runs are instruction mode), cpu,\n" \
+     "or a recorded counter such as instructions"}, \
+    {BG_CLI_SEED, "seed", 0, "N", NULL, "bootstrap seed (default 1; same seed, same intervals)"}, \
+    {BG_CLI_RESAMPLES, "resamples", 0, "N", NULL, "bootstrap resamples (default 10000)"}, \
+    {BG_CLI_FORCE, "force", 0, NULL, NULL, "compare runs from different machines, or of different\n--mode, anyway"}
+
+/* What the comparison options set. */
+typedef struct bg_cli_cmp {
+    const char *store;
+    bg_cmp_format format;
+    const char *out;
+    bg_cmp_opts cmp; /* threshold, alpha, p adjustment, seed, resamples, metric, force */
+    bool force;
+} bg_cli_cmp;
+
+/* Defaults: console format, bg__cmp_opts_default. */
+void bg__cli_cmp_default(bg_cli_cmp *o);
+/* Applies option `id` (one of BG_CLI_*) with its value: 0, or BG_EINVAL
+ * after a message naming the value and what is expected. */
+int bg__cli_cmp_option(bg_cli_cmp *o, int id, const char *val);
+
+/* "Exit codes: ..." as compare's and gate's --help end. */
+extern const char bg__cli_exit_help[];
+
+/* Opens the store of `dir` (--store), $BENCHGATE_DIR or the repository into
+ * *st (the caller closes it). Returns 0, or BG_EIO with the error printed. */
+int bg__cli_open_store(const char *dir, bg_store **st);
+/* As bg__cli_open_store for a command that only reads the store: a store
+ * directory that does not exist or is not a directory is an error naming
+ * it. */
+int bg__cli_open_store_to_read(const char *dir, bg_store **st);
+/* Prints the comparison in `format` to stdout, or to the file `out` when
+ * not NULL. Returns 0, or BG_EIO with the error printed. */
+int bg__cli_emit(const bg_comparison *c, bg_cmp_format format, const char *out);
 
 /* ---- the report (report_model.c) ---- */
 

@@ -15,74 +15,102 @@
 #include "bg_compare.h"
 #include "bg_doctor.h"
 
-enum { EXIT_PASS = 0, EXIT_REGRESSION = 1, EXIT_USAGE = 2, EXIT_CRASH = 3 };
+enum {
+    O_BIN_A = 1, O_BIN_B, O_ENV_A, O_ENV_B, O_ALLOW_DIRTY, O_BUILD_CMD, O_BENCH_BIN, O_FILTER,
+    O_BENCH_ARG, O_STATISTIC, O_PROCS, O_TARGET, O_BUDGET, O_MIN_BLOCKS, O_MAX_BLOCKS, O_THRESHOLD,
+    O_ALPHA, O_P_ADJUST, O_SEED, O_FORMAT, O_JUNIT, O_MARKDOWN, O_STORE, O_SAVE, O_NO_SAVE,
+};
 
-static const char AB_HELP[] =
-    "usage: benchgate ab BASE [HEAD] [options]\n"
-    "       benchgate ab --bin-a PATH --bin-b PATH [options]\n"
-    "\n"
-    "Builds two revisions and measures their bench binaries side by side: each\n"
-    "revision is checked out into a temporary git worktree and built there; then,\n"
-    "benchmark by benchmark, blocks of one run of A and one of B (in random order,\n"
-    "each run a fresh process with its own layout) repeat until the interval of the\n"
-    "change is within --target or the benchmark's --budget is spent. The change of\n"
-    "each block pair is a ratio, so drift of the machine between blocks cancels;\n"
-    "the verdict takes the 20 % trimmed mean of the ratios (Yuen's test), so a\n"
-    "block that outside work disturbed on one side does not decide it.\n"
-    "Without HEAD, B is the working tree as it is (uncommitted changes included):\n"
-    "'benchgate ab HEAD' measures the uncommitted changes against their commit.\n"
-    "Both runs are saved in the store under their commits.\n"
-    "\n"
-    "sides:\n"
-    "  --bin-a PATH, --bin-b PATH  a prebuilt bench binary instead of a revision\n"
-    "  --env-a K=V, --env-b K=V    set K for that side's runs (repeatable)\n"
-    "  --allow-dirty               measure commit HEAD although the tree has changes\n"
-    "building:\n"
-    "  --build-cmd CMD    run with /bin/sh -c in each checkout\n"
-    "                     (default: " BG_AB_DEFAULT_BUILD ")\n"
-    "  --bench-bin PATH   the bench binary, relative to the checkout (default:\n"
-    "                     $BENCHGATE_BENCH_BIN, else " BG_AB_DEFAULT_BENCH_BIN ")\n"
-    "measuring:\n"
-    "  --filter REGEX     benchmarks to compare (extended regex)\n"
-    "  --bench-arg ARG    pass ARG to every run of a bench binary (repeatable)\n"
-    "  --statistic S      per run: min (default), median or mean per-iteration time\n"
-    "  --procs N          processes per run (default 2)\n"
-    "  --target PCT       stop a benchmark at this CI half-width (default: half of\n"
-    "                     --threshold, so that an unchanged one can be shown unchanged)\n"
-    "  --budget SEC       most time per benchmark, both sides (default 15)\n"
-    "  --min-blocks N     blocks before a benchmark may stop (default 6, at least 6)\n"
-    "  --max-blocks N     most blocks per benchmark (default 60)\n"
-    "verdicts and output:\n"
-    "  --threshold PCT    noise threshold (default 1)\n"
-    "  --alpha X          significance level after adjustment (default 0.05)\n"
-    "  --p-adjust M       bh (default), holm or none\n"
-    "  --seed N           seeds the run order and layouts (default: a fresh seed per\n"
-    "                     run, printed and recorded; 0 also draws one)\n"
-    "  --format F         console (default), markdown, csv or json\n"
-    "  --junit FILE       write JUnit XML (a regression is a <failure>)\n"
-    "  --markdown FILE    write a Markdown summary\n"
-    "  --store DIR        the store the runs are saved in; --no-save: do not save\n"
-    "\n"
-    "Exit codes: 0 no regression, 1 a benchmark regressed, 2 usage, environment or\n"
-    "build error (the message names the revision), 3 a benchmark crashed or timed\n"
-    "out on either side (also: its bench process died without a run record).\n"
-    "Interrupted (Ctrl-C), it stops what it runs, removes its worktrees and exits\n"
-    "by the signal. --format json adds both sides' labels and commits and, per\n"
-    "benchmark, its blocks, why it stopped and the side first in each block.\n";
+static const bg_opt AB_OPTIONS[] = {
+    {0, NULL, 0, NULL, NULL, "sides:"},
+    {O_BIN_A, "bin-a", 0, "PATH", NULL, "a prebuilt bench binary for A instead of a revision"},
+    {O_BIN_B, "bin-b", 0, "PATH", NULL, "a prebuilt bench binary for B instead of a revision"},
+    {O_ENV_A, "env-a", 0, "K=V", NULL, "set K for A's runs (repeatable)"},
+    {O_ENV_B, "env-b", 0, "K=V", NULL, "set K for B's runs (repeatable)"},
+    {O_ALLOW_DIRTY, "allow-dirty", 0, NULL, NULL, "measure commit HEAD although the tree has changes"},
+    {0, NULL, 0, NULL, NULL, "building:"},
+    {O_BUILD_CMD, "build-cmd", 0, "CMD", NULL,
+     "run with /bin/sh -c in each checkout\n(default: " BG_AB_DEFAULT_BUILD ")"},
+    {O_BENCH_BIN, "bench-bin", 0, "PATH", NULL,
+     "the bench binary, relative to the checkout (default:\n$BENCHGATE_BENCH_BIN, else " BG_AB_DEFAULT_BENCH_BIN ")"},
+    {0, NULL, 0, NULL, NULL, "measuring:"},
+    {O_FILTER, "filter", 0, "REGEX", NULL, "benchmarks to compare (extended regex)"},
+    {O_BENCH_ARG, "bench-arg", 0, "ARG", NULL, "pass ARG to every run of a bench binary (repeatable)"},
+    {O_STATISTIC, "statistic", 0, "S", NULL, "per run: min (default), median or mean per-iteration time"},
+    {O_PROCS, "procs", 0, "N", NULL, "processes per run (default 2)"},
+    {O_TARGET, "target", 0, "PCT", NULL,
+     "stop a benchmark at this CI half-width (default: half of\n"
+     "--threshold, so that an unchanged one can be shown unchanged)"},
+    {O_BUDGET, "budget", 0, "SEC", NULL, "most time per benchmark, both sides (default 15)"},
+    {O_MIN_BLOCKS, "min-blocks", 0, "N", NULL, "blocks before a benchmark may stop (default 6, at least 6)"},
+    {O_MAX_BLOCKS, "max-blocks", 0, "N", NULL, "most blocks per benchmark (default 60)"},
+    {0, NULL, 0, NULL, NULL, "verdicts and output:"},
+    {O_THRESHOLD, "threshold", 0, "PCT", NULL, "noise threshold (default 1)"},
+    {O_ALPHA, "alpha", 0, "X", NULL, "significance level after adjustment (default 0.05)"},
+    {O_P_ADJUST, "p-adjust", 0, "M", "padjust", "bh (default), holm or none"},
+    {O_SEED, "seed", 0, "N", NULL,
+     "seeds the run order and layouts (default: a fresh seed per\n"
+     "run, printed and recorded; 0 also draws one)"},
+    {O_FORMAT, "format", 0, "F", NULL, "console (default), markdown, csv or json"},
+    {O_JUNIT, "junit", 0, "FILE", NULL, "write JUnit XML (a regression is a <failure>)"},
+    {O_MARKDOWN, "markdown", 0, "FILE", NULL, "write a Markdown summary"},
+    {O_STORE, "store", 0, "DIR", NULL, "the store the runs are saved in"},
+    {O_SAVE, "save", 0, NULL, NULL, "save both runs (the default for revisions)"},
+    {O_NO_SAVE, "no-save", 0, NULL, NULL, "do not save the runs (the default for --bin-a/--bin-b)"},
+    {0, NULL, 0, NULL, NULL, NULL},
+};
 
-static const char DOCTOR_HELP[] =
-    "usage: benchgate doctor [--json]\n"
-    "\n"
-    "Inspects this machine for what makes benchmarks noisy - CPU frequency governor\n"
-    "and boost, busy SMT siblings, ASLR, perf_event_paranoid, load and busy\n"
-    "processes, virtualisation and steal time, isolated CPUs, clock source and timer\n"
-    "resolution - and prints what it found with the exact fix for each, saying which\n"
-    "fixes need root. It changes nothing and needs no privileges.\n"
-    "\n"
-    "  --json        print the findings as JSON\n"
-    "  --root DIR    read /proc and /sys under DIR (a copy, for tests)\n"
-    "\n"
-    "Exit codes: 0 (whatever it finds), 2 usage error.\n";
+static void ab_help(void)
+{
+    fputs("usage: benchgate ab BASE [HEAD] [options]\n"
+          "       benchgate ab --bin-a PATH --bin-b PATH [options]\n"
+          "\n"
+          "Builds two revisions and measures their bench binaries side by side: each\n"
+          "revision is checked out into a temporary git worktree and built there; then,\n"
+          "benchmark by benchmark, blocks of one run of A and one of B (in random order,\n"
+          "each run a fresh process with its own layout) repeat until the interval of the\n"
+          "change is within --target or the benchmark's --budget is spent. The change of\n"
+          "each block pair is a ratio, so drift of the machine between blocks cancels;\n"
+          "the verdict takes the 20 % trimmed mean of the ratios (Yuen's test), so a\n"
+          "block that outside work disturbed on one side does not decide it.\n"
+          "Without HEAD, B is the working tree as it is (uncommitted changes included):\n"
+          "'benchgate ab HEAD' measures the uncommitted changes against their commit.\n"
+          "Both runs are saved in the store under their commits.\n"
+          "\n",
+          stdout);
+    bg_opt_help(stdout, AB_OPTIONS);
+    fputs("\n"
+          "Exit codes: 0 no regression, 1 a benchmark regressed, 2 usage, environment or\n"
+          "build error (the message names the revision), 3 a benchmark crashed or timed\n"
+          "out on either side (also: its bench process died without a run record).\n"
+          "Interrupted (Ctrl-C), it stops what it runs, removes its worktrees and exits\n"
+          "by the signal. --format json adds both sides' labels and commits and, per\n"
+          "benchmark, its blocks, why it stopped and the side first in each block.\n",
+          stdout);
+}
+
+enum { O_JSON = 1, O_ROOT };
+
+static const bg_opt DOCTOR_OPTIONS[] = {
+    {O_JSON, "json", 0, NULL, NULL, "print the findings as JSON"},
+    {O_ROOT, "root", 0, "DIR", NULL, "read /proc and /sys under DIR (a copy, for tests)"},
+    {0, NULL, 0, NULL, NULL, NULL},
+};
+
+static void doctor_help(void)
+{
+    fputs("usage: benchgate doctor [--json]\n"
+          "\n"
+          "Inspects this machine for what makes benchmarks noisy - CPU frequency governor\n"
+          "and boost, busy SMT siblings, ASLR, perf_event_paranoid, load and busy\n"
+          "processes, virtualisation and steal time, isolated CPUs, clock source and timer\n"
+          "resolution - and prints what it found with the exact fix for each, saying which\n"
+          "fixes need root. It changes nothing and needs no privileges.\n"
+          "\n",
+          stdout);
+    bg_opt_help(stdout, DOCTOR_OPTIONS);
+    fputs("\nExit codes: 0 (whatever it finds), 2 usage error.\n", stdout);
+}
 
 /* ---- flag values ---- */
 
@@ -94,7 +122,7 @@ static int parse_double(const char *flag, const char *v, double lo, double hi, d
     size_t n = strlen(buf);
     if (n && buf[n - 1] == '%')
         buf[n - 1] = '\0';
-    return bg__parse_number(flag, buf, lo, hi, out) ? -1 : 0;
+    return bg__parse_number(flag, buf, lo, hi, out);
 }
 
 static int parse_int(const char *flag, const char *v, long lo, long hi, long *out)
@@ -104,7 +132,7 @@ static int parse_int(const char *flag, const char *v, long lo, long hi, long *ou
     long d = strtol(v, &end, 10);
     if (errno || end == v || *end || d < lo || d > hi) {
         bg__errf("%s: invalid value '%s'; expected an integer from %ld to %ld", flag, v, lo, hi);
-        return -1;
+        return BG_EINVAL;
     }
     *out = d;
     return 0;
@@ -115,11 +143,11 @@ static int add_env(bg_ab_side *s, const char *flag, const char *v)
     const char *eq = strchr(v, '=');
     if (!eq || eq == v) {
         bg__errf("%s: expected KEY=VALUE, got '%s'", flag, v);
-        return -1;
+        return BG_EINVAL;
     }
     if (s->nenv >= BG_AB_MAX_ENV) {
         bg__errf("%s: at most %d variables per side", flag, BG_AB_MAX_ENV);
-        return -1;
+        return BG_EINVAL;
     }
     s->env[s->nenv++] = v;
     return 0;
@@ -133,39 +161,40 @@ typedef struct ab_cli {
     size_t npos;
 } ab_cli;
 
-/* Applies one flag that takes a value; returns 0, or -1 after a message. */
-static int apply_value(ab_cli *c, const char *f, const char *v)
+/* Applies option `id`, written as `f`, with its value v; returns 0, or
+ * BG_EINVAL after a message. */
+static int apply_value(ab_cli *c, int id, const char *f, const char *v)
 {
     bg_ab_opts *o = &c->o;
     double d;
     long l;
-    if (!strcmp(f, "--bin-a"))
+    if (id == O_BIN_A)
         o->a.bin = v;
-    else if (!strcmp(f, "--bin-b"))
+    else if (id == O_BIN_B)
         o->b.bin = v;
-    else if (!strcmp(f, "--env-a"))
+    else if (id == O_ENV_A)
         return add_env(&o->a, f, v);
-    else if (!strcmp(f, "--env-b"))
+    else if (id == O_ENV_B)
         return add_env(&o->b, f, v);
-    else if (!strcmp(f, "--build-cmd"))
+    else if (id == O_BUILD_CMD)
         o->build_cmd = v;
-    else if (!strcmp(f, "--bench-bin"))
+    else if (id == O_BENCH_BIN)
         o->bench_bin = v;
-    else if (!strcmp(f, "--filter"))
+    else if (id == O_FILTER)
         o->filter = v;
-    else if (!strcmp(f, "--store"))
+    else if (id == O_STORE)
         o->store = v;
-    else if (!strcmp(f, "--junit"))
+    else if (id == O_JUNIT)
         c->junit = v;
-    else if (!strcmp(f, "--markdown"))
+    else if (id == O_MARKDOWN)
         c->markdown = v;
-    else if (!strcmp(f, "--bench-arg")) {
+    else if (id == O_BENCH_ARG) {
         if (o->nbench_args >= BG_AB_MAX_ARGS) {
             bg__errf("--bench-arg: at most %d", BG_AB_MAX_ARGS);
-            return -1;
+            return BG_EINVAL;
         }
         o->bench_args[o->nbench_args++] = v;
-    } else if (!strcmp(f, "--statistic")) {
+    } else if (id == O_STATISTIC) {
         if (!strcmp(v, "min"))
             o->statistic = BG_STAT_MIN;
         else if (!strcmp(v, "median"))
@@ -174,9 +203,9 @@ static int apply_value(ab_cli *c, const char *f, const char *v)
             o->statistic = BG_STAT_MEAN;
         else {
             bg__errf("--statistic: invalid value '%s'; expected min, median or mean", v);
-            return -1;
+            return BG_EINVAL;
         }
-    } else if (!strcmp(f, "--format")) {
+    } else if (id == O_FORMAT) {
         if (!strcmp(v, "console"))
             c->format = BG_CMP_CONSOLE;
         else if (!strcmp(v, "markdown"))
@@ -187,9 +216,9 @@ static int apply_value(ab_cli *c, const char *f, const char *v)
             c->format = BG_CMP_JSON;
         else {
             bg__errf("--format: invalid value '%s'; expected console, markdown, csv or json", v);
-            return -1;
+            return BG_EINVAL;
         }
-    } else if (!strcmp(f, "--p-adjust")) {
+    } else if (id == O_P_ADJUST) {
         if (!strcmp(v, "bh"))
             o->cmp.padjust = BG_PADJ_BH;
         else if (!strcmp(v, "holm"))
@@ -198,125 +227,93 @@ static int apply_value(ab_cli *c, const char *f, const char *v)
             o->cmp.padjust = BG_PADJ_NONE;
         else {
             bg__errf("--p-adjust: invalid value '%s'; expected bh, holm or none", v);
-            return -1;
+            return BG_EINVAL;
         }
-    } else if (!strcmp(f, "--procs")) {
+    } else if (id == O_PROCS) {
         if (parse_int(f, v, 2, 100, &l))
-            return -1;
+            return BG_EINVAL;
         o->procs = (int)l;
-    } else if (!strcmp(f, "--min-blocks")) {
+    } else if (id == O_MIN_BLOCKS) {
         if (parse_int(f, v, 6, 100000, &l))
-            return -1;
+            return BG_EINVAL;
         o->min_blocks = (int)l;
-    } else if (!strcmp(f, "--max-blocks")) {
+    } else if (id == O_MAX_BLOCKS) {
         if (parse_int(f, v, 6, 100000, &l))
-            return -1;
+            return BG_EINVAL;
         o->max_blocks = (int)l;
-    } else if (!strcmp(f, "--seed")) {
+    } else if (id == O_SEED) {
         if (parse_int(f, v, 0, LONG_MAX, &l))
-            return -1;
+            return BG_EINVAL;
         o->cmp.seed = (uint64_t)l;
-    } else if (!strcmp(f, "--target")) {
+    } else if (id == O_TARGET) {
         if (parse_double(f, v, 0.01, 100, &d))
-            return -1;
+            return BG_EINVAL;
         o->target = d / 100;
-    } else if (!strcmp(f, "--budget")) {
+    } else if (id == O_BUDGET) {
         if (parse_double(f, v, 0.1, 86400, &d))
-            return -1;
+            return BG_EINVAL;
         o->budget_s = d;
-    } else if (!strcmp(f, "--threshold")) {
+    } else if (id == O_THRESHOLD) {
         if (parse_double(f, v, 0, 1000, &d))
-            return -1;
+            return BG_EINVAL;
         o->cmp.threshold_pct = d;
-    } else if (!strcmp(f, "--alpha")) {
+    } else if (id == O_ALPHA) {
         if (parse_double(f, v, 1e-6, 0.5, &d))
-            return -1;
+            return BG_EINVAL;
         o->cmp.alpha = d;
-    } else {
-        bg__errf("ab: unknown option '%s'; see 'benchgate ab --help'", f);
-        return -1;
     }
     return 0;
 }
 
-static const char *const value_flags[] = {
-    "--bin-a", "--bin-b", "--env-a", "--env-b", "--build-cmd", "--bench-bin", "--filter",
-    "--store", "--junit", "--markdown", "--bench-arg", "--statistic", "--format", "--p-adjust",
-    "--procs", "--min-blocks", "--max-blocks", "--seed", "--target", "--budget",
-    "--threshold", "--alpha", NULL};
-
-static bool takes_value(const char *f)
-{
-    for (size_t i = 0; value_flags[i]; i++)
-        if (!strcmp(f, value_flags[i]))
-            return true;
-    return false;
-}
-
-/* Returns 0, 1 after --help, or -1 after a usage message. */
+/* Returns 0, 1 after --help, or BG_EINVAL after a usage message. */
 static int parse_ab(int argc, char **argv, ab_cli *c)
 {
     memset(c, 0, sizeof *c);
     bg__ab_opts_default(&c->o);
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(AB_HELP, stdout);
+    bg_opt_parser p;
+    bg_opt_init(&p, AB_OPTIONS, "benchgate ab", argc, argv, 0);
+    const char *v;
+    int id;
+    while ((id = bg_opt_next(&p, &v)) != BG_OPT_END) {
+        if (id == BG_OPT_ERROR)
+            return BG_EINVAL;
+        if (id == BG_OPT_HELP) {
+            ab_help();
             return 1;
         }
-        if (!strcmp(a, "--allow-dirty")) {
+        if (id == O_ALLOW_DIRTY) {
             c->o.allow_dirty = true;
-            continue;
-        }
-        if (!strcmp(a, "--save") || !strcmp(a, "--no-save")) {
-            c->o.save = !strcmp(a, "--save");
-            continue;
-        }
-        if (strncmp(a, "--", 2) != 0) {
+        } else if (id == O_SAVE || id == O_NO_SAVE) {
+            c->o.save = id == O_SAVE;
+        } else if (id == BG_OPT_POS) {
             if (c->npos >= 2) {
-                bg__errf("ab: unexpected argument '%s'; expected at most two revisions", a);
-                return -1;
+                bg__errf("ab: unexpected argument '%s'; expected at most two revisions", v);
+                return BG_EINVAL;
             }
-            c->pos[c->npos++] = a;
-            continue;
+            c->pos[c->npos++] = v;
+        } else if (apply_value(c, id, p.name, v)) {
+            return BG_EINVAL;
         }
-        char name[64];
-        const char *eq = strchr(a, '=');
-        snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
-        if (!takes_value(name)) {
-            bg__errf("ab: unknown option '%s'; see 'benchgate ab --help'", name);
-            return -1;
-        }
-        const char *v = eq ? eq + 1 : NULL;
-        if (!v) {
-            if (i + 1 >= argc) {
-                bg__errf("ab: %s needs a value", name);
-                return -1;
-            }
-            v = argv[++i];
-        }
-        if (apply_value(c, name, v))
-            return -1;
     }
     /* Revisions go to the sides that have no prebuilt binary, A first. */
-    size_t p = 0;
+    size_t k = 0;
     if (!c->o.a.bin) {
-        if (p >= c->npos) {
+        if (k >= c->npos) {
             bg__errf("ab: name the base revision (benchgate ab BASE [HEAD]) or give --bin-a");
-            return -1;
+            return BG_EINVAL;
         }
-        c->o.a.rev = c->pos[p++];
+        c->o.a.rev = c->pos[k++];
     }
-    if (!c->o.b.bin && p < c->npos)
-        c->o.b.rev = c->pos[p++];
-    if (p < c->npos) {
+    if (!c->o.b.bin && k < c->npos)
+        c->o.b.rev = c->pos[k++];
+    if (k < c->npos) {
         bg__errf("ab: unexpected argument '%s' (a side given by --bin-a/--bin-b takes no revision)",
-             c->pos[p]);
-        return -1;
+             c->pos[k]);
+        return BG_EINVAL;
     }
     if (c->o.max_blocks < c->o.min_blocks) {
         bg__errf("ab: --max-blocks %d is below --min-blocks %d", c->o.max_blocks, c->o.min_blocks);
-        return -1;
+        return BG_EINVAL;
     }
     return 0;
 }
@@ -333,7 +330,7 @@ static void print_summary(const bg_ab_result *r, int code)
     }
     printf("ab: %s: %zu unchanged, %zu improved, %zu regressed, %zu inconclusive, %zu not "
            "compared; %.0f s\n",
-           code == EXIT_PASS ? "passed" : code == EXIT_REGRESSION ? "FAILED: regression" : "FAILED: a benchmark crashed or timed out",
+           code == BG_EXIT_OK ? "passed" : code == BG_EXIT_REGRESSION ? "FAILED: regression" : "FAILED: a benchmark crashed or timed out",
            counts[BG_VERDICT_UNCHANGED], counts[BG_VERDICT_IMPROVED], counts[BG_VERDICT_REGRESSED],
            counts[BG_VERDICT_INCONCLUSIVE], other, r->wall_s);
 }
@@ -393,47 +390,24 @@ static int write_outputs(const ab_cli *c, const bg_ab_result *r)
         char err[512];
         if (bg__cmp_write_junit(c->junit, &r->cmp, "benchgate ab", err, sizeof err) != 0) {
             bg__errf("%s", err);
-            rc = -1;
+            rc = BG_EIO;
         }
     }
     if (c->markdown) {
         FILE *f = fopen(c->markdown, "w");
         if (!f) {
             bg__errf("cannot write %s: %s", c->markdown, strerror(errno));
-            return -1;
+            return BG_EIO;
         }
         char title[1200];
         snprintf(title, sizeof title, "benchgate ab: A = %s, B = %s", r->label_a, r->label_b);
         bg__cmp_print_markdown(f, &r->cmp, title);
         if (fclose(f) != 0) {
             bg__errf("cannot write %s: %s", c->markdown, strerror(errno));
-            rc = -1;
+            rc = BG_EIO;
         }
     }
     return rc;
-}
-
-int bg__ab_run_cli(const bg_ab_opts *o, bg_ab_result *r, const char *what, char *why, size_t nwhy)
-{
-    char err[8192] = "";
-    int rc = bg__ab_run(o, r, err, sizeof err);
-    if (r->interrupted) {
-        bg__errf("%s", err);
-        int sig = r->signal;
-        bg__ab_result_free(r);
-        fflush(NULL);
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return 128 + sig;
-    }
-    if (rc) {
-        bg__errf("%s: %s", what, err[0] ? err : "failed");
-        if (why && nwhy)
-            snprintf(why, nwhy, "%s: %s", what, err[0] ? err : "failed");
-        bg__ab_result_free(r);
-        return EXIT_USAGE;
-    }
-    return 0;
 }
 
 int bg__cmd_ab(int argc, char **argv)
@@ -441,14 +415,14 @@ int bg__cmd_ab(int argc, char **argv)
     ab_cli c;
     int prc = parse_ab(argc, argv, &c);
     if (prc)
-        return prc > 0 ? EXIT_PASS : EXIT_USAGE;
+        return prc > 0 ? BG_EXIT_OK : bg__exit_of(prc);
     bg_ab_result r;
     int rc = bg__ab_run_cli(&c.o, &r, "ab", NULL, 0);
     if (rc)
         return rc;
     int code = bg__ab_exit_code(&r);
-    if (write_outputs(&c, &r) != 0 && code == EXIT_PASS)
-        code = EXIT_USAGE;
+    if (write_outputs(&c, &r) != 0 && code == BG_EXIT_OK)
+        code = BG_EXIT_USAGE;
     if (c.format == BG_CMP_CONSOLE)
         print_summary(&r, code);
     bg__ab_result_free(&r);
@@ -459,23 +433,30 @@ int bg__cmd_doctor(int argc, char **argv)
 {
     bool json = false;
     const char *root = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(DOCTOR_HELP, stdout);
-            return EXIT_PASS;
+    bg_opt_parser p;
+    bg_opt_init(&p, DOCTOR_OPTIONS, "benchgate doctor", argc, argv, 0);
+    const char *val;
+    int id;
+    while ((id = bg_opt_next(&p, &val)) != BG_OPT_END) {
+        if (id == BG_OPT_ERROR)
+            return BG_EXIT_USAGE;
+        if (id == BG_OPT_HELP) {
+            doctor_help();
+            return BG_EXIT_OK;
         }
-        if (!strcmp(argv[i], "--json")) {
+        if (id == BG_OPT_POS) {
+            bg_opt_unexpected(&p, val);
+            return BG_EXIT_USAGE;
+        }
+        if (id == O_JSON)
             json = true;
-        } else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
-            root = argv[++i];
-        } else {
-            bg__errf("doctor: unknown argument '%s'; see 'benchgate doctor --help'", argv[i]);
-            return EXIT_USAGE;
-        }
+        else if (id == O_ROOT)
+            root = val;
     }
-    if (bg__doctor(stdout, root, json) != 0) {
+    int rc = bg__doctor(stdout, root, json);
+    if (rc != 0) {
         bg__errf("doctor: out of memory");
-        return EXIT_USAGE;
+        return bg__exit_of(rc);
     }
-    return EXIT_PASS;
+    return BG_EXIT_OK;
 }

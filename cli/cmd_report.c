@@ -12,73 +12,51 @@
 #include "bg_report.h"
 #include "bg_store.h"
 
-enum { EXIT_OK = 0, EXIT_USAGE = 2 };
-
-/* ---- a small option parser: --flag VALUE, --flag=VALUE, --bool ---- */
-
-typedef struct flag {
-    const char *name;
-    const char **value; /* NULL for a boolean flag */
-    bool *set;          /* for a boolean flag */
-} flag;
-
-/* Parses argv against flags; positional arguments go to pos (at most
- * maxpos). Returns 0, 1 for --help, or EXIT_USAGE after a message. */
-static int parse_flags(int argc, char **argv, const flag *flags, const char **pos, size_t maxpos, size_t *npos)
+/* Reads the options of `prog` (a table whose ids index vals): a value goes
+ * to vals[id], an option without one sets vals[id] to "" ; positional
+ * arguments go to pos (at most maxpos). Returns 0, 1 after --help (the
+ * caller prints it), or BG_EINVAL after a message. */
+static int parse(const char *prog, const bg_opt *opts, int argc, char **argv, const char **vals,
+                 const char **pos, size_t maxpos, size_t *npos)
 {
     *npos = 0;
-    bool only_pos = false;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (only_pos || a[0] != '-' || !strcmp(a, "-")) {
-            if (*npos >= maxpos) {
-                bg__errf("unexpected argument '%s' (see --help)", a);
-                return EXIT_USAGE;
-            }
-            pos[(*npos)++] = a;
-            continue;
-        }
-        if (!strcmp(a, "--")) {
-            only_pos = true;
-            continue;
-        }
-        if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+    bg_opt_parser p;
+    bg_opt_init(&p, opts, prog, argc, argv, 0);
+    const char *val;
+    int id;
+    while ((id = bg_opt_next(&p, &val)) != BG_OPT_END) {
+        if (id == BG_OPT_ERROR)
+            return BG_EINVAL;
+        if (id == BG_OPT_HELP)
             return 1;
-        const flag *f = NULL;
-        const char *val = NULL;
-        for (const flag *k = flags; k->name && !f; k++) {
-            size_t len = strlen(k->name);
-            if (strncmp(a, k->name, len) != 0 || (a[len] != '\0' && a[len] != '='))
-                continue;
-            f = k;
-            if (a[len] == '=')
-                val = a + len + 1;
-        }
-        if (!f) {
-            bg__errf("unknown option '%s' (see --help)", a);
-            return EXIT_USAGE;
-        }
-        if (!f->value) {
-            if (val) {
-                bg__errf("option %s takes no value", f->name);
-                return EXIT_USAGE;
+        if (id == BG_OPT_POS) {
+            if (*npos >= maxpos) {
+                bg_opt_unexpected(&p, val);
+                return BG_EINVAL;
             }
-            *f->set = true;
+            pos[(*npos)++] = val;
             continue;
         }
-        if (!val) {
-            if (i + 1 >= argc) {
-                bg__errf("option %s needs a value", f->name);
-                return EXIT_USAGE;
-            }
-            val = argv[++i];
-        }
-        *f->value = val;
+        vals[id] = val ? val : "";
     }
     return 0;
 }
 
 /* ---- report ---- */
+
+enum { R_OUT = 1, R_STORE, R_BASE, R_HISTORY, R_THRESHOLD, R_ALPHA, R_METRIC, R_FORCE, R_N };
+
+static const bg_opt REPORT_OPTIONS[] = {
+    {R_OUT, "out", 0, "DIR", NULL, "where the site goes (default benchgate-report)"},
+    {R_STORE, "store", 0, "DIR", NULL, "the run store (default: $BENCHGATE_DIR, else <repo>/.benchgate)"},
+    {R_BASE, "base", 0, "REF|FILE", NULL, "the baseline: a commit-ish, run file or named baseline"},
+    {R_HISTORY, "history", 0, "N", NULL, "first-parent commits in the history at most (default 1000)"},
+    {R_THRESHOLD, "threshold", 0, "PCT", NULL, "noise threshold in percent (default 1)"},
+    {R_ALPHA, "alpha", 0, "X", NULL, "significance level (default 0.05)"},
+    {R_METRIC, "metric", 0, "NAME", "gate-on", "what the comparison, histories and change points are about"},
+    {R_FORCE, "force", 0, NULL, NULL, "compare with a baseline from another machine"},
+    {0, NULL, 0, NULL, NULL, NULL},
+};
 
 static void report_help(FILE *f)
 {
@@ -96,63 +74,70 @@ static void report_help(FILE *f)
           "--metric NAME: what the comparison, histories and change points are about: time,\n"
           "cpu, or a recorded counter (instructions, allocs, peak_live_bytes, max_rss_bytes,\n"
           "...), as for compare --metric; distribution plots stay about time. Default:\n"
-          "instructions when the head and the baseline are instruction mode, else time.\n",
+          "instructions when the head and the baseline are instruction mode, else time.\n"
+          "\nOptions:\n",
           f);
+    bg_opt_help(f, REPORT_OPTIONS);
 }
 
 int bg__cmd_report(int argc, char **argv)
 {
-    const char *out = "benchgate-report", *store = NULL, *base = NULL, *hist = NULL, *thr = NULL, *alpha = NULL,
-               *metric = NULL;
-    bool force = false;
-    const flag flags[] = {{"--out", &out, NULL},          {"--store", &store, NULL},
-                          {"--base", &base, NULL},        {"--history", &hist, NULL},
-                          {"--threshold", &thr, NULL},    {"--alpha", &alpha, NULL},
-                          {"--metric", &metric, NULL},    {"--force", NULL, &force},
-                          {NULL, NULL, NULL}};
+    const char *v[R_N] = {NULL};
     const char *pos[1];
     size_t npos;
-    int rc = parse_flags(argc, argv, flags, pos, 1, &npos);
+    int rc = parse("benchgate report", REPORT_OPTIONS, argc, argv, v, pos, 1, &npos);
     if (rc == 1) {
         report_help(stdout);
-        return EXIT_OK;
+        return BG_EXIT_OK;
     }
     if (rc)
-        return rc;
+        return bg__exit_of(rc);
+    const char *out = v[R_OUT] ? v[R_OUT] : "benchgate-report", *hist = v[R_HISTORY], *thr = v[R_THRESHOLD],
+               *alpha = v[R_ALPHA], *metric = v[R_METRIC];
+    bool force = v[R_FORCE] != NULL;
     bg_report_opts o;
     memset(&o, 0, sizeof o);
     bg__cmp_opts_default(&o.cmp);
     o.out_dir = out;
-    o.store_dir = store;
-    o.base = base;
+    o.store_dir = v[R_STORE];
+    o.base = v[R_BASE];
     o.force = force;
     o.cmp.force = force;
     o.spec = npos ? pos[0] : NULL;
     o.cmp.metric = metric;
-    double v = 1000;
-    if ((hist && bg__parse_number("--history", hist, 1, 100000, &v)) ||
+    double hv = 1000;
+    if ((hist && bg__parse_number("--history", hist, 1, 100000, &hv)) ||
         (thr && bg__parse_number("--threshold", thr, 0, 1000, &o.cmp.threshold_pct)) ||
         (alpha && bg__parse_number("--alpha", alpha, 1e-12, 0.5, &o.cmp.alpha)))
-        return EXIT_USAGE;
-    o.history_max = (size_t)v;
+        return BG_EXIT_USAGE;
+    o.history_max = (size_t)hv;
     if (!out[0]) {
         bg__errf("--out needs a directory");
-        return EXIT_USAGE;
+        return BG_EXIT_USAGE;
     }
     if (metric && !metric[0]) {
         bg__errf("--metric needs a name (time, cpu or a recorded counter)");
-        return EXIT_USAGE;
+        return BG_EXIT_USAGE;
     }
     char err[2048] = "", index[4200];
     if (bg__report_generate(&o, index, sizeof index, err, sizeof err) != 0) {
         bg__errf("report: %s", err);
-        return EXIT_USAGE;
+        return BG_EXIT_USAGE;
     }
     printf("report: %s\n", index);
-    return EXIT_OK;
+    return BG_EXIT_OK;
 }
 
 /* ---- export ---- */
+
+enum { E_FORMAT = 1, E_OUT, E_STORE, E_N };
+
+static const bg_opt EXPORT_OPTIONS[] = {
+    {E_FORMAT, "format", 0, "FMT", NULL, "csv, gbench or trace"},
+    {E_OUT, "out", 0, "FILE", NULL, "write to FILE (atomically) instead of stdout"},
+    {E_STORE, "store", 0, "DIR", NULL, "the run store (default: $BENCHGATE_DIR, else <repo>/.benchgate)"},
+    {0, NULL, 0, NULL, NULL, NULL},
+};
 
 static void export_help(FILE *f)
 {
@@ -164,8 +149,10 @@ static void export_help(FILE *f)
           "          aggregates), read by github-action-benchmark, Bencher and compare.py;\n"
           "  trace   Chrome trace event JSON for Perfetto / chrome://tracing: an event per\n"
           "          sample, a track per benchmark process.\n"
-          "to stdout or, written atomically, to --out FILE.\n",
+          "to stdout or, written atomically, to --out FILE.\n"
+          "\nOptions:\n",
           f);
+    bg_opt_help(f, EXPORT_OPTIONS);
 }
 
 /* Loads the run named by spec: a file, or the newest run of a commit-ish. */
@@ -175,14 +162,14 @@ static int load_spec(const char *spec, const char *store_dir, bg_run *run)
     if (bg__is_file(spec)) {
         if (bg__load_run_file(spec, run, err, sizeof err) != 0) {
             bg__errf("%s", err);
-            return EXIT_USAGE;
+            return BG_EXIT_USAGE;
         }
         return 0;
     }
     bg_git *g = NULL;
     bg_store *st = NULL;
     char id[BG_GIT_OID_BUF];
-    int rc = EXIT_USAGE;
+    int rc = BG_EXIT_USAGE;
     if (bg_git_open(&g, NULL, err, sizeof err) != 0) {
         bg__errf("'%s' is not a file and there is no git repository to resolve it: %s", spec, err);
     } else if (bg_git_resolve(g, spec, id, err, sizeof err) != 0) {
@@ -201,18 +188,17 @@ static int load_spec(const char *spec, const char *store_dir, bg_run *run)
 
 int bg__cmd_export(int argc, char **argv)
 {
-    const char *format = NULL, *out = NULL, *store = NULL;
-    const flag flags[] = {{"--format", &format, NULL}, {"--out", &out, NULL}, {"--store", &store, NULL},
-                          {NULL, NULL, NULL}};
+    const char *v[E_N] = {NULL};
     const char *pos[1];
     size_t npos;
-    int rc = parse_flags(argc, argv, flags, pos, 1, &npos);
+    int rc = parse("benchgate export", EXPORT_OPTIONS, argc, argv, v, pos, 1, &npos);
     if (rc == 1) {
         export_help(stdout);
-        return EXIT_OK;
+        return BG_EXIT_OK;
     }
     if (rc)
-        return rc;
+        return bg__exit_of(rc);
+    const char *format = v[E_FORMAT], *out = v[E_OUT], *store = v[E_STORE];
     int (*fn)(FILE *, const bg_run *) = NULL;
     if (format && !strcmp(format, "csv"))
         fn = bg__export_csv;
@@ -223,12 +209,12 @@ int bg__cmd_export(int argc, char **argv)
     if (!fn) {
         bg__errf("export needs --format csv, gbench or trace%s%s%s", format ? " (not '" : "", format ? format : "",
              format ? "')" : "");
-        return EXIT_USAGE;
+        return BG_EXIT_USAGE;
     }
     bg_run run;
     memset(&run, 0, sizeof run);
     if (load_spec(npos ? pos[0] : "HEAD", store, &run) != 0)
-        return EXIT_USAGE;
+        return BG_EXIT_USAGE;
     /* Built in memory first, so --out is written whole or not at all. */
     char *buf = NULL;
     size_t len = 0;
@@ -240,7 +226,7 @@ int bg__cmd_export(int argc, char **argv)
     if (rc) {
         bg__errf("export failed: %s", bg_strerror(rc));
         free(buf);
-        return EXIT_USAGE;
+        return BG_EXIT_USAGE;
     }
     char err[1024] = "";
     if (out && strcmp(out, "-") != 0) {
@@ -252,10 +238,18 @@ int bg__cmd_export(int argc, char **argv)
         rc = BG_EIO;
     }
     free(buf);
-    return rc ? EXIT_USAGE : EXIT_OK;
+    return rc ? BG_EXIT_USAGE : BG_EXIT_OK;
 }
 
 /* ---- import ---- */
+
+enum { I_COMMIT = 1, I_STORE, I_N };
+
+static const bg_opt IMPORT_OPTIONS[] = {
+    {I_COMMIT, "commit", 0, "REF", NULL, "the commit the run belongs to (default HEAD)"},
+    {I_STORE, "store", 0, "DIR", NULL, "the run store (default: $BENCHGATE_DIR, else <repo>/.benchgate)"},
+    {0, NULL, 0, NULL, NULL, NULL},
+};
 
 static void import_help(FILE *f)
 {
@@ -267,8 +261,10 @@ static void import_help(FILE *f)
           "estimates are computed as for a benchgate run. A file written by 'benchgate export\n"
           "--format gbench' is rebuilt from its raw samples (benchgate_samples), with the\n"
           "original run's estimates. The machine id is derived from the\n"
-          "file's context, so imported runs compare with each other, not with benchgate runs.\n",
+          "file's context, so imported runs compare with each other, not with benchgate runs.\n"
+          "\nOptions:\n",
           f);
+    bg_opt_help(f, IMPORT_OPTIONS);
 }
 
 /* Fills the git fields of run: --commit REF, else HEAD when in a repository. */
@@ -279,7 +275,7 @@ static int set_commit(bg_run *run, const char *ref)
     if (bg_git_open(&g, NULL, err, sizeof err) != 0) {
         if (ref) {
             bg__errf("--commit %s needs a git repository: %s", ref, err);
-            return EXIT_USAGE;
+            return BG_EXIT_USAGE;
         }
         snprintf(run->git_status, sizeof run->git_status, "no-repo");
         return 0;
@@ -291,7 +287,7 @@ static int set_commit(bg_run *run, const char *ref)
         else
             snprintf(run->git_status, sizeof run->git_status, "no-commits");
         bg_git_close(&g);
-        return ref ? EXIT_USAGE : 0;
+        return ref ? BG_EXIT_USAGE : 0;
     }
     bg_git_head h;
     if (!ref && bg_git_head_info(g, &h, err, sizeof err) == 0 && bg_git_head_branch(&h))
@@ -303,49 +299,49 @@ static int set_commit(bg_run *run, const char *ref)
 
 int bg__cmd_import(int argc, char **argv)
 {
-    const char *commit = NULL, *store = NULL;
-    const flag flags[] = {{"--commit", &commit, NULL}, {"--store", &store, NULL}, {NULL, NULL, NULL}};
+    const char *v[I_N] = {NULL};
     const char *pos[2];
     size_t npos;
-    int rc = parse_flags(argc, argv, flags, pos, 2, &npos);
+    int rc = parse("benchgate import", IMPORT_OPTIONS, argc, argv, v, pos, 2, &npos);
     if (rc == 1) {
         import_help(stdout);
-        return EXIT_OK;
+        return BG_EXIT_OK;
     }
     if (rc)
-        return rc;
+        return bg__exit_of(rc);
+    const char *commit = v[I_COMMIT], *store = v[I_STORE];
     if (npos != 2 || strcmp(pos[0], "gbench") != 0) {
         bg__errf("usage: benchgate import gbench FILE [--commit REF] [--store DIR] (the only format is gbench)");
-        return EXIT_USAGE;
+        return BG_EXIT_USAGE;
     }
     char err[1024] = "";
     char *text = bg__read_file(pos[1], err, sizeof err);
     if (!text) {
         bg__errf("%s", err);
-        return EXIT_USAGE;
+        return BG_EXIT_USAGE;
     }
     bg_run run;
     rc = bg__import_gbench(text, pos[1], &run, err, sizeof err);
     free(text);
     if (rc) {
         bg__errf("%s", err);
-        return EXIT_USAGE;
+        return BG_EXIT_USAGE;
     }
     int ret = set_commit(&run, commit);
     bg_store *st = NULL;
     char *json = NULL, *path = NULL;
     if (ret == 0 && bg_store_open(&st, store, NULL, err, sizeof err) != 0) {
         bg__errf("cannot open the store: %s", err);
-        ret = EXIT_USAGE;
+        ret = BG_EXIT_USAGE;
     }
     if (ret == 0 && !(json = bg__record_to_json(&run))) {
         bg__errf("out of memory writing the run record");
-        ret = EXIT_USAGE;
+        ret = BG_EXIT_USAGE;
     }
     if (ret == 0 && bg_store_save(st, json, run.git_commit[0] ? run.git_commit : NULL, run.machine_id, &path, err,
                                   sizeof err) != 0) {
         bg__errf("%s", err);
-        ret = EXIT_USAGE;
+        ret = BG_EXIT_USAGE;
     }
     if (ret == 0) {
         size_t reps = 0;

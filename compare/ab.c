@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bg_ab.h"
+#include "bg_exit.h"
 #include "bg_git.h"
 #include "bg_store.h"
 
@@ -1386,10 +1387,33 @@ int bg__ab_exit_code(const bg_ab_result *r)
     bool regression = false;
     for (size_t i = 0; i < r->cmp.n; i++) {
         if (r->cmp.rows[i].head_failed)
-            return 3;
+            return BG_EXIT_CRASH;
         regression |= bg__cmp_row_is_regression(&r->cmp.rows[i]);
     }
-    return regression ? 1 : 0;
+    return regression ? BG_EXIT_REGRESSION : BG_EXIT_OK;
+}
+
+int bg__ab_run_cli(const bg_ab_opts *o, bg_ab_result *r, const char *what, char *why, size_t nwhy)
+{
+    char err[8192] = "";
+    int rc = bg__ab_run(o, r, err, sizeof err);
+    if (r->interrupted) {
+        bg__errf("%s", err);
+        int sig = r->signal;
+        bg__ab_result_free(r);
+        fflush(NULL);
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return 128 + sig;
+    }
+    if (rc) {
+        bg__errf("%s: %s", what, err[0] ? err : "failed");
+        if (why && nwhy)
+            snprintf(why, nwhy, "%s: %s", what, err[0] ? err : "failed");
+        bg__ab_result_free(r);
+        return BG_EXIT_USAGE;
+    }
+    return 0;
 }
 
 void bg__ab_result_free(bg_ab_result *r)

@@ -104,14 +104,14 @@ typedef struct bg_ab_result {
  * bg__ab_result_free, also after a failure. */
 int bg__ab_run(const bg_ab_opts *o, bg_ab_result *out, char *err, size_t errlen);
 
-/* The exit status as for `benchgate gate`: 3 when a benchmark crashed or
- * timed out on either side, else 1 when one regressed (and is not
- * accepted), else 0. */
+/* The exit status (bg_exit.h) as for `benchgate gate`: BG_EXIT_CRASH when
+ * a benchmark crashed or timed out on either side, else BG_EXIT_REGRESSION
+ * when one regressed (and is not accepted), else BG_EXIT_OK. */
 int bg__ab_exit_code(const bg_ab_result *r);
 
 void bg__ab_result_free(bg_ab_result *r);
-/* bg__ab_run for the command `what` ("ab", "gate --ab"), in cmd_ab.c:
- * returns 0 with r filled; otherwise the exit status, with the error
+/* bg__ab_run for the command `what` ("ab", "gate --ab"):
+ * returns 0 with r filled; otherwise the exit status (BG_EXIT_USAGE), with the error
  * printed, also copied into why (when not NULL; truncated to nwhy) for a
  * report, and r freed; after Ctrl-C it re-raises the signal, so benchgate
  * exits by it. */

@@ -1,0 +1,192 @@
+/* `benchgate gate`: parses the gate's flags, runs the gate (compare/gate.c), prints its table and verdict, writes its reports and exits with its code. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bg_baseline.h"
+#include "bg_cmds.h"
+#include "bg_gate.h"
+
+enum {
+    O_BASE = 1, O_HEAD, O_JUNIT, O_MARKDOWN, O_BENCH, O_BENCH_ARG, O_FILTER, O_AB, O_BUILD_CMD,
+    O_BENCH_BIN, O_ALLOW_DIRTY,
+};
+
+static const bg_opt OPTIONS[] = {
+    {O_BASE, "base", 0, "REF", NULL,
+     "baseline commit-ish or run file (default: merge-base of\n"
+     "HEAD with main, else master; on main itself, HEAD's\n"
+     "parent, also with --ab, unless head is a working tree\n"
+     "with uncommitted changes: then HEAD)"},
+    {O_HEAD, "head", 0, "FILE-or-REF", NULL, "candidate (default: the newest stored run of HEAD)"},
+    {O_JUNIT, "junit", 0, "FILE", NULL,
+     "write JUnit XML (a regression is a <failure>, a crash an\n"
+     "<error>; when the gate cannot decide, one <error> why)"},
+    {O_MARKDOWN, "markdown", 0, "FILE", NULL,
+     "write a Markdown summary (also appended to\n"
+     "$GITHUB_STEP_SUMMARY when set)"},
+    {O_BENCH, "bench", 0, "PATH", NULL,
+     "measure head now: run the bench binary PATH with --save\n"
+     "(in the current directory) after loading the base;\n"
+     "regressed benchmarks are re-run once (not saved) and\n"
+     "fail only when the re-run confirms them"},
+    {O_BENCH_ARG, "bench-arg", 0, "ARG", NULL, "pass ARG to the bench binary (repeatable)"},
+    {O_FILTER, "filter", 0, "REGEX", NULL, "measure only the benchmarks whose names match"},
+    {O_AB, "ab", 0, NULL, NULL,
+     "do not read base from the store: check out base and head\n"
+     "(the working tree, or --head REV) into temporary\n"
+     "worktrees, build both and run them interleaved, block\n"
+     "by block (see 'benchgate ab --help'); both runs are\n"
+     "saved. Robust to drift between runs made at different\n"
+     "times"},
+    {O_BUILD_CMD, "build-cmd", 0, "CMD", NULL, "with --ab: the build command, as for 'benchgate ab'"},
+    {O_BENCH_BIN, "bench-bin", 0, "PATH", NULL, "with --ab: the bench binary in the build, as for 'benchgate ab'"},
+    {O_ALLOW_DIRTY, "allow-dirty", 0, NULL, NULL,
+     "with --ab: measure commit HEAD as head although the tree\n"
+     "has changes"},
+    BG_CLI_CMP_OPTS,
+    {0, NULL, 0, NULL, NULL, NULL},
+};
+
+static void help(void)
+{
+    printf("usage: benchgate gate [--base REF] [--head FILE-or-REF] [--bench PATH] [options]\n\n");
+    bg_opt_help(stdout, OPTIONS);
+    printf("\n"
+           "A base commit without a stored run falls back to its nearest first-parent\n"
+           "ancestor with one (at most %d commits back), with a note.\n\n"
+           "A commit trailer between base and head of the form\n"
+           "    Bench-Accept: <glob> +<N>%%\n"
+           "accepts a regression of a benchmark matching <glob> by at most N percent.\n\n%s",
+           BG_ANCESTOR_BOUND, bg__cli_exit_help);
+}
+
+/* What the gate command was given beyond the gate's own options. */
+typedef struct gate_cli {
+    bg_gate_opts g;
+    bg_cli_cmp c;
+    const char *junit, *markdown;
+} gate_cli;
+
+/* Returns 0, 1 after --help, or BG_EINVAL after a message. junit and
+ * markdown keep what was given before a bad option. */
+static int parse(int argc, char **argv, gate_cli *o)
+{
+    bg_opt_parser p;
+    bg_opt_init(&p, OPTIONS, "benchgate gate", argc, argv, 0);
+    const char *val;
+    int id;
+    while ((id = bg_opt_next(&p, &val)) != BG_OPT_END) {
+        bg_gate_opts *g = &o->g;
+        switch (id) {
+        case BG_OPT_ERROR:
+            return BG_EINVAL;
+        case BG_OPT_HELP:
+            help();
+            return 1;
+        case BG_OPT_POS:
+            bg_opt_unexpected(&p, val);
+            return BG_EINVAL;
+        case O_BASE: g->base = val; break;
+        case O_HEAD: g->head = val; break;
+        case O_JUNIT: o->junit = val; break;
+        case O_MARKDOWN: o->markdown = val; break;
+        case O_BENCH: g->bench = val; break;
+        case O_FILTER: g->filter = val; break;
+        case O_AB: g->ab = true; break;
+        case O_BUILD_CMD: g->build_cmd = val; break;
+        case O_BENCH_BIN: g->bench_bin = val; break;
+        case O_ALLOW_DIRTY: g->allow_dirty = true; break;
+        case O_BENCH_ARG:
+            if (g->nbench_args >= BG_GATE_MAX_ARGS) {
+                bg__errf("too many --bench-arg (at most %d)", BG_GATE_MAX_ARGS);
+                return BG_EINVAL;
+            }
+            g->bench_args[g->nbench_args++] = val;
+            break;
+        default:
+            if (bg__cli_cmp_option(&o->c, id, val) != 0)
+                return BG_EINVAL;
+        }
+    }
+    if (o->g.allow_dirty && !o->g.ab) {
+        bg__errf("--allow-dirty goes with --ab only (it lets --ab measure commit HEAD although "
+                 "the working tree has changes)");
+        return BG_EINVAL;
+    }
+    return 0;
+}
+
+static void print_verdict(bg_exit code)
+{
+    switch (code) {
+    case BG_EXIT_OK: printf("gate: passed\n"); break;
+    case BG_EXIT_REGRESSION: printf("gate: FAILED: regression\n"); break;
+    case BG_EXIT_CRASH: printf("gate: FAILED: a benchmark crashed or timed out in head\n"); break;
+    default: break;
+    }
+}
+
+/* The re-measured benchmarks, one line each, as the re-run decided them. */
+static void print_remeasured(const bg_gate_result *r)
+{
+    for (size_t i = 0; i < r->cmp->n; i++) {
+        const bg_cmp_row *w = &r->cmp->rows[i];
+        char ch[96];
+        bg__cmp_fmt_change(w, ch, sizeof ch);
+        switch (r->rows[i].stage) {
+        case BG_GATE_STAGE_MISSING:
+            printf("re-measured: confirmed %s (missing from the re-run; the regression stands)\n", w->name);
+            break;
+        case BG_GATE_STAGE_CONFIRMED: printf("re-measured: confirmed %s (%s)\n", w->name, ch); break;
+        case BG_GATE_STAGE_NOT_CONFIRMED:
+            printf("re-measured: not confirmed %s (now %s %s)\n", w->name, bg__cmp_row_verdict(w), ch);
+            break;
+        case BG_GATE_STAGE_FIRST: break;
+        }
+    }
+}
+
+int bg__cmd_gate(int argc, char **argv)
+{
+    gate_cli o;
+    memset(&o, 0, sizeof o);
+    bg__gate_opts_default(&o.g);
+    bg__cli_cmp_default(&o.c);
+    bg_gate_result r;
+    bg__gate_result_init(&r);
+
+    int prc = parse(argc, argv, &o);
+    if (prc == 1)
+        return BG_EXIT_OK;
+    if (prc) {
+        /* Even a bad command line gets its error reports, as far as it
+         * names them (--junit and --markdown before the bad option). */
+        snprintf(r.why, sizeof r.why, "invalid gate options (see the log and 'benchgate gate --help')");
+        bg__gate_write_reports(&r, BG_EXIT_USAGE, o.junit, o.markdown);
+        return BG_EXIT_USAGE;
+    }
+    o.g.store = o.c.store;
+    o.g.cmp = o.c.cmp;
+    o.g.force = o.c.force;
+
+    bg_exit code = bg__gate_run(&o.g, &r);
+    if (!r.cmp) {
+        bg__gate_write_reports(&r, code, o.junit, o.markdown);
+        if (code == BG_EXIT_CRASH)
+            print_verdict(code);
+        bg__gate_result_free(&r);
+        return code;
+    }
+    if (r.remeasured)
+        print_remeasured(&r);
+    printf("base: %s\nhead: %s\n", r.base_desc, r.head_desc);
+    /* A report that cannot be written is an environment error, but it does
+     * not hide a regression or a crash: exit 1 and 3 stand. */
+    if (bg__cli_emit(r.cmp, o.c.format, o.c.out) != 0 && code == BG_EXIT_OK)
+        code = BG_EXIT_USAGE;
+    if (bg__gate_write_reports(&r, code, o.junit, o.markdown) != 0 && code == BG_EXIT_OK)
+        code = BG_EXIT_USAGE;
+    print_verdict(code);
+    bg__gate_result_free(&r);
+    return code;
+}

@@ -1,0 +1,132 @@
+/* What several benchgate commands share: the comparison options of compare and gate, opening the store, and printing a comparison. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bg_cmds.h"
+
+const char bg__cli_exit_help[] =
+    "Exit codes:\n"
+    "  0  no regression (accepted regressions do not fail)\n"
+    "  1  at least one benchmark regressed\n"
+    "  2  usage or environment error (bad flag, unknown ref, no stored data, different machines)\n"
+    "  3  a benchmark in the head run crashed or timed out\n";
+
+void bg__cli_cmp_default(bg_cli_cmp *o)
+{
+    memset(o, 0, sizeof *o);
+    bg__cmp_opts_default(&o->cmp);
+    o->format = BG_CMP_CONSOLE;
+}
+
+int bg__cli_cmp_option(bg_cli_cmp *o, int id, const char *val)
+{
+    double d;
+    switch (id) {
+    case BG_CLI_STORE:
+        o->store = val;
+        return 0;
+    case BG_CLI_FORMAT:
+        if (!strcmp(val, "console"))
+            o->format = BG_CMP_CONSOLE;
+        else if (!strcmp(val, "markdown"))
+            o->format = BG_CMP_MARKDOWN;
+        else if (!strcmp(val, "csv"))
+            o->format = BG_CMP_CSV;
+        else if (!strcmp(val, "json"))
+            o->format = BG_CMP_JSON;
+        else {
+            bg__errf("unknown --format '%s' (console, markdown, csv or json)", val);
+            return BG_EINVAL;
+        }
+        return 0;
+    case BG_CLI_OUT:
+        o->out = val;
+        return 0;
+    case BG_CLI_THRESHOLD:
+        return bg__parse_number("--threshold", val, 0, 1000, &o->cmp.threshold_pct);
+    case BG_CLI_ALPHA:
+        return bg__parse_number("--alpha", val, 1e-12, 1, &o->cmp.alpha);
+    case BG_CLI_P_ADJUST:
+        if (!strcmp(val, "bh"))
+            o->cmp.padjust = BG_PADJ_BH;
+        else if (!strcmp(val, "holm"))
+            o->cmp.padjust = BG_PADJ_HOLM;
+        else if (!strcmp(val, "none"))
+            o->cmp.padjust = BG_PADJ_NONE;
+        else {
+            bg__errf("unknown --p-adjust '%s' (bh, holm or none)", val);
+            return BG_EINVAL;
+        }
+        return 0;
+    case BG_CLI_METRIC:
+        o->cmp.metric = val;
+        return 0;
+    case BG_CLI_SEED:
+        if (bg__parse_number("--seed", val, 0, 9007199254740992.0, &d))
+            return BG_EINVAL;
+        if (d != (double)(uint64_t)d) {
+            bg__errf("invalid value '%s' for --seed (expected a whole number)", val);
+            return BG_EINVAL;
+        }
+        o->cmp.seed = (uint64_t)d;
+        return 0;
+    case BG_CLI_RESAMPLES:
+        if (bg__parse_number("--resamples", val, 100, 10000000, &d))
+            return BG_EINVAL;
+        o->cmp.resamples = (size_t)d;
+        return 0;
+    case BG_CLI_FORCE:
+        o->force = true;
+        o->cmp.force = true;
+        return 0;
+    default:
+        return BG_EINVAL;
+    }
+}
+
+int bg__cli_open_store(const char *dir, bg_store **st)
+{
+    char err[512] = "";
+    if (bg_store_open(st, dir, NULL, err, sizeof err) != 0) {
+        bg__errf("cannot open the run store: %s", err);
+        return BG_EIO;
+    }
+    return 0;
+}
+
+int bg__cli_open_store_to_read(const char *dir, bg_store **st)
+{
+    if (bg__cli_open_store(dir, st))
+        return BG_EIO;
+    char err[1024] = "";
+    if (bg_store_require_dir(*st, err, sizeof err) != 0) {
+        bg__errf("%s", err);
+        bg_store_close(st);
+        return BG_EIO;
+    }
+    return 0;
+}
+
+int bg__cli_emit(const bg_comparison *c, bg_cmp_format format, const char *out)
+{
+    FILE *f = stdout;
+    if (out) {
+        f = fopen(out, "w");
+        if (!f) {
+            bg__errf("cannot write %s: %s", out, strerror(errno));
+            return BG_EIO;
+        }
+    }
+    int rc = bg__cmp_print(f, c, format);
+    if (f != stdout && fclose(f) != 0) {
+        bg__errf("cannot write %s: %s", out, strerror(errno));
+        return BG_EIO;
+    }
+    if (rc) {
+        bg__errf("cannot write the comparison: %s", bg_strerror(rc));
+        return BG_EIO;
+    }
+    return 0;
+}

@@ -1,0 +1,69 @@
+/* The benchgate command's entry point: one table of commands, used to dispatch, to write the help and to list the commands after an unknown one. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bg_cmds.h"
+
+/* libgit2 1.5 leaks a PCRE2 match block when a config regex does not match
+ * (libgit2/libgit2#6382); let LeakSanitizer ignore allocations in libpcre2. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libpcre2-8.so\n";
+}
+
+typedef struct command {
+    const char *name;
+    const char *summary;
+    int (*fn)(int argc, char **argv);
+} command;
+
+static const command COMMANDS[] = {
+    {"ls", "list stored runs", bg__cmd_ls},
+    {"compare", "compare two runs (commit-ishes or run record files)", bg__cmd_compare},
+    {"gate", "CI gate: compare head against base and fail on a regression", bg__cmd_gate},
+    {"baseline", "name a stored run (ls, save NAME [REF], rm NAME)", bg__cmd_baseline},
+    {"push", "share stored runs as git notes with a remote", bg__cmd_push},
+    {"fetch", "import runs shared as git notes from a remote", bg__cmd_fetch},
+    {"report", "write the HTML report (plots, history, change points)", bg__cmd_report},
+    {"export", "write a run as CSV, Google Benchmark JSON or a Chrome trace", bg__cmd_export},
+    {"import", "store Google Benchmark JSON as a run (import gbench FILE)", bg__cmd_import},
+    {"ab", "build two revisions and compare them, runs interleaved", bg__cmd_ab},
+    {"doctor", "what on this machine makes benchmarks noisy, and the fixes", bg__cmd_doctor},
+};
+#define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+static void help_main(FILE *f)
+{
+    fprintf(f, "usage: benchgate <command> [options]\n\nCommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-8s  %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    fprintf(f, "\nRun 'benchgate <command> --help' for its options.\n\n%s", bg__cli_exit_help);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        help_main(stderr);
+        return BG_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        help_main(stdout);
+        return BG_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("benchgate %s\n", BG_VERSION_STRING);
+        return BG_EXIT_OK;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(cmd, COMMANDS[i].name))
+            return COMMANDS[i].fn(argc - 2, argv + 2);
+    char list[256] = "";
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", COMMANDS[i].name);
+    }
+    bg__errf("unknown command '%s' (%s; see benchgate --help)", cmd, list);
+    return BG_EXIT_USAGE;
+}

@@ -1,0 +1,772 @@
+/* The CI gate's policy (bg_gate.h): the default base, loading or measuring
+ * head, Bench-Accept trailers, re-measuring regressions, the verdict, and
+ * what the JUnit and Markdown reports say. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bg_gate.h"
+#include "bg_git.h"
+#include "bg_store.h"
+
+void bg__gate_opts_default(bg_gate_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    bg__cmp_opts_default(&o->cmp);
+}
+
+void bg__gate_result_init(bg_gate_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->code = BG_EXIT_USAGE;
+}
+
+void bg__gate_result_free(bg_gate_result *r)
+{
+    if (!r)
+        return;
+    free(r->rows);
+    r->rows = NULL;
+    r->cmp = NULL;
+    bg__comparison_free(&r->c);
+    bg__side_free(&r->a);
+    bg__side_free(&r->b);
+    if (r->have_ab)
+        bg__ab_result_free(&r->abr);
+    r->have_ab = false;
+}
+
+int bg__check_machines(const bg_side *a, const bg_side *b, bool force, char *why, size_t nwhy)
+{
+    char msg[1024] = "";
+    if (bg__machines_differ(&a->run, &b->run, msg, sizeof msg) == 0)
+        return 0;
+    if (force) {
+        fprintf(stderr, "benchgate: warning (--force): %s\n", msg);
+        return 0;
+    }
+    bg__errf("refusing to compare runs from different machines: %s (A: %s, B: %s); use --force to "
+         "compare anyway",
+         msg, a->path, b->path);
+    if (why)
+        snprintf(why, nwhy, "base and head come from different machines: %.400s (use --force to "
+                 "compare anyway)", msg);
+    return BG_EINVAL;
+}
+
+/* Compares the two runs; prints why on failure (BG_EXIT_USAGE). */
+static int compare(const bg_run *a, const bg_run *b, const bg_gate_opts *o, bg_comparison *c)
+{
+    char err[512] = "";
+    int rc = bg__compare_runs(a, b, &o->cmp, c, err, sizeof err);
+    if (rc) {
+        bg__errf("cannot compare: %s", err[0] ? err : bg_strerror(rc));
+        return BG_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int write_junit(const char *path, const bg_comparison *c)
+{
+    char err[512] = "";
+    if (bg__cmp_write_junit(path, c, "benchgate", err, sizeof err) != 0) {
+        bg__errf("cannot write JUnit XML: %s", err[0] ? err : path);
+        return BG_EIO;
+    }
+    return 0;
+}
+
+typedef struct accept_rule {
+    char glob[256];
+    double pct;
+    char commit[BG_GIT_OID_BUF];
+} accept_rule;
+
+/* Parses "Bench-Accept: <glob> +<N>%" lines of every message. */
+static size_t parse_trailers(const bg_git_commit_msg *msgs, size_t n, accept_rule **out)
+{
+    size_t cap = 0, cnt = 0;
+    accept_rule *r = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = msgs[i].message;
+        while (p && *p) {
+            const char *eol = strchr(p, '\n');
+            size_t len = eol ? (size_t)(eol - p) : strlen(p);
+            static const char key[] = "Bench-Accept:";
+            if (len > sizeof key - 1 && strncasecmp(p, key, sizeof key - 1) == 0) {
+                char line[512];
+                snprintf(line, sizeof line, "%.*s", (int)(len - (sizeof key - 1)), p + sizeof key - 1);
+                char glob[256];
+                double pct;
+                char pc = 0;
+                if (sscanf(line, " %255s +%lf%c", glob, &pct, &pc) == 3 && pc == '%' && pct >= 0) {
+                    if (cnt == cap) {
+                        cap = cap ? 2 * cap : 4;
+                        accept_rule *nr = realloc(r, cap * sizeof *r);
+                        if (!nr)
+                            break;
+                        r = nr;
+                    }
+                    snprintf(r[cnt].glob, sizeof r[cnt].glob, "%s", glob);
+                    r[cnt].pct = pct;
+                    snprintf(r[cnt].commit, sizeof r[cnt].commit, "%s", msgs[i].id);
+                    cnt++;
+                } else {
+                    fprintf(stderr,
+                            "benchgate: warning: ignoring malformed trailer in commit %.12s: '%.*s' "
+                            "(expected 'Bench-Accept: <glob> +<N>%%')\n",
+                            msgs[i].id, (int)len, p);
+                }
+            }
+            p = eol ? eol + 1 : NULL;
+        }
+    }
+    *out = r;
+    return cnt;
+}
+
+/* Writes the Markdown summary of r (ending with exit status code) to path,
+ * opened with fopen mode "w" or "a" ($GITHUB_STEP_SUMMARY is appended to).
+ * Returns 0, or BG_EIO when path could not be written (said on stderr). */
+static int write_markdown_file(const char *path, const char *mode, const bg_gate_result *r, bg_exit code)
+{
+    FILE *f = fopen(path, mode);
+    if (!f) {
+        bg__errf("cannot write %s: %s", path, strerror(errno));
+        return BG_EIO;
+    }
+    if (r->cmp) {
+        static const char *const res[] = {"passed", "failed: regression", "error",
+                                          "failed: crash or timeout"};
+        fprintf(f, "## benchgate gate: %s\n\nbase `%.40s` vs head `%.40s`\n\n", res[code & 3],
+                r->base_label, r->head_label);
+        bg__cmp_print_markdown(f, r->cmp, NULL);
+    } else {
+        /* A message of several lines (a build's output) goes into a code block. */
+        const char *why = r->why[0] ? r->why : "an error before the comparison (see the log)";
+        const char *nl = strchr(why, '\n');
+        fprintf(f, "## benchgate gate: %s\n\nThe gate could not decide: %.*s\n\n",
+                code == BG_EXIT_CRASH ? "failed: crash" : "error",
+                nl ? (int)(nl - why) : (int)strlen(why), why);
+        if (nl)
+            fprintf(f, "```\n%s\n```\n\n", nl + 1);
+    }
+    if (fclose(f) != 0) {
+        bg__errf("cannot write %s: %s", path, strerror(errno));
+        return BG_EIO;
+    }
+    return 0;
+}
+
+/* The default base: the merge-base of HEAD with the first of main, master,
+ * origin/main, origin/master that exists, as 40 hex in out; name gets
+ * "merge-base of HEAD and <branch>" and branch the branch (static string).
+ * On failure fills why and returns BG_EXIT_USAGE. */
+static int default_base(bg_git *g, char out[BG_GIT_OID_BUF], char *name, size_t nlen,
+                        const char **branch, char *why, size_t nwhy)
+{
+    char err[512] = "";
+    static const char *const mains[] = {"main", "master", "origin/main", "origin/master"};
+    for (size_t i = 0; i < sizeof mains / sizeof mains[0]; i++) {
+        if (bg_git_merge_base(g, "HEAD", mains[i], out, err, sizeof err) == 0) {
+            snprintf(name, nlen, "merge-base of HEAD and %s", mains[i]);
+            *branch = mains[i];
+            return 0;
+        }
+    }
+    snprintf(why, nwhy, "no --base given and no merge-base of HEAD with main or master: %s", err);
+    bg__errf("%s", why);
+    return BG_EXIT_USAGE;
+}
+
+/* Runs the bench binary o->bench (fork + execv, no shell, cwd unchanged)
+ * with the --bench-args, then `--filter FILTER` when given, `--save` and
+ * `--store DIR` when gate has one (save) or `--no-save` (!save: a re-run
+ * must not become the newest stored run of HEAD), and `--json TMP`, and
+ * loads the run it wrote into *out (owned by the caller: bg__side_free).
+ * The child's stdout goes to our stderr so that gate's own output stays
+ * clean. Returns 0, or BG_EXIT_USAGE or BG_EXIT_CRASH with the reason in why. */
+static int run_bench(const bg_gate_opts *o, const char *filter, bool save, bg_side *out, char *why,
+                     size_t nwhy)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    char json[4096];
+    snprintf(json, sizeof json, "%s/benchgate-run-XXXXXX.json", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+    int fd = mkstemps(json, 5);
+    if (fd < 0) {
+        snprintf(why, nwhy, "cannot create a temporary file %.300s: %.300s", json, strerror(errno));
+        bg__errf("%s", why);
+        return BG_EXIT_USAGE;
+    }
+    close(fd);
+    const char *av[sizeof o->bench_args / sizeof o->bench_args[0] + 12];
+    size_t n = 0;
+    av[n++] = o->bench;
+    for (size_t i = 0; i < o->nbench_args; i++)
+        av[n++] = o->bench_args[i];
+    if (o->filter && !filter) {
+        av[n++] = "--filter";
+        av[n++] = o->filter;
+    }
+    if (filter) {
+        av[n++] = "--filter";
+        av[n++] = filter;
+    }
+    if (save) {
+        av[n++] = "--save";
+        if (o->store) {
+            av[n++] = "--store";
+            av[n++] = o->store;
+        }
+    } else {
+        av[n++] = "--no-save";
+    }
+    av[n++] = "--json";
+    av[n++] = json;
+    av[n] = NULL;
+    fprintf(stderr, "benchgate: running:");
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, " %s", av[i]);
+    fputc('\n', stderr);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(why, nwhy, "cannot fork to run %.300s: %.300s", o->bench, strerror(errno));
+        bg__errf("%s", why);
+        unlink(json);
+        return BG_EXIT_USAGE;
+    }
+    if (pid == 0) {
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+        execv(o->bench, (char *const *)av);
+        fprintf(stderr, "benchgate: cannot run %s: %s\n", o->bench, strerror(errno));
+        _exit(127);
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR) {
+            snprintf(why, nwhy, "waiting for %.300s: %.300s", o->bench, strerror(errno));
+            bg__errf("%s", why);
+            unlink(json);
+            return BG_EXIT_USAGE;
+        }
+    }
+    int ret = 0;
+    if (WIFSIGNALED(st)) {
+        snprintf(why, nwhy, "the bench binary %.300s was killed by signal %d (%.300s)", o->bench,
+                 WTERMSIG(st), strsignal(WTERMSIG(st)));
+        bg__errf("%s", why);
+        ret = BG_EXIT_CRASH;
+    } else if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+        snprintf(why, nwhy, "cannot run the bench binary %.300s (exit 127; see the log)", o->bench);
+        ret = BG_EXIT_USAGE;
+    } else if (WIFEXITED(st) && WEXITSTATUS(st) == 2) {
+        snprintf(why, nwhy, "the bench binary %.300s failed with a usage or environment error (exit 2)",
+                 o->bench);
+        bg__errf("%s", why);
+        ret = BG_EXIT_USAGE;
+    }
+    if (ret == 0) {
+        /* Exit 0, or 3 with crashed benchmarks in the record (reported by the comparison). */
+        if (bg__side_load_file(json, out) != 0) {
+            snprintf(why, nwhy, "the bench binary %.300s wrote no readable run (exit %d)", o->bench,
+                     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+            bg__errf("%s", why);
+            ret = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? BG_EXIT_USAGE : BG_EXIT_CRASH;
+        } else {
+            snprintf(out->path, sizeof out->path, "measured now by %s", o->bench);
+        }
+    }
+    unlink(json);
+    return ret;
+}
+
+/* Appends s to the regex in buf, escaping ERE metacharacters. */
+static void regex_append(char *buf, size_t n, const char *s)
+{
+    size_t len = strlen(buf);
+    for (; *s && len + 3 < n; s++) {
+        if (strchr(".[](){}*+?|^$\\", *s))
+            buf[len++] = '\\';
+        buf[len++] = *s;
+    }
+    buf[len] = '\0';
+}
+
+/* Marks w accepted when a Bench-Accept rule covers its regression. */
+static void apply_accept(bg_cmp_row *w, const accept_rule *rules, size_t nrules)
+{
+    if (w->kind != BG_ROW_COMPARED || w->verdict != BG_VERDICT_REGRESSED)
+        return;
+    for (size_t k = 0; k < nrules; k++)
+        if (fnmatch(rules[k].glob, w->name, 0) == 0 && 100 * w->ch.change <= rules[k].pct) {
+            w->accepted = true;
+            snprintf(w->note, sizeof w->note, "Bench-Accept: %s +%g%% in %.12s", rules[k].glob,
+                     rules[k].pct, rules[k].commit);
+            return;
+        }
+}
+
+/* Re-runs the regressed benchmarks of c once, without saving (the stored
+ * run of HEAD stays the full first run), and re-compares them against base
+ * with the new samples; a regression stands only when confirmed. Each
+ * re-measured row's stage goes into rows (indexed like c->rows). Sets
+ * *regression and *crashed; returns 0 or an exit code with the reason in
+ * why. */
+static int remeasure(const bg_gate_opts *o, const bg_side *a, bg_comparison *c, const accept_rule *rules,
+                     size_t nrules, bg_gate_row *rows, bool *regression, bool *crashed, char *why,
+                     size_t nwhy)
+{
+    char filter[8192] = "^(";
+    size_t nreg = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (bg__cmp_row_is_regression(&c->rows[i])) {
+            if (nreg++ && strlen(filter) + 1 < sizeof filter)
+                strcat(filter, "|");
+            regex_append(filter, sizeof filter, c->rows[i].name);
+        }
+    if (strlen(filter) + 3 >= sizeof filter) {
+        snprintf(why, nwhy, "too many regressed benchmarks to re-measure");
+        bg__errf("%s", why);
+        return BG_EXIT_USAGE;
+    }
+    strcat(filter, ")$");
+    bg_side r;
+    memset(&r, 0, sizeof r);
+    int rc = run_bench(o, filter, false, &r, why, nwhy);
+    if (rc)
+        return rc;
+    bg_comparison c2;
+    if (compare(&a->run, &r.run, o, &c2) != 0) {
+        snprintf(why, nwhy, "cannot compare the re-measured benchmarks with the base (see the log)");
+        bg__side_free(&r);
+        return BG_EXIT_USAGE;
+    }
+    *regression = false;
+    for (size_t i = 0; i < c->n; i++) {
+        bg_cmp_row *w = &c->rows[i];
+        if (!bg__cmp_row_is_regression(w))
+            continue;
+        const bg_cmp_row *w2 = NULL;
+        for (size_t k = 0; k < c2.n && !w2; k++)
+            if (!strcmp(c2.rows[k].name, w->name))
+                w2 = &c2.rows[k];
+        if (!w2 || w2->kind == BG_ROW_ONLY_A) {
+            rows[i].stage = BG_GATE_STAGE_MISSING;
+            *regression = true;
+            continue;
+        }
+        const char *name = w->name;
+        *w = *w2;
+        w->name = name;
+        if (w->head_failed)
+            *crashed = true;
+        apply_accept(w, rules, nrules);
+        if (bg__cmp_row_is_regression(w)) {
+            *regression = true;
+            rows[i].stage = BG_GATE_STAGE_CONFIRMED;
+        } else {
+            rows[i].stage = BG_GATE_STAGE_NOT_CONFIRMED;
+        }
+    }
+    bg__comparison_free(&c2);
+    bg__side_free(&r);
+    return 0;
+}
+
+int bg__gate_write_reports(const bg_gate_result *r, bg_exit code, const char *junit, const char *markdown)
+{
+    int rc = 0;
+    if (junit) {
+        const bg_comparison *c = r->cmp;
+        bg_cmp_row row;
+        bg_comparison err_c;
+        if (!c) {
+            memset(&row, 0, sizeof row);
+            row.name = "gate";
+            row.kind = BG_ROW_NOT_OK;
+            row.head_failed = true; /* written as an <error> with the note as its message */
+            row.mean_a = row.mean_b = row.p_adj = NAN;
+            const char *why = r->why[0] ? r->why : "an error before the comparison (see the log)";
+            snprintf(row.note, sizeof row.note, "%.*s", (int)sizeof row.note - 1, why);
+            memset(&err_c, 0, sizeof err_c);
+            err_c.rows = &row;
+            err_c.n = 1;
+            c = &err_c;
+        }
+        if (write_junit(junit, c) != 0)
+            rc = BG_EIO;
+    }
+    if (markdown && write_markdown_file(markdown, "w", r, code) != 0)
+        rc = BG_EIO;
+    const char *gss = getenv("GITHUB_STEP_SUMMARY");
+    if (gss && gss[0] && write_markdown_file(gss, "a", r, code) != 0)
+        rc = BG_EIO;
+    return rc;
+}
+
+/* Reads the Bench-Accept trailers of the commits base..head. */
+static size_t accept_rules(bg_git **g, const char *base, const char *head, bg_git_commit_msg **msgs,
+                           size_t *nmsgs, accept_rule **rules)
+{
+    char err[512] = "";
+    *rules = NULL;
+    if (!base[0] || !head[0])
+        return 0;
+    if (!*g && bg_git_open(g, NULL, err, sizeof err) != 0) {
+        *g = NULL;
+        return 0;
+    }
+    if (bg_git_log(*g, base, head, 0, msgs, nmsgs, err, sizeof err) != 0) {
+        fprintf(stderr, "benchgate: warning: cannot read commits %.12s..%.12s for Bench-Accept "
+                        "trailers: %s\n", base, head, err);
+        return 0;
+    }
+    return parse_trailers(*msgs, *nmsgs, rules);
+}
+
+/* gate --ab: the base revision is checked out, built and run interleaved
+ * with head (the working tree, or --head REV) instead of being read from
+ * the store; both runs are saved. No re-measurement: the interleaved runs
+ * continue until the interval reaches its target. Fills r (its comparison
+ * in r->abr); returns the exit code, with the reason in r->why when the
+ * gate could not decide. */
+static bg_exit gate_ab(const bg_gate_opts *o, bg_git **g, const char *base_spec, bg_gate_result *r)
+{
+    char *why = r->why;
+    size_t nwhy = sizeof r->why;
+    if (o->cmp.metric) {
+        snprintf(why, nwhy,
+                 "--metric/--gate-on %.100s cannot be combined with --ab: --ab compares the time "
+                 "per iteration of interleaved runs only; gate on a counter without --ab (stored "
+                 "runs or --bench)", o->cmp.metric);
+        bg__errf("%s", why);
+        return BG_EXIT_USAGE;
+    }
+    bg_ab_opts ao;
+    bg__ab_opts_default(&ao);
+    ao.allow_dirty = o->allow_dirty;
+    ao.gate_wording = true;
+    ao.a.rev = base_spec;
+    ao.b.rev = o->head;
+    ao.build_cmd = o->build_cmd;
+    ao.bench_bin = o->bench_bin;
+    ao.cmp = o->cmp;
+    ao.store = o->store;
+    ao.filter = o->filter;
+    if (o->nbench_args > BG_AB_MAX_ARGS) {
+        snprintf(why, nwhy, "too many --bench-arg for --ab (at most %d)", BG_AB_MAX_ARGS);
+        bg__errf("%s", why);
+        return BG_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < o->nbench_args; i++)
+        ao.bench_args[ao.nbench_args++] = o->bench_args[i];
+    bg_ab_result *ab = &r->abr;
+    int rc = bg__ab_run_cli(&ao, ab, "gate --ab", why, nwhy);
+    if (rc)
+        return (bg_exit)rc;
+    r->have_ab = true;
+    bg_git_commit_msg *msgs = NULL;
+    size_t nmsgs = 0;
+    accept_rule *rules = NULL;
+    size_t nrules = accept_rules(g, ab->commit_a, ab->commit_b[0] ? ab->commit_b : "HEAD", &msgs, &nmsgs,
+                                 &rules);
+    for (size_t i = 0; i < ab->cmp.n; i++)
+        apply_accept(&ab->cmp.rows[i], rules, nrules);
+    free(rules);
+    bg_git_log_free(msgs, nmsgs);
+    r->rows = calloc(ab->cmp.n ? ab->cmp.n : 1, sizeof *r->rows);
+    if (!r->rows) {
+        snprintf(why, nwhy, "out of memory");
+        bg__errf("%s", why);
+        return BG_EXIT_USAGE;
+    }
+    snprintf(r->base_desc, sizeof r->base_desc, "%s", ab->label_a);
+    snprintf(r->head_desc, sizeof r->head_desc, "%s", ab->label_b);
+    snprintf(r->base_label, sizeof r->base_label, "%.12s", ab->commit_a[0] ? ab->commit_a : "base");
+    snprintf(r->head_label, sizeof r->head_label, "%.12s", ab->commit_b[0] ? ab->commit_b : "working tree");
+    r->cmp = &ab->cmp;
+    return (bg_exit)bg__ab_exit_code(ab);
+}
+
+/* On the main branch the default base, the merge-base of head with
+ * main_branch, is head's own commit: base (40 hex, replaced in place)
+ * becomes that commit's first parent, with a note naming head_name
+ * ("HEAD" or --head). Returns 0, or BG_EXIT_USAGE with why filled (and
+ * printed) when the commit has no parent here (a root commit, the edge of
+ * a shallow clone). */
+static int base_to_parent(bg_git *g, char base[BG_GIT_OID_BUF], const char *head_name,
+                          const char *main_branch, char *why, size_t nwhy)
+{
+    char err[512] = "";
+    char(*ids)[BG_GIT_OID_BUF] = NULL;
+    size_t n = 0;
+    if (bg_git_ancestors(g, base, 2, &ids, &n, err, sizeof err) != 0 || n < 2) {
+        snprintf(why, nwhy,
+                 "%.100s is the merge-base with %s and has no parent to compare with (a root "
+                 "commit, or the edge of a shallow clone%s%.200s); give --base REF",
+                 head_name, main_branch, err[0] ? ": " : "", err);
+        bg__errf("%s", why);
+        free(ids);
+        return BG_EXIT_USAGE;
+    }
+    fprintf(stderr, "benchgate: note: %s is the merge-base with %s; comparing with its parent %.12s\n",
+            head_name, main_branch, ids[1]);
+    snprintf(base, BG_GIT_OID_BUF, "%s", ids[1]);
+    free(ids);
+    return 0;
+}
+
+/* The default base of gate --ab (base, the merge-base with main_branch,
+ * updated in place): when it is head's own commit (a gate on main), the
+ * first parent (base_to_parent), as without --ab. Except when head is the
+ * working tree (no --head) with uncommitted changes: comparing those with
+ * HEAD is what --ab is for there, so the base stays HEAD (with a note).
+ * Returns 0, or BG_EXIT_USAGE with why. */
+static int ab_default_base(const bg_gate_opts *o, bg_git *g, char base[BG_GIT_OID_BUF],
+                           const char *main_branch, char *why, size_t nwhy)
+{
+    const char *head_name = o->head ? o->head : "HEAD";
+    char head[BG_GIT_OID_BUF], err[512] = "";
+    /* An unknown --head is left to ab, whose message names it. */
+    if (bg_git_resolve(g, head_name, head, err, sizeof err) != 0 || strcmp(head, base) != 0)
+        return 0;
+    if (!o->head) {
+        int dirty = 0;
+        char first[256] = "";
+        if (bg_git_dirty(g, NULL, &dirty, first, sizeof first, err, sizeof err) != 0) {
+            snprintf(why, nwhy, "cannot tell whether the working tree has uncommitted changes: %.600s",
+                     err);
+            bg__errf("%s", why);
+            return BG_EXIT_USAGE;
+        }
+        if (dirty) {
+            fprintf(stderr,
+                    "benchgate: note: HEAD is the merge-base with %s and the working tree has "
+                    "uncommitted changes (%s, ...): comparing them with HEAD\n",
+                    main_branch, first);
+            return 0;
+        }
+    }
+    return base_to_parent(g, base, head_name, main_branch, why, nwhy);
+}
+
+/* Resolves the head commit for the base check: HEAD for --bench (the run
+ * about to be measured), else head's resolved commit ("" when unknown). */
+static void head_commit_of(const bg_gate_opts *o, bg_git **g, const bg_side *b, char out[BG_GIT_OID_BUF])
+{
+    char err[512] = "";
+    out[0] = '\0';
+    if (!o->bench) {
+        if (!b->loaded)
+            snprintf(out, BG_GIT_OID_BUF, "%s", b->commit);
+        return;
+    }
+    if (!*g && bg_git_open(g, NULL, err, sizeof err) != 0) {
+        *g = NULL;
+        return;
+    }
+    if (bg_git_resolve(*g, "HEAD", out, err, sizeof err) != 0)
+        out[0] = '\0';
+}
+
+/* The sides of a gate, loaded in an order that never compares a run with
+ * itself: the base is resolved and loaded before --bench measures head (the
+ * run it saves cannot be picked as the base), and a default base (the
+ * merge-base with main) that is head's own commit (a gate on main) is
+ * replaced by its first parent, with a note. Fills a and b (b measured now
+ * with --bench); returns 0, or an exit code with the reason in why. */
+static int gate_load(const bg_gate_opts *o, bg_store *st, bg_git **g, bg_side *a, bg_side *b,
+                     const char *base_spec, const char *base_label, const char *main_branch,
+                     char *why, size_t nwhy)
+{
+    const char *head_spec = o->head ? o->head : "HEAD";
+    if (bg__side_resolve(st, g, a, base_spec) != 0) {
+        snprintf(why, nwhy, "cannot resolve the base '%.300s' (see the log)", base_spec);
+        return BG_EXIT_USAGE;
+    }
+    if (!o->bench && bg__side_resolve(st, g, b, head_spec) != 0) {
+        snprintf(why, nwhy, "cannot resolve the head '%.300s' (see the log)", head_spec);
+        return BG_EXIT_USAGE;
+    }
+    char head_commit[BG_GIT_OID_BUF], parent_label[128];
+    head_commit_of(o, g, b, head_commit);
+    if (main_branch && !a->loaded && *g && head_commit[0] && !strcmp(a->commit, head_commit)) {
+        int rc = base_to_parent(*g, a->commit, o->head ? o->head : "HEAD", main_branch, why, nwhy);
+        if (rc)
+            return rc;
+        snprintf(parent_label, sizeof parent_label, "base (parent of %.100s)", o->head ? o->head : "HEAD");
+        base_label = parent_label;
+    }
+    char want[BG_GIT_OID_BUF];
+    snprintf(want, sizeof want, "%s", a->commit);
+    bool a_stored = !a->loaded;
+    if (!o->bench) {
+        if (!b->loaded && bg__side_load_store(st, *g, b, "head", "head",
+                                              a->loaded ? a->run.machine_id : NULL) != 0) {
+            snprintf(why, nwhy, "no stored run for the head '%.300s' (see the log)", head_spec);
+            return BG_EXIT_USAGE;
+        }
+        if (a_stored && bg__side_load_store(st, *g, a, "base", base_label, b->run.machine_id) != 0) {
+            snprintf(why, nwhy, "no stored run for the base '%.300s' nor its nearest ancestors (see "
+                     "the log)", base_spec);
+            return BG_EXIT_USAGE;
+        }
+        if (!strcmp(a->path, b->path)) {
+            snprintf(why, nwhy,
+                     "base and head are the same stored run %.600s: nothing to compare. Measure head "
+                     "first (gate --bench PATH, or the bench binary with --save), or give another "
+                     "--base", a->path);
+            bg__errf("%s", why);
+            return BG_EXIT_USAGE;
+        }
+        return 0;
+    }
+    /* --bench: the base first, so that a missing base fails before measuring. */
+    if (a_stored && bg__side_load_store(st, *g, a, "base", base_label, NULL) != 0) {
+        snprintf(why, nwhy, "no stored run for the base '%.300s' nor its nearest ancestors (see the "
+                 "log)", base_spec);
+        return BG_EXIT_USAGE;
+    }
+    int rc = run_bench(o, NULL, true, b, why, nwhy);
+    if (rc)
+        return rc;
+    /* The newest base run came from another machine: prefer one from head's
+     * machine when the base commit has one. The base is not head's commit
+     * here (else the run just saved could be picked), so that is safe. */
+    if (a_stored && strcmp(a->run.machine_id, b->run.machine_id) != 0 && strcmp(want, head_commit) != 0) {
+        bg_side a2;
+        memset(&a2, 0, sizeof a2);
+        snprintf(a2.commit, sizeof a2.commit, "%s", want);
+        a2.spec = a->spec;
+        if (bg__side_load_store(st, *g, &a2, "base", base_label, b->run.machine_id) == 0) {
+            bg__side_free(a);
+            *a = a2;
+        } else {
+            bg__side_free(&a2);
+        }
+    }
+    return 0;
+}
+
+
+bg_exit bg__gate_run(const bg_gate_opts *o, bg_gate_result *r)
+{
+    bg_store *st = NULL;
+    bg_git *g = NULL;
+    bg_side *a = &r->a, *b = &r->b;
+    bg_exit ret = BG_EXIT_USAGE;
+    char err[512] = "";
+    char *why = r->why;
+    const size_t nwhy = sizeof r->why;
+    char base_id[BG_GIT_OID_BUF], base_name[128];
+    const char *base_spec = NULL, *main_branch = NULL;
+    bg_comparison *c = &r->c;
+    bg_git_commit_msg *msgs = NULL;
+    size_t nmsgs = 0;
+    accept_rule *rules = NULL;
+    size_t nrules = 0;
+
+    char store_err[512] = "";
+    if (bg_store_open(&st, o->store, NULL, store_err, sizeof store_err) != 0) {
+        bg__errf("cannot open the run store: %s", store_err);
+        snprintf(why, nwhy, "cannot open the run store: %s", store_err);
+        goto done;
+    }
+    base_spec = o->base;
+
+    if (!base_spec) {
+        if (bg_git_open(&g, NULL, err, sizeof err) != 0) {
+            snprintf(why, nwhy, "no --base given and no git repository: %s", err);
+            bg__errf("%s", why);
+            goto done;
+        }
+        if (default_base(g, base_id, base_name, sizeof base_name, &main_branch, why, nwhy))
+            goto done;
+        base_spec = base_id;
+    }
+    if (o->ab) {
+        if (o->bench) {
+            snprintf(why, nwhy, "--ab and --bench cannot be combined (--ab builds both sides; "
+                     "--bench-bin names the bench binary in the build)");
+            bg__errf("%s", why);
+            goto done;
+        }
+        if (main_branch && ab_default_base(o, g, base_id, main_branch, why, nwhy) != 0)
+            goto done;
+        ret = gate_ab(o, &g, base_spec, r);
+        goto done;
+    }
+    if (o->bench && o->head) {
+        snprintf(why, nwhy, "--bench and --head cannot be combined (--bench measures the head run)");
+        bg__errf("%s", why);
+        goto done;
+    }
+    ret = (bg_exit)gate_load(o, st, &g, a, b, base_spec, o->base ? "base" : base_name, main_branch, why,
+                             nwhy);
+    if (ret)
+        goto done;
+    ret = BG_EXIT_USAGE;
+    if (bg__check_machines(a, b, o->force, why, nwhy))
+        goto done;
+    if (compare(&a->run, &b->run, o, c) != 0) {
+        snprintf(why, nwhy, "cannot compare the base and head runs (see the log)");
+        goto done;
+    }
+    r->rows = calloc(c->n ? c->n : 1, sizeof *r->rows);
+    if (!r->rows) {
+        snprintf(why, nwhy, "out of memory");
+        bg__errf("%s", why);
+        goto done;
+    }
+
+    /* Accepted regressions: trailers in base..head. */
+    const char *bc = a->commit[0] ? a->commit : a->run.git_commit;
+    const char *hc = b->commit[0] ? b->commit : b->run.git_commit;
+    nrules = accept_rules(&g, bc, hc, &msgs, &nmsgs, &rules);
+    bool regression = false, crashed = false;
+    for (size_t i = 0; i < c->n; i++) {
+        bg_cmp_row *w = &c->rows[i];
+        if (w->head_failed)
+            crashed = true;
+        apply_accept(w, rules, nrules);
+        if (bg__cmp_row_is_regression(w))
+            regression = true;
+    }
+    if (regression && o->bench) {
+        r->remeasured = true;
+        bg_exit rc = (bg_exit)remeasure(o, a, c, rules, nrules, r->rows, &regression, &crashed, why, nwhy);
+        if (rc) {
+            ret = rc;
+            goto done;
+        }
+    }
+    ret = crashed ? BG_EXIT_CRASH : regression ? BG_EXIT_REGRESSION : BG_EXIT_OK;
+    snprintf(r->base_desc, sizeof r->base_desc, "%.4000s (%s)", a->path,
+             a->run.git_commit[0] ? a->run.git_commit : "?");
+    snprintf(r->head_desc, sizeof r->head_desc, "%.4000s (%s)", b->path,
+             b->run.git_commit[0] ? b->run.git_commit : "?");
+    snprintf(r->base_label, sizeof r->base_label, "%.12s", a->run.git_commit[0] ? a->run.git_commit : a->path);
+    snprintf(r->head_label, sizeof r->head_label, "%.12s", b->run.git_commit[0] ? b->run.git_commit : b->path);
+    r->cmp = c;
+done:
+    if (!r->cmp) {
+        free(r->rows);
+        r->rows = NULL;
+    } else {
+        why[0] = '\0';
+    }
+    r->code = ret;
+    free(rules);
+    bg_git_log_free(msgs, nmsgs);
+    bg_git_close(&g);
+    bg_store_close(&st);
+    return ret;
+}
