@@ -893,7 +893,7 @@ static void test_doctor_command(void **state)
     cJSON_Delete(root);
 
     assert_int_equal(bg("doctor --bogus"), 2);
-    assert_non_null(strstr(out, "doctor: unknown argument '--bogus'"));
+    assert_non_null(strstr(out, "benchgate doctor: unknown option '--bogus'; see benchgate doctor --help"));
     assert_int_equal(bg("doctor --root"), 2);
     assert_int_equal(bg("doctor --help"), 0);
     assert_non_null(strstr(out, "usage: benchgate doctor"));
