@@ -92,7 +92,8 @@ t1=$(secs)
 a=$(ls "$T/big/runs/$first"/*/*.json)
 b=$(ls "$T/big/runs/$last"/*/*.json)
 t2=$(secs)
-"$BG" compare "$a" "$b" --store "$T/big" >/dev/null
+# compare exits 1 when a benchmark regressed: only 2 or 3 is a failure here.
+"$BG" compare "$a" "$b" --store "$T/big" >/dev/null || [ $? -eq 1 ]
 t3=$(secs)
 echo "1000 stored runs ($size, $nb benchmarks each): ls (load + parse all) $(python3 -c "print('%.2f' % ($t1 - $t0))") s;" \
      "one compare $(python3 -c "print('%.3f' % ($t3 - $t2))") s"
