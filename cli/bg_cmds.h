@@ -31,6 +31,8 @@ int bg__cmd_export(int argc, char **argv);   /* cmd_report.c */
 int bg__cmd_import(int argc, char **argv);   /* cmd_report.c */
 int bg__cmd_ab(int argc, char **argv);       /* cmd_ab.c */
 int bg__cmd_doctor(int argc, char **argv);   /* cmd_ab.c */
+int bg__cmd_noise(int argc, char **argv);    /* cmd_noise.c */
+int bg__cmd_calibrate(int argc, char **argv);/* cmd_noise.c */
 
 /* ---- shared by the commands (common.c) ---- */
 

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "bg_baseline.h"
 #include "bg_cmds.h"
 #include "bg_noise.h"
 

@@ -30,6 +30,8 @@ static const command COMMANDS[] = {
     {"import", "store Google Benchmark JSON as a run (import gbench FILE)", bg__cmd_import},
     {"ab", "build two revisions and compare them, runs interleaved", bg__cmd_ab},
     {"doctor", "what on this machine makes benchmarks noisy, and the fixes", bg__cmd_doctor},
+    {"noise", "the between-run noise learned from the store, per benchmark", bg__cmd_noise},
+    {"calibrate", "run a bench binary several times to learn its noise", bg__cmd_calibrate},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -37,7 +39,7 @@ static void help_main(FILE *f)
 {
     fprintf(f, "usage: benchgate <command> [options]\n\nCommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-8s  %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+        fprintf(f, "  %-9s  %s\n", COMMANDS[i].name, COMMANDS[i].summary);
     fprintf(f, "\nRun 'benchgate <command> --help' for its options.\n\n%s", bg__cli_exit_help);
 }
 
