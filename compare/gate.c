@@ -72,6 +72,7 @@ static int compare(const bg_run *a, const bg_run *b, const bg_gate_opts *o, bg_c
     return 0;
 }
 
+/* Writes c as JUnit XML to path; BG_EIO with the error printed. */
 static int write_junit(const char *path, const bg_comparison *c)
 {
     char err[512] = "";
