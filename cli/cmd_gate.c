@@ -8,7 +8,7 @@
 
 enum {
     O_BASE = 1, O_HEAD, O_JUNIT, O_MARKDOWN, O_BENCH, O_BENCH_ARG, O_FILTER, O_AB, O_BUILD_CMD,
-    O_BENCH_BIN, O_ALLOW_DIRTY,
+    O_BENCH_BIN, O_ALLOW_DIRTY, O_STAGES, O_BASE_BIN, O_STAGE2_BUDGET,
 };
 
 static const bg_opt OPTIONS[] = {
@@ -26,9 +26,8 @@ static const bg_opt OPTIONS[] = {
      "$GITHUB_STEP_SUMMARY when set)"},
     {O_BENCH, "bench", 0, "PATH", NULL,
      "measure head now: run the bench binary PATH with --save\n"
-     "(in the current directory) after loading the base;\n"
-     "regressed benchmarks are re-run once (not saved) and\n"
-     "fail only when the re-run confirms them"},
+     "(in the current directory) after loading the base; it is\n"
+     "also stage 2's head binary"},
     {O_BENCH_ARG, "bench-arg", 0, "ARG", NULL, "pass ARG to the bench binary (repeatable)"},
     {O_FILTER, "filter", 0, "REGEX", NULL, "measure only the benchmarks whose names match"},
     {O_AB, "ab", 0, NULL, NULL,
@@ -38,8 +37,19 @@ static const bg_opt OPTIONS[] = {
      "by block (see 'benchgate ab --help'); both runs are\n"
      "saved. Robust to drift between runs made at different\n"
      "times"},
-    {O_BUILD_CMD, "build-cmd", 0, "CMD", NULL, "with --ab: the build command, as for 'benchgate ab'"},
-    {O_BENCH_BIN, "bench-bin", 0, "PATH", NULL, "with --ab: the bench binary in the build, as for 'benchgate ab'"},
+    {O_STAGES, "stages", 0, "N", NULL,
+     "2 (default): benchmarks stage 1 cannot clear run again,\n"
+     "base and head binaries interleaved (stage 2), and fail\n"
+     "only when stage 2 confirms them; 1: stage 1 alone, failing\n"
+     "only on regressions beyond the drift band"},
+    {O_BASE_BIN, "base-bin", 0, "PATH", NULL,
+     "stage 2's base bench binary (e.g. restored from a CI cache\n"
+     "keyed by the base commit); default: build the base commit\n"
+     "in a temporary worktree with --build-cmd"},
+    {O_STAGE2_BUDGET, "stage2-budget", 0, "S", NULL, "stage 2 seconds per benchmark, both sides (default 15)"},
+    {O_BUILD_CMD, "build-cmd", 0, "CMD", NULL, "with --ab or stage 2: the build command, as for 'benchgate ab'"},
+    {O_BENCH_BIN, "bench-bin", 0, "PATH", NULL,
+     "with --ab or stage 2: the bench binary in the build, as for\n'benchgate ab'"},
     {O_ALLOW_DIRTY, "allow-dirty", 0, NULL, NULL,
      "with --ab: measure commit HEAD as head although the tree\n"
      "has changes"},
@@ -49,7 +59,14 @@ static const bg_opt OPTIONS[] = {
 
 static void help(void)
 {
-    printf("usage: benchgate gate [--base REF] [--head FILE-or-REF] [--bench PATH] [options]\n\n");
+    printf("usage: benchgate gate [--base REF] [--head FILE-or-REF] [--bench PATH] [options]\n\n"
+           "Two stages. Stage 1 compares head with the stored base run, each interval\n"
+           "widened by the between-run noise the store has learned for the benchmark\n"
+           "on this machine (benchgate noise): a change inside the drift band is\n"
+           "inconclusive. Benchmarks stage 1 cannot clear (regressed, or inconclusive\n"
+           "beyond --threshold) go to stage 2: base and head bench binaries run\n"
+           "interleaved, block by block, so drift cancels. The gate fails only on\n"
+           "regressions stage 2 confirms; each row says which stage decided it.\n\n");
     bg_opt_help(stdout, OPTIONS);
     printf("\n"
            "A base commit without a stored run falls back to its nearest first-parent\n"
@@ -96,6 +113,18 @@ static int parse(int argc, char **argv, gate_cli *o)
         case O_BUILD_CMD: g->build_cmd = val; break;
         case O_BENCH_BIN: g->bench_bin = val; break;
         case O_ALLOW_DIRTY: g->allow_dirty = true; break;
+        case O_BASE_BIN: g->base_bin = val; break;
+        case O_STAGES:
+            if (strcmp(val, "1") && strcmp(val, "2")) {
+                bg_opt_errf(&p, "--stages takes 1 or 2, not '%s'", val);
+                return BG_EINVAL;
+            }
+            g->stages = val[0] - '0';
+            break;
+        case O_STAGE2_BUDGET:
+            if (bg__parse_number("--stage2-budget", val, 0.1, 86400, &g->stage2_budget))
+                return BG_EINVAL;
+            break;
         case O_BENCH_ARG:
             if (g->nbench_args >= BG_GATE_MAX_ARGS) {
                 bg__errf("too many --bench-arg (at most %d)", BG_GATE_MAX_ARGS);
@@ -126,24 +155,30 @@ static void print_verdict(bg_exit code)
     }
 }
 
-/* The re-measured benchmarks, one line each, as the re-run decided them. */
-static void print_remeasured(const bg_gate_result *r)
+/* Which stage decided what: one line per benchmark stage 1 could not
+ * clear, and a count of the rest. */
+static void print_stages(const bg_gate_result *r)
 {
+    size_t first = 0;
     for (size_t i = 0; i < r->cmp->n; i++) {
         const bg_cmp_row *w = &r->cmp->rows[i];
         char ch[96];
         bg__cmp_fmt_change(w, ch, sizeof ch);
         switch (r->rows[i].stage) {
-        case BG_GATE_STAGE_MISSING:
-            printf("re-measured: confirmed %s (missing from the re-run; the regression stands)\n", w->name);
+        case BG_GATE_STAGE_SECOND:
+            printf("stage 2: %s %s %s (%s)\n", w->name, bg__cmp_row_verdict(w), ch, w->note);
             break;
-        case BG_GATE_STAGE_CONFIRMED: printf("re-measured: confirmed %s (%s)\n", w->name, ch); break;
-        case BG_GATE_STAGE_NOT_CONFIRMED:
-            printf("re-measured: not confirmed %s (now %s %s)\n", w->name, bg__cmp_row_verdict(w), ch);
+        case BG_GATE_STAGE_UNSURE:
+            printf("stage 1 only: %s %s %s (%s)\n", w->name, bg__cmp_row_verdict(w), ch, w->note);
             break;
-        case BG_GATE_STAGE_FIRST: break;
+        case BG_GATE_STAGE_FIRST: first += w->kind == BG_ROW_COMPARED; break;
         }
     }
+    printf("stage 1 cleared %zu benchmark%s; %zu went on to stage 2", first, first == 1 ? "" : "s",
+           r->nsuspects);
+    if (r->nsuspects && !r->stage2_ran)
+        printf(" (unavailable: %s)", r->stage2_note);
+    printf("\n");
 }
 
 int bg__cmd_gate(int argc, char **argv)
@@ -177,13 +212,13 @@ int bg__cmd_gate(int argc, char **argv)
         bg__gate_result_free(&r);
         return code;
     }
-    if (r.remeasured)
-        print_remeasured(&r);
     printf("base: %s\nhead: %s\n", r.base_desc, r.head_desc);
     /* A report that cannot be written is an environment error, but it does
      * not hide a regression or a crash: exit 1 and 3 stand. */
     if (bg__cli_emit(r.cmp, o.c.format, o.c.out) != 0 && code == BG_EXIT_OK)
         code = BG_EXIT_USAGE;
+    if (!o.g.ab)
+        print_stages(&r);
     if (bg__gate_write_reports(&r, code, o.junit, o.markdown) != 0 && code == BG_EXIT_OK)
         code = BG_EXIT_USAGE;
     print_verdict(code);

@@ -930,8 +930,13 @@ static void decide_stop(const ab *x, bench_state *b)
     if (b->n < (size_t)min_blocks)
         return;
     const char *why = NULL;
+    bg_change ch;
     if (paired_halfwidth(x, b) <= target_of(o))
         why = "target reached";
+    else if (o->stop_when_cleared &&
+             bg_paired_change(b->est_a, b->est_b, b->n, 1 - o->cmp.alpha, &ch) == 0 &&
+             ch.hi < o->cmp.threshold_pct / 100.0)
+        why = "cleared";
     else if (b->elapsed >= o->budget_s)
         why = "budget";
     else if (b->n >= (size_t)o->max_blocks)

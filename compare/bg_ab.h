@@ -63,6 +63,10 @@ typedef struct bg_ab_opts {
     const char *store;       /* where the two runs are saved (NULL: the default store) */
     int save;                /* 1 save, 0 do not, -1 (default): save revisions, not binaries */
     FILE *log;               /* progress and notes (NULL: stderr) */
+    bool stop_when_cleared;  /* the gate's stage 2: a benchmark also stops once its interval
+                              * lies below +threshold (it cannot be a regression), since the
+                              * gate needs no finer answer; stopping early that way never
+                              * adds a false alarm */
 } bg_ab_opts;
 
 void bg__ab_opts_default(bg_ab_opts *o);

@@ -5,14 +5,24 @@
  * parses its flags into bg_gate_opts, calls bg__gate_run, prints the result
  * and exits with its code.
  *
- * The gate today decides in one or two stages per benchmark:
+ * The gate decides in two stages by default:
  *   stage 1  head (stored, or measured now with --bench) against the stored
- *            base run, or both sides built and run interleaved (--ab);
- *   re-run   with --bench, benchmarks stage 1 found regressed are measured
- *            once more and fail only when that confirms them.
- * Each benchmark's row says which stage decided it (bg_gate_row), so that a
- * further stage (an interleaved ab run of the suspects) can be added as one
- * more value of bg_gate_stage without changing the callers.
+ *            base run, drift-aware: each interval includes the between-run
+ *            noise the store has learned for the benchmark on this machine
+ *            (bg_noise.h), so a change inside the drift band is
+ *            "inconclusive", never "regressed". Most benchmarks clear here.
+ *   stage 2  the benchmarks stage 1 cannot clear (regressed, or
+ *            inconclusive with the change beyond the threshold) are run
+ *            again, base and head binaries interleaved block by block as
+ *            `benchgate ab` does, so drift cancels; the gate fails only on
+ *            regressions stage 2 confirms. The base binary is given
+ *            (--base-bin, e.g. restored from a CI cache) or built from the
+ *            base commit in a temporary worktree; the head binary is
+ *            --bench, or built likewise.
+ * When stage 2 cannot run (no base binary: a base from a file, a build that
+ * fails) the gate says why and fails only on stage-1 regressions beyond the
+ * drift band. With --stages 1 stage 2 is never tried. --ab skips stage 1:
+ * every benchmark is measured interleaved.
  *
  * Notes and errors are printed to stderr as they happen ("benchgate: ...");
  * what the gate decided is returned in bg_gate_result for the caller to
@@ -45,19 +55,23 @@ typedef struct bg_gate_opts {
     bool ab;                /* --ab: build base and head and run them interleaved */
     bool allow_dirty;       /* --ab --allow-dirty */
     const char *build_cmd;  /* --ab --build-cmd */
-    const char *bench_bin;  /* --ab --bench-bin */
+    const char *bench_bin;  /* --ab and stage 2: the bench binary in a build */
+    int stages;             /* 2 (default): stage 2 for suspects; 1: stage 1 only */
+    const char *base_bin;   /* --base-bin PATH: the base's bench binary for stage 2 */
+    double stage2_budget;   /* stage 2 seconds per benchmark, both sides (default 15) */
 } bg_gate_opts;
 
-/* Defaults: every pointer NULL, cmp as bg__cmp_opts_default. */
+/* Defaults: every pointer NULL, cmp as bg__cmp_opts_default, two stages,
+ * stage 2 budget 15 s. */
 void bg__gate_opts_default(bg_gate_opts *o);
 
 /* Which stage of the gate decided a benchmark's verdict. */
 typedef enum bg_gate_stage {
-    BG_GATE_STAGE_FIRST,         /* the first comparison (stored base, or --ab interleaved) */
-    BG_GATE_STAGE_CONFIRMED,     /* regressed, re-measured, and the re-run confirms it */
-    BG_GATE_STAGE_NOT_CONFIRMED, /* regressed, but the re-run does not confirm it: its row
-                                  * holds the re-run's comparison */
-    BG_GATE_STAGE_MISSING,       /* regressed, and missing from the re-run: it stands */
+    BG_GATE_STAGE_FIRST,    /* stage 1 (stored base, drift-aware), or --ab */
+    BG_GATE_STAGE_SECOND,   /* stage 2: base and head interleaved; the row is its comparison */
+    BG_GATE_STAGE_UNSURE,   /* a suspect stage 2 could not decide (it was unavailable, or the
+                             * benchmark is missing from it): stage 1's verdict, failing only
+                             * beyond the drift band */
 } bg_gate_stage;
 
 /* The gate's view of one benchmark, indexed like the comparison's rows. */
@@ -72,7 +86,9 @@ typedef struct bg_gate_result {
     const bg_comparison *cmp;   /* the comparison (after trailers and re-measurement), or
                                  * NULL when the gate ended before it could decide (why) */
     bg_gate_row *rows;          /* cmp->n entries, or NULL with cmp */
-    bool remeasured;            /* regressions were re-measured (--bench) */
+    size_t nsuspects;           /* benchmarks stage 1 could not clear */
+    bool stage2_ran;            /* stage 2 measured them */
+    char stage2_note[1024];     /* why stage 2 did not run, or "" */
     char base_desc[4200];       /* what was compared, for a person: "PATH (COMMIT)" or the */
     char head_desc[4200];       /* label of an --ab side */
     char base_label[64];        /* short names for the reports: a commit's first 12 */
@@ -81,14 +97,15 @@ typedef struct bg_gate_result {
     /* storage, owned by the result */
     bg_side a, b;
     bg_comparison c;
-    bg_ab_result abr;
+    bg_ab_result abr;           /* stage 2, or --ab */
     bool have_ab;
+    struct bg_noise *noise;     /* what stage 1 used (owned) */
 } bg_gate_result;
 
 /* An empty result: nothing decided, code BG_EXIT_USAGE, why "". */
 void bg__gate_result_init(bg_gate_result *r);
 
-/* Runs the gate end to end:
+/* Runs the gate end to end (two stages as above):
  *  - base: o->base, else the merge-base of HEAD with the first of main,
  *    master, origin/main, origin/master; on that branch itself (the
  *    merge-base is head's commit) its first parent, except with --ab for a
@@ -100,8 +117,9 @@ void bg__gate_result_init(bg_gate_result *r);
  *    both sides are checked out, built and run interleaved (bg__ab_run).
  *  - Bench-Accept: <glob> +<N>% trailers in base..head accept a regression
  *    of a matching benchmark by at most N percent.
- *  - with o->bench, regressed benchmarks are re-run once (not saved) and
- *    fail only when the re-run confirms them.
+ *  - stage 1 compares with the noise learned from the store (learned
+ *    before head is measured, so head's own run does not teach it);
+ *    suspects go to stage 2 (o->stages 2) as described above.
  * Returns r->code: BG_EXIT_CRASH when a benchmark crashed or timed out in
  * head, else BG_EXIT_REGRESSION when one regressed and is not accepted,
  * else BG_EXIT_OK; BG_EXIT_USAGE (or CRASH: the bench binary died) with

@@ -8,8 +8,11 @@
  * and consecutive commits along the head's first-parent history with the
  * change points of each benchmark's series left out (stats/drift.c). Runs
  * made with uncommitted changes are not used: their code is unknown. The
- * estimate per benchmark is robust (bg_drift_estimate) and states the
- * number of log-ratios it rests on; a benchmark with fewer than
+ * estimate per benchmark is robust: the median-based scale of every pair,
+ * raised to the full bg_drift_estimate (which also weighs the tail) of the
+ * repeated runs when there are enough of them, since consecutive commits
+ * of a short history also hold real changes. It states the number of
+ * log-ratios it rests on; a benchmark with fewer than
  * BG_NOISE_MIN_PAIRS uses BG_NOISE_DEFAULT_SIGMA and says so. */
 #ifndef BG_NOISE_H
 #define BG_NOISE_H

@@ -13,12 +13,15 @@
 
 #include "bg_gate.h"
 #include "bg_git.h"
+#include "bg_noise.h"
 #include "bg_store.h"
 
 void bg__gate_opts_default(bg_gate_opts *o)
 {
     memset(o, 0, sizeof *o);
     bg__cmp_opts_default(&o->cmp);
+    o->stages = 2;
+    o->stage2_budget = 15;
 }
 
 void bg__gate_result_init(bg_gate_result *r)
@@ -40,6 +43,11 @@ void bg__gate_result_free(bg_gate_result *r)
     if (r->have_ab)
         bg__ab_result_free(&r->abr);
     r->have_ab = false;
+    if (r->noise) {
+        bg__noise_free(r->noise);
+        free(r->noise);
+        r->noise = NULL;
+    }
 }
 
 int bg__check_machines(const bg_side *a, const bg_side *b, bool force, char *why, size_t nwhy)
@@ -60,11 +68,15 @@ int bg__check_machines(const bg_side *a, const bg_side *b, bool force, char *why
     return BG_EINVAL;
 }
 
-/* Compares the two runs; prints why on failure (BG_EXIT_USAGE). */
-static int compare(const bg_run *a, const bg_run *b, const bg_gate_opts *o, bg_comparison *c)
+/* Compares the two runs, with the between-run noise `noise` (may be NULL);
+ * prints why on failure (BG_EXIT_USAGE). */
+static int compare(const bg_run *a, const bg_run *b, const bg_gate_opts *o, const bg_noise *noise,
+                   bg_comparison *c)
 {
     char err[512] = "";
-    int rc = bg__compare_runs(a, b, &o->cmp, c, err, sizeof err);
+    bg_cmp_opts co = o->cmp;
+    co.noise = noise;
+    int rc = bg__compare_runs(a, b, &co, c, err, sizeof err);
     if (rc) {
         bg__errf("cannot compare: %s", err[0] ? err : bg_strerror(rc));
         return BG_EXIT_USAGE;
@@ -315,71 +327,171 @@ static void apply_accept(bg_cmp_row *w, const accept_rule *rules, size_t nrules)
         }
 }
 
-/* Re-runs the regressed benchmarks of c once, without saving (the stored
- * run of HEAD stays the full first run), and re-compares them against base
- * with the new samples; a regression stands only when confirmed. Each
- * re-measured row's stage goes into rows (indexed like c->rows). Sets
- * *regression and *crashed; returns 0 or an exit code with the reason in
- * why. */
-static int remeasure(const bg_gate_opts *o, const bg_side *a, bg_comparison *c, const accept_rule *rules,
-                     size_t nrules, bg_gate_row *rows, bool *regression, bool *crashed, char *why,
-                     size_t nwhy)
+/* Whether stage 1 could not clear row w: a regression, or inconclusive
+ * with the change beyond the threshold (not accepted either way). */
+static bool is_suspect(const bg_cmp_row *w, double threshold)
 {
+    if (w->kind != BG_ROW_COMPARED || w->accepted)
+        return false;
+    return w->verdict == BG_VERDICT_REGRESSED ||
+           (w->verdict == BG_VERDICT_INCONCLUSIVE && w->ch.change > threshold);
+}
+
+/* Copies the bench arguments that a stage-2 run may take: the ones that
+ * make the bench binary save, compare or write a record of its own are
+ * left out (ab runs with --no-save and --json of its own, and a --baseline
+ * NAME would be resolved outside the gate's --store). Returns the count, or
+ * -1 when there are too many. */
+static int stage2_args(const bg_gate_opts *o, const char **out, size_t max)
+{
+    static const char *const with_value[] = {"--baseline", "--save-baseline", "--json", "--store", NULL};
+    static const char *const alone[] = {"--save", "--no-save", NULL};
+    size_t n = 0;
+    for (size_t i = 0; i < o->nbench_args; i++) {
+        const char *a = o->bench_args[i];
+        bool drop = false, skip_next = false;
+        for (const char *const *w = with_value; *w && !drop; w++) {
+            size_t len = strlen(*w);
+            if (!strcmp(a, *w))
+                drop = skip_next = true;
+            else if (!strncmp(a, *w, len) && a[len] == '=')
+                drop = true;
+        }
+        for (const char *const *w = alone; *w && !drop; w++)
+            drop = !strcmp(a, *w);
+        if (skip_next)
+            i++;
+        if (drop)
+            continue;
+        if (n >= max)
+            return -1;
+        out[n++] = a;
+    }
+    return (int)n;
+}
+
+/* Stage 2: the suspects of c (rows[i].stage set to SECOND for each that
+ * it decides) run interleaved, base binary against head binary; their rows
+ * become stage 2's comparison. Returns 0 when stage 2 ran, or BG_EUNAVAIL
+ * with why it could not in r->stage2_note (the caller then judges the
+ * suspects by stage 1). Exits by the signal after Ctrl-C, as ab does. */
+static int stage2(const bg_gate_opts *o, const bg_side *a, const bg_side *b, bg_comparison *c,
+                  const accept_rule *rules, size_t nrules, bg_gate_result *r)
+{
+    char *note = r->stage2_note;
+    size_t nnote = sizeof r->stage2_note;
+    bg_ab_opts ao;
+    bg__ab_opts_default(&ao);
+    ao.gate_wording = true;
+    /* The base binary: given, or built from the base commit. */
+    if (o->base_bin) {
+        ao.a.bin = o->base_bin;
+    } else if (a->run.git_commit[0] && !a->run.git_dirty) {
+        ao.a.rev = a->run.git_commit;
+    } else {
+        snprintf(note, nnote, "no base binary: the base run %s made %s; give --base-bin PATH",
+                 a->run.git_commit[0] ? "was" : "was not", a->run.git_commit[0]
+                 ? "with uncommitted changes (its code cannot be checked out)" : "at a commit");
+        return BG_EUNAVAIL;
+    }
+    /* The head binary: the one just measured, or built from head's commit
+     * (a stored head run of a commit), or the working tree. */
+    if (o->bench)
+        ao.b.bin = o->bench;
+    else if (o->head && b->run.git_commit[0] && !b->run.git_dirty)
+        ao.b.rev = b->run.git_commit;
+    else if (o->head) {
+        snprintf(note, nnote, "no head binary: the head run was not made at a clean commit; give "
+                 "--bench PATH");
+        return BG_EUNAVAIL;
+    }
+    ao.allow_dirty = o->allow_dirty;
+    ao.build_cmd = o->build_cmd;
+    ao.bench_bin = o->bench_bin;
+    ao.cmp = o->cmp;
+    ao.cmp.noise = NULL;
+    ao.cmp.metric = NULL;
+    ao.cmp.seed = 0; /* a fresh run order each time, recorded */
+    ao.store = o->store;
+    ao.save = 0;
+    ao.budget_s = o->stage2_budget;
+    ao.stop_when_cleared = true;
+    int na = stage2_args(o, ao.bench_args, BG_AB_MAX_ARGS);
+    if (na < 0) {
+        snprintf(note, nnote, "too many --bench-arg for stage 2 (at most %d)", BG_AB_MAX_ARGS);
+        return BG_EUNAVAIL;
+    }
+    ao.nbench_args = (size_t)na;
     char filter[8192] = "^(";
-    size_t nreg = 0;
+    size_t nsus = 0;
     for (size_t i = 0; i < c->n; i++)
-        if (bg__cmp_row_is_regression(&c->rows[i])) {
-            if (nreg++ && strlen(filter) + 1 < sizeof filter)
+        if (is_suspect(&c->rows[i], c->threshold)) {
+            if (nsus++ && strlen(filter) + 1 < sizeof filter)
                 strcat(filter, "|");
             regex_append(filter, sizeof filter, c->rows[i].name);
         }
     if (strlen(filter) + 3 >= sizeof filter) {
-        snprintf(why, nwhy, "too many regressed benchmarks to re-measure");
-        bg__errf("%s", why);
-        return BG_EXIT_USAGE;
+        snprintf(note, nnote, "too many suspects for one stage-2 filter");
+        return BG_EUNAVAIL;
     }
     strcat(filter, ")$");
-    bg_side r;
-    memset(&r, 0, sizeof r);
-    int rc = run_bench(o, filter, false, &r, why, nwhy);
-    if (rc)
-        return rc;
-    bg_comparison c2;
-    if (compare(&a->run, &r.run, o, &c2) != 0) {
-        snprintf(why, nwhy, "cannot compare the re-measured benchmarks with the base (see the log)");
-        bg__side_free(&r);
-        return BG_EXIT_USAGE;
+    ao.filter = filter;
+    fprintf(stderr, "benchgate: stage 2: %zu benchmark%s stage 1 could not clear, base and head "
+                    "interleaved\n", nsus, nsus == 1 ? "" : "s");
+    char err[8192] = "";
+    bg_ab_result *ab = &r->abr;
+    int rc = bg__ab_run(&ao, ab, err, sizeof err);
+    r->have_ab = true;
+    if (ab->interrupted) {
+        bg__errf("%s", err);
+        int sig = ab->signal;
+        bg__gate_result_free(r);
+        fflush(NULL);
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return BG_EIO;
     }
-    *regression = false;
+    if (rc) {
+        snprintf(note, nnote, "%.1000s", err[0] ? err : "stage 2 failed");
+        return BG_EUNAVAIL;
+    }
+    r->stage2_ran = true;
     for (size_t i = 0; i < c->n; i++) {
         bg_cmp_row *w = &c->rows[i];
-        if (!bg__cmp_row_is_regression(w))
+        if (!is_suspect(w, c->threshold))
             continue;
         const bg_cmp_row *w2 = NULL;
-        for (size_t k = 0; k < c2.n && !w2; k++)
-            if (!strcmp(c2.rows[k].name, w->name))
-                w2 = &c2.rows[k];
+        size_t k;
+        for (k = 0; k < ab->cmp.n && !w2; k++)
+            if (!strcmp(ab->cmp.rows[k].name, w->name))
+                w2 = &ab->cmp.rows[k];
         if (!w2 || w2->kind == BG_ROW_ONLY_A) {
-            rows[i].stage = BG_GATE_STAGE_MISSING;
-            *regression = true;
+            r->rows[i].stage = BG_GATE_STAGE_UNSURE;
             continue;
         }
         const char *name = w->name;
         *w = *w2;
         w->name = name;
-        if (w->head_failed)
-            *crashed = true;
+        const bg_ab_row_info *inf = &ab->info[k - 1];
+        snprintf(w->note, sizeof w->note, "stage 2: %zu blocks interleaved, %s", inf->blocks, inf->stop);
         apply_accept(w, rules, nrules);
-        if (bg__cmp_row_is_regression(w)) {
-            *regression = true;
-            rows[i].stage = BG_GATE_STAGE_CONFIRMED;
-        } else {
-            rows[i].stage = BG_GATE_STAGE_NOT_CONFIRMED;
-        }
+        r->rows[i].stage = BG_GATE_STAGE_SECOND;
     }
-    bg__comparison_free(&c2);
-    bg__side_free(&r);
     return 0;
+}
+
+/* A suspect that stage 2 could not decide fails only when stage 1 found it
+ * regressed beyond the drift band; otherwise it is inconclusive, with a
+ * note saying why. */
+static void judge_by_stage1(bg_cmp_row *w, const char *why)
+{
+    double band = bg__cmp_row_drift_band(w);
+    bool beyond = !isfinite(band) || w->ch.change > band;
+    if (bg__cmp_row_is_regression(w) && beyond)
+        return;
+    if (w->verdict == BG_VERDICT_REGRESSED)
+        w->verdict = BG_VERDICT_INCONCLUSIVE;
+    snprintf(w->note, sizeof w->note, "not confirmed: %.280s", why);
 }
 
 int bg__gate_write_reports(const bg_gate_result *r, bg_exit code, const char *junit, const char *markdown)
@@ -578,6 +690,40 @@ static void head_commit_of(const bg_gate_opts *o, bg_git **g, const bg_side *b, 
         out[0] = '\0';
 }
 
+/* Learns the between-run noise for stage 1 into r->noise: on b's machine
+ * along b's commit (a stored head, whose own file is left out), or, before
+ * head is measured (b NULL), on the base's machine along head_commit. A
+ * store that cannot be read leaves every benchmark the default, with a
+ * note. */
+static void learn_noise(const bg_gate_opts *o, bg_store *st, bg_git *g, const bg_side *a, const bg_side *b,
+                        const char *head_commit, bg_gate_result *r)
+{
+    bg_noise *nz = calloc(1, sizeof *nz);
+    if (!nz)
+        return;
+    char err[512] = "";
+    int rc;
+    if (b) {
+        rc = bg__noise_for_compare(st, g, &a->run, &b->run, &o->cmp, b->path[0] ? b->path : NULL, nz, err,
+                                   sizeof err);
+    } else {
+        const char *metric = o->cmp.metric ? o->cmp.metric
+                             : a->run.config.mode != BG_MODE_TIME ? "instructions" : "time";
+        rc = bg__noise_learn(st, g, a->run.machine_id, head_commit && head_commit[0] ? head_commit : NULL,
+                             metric, NULL, bg__skip_report, NULL, nz, err, sizeof err);
+    }
+    if (rc) {
+        fprintf(stderr, "benchgate: note: no between-run noise learned (%s); every benchmark uses the "
+                        "default\n", err[0] ? err : bg_strerror(rc));
+        bg__noise_free(nz);
+        memset(nz, 0, sizeof *nz);
+        nz->default_sigma = BG_NOISE_DEFAULT_SIGMA;
+        nz->min_pairs = BG_NOISE_MIN_PAIRS;
+        snprintf(nz->machine, sizeof nz->machine, "%s", b ? b->run.machine_id : a->run.machine_id);
+    }
+    r->noise = nz;
+}
+
 /* The sides of a gate, loaded in an order that never compares a run with
  * itself: the base is resolved and loaded before --bench measures head (the
  * run it saves cannot be picked as the base), and a default base (the
@@ -586,7 +732,7 @@ static void head_commit_of(const bg_gate_opts *o, bg_git **g, const bg_side *b, 
  * with --bench); returns 0, or an exit code with the reason in why. */
 static int gate_load(const bg_gate_opts *o, bg_store *st, bg_git **g, bg_side *a, bg_side *b,
                      const char *base_spec, const char *base_label, const char *main_branch,
-                     char *why, size_t nwhy)
+                     bg_gate_result *r, char *why, size_t nwhy)
 {
     const char *head_spec = o->head ? o->head : "HEAD";
     if (bg__side_resolve(st, g, a, base_spec) != 0) {
@@ -628,6 +774,7 @@ static int gate_load(const bg_gate_opts *o, bg_store *st, bg_git **g, bg_side *a
             bg__errf("%s", why);
             return BG_EXIT_USAGE;
         }
+        learn_noise(o, st, *g, a, b, NULL, r);
         return 0;
     }
     /* --bench: the base first, so that a missing base fails before measuring. */
@@ -636,6 +783,9 @@ static int gate_load(const bg_gate_opts *o, bg_store *st, bg_git **g, bg_side *a
                  "log)", base_spec);
         return BG_EXIT_USAGE;
     }
+    /* The noise is learned before head is measured: head's own run (saved
+     * at its commit) must not teach the drift it is judged by. */
+    learn_noise(o, st, *g, a, NULL, head_commit, r);
     int rc = run_bench(o, NULL, true, b, why, nwhy);
     if (rc)
         return rc;
@@ -710,14 +860,14 @@ bg_exit bg__gate_run(const bg_gate_opts *o, bg_gate_result *r)
         bg__errf("%s", why);
         goto done;
     }
-    ret = (bg_exit)gate_load(o, st, &g, a, b, base_spec, o->base ? "base" : base_name, main_branch, why,
-                             nwhy);
+    ret = (bg_exit)gate_load(o, st, &g, a, b, base_spec, o->base ? "base" : base_name, main_branch, r,
+                             why, nwhy);
     if (ret)
         goto done;
     ret = BG_EXIT_USAGE;
     if (bg__check_machines(a, b, o->force, why, nwhy))
         goto done;
-    if (compare(&a->run, &b->run, o, c) != 0) {
+    if (compare(&a->run, &b->run, o, r->noise, c) != 0) {
         snprintf(why, nwhy, "cannot compare the base and head runs (see the log)");
         goto done;
     }
@@ -732,22 +882,31 @@ bg_exit bg__gate_run(const bg_gate_opts *o, bg_gate_result *r)
     const char *bc = a->commit[0] ? a->commit : a->run.git_commit;
     const char *hc = b->commit[0] ? b->commit : b->run.git_commit;
     nrules = accept_rules(&g, bc, hc, &msgs, &nmsgs, &rules);
+    for (size_t i = 0; i < c->n; i++) {
+        apply_accept(&c->rows[i], rules, nrules);
+        r->nsuspects += is_suspect(&c->rows[i], c->threshold);
+    }
+    /* Stage 2 for what stage 1 could not clear. The git handle is closed
+     * first: ab opens the repository itself. */
+    if (r->nsuspects && o->stages >= 2) {
+        bg_git_close(&g);
+        if (stage2(o, a, b, c, rules, nrules, r) != 0)
+            fprintf(stderr, "benchgate: stage 2 unavailable: %s; failing only on stage-1 regressions "
+                            "beyond the drift band\n", r->stage2_note);
+    } else if (r->nsuspects) {
+        snprintf(r->stage2_note, sizeof r->stage2_note, "--stages 1");
+    }
     bool regression = false, crashed = false;
     for (size_t i = 0; i < c->n; i++) {
         bg_cmp_row *w = &c->rows[i];
+        if (r->rows[i].stage != BG_GATE_STAGE_SECOND && is_suspect(w, c->threshold)) {
+            r->rows[i].stage = BG_GATE_STAGE_UNSURE;
+            judge_by_stage1(w, r->stage2_ran ? "missing from stage 2" : r->stage2_note);
+        }
         if (w->head_failed)
             crashed = true;
-        apply_accept(w, rules, nrules);
         if (bg__cmp_row_is_regression(w))
             regression = true;
-    }
-    if (regression && o->bench) {
-        r->remeasured = true;
-        bg_exit rc = (bg_exit)remeasure(o, a, c, rules, nrules, r->rows, &regression, &crashed, why, nwhy);
-        if (rc) {
-            ret = rc;
-            goto done;
-        }
     }
     ret = crashed ? BG_EXIT_CRASH : regression ? BG_EXIT_REGRESSION : BG_EXIT_OK;
     snprintf(r->base_desc, sizeof r->base_desc, "%.4000s (%s)", a->path,

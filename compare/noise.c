@@ -17,9 +17,10 @@
 /* Log-ratios collected for one benchmark while learning. */
 typedef struct acc {
     char *name;
-    double *d;
+    double *d;        /* every log-ratio */
     size_t n, cap;
-    size_t nrepeat, nhistory;
+    double *rep;      /* those of repeated runs of one commit */
+    size_t nrepeat, repcap, nhistory;
 } acc;
 
 typedef struct accs {
@@ -63,11 +64,27 @@ static int acc_add(acc *a, double d)
     return 0;
 }
 
+/* Adds a log-ratio of repeated runs (to both arrays). */
+static int acc_add_repeat(acc *a, double d)
+{
+    if (a->nrepeat == a->repcap) {
+        size_t cap = a->repcap ? 2 * a->repcap : 16;
+        double *nr = realloc(a->rep, cap * sizeof *nr);
+        if (!nr)
+            return BG_ENOMEM;
+        a->rep = nr;
+        a->repcap = cap;
+    }
+    a->rep[a->nrepeat++] = d;
+    return acc_add(a, d);
+}
+
 static void accs_free(accs *s)
 {
     for (size_t i = 0; i < s->n; i++) {
         free(s->a[i].name);
         free(s->a[i].d);
+        free(s->a[i].rep);
     }
     free(s->a);
     memset(s, 0, sizeof *s);
@@ -110,9 +127,8 @@ static int add_repeats(accs *s, const bg_run *const *runs, const bool *clean, si
             if (!isfinite(a) || !isfinite(b))
                 continue;
             acc *x = acc_get(s, name);
-            if (!x || acc_add(x, log(b / a)))
+            if (!x || acc_add_repeat(x, log(b / a)))
                 return BG_ENOMEM;
-            x->nrepeat++;
         }
     }
     return 0;
@@ -206,9 +222,18 @@ int bg__noise_from_runs(const bg_run *const *runs, const bool *clean, size_t nru
         w->nrepeat = s.a[i].nrepeat;
         w->nhistory = s.a[i].nhistory;
         w->sigma = NAN;
-        bg_drift dr;
-        if (w->npairs && bg_drift_estimate(s.a[i].d, s.a[i].n, &dr) == 0)
-            w->sigma = dr.sigma;
+        /* Repeated runs of one commit are pure noise: their heavy tail
+         * (a layout that lands badly one run in five) counts. Consecutive
+         * commits also hold the real changes of a short history, which no
+         * change point test can single out among few pairs: from those only
+         * the median counts, which a minority of real changes cannot move. */
+        bg_drift all, rep;
+        if (w->npairs && bg_drift_estimate(s.a[i].d, s.a[i].n, &all) == 0) {
+            w->sigma = all.sigma_median;
+            if (s.a[i].nrepeat >= out->min_pairs &&
+                bg_drift_estimate(s.a[i].rep, s.a[i].nrepeat, &rep) == 0 && rep.sigma > w->sigma)
+                w->sigma = rep.sigma;
+        }
     }
     accs_free(&s);
     if (rc) {

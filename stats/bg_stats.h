@@ -200,8 +200,10 @@ int bg_changepoints(const double *x, size_t n, double alpha, uint64_t seed,
 /* The spread of log(run B / run A) for two runs of unchanged code made at
  * different times. */
 typedef struct bg_drift {
-    double sigma; /* standard deviation on the log scale */
-    size_t n;     /* log-ratios it rests on */
+    double sigma;        /* standard deviation on the log scale: the larger of the two below */
+    double sigma_median; /* median(|d|) / 0.6745 */
+    double sigma_q90;    /* q90(|d|) / 1.6449 */
+    size_t n;            /* log-ratios it rests on */
 } bg_drift;
 
 /* Robust scale of the log-ratios d[0..n) of pairs of runs of unchanged

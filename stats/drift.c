@@ -51,6 +51,8 @@ int bg_drift_estimate(const double *d, size_t n, bg_drift *out)
      * larger of the two keeps a heavy-tailed benchmark from looking quiet. */
     double s1 = med / ABS_Z_MEDIAN, s2 = q90 / ABS_Z_Q90;
     out->sigma = s1 > s2 ? s1 : s2;
+    out->sigma_median = s1;
+    out->sigma_q90 = s2;
     out->n = n;
     return BG_OK;
 }

@@ -35,6 +35,8 @@ static void test_estimate_matches_numpy(void **state)
         bg_drift d;
         assert_int_equal(bg_drift_estimate(c->d, c->n, &d), 0);
         assert_rel(d.sigma, c->sigma, 1e-12, "sigma", i);
+        assert_rel(d.sigma_median, c->sigma_median, 1e-12, "sigma_median", i);
+        assert_rel(d.sigma_q90, c->sigma_q90, 1e-12, "sigma_q90", i);
         assert_int_equal(d.n, c->n);
     }
 }
