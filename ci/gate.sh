@@ -1,8 +1,13 @@
 #!/bin/sh
 # CI benchmark gate: build, fetch the runs shared by earlier jobs, measure
 # HEAD and compare it with the base (merge-base with main/master, on main
-# itself HEAD's parent, or $BENCH_BASE); on the main branch, push the runs so
-# that later jobs (pull requests) have a stored base.
+# itself HEAD's parent, or $BENCH_BASE) in two stages: stage 1 against the
+# stored base run, drift-aware; what it cannot clear runs again, base and
+# head binaries interleaved (stage 2: the base binary is $BENCH_BASE_BIN,
+# e.g. restored from a CI cache, else built from the base commit in a
+# temporary worktree with $BENCH_BUILD_CMD). On the main branch, push the
+# runs so that later jobs (pull requests) have a stored base and the
+# between-run noise record grows.
 # Exit status is benchgate gate's: 0 pass, 1 regression, 2 usage/environment
 # (e.g. no stored run for the base), 3 crash/timeout.
 # Writes bench-junit.xml and bench-summary.md in the current directory.
@@ -17,6 +22,8 @@
 #                     BENCH is accepted as the old name)
 #   BENCH_ARGS        arguments for the bench binary, split on blanks
 #   BENCH_BASE        the base, a commit-ish (e.g. origin/main on a merge request)
+#   BENCH_BASE_BIN    a prebuilt bench binary of the base for stage 2 (cache it
+#                     keyed by the base commit; default: stage 2 builds the base)
 #   GATE_ARGS         more gate options (e.g. "--threshold 3"), split on blanks
 #   BENCH_AB=1        build the base too and run both interleaved (gate --ab:
 #                     robust to a noisy shared runner, no stored base needed;
@@ -59,12 +66,15 @@ if have_remote; then
     "$BENCHGATE" fetch "$BENCH_REMOTE" || echo "ci/gate.sh: no benchmark runs fetched" >&2
 fi
 
-# gate --bench runs "$BENCH_BIN" --save (with $BENCH_ARGS) to measure HEAD,
-# and re-runs regressed benchmarks once (not saved) to confirm them.
+# gate --bench runs "$BENCH_BIN" --save (with $BENCH_ARGS) to measure HEAD;
+# stage 2 runs the suspects again, base and head interleaved, with the base
+# binary given or built by $BENCH_BUILD_CMD (BENCH_BIN is then relative to
+# the base's checkout, so give a relative path or BENCH_BASE_BIN).
 if [ "${BENCH_AB:-0}" = 1 ]; then
     set -- --ab --build-cmd "$BENCH_BUILD_CMD" --bench-bin "$BENCH_BIN"
 else
-    set -- --bench "$BENCH_BIN"
+    set -- --bench "$BENCH_BIN" --build-cmd "$BENCH_BUILD_CMD" --bench-bin "$BENCH_BIN"
+    if [ -n "${BENCH_BASE_BIN:-}" ]; then set -- "$@" --base-bin "$BENCH_BASE_BIN"; fi
 fi
 set -- "$@" --junit bench-junit.xml --markdown bench-summary.md
 if [ -n "${BENCH_BASE:-}" ]; then set -- "$@" --base "$BENCH_BASE"; fi
