@@ -166,10 +166,10 @@ static void print_stages(const bg_gate_result *r)
         bg__cmp_fmt_change(w, ch, sizeof ch);
         switch (r->rows[i].stage) {
         case BG_GATE_STAGE_SECOND:
-            printf("stage 2: %s %s %s (%s)\n", w->name, bg__cmp_row_verdict(w), ch, w->note);
+            printf("stage 2 decided %s: %s %s\n", w->name, bg__cmp_row_verdict(w), ch);
             break;
         case BG_GATE_STAGE_UNSURE:
-            printf("stage 1 only: %s %s %s (%s)\n", w->name, bg__cmp_row_verdict(w), ch, w->note);
+            printf("stage 1 decided %s: %s %s (%s)\n", w->name, bg__cmp_row_verdict(w), ch, w->note);
             break;
         case BG_GATE_STAGE_FIRST: first += w->kind == BG_ROW_COMPARED; break;
         }

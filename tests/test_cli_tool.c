@@ -368,6 +368,106 @@ static void test_gate_crash(void **state)
         fail_msg("gate exited %d, want 3:\n%s", rc, out);
 }
 
+/* The two stages on synthetic runs, no timing: fake bench binaries (shell
+ * scripts) hand out run records made by make_record, slow_thing 30 % slower
+ * in head's. Stage 1 suspects slow_thing; stage 2 (the fake base and head
+ * binaries interleaved) confirms it and the gate fails, naming stage 2;
+ * a head that is slow only in stage 1's run is cleared by stage 2 and the
+ * gate passes; without a base binary stage 2 is unavailable and the gate
+ * fails only because +30 % is beyond the drift band, saying so. */
+static void write_fake_bench(const char *path, const char *side_first, const char *side_rest, const char *counter)
+{
+    char body[4096];
+    snprintf(body, sizeof body,
+             "#!/bin/sh\n"
+             "json= list= filter=.\n"
+             "while [ $# -gt 0 ]; do case $1 in --json) json=$2; shift;; --filter) filter=$2; shift;; "
+             "--list) list=1;; esac; shift; done\n"
+             "if [ -n \"$list\" ]; then printf 'fast_thing\\nslow_thing\\nweird<&>\\n' | grep -E \"$filter\"; "
+             "exit 0; fi\n"
+             "n=$(cat '%s' 2>/dev/null || echo 0); echo $((n + 1)) > '%s'\n"
+             "side=%s; [ \"$n\" -gt 0 ] && side=%s\n"
+             "one=; [ \"$filter\" = . ] || one=-$(printf '%%s' \"$filter\" | sed 's/^\\^//; s/\\$$//; s/\\\\//g')\n"
+             "cp \"%s/fake-$side-$((n %% 4))$one.json\" \"$json\"\n",
+             counter, counter, side_first, side_rest, tmp);
+    write_file(path, body);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "chmod +x '%s'", path);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_gate_two_stages(void **state)
+{
+    (void)state;
+    char head[41];
+    sh_line(head, sizeof head, "cd '%s' && git rev-parse HEAD", repo);
+    for (int k = 0; k < 4; k++) {
+        char path[400];
+        const char *sides[] = {"base", "slow", "fast"};
+        const double slow[] = {1.0, 1.3, 1.0};
+        for (int s2 = 0; s2 < 3; s2++) {
+            snprintf(path, sizeof path, "%s/fake-%s-%d.json", tmp, sides[s2], k);
+            char *text = make_record(head, "aaaaaaaaaaaa", "Test CPU", 5000 + k, slow[s2], 100 + 10 * k + s2, NULL);
+            write_file(path, text);
+            /* and one record per benchmark, as a run with --filter writes */
+            for (int b = 0; b < 3; b++) {
+                cJSON *root = cJSON_Parse(text);
+                assert_non_null(root);
+                cJSON *arr = cJSON_GetObjectItem(root, "benchmarks");
+                cJSON *keep = cJSON_DetachItemFromArray(arr, b);
+                while (cJSON_GetArraySize(arr) > 0)
+                    cJSON_DeleteItemFromArray(arr, 0);
+                cJSON_AddItemToArray(arr, keep);
+                char *one = cJSON_Print(root);
+                snprintf(path, sizeof path, "%s/fake-%s-%d-%s.json", tmp, sides[s2], k,
+                         cJSON_GetObjectItem(keep, "name")->valuestring);
+                write_file(path, one);
+                free(one);
+                cJSON_Delete(root);
+            }
+            free(text);
+        }
+    }
+    char base_bin[400], head_bin[400], once_bin[400], basefile[400], cnt[400];
+    snprintf(base_bin, sizeof base_bin, "%s/fake-base.sh", tmp);
+    snprintf(head_bin, sizeof head_bin, "%s/fake-head.sh", tmp);
+    snprintf(once_bin, sizeof once_bin, "%s/fake-once.sh", tmp);
+    snprintf(basefile, sizeof basefile, "%s/fake-base-0.json", tmp);
+    char cnt0[400];
+    snprintf(cnt0, sizeof cnt0, "%s/fake-base.n", tmp);
+    write_fake_bench(base_bin, "base", "base", cnt0);
+    snprintf(cnt, sizeof cnt, "%s/fake-head.n", tmp);
+    write_fake_bench(head_bin, "slow", "slow", cnt);
+    char cnt2[400];
+    snprintf(cnt2, sizeof cnt2, "%s/fake-once.n", tmp);
+    write_fake_bench(once_bin, "slow", "fast", cnt2);
+
+    int rc = bg(out, sizeof out, "gate --base '%s' --bench '%s' --base-bin '%s' --stage2-budget 5",
+                basefile, head_bin, base_bin);
+    if (rc != 1 || !strstr(out, "stage 2 decided slow_thing: regressed") ||
+        !strstr(out, "went on to stage 2") || !line_has(out, "slow_thing", "blocks interleaved"))
+        fail_msg("gate exited %d, want 1 with stage 2 confirming slow_thing:\n%s", rc, out);
+    assert_false(strstr(out, "stage 2 decided fast_thing") != NULL);
+
+    rc = bg(out, sizeof out, "gate --base '%s' --bench '%s' --base-bin '%s' --stage2-budget 5", basefile,
+            once_bin, base_bin);
+    if (rc != 0 || !strstr(out, "stage 2 decided slow_thing: ") ||
+        strstr(out, "stage 2 decided slow_thing: regressed") || !strstr(out, "gate: passed"))
+        fail_msg("gate exited %d, want 0 with stage 2 clearing slow_thing:\n%s", rc, out);
+
+    /* No base binary: a base from a file made at c0 would be built from c0,
+     * which has no meson.build here; the gate says stage 2 is unavailable
+     * and fails on the stage-1 regression beyond the drift band. */
+    rc = bg(out, sizeof out, "gate --base '%s' --bench '%s'", basefile, head_bin);
+    if (rc != 1 || !strstr(out, "stage 2 unavailable") || !strstr(out, "stage 1 decided slow_thing: regressed"))
+        fail_msg("gate exited %d, want 1 judged by stage 1:\n%s", rc, out);
+    /* --stages 1: stage 2 is not tried. */
+    rc = bg(out, sizeof out, "gate --base '%s' --bench '%s' --stages 1", basefile, head_bin);
+    if (rc != 1 || !strstr(out, "(unavailable: --stages 1)"))
+        fail_msg("gate --stages 1 exited %d:\n%s", rc, out);
+    assert_int_equal(bg(out, sizeof out, "gate --stages 3"), 2);
+}
+
 /* Runs last: adds commits with Bench-Accept trailers. */
 static void test_gate_accept(void **state)
 {
@@ -612,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_named_baseline),
         cmocka_unit_test(test_metric_seed_resamples),
         cmocka_unit_test(test_counter_metrics),
+        cmocka_unit_test(test_gate_two_stages),
         cmocka_unit_test(test_gate_accept),
         cmocka_unit_test(test_gate_on_main),
     };
