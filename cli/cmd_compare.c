@@ -5,6 +5,7 @@
 #include "bg_baseline.h"
 #include "bg_cmds.h"
 #include "bg_gate.h"
+#include "bg_noise.h"
 
 static const bg_opt OPTIONS[] = {
     BG_CLI_CMP_OPTS,
@@ -17,7 +18,11 @@ static void help(void)
            "A and B are commit-ishes (the newest stored run of that commit, on the same\n"
            "machine as the other side when possible) or paths to run record files.\n"
            "Compares the mean per-iteration time of every benchmark present in both\n"
-           "with a hierarchical bootstrap; p-values are adjusted across the suite.\n\n"
+           "with a hierarchical bootstrap; p-values are adjusted across the suite.\n"
+           "Runs made at different times also differ by the machine's drift: each\n"
+           "interval includes the between-run noise the store has learned for the\n"
+           "benchmark on B's machine (benchgate noise), and a change inside that\n"
+           "drift band is inconclusive.\n\n"
            "Options:\n");
     bg_opt_help(stdout, OPTIONS);
     printf("\n%s", bg__cli_exit_help);
@@ -68,7 +73,20 @@ int bg__cmd_compare(int argc, char **argv)
         goto done;
     bg_comparison c;
     char err[512] = "";
+    /* Two stored runs were made at different times: the comparison adds
+     * the between-run noise the store has learned on B's machine. */
+    bg_noise nz;
+    if (bg__noise_for_compare(st, g, &a.run, &b.run, &o.cmp, b.path[0] ? b.path : NULL, &nz, err, sizeof err) != 0) {
+        fprintf(stderr, "benchgate: note: no between-run noise learned (%s); every benchmark uses the default\n",
+                err);
+        memset(&nz, 0, sizeof nz);
+        nz.default_sigma = BG_NOISE_DEFAULT_SIGMA;
+        nz.min_pairs = BG_NOISE_MIN_PAIRS;
+        err[0] = '\0';
+    }
+    o.cmp.noise = &nz;
     int rc = bg__compare_runs(&a.run, &b.run, &o.cmp, &c, err, sizeof err);
+    bg__noise_free(&nz);
     if (rc) {
         bg__errf("cannot compare: %s", err[0] ? err : bg_strerror(rc));
         goto done;
