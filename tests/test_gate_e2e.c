@@ -220,6 +220,37 @@ static void test_gate_no_slowdown_passes(void **state)
     assert_non_null(strstr(out, "stage 1 cleared"));
 }
 
+/* calibrate: runs the bench binary at HEAD three times, saving each, then
+ * prints the noise learned (two repeated pairs of fine_fast); a tree with
+ * uncommitted changes is refused, as its runs would teach nothing. The
+ * figures are timings: only their presence is checked. */
+static void test_calibrate_and_noise(void **state)
+{
+    (void)state;
+    char store[400];
+    snprintf(store, sizeof store, "%s/store-calibrate", tmp); /* new: made by the first run */
+    int rc = bg("calibrate --bench '%s' --runs 3 --store '%s' --bench-arg --filter --bench-arg '^fine_fast$' "
+                "--bench-arg --quick",
+                FAULTY_BENCH, store);
+    if (rc != 0)
+        fail_msg("calibrate exited %d:\n%s", rc, out);
+    assert_non_null(strstr(out, "between-run noise of machine"));
+    if (!line_has(out, "fine_fast", "+-"))
+        fail_msg("no noise row for fine_fast:\n%s", out);
+    rc = bg("noise --store '%s' --format json", store);
+    if (rc != 0 || !strstr(out, "\"repeat_pairs\":\t2"))
+        fail_msg("noise --format json exited %d without fine_fast's 2 repeated pairs:\n%s", rc, out);
+    assert_int_equal(bg("noise --store '%s' no-such-ref", store), 2);
+    assert_non_null(strstr(out, "cannot resolve 'no-such-ref'"));
+    sh("cd '%s' && echo dirty > f", repo);
+    rc = bg("calibrate --bench '%s' --runs 2 --store '%s'", FAULTY_BENCH, store);
+    sh("cd '%s' && git checkout -q f", repo);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "uncommitted changes"));
+    assert_int_equal(bg("calibrate --runs 2"), 2);
+    assert_non_null(strstr(out, "needs --bench"));
+}
+
 static void test_gate_nearest_ancestor(void **state)
 {
     (void)state;
@@ -493,8 +524,8 @@ static void test_bench_binary_baseline(void **state)
     assert_non_null(strstr(out, "change against baseline auto"));
     assert_true(line_has(out, "fine_slowable", "%"));
     /* by name, with a slowdown far above the noise of quick runs on a busy
-     * machine: the table shows it */
-    setenv("FAULTY_SLOWDOWN_PCT", "60", 1);
+     * machine and the default drift band: the table shows it */
+    setenv("FAULTY_SLOWDOWN_PCT", "200", 1);
     rc = fb("--store '%s' --baseline first --no-save", store);
     unsetenv("FAULTY_SLOWDOWN_PCT");
     if (rc != 0)
@@ -571,6 +602,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gate_slowdown_fails),
         cmocka_unit_test(test_gate_no_slowdown_passes),
+        cmocka_unit_test(test_calibrate_and_noise),
         cmocka_unit_test(test_gate_nearest_ancestor),
         cmocka_unit_test(test_gate_bench_usage),
         cmocka_unit_test(test_gate_stage2_clears),
