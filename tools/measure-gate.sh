@@ -1,99 +1,173 @@
 #!/bin/sh
-# Measures the gate's figures on this machine:
-#  1. false-alarm rate: one base run of the example benchmarks, then RUNS
-#     `benchgate gate --bench` runs of the same, unchanged binary (A/A); a run
-#     that exits 1 is a false alarm;
-#  2. detection: for each injected slowdown (BENCHGATE_INJECT_PCT raises the
-#     cost of spin_injected by that many percent), DETECT gate runs; how many
-#     exit 1;
-#  3. load-and-compare time over a store of 1000 runs.
-# Usage: tools/measure-gate.sh [build-dir] [RUNS (20)] [DETECT (10)] [PCTS ("1 2 3 5")]
-# GATE_ARGS adds options to every gate run (e.g. GATE_ARGS="--threshold 10").
+# Measures, on this machine and over time, the verdicts of runs compared
+# with stored runs made minutes earlier (the figures of the two-stage gate):
+#  1. calibrate: CALIBRATE runs of the suite at commit C0 of a scratch
+#     repository (the noise record a new machine starts with; they are also
+#     the stored base);
+#  2. per round, at commit C1 (same code):
+#     a. A/A: `benchgate gate --base C0 --bench BENCH --base-bin BASE` over the
+#        suite; exit 1 is a false failure (the suspects and what stage 2
+#        decided are printed);
+#     b. A/A of `make bench`: the bench binary with --save --baseline auto;
+#        every "regressed" or "improved" line of its change table is false;
+#     c. in the first DETECT rounds, for each PCT: the same gate with
+#        spin_injected made PCT % slower (BENCHGATE_INJECT_PCT; the base
+#        binary is a wrapper that unsets it), on a copy of the store so the
+#        slowed runs never teach the noise; caught = exit 1 with
+#        spin_injected regressed;
+#  3. `benchgate ab` on the same binaries: AB_AA A/A runs over the suite,
+#     and AB_DETECT runs with spin_injected 2 % slower.
+# Each line gives the seconds it took; the summary gives k/n.
+# Usage: tools/measure-gate.sh [build-dir] [ROUNDS (20)] [DETECT (10)] [PCTS ("2 5 10")]
+# Environment: FILTER (the suite, default 14 benchmarks), CALIBRATE (5),
+# PAUSE (seconds between rounds, 0), GATE_ARGS (more gate options),
+# AB_AA (3), AB_DETECT (5), OUT (keep the logs there).
 set -eu
-GATE_ARGS=${GATE_ARGS:-}
 BUILD=${1:-build}
-RUNS=${2:-20}
+ROUNDS=${2:-20}
 DETECT=${3:-10}
-PCTS=${4-"1 2 3 5"}  # "" skips the detection runs
-BENCH=$(realpath "$BUILD/benches/benchgate-benches")
-BG=$(realpath "$BUILD/benchgate")
-FILTER='^(sort_|memcpy_|hash_|spin_)'
+PCTS=${4-"2 5 10"}
+FILTER=${FILTER:-'^(sort_|memcpy_|hash_|spin_|chase_|alloc_pair_libc$|harness_)'}
+CALIBRATE=${CALIBRATE:-5}
+PAUSE=${PAUSE:-0}
+GATE_ARGS=${GATE_ARGS:-}
+AB_AA=${AB_AA:-3}
+AB_DETECT=${AB_DETECT:-5}
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-unset BENCHGATE_INJECT_PCT BENCHGATE_DIR GITHUB_STEP_SUMMARY || true
+OUT=${OUT:-$T/logs}
+mkdir -p "$OUT"
+trap 'rm -rf "$T/repo" "$T/bin" "$T/ds"' EXIT
+unset BENCHGATE_INJECT_PCT BENCHGATE_INJECT_MEM_PCT BENCHGATE_DIR GITHUB_STEP_SUMMARY || true
+
+# The binaries and the library are copied, so that rebuilding BUILD while
+# this runs (an hour) cannot change what is measured.
+mkdir -p "$T/bin"
+cp "$BUILD/benches/benchgate-benches" "$BUILD/benchgate" "$T/bin/"
+cp -P "$BUILD"/libbenchgate.so* "$T/bin/"
+export LD_LIBRARY_PATH="$T/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+BENCH=$T/bin/benchgate-benches
+BG=$T/bin/benchgate
+BASE=$T/bin/base.sh
+printf '#!/bin/sh\nunset BENCHGATE_INJECT_PCT\nexec "%s" "$@"\n' "$BENCH" > "$BASE"
+chmod +x "$BASE"
 
 secs() { date +%s.%N; }
+since() { python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$(secs)"; }
 
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-# 1. A/A
-"$BENCH" --filter "$FILTER" --json "$T/base.json" --color never >/dev/null 2>&1
-nb=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['benchmarks']))" "$T/base.json")
-alarms=0
+GIT="git -c user.name=m -c user.email=m@example.com -c commit.gpgsign=false"
+mkdir "$T/repo"
+cd "$T/repo"
+git init -q -b main .
+echo 0 > f && git add f && $GIT commit -q -m C0
+C0=$(git rev-parse HEAD)
+nb=$("$BENCH" --list --filter "$FILTER" | wc -l)
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); suite: $nb benchmarks ($FILTER)"
+
 t0=$(secs)
-i=0
-while [ "$i" -lt "$RUNS" ]; do
-    i=$((i + 1))
-    rc=0
+"$BG" calibrate --bench "$BENCH" --runs "$CALIBRATE" --bench-arg --filter --bench-arg "$FILTER" \
+    >"$OUT/calibrate.txt" 2>&1
+echo "calibrate: $CALIBRATE runs at C0 in $(since "$t0") s"
+echo 1 > f && $GIT commit -q -am C1
+
+gate() { # gate LOG [extra args...]: the two-stage gate of C1 against C0
+    log=$1
+    shift
     # shellcheck disable=SC2086
-    "$BG" gate --base "$T/base.json" --store "$T/store" --bench "$BENCH" $GATE_ARGS \
-        --bench-arg --filter --bench-arg "$FILTER" >"$T/aa$i.txt" 2>&1 || rc=$?
-    if [ "$rc" -eq 1 ]; then
-        alarms=$((alarms + 1))
-        echo "  run $i: false alarm: $(grep -E 're-measured: confirmed' "$T/aa$i.txt" | sed 's/.*confirmed //' | tr '\n' ' ')"
-    else
-        echo "  run $i: exit $rc"
+    "$BG" gate --base "$C0" --bench "$BENCH" --base-bin "$BASE" --bench-arg --filter \
+        --bench-arg "$FILTER" $GATE_ARGS "$@" >"$log" 2>&1
+}
+
+aa_fail=0 aa_n=0 aa_secs=0 mb_bad=0 mb_lines=0 mb_n=0 suspects_total=0
+r=0
+while [ "$r" -lt "$ROUNDS" ]; do
+    r=$((r + 1))
+    # a. A/A gate
+    t=$(secs)
+    rc=0
+    gate "$OUT/aa$r.txt" || rc=$?
+    dt=$(since "$t")
+    aa_n=$((aa_n + 1))
+    aa_secs=$(python3 -c "print($aa_secs + $dt)")
+    sus=$(sed -n 's/.*; \([0-9]*\) went on to stage 2.*/\1/p' "$OUT/aa$r.txt" | tail -1)
+    suspects_total=$((suspects_total + ${sus:-0}))
+    decided=$(grep -E '^stage [12] decided' "$OUT/aa$r.txt" | sed 's/^stage \([12]\) decided \([^:]*\): \([a-z]*\).*/\2 \3 (stage \1)/' | tr '\n' ';')
+    [ "$rc" -eq 1 ] && aa_fail=$((aa_fail + 1))
+    [ "$rc" -gt 1 ] && { echo "round $r: gate exit $rc"; tail -20 "$OUT/aa$r.txt"; exit 1; }
+    echo "round $r A/A gate: exit $rc, ${sus:-0} to stage 2 [$decided], $dt s"
+    # b. A/A make bench
+    t=$(secs)
+    "$BENCH" --filter "$FILTER" --save --baseline auto --color never >"$OUT/mb$r.txt" 2>&1 || true
+    dt=$(since "$t")
+    bad=$(sed -n '/^change against baseline/,$p' "$OUT/mb$r.txt" | grep -cE ' (regressed|improved)' || true)
+    if sed -n '/^change against baseline/,$p' "$OUT/mb$r.txt" | grep -q .; then
+        mb_n=$((mb_n + 1))
+        mb_lines=$((mb_lines + bad))
+        [ "$bad" -gt 0 ] && mb_bad=$((mb_bad + 1))
     fi
-    [ "$rc" -gt 1 ] && { echo "gate run $i failed with exit $rc:"; tail -20 "$T/aa$i.txt"; exit 1; }
+    echo "round $r make bench: $bad false regressed/improved line(s), $dt s"
+    # c. detection
+    if [ "$r" -le "$DETECT" ]; then
+        for pct in $PCTS; do
+            rm -rf "$T/ds"
+            cp -r .benchgate "$T/ds"
+            t=$(secs)
+            rc=0
+            BENCHGATE_INJECT_PCT=$pct gate "$OUT/inj$pct-$r.txt" --store "$T/ds" || rc=$?
+            dt=$(since "$t")
+            [ "$rc" -gt 1 ] && { echo "gate exit $rc"; tail -20 "$OUT/inj$pct-$r.txt"; exit 1; }
+            hit=0
+            [ "$rc" -eq 1 ] && grep -qE '^stage [12] decided spin_injected: regressed' "$OUT/inj$pct-$r.txt" && hit=1
+            others=$(grep -E '^stage [12] decided [^:]*: regressed' "$OUT/inj$pct-$r.txt" | grep -vc spin_injected || true)
+            eval "c=\${caught_$pct:-0}; s=\${secs_$pct:-0}; o=\${other_$pct:-0}"
+            eval "caught_$pct=$((c + hit)); other_$pct=$((o + others))"
+            eval "secs_$pct=$(python3 -c "print($s + $dt)")"
+            stage=$(grep -E '^stage [12] decided spin_injected' "$OUT/inj$pct-$r.txt" | sed 's/ decided.*//' || true)
+            echo "round $r +$pct %: exit $rc, caught $hit (${stage:-stage 1 cleared it}), $others other regressed, $dt s"
+        done
+    fi
+    [ "$PAUSE" -gt 0 ] && sleep "$PAUSE"
 done
-t1=$(secs)
-[ "$RUNS" -eq 0 ] || echo "A/A: $alarms false alarm(s) in $RUNS gate runs of $nb benchmarks each" \
-     "($(python3 -c "print('%.1f' % (($t1 - $t0) / $RUNS))") s per gate run)"
 
-# 2. injected slowdowns on spin_injected
-[ "$DETECT" -gt 0 ] || PCTS=""
-[ -z "$PCTS" ] || "$BENCH" --filter '^spin_injected$' --json "$T/spin-base.json" --color never >/dev/null 2>&1
+echo "== summary ($(date -u +%H:%M) UTC)"
+echo "A/A gate: $aa_fail false failure(s) in $aa_n runs of $nb benchmarks," \
+     "$(python3 -c "print('%.1f' % ($aa_secs / max($aa_n, 1)))") s per run, $suspects_total suspects went to stage 2 in all"
+echo "A/A make bench: $mb_bad of $mb_n runs with a false regressed/improved line ($mb_lines lines of $((mb_n * nb)))"
 for pct in $PCTS; do
-    caught=0
-    i=0
-    t0=$(secs)
-    while [ "$i" -lt "$DETECT" ]; do
-        i=$((i + 1))
-        rc=0
-        # shellcheck disable=SC2086
-        BENCHGATE_INJECT_PCT=$pct "$BG" gate --base "$T/spin-base.json" --store "$T/store" $GATE_ARGS \
-            --bench "$BENCH" --bench-arg --filter --bench-arg '^spin_injected$' \
-            >"$T/inj.txt" 2>&1 || rc=$?
-        [ "$rc" -eq 1 ] && caught=$((caught + 1))
-        [ "$rc" -gt 1 ] && { echo "gate failed with exit $rc:"; tail -20 "$T/inj.txt"; exit 1; }
-    done
-    t1=$(secs)
-    echo "+$pct %: caught $caught/$DETECT ($(python3 -c "print('%.1f' % (($t1 - $t0) / $DETECT))") s per gate run)"
+    [ "$DETECT" -gt 0 ] || break
+    eval "c=\${caught_$pct:-0}; s=\${secs_$pct:-0}; o=\${other_$pct:-0}"
+    echo "+$pct %: caught $c/$DETECT, $o other benchmark(s) called regressed," \
+         "$(python3 -c "print('%.1f' % ($s / $DETECT))") s per gate run"
 done
 
-# 3. 1000 stored runs: copies of the base run under 1000 commit ids
-python3 - "$T/base.json" "$T/big" <<'PY'
-import json, os, sys, hashlib
-run = json.load(open(sys.argv[1]))
-m = run["machine"]["id"]
-for i in range(1000):
-    c = hashlib.sha1(str(i).encode()).hexdigest()
-    run["git"]["commit"] = c
-    run["created_unix"] = 1700000000 + i
-    d = os.path.join(sys.argv[2], "runs", c, m)
-    os.makedirs(d, exist_ok=True)
-    json.dump(run, open(os.path.join(d, "%d-1-0.json" % (1700000000 + i)), "w"))
-PY
-first=$(python3 -c "import hashlib; print(hashlib.sha1(b'0').hexdigest())")
-last=$(python3 -c "import hashlib; print(hashlib.sha1(b'999').hexdigest())")
-size=$(du -sh "$T/big" | cut -f1)
-t0=$(secs)
-"$BG" ls --store "$T/big" >/dev/null
-t1=$(secs)
-a=$(ls "$T/big/runs/$first"/*/*.json)
-b=$(ls "$T/big/runs/$last"/*/*.json)
-t2=$(secs)
-# compare exits 1 when a benchmark regressed: only 2 or 3 is a failure here.
-"$BG" compare "$a" "$b" --store "$T/big" >/dev/null || [ $? -eq 1 ]
-t3=$(secs)
-echo "1000 stored runs ($size, $nb benchmarks each): ls (load + parse all) $(python3 -c "print('%.2f' % ($t1 - $t0))") s;" \
-     "one compare $(python3 -c "print('%.3f' % ($t3 - $t2))") s"
+# 3. ab on the same binaries
+ab_false=0 ab_secs=0
+i=0
+while [ "$i" -lt "$AB_AA" ]; do
+    i=$((i + 1))
+    t=$(secs)
+    rc=0
+    "$BG" ab --bin-a "$BENCH" --bin-b "$BENCH" --filter "$FILTER" --no-save >"$OUT/ab-aa$i.txt" 2>&1 || rc=$?
+    dt=$(since "$t")
+    flagged=$(grep -cE ' (regressed|improved)' "$OUT/ab-aa$i.txt" || true)
+    [ "$flagged" -gt 0 ] && ab_false=$((ab_false + 1))
+    ab_secs=$(python3 -c "print($ab_secs + $dt)")
+    echo "ab A/A $i: exit $rc, $flagged benchmark(s) called regressed or improved, $dt s ($(python3 -c "print('%.1f' % ($dt / $nb))") s per benchmark)"
+done
+ab_hit=0 ab_dsecs=0
+i=0
+while [ "$i" -lt "$AB_DETECT" ]; do
+    i=$((i + 1))
+    t=$(secs)
+    rc=0
+    BENCHGATE_INJECT_PCT=2 "$BG" ab --bin-a "$BASE" --bin-b "$BENCH" --filter '^spin_injected$' --no-save \
+        >"$OUT/ab-inj$i.txt" 2>&1 || rc=$?
+    dt=$(since "$t")
+    [ "$rc" -eq 1 ] && ab_hit=$((ab_hit + 1))
+    ab_dsecs=$(python3 -c "print($ab_dsecs + $dt)")
+    echo "ab +2 % $i: exit $rc, $dt s"
+done
+[ "$AB_AA" -gt 0 ] && echo "ab A/A: $ab_false of $AB_AA runs flagged a benchmark," \
+    "$(python3 -c "print('%.1f' % ($ab_secs / max($AB_AA, 1) / $nb))") s per benchmark"
+[ "$AB_DETECT" -gt 0 ] && echo "ab +2 %: caught $ab_hit/$AB_DETECT," \
+    "$(python3 -c "print('%.1f' % ($ab_dsecs / max($AB_DETECT, 1)))") s per run of one benchmark"
+echo "logs: $OUT"
