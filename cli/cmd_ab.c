@@ -46,6 +46,9 @@ static const char AB_HELP[] =
     "  --filter REGEX     benchmarks to compare (extended regex)\n"
     "  --bench-arg ARG    pass ARG to every run of a bench binary (repeatable)\n"
     "  --statistic S      per run: min (default), median or mean per-iteration time\n"
+    "  --metric M         what the statistic is of: time (default, wall), cpu or a\n"
+    "                     counter summed per sample, e.g. gpu_timer_ns (the bench\n"
+    "                     must record it: --bench-arg --counters --bench-arg gpu)\n"
     "  --procs N          processes per run (default 2)\n"
     "  --target PCT       stop a benchmark at this CI half-width (default: half of\n"
     "                     --threshold, so that an unchanged one can be shown unchanged)\n"
@@ -153,6 +156,8 @@ static int apply_value(ab_cli *c, const char *f, const char *v)
         o->bench_bin = v;
     else if (!strcmp(f, "--filter"))
         o->filter = v;
+    else if (!strcmp(f, "--metric"))
+        o->metric = v;
     else if (!strcmp(f, "--store"))
         o->store = v;
     else if (!strcmp(f, "--junit"))
@@ -240,7 +245,7 @@ static int apply_value(ab_cli *c, const char *f, const char *v)
 }
 
 static const char *const value_flags[] = {
-    "--bin-a", "--bin-b", "--env-a", "--env-b", "--build-cmd", "--bench-bin", "--filter",
+    "--bin-a", "--bin-b", "--env-a", "--env-b", "--build-cmd", "--bench-bin", "--filter", "--metric",
     "--store", "--junit", "--markdown", "--bench-arg", "--statistic", "--format", "--p-adjust",
     "--procs", "--min-blocks", "--max-blocks", "--seed", "--target", "--budget",
     "--threshold", "--alpha", NULL};
