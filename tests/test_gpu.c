@@ -608,9 +608,14 @@ static void expect_kernel_within_timer(const cJSON *p, const char *bench)
 static void test_saxpy(void **state)
 {
     (void)state;
-    if (real_cupti())
-        setenv("BENCHGATE_CUPTI", real_cupti(), 1);
-    const char *env[] = {"LD_LIBRARY_PATH", "BENCHGATE_CUPTI", "BG_FMA_EXTRA_PCT", NULL};
+    /* Here the example runs without the stand-ins (their variables unset);
+     * on a GPU machine with the real CUPTI and the library path as given
+     * (the example's libraries may be found through it alone). */
+    char cupti_env[600];
+    snprintf(cupti_env, sizeof cupti_env, "BENCHGATE_CUPTI=%s", real_cupti() ? real_cupti() : "");
+    const char *env_fake[] = {"LD_LIBRARY_PATH", "BENCHGATE_CUPTI", "BG_FMA_EXTRA_PCT", NULL};
+    const char *env_real[] = {cupti_env, "BG_FMA_EXTRA_PCT", NULL};
+    const char *const *env = real_cupti() ? env_real : env_fake;
     const char *args[] = {"--quick", "--counters", "all", "--json", json_path(), NULL};
     bench_out o = run_bench(saxpy_bench(), args, env);
     assert_int_equal(o.code, 0);
