@@ -33,7 +33,7 @@
  *     metric to gate a kernel on (`benchgate ab --metric gpu_timer_ns`). It
  *     also holds the time the GPU waits, after the start event, for the
  *     host to launch what follows it: on an H200 with the gpu counters on,
- *     about 7-14 us per launch beyond the kernel's own time
+ *     a median of 7-26 us per launch beyond the kernel's own time
  *     (docs/gpu-verified.md). For a kernel of a few microseconds, queue
  *     several launches between start and stop, or compare gpu_kernel_ns
  *     (CUPTI's time of the kernels alone).
