@@ -17,7 +17,7 @@
 
 enum {
     O_BIN_A = 1, O_BIN_B, O_ENV_A, O_ENV_B, O_ALLOW_DIRTY, O_BUILD_CMD, O_BENCH_BIN, O_FILTER,
-    O_BENCH_ARG, O_STATISTIC, O_PROCS, O_TARGET, O_BUDGET, O_MIN_BLOCKS, O_MAX_BLOCKS, O_THRESHOLD,
+    O_BENCH_ARG, O_STATISTIC, O_METRIC, O_PROCS, O_TARGET, O_BUDGET, O_MIN_BLOCKS, O_MAX_BLOCKS, O_THRESHOLD,
     O_ALPHA, O_P_ADJUST, O_SEED, O_FORMAT, O_JUNIT, O_MARKDOWN, O_STORE, O_SAVE, O_NO_SAVE,
 };
 
@@ -37,6 +37,10 @@ static const bg_opt AB_OPTIONS[] = {
     {O_FILTER, "filter", 0, "REGEX", NULL, "benchmarks to compare (extended regex)"},
     {O_BENCH_ARG, "bench-arg", 0, "ARG", NULL, "pass ARG to every run of a bench binary (repeatable)"},
     {O_STATISTIC, "statistic", 0, "S", NULL, "per run: min (default), median or mean per-iteration time"},
+    {O_METRIC, "metric", 0, "M", NULL,
+     "what the statistic is of: time (default, wall), cpu or a\n"
+     "counter summed per sample, e.g. gpu_timer_ns (the bench\n"
+     "must record it: --bench-arg --counters --bench-arg gpu)"},
     {O_PROCS, "procs", 0, "N", NULL, "processes per run (default 2)"},
     {O_TARGET, "target", 0, "PCT", NULL,
      "stop a benchmark at this CI half-width (default: half of\n"
@@ -182,6 +186,8 @@ static int apply_value(ab_cli *c, int id, const char *f, const char *v)
         o->bench_bin = v;
     else if (id == O_FILTER)
         o->filter = v;
+    else if (id == O_METRIC)
+        o->metric = v;
     else if (id == O_STORE)
         o->store = v;
     else if (id == O_JUNIT)

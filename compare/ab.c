@@ -680,8 +680,15 @@ static void regex_exact(char *buf, size_t n, const char *s)
     snprintf(buf + len, n - len, "$");
 }
 
-/* The statistic of one run: over the per-iteration times of all its samples. */
-static double run_statistic(const bg_result *r, bg_statistic s)
+/* The metric a run's statistic is taken of ("time" unless --metric). */
+static const char *metric_of(const bg_ab_opts *o)
+{
+    return o->metric && *o->metric ? o->metric : "time";
+}
+
+/* The statistic of one run: over the per-iteration values of `metric` in
+ * all its samples (NAN when no sample has it). */
+static double run_statistic(const bg_result *r, bg_statistic s, const char *metric)
 {
     size_t total = 0;
     for (size_t i = 0; i < r->nprocs; i++)
@@ -692,10 +699,14 @@ static double run_statistic(const bg_result *r, bg_statistic s)
     if (!t)
         return NAN;
     size_t k = 0;
-    for (size_t i = 0; i < r->nprocs; i++)
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const double *v = bg__proc_metric(r, i, metric);
+        if (!v)
+            continue;
         for (size_t j = 0; j < r->procs[i].n; j++)
-            if (r->procs[i].iters[j] > 0)
-                t[k++] = r->procs[i].wall_ns[j] / r->procs[i].iters[j];
+            if (r->procs[i].iters[j] > 0 && isfinite(v[j]))
+                t[k++] = v[j] / r->procs[i].iters[j];
+    }
     double v = NAN;
     if (k > 0) {
         if (s == BG_STAT_MIN)
@@ -836,10 +847,14 @@ static int run_once(ab *x, int si, bench_state *b, double *stat)
         snprintf(b->note, sizeof b->note, "%s in %c: %s", bg__status_name(r->status), sd->letter,
                  r->message);
     } else {
-        *stat = run_statistic(r, o->statistic);
+        *stat = run_statistic(r, o->statistic, metric_of(o));
         if (!(*stat > 0)) {
             b->failed[si] = true;
-            snprintf(b->note, sizeof b->note, "%c: no usable samples", sd->letter);
+            if (strcmp(metric_of(o), "time") != 0)
+                snprintf(b->note, sizeof b->note, "%c: no usable samples of %.60s (is it recorded?)",
+                         sd->letter, metric_of(o));
+            else
+                snprintf(b->note, sizeof b->note, "%c: no usable samples", sd->letter);
         } else if (merge_procs(&b->merged[si], r) != 0) {
             bg__run_free(&run);
             return BG_ENOMEM;
@@ -1040,9 +1055,18 @@ static void fill_compared(const ab *x, bench_state *b, bg_cmp_row *w)
     snprintf(w->note, sizeof w->note, "%zu blocks", b->n);
 }
 
-static const char *metric_name(bg_statistic s)
+/* What is compared, for the log and the report: "min time",
+ * "median gpu_timer_ns", "time" (the mean), ... */
+static void metric_name(const bg_ab_opts *o, char *buf, size_t n)
 {
-    return s == BG_STAT_MIN ? "min time" : s == BG_STAT_MEDIAN ? "median time" : "time";
+    bg_statistic s = o->statistic;
+    const char *parts[2] = {s == BG_STAT_MIN ? "min " : s == BG_STAT_MEDIAN ? "median " : "",
+                            metric_of(o)};
+    size_t k = 0;
+    for (int i = 0; i < 2; i++)
+        for (const char *c = parts[i]; *c && k + 1 < n; c++)
+            buf[k++] = *c;
+    buf[k] = '\0'; /* cut short where the name is too long for buf */
 }
 
 static int build_comparison(ab *x, bench_state *bs, size_t nb, bg_ab_result *out)
@@ -1059,8 +1083,8 @@ static int build_comparison(ab *x, bench_state *bs, size_t nb, bg_ab_result *out
     c->padjust = o->cmp.padjust;
     c->seed = x->seed;
     c->resamples = 0; /* Yuen's test: no bootstrap */
-    snprintf(c->metric, sizeof c->metric, "%s", metric_name(o->statistic));
-    snprintf(c->unit, sizeof c->unit, "ns");
+    metric_name(o, c->metric, sizeof c->metric);
+    snprintf(c->unit, sizeof c->unit, "%s", bg__metric_unit(metric_of(o)));
     size_t bi = 0;
     for (int si = 0; si < 2; si++)
         for (size_t i = 0; i < x->s[si].nnames; i++) {
@@ -1320,9 +1344,11 @@ static int run_all(ab *x, bg_ab_result *out)
         return BG_ENOTFOUND;
     }
     fprintf(x->log, "benchgate: A = %s\nbenchgate: B = %s\n", x->s[0].label, x->s[1].label);
+    char what[80];
+    metric_name(o, what, sizeof what);
     fprintf(x->log, "benchgate: %zu benchmark%s, interleaved runs of %d processes, %s per run, "
                     "target \u00b1%.2g %%, budget %.3g s each\n",
-            nb, nb == 1 ? "" : "s", o->procs, metric_name(o->statistic), 100 * target_of(o), o->budget_s);
+            nb, nb == 1 ? "" : "s", o->procs, what, 100 * target_of(o), o->budget_s);
     x->seed = o->cmp.seed ? o->cmp.seed : fresh_seed();
     fprintf(x->log, "benchgate: seed %llu%s\n", (unsigned long long)x->seed,
             o->cmp.seed ? "" : " (drawn for this run; --seed repeats its run order)");
@@ -1362,6 +1388,12 @@ int bg__ab_run(const bg_ab_opts *o, bg_ab_result *out, char *err, size_t errlen)
     }
     if (o->statistic != BG_STAT_MIN && o->statistic != BG_STAT_MEDIAN && o->statistic != BG_STAT_MEAN) {
         set_err(err, errlen, "the statistic of a run must be min, median or mean");
+        return BG_EINVAL;
+    }
+    if (bg__metric_kind(metric_of(o)) != BG_METRIC_SUM) {
+        set_err(err, errlen,
+                "--metric %.60s: not a total per sample; expected time, cpu or a counter summed "
+                "over each sample (gpu_timer_ns, instructions, ...)", metric_of(o));
         return BG_EINVAL;
     }
     ab x;

@@ -53,6 +53,9 @@ typedef struct bg_ab_opts {
     size_t nbench_args;
     bg_statistic statistic;  /* per run: BG_STAT_MIN (default), BG_STAT_MEDIAN or BG_STAT_MEAN
                               * of the per-iteration times of its samples */
+    const char *metric;      /* what each run's statistic is taken of: NULL or "time" (default):
+                              * wall time; "cpu"; or a counter summed over each sample
+                              * (gpu_timer_ns, instructions, ...), per iteration */
     int procs;               /* processes per run of a bench binary (default 2) */
     int min_blocks;          /* blocks before a benchmark may stop (default 6) */
     int max_blocks;          /* most blocks (default 60) */

@@ -29,8 +29,14 @@
  *     gpu_memcpy_{htod,dtoh,dtod}_{bytes,ns}, gpu_memset_{bytes,ns};
  *   - the time between each bg_cuda_timer_start and _stop, measured by the
  *     GPU with CUDA events, summed into the counter gpu_timer_ns. It is GPU
- *     time only, free of launch overhead and host jitter, so it is the metric
- *     to gate a kernel on (`--metric gpu_timer_ns`).
+ *     time, free of host jitter after the work is queued, so it is the
+ *     metric to gate a kernel on (`benchgate ab --metric gpu_timer_ns`). It
+ *     also holds the time the GPU waits, after the start event, for the
+ *     host to launch what follows it: on an H200 with the gpu counters on,
+ *     a median of 7-26 us per launch beyond the kernel's own time
+ *     (docs/gpu-verified.md). For a kernel of a few microseconds, queue
+ *     several launches between start and stop, or compare gpu_kernel_ns
+ *     (CUPTI's time of the kernels alone).
  * A counter is a total over the sample's iterations; per-iteration figures
  * are derived. After the sample's clock stops the harness waits for the GPU
  * and flushes CUPTI's records, so work still running at the end of a sample
@@ -145,7 +151,8 @@ static inline void bg_cuda_timer_start(bg_cuda_timer *t)
 
 /* Marks the end, waits for the stream to reach it, adds the elapsed GPU
  * time to the sample's gpu_timer_ns counter and returns it in ns. CUDA
- * events resolve about 0.5 µs: time batches, not single tiny kernels. */
+ * events resolve about 0.5 µs, and the interval includes the wait for the
+ * launch after the start event: time batches, not single tiny kernels. */
 static inline uint64_t bg_cuda_timer_stop(bg_cuda_timer *t)
 {
     float ms = 0.0f;

@@ -285,6 +285,36 @@ static void test_prebuilt_binaries_and_env(void **state)
     assert_clean();
 }
 
+/* --metric: the statistic of each run is taken of another metric (here the
+ * CPU time, which the slowed-down side spends too); one not summed per
+ * sample is refused, and one the runs do not record fails the benchmark
+ * (not compared) saying so. */
+static void test_metric(void **state)
+{
+    (void)state;
+    const char *args = "--bench-arg --quick --min-blocks 6 --max-blocks 24 --target 4 --threshold 5 "
+                       "--filter '^fine_slowable$'";
+    int rc = -1;
+    for (int i = 0; i < ATTEMPTS && rc != 1; i++)
+        rc = bg("ab --bin-a '%s' --bin-b '%s' --env-b FAULTY_SLOWDOWN_PCT=20 %s --metric cpu "
+                "--format json", FAULTY_BENCH, FAULTY_BENCH, args);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "\"regressed\""));
+    assert_non_null(strstr(out, "\"metric\":\t\"min cpu\""));
+    assert_non_null(strstr(out, "min cpu per run"));
+    rc = bg("ab --bin-a '%s' --bin-b '%s' %s --metric peak_live_bytes", FAULTY_BENCH, FAULTY_BENCH,
+            args);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "--metric peak_live_bytes: not a total per sample"));
+    rc = bg("ab --bin-a '%s' --bin-b '%s' %s --max-blocks 6 --metric gpu_timer_ns", FAULTY_BENCH,
+            FAULTY_BENCH, args);
+    assert_int_equal(rc, 0); /* not compared, as for any benchmark without usable samples */
+    /* The side that ran first says so (the run order is drawn per run). */
+    assert_non_null(strstr(out, "not compared ("));
+    assert_non_null(strstr(out, ": no usable samples of gpu_timer_ns (is it recorded?))"));
+    assert_clean();
+}
+
 static void test_build_failure_names_the_revision(void **state)
 {
     (void)state;
@@ -948,6 +978,7 @@ int main(void)
         cmocka_unit_test(test_same_code_passes_and_saves),
         cmocka_unit_test(test_slower_revision_fails),
         cmocka_unit_test(test_prebuilt_binaries_and_env),
+        cmocka_unit_test(test_metric),
         cmocka_unit_test(test_build_failure_names_the_revision),
         cmocka_unit_test(test_benchmark_missing_in_a_revision),
         cmocka_unit_test(test_build_command_and_binary_missing),
