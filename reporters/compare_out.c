@@ -11,6 +11,7 @@
 
 #include "bg_compare.h"
 #include "bg_report.h"
+#include "bg_reporter.h"
 
 void bg__fmt_metric(double v, const char *unit, char *buf, size_t n)
 {

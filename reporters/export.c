@@ -117,18 +117,15 @@ static void add_rates(cJSON *o, const bg_result *r, double real_ns)
 }
 
 /* Counters as Google Benchmark user counters (as its perf counters are
- * written): totals per iteration, peaks as the largest sample's value. */
-static void add_counters(cJSON *o, const bg_proc *p, double iters)
+ * written): totals per iteration, peaks as the largest sample's value, as
+ * the model derived them for the process. */
+static void add_counters(cJSON *o, const bg_proc *p)
 {
-    for (size_t k = 0; k < p->ncounters; k++) {
+    for (size_t k = 0; k < p->ncounters && k < BG_COUNTERS_MAX; k++) {
         const bg_series *c = &p->counters[k];
-        bool peak = bg__metric_kind(c->name) == BG_METRIC_PEAK;
-        double v = peak ? -INFINITY : 0;
-        for (size_t j = 0; j < p->n; j++)
-            if (isfinite(c->v[j]))
-                v = peak ? fmax(v, c->v[j]) : v + c->v[j];
+        double v = p->counter_per_iter[k];
         if (isfinite(v) && !cJSON_GetObjectItemCaseSensitive(o, c->name))
-            cJSON_AddNumberToObject(o, c->name, peak ? v : v / iters);
+            cJSON_AddNumberToObject(o, c->name, v);
     }
 }
 
@@ -189,42 +186,12 @@ static int add_samples(cJSON *o, const bg_result *r, const bg_proc *p)
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Google Benchmark's aggregates over repetitions (statistics.cc): mean,
- * median, sample standard deviation and cv = stddev / mean. */
-static double aggregate(const double *v, size_t n, const char *which)
-{
-    if (!strcmp(which, "mean"))
-        return bg_stat_mean(v, n);
-    if (!strcmp(which, "stddev"))
-        return bg_stat_sd(v, n);
-    if (!strcmp(which, "cv")) {
-        double m = bg_stat_mean(v, n);
-        return m != 0 ? bg_stat_sd(v, n) / m : 0;
-    }
-    double *s = malloc(n * sizeof *s);
-    if (!s)
-        return NAN;
-    memcpy(s, v, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_double);
-    double med = bg_stat_quantile_sorted(s, n, 0.5);
-    free(s);
-    return med;
-}
-
 /* Appends one benchmark: an "iteration" entry per process with samples
  * (with the process's raw samples, see add_samples), then the aggregates
  * when there are several. */
 static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
 {
-    size_t reps = 0;
-    for (size_t i = 0; i < r->nprocs; i++)
-        reps += r->procs[i].n > 0;
+    size_t reps = r->fig.reps;
     if (r->status != BG_STATUS_OK || reps == 0) {
         cJSON *o = gbench_entry(r->name, r->name, family, "iteration", 1);
         if (!o || !cJSON_AddItemToArray(arr, o)) {
@@ -242,21 +209,12 @@ static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
         cJSON_AddStringToObject(o, "time_unit", "ns");
         return 0;
     }
-    double *real = calloc(reps, sizeof *real), *cpu = calloc(reps, sizeof *cpu);
-    int rc = real && cpu ? 0 : BG_ENOMEM;
+    int rc = 0;
     size_t k = 0;
     for (size_t i = 0; !rc && i < r->nprocs; i++) {
         const bg_proc *p = &r->procs[i];
         if (p->n == 0)
             continue;
-        double it = 0, w = 0, c = 0;
-        for (size_t j = 0; j < p->n; j++) {
-            it += p->iters[j];
-            w += p->wall_ns[j];
-            c += p->cpu_ns[j];
-        }
-        real[k] = w / it;
-        cpu[k] = c / it;
         cJSON *o = gbench_entry(r->name, r->name, family, "iteration", reps);
         if (!o || !cJSON_AddItemToArray(arr, o)) {
             cJSON_Delete(o);
@@ -265,12 +223,12 @@ static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
         }
         cJSON_AddNumberToObject(o, "repetition_index", (double)k);
         cJSON_AddNumberToObject(o, "threads", 1);
-        cJSON_AddNumberToObject(o, "iterations", it);
-        cJSON_AddNumberToObject(o, "real_time", real[k]);
-        cJSON_AddNumberToObject(o, "cpu_time", cpu[k]);
+        cJSON_AddNumberToObject(o, "iterations", p->iters_total);
+        cJSON_AddNumberToObject(o, "real_time", p->wall_per_iter_ns);
+        cJSON_AddNumberToObject(o, "cpu_time", p->cpu_per_iter_ns);
         cJSON_AddStringToObject(o, "time_unit", "ns");
-        add_rates(o, r, real[k]);
-        add_counters(o, p, it);
+        add_rates(o, r, p->wall_per_iter_ns);
+        add_counters(o, p);
         rc = add_samples(o, r, p);
         k++;
     }
@@ -292,15 +250,13 @@ static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
         cJSON_AddStringToObject(o, "aggregate_name", aggs[a]);
         cJSON_AddStringToObject(o, "aggregate_unit", strcmp(aggs[a], "cv") ? "time" : "percentage");
         cJSON_AddNumberToObject(o, "iterations", (double)reps);
-        double rt = aggregate(real, reps, aggs[a]), ct = aggregate(cpu, reps, aggs[a]);
+        double rt = r->fig.rep_wall[a], ct = r->fig.rep_cpu[a];
         cJSON_AddNumberToObject(o, "real_time", rt);
         cJSON_AddNumberToObject(o, "cpu_time", ct);
         cJSON_AddStringToObject(o, "time_unit", "ns");
         if (a < 2)
             add_rates(o, r, rt);
     }
-    free(real);
-    free(cpu);
     return rc;
 }
 

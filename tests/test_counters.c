@@ -24,6 +24,7 @@
 #include "bg_compare.h"
 #include "bg_counters.h"
 #include "bg_model.h"
+#include "bg_reporter.h"
 
 /* ---- --counters ---- */
 
@@ -397,6 +398,7 @@ static void test_console_lines(void **state)
     r.wall.est[BG_STAT_MEAN] = (bg_estimate){10, 9, 11, 0.5};
     run.nresults = 1;
     run.results = &r;
+    assert_int_equal(bg__result_derive(&r, run.config.primary), 0); /* the model's figures */
     run.ncounter_groups = 1;
     snprintf(run.counter_groups[0].group, sizeof run.counter_groups[0].group, "hw");
     snprintf(run.counter_groups[0].note, sizeof run.counter_groups[0].note, "why not");
@@ -455,6 +457,7 @@ static void test_console_instruction_mode(void **state)
     r.wall.est[BG_STAT_MEAN] = (bg_estimate){293.3, 290, 296, 0.5};
     run.nresults = 1;
     run.results = &r;
+    assert_int_equal(bg__result_derive(&r, run.config.primary), 0); /* the model's figures */
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
