@@ -550,7 +550,9 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     printf("\nchange against baseline %s (%s, run of %s), metric %s%s%s:\n",
            base->spec ? base->spec : "", base->path, label, cmp.metric, cmp.metric_note[0] ? " " : "",
            cmp.metric_note);
-    bg__cmp_print_console(stdout, &cmp, "base", "now");
+    const bg_report_src src = {.kind = BG_REPORT_COMPARISON, .cmp = &cmp, .label_a = "base",
+                               .label_b = "now"};
+    bg__report(stdout, bg__reporter_find("console", BG_REPORT_COMPARISON), &src);
     bg__comparison_free(&cmp);
 }
 
@@ -674,15 +676,16 @@ int bg_main(int argc, char **argv)
         run.results[i].name = sel[i]->name;
     run.nresults = nsel;
 
-    const bg_reporter *rep = &bg__console_reporter;
-    rep->begin(stdout, &run);
+    const bg_reporter *rep = bg__reporter_find("console", BG_REPORT_RUN);
+    const bg_report_src src = {.kind = BG_REPORT_RUN, .run = &run};
+    rep->begin(stdout, &src);
     int exit_code = BG_EXIT_OK;
     for (size_t i = 0; i < nsel; i++) {
         if (c.mode != BG_MODE_TIME)
             bg__instr_run_bench(&c, sel[i], i, run.start_mono_ns, &run.results[i]);
         else
             bg__run_bench(&c, sel[i], i, run.start_mono_ns, &run.results[i]);
-        rep->bench(stdout, &run, &run.results[i]);
+        rep->bench(stdout, &src, i);
         fflush(stdout);
         bg_status st = run.results[i].status;
         if (st == BG_STATUS_CRASHED || st == BG_STATUS_TIMEOUT || st == BG_STATUS_ERROR)
@@ -693,7 +696,7 @@ int bg_main(int argc, char **argv)
      * only mislead. */
     if (c.mode == BG_MODE_TIME)
         bg__run_noisy(&run, run.noisy, sizeof run.noisy);
-    rep->end(stdout, &run);
+    rep->end(stdout, &src);
     free(sel);
 
     if (c.json_path) {

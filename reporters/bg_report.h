@@ -168,7 +168,7 @@ int bg__html_write_bench(const char *dir, const bg_report *rep, size_t i, char *
 int bg__html_write_commit(const char *dir, const char *page, const bg_run *run, const bg_report *rep,
                           char *err, size_t errlen);
 
-/* ---- exports (export.c) ---- */
+/* ---- exports (export.c; these entry points: reporter.c, through the table) ---- */
 
 /* CSV of estimates: one row per benchmark and statistic. */
 int bg__export_csv(FILE *f, const bg_run *run);

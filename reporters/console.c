@@ -262,8 +262,9 @@ static void bench_counters(FILE *f, const bg_run *run, const bg_result *r)
         fprintf(f, "    counters: %s\n", r->counter_note);
 }
 
-static void begin(FILE *f, const bg_run *run)
+static int begin(FILE *f, const bg_report_src *s)
 {
+    const bg_run *run = s->run;
     const bg_config *c = &run->config;
     const bg_overhead *o = &run->overhead;
     bool color = c->color;
@@ -290,6 +291,7 @@ static void begin(FILE *f, const bg_run *run)
                 "procs x samples, throughput");
     if (color)
         fputs(C_RESET, f);
+    return ferror(f) ? BG_EIO : 0;
 }
 
 /* Instruction mode's row: the counts are the measurement. Time (under
@@ -315,7 +317,7 @@ static void bench_instr(FILE *f, const bg_run *run, const bg_result *r, int w)
     bench_counters(f, run, r);
 }
 
-static void bench(FILE *f, const bg_run *run, const bg_result *r)
+static void bench_row(FILE *f, const bg_run *run, const bg_result *r)
 {
     const bg_config *c = &run->config;
     bool color = c->color;
@@ -375,8 +377,15 @@ static void bench(FILE *f, const bg_run *run, const bg_result *r)
     bench_counters(f, run, r);
 }
 
-static void end(FILE *f, const bg_run *run)
+static int bench(FILE *f, const bg_report_src *s, size_t i)
 {
+    bench_row(f, s->run, &s->run->results[i]);
+    return ferror(f) ? BG_EIO : 0;
+}
+
+static int end(FILE *f, const bg_report_src *s)
+{
+    const bg_run *run = s->run;
     size_t bad = 0, skipped = 0;
     double total = 0;
     for (size_t i = 0; i < run->nresults; i++) {
@@ -397,6 +406,7 @@ static void end(FILE *f, const bg_run *run)
     if (run->noisy[0])
         fprintf(f, "benchgate: measurements look noisy (%s); run `benchgate doctor` for what to "
                    "fix\n", run->noisy);
+    return ferror(f) ? BG_EIO : 0;
 }
 
-const bg_reporter bg__console_reporter = {"console", begin, bench, end};
+const bg_reporter bg__console_reporter = {"console", BG_REPORT_RUN, begin, bench, end};

@@ -10,6 +10,7 @@
 
 #include "bg_config.h"
 #include "bg_report.h"
+#include "bg_reporter.h"
 
 /* ---- CSV ---- */
 
@@ -22,12 +23,18 @@ static void csv_num(FILE *f, double v)
         fputc(',', f);
 }
 
-int bg__export_csv(FILE *f, const bg_run *run)
+static int csv_begin(FILE *f, const bg_report_src *s)
 {
     fputs("commit,machine,benchmark,status,statistic,point_ns,lo_ns,hi_ns,se_ns,confidence,processes,"
           "samples\n",
           f);
-    for (size_t i = 0; i < run->nresults; i++) {
+    return 0;
+}
+
+static int csv_bench(FILE *f, const bg_report_src *src, size_t i)
+{
+    const bg_run *run = src->run;
+    {
         const bg_result *r = &run->results[i];
         for (int s = 0; s < BG_STAT_COUNT; s++) {
             bg__csv_escape(f, run->git_commit);
@@ -48,8 +55,15 @@ int bg__export_csv(FILE *f, const bg_run *run)
                 break; /* one row says the benchmark has no estimates */
         }
     }
+    return 0;
+}
+
+static int csv_end(FILE *f, const bg_report_src *s)
+{
     return ferror(f) ? BG_EIO : 0;
 }
+
+const bg_reporter bg__csv_reporter = {"csv", BG_REPORT_RUN, csv_begin, csv_bench, csv_end};
 
 /* ---- Google Benchmark JSON ---- */
 
@@ -260,8 +274,10 @@ static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
     return rc;
 }
 
-int bg__export_gbench(FILE *f, const bg_run *run)
+/* One document: built and printed whole at the end. */
+static int gbench_end(FILE *f, const bg_report_src *s)
 {
+    const bg_run *run = s->run;
     cJSON *root = cJSON_CreateObject();
     if (!root)
         return BG_ENOMEM;
@@ -386,8 +402,10 @@ static int trace_bench(cJSON *arr, const bg_result *r, int pid, double *t_us, si
     return 0;
 }
 
-int bg__export_trace(FILE *f, const bg_run *run)
+/* One document: built and printed whole at the end. */
+static int trace_end(FILE *f, const bg_report_src *s)
 {
+    const bg_run *run = s->run;
     cJSON *root = cJSON_CreateObject();
     cJSON *arr = root ? cJSON_AddArrayToObject(root, "traceEvents") : NULL;
     if (!arr) {
@@ -429,3 +447,17 @@ int bg__export_trace(FILE *f, const bg_run *run)
     }
     return bg__json_fprint(f, root);
 }
+
+static int nothing(FILE *f, const bg_report_src *s)
+{
+    return 0;
+}
+
+static int nothing_per_bench(FILE *f, const bg_report_src *s, size_t i)
+{
+    return 0;
+}
+
+const bg_reporter bg__gbench_reporter = {"gbench", BG_REPORT_RUN, nothing, nothing_per_bench,
+                                         gbench_end};
+const bg_reporter bg__trace_reporter = {"trace", BG_REPORT_RUN, nothing, nothing_per_bench, trace_end};

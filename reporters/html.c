@@ -944,52 +944,13 @@ static void commit_counter_groups(FILE *f, const bg_run *run)
     fputs("</table>\n", f);
 }
 
-static void commit_estimates(FILE *f, const bg_run *run, const bg_report *rep)
-{
-    fprintf(f, "<h2>Estimates</h2>\n<p><small>Per iteration of wall time, %g%% bootstrap intervals in "
-               "brackets.</small></p>\n<div class=\"wide\"><table class=\"est\">\n<tr><th>benchmark</th><th>status</th><th>processes / "
-               "samples</th>",
-            100 * run->config.confidence);
-    for (int s = 0; s < BG_STAT_COUNT; s++)
-        fprintf(f, "<th>%s</th>", bg_statistic_name((bg_statistic)s));
-    fputs("<th>CPU / iteration</th><th>outliers (low / high)</th></tr>\n", f);
-    for (size_t i = 0; i < run->nresults; i++) {
-        const bg_result *r = &run->results[i];
-        fputs("<tr><td class=\"name\">", f);
-        put_bench_link(f, rep, r->name);
-        fprintf(f, "</td><td>%s", bg__status_name(r->status));
-        if (r->message[0]) {
-            fputs("<br><small>", f);
-            bg__html_escape(f, r->message);
-            fputs("</small>", f);
-        }
-        fprintf(f, "</td><td class=\"num\">%zu / %zu</td>", r->nprocs, r->has_summary ? r->wall.nsamples : 0);
-        for (int s = 0; s < BG_STAT_COUNT; s++) {
-            static const bg_estimate none = {NAN, NAN, NAN, NAN};
-            put_estimate(f, r->has_summary ? &r->wall.est[s] : &none);
-        }
-        if (r->has_summary) {
-            fputs("<td class=\"num\">", f);
-            put_ns(f, r->cpu_per_iter_ns);
-            const bg_outliers *o = &r->wall.outliers;
-            fprintf(f, "</td><td class=\"num\">%zu / %zu</td>", o->low_mild + o->low_severe,
-                    o->high_mild + o->high_severe);
-        } else {
-            fputs("<td class=\"num\">-</td><td class=\"num\">-</td>", f);
-        }
-        fputs("</tr>\n", f);
-    }
-    fputs("</table></div>\n", f);
-}
+/* ---- a run's page, as a reporter (bg__html_reporter) ---- */
 
-int bg__html_write_commit(const char *dir, const char *pg, const bg_run *run, const bg_report *rep,
-                          char *err, size_t errlen)
+/* The page up to the estimates table's header: the run's commit, its
+ * configuration, machine, harness overhead and counter groups. */
+static int run_page_begin(FILE *f, const bg_report_src *s)
 {
-    page p;
-    int rc = page_open(&p, dir, pg, err, errlen);
-    if (rc)
-        return rc;
-    FILE *f = p.f;
+    const bg_run *run = s->run;
     char title[96];
     snprintf(title, sizeof title, "run of %.12s", run->git_commit[0] ? run->git_commit : "no commit");
     page_head(f, title, true);
@@ -1016,7 +977,69 @@ int bg__html_write_commit(const char *dir, const char *pg, const bg_run *run, co
     commit_overhead(f, run);
     commit_counter_groups(f, run);
     fputs("</section>\n</div>\n", f);
-    commit_estimates(f, run, rep);
+    fprintf(f, "<h2>Estimates</h2>\n<p><small>Per iteration of wall time, %g%% bootstrap intervals in "
+               "brackets.</small></p>\n<div class=\"wide\"><table class=\"est\">\n<tr><th>benchmark</th><th>status</th><th>processes / "
+               "samples</th>",
+            100 * run->config.confidence);
+    for (int st = 0; st < BG_STAT_COUNT; st++)
+        fprintf(f, "<th>%s</th>", bg_statistic_name((bg_statistic)st));
+    fputs("<th>CPU / iteration</th><th>outliers (low / high)</th></tr>\n", f);
+    return 0;
+}
+
+/* One benchmark's row of estimates. */
+static int run_page_bench(FILE *f, const bg_report_src *s, size_t i)
+{
+    const bg_result *r = &s->run->results[i];
+    fputs("<tr><td class=\"name\">", f);
+    put_bench_link(f, s->site, r->name);
+    fprintf(f, "</td><td>%s", bg__status_name(r->status));
+    if (r->message[0]) {
+        fputs("<br><small>", f);
+        bg__html_escape(f, r->message);
+        fputs("</small>", f);
+    }
+    fprintf(f, "</td><td class=\"num\">%zu / %zu</td>", r->nprocs, r->has_summary ? r->wall.nsamples : 0);
+    for (int st = 0; st < BG_STAT_COUNT; st++) {
+        static const bg_estimate none = {NAN, NAN, NAN, NAN};
+        put_estimate(f, r->has_summary ? &r->wall.est[st] : &none);
+    }
+    if (r->has_summary) {
+        fputs("<td class=\"num\">", f);
+        put_ns(f, r->cpu_per_iter_ns);
+        const bg_outliers *o = &r->wall.outliers;
+        fprintf(f, "</td><td class=\"num\">%zu / %zu</td>", o->low_mild + o->low_severe,
+                o->high_mild + o->high_severe);
+    } else {
+        fputs("<td class=\"num\">-</td><td class=\"num\">-</td>", f);
+    }
+    fputs("</tr>\n", f);
+    return 0;
+}
+
+static int run_page_end(FILE *f, const bg_report_src *s)
+{
+    fputs("</table></div>\n", f);
     page_end_main(f);
+    return ferror(f) ? BG_EIO : 0;
+}
+
+const bg_reporter bg__html_reporter = {"html", BG_REPORT_RUN, run_page_begin, run_page_bench,
+                                       run_page_end};
+
+int bg__html_write_commit(const char *dir, const char *pg, const bg_run *run, const bg_report *rep,
+                          char *err, size_t errlen)
+{
+    page p;
+    int rc = page_open(&p, dir, pg, err, errlen);
+    if (rc)
+        return rc;
+    const bg_report_src src = {.kind = BG_REPORT_RUN, .run = run, .site = rep};
+    const bg_reporter *r = &bg__html_reporter;
+    int wrc = r->begin(p.f, &src);
+    for (size_t i = 0; wrc == 0 && i < run->nresults; i++)
+        wrc = r->bench(p.f, &src, i);
+    if (wrc == 0)
+        r->end(p.f, &src);
     return page_close(&p, err, errlen);
 }

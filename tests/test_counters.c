@@ -407,10 +407,12 @@ static void test_console_lines(void **state)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    bg__console_reporter.begin(f, &run);
-    bg__console_reporter.bench(f, &run, &r);
+    const bg_reporter *rep = bg__reporter_find("console", BG_REPORT_RUN);
+    const bg_report_src src = {.kind = BG_REPORT_RUN, .run = &run};
+    rep->begin(f, &src);
+    rep->bench(f, &src, 0);
     run.config.counters_all = true;
-    bg__console_reporter.bench(f, &run, &r);
+    rep->bench(f, &src, 0);
     fclose(f);
     assert_non_null(strstr(buf, "  hw unavailable: why not\n"));
     assert_non_null(strstr(buf, "    10 instr/iter, IPC 2.50, cache miss 10.00%, 0.005 faults/iter, "
@@ -462,8 +464,10 @@ static void test_console_instruction_mode(void **state)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    bg__console_reporter.begin(f, &run);
-    bg__console_reporter.bench(f, &run, &r);
+    const bg_reporter *rep = bg__reporter_find("console", BG_REPORT_RUN);
+    const bg_report_src src = {.kind = BG_REPORT_RUN, .run = &run};
+    rep->begin(f, &src);
+    rep->bench(f, &src, 0);
     fclose(f);
     assert_non_null(strstr(buf, "benchmark       instr/iter  est. cycles/iter  valgrind time  "
                                 "procs x samples\n"));
