@@ -10,6 +10,7 @@
 #include "bg_cmds.h"
 #include "bg_git.h"
 #include "bg_report.h"
+#include "bg_reporter.h"
 #include "bg_store.h"
 
 /* Reads the options of `prog` (a table whose ids index vals): a value goes
@@ -199,13 +200,12 @@ int bg__cmd_export(int argc, char **argv)
     if (rc)
         return bg__exit_of(rc);
     const char *format = v[E_FORMAT], *out = v[E_OUT], *store = v[E_STORE];
-    int (*fn)(FILE *, const bg_run *) = NULL;
-    if (format && !strcmp(format, "csv"))
-        fn = bg__export_csv;
-    else if (format && !strcmp(format, "gbench"))
-        fn = bg__export_gbench;
-    else if (format && !strcmp(format, "trace"))
-        fn = bg__export_trace;
+    /* The exports are the run reporters that write other tools' formats. */
+    static const char *const exports[] = {"csv", "gbench", "trace", NULL};
+    const bg_reporter *fn = NULL;
+    for (size_t i = 0; format && exports[i] && !fn; i++)
+        if (!strcmp(format, exports[i]))
+            fn = bg__reporter_find(format, BG_REPORT_RUN);
     if (!fn) {
         bg__errf("export needs --format csv, gbench or trace%s%s%s", format ? " (not '" : "", format ? format : "",
              format ? "')" : "");
@@ -219,7 +219,8 @@ int bg__cmd_export(int argc, char **argv)
     char *buf = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);
-    rc = mem ? fn(mem, &run) : BG_ENOMEM;
+    const bg_report_src src = {.kind = BG_REPORT_RUN, .run = &run};
+    rc = mem ? bg__report(mem, fn, &src) : BG_ENOMEM;
     if (mem && fclose(mem) != 0 && rc == 0)
         rc = BG_ENOMEM;
     bg__run_free(&run);

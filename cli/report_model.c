@@ -646,9 +646,11 @@ static void plot_samples(gen *G)
         if (h && nh) {
             snprintf(label, sizeof label, "head (%zu samples)", nh);
             bg_plot_dist d = {h, nh, label, mean_of(b->head)};
+            bg_density_frame fr;
             plot_file(file, sizeof file, b, "dist");
             snprintf(title, sizeof title, "%s: per-iteration time of every sample", b->name);
-            bg__plot_density(G->pl, file, title, "time per iteration", &d, 1);
+            if (bg_stat_density_frame((const double *const[]){h}, &nh, 1, &fr) == 0)
+                bg__plot_density(G->pl, file, title, "time per iteration", &d, 1, &fr);
             plot_file(file, sizeof file, b, "fit");
             snprintf(title, sizeof title, "%s: sample time against iterations", b->name);
             bg__plot_fit(G->pl, file, title, b->head);
@@ -656,9 +658,11 @@ static void plot_samples(gen *G)
         if (h && nh && bs && nb) {
             snprintf(blabel, sizeof blabel, "baseline (%zu samples)", nb);
             bg_plot_dist d2[2] = {{bs, nb, blabel, mean_of(b->base)}, {h, nh, label, mean_of(b->head)}};
+            bg_density_frame fr;
             plot_file(file, sizeof file, b, "cmp");
             snprintf(title, sizeof title, "%s: baseline and head", b->name);
-            bg__plot_density(G->pl, file, title, "time per iteration", d2, 2);
+            if (bg_stat_density_frame((const double *const[]){bs, h}, (const size_t[]){nb, nh}, 2, &fr) == 0)
+                bg__plot_density(G->pl, file, title, "time per iteration", d2, 2, &fr);
         }
         free(h);
         free(bs);

@@ -119,7 +119,7 @@ const char *bg__cmp_row_verdict(const bg_cmp_row *w);
 /* True when the row is a regression that is not accepted. */
 bool bg__cmp_row_is_regression(const bg_cmp_row *w);
 
-/* ---- output (reporters/compare_out.c) ---- */
+/* ---- output (reporters/compare_out.c; these entry points: reporters/reporter.c) ---- */
 
 typedef enum bg_cmp_format { BG_CMP_CONSOLE, BG_CMP_MARKDOWN, BG_CMP_CSV, BG_CMP_JSON } bg_cmp_format;
 
@@ -130,15 +130,15 @@ void bg__fmt_metric(double v, const char *unit, char *buf, size_t n);
 /* Labels name the sides in headers ("A"/"B" when NULL). */
 /* "+1.23% [+0.50%, +2.00%]" for a compared row, "-" otherwise. */
 void bg__cmp_fmt_change(const bg_cmp_row *w, char *buf, size_t n);
+/* The comparison through the reporter table (bg_reporter.h): the console
+ * table, Markdown under an optional "### title", and `fmt` chosen by name. */
 void bg__cmp_print_console(FILE *f, const bg_comparison *c, const char *label_a, const char *label_b);
 void bg__cmp_print_markdown(FILE *f, const bg_comparison *c, const char *title);
-void bg__cmp_print_csv(FILE *f, const bg_comparison *c);
 /* The comparison as `compare --format json` prints it (its settings and a
  * "benchmarks" array, one object per row), for a caller that adds to it.
  * Returns a new object owned by the caller (cJSON_Delete), or NULL when out
  * of memory. */
 struct cJSON *bg__cmp_to_json(const bg_comparison *c);
-int bg__cmp_print_json(FILE *f, const bg_comparison *c);
 int bg__cmp_print(FILE *f, const bg_comparison *c, bg_cmp_format fmt);
 /* JUnit XML: each benchmark a test case, a regression a failure, a crash an
  * error. `suite` names the test suite. Written atomically. */

@@ -83,7 +83,8 @@ int bg__noise_learn(bg_store *st, bg_git *g, const char *machine, const char *he
 int bg__noise_from_runs(const bg_run *const *runs, const bool *clean, size_t nruns, const char (*history)[41],
                         size_t nhist, const char *metric, bg_noise *out);
 
-/* What to use for benchmark `name`: the learned sigma when it rests on at
+/* What to use for benchmark `name` (compare_runs.c, where rows are widened
+ * by it): the learned sigma when it rests on at
  * least n->min_pairs log-ratios (*df = their count), else the default
  * (*df = 0). `source` (may be NULL) gets e.g. "learned from 12 run pairs"
  * or "default: 1 run pair in the store". */

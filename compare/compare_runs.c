@@ -343,6 +343,32 @@ static void compare_one(const bg_result *ra, const bg_result *rb, const char *me
     }
 }
 
+/* The between-run noise a row is widened by (bg_noise.h): the lookup of a
+ * learned bg_noise, which noise.c fills from the store. */
+double bg__noise_for(const bg_noise *n, const char *name, size_t *df, char *source, size_t len)
+{
+    const bg_noise_row *w = NULL;
+    for (size_t i = 0; n && name && i < n->nrows && !w; i++)
+        if (!strcmp(n->rows[i].name, name))
+            w = &n->rows[i];
+    size_t min = n && n->min_pairs ? n->min_pairs : BG_NOISE_MIN_PAIRS;
+    double def = n ? n->default_sigma : BG_NOISE_DEFAULT_SIGMA;
+    if (w && w->npairs >= min && isfinite(w->sigma)) {
+        if (df)
+            *df = w->npairs;
+        if (source && len)
+            snprintf(source, len, "learned from %zu run pair%s", w->npairs, w->npairs == 1 ? "" : "s");
+        return w->sigma;
+    }
+    if (df)
+        *df = 0;
+    size_t have = w ? w->npairs : 0;
+    if (source && len)
+        snprintf(source, len, "default: %zu run pair%s in the store, %zu needed", have, have == 1 ? "" : "s",
+                 min);
+    return def;
+}
+
 /* Widens a compared row by the between-run noise of its benchmark. An
  * exact row (no variation within either run: a deterministic count) with
  * no learned noise stays exact: the default is for timings. */

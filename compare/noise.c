@@ -320,30 +320,6 @@ int bg__noise_learn(bg_store *st, bg_git *g, const char *machine, const char *he
     return rc;
 }
 
-double bg__noise_for(const bg_noise *n, const char *name, size_t *df, char *source, size_t len)
-{
-    const bg_noise_row *w = NULL;
-    for (size_t i = 0; n && name && i < n->nrows && !w; i++)
-        if (!strcmp(n->rows[i].name, name))
-            w = &n->rows[i];
-    size_t min = n && n->min_pairs ? n->min_pairs : BG_NOISE_MIN_PAIRS;
-    double def = n ? n->default_sigma : BG_NOISE_DEFAULT_SIGMA;
-    if (w && w->npairs >= min && isfinite(w->sigma)) {
-        if (df)
-            *df = w->npairs;
-        if (source && len)
-            snprintf(source, len, "learned from %zu run pair%s", w->npairs, w->npairs == 1 ? "" : "s");
-        return w->sigma;
-    }
-    if (df)
-        *df = 0;
-    size_t have = w ? w->npairs : 0;
-    if (source && len)
-        snprintf(source, len, "default: %zu run pair%s in the store, %zu needed", have, have == 1 ? "" : "s",
-                 min);
-    return def;
-}
-
 int bg__noise_for_compare(bg_store *st, bg_git *g, const bg_run *a, const bg_run *b, const bg_cmp_opts *o,
                           const char *exclude, bg_noise *out, char *err, size_t errlen)
 {

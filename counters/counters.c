@@ -9,6 +9,7 @@
 #include "bg_counters.h"
 #include "bg_gpu.h"
 #include "bg_model.h"
+#include "bg_harness.h"
 
 typedef struct table_entry {
     const bg_counter_group *g;

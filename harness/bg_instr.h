@@ -17,16 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bg_model.h"
+#include "bg_harness.h"
 
 /* Set (to the directory of callgrind's output) in the environment of the
  * bench binary that valgrind runs. */
 #define BG_INSTR_INNER_ENV "BENCHGATE_INSTR_INNER"
-
-/* "time", "instructions", "instructions:hw", "instructions:valgrind". */
-const char *bg__mode_name(bg_mode m);
-/* Parses a --mode value; BG_EINVAL for anything else. */
-int bg__mode_parse(const char *s, bg_mode *m);
 
 /* Called by bg_main once the benchmarks are selected, before anything is
  * measured. Inside valgrind: runs the one selected benchmark on the fixed
@@ -41,13 +36,6 @@ int bg__instr_start(bg_config *c, const bg_bench *const *sel, size_t nsel, const
  * bg__instr_start), filling *r as bg__run_bench does. */
 void bg__instr_run_bench(const bg_config *c, const bg_bench *bench, size_t index,
                          uint64_t run_start_ns, bg_result *r);
-
-/* The runner's sample hooks in the inner run (c->instr_schedule): the
- * iterations of sample i of the fixed schedule (0 after the last), with
- * callgrind's counting switched on for it; and, at its end, counting off
- * and the counts written. _end returns true for the samples to report. */
-uint64_t bg__instr_sample_begin(size_t i);
-bool bg__instr_sample_end(size_t i);
 
 /* The cycle estimate from callgrind's events (see instr_mode.c). */
 double bg__instr_est_cycles(double ir, double l1_misses, double ll_misses);

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "bg_doctor.h"
+#include "bg_harness.h"
 
 #define MAX_CPUS 1024
 #define MAX_BUSY 5

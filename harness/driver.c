@@ -13,46 +13,16 @@
 #include "bg_noise.h"
 #include "bg_compare.h"
 #include "bg_config.h"
+#include "bg_doctor.h"
 #include "bg_exit.h"
 #include "bg_fingerprint.h"
 #include "bg_git.h"
 #include "bg_model.h"
+#include "bg_reporter.h"
+#include "bg_harness.h"
 #include "bg_instr.h"
 #include "bg_options.h"
 #include "bg_store.h"
-
-void bg__config_default(bg_config *c)
-{
-    memset(c, 0, sizeof *c);
-    /* Per-process times: 40 ms of warm-up reaches a stable per-iteration time
-     * for cache-resident loops here; 120 ms of 20 linear samples puts the
-     * smallest sample far above the clock. */
-    c->warmup_s = 0.04;
-    c->measure_s = 0.12;
-    c->samples = 20;
-    /* Five processes: resampling g processes sees only (g-1)/g of the
-     * between-process variance, and simulation (tests/test_simulation.c,
-     * 1 % within + 0.5 % between-process noise) gave 95 % intervals that
-     * covered 86 % of the time with 3 processes, 90 % with 5, 96 % with 10.
-     * Five keeps a benchmark near one second; more are added until the
-     * interval's half-width is within `target` of the estimate, up to
-     * max_procs or budget_s. */
-    c->min_procs = 5;
-    c->max_procs = 10;
-    c->budget_s = 3.0;
-    c->target = 0.01;
-    /* A sample of a planned benchmark takes at most a few ms; ten seconds
-     * without one is a hang (or a first iteration slower than any
-     * benchmark this harness is for). */
-    c->timeout_s = 10.0;
-    c->seed = 1;
-    c->resamples = 10000;
-    c->confidence = 0.95;
-    c->primary = BG_STAT_MEAN;
-    c->color = false;
-    c->progress = false;
-    c->counters = bg__counters_default_mask();
-}
 
 /* The bench binary's options: parsed by bg__parse_args, listed by --help. */
 enum {
@@ -580,7 +550,9 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     printf("\nchange against baseline %s (%s, run of %s), metric %s%s%s:\n",
            base->spec ? base->spec : "", base->path, label, cmp.metric, cmp.metric_note[0] ? " " : "",
            cmp.metric_note);
-    bg__cmp_print_console(stdout, &cmp, "base", "now");
+    const bg_report_src src = {.kind = BG_REPORT_COMPARISON, .cmp = &cmp, .label_a = "base",
+                               .label_b = "now"};
+    bg__report(stdout, bg__reporter_find("console", BG_REPORT_COMPARISON), &src);
     bg__comparison_free(&cmp);
 }
 
@@ -704,21 +676,27 @@ int bg_main(int argc, char **argv)
         run.results[i].name = sel[i]->name;
     run.nresults = nsel;
 
-    const bg_reporter *rep = &bg__console_reporter;
-    rep->begin(stdout, &run);
+    const bg_reporter *rep = bg__reporter_find("console", BG_REPORT_RUN);
+    const bg_report_src src = {.kind = BG_REPORT_RUN, .run = &run};
+    rep->begin(stdout, &src);
     int exit_code = BG_EXIT_OK;
     for (size_t i = 0; i < nsel; i++) {
         if (c.mode != BG_MODE_TIME)
             bg__instr_run_bench(&c, sel[i], i, run.start_mono_ns, &run.results[i]);
         else
             bg__run_bench(&c, sel[i], i, run.start_mono_ns, &run.results[i]);
-        rep->bench(stdout, &run, &run.results[i]);
+        rep->bench(stdout, &src, i);
         fflush(stdout);
         bg_status st = run.results[i].status;
         if (st == BG_STATUS_CRASHED || st == BG_STATUS_TIMEOUT || st == BG_STATUS_ERROR)
             exit_code = BG_EXIT_CRASH;
     }
-    rep->end(stdout, &run);
+    /* The doctor's verdict, for the reporter to print. Instruction counts do
+     * not vary with the machine's noise; times under valgrind do, and would
+     * only mislead. */
+    if (c.mode == BG_MODE_TIME)
+        bg__run_noisy(&run, run.noisy, sizeof run.noisy);
+    rep->end(stdout, &src);
     free(sel);
 
     if (c.json_path) {

@@ -84,37 +84,6 @@
 static const char *const g_cache_args[] = {"--I1=32768,8,64", "--D1=32768,8,64",
                                            "--LL=8388608,16,64"};
 
-/* ---- modes ---- */
-
-static const struct {
-    const char *name;
-    bg_mode mode;
-} g_modes[] = {
-    {"time", BG_MODE_TIME},
-    {"instructions", BG_MODE_INSTRUCTIONS},
-    {"instructions:hw", BG_MODE_INSTR_HW},
-    {"instructions:valgrind", BG_MODE_INSTR_VALGRIND},
-};
-#define NMODES (sizeof g_modes / sizeof g_modes[0])
-
-const char *bg__mode_name(bg_mode m)
-{
-    for (size_t i = 0; i < NMODES; i++)
-        if (g_modes[i].mode == m)
-            return g_modes[i].name;
-    return "time";
-}
-
-int bg__mode_parse(const char *s, bg_mode *m)
-{
-    for (size_t i = 0; s && i < NMODES; i++)
-        if (!strcmp(s, g_modes[i].name)) {
-            *m = g_modes[i].mode;
-            return 0;
-        }
-    return BG_EINVAL;
-}
-
 /* The cycle estimate KCachegrind shows as "CEst" (its GlobalConfig::
  * knownFormula: CEst = Ir + 10 Bm + 10 L1m + 20 Ge + 100 L2m + 100 LLm).
  * Without branch simulation (Bm) and bus events (Ge), and with callgrind's
@@ -223,7 +192,11 @@ static uint64_t choose_n(void)
     return n >= (double)INSTR_MAX_N ? INSTR_MAX_N : (uint64_t)n;
 }
 
-uint64_t bg__instr_sample_begin(size_t i)
+/* The inner run's schedule, handed to the runner (bg_schedule): the
+ * iterations of sample i (0 after the last), with callgrind's counting
+ * switched on for it; and, at its end, counting off and the counts written.
+ * sample_end returns true for the samples to report. */
+static uint64_t sample_begin(size_t i)
 {
     switch (i) {
     case S_WARM:
@@ -246,7 +219,7 @@ uint64_t bg__instr_sample_begin(size_t i)
     }
 }
 
-bool bg__instr_sample_end(size_t i)
+static bool sample_end(size_t i)
 {
     if (i == S_WARM || i == S_WARM_N || i >= S_END)
         return false;
@@ -275,13 +248,13 @@ static int run_inner(const bg_config *c, const bg_bench *const *sel, size_t nsel
     }
     snprintf(g_in.dir, sizeof g_in.dir, "%s", dir);
     bg_config ic = *c;
-    ic.instr_schedule = true;
     ic.min_procs = ic.max_procs = INSTR_PROCS;
     ic.counters = 0;
     ic.progress = false;
     ic.resamples = 200; /* the outer run computes the intervals it reports */
     bg_result res;
-    bg__run_bench(&ic, sel[0], 0, 0, &res);
+    static const bg_schedule fixed = {sample_begin, sample_end};
+    bg__run_bench_schedule(&ic, sel[0], 0, 0, &fixed, &res);
     bg_run run;
     memset(&run, 0, sizeof run);
     run.config = ic;

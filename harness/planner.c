@@ -1,7 +1,7 @@
 /* Iteration planning: how long to warm up and how many iterations per sample. */
 #include <math.h>
 
-#include "bg_model.h"
+#include "bg_harness.h"
 
 /* Relative change of per-iteration time between consecutive warm-up batches
  * below which a batch counts as stable. 2 % is about the batch-to-batch

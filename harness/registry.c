@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bg_model.h"
+#include "bg_harness.h"
 
 static bg_bench *g_benches;
 static size_t g_count, g_cap;

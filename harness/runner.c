@@ -20,8 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bg_model.h"
-#include "bg_instr.h"
+#include "bg_harness.h"
 
 /* ---- the state seen by BENCH functions ---- */
 
@@ -30,6 +29,7 @@ enum { PH_WARMUP, PH_MEASURE, PH_DONE };
 struct bg_state {
     const char *name;
     const bg_config *cfg;
+    const bg_schedule *sched; /* a fixed schedule instead of the timed plan, or NULL */
     int fd;            /* pipe to the parent, or -1 when collecting in-process */
     bg_proc *collect;  /* in-process collection (overhead measurement) */
     size_t collect_cap;
@@ -118,8 +118,8 @@ uint64_t bg__sample_begin(bg_state *b)
     b->looped = true;
     if (b->skipped || b->phase == PH_DONE)
         return 0;
-    if (b->cfg->instr_schedule) { /* instruction mode under valgrind: fixed schedule */
-        if ((b->iters = bg__instr_sample_begin(b->sample_i)) == 0) {
+    if (b->sched) { /* a fixed schedule (instruction mode under valgrind) */
+        if ((b->iters = b->sched->begin(b->sample_i)) == 0) {
             b->phase = PH_DONE;
             return 0;
         }
@@ -134,7 +134,7 @@ uint64_t bg__sample_begin(bg_state *b)
     }
     /* Counters only around measured samples (every sample of instruction
      * mode's fixed schedule), and outside the clock reads. */
-    b->counting = (b->phase == PH_MEASURE || b->cfg->instr_schedule) && b->counters.ngroups > 0;
+    b->counting = (b->phase == PH_MEASURE || b->sched) && b->counters.ngroups > 0;
     if (b->counting)
         bg__counter_set_begin(&b->counters);
     b->t0_cpu = bg__cpu_ns();
@@ -151,8 +151,8 @@ void bg__sample_end(bg_state *b)
     double wall = (double)(t1_wall - b->t0_wall);
     double cpu = (double)(t1_cpu - b->t0_cpu);
 
-    if (b->cfg->instr_schedule) { /* callgrind counted the sample (instr_mode.c) */
-        if (bg__instr_sample_end(b->sample_i++))
+    if (b->sched) { /* the schedule counted the sample (instr_mode.c) */
+        if (b->sched->end(b->sample_i++))
             record_sample(b, b->iters, b->t0_wall, wall, cpu);
         return;
     }
@@ -288,7 +288,8 @@ static void open_counters(bg_state *b)
 }
 
 static void __attribute__((noinline)) child_body(const bg_config *c, const bg_bench *bench,
-                                                 int fd, double min_ns, uint32_t heap_off)
+                                                 const bg_schedule *sched, int fd, double min_ns,
+                                                 uint32_t heap_off)
 {
     /* A live heap block shifts where the benchmark's allocations land. */
     volatile char *heap_pad = heap_off ? malloc(heap_off) : NULL;
@@ -296,6 +297,7 @@ static void __attribute__((noinline)) child_body(const bg_config *c, const bg_be
         heap_pad[0] = 1;
     bg_state st;
     state_init(&st, c, bench->name, fd, min_ns);
+    st.sched = sched;
     open_counters(&st);
     bg_msg rss = {.type = MSG_RSS, .a = peak_rss_bytes()};
     send_msg(&st, &rss);
@@ -319,32 +321,20 @@ static void __attribute__((noinline)) child_body(const bg_config *c, const bg_be
 }
 
 static void __attribute__((noreturn)) child_main(const bg_config *c, const bg_bench *bench,
-                                                 int fd, double min_ns, uint32_t stack_off,
-                                                 uint32_t heap_off)
+                                                 const bg_schedule *sched, int fd, double min_ns,
+                                                 uint32_t stack_off, uint32_t heap_off)
 {
     /* Shift the stack by stack_off bytes: the benchmark's frames land at a
      * different alignment relative to cache lines and pages in each process. */
     volatile char *pad = __builtin_alloca(stack_off + 1);
     pad[0] = 0;
-    child_body(c, bench, fd, min_ns, heap_off);
+    child_body(c, bench, sched, fd, min_ns, heap_off);
     pad[stack_off] = 0;
     close(fd);
     _exit(0);
 }
 
 /* ---- the parent ---- */
-
-static void proc_free(bg_proc *p)
-{
-    free(p->iters);
-    free(p->wall_ns);
-    free(p->cpu_ns);
-    free(p->start_ns);
-    for (size_t k = 0; k < p->ncounters; k++)
-        free(p->counters[k].v);
-    free(p->counters);
-    memset(p, 0, sizeof *p);
-}
 
 static int grow(double **a, size_t n)
 {
@@ -467,7 +457,8 @@ static void keep_rusage(bg_proc *p, const struct rusage *ru)
 
 /* Runs one child process and collects its samples into *p. Returns the
  * status of this process and fills r's message/signal fields on failure. */
-static bg_status run_process(const bg_config *c, const bg_bench *bench, double min_ns,
+static bg_status run_process(const bg_config *c, const bg_bench *bench,
+                             const bg_schedule *sched, double min_ns,
                              uint64_t layout_seed, uint64_t run_start, bg_proc *p, bg_result *r)
 {
     uint64_t x = mix64(layout_seed);
@@ -492,7 +483,7 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench, double m
     if (pid == 0) {
         close(fds[0]);
         signal(SIGPIPE, SIG_DFL);
-        child_main(c, bench, fds[1], min_ns, p->stack_offset, p->heap_offset);
+        child_main(c, bench, sched, fds[1], min_ns, p->stack_offset, p->heap_offset);
     }
     close(fds[1]);
 
@@ -654,6 +645,12 @@ static void progress(const bg_config *c, const bg_bench *bench, size_t index, si
 void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index,
                    uint64_t run_start_ns, bg_result *r)
 {
+    bg__run_bench_schedule(c, bench, index, run_start_ns, NULL, r);
+}
+
+void bg__run_bench_schedule(const bg_config *c, const bg_bench *bench, size_t index,
+                            uint64_t run_start_ns, const bg_schedule *schedule, bg_result *r)
+{
     memset(r, 0, sizeof *r);
     r->name = bench->name;
     r->seed = mix64(c->seed ^ hash_name(bench->name));
@@ -674,10 +671,11 @@ void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index,
     for (int i = 0; i < c->max_procs; i++) {
         progress(c, bench, index, r->nprocs);
         bg_proc *p = &r->procs[r->nprocs];
-        bg_status st = run_process(c, bench, min_ns, r->seed + (uint64_t)i, run_start_ns, p, r);
+        bg_status st =
+            run_process(c, bench, schedule, min_ns, r->seed + (uint64_t)i, run_start_ns, p, r);
         if (st != BG_STATUS_OK) {
             r->status = st;
-            proc_free(p);
+            bg__proc_free(p);
             break;
         }
         r->nprocs++;
@@ -698,74 +696,6 @@ void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index,
         r->status = BG_STATUS_ERROR;
         snprintf(r->message, sizeof r->message, "statistics failed on these samples");
     }
-}
-
-int bg__summarize_result(const bg_config *c, bg_result *r)
-{
-    if (r->nprocs == 0)
-        return BG_EINVAL;
-    bg_group *g = calloc(r->nprocs, sizeof *g);
-    if (!g)
-        return BG_ENOMEM;
-    double cpu = 0, iters = 0;
-    for (size_t i = 0; i < r->nprocs; i++) {
-        const bg_proc *p = &r->procs[i];
-        g[i] = (bg_group){p->iters, p->wall_ns, p->n};
-        for (size_t j = 0; j < p->n; j++) {
-            cpu += p->cpu_ns[j];
-            iters += p->iters[j];
-        }
-    }
-    bg_boot_opts o;
-    bg_boot_opts_default(&o);
-    o.resamples = c->resamples;
-    o.confidence = c->confidence;
-    o.seed = r->seed;
-    int rc = bg_summarize(g, r->nprocs, &o, &r->wall);
-    free(g);
-    if (rc != 0)
-        return rc;
-    r->cpu_per_iter_ns = iters > 0 ? cpu / iters : 0;
-    r->has_summary = true;
-    return 0;
-}
-
-void bg__result_free(bg_result *r)
-{
-    if (!r)
-        return;
-    for (size_t i = 0; i < r->nprocs; i++)
-        proc_free(&r->procs[i]);
-    free(r->procs);
-    r->procs = NULL;
-    r->nprocs = 0;
-    if (r->owns_name)
-        free((void *)r->name);
-    r->name = NULL;
-    r->owns_name = false;
-}
-
-void bg__run_free(bg_run *run)
-{
-    if (!run)
-        return;
-    for (size_t i = 0; i < run->nresults; i++)
-        bg__result_free(&run->results[i]);
-    free(run->results);
-    run->results = NULL;
-    run->nresults = 0;
-}
-
-const char *bg__status_name(bg_status s)
-{
-    switch (s) {
-    case BG_STATUS_OK: return "ok";
-    case BG_STATUS_SKIPPED: return "skipped";
-    case BG_STATUS_CRASHED: return "crashed";
-    case BG_STATUS_TIMEOUT: return "timeout";
-    case BG_STATUS_ERROR: return "error";
-    }
-    return "error";
 }
 
 /* ---- the harness's own overhead ---- */

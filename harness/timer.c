@@ -1,7 +1,7 @@
 /* Clocks and the measurement of their own cost and resolution. */
 #include <time.h>
 
-#include "bg_model.h"
+#include "bg_harness.h"
 
 uint64_t bg__wall_ns(void)
 {

@@ -1,11 +1,14 @@
-/* Internal types shared by the harness, the run record and the reporters.
+/* The run/result model: what a run measured (bg_config, bg_result, bg_run),
+ * its lifecycle (run.c), named and derived metrics (metric.c), the run record
+ * (record.c), whole-file I/O (files.c) and messages (error.c).
  *
- * Data flows one way: the registry lists benchmarks, the runner measures them
- * in child processes into bg_result, stats summarise the samples, the run
- * record and the reporters only read finished results.
+ * Data flows one way: the harness (harness/bg_harness.h) measures into
+ * bg_result, the model summarises it and computes the derived figures once,
+ * the record, comparisons and reporters only read finished results. Nothing
+ * here calls up into the harness, the store or the command line.
  */
-#ifndef BG_HARNESS_H
-#define BG_HARNESS_H
+#ifndef BG_MODEL_H
+#define BG_MODEL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,7 +19,7 @@
 #include "bg_counters.h"
 #include "bg_stats.h"
 
-/* ---- messages (error.c) ---- */
+/* ---- messages (error.c) and files (files.c) ---- */
 
 /* Prints "benchgate: <message>\n" to stderr. */
 void bg__errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -26,30 +29,12 @@ int bg__parse_number(const char *flag, const char *v, double lo, double hi, doub
 /* Reads a whole file into a NUL-terminated string (caller frees); NULL on
  * failure, with "cannot read PATH: why" in err when err is not NULL. */
 char *bg__read_file(const char *path, char *err, size_t errlen);
+/* Writes len bytes to `path` atomically: a temporary file in the same
+ * directory, fsync, rename. A message naming the file goes to err. */
+int bg__write_file_atomic(const char *path, const char *data, size_t len, char *err,
+                          size_t errlen);
 
-/* ---- registry (registry.c) ---- */
-
-typedef struct bg_bench {
-    const char *name;
-    bg_bench_fn fn;
-    const char *file;
-    int line;
-} bg_bench;
-
-/* The registered benchmarks sorted by name; *n receives the count. The
- * array is owned by the registry. */
-const bg_bench *bg__registry_sorted(size_t *n);
-/* Writes the first duplicated name into `name` and returns 1, else 0. */
-int bg__registry_duplicate(const char **name);
-/* Forgets every registration (tests only). */
-void bg__registry_reset(void);
-
-/* ---- timers (timer.c) ---- */
-
-/* Monotonic wall clock in nanoseconds (CLOCK_MONOTONIC, vDSO). */
-uint64_t bg__wall_ns(void);
-/* CPU time of the whole process in nanoseconds (CLOCK_PROCESS_CPUTIME_ID). */
-uint64_t bg__cpu_ns(void);
+/* ---- the harness's own overhead, measured once per run (harness/runner.c) ---- */
 
 typedef struct bg_overhead {
     double wall_read_ns;   /* cost of one wall-clock read */
@@ -60,49 +45,9 @@ typedef struct bg_overhead {
     double counters_sample_ns; /* counter reads per sample, outside the timed interval */
 } bg_overhead;
 
-/* Fills the clock fields of *o: read costs and resolution (timer.c). */
-void bg__measure_timer(bg_overhead *o);
-/* Measures the harness's own overhead, clocks and empty loop (runner.c). */
-void bg__measure_overhead(bg_overhead *o);
-/* The overhead measured once per process (measures on first call). */
-void bg__overhead_get(bg_overhead *o);
+/* ---- configuration (defaults: run.c; the bench binary's flags: harness/driver.c) ---- */
 
-/* ---- iteration planning (planner.c): pure functions ---- */
-
-/* Warm-up: doubling batches until the per-iteration time is stable or the
- * warm-up budget is spent. */
-typedef struct bg_warmup {
-    uint64_t next;        /* iterations of the next warm-up batch */
-    uint64_t total_iters; /* iterations run so far */
-    double total_ns;
-    double per_iter_ns;   /* per-iteration time of the latest batch */
-    int stable_runs;      /* consecutive batches within BG_WARMUP_STABLE_REL */
-} bg_warmup;
-
-void bg__warmup_init(bg_warmup *w);
-/* Feeds a finished warm-up batch (`iters` took `ns`; `elapsed_ns` since the
- * warm-up began). Returns true when warm-up is over, else sets w->next. */
-bool bg__warmup_step(bg_warmup *w, uint64_t iters, double ns, double elapsed_ns,
-                     double budget_ns, double min_sample_ns);
-
-/* The sampling plan of one process: sample i (1-based) runs k*i iterations
- * (linear), or k iterations each when `flat` (iterations too slow for a
- * linear plan to fit the time). */
-typedef struct bg_plan {
-    uint64_t k;
-    size_t m;
-    bool flat;
-} bg_plan;
-
-/* Plans m samples taking about measure_ns in all, with the smallest sample
- * at least min_sample_ns. Returns BG_EINVAL for non-positive inputs. */
-int bg__plan(double per_iter_ns, double measure_ns, size_t samples, double min_sample_ns,
-             bg_plan *out);
-uint64_t bg__plan_iters(const bg_plan *p, size_t i);
-
-/* ---- configuration (defaults and flags: harness/driver.c) ---- */
-
-/* What a run measures (--mode; instr_mode.c). */
+/* What a run measures (--mode). */
 typedef enum bg_mode {
     BG_MODE_TIME = 0,        /* wall and CPU time, counters beside them */
     BG_MODE_INSTRUCTIONS,    /* instructions: the hardware counter, else valgrind */
@@ -135,17 +80,18 @@ typedef struct bg_config {
     uint32_t counters;        /* counter groups measured (bit i: bg__counter_group_at(i)) */
     bool counters_all;        /* console: every counter, not the compact set */
     bg_mode mode;             /* --mode */
-    bool instr_schedule;      /* inside valgrind: the fixed instruction-mode schedule */
 } bg_config;
 
 /* The defaults; measured choices are explained where they are set. */
 void bg__config_default(bg_config *c);
 
-/* Parses argv into *c. Returns 0, or 1 after printing help/version (exit 0),
- * or BG_EINVAL after printing a message to `err` (exit 2). */
-int bg__parse_args(int argc, char **argv, bg_config *c, FILE *out, FILE *err);
+/* "time", "instructions", "instructions:hw", "instructions:valgrind". */
+const char *bg__mode_name(bg_mode m);
+/* Parses a --mode value; BG_EINVAL for anything else. */
+int bg__mode_parse(const char *s, bg_mode *m);
 
-/* ---- results (runner.c) ---- */
+
+/* ---- results (filled by the harness; names and lifecycle: run.c) ---- */
 
 typedef enum bg_status {
     BG_STATUS_OK = 0,
@@ -190,7 +136,52 @@ typedef struct bg_proc {
     bg_series *counters;   /* each with n values */
     bool has_rusage;
     bg_rusage ru;
+    /* Derived (bg__result_derive): totals over the process's samples. */
+    double iters_total;
+    double wall_per_iter_ns; /* wall time / iterations */
+    double cpu_per_iter_ns;  /* CPU time / iterations */
+    /* counters[k]'s finite values: their total / iterations, or for a peak
+     * the largest (-INFINITY when none) */
+    double counter_per_iter[BG_COUNTERS_MAX];
 } bg_proc;
+
+/* One per-sample metric of a result, summarised: its per-sample values per
+ * iteration (a peak as measured) over every sample of every process. */
+typedef struct bg_metric_figure {
+    char name[BG_COUNTER_NAME]; /* "time", "cpu" or a counter */
+    double value;  /* the per-iteration figure (bg__result_metric) */
+    size_t n;      /* samples with a value (0: the statistics below are 0) */
+    double mean, median, min, max, sd;
+} bg_metric_figure;
+
+#define BG_DERIVED_METRICS 4 /* bg__derived_metrics */
+#define BG_PROCESS_METRICS 8 /* bg__process_metrics */
+#define BG_REP_AGGREGATES 4  /* mean, median, stddev, cv */
+
+/* Everything a reporter shows that is not a recorded number, computed once
+ * per result by bg__result_derive, so that every reporter shows the same
+ * figure and none computes one. */
+typedef struct bg_figures {
+    bool done;                /* bg__result_derive ran on this result */
+    size_t nmetrics;          /* time, cpu, then every counter, first seen first */
+    bg_metric_figure metrics[BG_COUNTERS_MAX + 2];
+    double derived[BG_DERIVED_METRICS]; /* in bg__derived_metrics' order; NAN: not measured */
+    double process[BG_PROCESS_METRICS]; /* medians over processes, bg__process_metrics' order */
+    bool has_rusage;          /* some process has rusage: process[] and rusage hold */
+    bg_rusage rusage;         /* the same medians, as a struct */
+    /* Throughput at the primary estimate (bytes or items per second; 0 when
+     * not declared or no estimate), and the interval's half-width relative to
+     * the primary estimate (0 when the point is not positive). */
+    double bytes_per_s, items_per_s;
+    double primary_half_width;
+    /* The same throughputs at the mean (the HTML report's figure). */
+    double mean_bytes_per_s, mean_items_per_s;
+    /* Over processes with samples (Google Benchmark's repetitions): how many,
+     * and the mean, median, sample sd and cv of wall and CPU time per
+     * iteration. */
+    size_t reps;
+    double rep_wall[BG_REP_AGGREGATES], rep_cpu[BG_REP_AGGREGATES];
+} bg_figures;
 
 typedef struct bg_result {
     const char *name;
@@ -209,6 +200,7 @@ typedef struct bg_result {
     double elapsed_s;        /* wall time the harness spent on it */
     uint64_t seed;           /* bootstrap seed used for its intervals */
     char counter_note[256];  /* counters a process could not measure, and why */
+    bg_figures fig;          /* derived figures (bg__result_derive) */
 } bg_result;
 
 /* A key/value pair of the machine fingerprint, as recorded. */
@@ -242,17 +234,16 @@ typedef struct bg_run {
      * not (bg__counters_probe, before the first benchmark). */
     size_t ncounter_groups;
     bg_counter_status counter_groups[BG_COUNTER_GROUPS_MAX];
+    /* Why the measurements look noisy (the doctor's test, bg__run_noisy),
+     * set by the caller once every result is in and before the reporters'
+     * end; "" when they do not, or nobody asked. Not recorded. */
+    char noisy[320];
 } bg_run;
 
 /* Probes the counter groups of mask before the first benchmark: fills
  * run->counter_groups and run->overhead.counters_sample_ns (counters.c). */
 void bg__counters_probe_run(bg_run *run, uint32_t mask);
 
-/* Runs one benchmark as configured (index is its position, for seeds).
- * Sample start times are recorded relative to run_start_ns (a bg__wall_ns
- * reading, normally bg_run.start_mono_ns); 0 means when this call began. */
-void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index,
-                   uint64_t run_start_ns, bg_result *r);
 /* ---- named metrics (metric.c) ---- */
 
 /* The per-sample values (one per sample of process `proc`, totals over the
@@ -290,8 +281,26 @@ bool bg__result_rusage(const bg_result *r, bg_rusage *median);
 extern const char *const bg__process_metrics[];
 extern const char *const bg__derived_metrics[];
 
+/* Computes r->fig (and each process's and series' derived fields) from the
+ * samples, once, for the reporters: `primary` is the statistic whose
+ * estimate the throughput is taken at. Called by bg__summarize_result and
+ * the record reader; call it again after changing a result's samples.
+ * Returns BG_ENOMEM (r->fig.done stays false) when memory runs out. */
+int bg__result_derive(bg_result *r, bg_statistic primary);
+/* The figure of `metric` that bg__result_derive stored: a per-sample
+ * metric's per-iteration value, a derived ratio or a process median. NAN
+ * when the result has none (or was not derived). */
+double bg__result_figure(const bg_result *r, const char *metric);
+/* The stored summary of a per-sample metric, or NULL. */
+const bg_metric_figure *bg__result_metric_figure(const bg_result *r, const char *metric);
+
+/* ---- lifecycle (run.c) ---- */
+
 /* Computes r->wall and friends from r->procs. */
 int bg__summarize_result(const bg_config *c, bg_result *r);
+/* Frees what a process, a result or a run owns and zeroes the counts; the
+ * structure itself stays the caller's. NULL is fine for r and run. */
+void bg__proc_free(bg_proc *p);
 void bg__result_free(bg_result *r);
 void bg__run_free(bg_run *run);
 
@@ -302,10 +311,6 @@ void bg__run_free(bg_run *run);
 
 /* Serialises a run; returns a malloc'd string the caller frees, or NULL. */
 char *bg__record_to_json(const bg_run *run);
-/* Writes len bytes to `path` atomically: a temporary file in the same
- * directory, fsync, rename. A message naming the file goes to err. */
-int bg__write_file_atomic(const char *path, const char *data, size_t len, char *err,
-                          size_t errlen);
 /* Writes the run record to `path` atomically (temp file + rename). */
 int bg__record_write(const bg_run *run, const char *path, char *err, size_t errlen);
 struct cJSON;
@@ -329,19 +334,5 @@ int bg__record_from_json(const struct cJSON *root, bg_run *run, char *err, size_
  * gives BG_ENOMEM; a write error BG_EIO. */
 int bg__json_fprint(FILE *f, struct cJSON *root);
 
-/* ---- reporters ---- */
-
-/* A reporter sees only finished results: begin once, bench per result, end once. */
-typedef struct bg_reporter {
-    const char *name;
-    void (*begin)(FILE *f, const bg_run *run);
-    void (*bench)(FILE *f, const bg_run *run, const bg_result *r);
-    void (*end)(FILE *f, const bg_run *run);
-} bg_reporter;
-
-extern const bg_reporter bg__console_reporter;
-
-/* Formats a duration in ns with an auto-scaled unit ("12.3 µs"). */
-void bg__format_ns(double ns, char *buf, size_t len);
 
 #endif

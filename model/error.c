@@ -59,35 +59,3 @@ int bg__parse_number(const char *flag, const char *v, double lo, double hi, doub
     *out = d;
     return 0;
 }
-
-char *bg__read_file(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (err && errlen)
-            snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    char chunk[65536];
-    size_t k;
-    while (mem && (k = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (fwrite(chunk, 1, k, mem) != k)
-            break;
-    int e = ferror(f) ? errno : 0;
-    bool bad = e != 0 || !mem;
-    fclose(f);
-    if (mem && fclose(mem) != 0) {
-        bad = true;
-        e = errno;
-    }
-    if (bad) {
-        if (err && errlen)
-            snprintf(err, errlen, "cannot read %s: %s", path, strerror(e ? e : EIO));
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}

@@ -213,3 +213,169 @@ bool bg__result_rusage(const bg_result *r, bg_rusage *med)
     med->involuntary_cs = process_median(r, "involuntary_cs");
     return true;
 }
+
+/* ---- derived figures, computed once per result ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n) (sorts v). */
+static double sorted_median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return bg_stat_quantile_sorted(v, n, 0.5);
+}
+
+/* Summarises `metric` over every sample: per iteration for totals, as
+ * recorded for peaks. `buf` holds every sample. */
+static void summarize_metric(const bg_result *r, const char *metric, double *buf,
+                             bg_metric_figure *m)
+{
+    memset(m, 0, sizeof *m);
+    snprintf(m->name, sizeof m->name, "%s", metric);
+    m->value = bg__result_metric(r, metric);
+    bool per = bg__metric_kind(metric) != BG_METRIC_PEAK;
+    size_t n = 0;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const double *v = bg__proc_metric(r, i, metric);
+        for (size_t j = 0; v && j < r->procs[i].n; j++)
+            if (isfinite(v[j]) && r->procs[i].iters[j] > 0)
+                buf[n++] = per ? v[j] / r->procs[i].iters[j] : v[j];
+    }
+    m->n = n;
+    if (n == 0)
+        return;
+    m->mean = bg_stat_mean(buf, n);
+    m->sd = bg_stat_sd(buf, n);
+    m->median = sorted_median(buf, n);
+    m->min = buf[0];
+    m->max = buf[n - 1];
+}
+
+/* Google Benchmark's aggregates over repetitions (statistics.cc): mean,
+ * median, sample standard deviation and cv = stddev / mean. v is sorted. */
+static void rep_aggregates(double *v, size_t n, double out[BG_REP_AGGREGATES])
+{
+    double mean = bg_stat_mean(v, n), sd = bg_stat_sd(v, n);
+    out[0] = mean;
+    out[2] = sd;
+    out[3] = mean != 0 ? sd / mean : 0;
+    out[1] = sorted_median(v, n);
+}
+
+static void derive_procs(bg_result *r)
+{
+    for (size_t i = 0; i < r->nprocs; i++) {
+        bg_proc *p = &r->procs[i];
+        double it = 0, w = 0, c = 0;
+        for (size_t j = 0; j < p->n; j++) {
+            it += p->iters[j];
+            w += p->wall_ns[j];
+            c += p->cpu_ns[j];
+        }
+        p->iters_total = it;
+        p->wall_per_iter_ns = w / it;
+        p->cpu_per_iter_ns = c / it;
+        for (size_t k = 0; k < p->ncounters && k < BG_COUNTERS_MAX; k++) {
+            const bg_series *s = &p->counters[k];
+            bool pk = bg__metric_kind(s->name) == BG_METRIC_PEAK;
+            double v = pk ? -INFINITY : 0;
+            for (size_t j = 0; j < p->n; j++)
+                if (isfinite(s->v[j]))
+                    v = pk ? fmax(v, s->v[j]) : v + s->v[j];
+            p->counter_per_iter[k] = pk ? v : v / it;
+        }
+    }
+}
+
+int bg__result_derive(bg_result *r, bg_statistic primary)
+{
+    if (!r)
+        return BG_EINVAL;
+    bg_figures *f = &r->fig;
+    memset(f, 0, sizeof *f);
+    derive_procs(r);
+    size_t total = 0;
+    for (size_t i = 0; i < r->nprocs; i++)
+        total += r->procs[i].n;
+    double *buf = malloc((total > r->nprocs ? total : r->nprocs) * 2 * sizeof *buf + sizeof *buf);
+    if (!buf)
+        return BG_ENOMEM;
+
+    const char *names[BG_COUNTERS_MAX + 2];
+    size_t nn = 0;
+    if (r->nprocs) {
+        names[nn++] = "time";
+        names[nn++] = "cpu";
+        nn += bg__result_counter_names(r, names + nn, BG_COUNTERS_MAX);
+    }
+    for (size_t i = 0; i < nn; i++)
+        summarize_metric(r, names[i], buf, &f->metrics[i]);
+    f->nmetrics = nn;
+
+    for (size_t i = 0; i < BG_DERIVED_METRICS; i++)
+        f->derived[i] = bg__result_metric(r, bg__derived_metrics[i]);
+    for (size_t i = 0; i < BG_PROCESS_METRICS; i++)
+        f->process[i] = process_median(r, bg__process_metrics[i]);
+    f->has_rusage = bg__result_rusage(r, &f->rusage);
+
+    if (r->has_summary) {
+        const bg_estimate *e = &r->wall.est[primary];
+        double sec = e->point * 1e-9;
+        if (r->bytes_per_iter && sec > 0)
+            f->bytes_per_s = (double)r->bytes_per_iter / sec;
+        if (r->items_per_iter && sec > 0)
+            f->items_per_s = (double)r->items_per_iter / sec;
+        f->primary_half_width = e->point > 0 ? (e->hi - e->lo) / 2 / e->point : 0;
+        double mean = r->wall.est[BG_STAT_MEAN].point;
+        if (r->items_per_iter && mean > 0)
+            f->mean_items_per_s = (double)r->items_per_iter * 1e9 / mean;
+        if (r->bytes_per_iter && mean > 0)
+            f->mean_bytes_per_s = (double)r->bytes_per_iter * 1e9 / mean;
+    }
+
+    double *wall = buf, *cpu = buf + r->nprocs;
+    for (size_t i = 0; i < r->nprocs; i++)
+        if (r->procs[i].n > 0) {
+            wall[f->reps] = r->procs[i].wall_per_iter_ns;
+            cpu[f->reps++] = r->procs[i].cpu_per_iter_ns;
+        }
+    if (f->reps > 0) {
+        rep_aggregates(wall, f->reps, f->rep_wall);
+        rep_aggregates(cpu, f->reps, f->rep_cpu);
+    }
+    free(buf);
+    f->done = true;
+    return 0;
+}
+
+const bg_metric_figure *bg__result_metric_figure(const bg_result *r, const char *metric)
+{
+    if (!r || !metric)
+        return NULL;
+    if (!strcmp(metric, "wall_ns"))
+        metric = "time";
+    else if (!strcmp(metric, "cpu_ns"))
+        metric = "cpu";
+    for (size_t i = 0; i < r->fig.nmetrics; i++)
+        if (!strcmp(r->fig.metrics[i].name, metric))
+            return &r->fig.metrics[i];
+    return NULL;
+}
+
+double bg__result_figure(const bg_result *r, const char *metric)
+{
+    if (!r || !metric || !r->fig.done)
+        return NAN;
+    for (size_t i = 0; i < BG_DERIVED_METRICS; i++)
+        if (!strcmp(bg__derived_metrics[i], metric))
+            return r->fig.derived[i];
+    for (size_t i = 0; i < BG_PROCESS_METRICS; i++)
+        if (!strcmp(bg__process_metrics[i], metric))
+            return r->fig.process[i];
+    const bg_metric_figure *m = bg__result_metric_figure(r, metric);
+    return m ? m->value : NAN;
+}

@@ -312,54 +312,6 @@ int bg__json_fprint(FILE *f, cJSON *root)
     return ferror(f) ? BG_EIO : 0;
 }
 
-int bg__write_file_atomic(const char *path, const char *data, size_t len, char *err,
-                          size_t errlen)
-{
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return BG_ENOMEM;
-    }
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        free(tmp);
-        return BG_EIO;
-    }
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            return BG_EIO;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return BG_EIO;
-    }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return BG_EIO;
-    }
-    free(tmp);
-    return 0;
-}
-
 int bg__record_write(const bg_run *run, const char *path, char *err, size_t errlen)
 {
     char *s = bg__record_to_json(run);
@@ -869,6 +821,10 @@ int bg__record_from_json(const cJSON *root, bg_run *run, char *err, size_t errle
             }
         }
     }
+    /* The figures reporters show, computed once here as for a fresh run. */
+    for (size_t i = 0; r.rc == 0 && i < run->nresults; i++)
+        if (bg__result_derive(&run->results[i], run->config.primary) != 0)
+            fail(&r, BG_ENOMEM, "out of memory%s", "");
     if (r.rc) {
         bg__run_free(run);
         return r.rc;

@@ -71,12 +71,13 @@ typedef struct bg_plot_dist {
     double mean;     /* marked with a line; NAN for none */
 } bg_plot_dist;
 
-/* Kernel density of one or two distributions (base and candidate overlaid).
- * `file` is relative to the directory given to bg__plot_open; `title` and
- * `xlabel_what` (the quantity: "time per iteration") are any text, escaped
- * here. */
+/* Kernel density of one or two distributions (base and candidate overlaid),
+ * with the bandwidths and range of `frame` (bg_density_frame over the same
+ * series). `file` is relative to the directory given to bg__plot_open;
+ * `title` and `xlabel_what` (the quantity: "time per iteration") are any
+ * text, escaped here. */
 int bg__plot_density(bg_plotter *p, const char *file, const char *title, const char *xlabel_what,
-                     const bg_plot_dist *d, size_t nd);
+                     const bg_plot_dist *d, size_t nd, const bg_density_frame *frame);
 
 /* Samples of a result as (iterations, time) points, a colour per process,
  * with the fitted line time = slope * iterations and its interval. */
@@ -167,7 +168,7 @@ int bg__html_write_bench(const char *dir, const bg_report *rep, size_t i, char *
 int bg__html_write_commit(const char *dir, const char *page, const bg_run *run, const bg_report *rep,
                           char *err, size_t errlen);
 
-/* ---- exports (export.c) ---- */
+/* ---- exports (export.c; these entry points: reporter.c, through the table) ---- */
 
 /* CSV of estimates: one row per benchmark and statistic. */
 int bg__export_csv(FILE *f, const bg_run *run);

@@ -11,6 +11,7 @@
 
 #include "bg_compare.h"
 #include "bg_report.h"
+#include "bg_reporter.h"
 
 void bg__fmt_metric(double v, const char *unit, char *buf, size_t n)
 {
@@ -110,43 +111,70 @@ static const char *metric_title(const bg_comparison *c)
     return strcmp(c->metric, "time") ? c->metric : "mean";
 }
 
-void bg__cmp_print_console(FILE *f, const bg_comparison *c, const char *label_a, const char *label_b)
-{
-    size_t wn = 9;
-    for (size_t i = 0; i < c->n; i++)
-        if (strlen(c->rows[i].name) > wn)
-            wn = strlen(c->rows[i].name);
-    if (wn > 60)
-        wn = 60;
+/* ---- console ---- */
+
+/* Column widths of the console table: names, then the two sides' headers. */
+typedef struct cols {
+    size_t wn, wa, wb;
     char ha[64], hb[64];
-    snprintf(ha, sizeof ha, "%s (%s)", label_a ? label_a : "A", metric_title(c));
-    snprintf(hb, sizeof hb, "%s (%s)", label_b ? label_b : "B", metric_title(c));
-    size_t wa = strlen(ha) > 12 ? strlen(ha) : 12, wb = strlen(hb) > 12 ? strlen(hb) : 12;
-    pad(f, "benchmark", wn, false);
+} cols;
+
+static void console_cols(const bg_report_src *s, cols *k)
+{
+    const bg_comparison *c = s->cmp;
+    k->wn = 9;
+    for (size_t i = 0; i < c->n; i++)
+        if (strlen(c->rows[i].name) > k->wn)
+            k->wn = strlen(c->rows[i].name);
+    if (k->wn > 60)
+        k->wn = 60;
+    snprintf(k->ha, sizeof k->ha, "%s (%s)", s->label_a ? s->label_a : "A", metric_title(c));
+    snprintf(k->hb, sizeof k->hb, "%s (%s)", s->label_b ? s->label_b : "B", metric_title(c));
+    k->wa = strlen(k->ha) > 12 ? strlen(k->ha) : 12;
+    k->wb = strlen(k->hb) > 12 ? strlen(k->hb) : 12;
+}
+
+static int console_begin(FILE *f, const bg_report_src *s)
+{
+    cols k;
+    console_cols(s, &k);
+    pad(f, "benchmark", k.wn, false);
     fputs("  ", f);
-    pad(f, ha, wa, true);
+    pad(f, k.ha, k.wa, true);
     fputs("  ", f);
-    pad(f, hb, wb, true);
+    pad(f, k.hb, k.wb, true);
     fprintf(f, "  %-34s  %8s  %s\n", "change [CI]", "p (adj)", "verdict");
-    for (size_t i = 0; i < c->n; i++) {
-        const bg_cmp_row *w = &c->rows[i];
-        char a[32], b[32], ch[96], p[32];
-        fmt_value(c, w->mean_a, a, sizeof a);
-        fmt_value(c, w->mean_b, b, sizeof b);
-        bg__cmp_fmt_change(w, ch, sizeof ch);
-        fmt_p(w, p, sizeof p);
-        pad(f, w->name, wn, false);
-        fputs("  ", f);
-        pad(f, a, wa, true);
-        fputs("  ", f);
-        pad(f, b, wb, true);
-        fprintf(f, "  %-34s  %8s  %s %s", ch, p, verdict_symbol(w), bg__cmp_row_verdict(w));
-        if (drift_matters(w))
-            fprintf(f, " (drift +-%.1f %%)", 100 * bg__cmp_row_drift_band(w));
-        if (w->note[0])
-            fprintf(f, " (%s)", w->note);
-        fputc('\n', f);
-    }
+    return 0;
+}
+
+static int console_bench(FILE *f, const bg_report_src *s, size_t i)
+{
+    const bg_comparison *c = s->cmp;
+    cols k;
+    console_cols(s, &k);
+    const bg_cmp_row *w = &c->rows[i];
+    char a[32], b[32], ch[96], p[32];
+    fmt_value(c, w->mean_a, a, sizeof a);
+    fmt_value(c, w->mean_b, b, sizeof b);
+    bg__cmp_fmt_change(w, ch, sizeof ch);
+    fmt_p(w, p, sizeof p);
+    pad(f, w->name, k.wn, false);
+    fputs("  ", f);
+    pad(f, a, k.wa, true);
+    fputs("  ", f);
+    pad(f, b, k.wb, true);
+    fprintf(f, "  %-34s  %8s  %s %s", ch, p, verdict_symbol(w), bg__cmp_row_verdict(w));
+    if (drift_matters(w))
+        fprintf(f, " (drift +-%.1f %%)", 100 * bg__cmp_row_drift_band(w));
+    if (w->note[0])
+        fprintf(f, " (%s)", w->note);
+    fputc('\n', f);
+    return 0;
+}
+
+static int console_end(FILE *f, const bg_report_src *s)
+{
+    const bg_comparison *c = s->cmp;
     if (c->drift_used)
         fprintf(f, "%s\n", c->drift_note);
     fprintf(f,
@@ -154,67 +182,104 @@ void bg__cmp_print_console(FILE *f, const bg_comparison *c, const char *label_a,
             c->metric, c->metric_note[0] ? " " : "", c->metric_note, 100 * c->threshold, c->alpha,
             padjust_name(c->padjust), c->resamples,
             (unsigned long long)c->seed);
+    return ferror(f) ? BG_EIO : 0;
 }
 
-void bg__cmp_print_markdown(FILE *f, const bg_comparison *c, const char *title)
+const bg_reporter bg__cmp_console_reporter = {"console", BG_REPORT_COMPARISON, console_begin,
+                                              console_bench, console_end};
+
+/* ---- Markdown ---- */
+
+static int md_begin(FILE *f, const bg_report_src *s)
 {
-    if (title)
-        fprintf(f, "### %s\n\n", title);
+    const bg_comparison *c = s->cmp;
+    if (s->title)
+        fprintf(f, "### %s\n\n", s->title);
     fprintf(f, "| benchmark | A (%s) | B (%s) | change [CI] | p (adj) | verdict |\n", metric_title(c),
             metric_title(c));
     fprintf(f, "|---|---:|---:|---|---:|---|\n");
-    for (size_t i = 0; i < c->n; i++) {
-        const bg_cmp_row *w = &c->rows[i];
-        char a[32], b[32], ch[96], p[32];
-        fmt_value(c, w->mean_a, a, sizeof a);
-        fmt_value(c, w->mean_b, b, sizeof b);
-        bg__cmp_fmt_change(w, ch, sizeof ch);
-        fmt_p(w, p, sizeof p);
-        fputs("| ", f);
-        bg__md_escape(f, w->name);
-        fprintf(f, " | %s | %s | %s | %s | %s", a, b, ch, p, bg__cmp_row_verdict(w));
-        if (drift_matters(w))
-            fprintf(f, " (drift +-%.1f %%)", 100 * bg__cmp_row_drift_band(w));
-        if (w->note[0]) {
-            fputs(" (", f);
-            bg__md_escape(f, w->note);
-            fputc(')', f);
-        }
-        fputs(" |\n", f);
+    return 0;
+}
+
+static int md_bench(FILE *f, const bg_report_src *s, size_t i)
+{
+    const bg_comparison *c = s->cmp;
+    const bg_cmp_row *w = &c->rows[i];
+    char a[32], b[32], ch[96], p[32];
+    fmt_value(c, w->mean_a, a, sizeof a);
+    fmt_value(c, w->mean_b, b, sizeof b);
+    bg__cmp_fmt_change(w, ch, sizeof ch);
+    fmt_p(w, p, sizeof p);
+    fputs("| ", f);
+    bg__md_escape(f, w->name);
+    fprintf(f, " | %s | %s | %s | %s | %s", a, b, ch, p, bg__cmp_row_verdict(w));
+    if (drift_matters(w))
+        fprintf(f, " (drift +-%.1f %%)", 100 * bg__cmp_row_drift_band(w));
+    if (w->note[0]) {
+        fputs(" (", f);
+        bg__md_escape(f, w->note);
+        fputc(')', f);
     }
+    fputs(" |\n", f);
+    return 0;
+}
+
+static int md_end(FILE *f, const bg_report_src *s)
+{
+    const bg_comparison *c = s->cmp;
     fprintf(f, "\nMetric %s%s%s, noise threshold %.2f%%, alpha %.3g.\n\n", c->metric,
             c->metric_note[0] ? " " : "", c->metric_note, 100 * c->threshold, c->alpha);
     if (c->drift_used) {
         bg__md_escape(f, c->drift_note);
         fputs(".\n\n", f);
     }
+    return ferror(f) ? BG_EIO : 0;
 }
 
-void bg__cmp_print_csv(FILE *f, const bg_comparison *c)
+const bg_reporter bg__markdown_reporter = {"markdown", BG_REPORT_COMPARISON, md_begin, md_bench,
+                                           md_end};
+
+/* ---- CSV ---- */
+
+static int csv_begin(FILE *f, const bg_report_src *s)
 {
     fprintf(f, "benchmark,metric,a_mean,b_mean,unit,change,change_lo,change_hi,p,p_adj,verdict\n");
-    for (size_t i = 0; i < c->n; i++) {
-        const bg_cmp_row *w = &c->rows[i];
-        bg__csv_escape(f, w->name);
-        fputc(',', f);
-        bg__csv_escape(f, c->metric);
-        fputc(',', f);
-        if (isfinite(w->mean_a))
-            fprintf(f, "%.9g", w->mean_a);
-        fputc(',', f);
-        if (isfinite(w->mean_b))
-            fprintf(f, "%.9g", w->mean_b);
-        fputc(',', f);
-        bg__csv_escape(f, c->unit);
-        if (w->kind == BG_ROW_COMPARED)
-            fprintf(f, ",%.9g,%.9g,%.9g,%.9g,%.9g,", w->ch.change, w->ch.lo, w->ch.hi, w->ch.p,
-                    w->p_adj);
-        else
-            fputs(",,,,,,", f);
-        bg__csv_escape(f, bg__cmp_row_verdict(w));
-        fputc('\n', f);
-    }
+    return 0;
 }
+
+static int csv_bench(FILE *f, const bg_report_src *s, size_t i)
+{
+    const bg_comparison *c = s->cmp;
+    const bg_cmp_row *w = &c->rows[i];
+    bg__csv_escape(f, w->name);
+    fputc(',', f);
+    bg__csv_escape(f, c->metric);
+    fputc(',', f);
+    if (isfinite(w->mean_a))
+        fprintf(f, "%.9g", w->mean_a);
+    fputc(',', f);
+    if (isfinite(w->mean_b))
+        fprintf(f, "%.9g", w->mean_b);
+    fputc(',', f);
+    bg__csv_escape(f, c->unit);
+    if (w->kind == BG_ROW_COMPARED)
+        fprintf(f, ",%.9g,%.9g,%.9g,%.9g,%.9g,", w->ch.change, w->ch.lo, w->ch.hi, w->ch.p,
+                w->p_adj);
+    else
+        fputs(",,,,,,", f);
+    bg__csv_escape(f, bg__cmp_row_verdict(w));
+    fputc('\n', f);
+    return 0;
+}
+
+static int csv_end(FILE *f, const bg_report_src *s)
+{
+    return 0;
+}
+
+const bg_reporter bg__cmp_csv_reporter = {"csv", BG_REPORT_COMPARISON, csv_begin, csv_bench, csv_end};
+
+/* ---- JSON ---- */
 
 static void add_num_or_null(cJSON *o, const char *k, double v)
 {
@@ -276,21 +341,26 @@ cJSON *bg__cmp_to_json(const bg_comparison *c)
     return root;
 }
 
-int bg__cmp_print_json(FILE *f, const bg_comparison *c)
+static int nothing(FILE *f, const bg_report_src *s)
 {
-    return bg__json_fprint(f, bg__cmp_to_json(c));
+    return 0;
 }
 
-int bg__cmp_print(FILE *f, const bg_comparison *c, bg_cmp_format fmt)
+static int nothing_per_bench(FILE *f, const bg_report_src *s, size_t i)
 {
-    switch (fmt) {
-    case BG_CMP_CONSOLE: bg__cmp_print_console(f, c, NULL, NULL); return 0;
-    case BG_CMP_MARKDOWN: bg__cmp_print_markdown(f, c, NULL); return 0;
-    case BG_CMP_CSV: bg__cmp_print_csv(f, c); return 0;
-    case BG_CMP_JSON: return bg__cmp_print_json(f, c);
-    }
-    return BG_EINVAL;
+    return 0;
 }
+
+/* One document: built and printed whole at the end. */
+static int json_end(FILE *f, const bg_report_src *s)
+{
+    return bg__json_fprint(f, bg__cmp_to_json(s->cmp));
+}
+
+const bg_reporter bg__cmp_json_reporter = {"json", BG_REPORT_COMPARISON, nothing, nothing_per_bench,
+                                           json_end};
+
+/* ---- JUnit XML ---- */
 
 static void junit_case(FILE *f, const bg_comparison *c, const bg_cmp_row *w)
 {
@@ -326,14 +396,9 @@ static void junit_case(FILE *f, const bg_comparison *c, const bg_cmp_row *w)
     fputs("  </testcase>\n", f);
 }
 
-int bg__cmp_write_junit(const char *path, const bg_comparison *c, const char *suite, char *err,
-                        size_t errlen)
+static int junit_begin(FILE *f, const bg_report_src *s)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return BG_ENOMEM;
+    const bg_comparison *c = s->cmp;
     size_t fails = 0, errors = 0, skipped = 0;
     for (size_t i = 0; i < c->n; i++) {
         const bg_cmp_row *w = &c->rows[i];
@@ -345,17 +410,23 @@ int bg__cmp_write_junit(const char *path, const bg_comparison *c, const char *su
             skipped++;
     }
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", f);
-    bg__xml_escape(f, suite ? suite : "benchgate");
+    bg__xml_escape(f, s->title ? s->title : "benchgate");
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n", c->n, fails,
             errors, skipped);
-    for (size_t i = 0; i < c->n; i++)
-        junit_case(f, c, &c->rows[i]);
-    fputs("</testsuite>\n</testsuites>\n", f);
-    if (fclose(f) != 0) {
-        free(buf);
-        return BG_ENOMEM;
-    }
-    int rc = bg__write_file_atomic(path, buf, len, err, errlen);
-    free(buf);
-    return rc;
+    return 0;
 }
+
+static int junit_bench(FILE *f, const bg_report_src *s, size_t i)
+{
+    junit_case(f, s->cmp, &s->cmp->rows[i]);
+    return 0;
+}
+
+static int junit_end(FILE *f, const bg_report_src *s)
+{
+    fputs("</testsuite>\n</testsuites>\n", f);
+    return ferror(f) ? BG_EIO : 0;
+}
+
+const bg_reporter bg__junit_reporter = {"junit", BG_REPORT_COMPARISON, junit_begin, junit_bench,
+                                        junit_end};

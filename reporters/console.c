@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "bg_config.h"
-#include "bg_doctor.h"
 #include "bg_model.h"
+#include "bg_reporter.h"
 
 #define C_BOLD "\033[1m"
 #define C_RED "\033[31m"
@@ -175,7 +175,7 @@ static void counters_compact(FILE *f, const bg_result *r)
     char v[48], text[96];
     for (size_t i = 0; i < sizeof set / sizeof set[0]; i++) {
         const char *m = set[i].metric;
-        double x = bg__result_metric(r, m); /* NAN when not recorded */
+        double x = bg__result_figure(r, m); /* NAN when not recorded */
         if (!isfinite(x))
             continue;
         if (!strcmp(m, "cache_miss_rate"))
@@ -193,9 +193,8 @@ static void counters_compact(FILE *f, const bg_result *r)
         }
         item(f, &n, text);
     }
-    bg_rusage ru;
-    if (bg__result_rusage(r, &ru) && isfinite(ru.max_rss_bytes)) {
-        format_bytes(ru.max_rss_bytes, v, sizeof v);
+    if (r->fig.has_rusage && isfinite(r->fig.rusage.max_rss_bytes)) {
+        format_bytes(r->fig.rusage.max_rss_bytes, v, sizeof v);
         snprintf(text, sizeof text, "max RSS %s", v);
         item(f, &n, text);
     }
@@ -206,37 +205,38 @@ static void counters_compact(FILE *f, const bg_result *r)
 /* Every counter, one line per group, then derived ratios and rusage. */
 static void counters_all(FILE *f, const bg_result *r)
 {
-    const char *names[BG_COUNTERS_MAX];
-    size_t nn = bg__result_counter_names(r, names, BG_COUNTERS_MAX);
+    /* The counters: every per-sample metric after time and CPU time. */
+    const bg_metric_figure *m = r->fig.nmetrics > 2 ? r->fig.metrics + 2 : NULL;
+    size_t nn = m ? r->fig.nmetrics - 2 : 0;
     bool done[BG_COUNTERS_MAX] = {false};
     char v[48];
     for (size_t i = 0; i < nn; i++) {
         if (done[i])
             continue;
-        const bg_counter_group *g = bg__counter_owner(names[i]);
+        const bg_counter_group *g = bg__counter_owner(m[i].name);
         fprintf(f, "    %s:", g ? g->name : "other");
         int n = 0;
         for (size_t j = i; j < nn; j++) {
-            if (done[j] || bg__counter_owner(names[j]) != g)
+            if (done[j] || bg__counter_owner(m[j].name) != g)
                 continue;
             done[j] = true;
-            format_metric(names[j], bg__result_metric(r, names[j]), v, sizeof v);
-            bool peak = bg__metric_kind(names[j]) == BG_METRIC_PEAK;
-            fprintf(f, "%s %s %s%s", n++ ? "," : "", names[j], v, peak ? " (peak)" : "/iter");
+            format_metric(m[j].name, m[j].value, v, sizeof v);
+            bool peak = bg__metric_kind(m[j].name) == BG_METRIC_PEAK;
+            fprintf(f, "%s %s %s%s", n++ ? "," : "", m[j].name, v, peak ? " (peak)" : "/iter");
         }
         fputc('\n', f);
     }
     int n = 0;
     for (size_t i = 0; bg__derived_metrics[i]; i++) {
-        double x = bg__result_metric(r, bg__derived_metrics[i]);
+        double x = r->fig.derived[i];
         if (!isfinite(x))
             continue;
         fprintf(f, "%s %s %.4g", n++ ? "," : "    derived:", bg__derived_metrics[i], x);
     }
     if (n)
         fputc('\n', f);
-    bg_rusage ru;
-    if (bg__result_rusage(r, &ru)) {
+    if (r->fig.has_rusage) {
+        const bg_rusage ru = r->fig.rusage;
         char rss[32], start[32], user[32], sys[32];
         format_bytes(ru.max_rss_bytes, rss, sizeof rss);
         format_bytes(ru.start_rss_bytes, start, sizeof start);
@@ -262,8 +262,9 @@ static void bench_counters(FILE *f, const bg_run *run, const bg_result *r)
         fprintf(f, "    counters: %s\n", r->counter_note);
 }
 
-static void begin(FILE *f, const bg_run *run)
+static int begin(FILE *f, const bg_report_src *s)
 {
+    const bg_run *run = s->run;
     const bg_config *c = &run->config;
     const bg_overhead *o = &run->overhead;
     bool color = c->color;
@@ -290,6 +291,7 @@ static void begin(FILE *f, const bg_run *run)
                 "procs x samples, throughput");
     if (color)
         fputs(C_RESET, f);
+    return ferror(f) ? BG_EIO : 0;
 }
 
 /* Instruction mode's row: the counts are the measurement. Time (under
@@ -297,7 +299,7 @@ static void begin(FILE *f, const bg_run *run)
  * throughput, as a note of what the run took. */
 static void bench_instr(FILE *f, const bg_run *run, const bg_result *r, int w)
 {
-    double ins = bg__result_metric(r, "instructions"), cyc = bg__result_metric(r, "est_cycles");
+    double ins = bg__result_figure(r, "instructions"), cyc = bg__result_figure(r, "est_cycles");
     char a[32] = "-", b[32] = "-", t[32];
     if (isfinite(ins))
         snprintf(a, sizeof a, "%.1f", ins); /* exact: the point of this mode */
@@ -315,7 +317,7 @@ static void bench_instr(FILE *f, const bg_run *run, const bg_result *r, int w)
     bench_counters(f, run, r);
 }
 
-static void bench(FILE *f, const bg_run *run, const bg_result *r)
+static void bench_row(FILE *f, const bg_run *run, const bg_result *r)
 {
     const bg_config *c = &run->config;
     bool color = c->color;
@@ -344,7 +346,7 @@ static void bench(FILE *f, const bg_run *run, const bg_result *r)
     bg__format_ns(e->hi, hi, sizeof hi);
     bg__format_ns(r->wall.est[BG_STAT_MEDIAN].point, med, sizeof med);
     bg__format_ns(r->wall.est[BG_STAT_MAD].point, mad, sizeof mad);
-    double half = e->point > 0 ? (e->hi - e->lo) / 2 / e->point * 100 : 0;
+    double half = r->fig.primary_half_width * 100;
     snprintf(iv, sizeof iv, "[%s, %s] ±%.1f%%", lo, hi, half);
 
     const bg_outliers *ol = &r->wall.outliers;
@@ -353,11 +355,10 @@ static void bench(FILE *f, const bg_run *run, const bg_result *r)
     snprintf(outl, sizeof outl, "%zu/%zu", mild, severe);
 
     char thr[48] = "";
-    double sec = e->point * 1e-9;
-    if (r->bytes_per_iter && sec > 0)
-        format_rate((double)r->bytes_per_iter / sec, "B", true, thr, sizeof thr);
-    else if (r->items_per_iter && sec > 0)
-        format_rate((double)r->items_per_iter / sec, "item", false, thr, sizeof thr);
+    if (r->fig.bytes_per_s > 0)
+        format_rate(r->fig.bytes_per_s, "B", true, thr, sizeof thr);
+    else if (r->fig.items_per_s > 0)
+        format_rate(r->fig.items_per_s, "item", false, thr, sizeof thr);
 
     size_t nsamp = r->wall.nsamples;
     print_name(f, r->name, w);
@@ -376,8 +377,15 @@ static void bench(FILE *f, const bg_run *run, const bg_result *r)
     bench_counters(f, run, r);
 }
 
-static void end(FILE *f, const bg_run *run)
+static int bench(FILE *f, const bg_report_src *s, size_t i)
 {
+    bench_row(f, s->run, &s->run->results[i]);
+    return ferror(f) ? BG_EIO : 0;
+}
+
+static int end(FILE *f, const bg_report_src *s)
+{
+    const bg_run *run = s->run;
     size_t bad = 0, skipped = 0;
     double total = 0;
     for (size_t i = 0; i < run->nresults; i++) {
@@ -395,12 +403,10 @@ static void end(FILE *f, const bg_run *run)
     if (bad)
         fprintf(f, ", %zu failed (crashed, timed out or errored)", bad);
     fprintf(f, "; outliers are mild/severe (Tukey), kept in every estimate\n");
-    char why[320];
-    /* Instruction counts do not vary with the machine's noise; times under
-     * valgrind do, and would only mislead. */
-    if (run->config.mode == BG_MODE_TIME && bg__run_noisy(run, why, sizeof why))
+    if (run->noisy[0])
         fprintf(f, "benchgate: measurements look noisy (%s); run `benchgate doctor` for what to "
-                   "fix\n", why);
+                   "fix\n", run->noisy);
+    return ferror(f) ? BG_EIO : 0;
 }
 
-const bg_reporter bg__console_reporter = {"console", begin, bench, end};
+const bg_reporter bg__console_reporter = {"console", BG_REPORT_RUN, begin, bench, end};

@@ -10,6 +10,7 @@
 
 #include "bg_config.h"
 #include "bg_report.h"
+#include "bg_reporter.h"
 
 /* ---- CSV ---- */
 
@@ -22,12 +23,18 @@ static void csv_num(FILE *f, double v)
         fputc(',', f);
 }
 
-int bg__export_csv(FILE *f, const bg_run *run)
+static int csv_begin(FILE *f, const bg_report_src *s)
 {
     fputs("commit,machine,benchmark,status,statistic,point_ns,lo_ns,hi_ns,se_ns,confidence,processes,"
           "samples\n",
           f);
-    for (size_t i = 0; i < run->nresults; i++) {
+    return 0;
+}
+
+static int csv_bench(FILE *f, const bg_report_src *src, size_t i)
+{
+    const bg_run *run = src->run;
+    {
         const bg_result *r = &run->results[i];
         for (int s = 0; s < BG_STAT_COUNT; s++) {
             bg__csv_escape(f, run->git_commit);
@@ -48,8 +55,15 @@ int bg__export_csv(FILE *f, const bg_run *run)
                 break; /* one row says the benchmark has no estimates */
         }
     }
+    return 0;
+}
+
+static int csv_end(FILE *f, const bg_report_src *s)
+{
     return ferror(f) ? BG_EIO : 0;
 }
+
+const bg_reporter bg__csv_reporter = {"csv", BG_REPORT_RUN, csv_begin, csv_bench, csv_end};
 
 /* ---- Google Benchmark JSON ---- */
 
@@ -117,18 +131,15 @@ static void add_rates(cJSON *o, const bg_result *r, double real_ns)
 }
 
 /* Counters as Google Benchmark user counters (as its perf counters are
- * written): totals per iteration, peaks as the largest sample's value. */
-static void add_counters(cJSON *o, const bg_proc *p, double iters)
+ * written): totals per iteration, peaks as the largest sample's value, as
+ * the model derived them for the process. */
+static void add_counters(cJSON *o, const bg_proc *p)
 {
-    for (size_t k = 0; k < p->ncounters; k++) {
+    for (size_t k = 0; k < p->ncounters && k < BG_COUNTERS_MAX; k++) {
         const bg_series *c = &p->counters[k];
-        bool peak = bg__metric_kind(c->name) == BG_METRIC_PEAK;
-        double v = peak ? -INFINITY : 0;
-        for (size_t j = 0; j < p->n; j++)
-            if (isfinite(c->v[j]))
-                v = peak ? fmax(v, c->v[j]) : v + c->v[j];
+        double v = p->counter_per_iter[k];
         if (isfinite(v) && !cJSON_GetObjectItemCaseSensitive(o, c->name))
-            cJSON_AddNumberToObject(o, c->name, peak ? v : v / iters);
+            cJSON_AddNumberToObject(o, c->name, v);
     }
 }
 
@@ -189,42 +200,12 @@ static int add_samples(cJSON *o, const bg_result *r, const bg_proc *p)
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Google Benchmark's aggregates over repetitions (statistics.cc): mean,
- * median, sample standard deviation and cv = stddev / mean. */
-static double aggregate(const double *v, size_t n, const char *which)
-{
-    if (!strcmp(which, "mean"))
-        return bg_stat_mean(v, n);
-    if (!strcmp(which, "stddev"))
-        return bg_stat_sd(v, n);
-    if (!strcmp(which, "cv")) {
-        double m = bg_stat_mean(v, n);
-        return m != 0 ? bg_stat_sd(v, n) / m : 0;
-    }
-    double *s = malloc(n * sizeof *s);
-    if (!s)
-        return NAN;
-    memcpy(s, v, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_double);
-    double med = bg_stat_quantile_sorted(s, n, 0.5);
-    free(s);
-    return med;
-}
-
 /* Appends one benchmark: an "iteration" entry per process with samples
  * (with the process's raw samples, see add_samples), then the aggregates
  * when there are several. */
 static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
 {
-    size_t reps = 0;
-    for (size_t i = 0; i < r->nprocs; i++)
-        reps += r->procs[i].n > 0;
+    size_t reps = r->fig.reps;
     if (r->status != BG_STATUS_OK || reps == 0) {
         cJSON *o = gbench_entry(r->name, r->name, family, "iteration", 1);
         if (!o || !cJSON_AddItemToArray(arr, o)) {
@@ -242,21 +223,12 @@ static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
         cJSON_AddStringToObject(o, "time_unit", "ns");
         return 0;
     }
-    double *real = calloc(reps, sizeof *real), *cpu = calloc(reps, sizeof *cpu);
-    int rc = real && cpu ? 0 : BG_ENOMEM;
+    int rc = 0;
     size_t k = 0;
     for (size_t i = 0; !rc && i < r->nprocs; i++) {
         const bg_proc *p = &r->procs[i];
         if (p->n == 0)
             continue;
-        double it = 0, w = 0, c = 0;
-        for (size_t j = 0; j < p->n; j++) {
-            it += p->iters[j];
-            w += p->wall_ns[j];
-            c += p->cpu_ns[j];
-        }
-        real[k] = w / it;
-        cpu[k] = c / it;
         cJSON *o = gbench_entry(r->name, r->name, family, "iteration", reps);
         if (!o || !cJSON_AddItemToArray(arr, o)) {
             cJSON_Delete(o);
@@ -265,12 +237,12 @@ static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
         }
         cJSON_AddNumberToObject(o, "repetition_index", (double)k);
         cJSON_AddNumberToObject(o, "threads", 1);
-        cJSON_AddNumberToObject(o, "iterations", it);
-        cJSON_AddNumberToObject(o, "real_time", real[k]);
-        cJSON_AddNumberToObject(o, "cpu_time", cpu[k]);
+        cJSON_AddNumberToObject(o, "iterations", p->iters_total);
+        cJSON_AddNumberToObject(o, "real_time", p->wall_per_iter_ns);
+        cJSON_AddNumberToObject(o, "cpu_time", p->cpu_per_iter_ns);
         cJSON_AddStringToObject(o, "time_unit", "ns");
-        add_rates(o, r, real[k]);
-        add_counters(o, p, it);
+        add_rates(o, r, p->wall_per_iter_ns);
+        add_counters(o, p);
         rc = add_samples(o, r, p);
         k++;
     }
@@ -292,20 +264,20 @@ static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
         cJSON_AddStringToObject(o, "aggregate_name", aggs[a]);
         cJSON_AddStringToObject(o, "aggregate_unit", strcmp(aggs[a], "cv") ? "time" : "percentage");
         cJSON_AddNumberToObject(o, "iterations", (double)reps);
-        double rt = aggregate(real, reps, aggs[a]), ct = aggregate(cpu, reps, aggs[a]);
+        double rt = r->fig.rep_wall[a], ct = r->fig.rep_cpu[a];
         cJSON_AddNumberToObject(o, "real_time", rt);
         cJSON_AddNumberToObject(o, "cpu_time", ct);
         cJSON_AddStringToObject(o, "time_unit", "ns");
         if (a < 2)
             add_rates(o, r, rt);
     }
-    free(real);
-    free(cpu);
     return rc;
 }
 
-int bg__export_gbench(FILE *f, const bg_run *run)
+/* One document: built and printed whole at the end. */
+static int gbench_end(FILE *f, const bg_report_src *s)
 {
+    const bg_run *run = s->run;
     cJSON *root = cJSON_CreateObject();
     if (!root)
         return BG_ENOMEM;
@@ -430,8 +402,10 @@ static int trace_bench(cJSON *arr, const bg_result *r, int pid, double *t_us, si
     return 0;
 }
 
-int bg__export_trace(FILE *f, const bg_run *run)
+/* One document: built and printed whole at the end. */
+static int trace_end(FILE *f, const bg_report_src *s)
 {
+    const bg_run *run = s->run;
     cJSON *root = cJSON_CreateObject();
     cJSON *arr = root ? cJSON_AddArrayToObject(root, "traceEvents") : NULL;
     if (!arr) {
@@ -473,3 +447,17 @@ int bg__export_trace(FILE *f, const bg_run *run)
     }
     return bg__json_fprint(f, root);
 }
+
+static int nothing(FILE *f, const bg_report_src *s)
+{
+    return 0;
+}
+
+static int nothing_per_bench(FILE *f, const bg_report_src *s, size_t i)
+{
+    return 0;
+}
+
+const bg_reporter bg__gbench_reporter = {"gbench", BG_REPORT_RUN, nothing, nothing_per_bench,
+                                         gbench_end};
+const bg_reporter bg__trace_reporter = {"trace", BG_REPORT_RUN, nothing, nothing_per_bench, trace_end};

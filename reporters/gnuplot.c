@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bg_report.h"
+#include "bg_reporter.h"
 
 extern char **environ;
 
@@ -245,73 +246,6 @@ static int finish(bg_plotter *p)
     return ferror(p->in) ? BG_EIO : 0;
 }
 
-/* Silverman's rule of thumb, 0.9 min(sd, IQR/1.34) n^(-1/5) (Silverman,
- * "Density Estimation", 1986, eq. 3.31), with a floor for constant data so
- * the kernel never has zero width. */
-static double bandwidth(const double *x, size_t n)
-{
-    double *s = malloc((n ? n : 1) * sizeof *s);
-    if (!s)
-        return 1.0;
-    memcpy(s, x, n * sizeof *s);
-    for (size_t i = 1; i < n; i++) /* insertion sort: n is a few hundred */
-        for (size_t j = i; j > 0 && s[j - 1] > s[j]; j--) {
-            double t = s[j];
-            s[j] = s[j - 1];
-            s[j - 1] = t;
-        }
-    double iqr = n ? bg_stat_quantile_sorted(s, n, 0.75) - bg_stat_quantile_sorted(s, n, 0.25) : 0;
-    double sd = bg_stat_sd(x, n), med = n ? bg_stat_quantile_sorted(s, n, 0.5) : 0;
-    free(s);
-    double spread = sd;
-    if (iqr > 0 && iqr / 1.34 < spread)
-        spread = iqr / 1.34;
-    double bw = 0.9 * spread * pow((double)(n ? n : 1), -0.2);
-    if (!(bw > 0))
-        bw = fabs(med) > 0 ? 0.01 * fabs(med) : 1.0;
-    return bw;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The range a density plot shows: the data's, narrowed to the pooled
- * quartiles -/+ 3 IQR when samples lie beyond; counts those and the
- * farthest of them. Unchanged when the IQR is 0 or memory runs out. */
-static void fence_range(const bg_plot_dist *d, size_t nd, size_t total, double *lo, double *hi,
-                        size_t *beyond, double *far)
-{
-    double *s = malloc(total * sizeof *s);
-    if (!s)
-        return;
-    size_t m = 0;
-    for (size_t k = 0; k < nd; k++)
-        for (size_t i = 0; i < d[k].n; i++)
-            if (isfinite(d[k].x[i]))
-                s[m++] = d[k].x[i];
-    qsort(s, m, sizeof *s, cmp_double);
-    double q1 = bg_stat_quantile_sorted(s, m, 0.25), q3 = bg_stat_quantile_sorted(s, m, 0.75);
-    double iqr = q3 - q1;
-    if (iqr > 0) {
-        double flo = q1 - 3 * iqr, fhi = q3 + 3 * iqr, worst = 0;
-        for (size_t i = 0; i < m; i++)
-            if (s[i] < flo || s[i] > fhi) {
-                (*beyond)++;
-                double dist = s[i] < flo ? flo - s[i] : s[i] - fhi;
-                if (dist > worst) {
-                    worst = dist;
-                    *far = s[i];
-                }
-            }
-        *lo = fmax(*lo, flo);
-        *hi = fmin(*hi, fhi);
-    }
-    free(s);
-}
-
 /* Two series are base (grey) and candidate (blue); a lone one is blue. */
 static const char *dist_colour(size_t k, size_t nd)
 {
@@ -319,34 +253,18 @@ static const char *dist_colour(size_t k, size_t nd)
 }
 
 int bg__plot_density(bg_plotter *p, const char *file, const char *title, const char *xlabel_what,
-                     const bg_plot_dist *d, size_t nd)
+                     const bg_plot_dist *d, size_t nd, const bg_density_frame *fr)
 {
-    if (!p || nd == 0 || nd > 2)
+    if (!p || nd == 0 || nd > 2 || !fr || fr->total == 0)
         return BG_EINVAL;
     FILE *f = p->in;
-    double lo = INFINITY, hi = -INFINITY, bw[2] = {0, 0}, widest = 0;
-    size_t total = 0;
-    for (size_t k = 0; k < nd; k++) {
-        for (size_t i = 0; i < d[k].n; i++) {
-            if (!isfinite(d[k].x[i]))
-                continue;
-            lo = fmin(lo, d[k].x[i]);
-            hi = fmax(hi, d[k].x[i]);
-            total++;
-        }
-        bw[k % 2] = bandwidth(d[k].x, d[k].n);
-        widest = fmax(widest, bw[k % 2]);
-    }
-    if (total == 0)
-        return BG_EINVAL;
     /* A few far outliers (a sample interrupted by the scheduler) would
      * squeeze the body of the distribution into one pixel column: the range
-     * shown ends at the pooled quartiles -/+ 3 IQR (Tukey's far-out fences)
-     * and the plot says how many samples lie beyond. The densities are still
-     * of all samples. */
-    size_t beyond = 0;
-    double far = NAN;
-    fence_range(d, nd, total, &lo, &hi, &beyond, &far);
+     * shown ends at the pooled quartiles -/+ 3 IQR (Tukey's far-out fences,
+     * in the frame) and the plot says how many samples lie beyond. The
+     * densities are still of all samples. */
+    double lo = fr->lo, hi = fr->hi, widest = fr->widest, far = fr->far;
+    size_t beyond = fr->beyond;
     const char *unit;
     double div = time_scale(fmax(fabs(lo), fabs(hi)), &unit);
     begin_plot(f, file, BG_PLOT_W, BG_PLOT_H);
@@ -387,7 +305,7 @@ int bg__plot_density(bg_plotter *p, const char *file, const char *title, const c
         const char *col = dist_colour(k, nd);
         fprintf(f, "%s$d%zu using 1:(1) smooth kdensity bandwidth %.10g with filledcurves y=0 "
                    "lc rgb '%s' title ",
-                k ? ", " : "", k, bw[k % 2] / div, col);
+                k ? ", " : "", k, fr->bandwidth[k] / div, col);
         bg__gp_quote(f, d[k].label ? d[k].label : "");
         fprintf(f, ", $d%zu using 1:(0) with points pt '|' ps 0.6 lc rgb '%s' notitle", k, col);
     }

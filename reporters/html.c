@@ -13,6 +13,7 @@
 
 #include "bg_config.h"
 #include "bg_report.h"
+#include "bg_reporter.h"
 
 static const char CSS[] =
     "html{background:#fff}"
@@ -331,6 +332,16 @@ static void put_cp_row_end(FILE *f, const bg_report *rep, const bg_report_commit
 
 /* ---- index ---- */
 
+/* The report's metric of a result, per iteration, as the comparison takes
+ * it: the mean estimate for wall time, else the figure the model stored. */
+static double metric_mean(const bg_result *r, const char *metric)
+{
+    bool time = !metric || !strcmp(metric, "time") || !strcmp(metric, "wall_ns");
+    if (time && r->has_summary && isfinite(r->wall.est[BG_STAT_MEAN].point))
+        return r->wall.est[BG_STAT_MEAN].point;
+    return bg__result_figure(r, time ? "time" : metric);
+}
+
 /* A cell with the report's metric for one side: the comparison row's
  * figure when it has one (mean_b for the head, mean_a for the baseline),
  * else the result's own; no interval (counters have none recorded). */
@@ -340,7 +351,7 @@ static void put_metric_cell(FILE *f, const bg_report *rep, const bg_result *r, c
     if (w && w->kind == BG_ROW_COMPARED)
         v = head ? w->mean_b : w->mean_a;
     if (!isfinite(v) && r && r->status == BG_STATUS_OK)
-        v = bg__result_metric_mean(r, rep->metric);
+        v = metric_mean(r, rep->metric);
     put_metric_value(f, v, rep->metric_unit);
 }
 
@@ -546,71 +557,14 @@ int bg__html_write_index(const char *dir, const bg_report *rep, char *err, size_
 
 /* ---- benchmark page ---- */
 
-/* Statistics of one metric's per-iteration values over every sample. */
-typedef struct metric_stats {
-    size_t n;
-    double mean, median, min, max, sd;
-} metric_stats;
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Values of `metric` over every sample of r, per iteration (a sample's
- * total divided by its iterations) unless `per_iter` is false (peaks);
- * caller frees. */
-static double *sample_values(const bg_result *r, const char *metric, bool per_iter, size_t *n)
-{
-    size_t total = 0;
-    *n = 0;
-    for (size_t i = 0; r && i < r->nprocs; i++)
-        total += r->procs[i].n;
-    if (total == 0)
-        return NULL;
-    double *v = malloc(total * sizeof *v);
-    if (!v)
-        return NULL;
-    for (size_t i = 0; i < r->nprocs; i++) {
-        const double *m = bg__proc_metric(r, i, metric);
-        for (size_t j = 0; m && j < r->procs[i].n; j++)
-            if (isfinite(m[j]) && r->procs[i].iters[j] > 0)
-                v[(*n)++] = per_iter ? m[j] / r->procs[i].iters[j] : m[j];
-    }
-    if (*n == 0) {
-        free(v);
-        return NULL;
-    }
-    return v;
-}
-
-static bool metric_summary(const bg_result *r, const char *metric, bool per_iter, metric_stats *s)
-{
-    memset(s, 0, sizeof *s);
-    double *v = sample_values(r, metric, per_iter, &s->n);
-    if (!v)
-        return false;
-    s->mean = bg_stat_mean(v, s->n);
-    s->sd = bg_stat_sd(v, s->n);
-    qsort(v, s->n, sizeof *v, cmp_double);
-    s->median = bg_stat_quantile_sorted(v, s->n, 0.5);
-    s->min = v[0];
-    s->max = v[s->n - 1];
-    free(v);
-    return true;
-}
-
-/* The per-sample metrics of a result: wall and CPU time, then every
- * counter recorded in any of its processes. */
-static size_t sample_metrics(const bg_result *r, const char **names, size_t max)
+/* The per-sample metrics of a result, as the model summarised them (wall
+ * and CPU time, then every counter recorded in any of its processes). */
+static size_t sample_metrics(const bg_result *r, const bg_metric_figure **out, size_t max)
 {
     size_t n = 0;
-    if (!r || !r->nprocs || max < 2)
-        return 0;
-    names[n++] = "time";
-    names[n++] = "cpu";
-    return n + bg__result_counter_names(r, names + n, max - n);
+    for (size_t i = 0; r && r->nprocs && i < r->fig.nmetrics && n < max; i++)
+        out[n++] = &r->fig.metrics[i];
+    return n;
 }
 
 static void put_change_cell(FILE *f, double head, double base)
@@ -631,8 +585,8 @@ static void put_metric_name(FILE *f, const char *m)
 /* Per-sample metrics: per iteration for totals, as recorded for peaks. */
 static void counters_per_sample(FILE *f, const bg_report_bench *b)
 {
-    const char *names[BG_COUNTERS_MAX + 2];
-    size_t n = sample_metrics(b->head, names, sizeof names / sizeof names[0]);
+    const bg_metric_figure *m[BG_COUNTERS_MAX + 2];
+    size_t n = sample_metrics(b->head, m, sizeof m / sizeof m[0]);
     fputs("<div class=\"wide\"><table>\n<tr><th>per sample</th><th>mean</th><th>median</th><th>min</th>"
           "<th>max</th><th>sd</th>",
           f);
@@ -640,21 +594,21 @@ static void counters_per_sample(FILE *f, const bg_report_bench *b)
         fputs("<th>baseline mean</th><th>change</th>", f);
     fputs("</tr>\n", f);
     for (size_t i = 0; i < n; i++) {
-        bool per_iter = bg__metric_kind(names[i]) != BG_METRIC_PEAK;
-        metric_stats s, bs;
-        if (!metric_summary(b->head, names[i], per_iter, &s))
+        const bg_metric_figure *s = m[i];
+        if (s->n == 0)
             continue;
-        const char *unit = bg__metric_unit(names[i]);
-        put_metric_name(f, names[i]);
-        put_metric_value(f, s.mean, unit);
-        put_metric_value(f, s.median, unit);
-        put_metric_value(f, s.min, unit);
-        put_metric_value(f, s.max, unit);
-        put_metric_value(f, s.sd, unit);
+        const char *unit = bg__metric_unit(s->name);
+        put_metric_name(f, s->name);
+        put_metric_value(f, s->mean, unit);
+        put_metric_value(f, s->median, unit);
+        put_metric_value(f, s->min, unit);
+        put_metric_value(f, s->max, unit);
+        put_metric_value(f, s->sd, unit);
         if (b->base) {
-            bool ok = metric_summary(b->base, names[i], per_iter, &bs);
-            put_metric_value(f, ok ? bs.mean : NAN, unit);
-            put_change_cell(f, s.mean, ok ? bs.mean : NAN);
+            const bg_metric_figure *bs = bg__result_metric_figure(b->base, s->name);
+            bool ok = bs && bs->n > 0;
+            put_metric_value(f, ok ? bs->mean : NAN, unit);
+            put_change_cell(f, s->mean, ok ? bs->mean : NAN);
         }
         fputs("</tr>\n", f);
     }
@@ -671,7 +625,7 @@ static void counters_derived(FILE *f, const bg_report_bench *b)
     bool any = false;
     for (size_t l = 0; l < 2; l++)
         for (const char *const *m = lists[l]; *m; m++) {
-            double v = bg__result_metric(b->head, *m);
+            double v = bg__result_figure(b->head, *m);
             if (!isfinite(v))
                 continue;
             if (!any)
@@ -682,7 +636,7 @@ static void counters_derived(FILE *f, const bg_report_bench *b)
             put_metric_name(f, *m);
             put_metric_value(f, v, unit);
             if (b->base) {
-                double bv = bg__result_metric(b->base, *m);
+                double bv = bg__result_figure(b->base, *m);
                 put_metric_value(f, bv, unit);
                 put_change_cell(f, v, bv);
             }
@@ -743,12 +697,11 @@ static void bench_estimates(FILE *f, const bg_report *rep, const bg_report_bench
     fprintf(f, "<p>%zu processes, %zu samples. Tukey outliers (reported, kept): %zu low severe, %zu low "
                "mild, %zu high mild, %zu high severe.",
             r->nprocs, r->wall.nsamples, o->low_severe, o->low_mild, o->high_mild, o->high_severe);
-    double mean = r->wall.est[BG_STAT_MEAN].point;
-    if (r->items_per_iter && mean > 0)
-        fprintf(f, " Throughput: %.4g items/s.", (double)r->items_per_iter * 1e9 / mean);
-    if (r->bytes_per_iter && mean > 0) {
+    if (r->fig.mean_items_per_s > 0)
+        fprintf(f, " Throughput: %.4g items/s.", r->fig.mean_items_per_s);
+    if (r->fig.mean_bytes_per_s > 0) {
         static const char *const units[] = {"B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"};
-        double v = (double)r->bytes_per_iter * 1e9 / mean;
+        double v = r->fig.mean_bytes_per_s;
         int u = 0;
         while (u < 4 && v >= 1024) {
             v /= 1024;
@@ -784,9 +737,9 @@ static void bench_comparison(FILE *f, const bg_report *rep, const bg_report_benc
     if (!rep->metric_is_time) {
         char hv[64], bv[64];
         bool cmp = w && w->kind == BG_ROW_COMPARED;
-        bg__fmt_metric(cmp ? w->mean_b : b->head ? bg__result_metric_mean(b->head, rep->metric) : NAN,
+        bg__fmt_metric(cmp ? w->mean_b : b->head ? metric_mean(b->head, rep->metric) : NAN,
                        rep->metric_unit, hv, sizeof hv);
-        bg__fmt_metric(cmp ? w->mean_a : b->base ? bg__result_metric_mean(b->base, rep->metric) : NAN,
+        bg__fmt_metric(cmp ? w->mean_a : b->base ? metric_mean(b->base, rep->metric) : NAN,
                        rep->metric_unit, bv, sizeof bv);
         fputs("<p>", f);
         bg__html_escape(f, rep->metric_what);
@@ -991,52 +944,13 @@ static void commit_counter_groups(FILE *f, const bg_run *run)
     fputs("</table>\n", f);
 }
 
-static void commit_estimates(FILE *f, const bg_run *run, const bg_report *rep)
-{
-    fprintf(f, "<h2>Estimates</h2>\n<p><small>Per iteration of wall time, %g%% bootstrap intervals in "
-               "brackets.</small></p>\n<div class=\"wide\"><table class=\"est\">\n<tr><th>benchmark</th><th>status</th><th>processes / "
-               "samples</th>",
-            100 * run->config.confidence);
-    for (int s = 0; s < BG_STAT_COUNT; s++)
-        fprintf(f, "<th>%s</th>", bg_statistic_name((bg_statistic)s));
-    fputs("<th>CPU / iteration</th><th>outliers (low / high)</th></tr>\n", f);
-    for (size_t i = 0; i < run->nresults; i++) {
-        const bg_result *r = &run->results[i];
-        fputs("<tr><td class=\"name\">", f);
-        put_bench_link(f, rep, r->name);
-        fprintf(f, "</td><td>%s", bg__status_name(r->status));
-        if (r->message[0]) {
-            fputs("<br><small>", f);
-            bg__html_escape(f, r->message);
-            fputs("</small>", f);
-        }
-        fprintf(f, "</td><td class=\"num\">%zu / %zu</td>", r->nprocs, r->has_summary ? r->wall.nsamples : 0);
-        for (int s = 0; s < BG_STAT_COUNT; s++) {
-            static const bg_estimate none = {NAN, NAN, NAN, NAN};
-            put_estimate(f, r->has_summary ? &r->wall.est[s] : &none);
-        }
-        if (r->has_summary) {
-            fputs("<td class=\"num\">", f);
-            put_ns(f, r->cpu_per_iter_ns);
-            const bg_outliers *o = &r->wall.outliers;
-            fprintf(f, "</td><td class=\"num\">%zu / %zu</td>", o->low_mild + o->low_severe,
-                    o->high_mild + o->high_severe);
-        } else {
-            fputs("<td class=\"num\">-</td><td class=\"num\">-</td>", f);
-        }
-        fputs("</tr>\n", f);
-    }
-    fputs("</table></div>\n", f);
-}
+/* ---- a run's page, as a reporter (bg__html_reporter) ---- */
 
-int bg__html_write_commit(const char *dir, const char *pg, const bg_run *run, const bg_report *rep,
-                          char *err, size_t errlen)
+/* The page up to the estimates table's header: the run's commit, its
+ * configuration, machine, harness overhead and counter groups. */
+static int run_page_begin(FILE *f, const bg_report_src *s)
 {
-    page p;
-    int rc = page_open(&p, dir, pg, err, errlen);
-    if (rc)
-        return rc;
-    FILE *f = p.f;
+    const bg_run *run = s->run;
     char title[96];
     snprintf(title, sizeof title, "run of %.12s", run->git_commit[0] ? run->git_commit : "no commit");
     page_head(f, title, true);
@@ -1063,7 +977,69 @@ int bg__html_write_commit(const char *dir, const char *pg, const bg_run *run, co
     commit_overhead(f, run);
     commit_counter_groups(f, run);
     fputs("</section>\n</div>\n", f);
-    commit_estimates(f, run, rep);
+    fprintf(f, "<h2>Estimates</h2>\n<p><small>Per iteration of wall time, %g%% bootstrap intervals in "
+               "brackets.</small></p>\n<div class=\"wide\"><table class=\"est\">\n<tr><th>benchmark</th><th>status</th><th>processes / "
+               "samples</th>",
+            100 * run->config.confidence);
+    for (int st = 0; st < BG_STAT_COUNT; st++)
+        fprintf(f, "<th>%s</th>", bg_statistic_name((bg_statistic)st));
+    fputs("<th>CPU / iteration</th><th>outliers (low / high)</th></tr>\n", f);
+    return 0;
+}
+
+/* One benchmark's row of estimates. */
+static int run_page_bench(FILE *f, const bg_report_src *s, size_t i)
+{
+    const bg_result *r = &s->run->results[i];
+    fputs("<tr><td class=\"name\">", f);
+    put_bench_link(f, s->site, r->name);
+    fprintf(f, "</td><td>%s", bg__status_name(r->status));
+    if (r->message[0]) {
+        fputs("<br><small>", f);
+        bg__html_escape(f, r->message);
+        fputs("</small>", f);
+    }
+    fprintf(f, "</td><td class=\"num\">%zu / %zu</td>", r->nprocs, r->has_summary ? r->wall.nsamples : 0);
+    for (int st = 0; st < BG_STAT_COUNT; st++) {
+        static const bg_estimate none = {NAN, NAN, NAN, NAN};
+        put_estimate(f, r->has_summary ? &r->wall.est[st] : &none);
+    }
+    if (r->has_summary) {
+        fputs("<td class=\"num\">", f);
+        put_ns(f, r->cpu_per_iter_ns);
+        const bg_outliers *o = &r->wall.outliers;
+        fprintf(f, "</td><td class=\"num\">%zu / %zu</td>", o->low_mild + o->low_severe,
+                o->high_mild + o->high_severe);
+    } else {
+        fputs("<td class=\"num\">-</td><td class=\"num\">-</td>", f);
+    }
+    fputs("</tr>\n", f);
+    return 0;
+}
+
+static int run_page_end(FILE *f, const bg_report_src *s)
+{
+    fputs("</table></div>\n", f);
     page_end_main(f);
+    return ferror(f) ? BG_EIO : 0;
+}
+
+const bg_reporter bg__html_reporter = {"html", BG_REPORT_RUN, run_page_begin, run_page_bench,
+                                       run_page_end};
+
+int bg__html_write_commit(const char *dir, const char *pg, const bg_run *run, const bg_report *rep,
+                          char *err, size_t errlen)
+{
+    page p;
+    int rc = page_open(&p, dir, pg, err, errlen);
+    if (rc)
+        return rc;
+    const bg_report_src src = {.kind = BG_REPORT_RUN, .run = run, .site = rep};
+    const bg_reporter *r = &bg__html_reporter;
+    int wrc = r->begin(p.f, &src);
+    for (size_t i = 0; wrc == 0 && i < run->nresults; i++)
+        wrc = r->bench(p.f, &src, i);
+    if (wrc == 0)
+        r->end(p.f, &src);
     return page_close(&p, err, errlen);
 }

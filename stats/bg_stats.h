@@ -42,6 +42,27 @@ double bg_stat_slope(const double *x, const double *y, size_t n);
  * `sorted` must be ascending. */
 double bg_stat_quantile_sorted(const double *sorted, size_t n, double p);
 
+/* ---- the frame of a density plot ---- */
+
+/* Silverman's rule-of-thumb kernel bandwidth, 0.9 min(sd, IQR/1.34)
+ * n^(-1/5), with a floor for constant data so it is never 0. */
+double bg_stat_kde_bandwidth(const double *x, size_t n);
+
+/* What a density plot of one or two series (base, candidate) needs beside
+ * the samples: each series' bandwidth, the widest, and the range shown:
+ * the finite samples' range, narrowed to the pooled quartiles -/+ 3 IQR
+ * (Tukey's far-out fences) when samples lie beyond, with how many lie
+ * beyond and the farthest of them (NAN when none). */
+typedef struct bg_density_frame {
+    double bandwidth[2], widest;
+    double lo, hi;
+    size_t total;  /* finite samples of all series */
+    size_t beyond;
+    double far;
+} bg_density_frame;
+/* BG_EINVAL when nd is not 1 or 2 or there is no finite sample. */
+int bg_stat_density_frame(const double *const *x, const size_t *n, size_t nd, bg_density_frame *out);
+
 /* ---- Tukey outliers ---- */
 typedef struct bg_outliers {
     size_t low_severe, low_mild, high_mild, high_severe;

@@ -136,3 +136,92 @@ double bg_stat_quantile_sorted(const double *sorted, size_t n, double p)
         return NAN;
     return frac == 0.0 ? a : a + frac * (b - a);
 }
+
+/* ---- the frame of a density plot ---- */
+
+/* Silverman's rule of thumb, 0.9 min(sd, IQR/1.34) n^(-1/5) (Silverman,
+ * "Density Estimation", 1986, eq. 3.31), with a floor for constant data so
+ * the kernel never has zero width. */
+double bg_stat_kde_bandwidth(const double *x, size_t n)
+{
+    double *s = malloc((n ? n : 1) * sizeof *s);
+    if (!s)
+        return 1.0;
+    memcpy(s, x, n * sizeof *s);
+    for (size_t i = 1; i < n; i++) /* insertion sort: n is a few hundred */
+        for (size_t j = i; j > 0 && s[j - 1] > s[j]; j--) {
+            double t = s[j];
+            s[j] = s[j - 1];
+            s[j - 1] = t;
+        }
+    double iqr = n ? bg_stat_quantile_sorted(s, n, 0.75) - bg_stat_quantile_sorted(s, n, 0.25) : 0;
+    double sd = bg_stat_sd(x, n), med = n ? bg_stat_quantile_sorted(s, n, 0.5) : 0;
+    free(s);
+    double spread = sd;
+    if (iqr > 0 && iqr / 1.34 < spread)
+        spread = iqr / 1.34;
+    double bw = 0.9 * spread * pow((double)(n ? n : 1), -0.2);
+    if (!(bw > 0))
+        bw = fabs(med) > 0 ? 0.01 * fabs(med) : 1.0;
+    return bw;
+}
+
+static int density_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The frame of a density plot (see bg_density_frame in bg_stats.h): the
+ * data's range narrowed to the pooled quartiles -/+ 3 IQR when samples lie
+ * beyond, with how many lie beyond and the farthest of them. The range is
+ * left as the data's when the IQR is 0 or memory runs out. */
+int bg_stat_density_frame(const double *const *x, const size_t *n, size_t nd, bg_density_frame *out)
+{
+    memset(out, 0, sizeof *out);
+    out->lo = INFINITY;
+    out->hi = -INFINITY;
+    out->far = NAN;
+    if (nd == 0 || nd > 2)
+        return BG_EINVAL;
+    for (size_t k = 0; k < nd; k++) {
+        for (size_t i = 0; i < n[k]; i++) {
+            if (!isfinite(x[k][i]))
+                continue;
+            out->lo = fmin(out->lo, x[k][i]);
+            out->hi = fmax(out->hi, x[k][i]);
+            out->total++;
+        }
+        out->bandwidth[k] = bg_stat_kde_bandwidth(x[k], n[k]);
+        out->widest = fmax(out->widest, out->bandwidth[k]);
+    }
+    if (out->total == 0)
+        return BG_EINVAL;
+    double *s = malloc(out->total * sizeof *s);
+    if (!s)
+        return 0;
+    size_t m = 0;
+    for (size_t k = 0; k < nd; k++)
+        for (size_t i = 0; i < n[k]; i++)
+            if (isfinite(x[k][i]))
+                s[m++] = x[k][i];
+    qsort(s, m, sizeof *s, density_cmp);
+    double q1 = bg_stat_quantile_sorted(s, m, 0.25), q3 = bg_stat_quantile_sorted(s, m, 0.75);
+    double iqr = q3 - q1;
+    if (iqr > 0) {
+        double flo = q1 - 3 * iqr, fhi = q3 + 3 * iqr, worst = 0;
+        for (size_t i = 0; i < m; i++)
+            if (s[i] < flo || s[i] > fhi) {
+                out->beyond++;
+                double dist = s[i] < flo ? flo - s[i] : s[i] - fhi;
+                if (dist > worst) {
+                    worst = dist;
+                    out->far = s[i];
+                }
+            }
+        out->lo = fmax(out->lo, flo);
+        out->hi = fmin(out->hi, fhi);
+    }
+    free(s);
+    return 0;
+}

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "bg_model.h"
+#include "bg_harness.h"
 
 /* Parses argv (NULL-terminated, program name first); returns the code and the
  * text written to the error stream in *err (caller frees). */

@@ -24,6 +24,7 @@
 #include "bg_compare.h"
 #include "bg_counters.h"
 #include "bg_model.h"
+#include "bg_reporter.h"
 
 /* ---- --counters ---- */
 
@@ -397,6 +398,7 @@ static void test_console_lines(void **state)
     r.wall.est[BG_STAT_MEAN] = (bg_estimate){10, 9, 11, 0.5};
     run.nresults = 1;
     run.results = &r;
+    assert_int_equal(bg__result_derive(&r, run.config.primary), 0); /* the model's figures */
     run.ncounter_groups = 1;
     snprintf(run.counter_groups[0].group, sizeof run.counter_groups[0].group, "hw");
     snprintf(run.counter_groups[0].note, sizeof run.counter_groups[0].note, "why not");
@@ -405,10 +407,12 @@ static void test_console_lines(void **state)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    bg__console_reporter.begin(f, &run);
-    bg__console_reporter.bench(f, &run, &r);
+    const bg_reporter *rep = bg__reporter_find("console", BG_REPORT_RUN);
+    const bg_report_src src = {.kind = BG_REPORT_RUN, .run = &run};
+    rep->begin(f, &src);
+    rep->bench(f, &src, 0);
     run.config.counters_all = true;
-    bg__console_reporter.bench(f, &run, &r);
+    rep->bench(f, &src, 0);
     fclose(f);
     assert_non_null(strstr(buf, "  hw unavailable: why not\n"));
     assert_non_null(strstr(buf, "    10 instr/iter, IPC 2.50, cache miss 10.00%, 0.005 faults/iter, "
@@ -455,12 +459,15 @@ static void test_console_instruction_mode(void **state)
     r.wall.est[BG_STAT_MEAN] = (bg_estimate){293.3, 290, 296, 0.5};
     run.nresults = 1;
     run.results = &r;
+    assert_int_equal(bg__result_derive(&r, run.config.primary), 0); /* the model's figures */
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    bg__console_reporter.begin(f, &run);
-    bg__console_reporter.bench(f, &run, &r);
+    const bg_reporter *rep = bg__reporter_find("console", BG_REPORT_RUN);
+    const bg_report_src src = {.kind = BG_REPORT_RUN, .run = &run};
+    rep->begin(f, &src);
+    rep->bench(f, &src, 0);
     fclose(f);
     assert_non_null(strstr(buf, "benchmark       instr/iter  est. cycles/iter  valgrind time  "
                                 "procs x samples\n"));

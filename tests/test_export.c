@@ -819,8 +819,11 @@ static void test_plot_program_fails(void **state)
     for (size_t i = 0; i < 200; i++)
         x[i] = 100 + (double)(i % 17);
     bg_plot_dist d = {x, 200, "head", 108};
+    bg_density_frame fr;
+    size_t nx = 200;
+    assert_int_equal(bg_stat_density_frame((const double *const[]){x}, &nx, 1, &fr), 0);
     for (int i = 0; i < 300; i++) /* more than a pipe holds once it has no reader */
-        bg__plot_density(p, "plots/x.svg", "t", "time per iteration", &d, 1);
+        bg__plot_density(p, "plots/x.svg", "t", "time per iteration", &d, 1, &fr);
     assert_int_equal(bg__plot_close(&p, err, sizeof err), BG_EIO);
     assert_null(p);
     if (!strstr(err, "exit 3") || !strstr(err, "invalid command"))
@@ -850,7 +853,10 @@ static void density_script(double outlier, char *script, size_t n, double *xmax)
         x[i] = 1000 + (double)(i % 17); /* 1000 .. 1016 ns */
     x[7] = outlier;
     bg_plot_dist d = {x, 200, "head", 1008};
-    assert_int_equal(bg__plot_density(p, "x.svg", "t", "time per iteration", &d, 1), 0);
+    bg_density_frame fr;
+    size_t nx = 200;
+    assert_int_equal(bg_stat_density_frame((const double *const[]){x}, &nx, 1, &fr), 0);
+    assert_int_equal(bg__plot_density(p, "x.svg", "t", "time per iteration", &d, 1, &fr), 0);
     assert_int_equal(bg__plot_close(&p, err, sizeof err), 0);
     unsetenv("BENCHGATE_GNUPLOT");
     FILE *f = fopen(gp, "r");

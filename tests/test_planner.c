@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "bg_model.h"
+#include "bg_harness.h"
 
 static void test_linear_plan_fits_the_time(void **state)
 {

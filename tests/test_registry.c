@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "bg_model.h"
+#include "bg_harness.h"
 
 /* Registered in this file; more in test_registry_more.c. */
 BENCH(zeta_here) { BENCH_LOOP(b) {} }

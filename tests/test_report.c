@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "bg_model.h"
+#include "bg_reporter.h"
 #include "bg_report.h"
 #include "bg_store.h"
 

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "bg_model.h"
+#include "bg_harness.h"
 
 #ifndef FAULTY_BENCH
 #error "FAULTY_BENCH must be the path of the faulty_bench binary"
