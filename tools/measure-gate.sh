@@ -43,7 +43,7 @@ unset BENCHGATE_INJECT_PCT BENCHGATE_INJECT_MEM_PCT BENCHGATE_DIR GITHUB_STEP_SU
 # this runs (an hour) cannot change what is measured.
 mkdir -p "$T/bin"
 cp "$BUILD/benches/benchgate-benches" "$BUILD/benchgate" "$T/bin/"
-cp -P "$BUILD"/libbenchgate.so* "$T/bin/"
+find "$BUILD" -maxdepth 1 -name "libbenchgate.so*" ! -type d -exec cp -P {} "$T/bin/" \;
 export LD_LIBRARY_PATH="$T/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 BENCH=$T/bin/benchgate-benches
 BG=$T/bin/benchgate
