@@ -18,6 +18,7 @@
 #include "bg_cmds.h"
 #include "bg_git.h"
 #include "bg_instr.h"
+#include "bg_noise.h"
 #include "bg_report.h"
 #include "bg_store.h"
 
@@ -108,6 +109,8 @@ typedef struct gen {
     char (*tics)[8];
     const char **ticp;
     bg_cmp_opts cmpo; /* the comparison options with the metric set_metric chose */
+    bg_noise noise;   /* between-run noise of the head's machine (the comparison adds it) */
+    bool have_noise;
     bg_comparison cmp;
     bool have_cmp;
     bg_report rep;
@@ -538,6 +541,20 @@ static const bg_result *find_result(const bg_run *run, const char *name)
 static int build_benches(gen *G)
 {
     bg_report *rep = &G->rep;
+    /* The noise record of the head's machine: the comparison with the
+     * baseline (made at another time) includes it, and every benchmark page
+     * states it. */
+    char ne[512] = "";
+    open_git(G, false);
+    if (bg__noise_learn(G->st, G->g, G->head.machine_id, G->head_commit[0] ? G->head_commit : NULL,
+                        G->cmpo.metric ? G->cmpo.metric : "time", NULL, NULL, NULL, &G->noise, ne,
+                        sizeof ne) == 0) {
+        G->have_noise = true;
+        G->cmpo.noise = &G->noise;
+        snprintf(rep->drift_note, sizeof rep->drift_note,
+                 "between-run noise from %zu stored run%s of machine %.16s (benchgate noise)", G->noise.runs_used,
+                 G->noise.runs_used == 1 ? "" : "s", G->head.machine_id);
+    }
     if (G->have_base) {
         char e[512] = "";
         int rc = bg__compare_runs(&G->base, &G->head, &G->cmpo, &G->cmp, e, sizeof e);
@@ -561,6 +578,12 @@ static int build_benches(gen *G)
         b->head = find_result(&G->head, b->name);
         b->base = G->have_base ? find_result(&G->base, b->name) : NULL;
         bg__name_slug(b->name, b->slug, sizeof b->slug);
+        b->drift_band = NAN;
+        if (G->have_noise) {
+            size_t df;
+            b->drift_band = expm1(1.959963984540054 *
+                                  bg__noise_for(&G->noise, b->name, &df, b->drift_source, sizeof b->drift_source));
+        }
         b->hist_pt = malloc(nc * sizeof *b->hist_pt);
         b->hist_lo = malloc(nc * sizeof *b->hist_lo);
         b->hist_hi = malloc(nc * sizeof *b->hist_hi);
@@ -864,6 +887,8 @@ static void gen_free(gen *G)
     free(G->ticp);
     if (G->have_cmp)
         bg__comparison_free(&G->cmp);
+    if (G->have_noise)
+        bg__noise_free(&G->noise);
     if (G->have_head)
         bg__run_free(&G->head);
     if (G->have_base)

@@ -128,6 +128,9 @@ typedef struct bg_report_bench {
     bg_changepoint cp[16];
     size_t ncp;
     bool plot_dist, plot_fit, plot_cmp, plot_hist, plot_spark; /* drawn and present */
+    double drift_band;       /* 95 % band of run-to-run changes on the head's machine (a
+                              * fraction, from the store's noise record); NAN when unknown */
+    char drift_source[64];   /* "learned from 12 run pairs", "default: ..." */
 } bg_report_bench;
 
 typedef struct bg_report {
@@ -152,6 +155,7 @@ typedef struct bg_report {
     char metric_what[80];      /* "time per iteration", "allocs per iteration", ... */
     char metric_note[192];     /* how the metric was chosen when not asked for, "" otherwise */
     char base_note[512];       /* why a baseline found was not compared, "" otherwise */
+    char drift_note[192];      /* where the between-run noise came from, "" when unknown */
     char plots_note[1024];     /* why plots are missing or incomplete, "" when fine */
     char generated[32];        /* ISO 8601 UTC */
 } bg_report;

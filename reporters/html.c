@@ -712,8 +712,24 @@ static void bench_estimates(FILE *f, const bg_report *rep, const bg_report_bench
     fputs("</p>\n", f);
 }
 
+/* The between-run noise of the benchmark on the head's machine: how far two
+ * runs of unchanged code made at different times differ, which every
+ * comparison with a stored run allows for. */
+static void bench_noise(FILE *f, const bg_report *rep, const bg_report_bench *b)
+{
+    if (!isfinite(b->drift_band))
+        return;
+    fprintf(f, "<p>Between-run noise on this machine: &plusmn;%.1f%% (95%% of runs of unchanged code made at "
+               "different times differ by less; ", 100 * b->drift_band);
+    bg__html_escape(f, b->drift_source);
+    fputs("; ", f);
+    bg__html_escape(f, rep->drift_note);
+    fputs("). A change inside it is inconclusive.</p>\n", f);
+}
+
 static void bench_comparison(FILE *f, const bg_report *rep, const bg_report_bench *b)
 {
+    bench_noise(f, rep, b);
     if (!rep->base)
         return;
     fputs("<h2>Against the baseline", f);

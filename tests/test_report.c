@@ -326,6 +326,9 @@ static void test_report_history(void **state)
     assert_non_null(strstr(page, "-hist.svg"));
     assert_non_null(strstr(page, "<h2>Counters</h2>"));
     assert_non_null(strstr(page, "CPU time"));
+    /* the noise record of the machine, which the comparison allowed for */
+    assert_non_null(strstr(page, "Between-run noise on this machine: &plusmn;"));
+    assert_non_null(strstr(page, "run pair"));
     free(page);
 }
 
