@@ -46,7 +46,7 @@ static const bg_opt OPTIONS[] = {
      "stage 2's base bench binary (e.g. restored from a CI cache\n"
      "keyed by the base commit); default: build the base commit\n"
      "in a temporary worktree with --build-cmd"},
-    {O_STAGE2_BUDGET, "stage2-budget", 0, "S", NULL, "stage 2 seconds per benchmark, both sides (default 15)"},
+    {O_STAGE2_BUDGET, "stage2-budget", 0, "S", NULL, "stage 2 seconds per benchmark, both sides (default 8);\nstage 2 runs are --quick runs unless --bench-arg says otherwise"},
     {O_BUILD_CMD, "build-cmd", 0, "CMD", NULL, "with --ab or stage 2: the build command, as for 'benchgate ab'"},
     {O_BENCH_BIN, "bench-bin", 0, "PATH", NULL,
      "with --ab or stage 2: the bench binary in the build, as for\n'benchgate ab'"},

@@ -58,11 +58,11 @@ typedef struct bg_gate_opts {
     const char *bench_bin;  /* --ab and stage 2: the bench binary in a build */
     int stages;             /* 2 (default): stage 2 for suspects; 1: stage 1 only */
     const char *base_bin;   /* --base-bin PATH: the base's bench binary for stage 2 */
-    double stage2_budget;   /* stage 2 seconds per benchmark, both sides (default 15) */
+    double stage2_budget;   /* stage 2 seconds per benchmark, both sides (default 8) */
 } bg_gate_opts;
 
 /* Defaults: every pointer NULL, cmp as bg__cmp_opts_default, two stages,
- * stage 2 budget 15 s. */
+ * stage 2 budget 8 s. */
 void bg__gate_opts_default(bg_gate_opts *o);
 
 /* Which stage of the gate decided a benchmark's verdict. */
