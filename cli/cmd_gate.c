@@ -64,7 +64,7 @@ static void help(void)
            "widened by the between-run noise the store has learned for the benchmark\n"
            "on this machine (benchgate noise): a change inside the drift band is\n"
            "inconclusive. Benchmarks stage 1 cannot clear (regressed, or inconclusive\n"
-           "beyond --threshold) go to stage 2: base and head bench binaries run\n"
+           "and slower at all) go to stage 2: base and head bench binaries run\n"
            "interleaved, block by block, so drift cancels. The gate fails only on\n"
            "regressions stage 2 confirms; each row says which stage decided it.\n\n");
     bg_opt_help(stdout, OPTIONS);

@@ -12,9 +12,10 @@
  *            (bg_noise.h), so a change inside the drift band is
  *            "inconclusive", never "regressed". Most benchmarks clear here.
  *   stage 2  the benchmarks stage 1 cannot clear (regressed, or
- *            inconclusive with the change beyond the threshold) are run
- *            again, base and head binaries interleaved block by block as
- *            `benchgate ab` does, so drift cancels; the gate fails only on
+ *            inconclusive with the change above zero) are run again, base
+ *            and head binaries interleaved block by block as `benchgate ab`
+ *            does, so drift cancels; their p-values are adjusted across the
+ *            whole suite with stage 1's, and the gate fails only on
  *            regressions stage 2 confirms. The base binary is given
  *            (--base-bin, e.g. restored from a CI cache) or built from the
  *            base commit in a temporary worktree; the head binary is
