@@ -18,71 +18,14 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "bg_alloc.h"
 #include "bg_model.h"
 
 #ifndef COUNTER_BENCH
 #error "COUNTER_BENCH must be the path of the counter_bench binary"
 #endif
-
-typedef struct outcome {
-    int code;
-    char *out;
-    char *err;
-} outcome;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
-static outcome run_bench(const char *const *args)
-{
-    char outp[] = "/tmp/bg_ctr_outXXXXXX", errp[] = "/tmp/bg_ctr_errXXXXXX";
-    int of = mkstemp(outp), ef = mkstemp(errp);
-    assert_true(of >= 0 && ef >= 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(of, 1);
-        dup2(ef, 2);
-        const char *argv[32] = {COUNTER_BENCH};
-        for (int i = 0; args[i] && i < 30; i++)
-            argv[i + 1] = args[i];
-        execv(COUNTER_BENCH, (char **)argv);
-        _exit(127);
-    }
-    int st;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    close(of);
-    close(ef);
-    outcome o = {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(outp), slurp(errp)};
-    unlink(outp);
-    unlink(errp);
-    assert_non_null(o.out);
-    assert_non_null(o.err);
-    return o;
-}
-
-static void outcome_free(outcome *o)
-{
-    free(o->out);
-    free(o->err);
-}
 
 static const bg_result *find(const bg_run *run, const char *name)
 {
@@ -111,7 +54,7 @@ static size_t count_of(const char *hay, const char *needle)
 
 /* The run of every benchmark with every counter group, shared by the tests. */
 static bg_run g_run;
-static outcome g_out;
+static bench_out g_out;
 static char *g_json;
 
 static int setup_all(void **state)
@@ -123,7 +66,7 @@ static int setup_all(void **state)
         return -1;
     close(fd);
     const char *args[] = {"--quick", "--counters=all", "--json", path, "--color", "never", NULL};
-    g_out = run_bench(args);
+    g_out = run_bench(COUNTER_BENCH, args, NULL);
     g_json = slurp(path);
     unlink(path);
     char err[256];
@@ -139,7 +82,7 @@ static int teardown_all(void **state)
 {
     (void)state;
     bg__run_free(&g_run);
-    outcome_free(&g_out);
+    bench_out_free(&g_out);
     free(g_json);
     return 0;
 }
@@ -356,55 +299,55 @@ static void test_alloc_interposer_missing(void **state)
     setenv(BG_ALLOC_LIB_ENV, "/nonexistent/libbenchgate-alloc.so", 1);
     const char *a[] = {"--quick", "--filter", "^alloc_three_blocks$", "--counters", "alloc",
                        "--color", "never", NULL};
-    outcome o = run_bench(a);
+    bench_out o = run_bench(COUNTER_BENCH, a, NULL);
     unsetenv(BG_ALLOC_LIB_ENV);
     assert_int_equal(o.code, 0);
     assert_non_null(strstr(o.out, "alloc unavailable: allocation interposer not loaded "
                                   "(BENCHGATE_ALLOC_LIB=/nonexistent/libbenchgate-alloc.so: "
                                   "No such file or directory)"));
     assert_non_null(strstr(o.out, "alloc_three_blocks"));
-    outcome_free(&o);
+    bench_out_free(&o);
 }
 
 static void test_compact_default_and_none(void **state)
 {
     (void)state;
     const char *d[] = {"--quick", "--filter", "^rss_64mib$", "--color", "never", NULL};
-    outcome o = run_bench(d);
+    bench_out o = run_bench(COUNTER_BENCH, d, NULL);
     assert_int_equal(o.code, 0);
     assert_non_null(strstr(o.out, "max RSS "));
     assert_null(strstr(o.out, "rusage (median of"));
     assert_null(strstr(o.out, "alloc ("));
-    outcome_free(&o);
+    bench_out_free(&o);
 
     const char *n[] = {"--quick", "--filter", "^rss_64mib$", "--counters", "none", "--color",
                        "never", NULL};
-    o = run_bench(n);
+    o = run_bench(COUNTER_BENCH, n, NULL);
     assert_int_equal(o.code, 0);
     assert_null(strstr(o.out, "counters:"));
     assert_null(strstr(o.out, "max RSS"));
-    outcome_free(&o);
+    bench_out_free(&o);
 
     const char *bad[] = {"--counters=sw,cpu", NULL};
-    o = run_bench(bad);
+    o = run_bench(COUNTER_BENCH, bad, NULL);
     assert_int_equal(o.code, 2);
     assert_non_null(strstr(o.err, "--counters: invalid value 'sw,cpu'; unknown counter group 'cpu'"));
-    outcome_free(&o);
+    bench_out_free(&o);
 
     /* Empty: a usage error naming the flag and what it takes, from the
      * program's bare name like every other message. */
     const char *blank[] = {"--counters", "", NULL};
-    o = run_bench(blank);
+    o = run_bench(COUNTER_BENCH, blank, NULL);
     assert_int_equal(o.code, 2);
     assert_non_null(strstr(o.err, "counter_bench: --counters: invalid value ''; it is empty; "
                                   "expected all, none, default or a comma-separated list of: "));
     assert_null(strstr(o.err, "/counter_bench"));
-    outcome_free(&o);
+    bench_out_free(&o);
     const char *comma[] = {"--counters=sw,", NULL};
-    o = run_bench(comma);
+    o = run_bench(COUNTER_BENCH, comma, NULL);
     assert_int_equal(o.code, 2);
     assert_non_null(strstr(o.err, "--counters: invalid value 'sw,'; a group name is missing"));
-    outcome_free(&o);
+    bench_out_free(&o);
 }
 
 int main(void)

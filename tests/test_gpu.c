@@ -16,10 +16,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
-#include "bench_proc.h"
+#include "helpers.h"
 #include "benchgate_cuda.h"
 #include "bg_gpu.h"
 #include "bg_model.h"

@@ -11,10 +11,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
-#include "bench_proc.h"
+#include "helpers.h"
 
 #ifndef INSTR_BENCH
 #error "INSTR_BENCH must be the path of the instr_bench binary"

@@ -1,0 +1,100 @@
+/* The tests' shared helpers (tests/helpers.c, linked as the bg_test_helpers
+ * static library): checked shell commands, running the benchgate command or
+ * a bench binary and capturing what it printed, reading files and run
+ * records, and a sandbox for tests that drive real git. Include after
+ * cmocka.h; the helpers fail the running test (cmocka) when something they
+ * need does not work. Strings returned are malloc'd and the caller's. */
+#ifndef BG_TEST_HELPERS_H
+#define BG_TEST_HELPERS_H
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+/* ---- files ---- */
+
+/* The whole file at path, NUL-terminated; NULL when it cannot be read. */
+char *slurp(const char *path);
+
+/* Does some line of s contain both a and b? */
+int line_has(const char *s, const char *a, const char *b);
+
+/* ---- shell commands ---- */
+
+/* Runs a shell command built from fmt; fails the test when it fails. */
+void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Runs a shell command built from fmt and returns the first line of its
+ * output, without the newline, in out; fails the test when it fails. */
+void sh_line(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Runs the shell command cmd with its standard output read into buf (n
+ * bytes, NUL-terminated, the rest dropped); returns its exit code (fails the
+ * test when it did not exit). */
+int run_shell_into(char *buf, size_t n, const char *cmd);
+
+/* ---- the benchgate command (or another program) in a directory ---- */
+
+/* Where and how bg() runs a program; bg_use() copies it. The buffers stay
+ * the caller's (usually a test file's static `out`). */
+typedef struct bg_tool {
+    const char *exe;  /* the program (BENCHGATE_EXE) */
+    const char *dir;  /* the directory it runs in */
+    const char *env;  /* shell assignments before it, e.g. "TMPDIR=/x"; NULL for none */
+    char *out;        /* what it prints lands here ... */
+    size_t outsz;     /* ... up to outsz - 1 bytes */
+    char *err;        /* bg_stdout(): its standard error lands here (may be NULL) */
+    size_t errsz;
+    int log;          /* echo each command and its output to stderr (the test log) */
+} bg_tool;
+
+void bg_use(const bg_tool *t);
+
+/* Runs the program with the arguments built from fmt (shell words) in the
+ * directory; both streams in out; returns its exit code. */
+int bg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* bg with `env` (shell assignments, may be "") before the program. */
+int bg_env(const char *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* bg with the output into buf (n bytes) instead of out. */
+int bg_into(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* bg with only the standard output in out, the standard error in err. */
+int bg_stdout(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* bg running another program (exe) in the same directory. */
+int bg_prog(const char *exe, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The shell command cmd, its standard output in out; its exit code. */
+int bg_shell(const char *cmd);
+
+/* ---- bench binaries ---- */
+
+typedef struct bench_out {
+    int code; /* exit status, or -1 when it died of a signal */
+    char *out, *err;
+} bench_out;
+
+/* Runs `prog` with args (NULL-terminated), capturing its exit code, stdout
+ * and stderr. env: NULL, or NULL-terminated "NAME=value" to set and "NAME"
+ * (no '=') to unset in the child. Free with bench_out_free. */
+bench_out run_bench(const char *prog, const char *const *args, const char *const *env);
+void bench_out_free(bench_out *o);
+
+/* Parses the JSON file at path; fails the test when it cannot. */
+cJSON *parse_file(const char *path);
+/* Parses the run record at path, then removes the file. */
+cJSON *read_record(const char *path);
+/* The benchmark called name in a run record, or NULL. */
+const cJSON *record_bench(const cJSON *rec, const char *name);
+/* b's string member key, or "" when there is none. */
+const char *bench_str(const cJSON *b, const char *key);
+
+/* ---- git ---- */
+
+/* git with an author and no signing, for commits in a test repository. */
+#define GIT "git -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false"
+
+/* Makes a fresh directory from tmpl (a mkdtemp template, rewritten in
+ * place) and points git at it: HOME, no system config, a fixed author and
+ * committer, no repository search above /tmp. Returns 0, or -1 when the
+ * directory cannot be made. */
+int git_sandbox(char *tmpl);
+
+#endif
