@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <math.h>
 
+#include "bg_model.h"
 #include "helpers.h"
 
 /* libgit2 1.5 leaks a PCRE2 match block whenever a config regex does not
@@ -55,6 +57,30 @@ int line_has(const char *s, const char *a, const char *b)
         s = eol ? eol + 1 : NULL;
     }
     return 0;
+}
+
+void assert_rel(double got, double want, double tol)
+{
+    double scale = fabs(want) > 1e-300 ? fabs(want) : 1.0;
+    if (!(fabs(got - want) <= tol * scale))
+        fail_msg("got %.17g, want %.17g (rel err %.3g)", got, want, fabs(got - want) / scale);
+}
+
+const char *pid_path(const char *stem, const char *suffix)
+{
+    static char p[256];
+    if (!p[0])
+        snprintf(p, sizeof p, "%s.%ld%s", stem, (long)getpid(), suffix);
+    return p;
+}
+
+int remove_tree(const char *dir)
+{
+    if (!dir[0])
+        return 0;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
 }
 
 /* ---- shell commands ---- */
@@ -270,6 +296,15 @@ const char *bench_str(const cJSON *b, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, key);
     return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+const bg_result *result_named(const bg_run *run, const char *name)
+{
+    for (size_t i = 0; i < run->nresults; i++)
+        if (!strcmp(run->results[i].name, name))
+            return &run->results[i];
+    fail_msg("benchmark %s not in the run record", name);
+    return NULL;
 }
 
 /* ---- git ---- */

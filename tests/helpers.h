@@ -19,6 +19,19 @@ char *slurp(const char *path);
 /* Does some line of s contain both a and b? */
 int line_has(const char *s, const char *a, const char *b);
 
+/* Fails the test unless got is want to within tol, relative to |want| (or
+ * absolute when want is 0). */
+void assert_rel(double got, double want, double tol);
+
+/* "<stem>.<pid><suffix>": a file name of this test process's own (test
+ * executables of several build directories may run at once). Static
+ * storage: the first call fixes it. */
+const char *pid_path(const char *stem, const char *suffix);
+
+/* Removes the directory tree at dir (when dir is not ""); 0, or -1 when
+ * that fails. For a teardown. */
+int remove_tree(const char *dir);
+
 /* ---- shell commands ---- */
 
 /* Runs a shell command built from fmt; fails the test when it fails. */
@@ -85,6 +98,11 @@ cJSON *read_record(const char *path);
 const cJSON *record_bench(const cJSON *rec, const char *name);
 /* b's string member key, or "" when there is none. */
 const char *bench_str(const cJSON *b, const char *key);
+
+struct bg_run;
+struct bg_result;
+/* The result called name in run; fails the test when there is none. */
+const struct bg_result *result_named(const struct bg_run *run, const char *name);
 
 /* ---- git ---- */
 

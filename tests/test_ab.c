@@ -153,9 +153,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    if (tmp[0])
-        sh("rm -rf '%s'", tmp);
-    return 0;
+    return remove_tree(tmp);
 }
 
 static void test_same_code_passes_and_saves(void **state)

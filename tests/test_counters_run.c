@@ -27,15 +27,6 @@
 #error "COUNTER_BENCH must be the path of the counter_bench binary"
 #endif
 
-static const bg_result *find(const bg_run *run, const char *name)
-{
-    for (size_t i = 0; i < run->nresults; i++)
-        if (!strcmp(run->results[i].name, name))
-            return &run->results[i];
-    fail_msg("benchmark %s not in the run record", name);
-    return NULL;
-}
-
 static const bg_counter_status *group(const bg_run *run, const char *name)
 {
     for (size_t i = 0; i < run->ncounter_groups; i++)
@@ -111,11 +102,11 @@ static void test_alloc_counts_are_exact(void **state)
 #if defined(__SANITIZE_ADDRESS__)
     assert_false(g->available);
     assert_string_equal(g->note, "built with AddressSanitizer, which replaces malloc itself");
-    assert_null(bg__proc_metric(find(&g_run, "alloc_three_blocks"), 0, "allocs"));
+    assert_null(bg__proc_metric(result_named(&g_run, "alloc_three_blocks"), 0, "allocs"));
     skip(); /* the allocator is ASan's here: nothing to count exactly */
 #else
     assert_true(g->available);
-    const bg_result *r = find(&g_run, "alloc_three_blocks");
+    const bg_result *r = result_named(&g_run, "alloc_three_blocks");
     assert_exact(r, "allocs", 3);
     assert_exact(r, "frees", 3);
     assert_exact(r, "alloc_bytes", 600);
@@ -129,12 +120,12 @@ static void test_alloc_counts_are_exact(void **state)
     assert_true(bg__result_metric(r, "allocs") == 3);
     assert_true(bg__result_metric(r, "bytes_per_alloc") == 200);
 
-    r = find(&g_run, "alloc_realloc_strdup");
+    r = result_named(&g_run, "alloc_realloc_strdup");
     assert_exact(r, "allocs", 3);
     assert_exact(r, "frees", 3);
     assert_exact(r, "alloc_bytes", 16 + 4096 + 6);
     /* No allocation in a benchmark that does none. */
-    assert_exact(find(&g_run, "page_fault_each"), "allocs", 0);
+    assert_exact(result_named(&g_run, "page_fault_each"), "allocs", 0);
 #endif
 }
 
@@ -143,7 +134,7 @@ static void test_sw_counters(void **state)
     (void)state;
     const bg_counter_status *g = group(&g_run, "sw");
     assert_non_null(g);
-    const bg_result *r = find(&g_run, "page_fault_each");
+    const bg_result *r = result_named(&g_run, "page_fault_each");
     if (!g->available) {
         assert_true(strncmp(g->note, "perf_event_open(", 16) == 0);
         assert_null(bg__proc_metric(r, 0, "page_faults"));
@@ -171,7 +162,7 @@ static void test_hw_available_or_says_why(void **state)
     (void)state;
     const bg_counter_status *g = group(&g_run, "hw");
     assert_non_null(g);
-    const bg_result *r = find(&g_run, "alloc_three_blocks");
+    const bg_result *r = result_named(&g_run, "alloc_three_blocks");
     if (g->available) {
         assert_non_null(bg__proc_metric(r, 0, "instructions"));
         assert_true(bg__result_metric(r, "instructions") > 0);
@@ -189,7 +180,7 @@ static void test_hw_available_or_says_why(void **state)
 static void test_rusage_per_process(void **state)
 {
     (void)state;
-    const bg_result *big = find(&g_run, "rss_64mib"), *small = find(&g_run, "page_fault_each");
+    const bg_result *big = result_named(&g_run, "rss_64mib"), *small = result_named(&g_run, "page_fault_each");
     for (size_t i = 0; i < big->nprocs; i++) {
         const bg_proc *p = &big->procs[i];
         assert_true(p->has_rusage);
@@ -231,7 +222,7 @@ static void test_record_round_trips(void **state)
     assert_string_equal(again, third);
     assert_int_equal(run2.ncounter_groups, g_run.ncounter_groups);
     assert_int_equal(run2.config.counters, g_run.config.counters);
-    const bg_result *a = find(&g_run, "alloc_three_blocks"), *b = find(&run2, "alloc_three_blocks");
+    const bg_result *a = result_named(&g_run, "alloc_three_blocks"), *b = result_named(&run2, "alloc_three_blocks");
     assert_int_equal(a->procs[0].ncounters, b->procs[0].ncounters);
     for (size_t k = 0; k < a->procs[0].ncounters; k++)
         assert_memory_equal(a->procs[0].counters[k].v, b->procs[0].counters[k].v,

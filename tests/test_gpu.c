@@ -37,10 +37,7 @@
  * their tests at the same time). */
 static const char *json_path(void)
 {
-    static char p[64];
-    if (!p[0])
-        snprintf(p, sizeof p, "/tmp/bg_gpu_test.%ld.json", (long)getpid());
-    return p;
+    return pid_path("/tmp/bg_gpu_test", ".json");
 }
 
 /* ---- the stand-ins' controls ---- */

@@ -164,9 +164,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    if (tmp[0])
-        sh("rm -rf '%s'", tmp);
-    return 0;
+    return remove_tree(tmp);
 }
 
 /* ---- looking at what was written ---- */

@@ -23,15 +23,6 @@
 #error "FAULTY_BENCH must be the path of the faulty_bench binary"
 #endif
 
-static const bg_result *find(const bg_run *run, const char *name)
-{
-    for (size_t i = 0; i < run->nresults; i++)
-        if (!strcmp(run->results[i].name, name))
-            return &run->results[i];
-    fail_msg("benchmark %s not in the run record", name);
-    return NULL;
-}
-
 /* Slack for comparing a sample's end with the next one's start: the wall
  * time and the start are both whole-ns clock differences, so they agree to
  * a ns; 1 µs leaves room for the double rounding of large offsets. */
@@ -87,19 +78,19 @@ static void test_faults_are_reported_and_others_run(void **state)
     assert_int_equal(run.nresults, 7);
     /* Sorted by name, whatever the order in the source. */
     assert_string_equal(run.results[0].name, "crash_segv");
-    const bg_result *r = find(&run, "crash_segv");
+    const bg_result *r = result_named(&run, "crash_segv");
     assert_int_equal(r->status, BG_STATUS_CRASHED);
     assert_int_equal(r->signal, 11);
-    r = find(&run, "hang_forever");
+    r = result_named(&run, "hang_forever");
     assert_int_equal(r->status, BG_STATUS_TIMEOUT);
-    r = find(&run, "exit_seven");
+    r = result_named(&run, "exit_seven");
     assert_int_equal(r->status, BG_STATUS_CRASHED);
     assert_int_equal(r->exit_code, 7);
-    r = find(&run, "no_loop");
+    r = result_named(&run, "no_loop");
     assert_int_equal(r->status, BG_STATUS_ERROR);
-    r = find(&run, "skip_no_gpu");
+    r = result_named(&run, "skip_no_gpu");
     assert_int_equal(r->status, BG_STATUS_SKIPPED);
-    r = find(&run, "fine_fast");
+    r = result_named(&run, "fine_fast");
     assert_int_equal(r->status, BG_STATUS_OK);
     assert_true(r->has_summary);
     assert_int_equal(r->nprocs, 2);
@@ -116,10 +107,10 @@ static void test_faults_are_reported_and_others_run(void **state)
     for (size_t j = 0; j < p->n; j++)
         assert_true(p->wall_ns[j] > 0 && p->cpu_ns[j] >= 0);
     check_start_times(r);
-    assert_int_equal(find(&run, "fine_slowable")->status, BG_STATUS_OK);
-    check_start_times(find(&run, "fine_slowable"));
+    assert_int_equal(result_named(&run, "fine_slowable")->status, BG_STATUS_OK);
+    check_start_times(result_named(&run, "fine_slowable"));
     /* One clock for the whole run: the later benchmark's samples come after. */
-    const bg_result *slow = find(&run, "fine_slowable");
+    const bg_result *slow = result_named(&run, "fine_slowable");
     assert_true(slow->procs[0].start_ns[0] > p->start_ns[0]);
 
     /* Round trip: serialise what we parsed and parse again: identical JSON. */
@@ -130,7 +121,7 @@ static void test_faults_are_reported_and_others_run(void **state)
     char *third = bg__record_to_json(&run2);
     assert_string_equal(again, third);
     /* And the samples survive exactly. */
-    const bg_result *r2 = find(&run2, "fine_fast");
+    const bg_result *r2 = result_named(&run2, "fine_fast");
     assert_memory_equal(r2->procs[0].wall_ns, p->wall_ns, p->n * sizeof(double));
     assert_non_null(r2->procs[0].start_ns);
     assert_memory_equal(r2->procs[0].start_ns, p->start_ns, p->n * sizeof(double));
