@@ -66,6 +66,23 @@ void assert_rel(double got, double want, double tol)
         fail_msg("got %.17g, want %.17g (rel err %.3g)", got, want, fabs(got - want) / scale);
 }
 
+void assert_case(double got, double want, double scale, const char *what, size_t i)
+{
+    double tol = 1e-9 * fmax(fabs(want), scale);
+    if (!(fabs(got - want) <= tol))
+        fail_msg("case %zu: %s = %.17g, want %.17g (+- %.3g)", i, what, got, want, tol);
+}
+
+bg_boot_opts boot_opts(size_t resamples, bg_ci_method m, uint64_t seed)
+{
+    bg_boot_opts o;
+    bg_boot_opts_default(&o);
+    o.resamples = resamples;
+    o.method = m;
+    o.seed = seed;
+    return o;
+}
+
 const char *pid_path(const char *stem, const char *suffix)
 {
     static char p[256];
@@ -308,6 +325,15 @@ const bg_result *result_named(const bg_run *run, const char *name)
 }
 
 /* ---- git ---- */
+
+int make_tmp_repo(char *tmp, size_t n, char *repo, size_t rn, const char *name)
+{
+    snprintf(tmp, n, "/tmp/%s.XXXXXX", name);
+    if (!mkdtemp(tmp))
+        return -1;
+    snprintf(repo, rn, "%s/repo", tmp);
+    return 0;
+}
 
 int git_sandbox(char *tmpl)
 {

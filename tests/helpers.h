@@ -10,6 +10,9 @@
 #include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "bg_stats.h"
 
 /* ---- files ---- */
 
@@ -22,6 +25,13 @@ int line_has(const char *s, const char *a, const char *b);
 /* Fails the test unless got is want to within tol, relative to |want| (or
  * absolute when want is 0). */
 void assert_rel(double got, double want, double tol);
+
+/* For a table of reference cases: fails the test, naming case i and what,
+ * unless got is want to within 1e-9 of max(|want|, scale). */
+void assert_case(double got, double want, double scale, const char *what, size_t i);
+
+/* The default bootstrap options with these resamples, method and seed. */
+bg_boot_opts boot_opts(size_t resamples, bg_ci_method m, uint64_t seed);
 
 /* "<stem>.<pid><suffix>": a file name of this test process's own (test
  * executables of several build directories may run at once). Static
@@ -105,6 +115,11 @@ struct bg_result;
 const struct bg_result *result_named(const struct bg_run *run, const char *name);
 
 /* ---- git ---- */
+
+/* Makes a temporary directory /tmp/<name>.XXXXXX into tmp (n bytes) and
+ * names <tmp>/repo in repo (rn bytes; not created). 0, or -1 when the
+ * directory cannot be made. */
+int make_tmp_repo(char *tmp, size_t n, char *repo, size_t rn, const char *name);
 
 /* git with an author and no signing, for commits in a test repository. */
 #define GIT "git -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false"

@@ -127,10 +127,8 @@ static int setup(void **state)
     unsetenv("BENCHGATE_DIR");
     unsetenv("BENCHGATE_BENCH_BIN");
     unsetenv("FAULTY_SLOWDOWN_PCT");
-    snprintf(tmp, sizeof tmp, "/tmp/bg_ab_test.XXXXXX");
-    if (!mkdtemp(tmp))
+    if (make_tmp_repo(tmp, sizeof tmp, repo, sizeof repo, "bg_ab_test") != 0)
         return -1;
-    snprintf(repo, sizeof repo, "%s/repo", tmp);
     snprintf(tmpdir, sizeof tmpdir, "%s/tmpdir", tmp);
     snprintf(tmpenv, sizeof tmpenv, "TMPDIR='%s'", tmpdir);
     bg_use(&(bg_tool){.exe = BENCHGATE_EXE, .dir = repo, .env = tmpenv, .out = out,

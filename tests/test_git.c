@@ -42,9 +42,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
-    return system(cmd) == 0 ? 0 : -1;
+    return remove_tree(base);
 }
 
 static void test_outside_repo(void **state)

@@ -146,10 +146,8 @@ static int setup(void **state)
     (void)state;
     unsetenv("BENCHGATE_DIR");
     unsetenv("BENCHGATE_GNUPLOT");
-    snprintf(tmp, sizeof tmp, "/tmp/bg_report.XXXXXX");
-    if (!mkdtemp(tmp))
+    if (make_tmp_repo(tmp, sizeof tmp, repo, sizeof repo, "bg_report") != 0)
         return -1;
-    snprintf(repo, sizeof repo, "%s/repo", tmp);
     bg_use(&(bg_tool){.exe = BENCHGATE_EXE, .dir = repo, .out = out, .outsz = sizeof out});
     sh("git init -q -b main '%s' && cd '%s' && for i in $(seq 1 %d); do echo $i > f && git add f && " GIT
        " commit -q -m c$i; done",
