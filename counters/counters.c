@@ -19,7 +19,7 @@ typedef struct table_entry {
 /* Measured by default: sw (its reads fall outside the timed interval and
  * cost 2.2-2.5 µs per sample in a VM) and hw where the machine has it. alloc
  * is off by default: while counting it adds work to every allocation inside
- * the timed loop (see README, "Counters"). gpu is on: see below. */
+ * the timed loop (see docs/guide.md, "Counters"). gpu is on: see below. */
 static const table_entry g_table[] = {
     {&bg__sw_group, true},
     {&bg__hw_group, true},

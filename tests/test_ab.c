@@ -23,7 +23,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
-#include "git_fixture.h"
+#include "helpers.h"
 
 #ifndef BENCHGATE_EXE
 #error "BENCHGATE_EXE must name the benchgate binary"
@@ -32,7 +32,6 @@
 #error "FAULTY_BENCH must name the faulty_bench binary"
 #endif
 
-#define GIT "git -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false"
 /* Short runs: quick bench runs, six blocks. The threshold of 5 % keeps the
  * noise of such short runs from failing an A/A comparison; 20 % is far
  * above it. */
@@ -84,66 +83,7 @@ static const char BUILD_HANG[] =
     "' > out/bench && chmod +x out/bench\n";
 
 static char errout[1 << 16];
-
-/* Runs benchgate in the repository; returns its exit code, its output (both
- * streams) in out, or with stdout_only its standard output in out and its
- * standard error in errout. */
-static int bg_run(int stdout_only, const char *fmt, va_list ap)
-{
-    char args[4096], cmd[8192], errp[400];
-    vsnprintf(args, sizeof args, fmt, ap);
-    snprintf(errp, sizeof errp, "%s/stderr.txt", tmp);
-    snprintf(cmd, sizeof cmd, "cd '%s' && TMPDIR='%s' '%s' %s %s%s%s", repo, tmpdir, BENCHGATE_EXE,
-             args, stdout_only ? "2>'" : "2>&1", stdout_only ? errp : "", stdout_only ? "'" : "");
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = '\0';
-    int st = pclose(p);
-    errout[0] = '\0';
-    if (stdout_only) {
-        FILE *f = fopen(errp, "r");
-        assert_non_null(f);
-        errout[fread(errout, 1, sizeof errout - 1, f)] = '\0';
-        fclose(f);
-    }
-    fprintf(stderr, "--- benchgate %s\n%s%s", args, out, errout);
-    assert_true(WIFEXITED(st));
-    return WEXITSTATUS(st);
-}
-
-static int bg(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = bg_run(0, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
-/* bg with only the standard output in out (the log goes to errout). */
-static int bg_stdout(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = bg_run(1, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
-static int line_has(const char *s, const char *a, const char *b)
-{
-    while (s && *s) {
-        const char *eol = strchr(s, '\n');
-        size_t len = eol ? (size_t)(eol - s) : strlen(s);
-        char line[2048];
-        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line - 1 ? len : sizeof line - 1), s);
-        if (strstr(line, a) && strstr(line, b))
-            return 1;
-        s = eol ? eol + 1 : NULL;
-    }
-    return 0;
-}
+static char tmpenv[400]; /* TMPDIR=... for benchgate */
 
 static void write_file(const char *name, const char *text)
 {
@@ -187,11 +127,12 @@ static int setup(void **state)
     unsetenv("BENCHGATE_DIR");
     unsetenv("BENCHGATE_BENCH_BIN");
     unsetenv("FAULTY_SLOWDOWN_PCT");
-    snprintf(tmp, sizeof tmp, "/tmp/bg_ab_test.XXXXXX");
-    if (!mkdtemp(tmp))
+    if (make_tmp_repo(tmp, sizeof tmp, repo, sizeof repo, "bg_ab_test") != 0)
         return -1;
-    snprintf(repo, sizeof repo, "%s/repo", tmp);
     snprintf(tmpdir, sizeof tmpdir, "%s/tmpdir", tmp);
+    snprintf(tmpenv, sizeof tmpenv, "TMPDIR='%s'", tmpdir);
+    bg_use(&(bg_tool){.exe = BENCHGATE_EXE, .dir = repo, .env = tmpenv, .out = out,
+                      .outsz = sizeof out, .err = errout, .errsz = sizeof errout, .log = 1});
     sh("mkdir -p '%s' && git init -q -b main '%s'", tmpdir, repo);
     write_file(".gitignore", "out/\n");
     sh("cd '%s' && git add .gitignore", repo);
@@ -210,9 +151,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    if (tmp[0])
-        sh("rm -rf '%s'", tmp);
-    return 0;
+    return remove_tree(tmp);
 }
 
 static void test_same_code_passes_and_saves(void **state)
@@ -938,11 +877,7 @@ static void test_noisy_warning(void **state)
     snprintf(cmd, sizeof cmd, "cd '%s' && FAULTY_ALTERNATE_FILE='%s/alternate' '%s' --filter "
              "'^fine_slowable$' --quick --procs 4 --max-procs 4 --no-save --color never 2>&1",
              tmp, tmp, FAULTY_BENCH);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = '\0';
-    assert_int_equal(pclose(p), 0);
+    assert_int_equal(bg_shell(cmd), 0);
     fprintf(stderr, "--- %s\n%s", cmd, out);
     assert_true(line_has(out, "measurements look noisy (fine_slowable varies", "between processes"));
     assert_true(line_has(out, "measurements look noisy", "run `benchgate doctor` for what to fix"));

@@ -13,22 +13,13 @@
 #include <gsl/gsl_sort.h>
 
 #include "bg_stats.h"
+#include "helpers.h"
 #include "bg_stats_internal.h"
 #include "fixtures/est_ref.h"
 
 /* Resamples per interval in the simulations: enough for a stable 95%
  * interval, few enough to keep the suite fast under sanitizers. */
 #define SIM_RESAMPLES 1000
-
-static bg_boot_opts opts_with(size_t resamples, uint64_t seed, bg_ci_method m)
-{
-    bg_boot_opts o;
-    bg_boot_opts_default(&o);
-    o.resamples = resamples;
-    o.seed = seed;
-    o.method = m;
-    return o;
-}
 
 static void test_defaults_and_names(void **state)
 {
@@ -63,7 +54,7 @@ static void test_vs_scipy(void **state)
 
     for (size_t i = 0; i < sizeof est_boot_refs / sizeof est_boot_refs[0]; i++) {
         const est_boot_ref *r = &est_boot_refs[i];
-        bg_boot_opts o = opts_with(EST_BOOT_RESAMPLES, 7, (bg_ci_method)r->method);
+        bg_boot_opts o = boot_opts(EST_BOOT_RESAMPLES, (bg_ci_method)r->method, 7);
         bg_estimate e;
         const bg_group *g = r->stat == BG_STAT_SLOPE ? &g_slope : &g_boot;
         assert_int_equal(bg_bootstrap_ci(g, 1, (bg_statistic)r->stat, &o, &e), 0);
@@ -95,7 +86,7 @@ static void test_point_matches_descriptive(void **state)
     bg_group g[2] = { { it, ns, 3 }, { it + 3, ns + 3, 4 } };
     double want[BG_STAT_COUNT] = { bg_stat_mean(t, 7), bg_stat_median(t, 7), bg_stat_sd(t, 7),
                                    bg_stat_mad(t, 7),  bg_stat_min(t, 7),    bg_stat_slope(it, ns, 7) };
-    bg_boot_opts o = opts_with(200, 3, BG_CI_BCA);
+    bg_boot_opts o = boot_opts(200, BG_CI_BCA, 3);
     for (int s = 0; s < BG_STAT_COUNT; s++) {
         bg_estimate e;
         assert_int_equal(bg_bootstrap_ci(g, 2, (bg_statistic)s, &o, &e), 0);
@@ -208,7 +199,7 @@ static void test_same_seed_same_interval(void **state)
     bg_group g[3] = { { it, ns, 10 }, { it + 10, ns + 10, 12 }, { it + 22, ns + 22, 8 } };
     for (int m = 0; m < 2; m++) {
         for (int s = 0; s < BG_STAT_COUNT; s++) {
-            bg_boot_opts o = opts_with(500, 123456789012345ULL, (bg_ci_method)m);
+            bg_boot_opts o = boot_opts(500, (bg_ci_method)m, 123456789012345ULL);
             bg_estimate a, b, c;
             assert_int_equal(bg_bootstrap_ci(g, 3, (bg_statistic)s, &o, &a), 0);
             assert_int_equal(bg_bootstrap_ci(g, 3, (bg_statistic)s, &o, &b), 0);
@@ -221,7 +212,7 @@ static void test_same_seed_same_interval(void **state)
         }
     }
     /* Seeds that agree in their low 32 bits still give different streams. */
-    bg_boot_opts o1 = opts_with(500, 1, BG_CI_PERCENTILE), o2 = o1;
+    bg_boot_opts o1 = boot_opts(500, BG_CI_PERCENTILE, 1), o2 = o1;
     o2.seed = (UINT64_C(1) << 32) | 1;
     bg_estimate a, b;
     assert_int_equal(bg_bootstrap_ci(g, 3, BG_STAT_MEAN, &o1, &a), 0);
@@ -239,7 +230,7 @@ static void test_summarize(void **state)
         t[i] = ns[i] / it[i];
     }
     bg_group g[2] = { { it, ns, 25 }, { it + 25, ns + 25, 15 } };
-    bg_boot_opts o = opts_with(400, 42, BG_CI_BCA);
+    bg_boot_opts o = boot_opts(400, BG_CI_BCA, 42);
     bg_summary sum;
     assert_int_equal(bg_summarize(g, 2, &o, &sum), 0);
     assert_int_equal(sum.nsamples, 40);
@@ -267,7 +258,7 @@ static void test_constant_data(void **state)
         bg_group g[2] = { { it, ns, 3 }, { it + 3, ns + 3, 3 } };
         bg_group one = { it, ns, 6 };
         for (int s = 0; s < BG_STAT_COUNT; s++) {
-            bg_boot_opts o = opts_with(300, 9, BG_CI_BCA);
+            bg_boot_opts o = boot_opts(300, BG_CI_BCA, 9);
             bg_estimate e;
             assert_int_equal(bg_bootstrap_ci(k == 1 ? &one : g, (size_t)k, (bg_statistic)s, &o, &e), 0);
             assert_true(e.lo == e.point && e.hi == e.point);
@@ -295,7 +286,7 @@ static void test_coverage_normal_mean(void **state)
             ns[i] = mu + sigma * gsl_ran_gaussian_ziggurat(data, 1.0);
         bg_group g = { it, ns, (size_t)n };
         for (int m = 0; m < 2; m++) {
-            bg_boot_opts o = opts_with(SIM_RESAMPLES, 1000 + (uint64_t)rep, (bg_ci_method)m);
+            bg_boot_opts o = boot_opts(SIM_RESAMPLES, (bg_ci_method)m, 1000 + (uint64_t)rep);
             bg_estimate e;
             assert_int_equal(bg_bootstrap_ci(&g, 1, BG_STAT_MEAN, &o, &e), 0);
             covered[m] += e.lo <= mu && mu <= e.hi;
@@ -335,7 +326,7 @@ static void test_hierarchical_coverage(void **state)
             g[k] = (bg_group){ it + k * PER, ns + k * PER, PER };
         }
         bg_group all = { it, ns, G * PER };
-        bg_boot_opts o = opts_with(SIM_RESAMPLES, 5000 + (uint64_t)rep, BG_CI_PERCENTILE);
+        bg_boot_opts o = boot_opts(SIM_RESAMPLES, BG_CI_PERCENTILE, 5000 + (uint64_t)rep);
         bg_estimate h, s;
         assert_int_equal(bg_bootstrap_ci(g, G, BG_STAT_MEAN, &o, &h), 0);
         assert_int_equal(bg_bootstrap_ci(&all, 1, BG_STAT_MEAN, &o, &s), 0);
@@ -363,7 +354,7 @@ static void test_bad_arguments(void **state)
     double bad_ns[] = { 10, NAN, 30 }, inf_it[] = { 1, INFINITY, 3 };
     double zero_it[] = { 1, 0, 3 }, neg_it[] = { 1, -2, 3 };
     bg_group ok = { it, ns, 3 };
-    bg_boot_opts o = opts_with(100, 1, BG_CI_BCA);
+    bg_boot_opts o = boot_opts(100, BG_CI_BCA, 1);
     bg_estimate e = { 1, 2, 3, 4 }, e0 = e;
     bg_summary sum;
 
@@ -424,7 +415,7 @@ static void test_single_sample(void **state)
     double it[] = { 4 }, ns[] = { 10 };
     bg_group g = { it, ns, 1 };
     for (int s = 0; s < BG_STAT_COUNT; s++) {
-        bg_boot_opts o = opts_with(50, 1, BG_CI_BCA);
+        bg_boot_opts o = boot_opts(50, BG_CI_BCA, 1);
         bg_estimate e;
         assert_int_equal(bg_bootstrap_ci(&g, 1, (bg_statistic)s, &o, &e), 0);
         double want = s == BG_STAT_SD || s == BG_STAT_MAD ? 0.0 : 2.5;

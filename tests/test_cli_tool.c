@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "git_fixture.h"
+#include "helpers.h"
 #include <cjson/cJSON.h>
 
 #include "bg_store.h"
@@ -26,24 +26,7 @@
 static char tmp[256];  /* temp dir, removed at the end */
 static char repo[320]; /* git repository inside it */
 static char c0[41], c1[41], c2[41], c3[41];
-
-/* Runs benchgate in the repository; returns its exit code, output in out. */
-static int bg(char *out, size_t n, const char *fmt, ...)
-{
-    char args[2048], cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s 2>&1", repo, BENCHGATE_EXE, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(out, 1, n - 1, p);
-    out[len] = '\0';
-    int st = pclose(p);
-    assert_true(WIFEXITED(st));
-    return WEXITSTATUS(st);
-}
+static char out[1 << 16]; /* the last bg()'s output */
 
 /* Deterministic noise in [-1, 1]. */
 static double noise(uint64_t *s)
@@ -174,10 +157,10 @@ static char *read_all(const char *path)
     return buf;
 }
 
-/* The output line that starts with `name`. */
-static const char *line_of(const char *out, const char *name)
+/* The line of text that starts with `name`. */
+static const char *line_of(const char *text, const char *name)
 {
-    const char *p = out;
+    const char *p = text;
     size_t len = strlen(name);
     while (p && *p) {
         if (!strncmp(p, name, len) && p[len] == ' ')
@@ -189,9 +172,10 @@ static const char *line_of(const char *out, const char *name)
     return NULL;
 }
 
-static bool line_has(const char *out, const char *name, const char *what)
+/* Does the line of text that starts with `name` contain `what`? */
+static bool row_has(const char *text, const char *name, const char *what)
 {
-    const char *l = line_of(out, name);
+    const char *l = line_of(text, name);
     if (!l)
         return false;
     const char *e = strchr(l, '\n');
@@ -201,17 +185,14 @@ static bool line_has(const char *out, const char *name, const char *what)
     return strstr(buf, what) != NULL;
 }
 
-#define GIT "git -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false"
-
 static int setup(void **state)
 {
     (void)state;
     unsetenv("BENCHGATE_DIR");
     unsetenv("GITHUB_STEP_SUMMARY");
-    snprintf(tmp, sizeof tmp, "/tmp/bg_cli_tool.XXXXXX");
-    if (!mkdtemp(tmp))
+    if (make_tmp_repo(tmp, sizeof tmp, repo, sizeof repo, "bg_cli_tool") != 0)
         return -1;
-    snprintf(repo, sizeof repo, "%s/repo", tmp);
+    bg_use(&(bg_tool){.exe = BENCHGATE_EXE, .dir = repo, .out = out, .outsz = sizeof out});
     sh("git init -q -b main '%s' && cd '%s' && echo 0 > f && git add f && " GIT " commit -q -m c0", repo,
        repo);
     sh("cd '%s' && echo 1 > f && " GIT " commit -q -am c1 && git checkout -q -b feature && "
@@ -228,32 +209,29 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    if (tmp[0])
-        sh("rm -rf '%s'", tmp);
-    return 0;
+    return remove_tree(tmp);
 }
 
-static char out[1 << 16];
 
 static void test_compare(void **state)
 {
     (void)state;
     /* a regression: exit 1, as for gate */
-    int rc = bg(out, sizeof out, "compare %s %s", c1, c2);
+    int rc = bg("compare %s %s", c1, c2);
     if (rc != 1)
         fail_msg("compare exited %d, want 1:\n%s", rc, out);
     print_message("%s", out);
-    assert_true(line_has(out, "slow_thing", "regressed"));
-    assert_true(line_has(out, "fast_thing", "unchanged") || line_has(out, "fast_thing", "inconclusive"));
-    assert_true(line_has(out, "slow_thing", "+20"));
+    assert_true(row_has(out, "slow_thing", "regressed"));
+    assert_true(row_has(out, "fast_thing", "unchanged") || row_has(out, "fast_thing", "inconclusive"));
+    assert_true(row_has(out, "slow_thing", "+20"));
     /* by branch name, json and csv formats */
-    assert_int_equal(bg(out, sizeof out, "compare main feature --format json"), 1);
+    assert_int_equal(bg("compare main feature --format json"), 1);
     cJSON *j = cJSON_Parse(out);
     assert_non_null(j);
     cJSON_Delete(j);
-    assert_int_equal(bg(out, sizeof out, "compare main feature --format=csv --p-adjust holm"), 1);
+    assert_int_equal(bg("compare main feature --format=csv --p-adjust holm"), 1);
     /* --padjust: the older spelling, still accepted */
-    assert_int_equal(bg(out, sizeof out, "compare main feature --format=csv --padjust holm"), 1);
+    assert_int_equal(bg("compare main feature --format=csv --padjust holm"), 1);
     assert_non_null(strstr(out, "\"slow_thing\","));
 }
 
@@ -267,7 +245,7 @@ static void test_gate_regression_and_junit(void **state)
     snprintf(gss, sizeof gss, "%s/step_summary.md", tmp);
     write_file(gss, "earlier content\n");
     setenv("GITHUB_STEP_SUMMARY", gss, 1);
-    int rc = bg(out, sizeof out, "gate --junit '%s' --markdown '%s'", junit, md);
+    int rc = bg("gate --junit '%s' --markdown '%s'", junit, md);
     unsetenv("GITHUB_STEP_SUMMARY");
     if (rc != 1)
         fail_msg("gate exited %d, want 1:\n%s", rc, out);
@@ -283,7 +261,7 @@ static void test_gate_regression_and_junit(void **state)
     assert_non_null(strstr(m, "regressed"));
     /* a JUnit file that cannot be written is reported, but the regression
      * still decides the exit code */
-    rc = bg(out, sizeof out, "gate --junit '%s/no-such-dir/junit.xml'", tmp);
+    rc = bg("gate --junit '%s/no-such-dir/junit.xml'", tmp);
     if (rc != 1)
         fail_msg("gate exited %d, want 1:\n%s", rc, out);
     assert_non_null(strstr(out, "cannot write JUnit XML"));
@@ -293,12 +271,12 @@ static void test_gate_regression_and_junit(void **state)
 static void test_gate_missing_base(void **state)
 {
     (void)state;
-    int rc = bg(out, sizeof out, "gate --base main~1");
+    int rc = bg("gate --base main~1");
     print_message("%s", out);
     assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "main~1"));
     assert_non_null(strstr(out, "no stored run"));
-    rc = bg(out, sizeof out, "gate --base no-such-ref");
+    rc = bg("gate --base no-such-ref");
     assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "no-such-ref"));
     /* the gate could not decide: CI still gets a JUnit error and a summary */
@@ -307,7 +285,7 @@ static void test_gate_missing_base(void **state)
     snprintf(md, sizeof md, "%s/err.md", tmp);
     snprintf(gss, sizeof gss, "%s/err-step-summary.md", tmp);
     setenv("GITHUB_STEP_SUMMARY", gss, 1);
-    rc = bg(out, sizeof out, "gate --base main~1 --junit '%s' --markdown '%s'", junit, md);
+    rc = bg("gate --base main~1 --junit '%s' --markdown '%s'", junit, md);
     unsetenv("GITHUB_STEP_SUMMARY");
     assert_int_equal(rc, 2);
     const char *x = read_all(junit);
@@ -320,7 +298,7 @@ static void test_gate_missing_base(void **state)
     assert_non_null(strstr(m, "could not decide: no stored run for the base"));
     assert_non_null(strstr(read_all(gss), "could not decide"));
     /* a bad command line too, as far as it names the reports */
-    rc = bg(out, sizeof out, "gate --junit '%s' --markdown '%s' --threshold lots", junit, md);
+    rc = bg("gate --junit '%s' --markdown '%s' --threshold lots", junit, md);
     assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "lots"));
     x = read_all(junit);
@@ -342,16 +320,16 @@ static void test_machine_refused(void **state)
     write_file(pb, tb);
     free(ta);
     free(tb);
-    int rc = bg(out, sizeof out, "compare '%s' '%s'", pa, pb);
+    int rc = bg("compare '%s' '%s'", pa, pb);
     print_message("%s", out);
     assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "machine differs"));
     assert_non_null(strstr(out, "cpu_model"));
-    rc = bg(out, sizeof out, "compare '%s' '%s' --force", pa, pb);
+    rc = bg("compare '%s' '%s' --force", pa, pb);
     assert_int_equal(rc, 0);
     assert_non_null(line_of(out, "fast_thing"));
     /* gate with a file head on another machine is refused too */
-    rc = bg(out, sizeof out, "gate --base main --head '%s'", pb);
+    rc = bg("gate --base main --head '%s'", pb);
     assert_int_equal(rc, 2);
 }
 
@@ -363,7 +341,7 @@ static void test_gate_crash(void **state)
     char *tb = make_record(c2, "aaaaaaaaaaaa", "Test CPU", 300, 1.0, 9, "fast_thing");
     write_file(pb, tb);
     free(tb);
-    int rc = bg(out, sizeof out, "gate --head '%s'", pb);
+    int rc = bg("gate --head '%s'", pb);
     if (rc != 3)
         fail_msg("gate exited %d, want 3:\n%s", rc, out);
 }
@@ -442,16 +420,16 @@ static void test_gate_two_stages(void **state)
     snprintf(cnt2, sizeof cnt2, "%s/fake-once.n", tmp);
     write_fake_bench(once_bin, "slow", "fast", cnt2);
 
-    int rc = bg(out, sizeof out, "gate --base '%s' --bench '%s' --base-bin '%s' --stage2-budget 5",
+    int rc = bg("gate --base '%s' --bench '%s' --base-bin '%s' --stage2-budget 5",
                 basefile, head_bin, base_bin);
     if (rc != 1 || !strstr(out, "stage 2 decided slow_thing: regressed") ||
-        !strstr(out, "went on to stage 2") || !line_has(out, "slow_thing", "blocks interleaved"))
+        !strstr(out, "went on to stage 2") || !row_has(out, "slow_thing", "blocks interleaved"))
         fail_msg("gate exited %d, want 1 with stage 2 confirming slow_thing:\n%s", rc, out);
     /* fast_thing goes to stage 2 only when stage 1 saw it slower at all,
      * and is never confirmed */
     assert_false(strstr(out, "stage 2 decided fast_thing: regressed") != NULL);
 
-    rc = bg(out, sizeof out, "gate --base '%s' --bench '%s' --base-bin '%s' --stage2-budget 5", basefile,
+    rc = bg("gate --base '%s' --bench '%s' --base-bin '%s' --stage2-budget 5", basefile,
             once_bin, base_bin);
     if (rc != 0 || !strstr(out, "stage 2 decided slow_thing: ") ||
         strstr(out, "stage 2 decided slow_thing: regressed") || !strstr(out, "gate: passed"))
@@ -460,14 +438,14 @@ static void test_gate_two_stages(void **state)
     /* No base binary: a base from a file made at c0 would be built from c0,
      * which has no meson.build here; the gate says stage 2 is unavailable
      * and fails on the stage-1 regression beyond the drift band. */
-    rc = bg(out, sizeof out, "gate --base '%s' --bench '%s'", basefile, head_bin);
+    rc = bg("gate --base '%s' --bench '%s'", basefile, head_bin);
     if (rc != 1 || !strstr(out, "stage 2 unavailable") || !strstr(out, "stage 1 decided slow_thing: regressed"))
         fail_msg("gate exited %d, want 1 judged by stage 1:\n%s", rc, out);
     /* --stages 1: stage 2 is not tried. */
-    rc = bg(out, sizeof out, "gate --base '%s' --bench '%s' --stages 1", basefile, head_bin);
+    rc = bg("gate --base '%s' --bench '%s' --stages 1", basefile, head_bin);
     if (rc != 1 || !strstr(out, "(unavailable: --stages 1)"))
         fail_msg("gate --stages 1 exited %d:\n%s", rc, out);
-    assert_int_equal(bg(out, sizeof out, "gate --stages 3"), 2);
+    assert_int_equal(bg("gate --stages 3"), 2);
 }
 
 /* Runs last: adds commits with Bench-Accept trailers. */
@@ -478,17 +456,17 @@ static void test_gate_accept(void **state)
     sh("cd '%s' && echo 5 > f && " GIT " commit -q -am 'other' -m 'Bench-Accept: fast_* +50%%'", repo);
     sh_line(c3, sizeof c3, "cd '%s' && git rev-parse HEAD", repo);
     save_run(c3, 2500, 1.2, 25, NULL);
-    int rc = bg(out, sizeof out, "gate");
+    int rc = bg("gate");
     if (rc != 1)
         fail_msg("gate exited %d, want 1:\n%s", rc, out);
-    assert_true(line_has(out, "slow_thing", "regressed"));
-    assert_false(line_has(out, "slow_thing", "accepted"));
+    assert_true(row_has(out, "slow_thing", "regressed"));
+    assert_false(row_has(out, "slow_thing", "accepted"));
     /* a malformed trailer (no '+', no '%') is ignored with a warning naming
      * the commit */
     sh("cd '%s' && echo 6 > f && " GIT " commit -q -am 'bad trailer' -m 'Bench-Accept: slow_* 25'", repo);
     sh_line(c3, sizeof c3, "cd '%s' && git rev-parse HEAD", repo);
     save_run(c3, 2600, 1.2, 26, NULL);
-    rc = bg(out, sizeof out, "gate");
+    rc = bg("gate");
     if (rc != 1)
         fail_msg("gate exited %d, want 1:\n%s", rc, out);
     char warn[200];
@@ -496,15 +474,15 @@ static void test_gate_accept(void **state)
              "warning: ignoring malformed trailer in commit %.12s: 'Bench-Accept: slow_* 25'", c3);
     if (!strstr(out, warn))
         fail_msg("no '%s' in:\n%s", warn, out);
-    assert_true(line_has(out, "slow_thing", "regressed"));
+    assert_true(row_has(out, "slow_thing", "regressed"));
     /* an allowance smaller than the change does not accept it */
     sh("cd '%s' && echo 3 > f && " GIT " commit -q -am 'small' -m 'Bench-Accept: slow_* +10%%'", repo);
     sh_line(c3, sizeof c3, "cd '%s' && git rev-parse HEAD", repo);
     save_run(c3, 3000, 1.2, 33, NULL);
-    rc = bg(out, sizeof out, "gate");
+    rc = bg("gate");
     if (rc != 1)
         fail_msg("gate exited %d, want 1:\n%s", rc, out);
-    assert_true(line_has(out, "slow_thing", "regressed"));
+    assert_true(row_has(out, "slow_thing", "regressed"));
 
     sh("cd '%s' && echo 4 > f && " GIT " commit -q -am 'slow it down' -m 'Bench-Accept: slow_* +25%%'",
        repo);
@@ -512,11 +490,11 @@ static void test_gate_accept(void **state)
     save_run(c3, 4000, 1.2, 44, NULL);
     char junit[400];
     snprintf(junit, sizeof junit, "%s/junit2.xml", tmp);
-    rc = bg(out, sizeof out, "gate --junit '%s'", junit);
+    rc = bg("gate --junit '%s'", junit);
     if (rc != 0)
         fail_msg("gate exited %d, want 0:\n%s", rc, out);
     print_message("%s", out);
-    assert_true(line_has(out, "slow_thing", "accepted"));
+    assert_true(row_has(out, "slow_thing", "accepted"));
     assert_null(strstr(read_all(junit), "<failure"));
 }
 
@@ -531,12 +509,12 @@ static void test_gate_on_main(void **state)
     save_run(c0, 500, 0.8, 5, NULL);
     char note[200];
     snprintf(note, sizeof note, "HEAD is the merge-base with main; comparing with its parent %.12s", c0);
-    int rc = bg(out, sizeof out, "gate");
+    int rc = bg("gate");
     if (rc != 1 || !strstr(out, note))
         fail_msg("gate on main exited %d, want 1 and '%s':\n%s", rc, note, out);
-    assert_true(line_has(out, "slow_thing", "+25"));
+    assert_true(row_has(out, "slow_thing", "+25"));
     /* --base HEAD names the same run as head */
-    rc = bg(out, sizeof out, "gate --base HEAD");
+    rc = bg("gate --base HEAD");
     if (rc != 2 || !strstr(out, "base and head are the same stored run"))
         fail_msg("gate --base HEAD exited %d, want 2:\n%s", rc, out);
     sh("cd '%s' && git checkout -q feature", repo);
@@ -546,7 +524,7 @@ static void test_push_fetch(void **state)
 {
     (void)state;
     sh("git init -q --bare '%s/remote.git'", tmp);
-    int rc = bg(out, sizeof out, "push '%s/remote.git'", tmp);
+    int rc = bg("push '%s/remote.git'", tmp);
     if (rc != 0)
         fail_msg("push exited %d:\n%s", rc, out);
     print_message("%s", out);
@@ -562,7 +540,7 @@ static void test_push_fetch(void **state)
     assert_int_equal(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "test -n \"$(ls '%s/clone/.benchgate/runs/%s/aaaaaaaaaaaa')\"", tmp, c1);
     assert_int_equal(system(cmd), 0);
-    assert_int_equal(bg(out, sizeof out, "push --bogus"), 2);
+    assert_int_equal(bg("push --bogus"), 2);
 }
 
 static void test_ls_and_usage(void **state)
@@ -571,7 +549,7 @@ static void test_ls_and_usage(void **state)
     char bad[600];
     snprintf(bad, sizeof bad, "%s/.benchgate/runs/%s/aaaaaaaaaaaa/1-2-3.json", repo, c1);
     write_file(bad, "{ truncated");
-    int rc = bg(out, sizeof out, "ls");
+    int rc = bg("ls");
     print_message("%s", out);
     assert_int_equal(rc, 0);
     assert_non_null(strstr(out, "aaaaaaaaaaaa"));
@@ -592,7 +570,7 @@ static void test_ls_and_usage(void **state)
              "\"machine\":{\"id\":\"aaaaaaaaaaaa\"},\"benchmarks\":\"x\"}",
              c1);
     write_file(damaged, text);
-    rc = bg(out, sizeof out, "ls main");
+    rc = bg("ls main");
     print_message("%s", out);
     assert_int_equal(rc, 0);
     char row[64];
@@ -604,46 +582,46 @@ static void test_ls_and_usage(void **state)
     assert_non_null(strstr(out, "benchgate: damaged: "));
     assert_non_null(strstr(out, "5-0-0.json: field 'config' is missing"));
     unlink(damaged);
-    assert_int_equal(bg(out, sizeof out, "ls no-such-ref"), 2);
+    assert_int_equal(bg("ls no-such-ref"), 2);
     assert_non_null(strstr(out, "ls no-such-ref: "));
-    assert_int_equal(bg(out, sizeof out, "ls main feature"), 2);
+    assert_int_equal(bg("ls main feature"), 2);
 
-    assert_int_equal(bg(out, sizeof out, "frobnicate"), 2);
+    assert_int_equal(bg("frobnicate"), 2);
     assert_non_null(strstr(out, "frobnicate"));
-    assert_int_equal(bg(out, sizeof out, "compare main feature --bogus"), 2);
+    assert_int_equal(bg("compare main feature --bogus"), 2);
     assert_non_null(strstr(out, "--bogus"));
-    assert_int_equal(bg(out, sizeof out, "compare main"), 2);
-    assert_int_equal(bg(out, sizeof out, "compare main feature --format xml"), 2);
-    assert_int_equal(bg(out, sizeof out, "gate --help"), 0);
+    assert_int_equal(bg("compare main"), 2);
+    assert_int_equal(bg("compare main feature --format xml"), 2);
+    assert_int_equal(bg("gate --help"), 0);
     assert_non_null(strstr(out, "Exit codes"));
-    assert_int_equal(bg(out, sizeof out, "ls --help"), 0);
-    assert_int_equal(bg(out, sizeof out, "--help"), 0);
+    assert_int_equal(bg("ls --help"), 0);
+    assert_int_equal(bg("--help"), 0);
 }
 
 static void test_named_baseline(void **state)
 {
     (void)state;
     /* save main's run as "release", list it, compare against it by name */
-    int rc = bg(out, sizeof out, "baseline save release main");
+    int rc = bg("baseline save release main");
     if (rc != 0)
         fail_msg("baseline save exited %d:\n%s", rc, out);
-    assert_int_equal(bg(out, sizeof out, "baseline ls"), 0);
-    assert_true(line_has(out, "release", "3 benchmarks"));
-    rc = bg(out, sizeof out, "compare release feature");
+    assert_int_equal(bg("baseline ls"), 0);
+    assert_true(row_has(out, "release", "3 benchmarks"));
+    rc = bg("compare release feature");
     if (rc != 1)
         fail_msg("compare release feature exited %d:\n%s", rc, out);
-    assert_true(line_has(out, "slow_thing", "regressed"));
-    assert_int_equal(bg(out, sizeof out, "gate --base release"), 1);
+    assert_true(row_has(out, "slow_thing", "regressed"));
+    assert_int_equal(bg("gate --base release"), 1);
     /* bad names and unknown baselines are usage errors that name them */
-    assert_int_equal(bg(out, sizeof out, "baseline save ../evil main"), 2);
+    assert_int_equal(bg("baseline save ../evil main"), 2);
     assert_non_null(strstr(out, "invalid baseline name '../evil'"));
-    assert_int_equal(bg(out, sizeof out, "baseline save x no-such-rev"), 2);
+    assert_int_equal(bg("baseline save x no-such-rev"), 2);
     assert_non_null(strstr(out, "no-such-rev"));
-    assert_int_equal(bg(out, sizeof out, "baseline rm nothere"), 2);
+    assert_int_equal(bg("baseline rm nothere"), 2);
     assert_non_null(strstr(out, "nothere"));
-    assert_int_equal(bg(out, sizeof out, "baseline frob"), 2);
-    assert_int_equal(bg(out, sizeof out, "baseline rm release"), 0);
-    assert_int_equal(bg(out, sizeof out, "baseline ls"), 0);
+    assert_int_equal(bg("baseline frob"), 2);
+    assert_int_equal(bg("baseline rm release"), 0);
+    assert_int_equal(bg("baseline ls"), 0);
     assert_non_null(strstr(out, "no named baselines"));
 }
 
@@ -651,25 +629,25 @@ static void test_metric_seed_resamples(void **state)
 {
     (void)state;
     /* cpu is recorded in every run and compares like time */
-    int rc = bg(out, sizeof out, "compare main feature --metric cpu");
+    int rc = bg("compare main feature --metric cpu");
     if (rc != 1)
         fail_msg("compare --metric cpu exited %d:\n%s", rc, out);
-    assert_true(line_has(out, "slow_thing", "regressed"));
+    assert_true(row_has(out, "slow_thing", "regressed"));
     assert_non_null(strstr(out, "metric cpu"));
     /* an unknown metric is refused with the reason */
-    assert_int_equal(bg(out, sizeof out, "compare main feature --gate-on branch_misses"), 2);
+    assert_int_equal(bg("compare main feature --gate-on branch_misses"), 2);
     assert_non_null(strstr(out, "'branch_misses'"));
     /* the same seed gives the same intervals; another seed other ones */
     static char o1[1 << 14], o2[1 << 14], o3[1 << 14];
-    assert_int_equal(bg(o1, sizeof o1, "compare main feature --format csv --seed 42 --resamples 2000"), 1);
-    assert_int_equal(bg(o2, sizeof o2, "compare main feature --format csv --seed 42 --resamples 2000"), 1);
-    assert_int_equal(bg(o3, sizeof o3, "compare main feature --format csv --seed 43 --resamples 2000"), 1);
+    assert_int_equal(bg_into(o1, sizeof o1, "compare main feature --format csv --seed 42 --resamples 2000"), 1);
+    assert_int_equal(bg_into(o2, sizeof o2, "compare main feature --format csv --seed 42 --resamples 2000"), 1);
+    assert_int_equal(bg_into(o3, sizeof o3, "compare main feature --format csv --seed 43 --resamples 2000"), 1);
     assert_string_equal(o1, o2);
     assert_string_not_equal(o1, o3);
-    assert_int_equal(bg(out, sizeof out, "compare main feature --format json --seed 42"), 1);
+    assert_int_equal(bg("compare main feature --format json --seed 42"), 1);
     assert_non_null(strstr(out, "\"seed\":\t42"));
-    assert_int_equal(bg(out, sizeof out, "compare main feature --seed -1"), 2);
-    assert_int_equal(bg(out, sizeof out, "compare main feature --resamples 5"), 2);
+    assert_int_equal(bg("compare main feature --seed -1"), 2);
+    assert_int_equal(bg("compare main feature --resamples 5"), 2);
     assert_non_null(strstr(out, "--resamples"));
 }
 
@@ -677,28 +655,28 @@ static void test_counter_metrics(void **state)
 {
     (void)state;
     /* allocations are exact: 2 -> 3 per iteration of slow_thing */
-    int rc = bg(out, sizeof out, "compare main feature --metric allocs");
+    int rc = bg("compare main feature --metric allocs");
     if (rc != 1)
         fail_msg("compare --metric allocs exited %d:\n%s", rc, out);
-    assert_true(line_has(out, "slow_thing", "+50.00% [+50.00%, +50.00%]"));
-    assert_true(line_has(out, "slow_thing", "regressed"));
-    assert_true(line_has(out, "fast_thing", "unchanged"));
-    assert_true(line_has(out, "fast_thing", "exact"));
+    assert_true(row_has(out, "slow_thing", "+50.00% [+50.00%, +50.00%]"));
+    assert_true(row_has(out, "slow_thing", "regressed"));
+    assert_true(row_has(out, "fast_thing", "unchanged"));
+    assert_true(row_has(out, "fast_thing", "exact"));
     /* instructions vary a little: the bootstrap finds the 20 % */
-    assert_int_equal(bg(out, sizeof out, "compare main feature --gate-on instructions"), 1);
-    assert_true(line_has(out, "slow_thing", "regressed"));
-    assert_true(line_has(out, "slow_thing", "+20"));
+    assert_int_equal(bg("compare main feature --gate-on instructions"), 1);
+    assert_true(row_has(out, "slow_thing", "regressed"));
+    assert_true(row_has(out, "slow_thing", "+20"));
     /* a peak is not divided by iterations; a per-process figure is compared over processes */
-    assert_int_equal(bg(out, sizeof out, "compare main feature --metric peak_live_bytes"), 1);
-    assert_true(line_has(out, "fast_thing", "4 KiB"));
-    assert_true(line_has(out, "slow_thing", "regressed"));
-    assert_int_equal(bg(out, sizeof out, "compare main feature --metric max_rss_bytes"), 1);
-    assert_true(line_has(out, "slow_thing", "+19.98% [")); /* the drift widens the interval only */
+    assert_int_equal(bg("compare main feature --metric peak_live_bytes"), 1);
+    assert_true(row_has(out, "fast_thing", "4 KiB"));
+    assert_true(row_has(out, "slow_thing", "regressed"));
+    assert_int_equal(bg("compare main feature --metric max_rss_bytes"), 1);
+    assert_true(row_has(out, "slow_thing", "+19.98% [")); /* the drift widens the interval only */
     /* a display ratio is refused with what to use instead */
-    assert_int_equal(bg(out, sizeof out, "compare main feature --metric ipc"), 2);
+    assert_int_equal(bg("compare main feature --metric ipc"), 2);
     assert_non_null(strstr(out, "instructions"));
     /* the gate fails on the allocation regression */
-    assert_int_equal(bg(out, sizeof out, "gate --gate-on allocs"), 1);
+    assert_int_equal(bg("gate --gate-on allocs"), 1);
 }
 
 int main(void)

@@ -13,6 +13,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "bg_stats.h"
+#include "helpers.h"
 
 #define MAXN 400
 
@@ -46,16 +47,6 @@ static double pooled_mean(const data *d, size_t ngroups)
     return s / (double)m;
 }
 
-static bg_boot_opts opts(size_t b, bg_ci_method m, uint64_t seed)
-{
-    bg_boot_opts o;
-    bg_boot_opts_default(&o);
-    o.resamples = b;
-    o.method = m;
-    o.seed = seed;
-    return o;
-}
-
 static void test_point_and_determinism(void **state)
 {
     (void)state;
@@ -66,7 +57,7 @@ static void test_point_and_determinism(void **state)
     fill(&b, r, 3, 20, 103.0, 0.005, 0.01);
     gsl_rng_free(r);
     for (int m = 0; m < 2; m++) {
-        bg_boot_opts o = opts(2000, m ? BG_CI_BCA : BG_CI_PERCENTILE, 99);
+        bg_boot_opts o = boot_opts(2000, m ? BG_CI_BCA : BG_CI_PERCENTILE, 99);
         bg_change c1, c2, c3;
         assert_int_equal(bg_compare_change(a.g, 3, b.g, 3, BG_STAT_MEAN, &o, &c1), 0);
         assert_int_equal(bg_compare_change(a.g, 3, b.g, 3, BG_STAT_MEAN, &o, &c2), 0);
@@ -90,7 +81,7 @@ static void test_every_statistic(void **state)
     fill(&a, r, 1, 40, 100.0, 0.0, 0.01);
     fill(&b, r, 1, 40, 110.0, 0.0, 0.01);
     gsl_rng_free(r);
-    bg_boot_opts o = opts(1000, BG_CI_BCA, 5);
+    bg_boot_opts o = boot_opts(1000, BG_CI_BCA, 5);
     for (int s = 0; s < BG_STAT_COUNT; s++) {
         bg_change c;
         assert_int_equal(bg_compare_change(a.g, 1, b.g, 1, (bg_statistic)s, &o, &c), 0);
@@ -116,7 +107,7 @@ static void test_degenerate(void **state)
     }
     bg_group gb = {it, base, 5}, gs = {it, same, 5}, gm = {it, more, 5};
     for (int m = 0; m < 2; m++) {
-        bg_boot_opts o = opts(999, m ? BG_CI_BCA : BG_CI_PERCENTILE, 1);
+        bg_boot_opts o = boot_opts(999, m ? BG_CI_BCA : BG_CI_PERCENTILE, 1);
         bg_change c;
         assert_int_equal(bg_compare_change(&gb, 1, &gs, 1, BG_STAT_MEAN, &o, &c), 0);
         assert_true(c.change == 0.0 && c.lo == 0.0 && c.hi == 0.0 && c.p == 1.0);
@@ -150,7 +141,7 @@ static void test_hierarchical_widens(void **state)
             nb[g * 25 + i] = b.ns[g][i];
         }
     bg_group pa = {ia, na, 100}, pb = {ib, nb, 100};
-    bg_boot_opts o = opts(4000, BG_CI_PERCENTILE, 8);
+    bg_boot_opts o = boot_opts(4000, BG_CI_PERCENTILE, 8);
     bg_change h, f;
     assert_int_equal(bg_compare_change(a.g, 4, b.g, 4, BG_STAT_MEAN, &o, &h), 0);
     assert_int_equal(bg_compare_change(&pa, 1, &pb, 1, BG_STAT_MEAN, &o, &f), 0);
@@ -180,7 +171,7 @@ static void test_agrees_with_normal_theory(void **state)
     double ratio = mb / ma;
     double se = ratio * sqrt(sa * sa / (300 * ma * ma) + sb * sb / (300 * mb * mb));
     double half = gsl_cdf_ugaussian_Pinv(0.975) * se;
-    bg_boot_opts o = opts(10000, BG_CI_BCA, 21);
+    bg_boot_opts o = boot_opts(10000, BG_CI_BCA, 21);
     bg_change c;
     assert_int_equal(bg_compare_change(a.g, 1, b.g, 1, BG_STAT_MEAN, &o, &c), 0);
     print_message("bootstrap [%.5f, %.5f], normal [%.5f, %.5f]\n", c.lo, c.hi,
@@ -202,7 +193,7 @@ static void test_hierarchical_every_statistic(void **state)
     fill(&b, r, 5, 12, 105.0, 0.01, 0.01);
     gsl_rng_free(r);
     for (int m = 0; m < 2; m++) {
-        bg_boot_opts o = opts(1500, m ? BG_CI_BCA : BG_CI_PERCENTILE, 17);
+        bg_boot_opts o = boot_opts(1500, m ? BG_CI_BCA : BG_CI_PERCENTILE, 17);
         for (int s = 0; s < BG_STAT_COUNT; s++) {
             bg_change c1, c2;
             assert_int_equal(bg_compare_change(a.g, 3, b.g, 5, (bg_statistic)s, &o, &c1), 0);
@@ -215,7 +206,7 @@ static void test_hierarchical_every_statistic(void **state)
     }
     double it[3] = {1e-300, 2, 3}, ns[3] = {1e300, 20, 30};
     bg_group big = {it, ns, 3};
-    bg_boot_opts o = opts(100, BG_CI_BCA, 1);
+    bg_boot_opts o = boot_opts(100, BG_CI_BCA, 1);
     bg_change c;
     assert_int_equal(bg_compare_change(&big, 1, a.g, 1, BG_STAT_MEAN, &o, &c), BG_ENUMERIC);
 }
@@ -227,7 +218,7 @@ static void test_bad_input(void **state)
            nan_ns[3] = {10, NAN, 30};
     bg_group g = {it, ns, 3}, one = {it, ns, 1}, empty = {it, ns, 0}, z = {zero_it, ns, 3},
              nn = {it, nan_ns, 3}, nul = {NULL, ns, 3};
-    bg_boot_opts o = opts(100, BG_CI_BCA, 1);
+    bg_boot_opts o = boot_opts(100, BG_CI_BCA, 1);
     bg_change c;
     assert_int_equal(bg_compare_change(NULL, 1, &g, 1, BG_STAT_MEAN, &o, &c), BG_EINVAL);
     assert_int_equal(bg_compare_change(&g, 0, &g, 1, BG_STAT_MEAN, &o, &c), BG_EINVAL);

@@ -18,80 +18,14 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "bg_alloc.h"
 #include "bg_model.h"
 
 #ifndef COUNTER_BENCH
 #error "COUNTER_BENCH must be the path of the counter_bench binary"
 #endif
-
-typedef struct outcome {
-    int code;
-    char *out;
-    char *err;
-} outcome;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
-static outcome run_bench(const char *const *args)
-{
-    char outp[] = "/tmp/bg_ctr_outXXXXXX", errp[] = "/tmp/bg_ctr_errXXXXXX";
-    int of = mkstemp(outp), ef = mkstemp(errp);
-    assert_true(of >= 0 && ef >= 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(of, 1);
-        dup2(ef, 2);
-        const char *argv[32] = {COUNTER_BENCH};
-        for (int i = 0; args[i] && i < 30; i++)
-            argv[i + 1] = args[i];
-        execv(COUNTER_BENCH, (char **)argv);
-        _exit(127);
-    }
-    int st;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    close(of);
-    close(ef);
-    outcome o = {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(outp), slurp(errp)};
-    unlink(outp);
-    unlink(errp);
-    assert_non_null(o.out);
-    assert_non_null(o.err);
-    return o;
-}
-
-static void outcome_free(outcome *o)
-{
-    free(o->out);
-    free(o->err);
-}
-
-static const bg_result *find(const bg_run *run, const char *name)
-{
-    for (size_t i = 0; i < run->nresults; i++)
-        if (!strcmp(run->results[i].name, name))
-            return &run->results[i];
-    fail_msg("benchmark %s not in the run record", name);
-    return NULL;
-}
 
 static const bg_counter_status *group(const bg_run *run, const char *name)
 {
@@ -111,7 +45,7 @@ static size_t count_of(const char *hay, const char *needle)
 
 /* The run of every benchmark with every counter group, shared by the tests. */
 static bg_run g_run;
-static outcome g_out;
+static bench_out g_out;
 static char *g_json;
 
 static int setup_all(void **state)
@@ -123,7 +57,7 @@ static int setup_all(void **state)
         return -1;
     close(fd);
     const char *args[] = {"--quick", "--counters=all", "--json", path, "--color", "never", NULL};
-    g_out = run_bench(args);
+    g_out = run_bench(COUNTER_BENCH, args, NULL);
     g_json = slurp(path);
     unlink(path);
     char err[256];
@@ -139,7 +73,7 @@ static int teardown_all(void **state)
 {
     (void)state;
     bg__run_free(&g_run);
-    outcome_free(&g_out);
+    bench_out_free(&g_out);
     free(g_json);
     return 0;
 }
@@ -168,11 +102,11 @@ static void test_alloc_counts_are_exact(void **state)
 #if defined(__SANITIZE_ADDRESS__)
     assert_false(g->available);
     assert_string_equal(g->note, "built with AddressSanitizer, which replaces malloc itself");
-    assert_null(bg__proc_metric(find(&g_run, "alloc_three_blocks"), 0, "allocs"));
+    assert_null(bg__proc_metric(result_named(&g_run, "alloc_three_blocks"), 0, "allocs"));
     skip(); /* the allocator is ASan's here: nothing to count exactly */
 #else
     assert_true(g->available);
-    const bg_result *r = find(&g_run, "alloc_three_blocks");
+    const bg_result *r = result_named(&g_run, "alloc_three_blocks");
     assert_exact(r, "allocs", 3);
     assert_exact(r, "frees", 3);
     assert_exact(r, "alloc_bytes", 600);
@@ -186,12 +120,12 @@ static void test_alloc_counts_are_exact(void **state)
     assert_true(bg__result_metric(r, "allocs") == 3);
     assert_true(bg__result_metric(r, "bytes_per_alloc") == 200);
 
-    r = find(&g_run, "alloc_realloc_strdup");
+    r = result_named(&g_run, "alloc_realloc_strdup");
     assert_exact(r, "allocs", 3);
     assert_exact(r, "frees", 3);
     assert_exact(r, "alloc_bytes", 16 + 4096 + 6);
     /* No allocation in a benchmark that does none. */
-    assert_exact(find(&g_run, "page_fault_each"), "allocs", 0);
+    assert_exact(result_named(&g_run, "page_fault_each"), "allocs", 0);
 #endif
 }
 
@@ -200,7 +134,7 @@ static void test_sw_counters(void **state)
     (void)state;
     const bg_counter_status *g = group(&g_run, "sw");
     assert_non_null(g);
-    const bg_result *r = find(&g_run, "page_fault_each");
+    const bg_result *r = result_named(&g_run, "page_fault_each");
     if (!g->available) {
         assert_true(strncmp(g->note, "perf_event_open(", 16) == 0);
         assert_null(bg__proc_metric(r, 0, "page_faults"));
@@ -228,7 +162,7 @@ static void test_hw_available_or_says_why(void **state)
     (void)state;
     const bg_counter_status *g = group(&g_run, "hw");
     assert_non_null(g);
-    const bg_result *r = find(&g_run, "alloc_three_blocks");
+    const bg_result *r = result_named(&g_run, "alloc_three_blocks");
     if (g->available) {
         assert_non_null(bg__proc_metric(r, 0, "instructions"));
         assert_true(bg__result_metric(r, "instructions") > 0);
@@ -246,7 +180,7 @@ static void test_hw_available_or_says_why(void **state)
 static void test_rusage_per_process(void **state)
 {
     (void)state;
-    const bg_result *big = find(&g_run, "rss_64mib"), *small = find(&g_run, "page_fault_each");
+    const bg_result *big = result_named(&g_run, "rss_64mib"), *small = result_named(&g_run, "page_fault_each");
     for (size_t i = 0; i < big->nprocs; i++) {
         const bg_proc *p = &big->procs[i];
         assert_true(p->has_rusage);
@@ -288,7 +222,7 @@ static void test_record_round_trips(void **state)
     assert_string_equal(again, third);
     assert_int_equal(run2.ncounter_groups, g_run.ncounter_groups);
     assert_int_equal(run2.config.counters, g_run.config.counters);
-    const bg_result *a = find(&g_run, "alloc_three_blocks"), *b = find(&run2, "alloc_three_blocks");
+    const bg_result *a = result_named(&g_run, "alloc_three_blocks"), *b = result_named(&run2, "alloc_three_blocks");
     assert_int_equal(a->procs[0].ncounters, b->procs[0].ncounters);
     for (size_t k = 0; k < a->procs[0].ncounters; k++)
         assert_memory_equal(a->procs[0].counters[k].v, b->procs[0].counters[k].v,
@@ -356,55 +290,55 @@ static void test_alloc_interposer_missing(void **state)
     setenv(BG_ALLOC_LIB_ENV, "/nonexistent/libbenchgate-alloc.so", 1);
     const char *a[] = {"--quick", "--filter", "^alloc_three_blocks$", "--counters", "alloc",
                        "--color", "never", NULL};
-    outcome o = run_bench(a);
+    bench_out o = run_bench(COUNTER_BENCH, a, NULL);
     unsetenv(BG_ALLOC_LIB_ENV);
     assert_int_equal(o.code, 0);
     assert_non_null(strstr(o.out, "alloc unavailable: allocation interposer not loaded "
                                   "(BENCHGATE_ALLOC_LIB=/nonexistent/libbenchgate-alloc.so: "
                                   "No such file or directory)"));
     assert_non_null(strstr(o.out, "alloc_three_blocks"));
-    outcome_free(&o);
+    bench_out_free(&o);
 }
 
 static void test_compact_default_and_none(void **state)
 {
     (void)state;
     const char *d[] = {"--quick", "--filter", "^rss_64mib$", "--color", "never", NULL};
-    outcome o = run_bench(d);
+    bench_out o = run_bench(COUNTER_BENCH, d, NULL);
     assert_int_equal(o.code, 0);
     assert_non_null(strstr(o.out, "max RSS "));
     assert_null(strstr(o.out, "rusage (median of"));
     assert_null(strstr(o.out, "alloc ("));
-    outcome_free(&o);
+    bench_out_free(&o);
 
     const char *n[] = {"--quick", "--filter", "^rss_64mib$", "--counters", "none", "--color",
                        "never", NULL};
-    o = run_bench(n);
+    o = run_bench(COUNTER_BENCH, n, NULL);
     assert_int_equal(o.code, 0);
     assert_null(strstr(o.out, "counters:"));
     assert_null(strstr(o.out, "max RSS"));
-    outcome_free(&o);
+    bench_out_free(&o);
 
     const char *bad[] = {"--counters=sw,cpu", NULL};
-    o = run_bench(bad);
+    o = run_bench(COUNTER_BENCH, bad, NULL);
     assert_int_equal(o.code, 2);
     assert_non_null(strstr(o.err, "--counters: invalid value 'sw,cpu'; unknown counter group 'cpu'"));
-    outcome_free(&o);
+    bench_out_free(&o);
 
     /* Empty: a usage error naming the flag and what it takes, from the
      * program's bare name like every other message. */
     const char *blank[] = {"--counters", "", NULL};
-    o = run_bench(blank);
+    o = run_bench(COUNTER_BENCH, blank, NULL);
     assert_int_equal(o.code, 2);
     assert_non_null(strstr(o.err, "counter_bench: --counters: invalid value ''; it is empty; "
                                   "expected all, none, default or a comma-separated list of: "));
     assert_null(strstr(o.err, "/counter_bench"));
-    outcome_free(&o);
+    bench_out_free(&o);
     const char *comma[] = {"--counters=sw,", NULL};
-    o = run_bench(comma);
+    o = run_bench(COUNTER_BENCH, comma, NULL);
     assert_int_equal(o.code, 2);
     assert_non_null(strstr(o.err, "--counters: invalid value 'sw,'; a group name is missing"));
-    outcome_free(&o);
+    bench_out_free(&o);
 }
 
 int main(void)

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "bg_doctor.h"
+#include "helpers.h"
 
 static char root[256];
 
@@ -49,9 +50,7 @@ static int make_root(void **state)
 static int remove_root(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd) == 0 ? 0 : -1;
+    return remove_tree(root);
 }
 
 static const bg_finding *find(const bg_doctor_report *r, const char *check)

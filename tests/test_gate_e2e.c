@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "git_fixture.h"
+#include "helpers.h"
 
 #ifndef BENCHGATE_EXE
 #error "BENCHGATE_EXE must name the benchgate binary"
@@ -30,7 +30,6 @@
 #error "GATE_SH must name ci/gate.sh"
 #endif
 
-#define GIT "git -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false"
 #define BENCH_ARGS "--filter '^fine_' --quick --procs 6 --max-procs 6"
 #define GATE_BENCH                                                                                 \
     "--bench '" FAULTY_BENCH "' --bench-arg --filter --bench-arg '^fine_' --bench-arg --quick "    \
@@ -42,46 +41,6 @@ static char base_bin[400]; /* faulty_bench without FAULTY_SLOWDOWN_PCT: stage 2'
 static char ca[41], cb[41], cc[41];
 static char out[1 << 17];
 
-/* Runs the shell command cmd, its standard output read into out; returns
- * its exit code. */
-static int capture(const char *cmd)
-{
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = '\0';
-    int st = pclose(p);
-    assert_true(WIFEXITED(st));
-    return WEXITSTATUS(st);
-}
-
-/* Runs benchgate in the repository; returns its exit code, output in out. */
-static int bg(const char *fmt, ...)
-{
-    char args[2048], cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s 2>&1", repo, BENCHGATE_EXE, args);
-    return capture(cmd);
-}
-
-/* Does some line of s contain both a and b? */
-static int line_has(const char *s, const char *a, const char *b)
-{
-    while (s && *s) {
-        const char *eol = strchr(s, '\n');
-        size_t len = eol ? (size_t)(eol - s) : strlen(s);
-        char line[1024];
-        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line - 1 ? len : sizeof line - 1), s);
-        if (strstr(line, a) && strstr(line, b))
-            return 1;
-        s = eol ? eol + 1 : NULL;
-    }
-    return 0;
-}
-
 /* The number of stored runs of `commit` (from benchgate ls, in `store` or
  * the repository's store when NULL); *all_n is set to whether every one of
  * them holds exactly nbench benchmarks. */
@@ -91,11 +50,7 @@ static int runs_of(const char *commit, long nbench, int *all_n, const char *stor
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "cd '%s' && '%s' ls%s%s%s 2>/dev/null", repo, BENCHGATE_EXE,
              store ? " --store '" : "", store ? store : "", store ? "'" : "");
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(ls, 1, sizeof ls - 1, p);
-    ls[len] = '\0';
-    assert_int_equal(pclose(p), 0);
+    assert_int_equal(run_shell_into(ls, sizeof ls, cmd), 0);
     int n = 0;
     *all_n = 1;
     for (const char *l = ls; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
@@ -130,10 +85,9 @@ static int setup(void **state)
     unsetenv("BENCHGATE_DIR");
     unsetenv("GITHUB_STEP_SUMMARY");
     unsetenv("FAULTY_SLOWDOWN_PCT");
-    snprintf(tmp, sizeof tmp, "/tmp/bg_gate_e2e.XXXXXX");
-    if (!mkdtemp(tmp))
+    if (make_tmp_repo(tmp, sizeof tmp, repo, sizeof repo, "bg_gate_e2e") != 0)
         return -1;
-    snprintf(repo, sizeof repo, "%s/repo", tmp);
+    bg_use(&(bg_tool){.exe = BENCHGATE_EXE, .dir = repo, .out = out, .outsz = sizeof out});
     sh("git init -q -b main '%s' && cd '%s' && echo a > f && git add f && " GIT " commit -q -m A && "
        "echo b > f && " GIT " commit -q -am B && echo c > f && " GIT " commit -q -am C",
        repo, repo);
@@ -165,9 +119,7 @@ static const char *store_copy(const char *name)
 static int teardown(void **state)
 {
     (void)state;
-    if (tmp[0])
-        sh("rm -rf '%s'", tmp);
-    return 0;
+    return remove_tree(tmp);
 }
 
 /* Head 3x slower in fine_slowable (far above the noise of quick runs on a
@@ -426,7 +378,7 @@ static int ci_gate(const char *dir)
              "BENCH_ARGS='--filter ^fine_ --quick --procs 6 --max-procs 6' GATE_ARGS='--threshold 5' "
              "sh '%s' 2>&1",
              dir, FAULTY_BENCH, BENCHGATE_EXE, GATE_SH);
-    return capture(cmd);
+    return bg_shell(cmd);
 }
 
 /* Does the bare repository `remote` hold a benchgate note for commit? */
@@ -492,16 +444,7 @@ static void test_ci_gate_sh(void **state)
 }
 
 /* Runs faulty_bench in the repository; exit code, output in out. */
-static int fb(const char *fmt, ...)
-{
-    char args[2048], cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' " BENCH_ARGS " %s 2>&1", repo, FAULTY_BENCH, args);
-    return capture(cmd);
-}
+#define fb(...) bg_prog(FAULTY_BENCH, BENCH_ARGS " " __VA_ARGS__)
 
 /* The bench binary compares itself with a baseline: auto, a revision (with
  * the nearest-ancestor fallback), a named baseline it saved, and refuses an
@@ -579,7 +522,7 @@ static void test_gate_ab(void **state)
              "--bench-bin out/bench --bench-arg --quick --filter '^fine_slowable$' --threshold 5 "
              "--junit '%s' --store '%s/ab-store' 2>&1",
              ab, BENCHGATE_EXE, junit, tmp);
-    int rc = capture(cmd);
+    int rc = bg_shell(cmd);
     fprintf(stderr, "%s", out);
     assert_int_equal(rc, 1);
     assert_true(line_has(out, "fine_slowable", "regressed"));

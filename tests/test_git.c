@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "git_fixture.h"
+#include "helpers.h"
 
 #include "bg_git.h"
 
@@ -35,24 +35,14 @@ static void make_repo(const char *dir)
 static int setup(void **state)
 {
     snprintf(base, sizeof base, "/tmp/bg-test-git-XXXXXX");
-    if (!mkdtemp(base))
+    if (git_sandbox(base) != 0)
         return -1;
-    setenv("HOME", base, 1);
-    setenv("XDG_CONFIG_HOME", base, 1);
-    setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-    setenv("GIT_AUTHOR_NAME", "Test", 1);
-    setenv("GIT_AUTHOR_EMAIL", "test@example.com", 1);
-    setenv("GIT_COMMITTER_NAME", "Test", 1);
-    setenv("GIT_COMMITTER_EMAIL", "test@example.com", 1);
-    setenv("GIT_CEILING_DIRECTORIES", "/tmp", 1);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
-    return system(cmd) == 0 ? 0 : -1;
+    return remove_tree(base);
 }
 
 static void test_outside_repo(void **state)

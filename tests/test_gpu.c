@@ -16,10 +16,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
-#include "bench_proc.h"
+#include "helpers.h"
 #include "benchgate_cuda.h"
 #include "bg_gpu.h"
 #include "bg_model.h"
@@ -32,10 +37,7 @@
  * their tests at the same time). */
 static const char *json_path(void)
 {
-    static char p[64];
-    if (!p[0])
-        snprintf(p, sizeof p, "/tmp/bg_gpu_test.%ld.json", (long)getpid());
-    return p;
+    return pid_path("/tmp/bg_gpu_test", ".json");
 }
 
 /* ---- the stand-ins' controls ---- */

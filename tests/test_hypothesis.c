@@ -9,19 +9,13 @@
 #include <cmocka.h>
 
 #include "bg_stats.h"
+#include "helpers.h"
 #include "fixtures/cmp_ref.h"
 
 #define N(x) (sizeof(x) / sizeof((x)[0]))
 
 /* Deterministic methods must agree with the reference to 1e-9 relative. */
 #define REL_TOL 1e-9
-
-static void assert_rel(double got, double want, double tol)
-{
-    double scale = fabs(want) > 1e-300 ? fabs(want) : 1.0;
-    if (!(fabs(got - want) <= tol * scale))
-        fail_msg("got %.17g, want %.17g (rel err %.3g)", got, want, fabs(got - want) / scale);
-}
 
 static void test_welch_reference(void **state)
 {

@@ -11,10 +11,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
-#include "bench_proc.h"
+#include "helpers.h"
 
 #ifndef INSTR_BENCH
 #error "INSTR_BENCH must be the path of the instr_bench binary"
@@ -32,10 +37,7 @@
  * their tests at the same time). */
 static const char *json_path(void)
 {
-    static char p[64];
-    if (!p[0])
-        snprintf(p, sizeof p, "/tmp/bg_instr_test.%ld.json", (long)getpid());
-    return p;
+    return pid_path("/tmp/bg_instr_test", ".json");
 }
 
 /* Skips a test that needs valgrind where it cannot run. */

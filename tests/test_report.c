@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "git_fixture.h"
+#include "helpers.h"
 #include <cjson/cJSON.h>
 
 #include "bg_model.h"
@@ -48,25 +48,6 @@ static const char *const NAMES[] = {"steady", "stepper", "<script>alert(1)</scri
 static const double BASE_NS[] = {1000, 2000, 500, 700};
 static const double BASE_INSTR[] = {3000, 5000, 1200, 2100}; /* instructions per iteration */
 #define NB 4
-
-/* Runs benchgate in the repository with `env` (may be "") before it;
- * returns its exit code, stdout and stderr in out. */
-static int bg(const char *env, const char *fmt, ...)
-{
-    char args[2048], cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && %s '%s' %s 2>&1", repo, env, BENCHGATE_EXE, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = '\0';
-    int st = pclose(p);
-    assert_true(WIFEXITED(st));
-    return WEXITSTATUS(st);
-}
 
 static double noise(uint64_t *s)
 {
@@ -160,17 +141,14 @@ static void save(size_t k, const char *machine)
     bg__run_free(&run);
 }
 
-#define GIT "git -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false"
-
 static int setup(void **state)
 {
     (void)state;
     unsetenv("BENCHGATE_DIR");
     unsetenv("BENCHGATE_GNUPLOT");
-    snprintf(tmp, sizeof tmp, "/tmp/bg_report.XXXXXX");
-    if (!mkdtemp(tmp))
+    if (make_tmp_repo(tmp, sizeof tmp, repo, sizeof repo, "bg_report") != 0)
         return -1;
-    snprintf(repo, sizeof repo, "%s/repo", tmp);
+    bg_use(&(bg_tool){.exe = BENCHGATE_EXE, .dir = repo, .out = out, .outsz = sizeof out});
     sh("git init -q -b main '%s' && cd '%s' && for i in $(seq 1 %d); do echo $i > f && git add f && " GIT
        " commit -q -m c$i; done",
        repo, repo, NCOMMITS);
@@ -184,29 +162,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    if (tmp[0])
-        sh("rm -rf '%s'", tmp);
-    return 0;
+    return remove_tree(tmp);
 }
 
 /* ---- looking at what was written ---- */
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char chunk[8192];
-    size_t k;
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, k, m);
-    fclose(f);
-    fclose(m);
-    return buf;
-}
 
 static bool has_file(const char *dir, const char *name)
 {
@@ -268,7 +227,7 @@ static void test_report_history(void **state)
     (void)state;
     char dir[400], sub[450];
     snprintf(dir, sizeof dir, "%s/site", tmp);
-    int rc = bg("", "report --out '%s'", dir);
+    int rc = bg("report --out '%s'", dir);
     char want[1024], bench[64];
     if (rc != 0)
         fail_msg("report exited %d:\n%s", rc, out);
@@ -340,7 +299,7 @@ static void test_report_commit_page(void **state)
     (void)state;
     char dir[400], path[600];
     snprintf(dir, sizeof dir, "%s/site-commit", tmp);
-    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --out '%s'", dir);
+    int rc = bg_env("BENCHGATE_GNUPLOT=/nonexistent", "report --out '%s'", dir);
     if (rc != 0)
         fail_msg("report exited %d:\n%s", rc, out);
     snprintf(path, sizeof path, "%s/commit-%s.html", dir, ids[NCOMMITS - 1]);
@@ -415,7 +374,7 @@ static void test_report_short_history(void **state)
     (void)state;
     char dir[400], path[500];
     snprintf(dir, sizeof dir, "%s/site-short", tmp);
-    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --history 8 --out '%s'", dir);
+    int rc = bg_env("BENCHGATE_GNUPLOT=/nonexistent", "report --history 8 --out '%s'", dir);
     if (rc != 0)
         fail_msg("report exited %d:\n%s", rc, out);
     snprintf(path, sizeof path, "%s/index.html", dir);
@@ -450,7 +409,7 @@ static void test_report_one_gnuplot(void **state)
     assert_int_equal(chmod(prog, 0755), 0);
     unlink(log);
     snprintf(env, sizeof env, "BENCHGATE_GNUPLOT='%s'", prog);
-    int rc = bg(env, "report --out '%s'", dir);
+    int rc = bg_env(env, "report --out '%s'", dir);
     if (rc != 0)
         fail_msg("report exited %d:\n%s", rc, out);
     char *starts = slurp(log);
@@ -470,7 +429,7 @@ static void test_report_without_gnuplot(void **state)
     (void)state;
     char dir[400], sub[450], path[500];
     snprintf(dir, sizeof dir, "%s/site", tmp);
-    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent/gnuplot", "report --out '%s'", dir);
+    int rc = bg_env("BENCHGATE_GNUPLOT=/nonexistent/gnuplot", "report --out '%s'", dir);
     if (rc != 0)
         fail_msg("report exited %d:\n%s", rc, out);
     assert_non_null(strstr(out, "gnuplot not found"));
@@ -489,7 +448,7 @@ static void test_report_range_and_file(void **state)
     (void)state;
     char dir[400], path[500];
     snprintf(dir, sizeof dir, "%s/range", tmp);
-    int rc = bg("", "report --out '%s' %.12s..%.12s", dir, ids[4], ids[11]);
+    int rc = bg("report --out '%s' %.12s..%.12s", dir, ids[4], ids[11]);
     if (rc != 0)
         fail_msg("report exited %d:\n%s", rc, out);
     /* Commits 5..11 and 4 itself, each with a run. */
@@ -512,23 +471,13 @@ static void test_report_range_and_file(void **state)
     assert_int_equal(bg__record_write(&run, file, err, sizeof err), 0);
     bg__run_free(&run);
     snprintf(dir, sizeof dir, "%s/fromfile", tmp);
-    rc = bg("BENCHGATE_GNUPLOT=/nonexistent/gnuplot", "report --out '%s' '%s'", dir, file);
+    rc = bg_env("BENCHGATE_GNUPLOT=/nonexistent/gnuplot", "report --out '%s' '%s'", dir, file);
     if (rc != 0)
         fail_msg("report exited %d:\n%s", rc, out);
     snprintf(path, sizeof path, "%s/index.html", dir);
     index = slurp(path);
     assert_non_null(strstr(index, "run file head-run.json of commit"));
     free(index);
-}
-
-static cJSON *parse_file(const char *path)
-{
-    char *text = slurp(path);
-    assert_non_null(text);
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    assert_non_null(j);
-    return j;
 }
 
 static void test_export_import_cli(void **state)
@@ -538,14 +487,14 @@ static void test_export_import_cli(void **state)
     snprintf(gb, sizeof gb, "%s/export.json", tmp);
     snprintf(trace, sizeof trace, "%s/trace.json", tmp);
     snprintf(store2, sizeof store2, "%s/store2", tmp);
-    int rc = bg("", "export --format gbench --out '%s' HEAD", gb);
+    int rc = bg("export --format gbench --out '%s' HEAD", gb);
     if (rc != 0)
         fail_msg("export exited %d:\n%s", rc, out);
-    rc = bg("", "import gbench '%s' --commit HEAD~1 --store '%s'", gb, store2);
+    rc = bg("import gbench '%s' --commit HEAD~1 --store '%s'", gb, store2);
     if (rc != 0)
         fail_msg("import exited %d:\n%s", rc, out);
     assert_non_null(strstr(out, "imported 4 benchmark(s), 12 repetition(s)"));
-    assert_int_equal(bg("", "export --format gbench --store '%s' HEAD~1", store2), 0);
+    assert_int_equal(bg("export --format gbench --store '%s' HEAD~1", store2), 0);
     cJSON *a = parse_file(gb), *b = cJSON_Parse(out);
     assert_non_null(b);
     const cJSON *ea = cJSON_GetObjectItem(a, "benchmarks"), *eb = cJSON_GetObjectItem(b, "benchmarks");
@@ -563,15 +512,15 @@ static void test_export_import_cli(void **state)
     /* A report over the imported run (one sample per process) works. */
     char dir[400];
     snprintf(dir, sizeof dir, "%s/imported-site", tmp);
-    rc = bg("", "report --store '%s' --out '%s' HEAD~1", store2, dir);
+    rc = bg("report --store '%s' --out '%s' HEAD~1", store2, dir);
     if (rc != 0)
         fail_msg("report of the imported run exited %d:\n%s", rc, out);
 
-    assert_int_equal(bg("", "export --format trace --out '%s' HEAD", trace), 0);
+    assert_int_equal(bg("export --format trace --out '%s' HEAD", trace), 0);
     cJSON *t = parse_file(trace);
     assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(t, "traceEvents")) > NB * 3 * 8);
     cJSON_Delete(t);
-    assert_int_equal(bg("", "export --format csv HEAD"), 0);
+    assert_int_equal(bg("export --format csv HEAD"), 0);
     assert_non_null(strstr(out, "commit,machine,benchmark,status,statistic,"));
     assert_non_null(strstr(out, ",\"a\"\"b\\c\",ok,mean,"));
 }
@@ -579,41 +528,41 @@ static void test_export_import_cli(void **state)
 static void test_usage_errors(void **state)
 {
     (void)state;
-    assert_int_equal(bg("", "export HEAD"), 2);
+    assert_int_equal(bg("export HEAD"), 2);
     assert_non_null(strstr(out, "--format csv, gbench or trace"));
-    assert_int_equal(bg("", "export --format xml HEAD"), 2);
+    assert_int_equal(bg("export --format xml HEAD"), 2);
     assert_non_null(strstr(out, "'xml'"));
-    assert_int_equal(bg("", "export --format csv no-such-ref"), 2);
+    assert_int_equal(bg("export --format csv no-such-ref"), 2);
     assert_non_null(strstr(out, "cannot resolve 'no-such-ref'"));
-    assert_int_equal(bg("", "import gbench"), 2);
-    assert_int_equal(bg("", "import csv x.csv"), 2);
+    assert_int_equal(bg("import gbench"), 2);
+    assert_int_equal(bg("import csv x.csv"), 2);
     assert_non_null(strstr(out, "only format is gbench"));
-    assert_int_equal(bg("", "import gbench /nonexistent/x.json"), 2);
+    assert_int_equal(bg("import gbench /nonexistent/x.json"), 2);
     assert_non_null(strstr(out, "cannot read /nonexistent/x.json"));
-    assert_int_equal(bg("", "import gbench f --commit no-such-ref"), 2);
-    assert_int_equal(bg("", "report --history 0"), 2);
-    assert_int_equal(bg("", "report --bogus"), 2);
+    assert_int_equal(bg("import gbench f --commit no-such-ref"), 2);
+    assert_int_equal(bg("report --history 0"), 2);
+    assert_int_equal(bg("report --bogus"), 2);
     assert_non_null(strstr(out, "unknown option '--bogus'"));
-    assert_int_equal(bg("", "report no-such-ref"), 2);
+    assert_int_equal(bg("report no-such-ref"), 2);
     assert_non_null(strstr(out, "cannot resolve 'no-such-ref'"));
-    assert_int_equal(bg("", "report HEAD...HEAD~1"), 2);
-    assert_int_equal(bg("", "report --help"), 0);
+    assert_int_equal(bg("report HEAD...HEAD~1"), 2);
+    assert_int_equal(bg("report --help"), 0);
     assert_non_null(strstr(out, "usage: benchgate report"));
     char empty[400];
     snprintf(empty, sizeof empty, "%s/empty-store", tmp);
-    assert_int_equal(bg("", "report --store '%s' --out '%s/x'", empty, tmp), 2);
+    assert_int_equal(bg("report --store '%s' --out '%s/x'", empty, tmp), 2);
     assert_non_null(strstr(out, "no stored run"));
     /* A baseline from another machine is refused unless forced. */
-    assert_int_equal(bg("BENCHGATE_GNUPLOT=/nonexistent", "report --out '%s/x' --base %s", tmp, ids[OTHER_ONLY]), 0);
+    assert_int_equal(bg_env("BENCHGATE_GNUPLOT=/nonexistent", "report --out '%s/x' --base %s", tmp, ids[OTHER_ONLY]), 0);
     char file[400], err[512];
     bg_run run;
     make_run(&run, 1, OTHER);
     snprintf(file, sizeof file, "%s/other.json", tmp);
     assert_int_equal(bg__record_write(&run, file, err, sizeof err), 0);
     bg__run_free(&run);
-    assert_int_equal(bg("", "report --out '%s/x' --base '%s'", tmp, file), 2);
+    assert_int_equal(bg("report --out '%s/x' --base '%s'", tmp, file), 2);
     assert_non_null(strstr(out, "different machines"));
-    assert_int_equal(bg("BENCHGATE_GNUPLOT=/nonexistent", "report --out '%s/x' --base '%s' --force", tmp, file), 0);
+    assert_int_equal(bg_env("BENCHGATE_GNUPLOT=/nonexistent", "report --out '%s/x' --base '%s' --force", tmp, file), 0);
 }
 
 /* A gnuplot that fails, and a corrupt run file in the store: the report is
@@ -628,7 +577,7 @@ static void test_report_faults(void **state)
     assert_non_null(f);
     fputs("{\"schema\": \"benchgate.run\", \"schema_version\": 1, \"benchmarks\": [", f);
     assert_int_equal(fclose(f), 0);
-    int rc = bg("BENCHGATE_GNUPLOT=/bin/false", "report --out '%s'", dir);
+    int rc = bg_env("BENCHGATE_GNUPLOT=/bin/false", "report --out '%s'", dir);
     unlink(path);
     if (rc != 0)
         fail_msg("report exited %d:\n%s", rc, out);
@@ -664,7 +613,7 @@ static void test_report_earlier_run_baseline(void **state)
     bg_store_close(&st);
     free(json);
     snprintf(dir, sizeof dir, "%s/rerun", tmp);
-    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --out '%s'", dir);
+    int rc = bg_env("BENCHGATE_GNUPLOT=/nonexistent", "report --out '%s'", dir);
     unlink(saved);
     free(saved);
     if (rc != 0)
@@ -719,7 +668,7 @@ static void test_report_metric(void **state)
     (void)state;
     char dir[400], path[500], want[512];
     snprintf(dir, sizeof dir, "%s/metric", tmp);
-    int rc = bg("", "report --metric instructions --base %.12s --out '%s'", ids[INSTR_STEP - 1], dir);
+    int rc = bg("report --metric instructions --base %.12s --out '%s'", ids[INSTR_STEP - 1], dir);
     if (rc != 0)
         fail_msg("report --metric instructions exited %d:\n%s", rc, out);
     assert_int_equal(each_file(dir, ".html", no_raw_markup), 1 + NB + NCOMMITS - 1);
@@ -803,7 +752,7 @@ static void test_report_metric_time_default(void **state)
     (void)state;
     char dir[400], path[500], want[64];
     snprintf(dir, sizeof dir, "%s/metric-time", tmp);
-    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --base %.12s --out '%s'", ids[INSTR_STEP - 1], dir);
+    int rc = bg_env("BENCHGATE_GNUPLOT=/nonexistent", "report --base %.12s --out '%s'", ids[INSTR_STEP - 1], dir);
     if (rc != 0)
         fail_msg("report exited %d:\n%s", rc, out);
     snprintf(path, sizeof path, "%s/index.html", dir);
@@ -828,15 +777,15 @@ static void test_report_metric_refused(void **state)
     (void)state;
     char dir[400];
     snprintf(dir, sizeof dir, "%s/metric-refused", tmp);
-    assert_int_equal(bg("", "report --metric instrucions --out '%s'", dir), 2);
+    assert_int_equal(bg("report --metric instrucions --out '%s'", dir), 2);
     assert_non_null(strstr(out, "'instrucions'"));
     assert_non_null(strstr(out, "time, cpu, instructions"));
     assert_int_equal(access(dir, F_OK), -1);
-    assert_int_equal(bg("", "report --metric ipc --out '%s'", dir), 2);
+    assert_int_equal(bg("report --metric ipc --out '%s'", dir), 2);
     assert_non_null(strstr(out, "'ipc' is a ratio"));
     assert_non_null(strstr(out, "instructions, cycles"));
-    assert_int_equal(bg("", "report --metric '' --out '%s'", dir), 2);
-    assert_int_equal(bg("", "report --metric nope --out '%s' '%s/head-run.json'", dir, tmp), 2);
+    assert_int_equal(bg("report --metric '' --out '%s'", dir), 2);
+    assert_int_equal(bg("report --metric nope --out '%s' '%s/head-run.json'", dir, tmp), 2);
     assert_non_null(strstr(out, "no benchmark of either run recorded the metric 'nope'"));
     /* without a baseline (a run outside any commit) the head alone is checked */
     bg_run run;
@@ -846,9 +795,9 @@ static void test_report_metric_refused(void **state)
     snprintf(file, sizeof file, "%s/no-commit.json", tmp);
     assert_int_equal(bg__record_write(&run, file, err, sizeof err), 0);
     bg__run_free(&run);
-    assert_int_equal(bg("", "report --metric nope --out '%s' '%s'", dir, file), 2);
+    assert_int_equal(bg("report --metric nope --out '%s' '%s'", dir, file), 2);
     assert_non_null(strstr(out, "no benchmark of the run recorded the metric 'nope'"));
-    assert_int_equal(bg("BENCHGATE_GNUPLOT=/nonexistent", "report --metric instructions --out '%s' '%s'", dir, file), 0);
+    assert_int_equal(bg_env("BENCHGATE_GNUPLOT=/nonexistent", "report --metric instructions --out '%s' '%s'", dir, file), 0);
 }
 
 /* --metric with a baseline whose benchmarks differ from the head's: a
@@ -873,7 +822,7 @@ static void test_report_metric_one_sided(void **state)
     assert_int_equal(bg__record_write(&run, head, err, sizeof err), 0);
     bg__run_free(&run);
     snprintf(dir, sizeof dir, "%s/metric-one-sided", tmp);
-    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --metric instructions --base '%s' --out '%s' '%s'",
+    int rc = bg_env("BENCHGATE_GNUPLOT=/nonexistent", "report --metric instructions --base '%s' --out '%s' '%s'",
                 base, dir, head);
     if (rc != 0)
         fail_msg("report --metric with one-sided benchmarks exited %d:\n%s", rc, out);
@@ -926,7 +875,7 @@ static void test_report_instruction_mode_default(void **state)
     write_mode_run(INSTR_STEP - 1, BG_MODE_INSTR_VALGRIND, "instr-base.json", base, sizeof base);
     write_mode_run(INSTR_STEP, BG_MODE_INSTR_VALGRIND, "instr-head.json", head, sizeof head);
     snprintf(dir, sizeof dir, "%s/instr-default", tmp);
-    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --base '%s' --out '%s' '%s'", base, dir, head);
+    int rc = bg_env("BENCHGATE_GNUPLOT=/nonexistent", "report --base '%s' --out '%s' '%s'", base, dir, head);
     if (rc != 0)
         fail_msg("report of two instruction-mode runs exited %d:\n%s", rc, out);
     snprintf(path, sizeof path, "%s/index.html", dir);
@@ -946,7 +895,7 @@ static void test_report_instruction_mode_default(void **state)
     free(index);
     /* an explicit --metric time is still honoured */
     snprintf(dir, sizeof dir, "%s/instr-time", tmp);
-    rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --metric time --base '%s' --out '%s' '%s'", base, dir, head);
+    rc = bg_env("BENCHGATE_GNUPLOT=/nonexistent", "report --metric time --base '%s' --out '%s' '%s'", base, dir, head);
     if (rc != 0)
         fail_msg("report --metric time of two instruction-mode runs exited %d:\n%s", rc, out);
     snprintf(path, sizeof path, "%s/index.html", dir);
@@ -970,7 +919,7 @@ static void test_report_mixed_modes(void **state)
     write_mode_run(INSTR_STEP, BG_MODE_INSTR_VALGRIND, "mixed-head.json", head, sizeof head);
     write_mode_run(NO_COUNTERS, BG_MODE_TIME, "mixed-bare.json", bare, sizeof bare);
     snprintf(dir, sizeof dir, "%s/mixed", tmp);
-    int rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --base '%s' --out '%s' '%s'", base, dir, head);
+    int rc = bg_env("BENCHGATE_GNUPLOT=/nonexistent", "report --base '%s' --out '%s' '%s'", base, dir, head);
     if (rc != 0)
         fail_msg("report of mixed-mode runs exited %d:\n%s", rc, out);
     snprintf(path, sizeof path, "%s/index.html", dir);
@@ -987,7 +936,7 @@ static void test_report_mixed_modes(void **state)
 
     /* the baseline recorded no instructions: no comparison, a note */
     snprintf(dir, sizeof dir, "%s/mixed-bare", tmp);
-    rc = bg("BENCHGATE_GNUPLOT=/nonexistent", "report --base '%s' --out '%s' '%s'", bare, dir, head);
+    rc = bg_env("BENCHGATE_GNUPLOT=/nonexistent", "report --base '%s' --out '%s' '%s'", bare, dir, head);
     if (rc != 0)
         fail_msg("report of mixed-mode runs without a shared counter exited %d:\n%s", rc, out);
     assert_non_null(strstr(out, "not compared: it was made in --mode time, the head in --mode "
@@ -1005,7 +954,7 @@ static void test_report_mixed_modes(void **state)
 
     /* asked for time across the modes: refused, naming both */
     snprintf(dir, sizeof dir, "%s/mixed-time", tmp);
-    assert_int_equal(bg("", "report --metric time --base '%s' --out '%s' '%s'", base, dir, head), 2);
+    assert_int_equal(bg("report --metric time --base '%s' --out '%s' '%s'", base, dir, head), 2);
     assert_non_null(strstr(out, "different modes"));
     assert_int_equal(access(dir, F_OK), -1);
 }
@@ -1066,7 +1015,7 @@ static void test_report_fit_skips_empty_process(void **state)
     assert_int_equal(bg__record_write(&run, file, err, sizeof err), 0);
     bg__run_free(&run);
     snprintf(dir, sizeof dir, "%s/empty-process", tmp);
-    int rc = bg("", "report --out '%s' '%s'", dir, file);
+    int rc = bg("report --out '%s' '%s'", dir, file);
     if (rc != 0)
         fail_msg("report with an empty process exited %d:\n%s", rc, out);
     char slug[64];

@@ -15,80 +15,13 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "bg_harness.h"
 
 #ifndef FAULTY_BENCH
 #error "FAULTY_BENCH must be the path of the faulty_bench binary"
 #endif
-
-typedef struct outcome {
-    int code;
-    char *out;
-    char *err;
-} outcome;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
-/* Runs FAULTY_BENCH with args, capturing stdout and stderr into files. */
-static outcome run_bench(const char *const *args)
-{
-    char outp[] = "/tmp/bg_runner_outXXXXXX", errp[] = "/tmp/bg_runner_errXXXXXX";
-    int of = mkstemp(outp), ef = mkstemp(errp);
-    assert_true(of >= 0 && ef >= 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(of, 1);
-        dup2(ef, 2);
-        const char *argv[32] = {FAULTY_BENCH};
-        for (int i = 0; args[i] && i < 30; i++)
-            argv[i + 1] = args[i];
-        execv(FAULTY_BENCH, (char **)argv);
-        _exit(127);
-    }
-    int st;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    close(of);
-    close(ef);
-    outcome o = {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(outp), slurp(errp)};
-    unlink(outp);
-    unlink(errp);
-    assert_non_null(o.out);
-    assert_non_null(o.err);
-    return o;
-}
-
-static void outcome_free(outcome *o)
-{
-    free(o->out);
-    free(o->err);
-}
-
-static const bg_result *find(const bg_run *run, const char *name)
-{
-    for (size_t i = 0; i < run->nresults; i++)
-        if (!strcmp(run->results[i].name, name))
-            return &run->results[i];
-    fail_msg("benchmark %s not in the run record", name);
-    return NULL;
-}
 
 /* Slack for comparing a sample's end with the next one's start: the wall
  * time and the start are both whole-ns clock differences, so they agree to
@@ -125,7 +58,7 @@ static void test_faults_are_reported_and_others_run(void **state)
     assert_true(fd >= 0);
     close(fd);
     const char *args[] = {"--quick", "--timeout", "1", "--json", json, "--color", "never", NULL};
-    outcome o = run_bench(args);
+    bench_out o = run_bench(FAULTY_BENCH, args, NULL);
     assert_int_equal(o.code, 3);
     /* The console names each failure with its cause. */
     assert_non_null(strstr(o.out, "crash_segv"));
@@ -145,19 +78,19 @@ static void test_faults_are_reported_and_others_run(void **state)
     assert_int_equal(run.nresults, 7);
     /* Sorted by name, whatever the order in the source. */
     assert_string_equal(run.results[0].name, "crash_segv");
-    const bg_result *r = find(&run, "crash_segv");
+    const bg_result *r = result_named(&run, "crash_segv");
     assert_int_equal(r->status, BG_STATUS_CRASHED);
     assert_int_equal(r->signal, 11);
-    r = find(&run, "hang_forever");
+    r = result_named(&run, "hang_forever");
     assert_int_equal(r->status, BG_STATUS_TIMEOUT);
-    r = find(&run, "exit_seven");
+    r = result_named(&run, "exit_seven");
     assert_int_equal(r->status, BG_STATUS_CRASHED);
     assert_int_equal(r->exit_code, 7);
-    r = find(&run, "no_loop");
+    r = result_named(&run, "no_loop");
     assert_int_equal(r->status, BG_STATUS_ERROR);
-    r = find(&run, "skip_no_gpu");
+    r = result_named(&run, "skip_no_gpu");
     assert_int_equal(r->status, BG_STATUS_SKIPPED);
-    r = find(&run, "fine_fast");
+    r = result_named(&run, "fine_fast");
     assert_int_equal(r->status, BG_STATUS_OK);
     assert_true(r->has_summary);
     assert_int_equal(r->nprocs, 2);
@@ -174,10 +107,10 @@ static void test_faults_are_reported_and_others_run(void **state)
     for (size_t j = 0; j < p->n; j++)
         assert_true(p->wall_ns[j] > 0 && p->cpu_ns[j] >= 0);
     check_start_times(r);
-    assert_int_equal(find(&run, "fine_slowable")->status, BG_STATUS_OK);
-    check_start_times(find(&run, "fine_slowable"));
+    assert_int_equal(result_named(&run, "fine_slowable")->status, BG_STATUS_OK);
+    check_start_times(result_named(&run, "fine_slowable"));
     /* One clock for the whole run: the later benchmark's samples come after. */
-    const bg_result *slow = find(&run, "fine_slowable");
+    const bg_result *slow = result_named(&run, "fine_slowable");
     assert_true(slow->procs[0].start_ns[0] > p->start_ns[0]);
 
     /* Round trip: serialise what we parsed and parse again: identical JSON. */
@@ -188,7 +121,7 @@ static void test_faults_are_reported_and_others_run(void **state)
     char *third = bg__record_to_json(&run2);
     assert_string_equal(again, third);
     /* And the samples survive exactly. */
-    const bg_result *r2 = find(&run2, "fine_fast");
+    const bg_result *r2 = result_named(&run2, "fine_fast");
     assert_memory_equal(r2->procs[0].wall_ns, p->wall_ns, p->n * sizeof(double));
     assert_non_null(r2->procs[0].start_ns);
     assert_memory_equal(r2->procs[0].start_ns, p->start_ns, p->n * sizeof(double));
@@ -198,7 +131,7 @@ static void test_faults_are_reported_and_others_run(void **state)
     bg__run_free(&run);
     free(text);
     unlink(json);
-    outcome_free(&o);
+    bench_out_free(&o);
 }
 
 /* start_ns is optional (records made before it have none), and a present
@@ -274,53 +207,53 @@ static void test_filter_and_list(void **state)
 {
     (void)state;
     const char *l[] = {"--list", NULL};
-    outcome o = run_bench(l);
+    bench_out o = run_bench(FAULTY_BENCH, l, NULL);
     assert_int_equal(o.code, 0);
     assert_string_equal(o.out, "crash_segv\nexit_seven\nfine_fast\nfine_slowable\nhang_forever\n"
                                "no_loop\nskip_no_gpu\n");
-    outcome_free(&o);
+    bench_out_free(&o);
 
     const char *f[] = {"--list", "--filter", "^fine_(fast|slow)", NULL};
-    o = run_bench(f);
+    o = run_bench(FAULTY_BENCH, f, NULL);
     assert_int_equal(o.code, 0);
     assert_string_equal(o.out, "fine_fast\nfine_slowable\n");
-    outcome_free(&o);
+    bench_out_free(&o);
 
     const char *r[] = {"--quick", "--filter", "fast$", "--color", "never", NULL};
-    o = run_bench(r);
+    o = run_bench(FAULTY_BENCH, r, NULL);
     assert_int_equal(o.code, 0);
     assert_non_null(strstr(o.out, "fine_fast"));
     assert_null(strstr(o.out, "crash_segv"));
-    outcome_free(&o);
+    bench_out_free(&o);
 }
 
 static void test_usage_errors_exit_2(void **state)
 {
     (void)state;
     const char *a[] = {"--filter", "(", NULL};
-    outcome o = run_bench(a);
+    bench_out o = run_bench(FAULTY_BENCH, a, NULL);
     assert_int_equal(o.code, 2);
     assert_non_null(strstr(o.err, "--filter '(' is not a valid extended regular expression"));
-    outcome_free(&o);
+    bench_out_free(&o);
 
     const char *b[] = {"--filter", "^nothing_matches$", NULL};
-    o = run_bench(b);
+    o = run_bench(FAULTY_BENCH, b, NULL);
     assert_int_equal(o.code, 2);
     assert_non_null(strstr(o.err, "no benchmark matches --filter '^nothing_matches$'"));
-    outcome_free(&o);
+    bench_out_free(&o);
 
     const char *c[] = {"--samples", "2", NULL};
-    o = run_bench(c);
+    o = run_bench(FAULTY_BENCH, c, NULL);
     assert_int_equal(o.code, 2);
     assert_non_null(strstr(o.err, "--samples: invalid value '2'"));
-    outcome_free(&o);
+    bench_out_free(&o);
 
     const char *d[] = {"--quick", "--filter", "^fine_fast$", "--json",
                        "/nonexistent-dir/x/run.json", NULL};
-    o = run_bench(d);
+    o = run_bench(FAULTY_BENCH, d, NULL);
     assert_int_equal(o.code, 2);
     assert_non_null(strstr(o.err, "/nonexistent-dir/x/run.json"));
-    outcome_free(&o);
+    bench_out_free(&o);
 }
 
 int main(void)

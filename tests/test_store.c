@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "git_fixture.h"
+#include "helpers.h"
 
 #include "bg_baseline.h"
 #include "bg_config.h"
@@ -68,25 +68,15 @@ static void on_skip(const char *name, int code, const char *msg, void *ud)
 static int setup(void **state)
 {
     snprintf(base, sizeof base, "/tmp/bg-test-store-XXXXXX");
-    if (!mkdtemp(base))
+    if (git_sandbox(base) != 0)
         return -1;
-    setenv("HOME", base, 1);
-    setenv("XDG_CONFIG_HOME", base, 1);
-    setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-    setenv("GIT_AUTHOR_NAME", "Test", 1);
-    setenv("GIT_AUTHOR_EMAIL", "test@example.com", 1);
-    setenv("GIT_COMMITTER_NAME", "Test", 1);
-    setenv("GIT_COMMITTER_EMAIL", "test@example.com", 1);
-    setenv("GIT_CEILING_DIRECTORIES", "/tmp", 1);
     unsetenv("BENCHGATE_DIR");
     return 0;
 }
 
 static int teardown(void **state)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
-    return system(cmd) == 0 ? 0 : -1;
+    return remove_tree(base);
 }
 
 static void test_open_resolution(void **state)

@@ -10,17 +10,11 @@
 #include <cmocka.h>
 
 #include "bg_stats.h"
+#include "helpers.h"
 #include "fixtures/cmp_ref.h"
 
 #define N(x) (sizeof(x) / sizeof((x)[0]))
 #define REL_TOL 1e-9
-
-static void assert_rel(double got, double want, double tol)
-{
-    double scale = fabs(want) > 1e-300 ? fabs(want) : 1.0;
-    if (!(fabs(got - want) <= tol * scale))
-        fail_msg("got %.17g, want %.17g", got, want);
-}
 
 static void test_names(void **state)
 {
