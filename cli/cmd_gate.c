@@ -63,8 +63,8 @@ static void help(void)
            "Two stages. Stage 1 compares head with the stored base run, each interval\n"
            "widened by the between-run noise the store has learned for the benchmark\n"
            "on this machine (benchgate noise): a change inside the drift band is\n"
-           "inconclusive. Benchmarks stage 1 cannot clear (regressed, or inconclusive\n"
-           "and slower at all) go to stage 2: base and head bench binaries run\n"
+           "inconclusive. Benchmarks stage 1 cannot clear (whose interval reaches\n"
+           "+threshold) go to stage 2: base and head bench binaries run\n"
            "interleaved, block by block, so drift cancels. The gate fails only on\n"
            "regressions stage 2 confirms; each row says which stage decided it.\n\n");
     bg_opt_help(stdout, OPTIONS);

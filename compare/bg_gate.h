@@ -11,8 +11,8 @@
  *            noise the store has learned for the benchmark on this machine
  *            (bg_noise.h), so a change inside the drift band is
  *            "inconclusive", never "regressed". Most benchmarks clear here.
- *   stage 2  the benchmarks stage 1 cannot clear (regressed, or
- *            inconclusive with the change above zero) are run again, base
+ *   stage 2  the benchmarks stage 1 cannot clear (regressed, or an
+ *            interval reaching +threshold) are run again, base
  *            and head binaries interleaved block by block as `benchgate ab`
  *            does, so drift cancels; their p-values are adjusted across the
  *            whole suite with stage 1's, and the gate fails only on
