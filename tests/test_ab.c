@@ -724,8 +724,9 @@ static pid_t start_hanging(bool ignore_hup, long *bench_pid, unsigned long long 
             _exit(99);
         setenv("TMPDIR", tmpdir, 1);
         setenv("AB_HANG_MARKER", marker, 1);
-        if (ignore_hup)
-            signal(SIGHUP, SIG_IGN);
+        /* Explicitly either way: a test run under nohup inherits SIGHUP
+         * ignored. */
+        signal(SIGHUP, ignore_hup ? SIG_IGN : SIG_DFL);
         execl(BENCHGATE_EXE, BENCHGATE_EXE, "ab", c_base, c_hang, "--build-cmd", "sh build.sh",
               "--bench-bin", "out/bench", "--filter", "^fine_fast$", "--bench-arg", "--quick",
               "--no-save", (char *)NULL);
