@@ -76,7 +76,11 @@ else
     set -- --bench "$BENCH_BIN" --build-cmd "$BENCH_BUILD_CMD" --bench-bin "$BENCH_BIN"
     if [ -n "${BENCH_BASE_BIN:-}" ]; then set -- "$@" --base-bin "$BENCH_BASE_BIN"; fi
 fi
-set -- "$@" --junit bench-junit.xml --markdown bench-summary.md
+# The reports are written outside the checkout and moved in at the end, so
+# that no run this job saves is recorded as made with uncommitted changes.
+reports=$(mktemp -d)
+trap 'rm -rf "$reports"' EXIT
+set -- "$@" --junit "$reports/bench-junit.xml" --markdown "$reports/bench-summary.md"
 if [ -n "${BENCH_BASE:-}" ]; then set -- "$@" --base "$BENCH_BASE"; fi
 # shellcheck disable=SC2086
 for a in ${BENCH_ARGS:-}; do set -- "$@" --bench-arg "$a"; done
@@ -95,4 +99,7 @@ if [ "$BENCH_BRANCH" = "$main_branch" ] && [ "${BENCH_PUSH:-1}" != 0 ] && have_r
     fi
     "$BENCHGATE" push "$BENCH_REMOTE" || echo "ci/gate.sh: the runs were not pushed" >&2
 fi
+for f in bench-junit.xml bench-summary.md; do
+    if [ -f "$reports/$f" ]; then cp "$reports/$f" "$f"; fi
+done
 exit "$rc"

@@ -393,14 +393,15 @@ static int stage2(const bg_gate_opts *o, const bg_side *a, const bg_side *b, bg_
     bg__ab_opts_default(&ao);
     ao.gate_wording = true;
     /* The base binary: given, or built from the base commit. */
+    /* The base is a commit: its code is what head is compared with, even
+     * when its stored run was made in a tree with untracked files (a CI
+     * job's own reports, say). */
     if (o->base_bin) {
         ao.a.bin = o->base_bin;
-    } else if (a->run.git_commit[0] && !a->run.git_dirty) {
+    } else if (a->run.git_commit[0]) {
         ao.a.rev = a->run.git_commit;
     } else {
-        snprintf(note, nnote, "no base binary: the base run %s made %s; give --base-bin PATH",
-                 a->run.git_commit[0] ? "was" : "was not", a->run.git_commit[0]
-                 ? "with uncommitted changes (its code cannot be checked out)" : "at a commit");
+        snprintf(note, nnote, "no base binary: the base run was not made at a commit; give --base-bin PATH");
         return BG_EUNAVAIL;
     }
     /* The head binary: the one just measured, or built from head's commit
