@@ -468,16 +468,19 @@ static void test_bench_binary_baseline(void **state)
     assert_true(line_has(out, "fine_slowable", "%"));
     /* by name, with a slowdown far above the noise of quick runs on a busy
      * machine and the default drift band: the table shows it */
-    setenv("FAULTY_SLOWDOWN_PCT", "200", 1);
-    rc = fb("--store '%s' --baseline first --no-save", store);
-    unsetenv("FAULTY_SLOWDOWN_PCT");
-    if (rc != 0)
-        fail_msg("bench exited %d:\n%s", rc, out);
-    assert_non_null(strstr(out, "change against baseline first"));
-    if (!line_has(out, "fine_slowable", "regressed")) {
-        fprintf(stderr, "%s", out);
-        fail_msg("no regression of fine_slowable shown");
+    bool shown = false; /* quick runs beside a CPU hog reach +-100 %: a few tries */
+    for (int i = 0; i < ATTEMPTS && !shown; i++) {
+        setenv("FAULTY_SLOWDOWN_PCT", "200", 1);
+        rc = fb("--store '%s' --baseline first --no-save", store);
+        unsetenv("FAULTY_SLOWDOWN_PCT");
+        if (rc != 0)
+            fail_msg("bench exited %d:\n%s", rc, out);
+        assert_non_null(strstr(out, "change against baseline first"));
+        shown = line_has(out, "fine_slowable", "regressed");
+        fprintf(stderr, "--- attempt %d:\n%s", i + 1, out);
     }
+    if (!shown)
+        fail_msg("no regression of fine_slowable shown");
     /* a revision: HEAD~1 (B) has no run in the main store; A has */
     rc = fb("--baseline HEAD~1 --no-save");
     if (rc != 0)
