@@ -151,7 +151,7 @@ while [ "$i" -lt "$AB_AA" ]; do
     rc=0
     "$BG" ab --bin-a "$BENCH" --bin-b "$BENCH" --filter "$FILTER" --no-save >"$OUT/ab-aa$i.txt" 2>&1 || rc=$?
     dt=$(since "$t")
-    flagged=$(grep -cE ' (regressed|improved)' "$OUT/ab-aa$i.txt" || true)
+    flagged=$(grep -cE '(\+\+ regressed|-- improved)' "$OUT/ab-aa$i.txt" || true)
     [ "$flagged" -gt 0 ] && ab_false=$((ab_false + 1))
     ab_secs=$(python3 -c "print($ab_secs + $dt)")
     echo "ab A/A $i: exit $rc, $flagged benchmark(s) called regressed or improved, $dt s ($(python3 -c "print('%.1f' % ($dt / $nb))") s per benchmark)"
