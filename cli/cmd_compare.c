@@ -79,9 +79,7 @@ int bg__cmd_compare(int argc, char **argv)
     if (bg__noise_for_compare(st, g, &a.run, &b.run, &o.cmp, b.path[0] ? b.path : NULL, &nz, err, sizeof err) != 0) {
         fprintf(stderr, "benchgate: note: no between-run noise learned (%s); every benchmark uses the default\n",
                 err);
-        memset(&nz, 0, sizeof nz);
-        nz.default_sigma = BG_NOISE_DEFAULT_SIGMA;
-        nz.min_pairs = BG_NOISE_MIN_PAIRS;
+        bg__noise_init(&nz, b.run.machine_id);
         err[0] = '\0';
     }
     o.cmp.noise = &nz;

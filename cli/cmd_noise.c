@@ -35,7 +35,7 @@ static void noise_help(void)
            "left out. A benchmark with fewer than %d run pairs uses the default\n"
            "sigma %.0f %% (drift band +-%.1f %%). `benchgate calibrate` records pairs quickly.\n\n"
            "Options:\n",
-           BG_NOISE_MIN_PAIRS, 100 * BG_NOISE_DEFAULT_SIGMA, 100 * expm1(1.96 * BG_NOISE_DEFAULT_SIGMA));
+           BG_NOISE_MIN_PAIRS, 100 * BG_NOISE_DEFAULT_SIGMA, 100 * bg__drift_band(BG_NOISE_DEFAULT_SIGMA));
     bg_opt_help(stdout, NOISE_OPTIONS);
 }
 
@@ -70,7 +70,7 @@ static void print_console(const bg_noise *nz, const char *commit)
         size_t df;
         double s = bg__noise_for(nz, w->name, &df, src, sizeof src);
         char band[32], sig[32];
-        snprintf(band, sizeof band, "+-%.2f %%", 100 * expm1(1.959963984540054 * s));
+        snprintf(band, sizeof band, "+-%.2f %%", 100 * bg__drift_band(s));
         if (isfinite(w->sigma))
             snprintf(sig, sizeof sig, "%.2f %%", 100 * w->sigma);
         else
@@ -81,7 +81,7 @@ static void print_console(const bg_noise *nz, const char *commit)
     if (!nz->nrows)
         printf("(no pairs of clean runs yet: every benchmark uses the default +-%.1f %%; run "
                "`benchgate calibrate --bench BIN` at a commit)\n",
-               100 * expm1(1.959963984540054 * nz->default_sigma));
+               100 * bg__drift_band(nz->default_sigma));
 }
 
 static int print_json(const bg_noise *nz, const char *commit)
@@ -114,7 +114,7 @@ static int print_json(const bg_noise *nz, const char *commit)
         else
             cJSON_AddNullToObject(o, "learned_sigma");
         cJSON_AddNumberToObject(o, "sigma", s);
-        cJSON_AddNumberToObject(o, "band", expm1(1.959963984540054 * s));
+        cJSON_AddNumberToObject(o, "band", bg__drift_band(s));
         cJSON_AddNumberToObject(o, "pairs", (double)w->npairs);
         cJSON_AddNumberToObject(o, "repeat_pairs", (double)w->nrepeat);
         cJSON_AddNumberToObject(o, "history_pairs", (double)w->nhistory);

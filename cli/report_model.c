@@ -581,8 +581,8 @@ static int build_benches(gen *G)
         b->drift_band = NAN;
         if (G->have_noise) {
             size_t df;
-            b->drift_band = expm1(1.959963984540054 *
-                                  bg__noise_for(&G->noise, b->name, &df, b->drift_source, sizeof b->drift_source));
+            b->drift_band = bg__drift_band(
+                bg__noise_for(&G->noise, b->name, &df, b->drift_source, sizeof b->drift_source));
         }
         b->hist_pt = malloc(nc * sizeof *b->hist_pt);
         b->hist_lo = malloc(nc * sizeof *b->hist_lo);

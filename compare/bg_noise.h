@@ -71,7 +71,8 @@ typedef struct bg_noise {
  * "cpu", a counter). `exclude` (a run file path, may be NULL) is left out:
  * the run being compared. Damaged run files are skipped (reported to
  * `skip`, may be NULL). An empty or missing store gives no rows, not an
- * error. Free *out with bg__noise_free. */
+ * error. On failure *out is an empty record (bg__noise_init): every
+ * benchmark gets the default. Free *out with bg__noise_free. */
 int bg__noise_learn(bg_store *st, bg_git *g, const char *machine, const char *head, const char *metric,
                     const char *exclude, bg_store_skip_fn skip, void *ud, bg_noise *out, char *err,
                     size_t errlen);
@@ -96,6 +97,15 @@ double bg__noise_for(const bg_noise *n, const char *name, size_t *df, char *sour
  * runs only). `exclude` as for bg__noise_learn. */
 int bg__noise_for_compare(bg_store *st, bg_git *g, const bg_run *a, const bg_run *b, const struct bg_cmp_opts *o,
                           const char *exclude, bg_noise *out, char *err, size_t errlen);
+
+/* An empty record of `machine` (may be NULL): no rows, so every benchmark
+ * gets the default; for a caller whose learning failed. */
+void bg__noise_init(bg_noise *n, const char *machine);
+
+/* The 95 % band of changes between runs of unchanged code for a noise
+ * sigma: expm1(1.96 sigma), a fraction (compare_runs.c, beside
+ * bg__noise_for). */
+double bg__drift_band(double sigma);
 
 void bg__noise_free(bg_noise *n);
 

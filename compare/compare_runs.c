@@ -395,7 +395,12 @@ static void add_drift(bg_cmp_row *w, const bg_noise *noise, double confidence)
 
 double bg__cmp_row_drift_band(const bg_cmp_row *w)
 {
-    return w && w->drift_used ? expm1(1.959963984540054 * w->drift) : NAN;
+    return w && w->drift_used ? bg__drift_band(w->drift) : NAN;
+}
+
+double bg__drift_band(double sigma)
+{
+    return expm1(1.959963984540054 * sigma);
 }
 
 int bg__decide_all(bg_comparison *c)
@@ -475,7 +480,7 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
                  "between-run noise from %zu stored run%s of machine %.16s: %zu benchmark%s learned, "
                  "the others the default +-%.1f %%",
                  nz->runs_used, nz->runs_used == 1 ? "" : "s", nz->machine[0] ? nz->machine : "?", learned,
-                 learned == 1 ? "" : "s", 100 * expm1(1.959963984540054 * nz->default_sigma));
+                 learned == 1 ? "" : "s", 100 * bg__drift_band(nz->default_sigma));
     }
     for (size_t i = 0; i < b->nresults; i++) {
         const bg_result *rb = &b->results[i];

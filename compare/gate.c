@@ -743,10 +743,7 @@ static void learn_noise(const bg_gate_opts *o, bg_store *st, bg_git *g, const bg
         fprintf(stderr, "benchgate: note: no between-run noise learned (%s); every benchmark uses the "
                         "default\n", err[0] ? err : bg_strerror(rc));
         bg__noise_free(nz);
-        memset(nz, 0, sizeof *nz);
-        nz->default_sigma = BG_NOISE_DEFAULT_SIGMA;
-        nz->min_pairs = BG_NOISE_MIN_PAIRS;
-        snprintf(nz->machine, sizeof nz->machine, "%s", b ? b->run.machine_id : a->run.machine_id);
+        bg__noise_init(nz, b ? b->run.machine_id : a->run.machine_id);
     }
     r->noise = nz;
 }

@@ -198,9 +198,7 @@ static int cmp_rows(const void *a, const void *b)
 int bg__noise_from_runs(const bg_run *const *runs, const bool *clean, size_t nruns, const char (*history)[41],
                         size_t nhist, const char *metric, bg_noise *out)
 {
-    memset(out, 0, sizeof *out);
-    out->default_sigma = BG_NOISE_DEFAULT_SIGMA;
-    out->min_pairs = BG_NOISE_MIN_PAIRS;
+    bg__noise_init(out, NULL);
     snprintf(out->metric, sizeof out->metric, "%s", metric ? metric : "time");
     out->runs_read = nruns;
     for (size_t i = 0; i < nruns; i++)
@@ -249,7 +247,7 @@ int bg__noise_learn(bg_store *st, bg_git *g, const char *machine, const char *he
                     const char *exclude, bg_store_skip_fn skip, void *ud, bg_noise *out, char *err,
                     size_t errlen)
 {
-    memset(out, 0, sizeof *out);
+    bg__noise_init(out, machine); /* what a failure leaves: every benchmark the default */
     bg_run_list list = {0};
     int rc = bg_store_list(st, NULL, machine, &list, skip, ud, err, errlen);
     if (rc)
@@ -323,13 +321,21 @@ int bg__noise_learn(bg_store *st, bg_git *g, const char *machine, const char *he
 int bg__noise_for_compare(bg_store *st, bg_git *g, const bg_run *a, const bg_run *b, const bg_cmp_opts *o,
                           const char *exclude, bg_noise *out, char *err, size_t errlen)
 {
-    memset(out, 0, sizeof *out);
+    bg__noise_init(out, b->machine_id);
     const char *metric = NULL;
     int rc = bg__compare_pick_metric(a, b, o ? o->metric : NULL, o && o->force, &metric, NULL, 0, err, errlen);
     if (rc)
         return rc;
     return bg__noise_learn(st, g, b->machine_id, b->git_commit[0] ? b->git_commit : NULL, metric, exclude, NULL,
                            NULL, out, err, errlen);
+}
+
+void bg__noise_init(bg_noise *n, const char *machine)
+{
+    memset(n, 0, sizeof *n);
+    n->default_sigma = BG_NOISE_DEFAULT_SIGMA;
+    n->min_pairs = BG_NOISE_MIN_PAIRS;
+    snprintf(n->machine, sizeof n->machine, "%s", machine ? machine : "");
 }
 
 void bg__noise_free(bg_noise *n)

@@ -519,14 +519,17 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     char err[512] = "";
     /* The baseline was measured at another time: its comparison includes
      * the between-run noise the store has seen on this machine. */
-    bg_noise noise = {0};
+    bg_noise noise;
+    bg__noise_init(&noise, run->machine_id);
     bg_store *st = NULL;
     bg_git *g = NULL;
     if (bg_store_open(&st, c->store_dir, ".", err, sizeof err) == 0) {
         if (run->git_commit[0] && bg_git_open(&g, NULL, err, sizeof err) != 0)
             g = NULL;
-        if (bg__noise_for_compare(st, g, &base->run, run, &o, NULL, &noise, err, sizeof err) != 0)
+        if (bg__noise_for_compare(st, g, &base->run, run, &o, NULL, &noise, err, sizeof err) != 0) {
             bg__noise_free(&noise);
+            bg__noise_init(&noise, run->machine_id);
+        }
     }
     o.noise = &noise; /* none learned: every benchmark gets the default */
     bg_git_close(&g);
