@@ -48,6 +48,7 @@ enum {
     BG_CLI_SEED,
     BG_CLI_RESAMPLES,
     BG_CLI_FORCE,
+    BG_CLI_LIMIT,
 };
 
 /* --store, as every command that reads the store has it. */
@@ -68,15 +69,22 @@ enum {
      "or a recorded counter such as instructions"}, \
     {BG_CLI_SEED, "seed", 0, "N", NULL, "bootstrap seed (default 1; same seed, same intervals)"}, \
     {BG_CLI_RESAMPLES, "resamples", 0, "N", NULL, "bootstrap resamples (default 10000)"}, \
-    {BG_CLI_FORCE, "force", 0, NULL, NULL, "compare runs from different machines, or of different\n--mode, anyway"}
+    {BG_CLI_FORCE, "force", 0, NULL, NULL, "compare runs from different machines, or of different\n--mode, anyway"}, \
+    {BG_CLI_LIMIT, "limit", 0, "BUDGET", NULL, \
+     "an absolute budget, GLOB:METRIC<=VALUE (repeatable), e.g.\n" \
+     "'parse_*:time<=50us' or 'load:peak_rss<=64MiB': a head\n" \
+     "benchmark over it fails like a regression"}
 
 /* What the comparison options set. */
 typedef struct bg_cli_cmp {
     const char *store;
     bg_cmp_format format;
     const char *out;
-    bg_cmp_opts cmp; /* threshold, alpha, p adjustment, seed, resamples, metric, force */
+    bg_cmp_opts cmp; /* threshold, alpha, p adjustment, seed, resamples, metric, force;
+                      * cmp.budgets points into budgets below */
     bool force;
+    bg_budget budgets[BG_BUDGET_MAX]; /* --limit, in order */
+    size_t nbudgets;
 } bg_cli_cmp;
 
 /* Defaults: console format, bg__cmp_opts_default. */

@@ -81,6 +81,21 @@ int bg__cli_cmp_option(bg_cli_cmp *o, int id, const char *val)
         o->force = true;
         o->cmp.force = true;
         return 0;
+    case BG_CLI_LIMIT: {
+        if (o->nbudgets >= BG_BUDGET_MAX) {
+            bg__errf("too many --limit (at most %d)", BG_BUDGET_MAX);
+            return BG_EINVAL;
+        }
+        char err[512] = "";
+        if (bg__budget_parse(val, &o->budgets[o->nbudgets], err, sizeof err) != 0) {
+            bg__errf("invalid --limit: %s", err);
+            return BG_EINVAL;
+        }
+        o->nbudgets++;
+        o->cmp.budgets = o->budgets;
+        o->cmp.nbudgets = o->nbudgets;
+        return 0;
+    }
     default:
         return BG_EINVAL;
     }

@@ -42,7 +42,33 @@ typedef struct bg_cmp_row {
     char drift_source[64]; /* "learned from 12 run pairs", "default: ..." */
     bg_change ch_within;
     char note[320];        /* why not compared / which rule accepted it */
+    size_t budget;         /* 1 + the index in bg_comparison.budgets of the first budget
+                            * this benchmark exceeds; 0 when within every budget */
 } bg_cmp_row;
+
+/* An absolute budget (--limit 'GLOB:METRIC<=VALUE'): a benchmark matching
+ * GLOB must keep METRIC at or under (or over, with >=) VALUE, whatever the
+ * base did. Parsed by bg__budget_parse (compare/budget.c). */
+#define BG_BUDGET_MAX 64
+typedef struct bg_budget {
+    char spec[256];   /* as given, for messages */
+    char glob[160];   /* fnmatch pattern on benchmark names ("*" when none given) */
+    char metric[32];  /* time, cpu, a counter, a process figure (max_rss_bytes),
+                       * items_per_s or bytes_per_s; aliases resolved (peak_rss) */
+    double limit;     /* in the metric's unit: ns, bytes, or a count / rate */
+    bool upper;       /* '<' or '<=' (false: '>' or '>=') */
+    bool inclusive;   /* '<=' or '>=' */
+} bg_budget;
+
+/* One budget checked on one benchmark of the head run. */
+typedef struct bg_cmp_budget {
+    const char *name;      /* the benchmark (borrowed, as rows' names) */
+    const bg_budget *rule; /* borrowed from the caller's rules */
+    double value;          /* the head's figure (NAN: not recorded) */
+    char unit[16];         /* of value and rule->limit */
+    bool exceeded;
+    bool unchecked;        /* the head does not record the metric */
+} bg_cmp_budget;
 
 typedef struct bg_comparison {
     bg_cmp_row *rows;
@@ -58,6 +84,8 @@ typedef struct bg_comparison {
                            * runs of different modes were forced ("" otherwise) */
     bool drift_used;      /* rows carry the between-run noise (opts.noise) */
     char drift_note[160]; /* where the noise came from, for a person */
+    bg_cmp_budget *budgets; /* every budget checked (bg__budget_apply), owned */
+    size_t nbudgets;
 } bg_comparison;
 
 typedef struct bg_cmp_opts {
@@ -74,6 +102,10 @@ typedef struct bg_cmp_opts {
      * include it, and a change inside the drift band is inconclusive. NULL:
      * within-run noise only (runs interleaved or made together). Borrowed. */
     const struct bg_noise *noise;
+    /* Absolute budgets checked on b (bg__budget_apply) once the rows are
+     * decided; borrowed. */
+    const bg_budget *budgets;
+    size_t nbudgets;
 } bg_cmp_opts;
 
 void bg__cmp_opts_default(bg_cmp_opts *o);
@@ -107,6 +139,22 @@ int bg__compare_pick_metric(const bg_run *a, const bg_run *b, const char *reques
  * and sets each one's p_adj and verdict (c->threshold, c->alpha). */
 int bg__decide_all(bg_comparison *c);
 
+/* Parses a budget "GLOB:METRIC<=VALUE[UNIT]" (also <, >=, >; GLOB may be
+ * left out with its ':' for every benchmark; units: ns us µs ms s, B KiB MiB
+ * GiB kB MB GB, k M G). BG_EINVAL with a message naming the budget. */
+int bg__budget_parse(const char *spec, bg_budget *out, char *err, size_t errlen);
+/* Checks every benchmark of `head` matching a rule against it, filling
+ * c->budgets and each row's `budget` (a budget exceeded makes the row a
+ * regression: bg__cmp_row_is_regression). Benchmarks that failed are not
+ * checked (they are reported as failed). Calling it again replaces what an
+ * earlier call found. Returns 0; BG_EINVAL when a matching benchmark does
+ * not record a rule's metric and BG_ENOTFOUND when a rule matches no
+ * benchmark (the checks made stay in c; message in err); BG_ENOMEM. */
+int bg__budget_apply(bg_comparison *c, const bg_run *head, const bg_budget *rules, size_t nrules, char *err,
+                     size_t errlen);
+/* How many of c's budget checks were exceeded. */
+size_t bg__budget_exceeded(const bg_comparison *c);
+
 /* Per-iteration mean of `metric` over all samples of r (NAN when absent). */
 double bg__result_metric_mean(const bg_result *r, const char *metric);
 
@@ -114,9 +162,9 @@ double bg__result_metric_mean(const bg_result *r, const char *metric);
  * drift (expm1(1.96 sigma)), as a fraction; NAN when no drift was used. */
 double bg__cmp_row_drift_band(const bg_cmp_row *w);
 
-/* "improved", "regressed", ..., "accepted", "only in A", "failed", ... */
+/* "improved", "regressed", ..., "accepted", "over budget", "only in A", "failed", ... */
 const char *bg__cmp_row_verdict(const bg_cmp_row *w);
-/* True when the row is a regression that is not accepted. */
+/* True when the row is a regression that is not accepted, or exceeds a budget. */
 bool bg__cmp_row_is_regression(const bg_cmp_row *w);
 
 /* ---- output (reporters/compare_out.c; these entry points: reporters/reporter.c) ---- */

@@ -500,6 +500,12 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
         bg__comparison_free(c);
         if (err && errlen)
             snprintf(err, errlen, "suite-wide p-value adjustment failed: %s", bg_strerror(rc));
+        return rc;
+    }
+    if (o->nbudgets) {
+        rc = bg__budget_apply(c, b, o->budgets, o->nbudgets, err, errlen);
+        if (rc) /* a budget that cannot be checked: no comparison to show */
+            bg__comparison_free(c);
     }
     return rc;
 }
@@ -511,14 +517,22 @@ void bg__comparison_free(bg_comparison *c)
     free(c->rows);
     c->rows = NULL;
     c->n = 0;
+    free(c->budgets);
+    c->budgets = NULL;
+    c->nbudgets = 0;
 }
 
 const char *bg__cmp_row_verdict(const bg_cmp_row *w)
 {
+    if (w->head_failed)
+        return w->kind == BG_ROW_ONLY_A ? "only in A" : "failed";
+    bool regressed = w->kind == BG_ROW_COMPARED && w->verdict == BG_VERDICT_REGRESSED && !w->accepted;
+    if (w->budget && !regressed)
+        return "over budget";
     switch (w->kind) {
     case BG_ROW_ONLY_A: return "only in A";
-    case BG_ROW_ONLY_B: return w->head_failed ? "failed" : "only in B";
-    case BG_ROW_NOT_OK: return w->head_failed ? "failed" : "not compared";
+    case BG_ROW_ONLY_B: return "only in B";
+    case BG_ROW_NOT_OK: return "not compared";
     case BG_ROW_COMPARED: break;
     }
     if (w->accepted)
@@ -528,5 +542,7 @@ const char *bg__cmp_row_verdict(const bg_cmp_row *w)
 
 bool bg__cmp_row_is_regression(const bg_cmp_row *w)
 {
+    if (w->budget && !w->head_failed)
+        return true;
     return w->kind == BG_ROW_COMPARED && w->verdict == BG_VERDICT_REGRESSED && !w->accepted;
 }

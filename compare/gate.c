@@ -622,6 +622,19 @@ static bg_exit gate_ab(const bg_gate_opts *o, bg_git **g, const char *base_spec,
         apply_accept(&ab->cmp.rows[i], rules, nrules);
     free(rules);
     bg_git_log_free(msgs, nmsgs);
+    if (o->cmp.nbudgets) {
+        char err[512] = "";
+        if (!ab->have_runs) {
+            snprintf(why, nwhy, "the budgets cannot be checked: the interleaved runs were not kept");
+            bg__errf("%s", why);
+            return BG_EXIT_USAGE;
+        }
+        if (bg__budget_apply(&ab->cmp, &ab->run_b, o->cmp.budgets, o->cmp.nbudgets, err, sizeof err)) {
+            snprintf(why, nwhy, "%.1000s", err);
+            bg__errf("%s", why);
+            return BG_EXIT_USAGE;
+        }
+    }
     r->rows = calloc(ab->cmp.n ? ab->cmp.n : 1, sizeof *r->rows);
     if (!r->rows) {
         snprintf(why, nwhy, "out of memory");
@@ -919,6 +932,13 @@ bg_exit bg__gate_run(const bg_gate_opts *o, bg_gate_result *r)
                             "beyond the drift band\n", r->stage2_note);
     } else if (r->nsuspects) {
         snprintf(r->stage2_note, sizeof r->stage2_note, "--stages 1");
+    }
+    /* Budgets are absolute: checked on head's own run, whichever stage
+     * decided the relative verdict (stage 2 replaced its rows). */
+    if (o->cmp.nbudgets && bg__budget_apply(c, &b->run, o->cmp.budgets, o->cmp.nbudgets, err, sizeof err)) {
+        snprintf(why, nwhy, "%.1000s", err);
+        bg__errf("%s", why);
+        goto done;
     }
     bool regression = false, crashed = false;
     for (size_t i = 0; i < c->n; i++) {

@@ -66,9 +66,27 @@ static bool drift_matters(const bg_cmp_row *w)
            w->verdict == BG_VERDICT_INCONCLUSIVE;
 }
 
+/* "time 62.1 µs, budget <= 50 µs" for a budget check. */
+static void fmt_budget(const bg_cmp_budget *cb, char *buf, size_t n)
+{
+    char got[48], lim[48];
+    bg__fmt_metric(cb->value, cb->unit, got, sizeof got);
+    bg__fmt_metric(cb->rule->limit, cb->unit, lim, sizeof lim);
+    snprintf(buf, n, "%s %s, budget %s%s %s", cb->rule->metric, got, cb->rule->upper ? "<" : ">",
+             cb->rule->inclusive ? "=" : "", lim);
+}
+
+/* The budget a row exceeds, or NULL. */
+static const bg_cmp_budget *row_budget(const bg_comparison *c, const bg_cmp_row *w)
+{
+    return w->budget && w->budget <= c->nbudgets ? &c->budgets[w->budget - 1] : NULL;
+}
+
 /* A symbol beside each verdict so it reads without colour. */
 static const char *verdict_symbol(const bg_cmp_row *w)
 {
+    if (w->budget && !w->head_failed && !(w->kind == BG_ROW_COMPARED && w->verdict == BG_VERDICT_REGRESSED))
+        return "!>";
     if (w->kind != BG_ROW_COMPARED)
         return w->head_failed ? "!!" : "  ";
     if (w->accepted)
@@ -166,15 +184,40 @@ static int console_bench(FILE *f, const bg_report_src *s, size_t i)
     fprintf(f, "  %-34s  %8s  %s %s", ch, p, verdict_symbol(w), bg__cmp_row_verdict(w));
     if (drift_matters(w))
         fprintf(f, " (drift +-%.1f %%)", 100 * bg__cmp_row_drift_band(w));
+    const bg_cmp_budget *cb = row_budget(c, w);
+    if (cb) {
+        char bt[160];
+        fmt_budget(cb, bt, sizeof bt);
+        fprintf(f, " (%s)", bt);
+    }
     if (w->note[0])
         fprintf(f, " (%s)", w->note);
     fputc('\n', f);
     return 0;
 }
 
+/* "budgets: N checked, K exceeded" and a line per budget exceeded; nothing
+ * when no budget was given. */
+static void console_budgets(FILE *f, const bg_comparison *c)
+{
+    if (!c->nbudgets)
+        return;
+    size_t k = bg__budget_exceeded(c);
+    fprintf(f, "budgets: %zu checked, %zu exceeded\n", c->nbudgets, k);
+    for (size_t i = 0; i < c->nbudgets; i++) {
+        const bg_cmp_budget *cb = &c->budgets[i];
+        if (!cb->exceeded)
+            continue;
+        char bt[160];
+        fmt_budget(cb, bt, sizeof bt);
+        fprintf(f, "  over budget: %s: %s ('%s')\n", cb->name, bt, cb->rule->spec);
+    }
+}
+
 static int console_end(FILE *f, const bg_report_src *s)
 {
     const bg_comparison *c = s->cmp;
+    console_budgets(f, c);
     if (c->drift_used)
         fprintf(f, "%s\n", c->drift_note);
     fprintf(f,
@@ -215,6 +258,14 @@ static int md_bench(FILE *f, const bg_report_src *s, size_t i)
     fprintf(f, " | %s | %s | %s | %s | %s", a, b, ch, p, bg__cmp_row_verdict(w));
     if (drift_matters(w))
         fprintf(f, " (drift +-%.1f %%)", 100 * bg__cmp_row_drift_band(w));
+    const bg_cmp_budget *cb = row_budget(c, w);
+    if (cb) {
+        char bt[160];
+        fmt_budget(cb, bt, sizeof bt);
+        fputs(" (", f);
+        bg__md_escape(f, bt);
+        fputc(')', f);
+    }
     if (w->note[0]) {
         fputs(" (", f);
         bg__md_escape(f, w->note);
@@ -232,6 +283,21 @@ static int md_end(FILE *f, const bg_report_src *s)
     if (c->drift_used) {
         bg__md_escape(f, c->drift_note);
         fputs(".\n\n", f);
+    }
+    if (c->nbudgets) {
+        fprintf(f, "Budgets: %zu checked, %zu exceeded.\n\n| benchmark | budget | head | |\n|---|---|---:|---|\n",
+                c->nbudgets, bg__budget_exceeded(c));
+        for (size_t i = 0; i < c->nbudgets; i++) {
+            const bg_cmp_budget *cb = &c->budgets[i];
+            char got[48];
+            bg__fmt_metric(cb->value, cb->unit, got, sizeof got);
+            fputs("| ", f);
+            bg__md_escape(f, cb->name);
+            fputs(" | ", f);
+            bg__md_escape(f, cb->rule->spec);
+            fprintf(f, " | %s | %s |\n", got, cb->exceeded ? "over budget" : "within");
+        }
+        fputc('\n', f);
     }
     return ferror(f) ? BG_EIO : 0;
 }
@@ -323,6 +389,9 @@ cJSON *bg__cmp_to_json(const bg_comparison *c)
         }
         if (w->note[0])
             cJSON_AddStringToObject(o, "note", w->note);
+        const bg_cmp_budget *cb = row_budget(c, w);
+        if (cb)
+            cJSON_AddStringToObject(o, "over_budget", cb->rule->spec);
         if (w->kind == BG_ROW_COMPARED && w->drift_used) {
             cJSON *d = cJSON_AddObjectToObject(o, "drift");
             if (d) {
@@ -338,6 +407,25 @@ cJSON *bg__cmp_to_json(const bg_comparison *c)
     }
     if (c->drift_used)
         cJSON_AddStringToObject(root, "drift_note", c->drift_note);
+    cJSON *bud = c->nbudgets ? cJSON_AddArrayToObject(root, "budgets") : NULL;
+    for (size_t i = 0; bud && i < c->nbudgets; i++) {
+        const bg_cmp_budget *cb = &c->budgets[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(bud, o)) {
+            cJSON_Delete(o);
+            cJSON_Delete(root);
+            return NULL;
+        }
+        cJSON_AddStringToObject(o, "name", cb->name);
+        cJSON_AddStringToObject(o, "budget", cb->rule->spec);
+        cJSON_AddStringToObject(o, "metric", cb->rule->metric);
+        cJSON_AddStringToObject(o, "op", cb->rule->upper ? (cb->rule->inclusive ? "<=" : "<")
+                                                          : (cb->rule->inclusive ? ">=" : ">"));
+        add_num_or_null(o, "limit", cb->rule->limit);
+        add_num_or_null(o, "value", cb->value);
+        cJSON_AddStringToObject(o, "unit", cb->unit);
+        cJSON_AddBoolToObject(o, "exceeded", cb->exceeded);
+    }
     return root;
 }
 
@@ -369,7 +457,20 @@ static void junit_case(FILE *f, const bg_comparison *c, const bg_cmp_row *w)
     fputs("  <testcase classname=\"benchgate\" name=\"", f);
     bg__xml_escape(f, w->name);
     fputs("\">\n", f);
-    if (bg__cmp_row_is_regression(w)) {
+    const bg_cmp_budget *cb = row_budget(c, w);
+    if (cb && !w->head_failed && !(w->kind == BG_ROW_COMPARED && w->verdict == BG_VERDICT_REGRESSED && !w->accepted)) {
+        char bt[160];
+        fmt_budget(cb, bt, sizeof bt);
+        fputs("    <failure message=\"over budget: ", f);
+        bg__xml_escape(f, bt);
+        fputs("\">", f);
+        bg__xml_escape(f, w->name);
+        fputs(" is over its budget '", f);
+        bg__xml_escape(f, cb->rule->spec);
+        fputs("': ", f);
+        bg__xml_escape(f, bt);
+        fputs("</failure>\n", f);
+    } else if (bg__cmp_row_is_regression(w)) {
         fprintf(f, "    <failure message=\"regressed %s, p(adj) %.4g\">", ch, w->p_adj);
         bg__xml_escape(f, w->name);
         fprintf(f, " regressed by %s in %s (adjusted p %.4g, threshold %.2f%%)</failure>\n", ch,

@@ -235,6 +235,40 @@ static void test_compare(void **state)
     assert_non_null(strstr(out, "\"slow_thing\","));
 }
 
+/* --limit: an absolute budget fails compare and gate like a regression,
+ * in the table, JUnit and Markdown; one that cannot be checked is exit 2
+ * naming it. */
+static void test_budgets(void **state)
+{
+    (void)state;
+    /* The same run on both sides: nothing regressed, but over budget. */
+    int rc = bg("compare %s %s --limit 'fast*:time<=500ns'", c1, c1);
+    if (rc != 1)
+        fail_msg("compare exited %d, want 1:\n%s", rc, out);
+    assert_true(row_has(out, "fast_thing", "over budget"));
+    assert_non_null(strstr(out, "budgets: 1 checked, 1 exceeded"));
+    assert_int_equal(bg("compare %s %s --limit 'fast*:time<=1ms' --limit 'slow_thing:peak_rss<=1GiB'", c1, c1), 0);
+    assert_non_null(strstr(out, "budgets: 2 checked, 0 exceeded"));
+    assert_int_equal(bg("compare %s %s --limit 'fsat*:time<=1ms'", c1, c1), 2);
+    assert_non_null(strstr(out, "'fsat*:time<=1ms' matches no benchmark"));
+    assert_int_equal(bg("compare %s %s --limit 'fast*:time<=5MiB'", c1, c1), 2);
+    assert_non_null(strstr(out, "invalid --limit"));
+    assert_int_equal(bg("compare %s %s --limit 'fast*:cycles<=5k'", c1, c1), 2);
+    assert_non_null(strstr(out, "did not record 'cycles'"));
+
+    char junit[400], md[400];
+    snprintf(junit, sizeof junit, "%s/budget-junit.xml", tmp);
+    snprintf(md, sizeof md, "%s/budget.md", tmp);
+    rc = bg("gate --stages 1 --limit 'fast_thing:peak_rss<=1MiB' --junit '%s' --markdown '%s'", junit, md);
+    if (rc != 1)
+        fail_msg("gate exited %d, want 1:\n%s", rc, out);
+    assert_true(row_has(out, "fast_thing", "over budget"));
+    const char *x = read_all(junit);
+    assert_non_null(strstr(x, "over budget: max_rss_bytes"));
+    const char *m = read_all(md);
+    assert_non_null(strstr(m, "Budgets: 1 checked, 1 exceeded."));
+}
+
 static void test_gate_regression_and_junit(void **state)
 {
     (void)state;
@@ -683,6 +717,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_budgets),
         cmocka_unit_test(test_gate_regression_and_junit),
         cmocka_unit_test(test_gate_missing_base),
         cmocka_unit_test(test_machine_refused),
