@@ -29,6 +29,7 @@ enum {
     O_FILTER = 1, O_LIST, O_WARMUP, O_MEASURE, O_SAMPLES, O_PROCS, O_MAX_PROCS, O_BUDGET, O_TARGET,
     O_TIMEOUT, O_QUICK, O_SEED, O_RESAMPLES, O_CONFIDENCE, O_STATISTIC, O_JSON, O_SAVE, O_NO_SAVE,
     O_STORE, O_COLOR, O_MODE, O_COUNTERS, O_BASELINE, O_SAVE_BASELINE, O_VERSION,
+    O_PROFILE, O_PROFILE_DIR, O_PROFILE_SECONDS,
 };
 
 static const bg_opt OPTIONS[] = {
@@ -85,6 +86,15 @@ static const bg_opt OPTIONS[] = {
      "which is refused when the machines differ. A stored run\n"
      "that fails to load is skipped, named, for the next-newest"},
     {O_SAVE_BASELINE, "save-baseline", 0, "N", NULL, "also keep this run as the named baseline N"},
+    {0, NULL, 0, NULL, NULL, "profile:"},
+    {O_PROFILE, "profile", 0, NULL, NULL,
+     "after measuring, run each selected benchmark once more\n"
+     "under 'perf record' (cpu-clock, call graphs; not part of the\n"
+     "estimates): folded stacks, an SVG flamegraph and the top\n"
+     "functions by self time (select one with --filter)"},
+    {O_PROFILE_DIR, "profile-dir", 0, "DIR", NULL, "where --profile writes (default benchgate-profile)"},
+    {O_PROFILE_SECONDS, "profile-seconds", 0, "SEC", NULL,
+     "measure time of each of the profiled run's 2 processes\n(default 1)"},
     {0, NULL, 0, NULL, NULL, "other:"},
     {O_VERSION, "version", 0, NULL, NULL, "print the version and exit"},
     {0, NULL, 0, NULL, NULL, NULL},
@@ -180,6 +190,18 @@ static int apply_flag(flag_ctx *x, int id, const char *flag, const char *val)
             return bad_value(x, flag, val, "expected a file name");
         c->json_path = val;
         return 0;
+    }
+    if (id == O_PROFILE_DIR) {
+        if (!*val)
+            return bad_value(x, flag, val, "expected a directory name");
+        c->profile_dir = val;
+        c->profile = true;
+        return 0;
+    }
+    if (id == O_PROFILE_SECONDS) {
+        c->profile = true;
+        return parse_double(x, flag, val, 0, 600, true, "expected seconds > 0 and <= 600 (e.g. 1)",
+                            &c->profile_s);
     }
     if (id == O_WARMUP)
         return parse_double(x, flag, val, 0, 3600, true,
@@ -336,6 +358,9 @@ int bg__parse_args(int argc, char **argv, bg_config *c, FILE *out, FILE *err)
             break;
         case O_NO_SAVE:
             c->save = false;
+            break;
+        case O_PROFILE:
+            c->profile = true;
             break;
         default:
             if (apply_flag(&x, id, p.name, val) != 0)
@@ -580,6 +605,54 @@ static int save_named_baseline(const bg_run *run, const bg_config *c, const char
     return rc;
 }
 
+/* --profile: each selected benchmark that ran once more under perf, after
+ * the measurements (the profiled processes are not part of them); the top
+ * functions printed, the files recorded in its result. A profile that
+ * cannot be made says why and changes nothing else. */
+static void profile_all(const bg_config *c, bg_run *run, const bg_bench *const *sel, size_t nsel,
+                        const char *prog)
+{
+    char exe[PATH_MAX];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k <= 0) {
+        fprintf(stderr, "%s: profile unavailable: cannot find this program (/proc/self/exe): %s\n", prog,
+                strerror(errno));
+        return;
+    }
+    exe[k] = '\0';
+    bg_profile_opts po = {exe, c->profile_dir ? c->profile_dir : "benchgate-profile",
+                          c->profile_s > 0 ? c->profile_s : 1.0, 999};
+    if (nsel > 5)
+        fprintf(stderr, "%s: note: profiling all %zu benchmarks (about %.0f s each); --filter selects one\n",
+                prog, nsel, 2 * po.seconds + 1);
+    for (size_t i = 0; i < nsel; i++) {
+        bg_result *r = &run->results[i];
+        if (r->status != BG_STATUS_OK)
+            continue;
+        bg_profile *p = calloc(1, sizeof *p);
+        if (!p) {
+            fprintf(stderr, "%s: profile of %s: out of memory\n", prog, sel[i]->name);
+            return;
+        }
+        char why[1024] = "";
+        double t0 = (double)bg__wall_ns();
+        if (bg__profile_bench(&po, sel[i]->name, p, why, sizeof why) != 0) {
+            fprintf(stderr, "%s: profile of %s unavailable: %s\n", prog, sel[i]->name, why);
+            free(p);
+            if (strstr(why, "perf not found") || strstr(why, "not permitted"))
+                return; /* the same for every benchmark: said once */
+            continue;
+        }
+        r->profile = p;
+        printf("profile %s: %zu samples in %.1f s; flamegraph %s, stacks %s\n", sel[i]->name, p->samples,
+               ((double)bg__wall_ns() - t0) / 1e9, p->svg, p->folded);
+        printf("  self %%  function\n");
+        for (size_t t = 0; t < p->ntop && t < 8; t++)
+            printf("  %5.1f%%  %s\n", 100 * p->top[t].self, p->top[t].name);
+    }
+    fflush(stdout);
+}
+
 int bg_main(int argc, char **argv)
 {
     bg_config c;
@@ -647,6 +720,22 @@ int bg_main(int argc, char **argv)
         free(sel);
         return BG_EXIT_USAGE;
     }
+    /* The process --profile runs under perf: the one benchmark, quietly,
+     * nothing saved or compared (perf.c reads its samples). */
+    if (bg__profile_inner()) {
+        c.save = false;
+        c.json_path = NULL;
+        c.baseline = NULL;
+        c.save_baseline = NULL;
+        c.profile = false;
+        c.progress = false;
+    }
+    if (c.profile && c.mode != BG_MODE_TIME) {
+        fprintf(stderr, "%s: --profile goes with --mode time (a profile under valgrind would show "
+                        "valgrind)\n", prog);
+        free(sel);
+        return BG_EXIT_USAGE;
+    }
     int irc = bg__instr_start(&c, sel, nsel, prog); /* instruction mode (instr_mode.c) */
     if (irc >= 0) {
         free(sel);
@@ -700,6 +789,8 @@ int bg_main(int argc, char **argv)
     if (c.mode == BG_MODE_TIME)
         bg__run_noisy(&run, run.noisy, sizeof run.noisy);
     rep->end(stdout, &src);
+    if (c.profile)
+        profile_all(&c, &run, sel, nsel, prog);
     free(sel);
 
     if (c.json_path) {

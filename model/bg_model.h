@@ -17,6 +17,7 @@
 
 #include "benchgate.h"
 #include "bg_counters.h"
+#include "bg_profile.h"
 #include "bg_stats.h"
 
 /* ---- messages (error.c) and files (files.c) ---- */
@@ -80,6 +81,9 @@ typedef struct bg_config {
     uint32_t counters;        /* counter groups measured (bit i: bg__counter_group_at(i)) */
     bool counters_all;        /* console: every counter, not the compact set */
     bg_mode mode;             /* --mode */
+    bool profile;             /* --profile: each selected benchmark once more under perf */
+    const char *profile_dir;  /* --profile-dir (default "benchgate-profile") */
+    double profile_s;         /* --profile-seconds: the profiled process's measure time */
 } bg_config;
 
 /* The defaults; measured choices are explained where they are set. */
@@ -201,6 +205,8 @@ typedef struct bg_result {
     uint64_t seed;           /* bootstrap seed used for its intervals */
     char counter_note[256];  /* counters a process could not measure, and why */
     bg_figures fig;          /* derived figures (bg__result_derive) */
+    bg_profile *profile;     /* --profile: its files and top functions (owned, freed
+                              * by bg__result_free); NULL when not profiled */
 } bg_result;
 
 /* A key/value pair of the machine fingerprint, as recorded. */

@@ -111,6 +111,29 @@ static void add_proc_counters(cJSON *po, const bg_proc *p)
 
 /* Per-benchmark figures made from the samples, for other tools: readers
  * here recompute them from "processes". */
+/* "profile": where --profile wrote the benchmark's stacks and flamegraph,
+ * its samples and the top functions by self time. */
+static void add_profile(cJSON *o, const bg_profile *p)
+{
+    cJSON *po = cJSON_AddObjectToObject(o, "profile");
+    if (!po)
+        return;
+    cJSON_AddNumberToObject(po, "samples", (double)p->samples);
+    cJSON_AddStringToObject(po, "folded", p->folded);
+    cJSON_AddStringToObject(po, "svg", p->svg);
+    cJSON *top = cJSON_AddArrayToObject(po, "top");
+    for (size_t i = 0; top && i < p->ntop; i++) {
+        cJSON *t = cJSON_CreateObject();
+        if (!t || !cJSON_AddItemToArray(top, t)) {
+            cJSON_Delete(t);
+            return;
+        }
+        cJSON_AddStringToObject(t, "function", p->top[i].name);
+        cJSON_AddNumberToObject(t, "samples", (double)p->top[i].samples);
+        cJSON_AddNumberToObject(t, "self", p->top[i].self);
+    }
+}
+
 static void add_counter_summary(cJSON *o, const bg_result *r)
 {
     const char *names[BG_COUNTERS_MAX];
@@ -207,6 +230,8 @@ static cJSON *result_json(const bg_result *r)
         add_proc_counters(po, p);
     }
     cJSON_AddStringToObject(o, "counter_note", r->counter_note);
+    if (r->profile)
+        add_profile(o, r->profile);
     add_counter_summary(o, r);
     if (r->has_summary) {
         cJSON *est = cJSON_AddObjectToObject(o, "estimates");
@@ -527,6 +552,44 @@ static void parse_start_ns(rd *r, const cJSON *po, bg_proc *p, const char *bench
         fail(r, BG_EPARSE, "benchmark '%s': 'start_ns' and 'iters' differ in length", bench);
 }
 
+/* The optional "profile" object (add_profile); a malformed one fails the
+ * record naming the benchmark. */
+static void read_profile(rd *r, const cJSON *o, bg_result *res)
+{
+    const cJSON *po = cJSON_GetObjectItemCaseSensitive(o, "profile");
+    if (!po || cJSON_IsNull(po))
+        return;
+    const cJSON *top = cJSON_GetObjectItemCaseSensitive(po, "top");
+    if (!cJSON_IsObject(po) || !cJSON_IsArray(top)) {
+        fail(r, BG_EPARSE, "benchmark '%s': 'profile' is not an object with a 'top' array",
+             r->bench ? r->bench : "?");
+        return;
+    }
+    bg_profile *p = calloc(1, sizeof *p);
+    if (!p) {
+        fail(r, BG_ENOMEM, "out of memory%s", "");
+        return;
+    }
+    res->profile = p;
+    p->samples = (size_t)get_whole(r, po, "samples", true, 0, WHOLE_2_53, 0);
+    const char *folded = get_str(r, po, "folded", true), *svg = get_str(r, po, "svg", true);
+    snprintf(p->folded, sizeof p->folded, "%s", folded ? folded : "");
+    snprintf(p->svg, sizeof p->svg, "%s", svg ? svg : "");
+    const cJSON *t;
+    cJSON_ArrayForEach(t, top) {
+        if (p->ntop >= BG_PROFILE_TOP || r->rc)
+            break;
+        const char *fn = get_str(r, t, "function", true);
+        bg_profile_fn *f = &p->top[p->ntop++];
+        snprintf(f->name, sizeof f->name, "%s", fn ? fn : "");
+        f->samples = (size_t)get_whole(r, t, "samples", true, 0, WHOLE_2_53, 0);
+        f->self = get_num(r, t, "self", true);
+        if (r->rc == 0 && !(f->self >= 0 && f->self <= 1))
+            fail(r, BG_EPARSE, "benchmark '%s': a profile function's 'self' is not a share from 0 to 1",
+                 r->bench ? r->bench : "?");
+    }
+}
+
 static void parse_result(rd *r, const cJSON *o, bg_result *res)
 {
     if (!cJSON_IsObject(o)) {
@@ -548,6 +611,7 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
     res->bytes_per_iter = (uint64_t)get_whole(r, o, "bytes_per_iter", false, 0, WHOLE_2_53, 0);
     const char *cnote = get_str(r, o, "counter_note", false);
     snprintf(res->counter_note, sizeof res->counter_note, "%s", cnote ? cnote : "");
+    read_profile(r, o, res);
 
     const cJSON *procs = cJSON_GetObjectItemCaseSensitive(o, "processes");
     if (!cJSON_IsArray(procs)) {

@@ -141,6 +141,8 @@ void bg__result_free(bg_result *r)
     free(r->procs);
     r->procs = NULL;
     r->nprocs = 0;
+    free(r->profile);
+    r->profile = NULL;
     if (r->owns_name)
         free((void *)r->name);
     r->name = NULL;

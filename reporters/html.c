@@ -665,6 +665,46 @@ static void bench_counters(FILE *f, const bg_report_bench *b)
     counters_derived(f, b);
 }
 
+/* --profile's flamegraph, copied beside the page so the report stays whole
+ * when moved, and the top functions by self time. */
+static void bench_profile(FILE *f, const char *dir, const bg_report_bench *b)
+{
+    const bg_profile *p = b->head ? b->head->profile : NULL;
+    if (!p)
+        return;
+    fputs("<h2>Profile</h2>\n", f);
+    char copy[160], path[4200], err[256] = "";
+    snprintf(copy, sizeof copy, "profile-%s.svg", b->slug);
+    snprintf(path, sizeof path, "%s/%s", dir, copy);
+    char *svg = bg__read_file(p->svg, err, sizeof err);
+    bool copied = svg && bg__write_file_atomic(path, svg, strlen(svg), err, sizeof err) == 0;
+    free(svg);
+    fprintf(f, "<p>%zu samples of one extra process under perf (cpu-clock), not part of the estimates. ",
+            p->samples);
+    if (copied) {
+        put_link_open(f, copy);
+        fputs("Flamegraph</a>", f);
+    } else {
+        fputs("Flamegraph not copied (", f);
+        bg__html_escape(f, err);
+        fputs(")", f);
+    }
+    fputs("; folded stacks: <code>", f);
+    bg__html_escape(f, p->folded);
+    fputs("</code>.</p>\n", f);
+    if (copied) {
+        put_link_open(f, copy);
+        fprintf(f, "<img class=\"plot\" src=\"%s\" width=\"900\" alt=\"flamegraph\"></a>\n", copy);
+    }
+    fputs("<table>\n<tr><th>self</th><th>samples</th><th>function</th></tr>\n", f);
+    for (size_t i = 0; i < p->ntop; i++) {
+        fprintf(f, "<tr><td>%.1f %%</td><td>%zu</td><td><code>", 100 * p->top[i].self, p->top[i].samples);
+        bg__html_escape(f, p->top[i].name);
+        fputs("</code></td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
 static void bench_estimates(FILE *f, const bg_report *rep, const bg_report_bench *b)
 {
     const bg_result *r = b->head;
@@ -857,6 +897,7 @@ int bg__html_write_bench(const char *dir, const bg_report *rep, size_t i, char *
         fputs("</div>\n", f);
     bench_history(f, rep, b);
     bench_counters(f, b);
+    bench_profile(f, dir, b);
     page_end_main(f);
     return page_close(&p, err, errlen);
 }
