@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bg_advice.h"
 #include "bg_alloc.h"
 #include "bg_baseline.h"
 #include "bg_noise.h"
@@ -788,6 +789,7 @@ int bg_main(int argc, char **argv)
      * only mislead. */
     if (c.mode == BG_MODE_TIME)
         bg__run_noisy(&run, run.noisy, sizeof run.noisy);
+    bg__advise_run(&run);
     rep->end(stdout, &src);
     if (c.profile)
         profile_all(&c, &run, sel, nsel, prog);

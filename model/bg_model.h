@@ -187,6 +187,18 @@ typedef struct bg_figures {
     double rep_wall[BG_REP_AGGREGATES], rep_cpu[BG_REP_AGGREGATES];
 } bg_figures;
 
+/* A recommendation backed by numbers (harness/advice.c): the rule that
+ * fired, the figures that made it fire, and one concrete action. */
+typedef struct bg_advice {
+    char rule[24];      /* "noisy", "near-clock", "optimised-away", "allocs-in-loop",
+                         * "page-faults", "memory-bound", "branch-misses", "gpu-transfers",
+                         * "gpu-launch-overhead" */
+    char evidence[256]; /* the numbers */
+    char action[320];   /* what to do */
+} bg_advice;
+
+#define BG_ADVICE_MAX 8
+
 typedef struct bg_result {
     const char *name;
     bool owns_name;          /* name was allocated by the record reader */
@@ -207,6 +219,8 @@ typedef struct bg_result {
     bg_figures fig;          /* derived figures (bg__result_derive) */
     bg_profile *profile;     /* --profile: its files and top functions (owned, freed
                               * by bg__result_free); NULL when not profiled */
+    size_t nadvice;          /* recommendations (harness/advice.c), recorded */
+    bg_advice advice[BG_ADVICE_MAX];
 } bg_result;
 
 /* A key/value pair of the machine fingerprint, as recorded. */

@@ -134,6 +134,22 @@ static void add_profile(cJSON *o, const bg_profile *p)
     }
 }
 
+/* "recommendations": [{rule, evidence, action}] */
+static void add_advice(cJSON *o, const bg_result *r)
+{
+    cJSON *arr = cJSON_AddArrayToObject(o, "recommendations");
+    for (size_t i = 0; arr && i < r->nadvice && i < BG_ADVICE_MAX; i++) {
+        cJSON *a = cJSON_CreateObject();
+        if (!a || !cJSON_AddItemToArray(arr, a)) {
+            cJSON_Delete(a);
+            return;
+        }
+        cJSON_AddStringToObject(a, "rule", r->advice[i].rule);
+        cJSON_AddStringToObject(a, "evidence", r->advice[i].evidence);
+        cJSON_AddStringToObject(a, "action", r->advice[i].action);
+    }
+}
+
 static void add_counter_summary(cJSON *o, const bg_result *r)
 {
     const char *names[BG_COUNTERS_MAX];
@@ -232,6 +248,8 @@ static cJSON *result_json(const bg_result *r)
     cJSON_AddStringToObject(o, "counter_note", r->counter_note);
     if (r->profile)
         add_profile(o, r->profile);
+    if (r->nadvice)
+        add_advice(o, r);
     add_counter_summary(o, r);
     if (r->has_summary) {
         cJSON *est = cJSON_AddObjectToObject(o, "estimates");
@@ -590,6 +608,32 @@ static void read_profile(rd *r, const cJSON *o, bg_result *res)
     }
 }
 
+/* The optional "recommendations" array (add_advice); entries past
+ * BG_ADVICE_MAX are dropped. */
+static void read_advice(rd *r, const cJSON *o, bg_result *res)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "recommendations");
+    if (!arr || cJSON_IsNull(arr))
+        return;
+    if (!cJSON_IsArray(arr)) {
+        fail(r, BG_EPARSE, "benchmark '%s': 'recommendations' is not an array", r->bench ? r->bench : "?");
+        return;
+    }
+    const cJSON *a;
+    cJSON_ArrayForEach(a, arr) {
+        if (res->nadvice >= BG_ADVICE_MAX || r->rc)
+            break;
+        const char *rule = get_str(r, a, "rule", true), *ev = get_str(r, a, "evidence", true),
+                   *act = get_str(r, a, "action", true);
+        if (r->rc)
+            break;
+        bg_advice *d = &res->advice[res->nadvice++];
+        snprintf(d->rule, sizeof d->rule, "%s", rule);
+        snprintf(d->evidence, sizeof d->evidence, "%s", ev);
+        snprintf(d->action, sizeof d->action, "%s", act);
+    }
+}
+
 static void parse_result(rd *r, const cJSON *o, bg_result *res)
 {
     if (!cJSON_IsObject(o)) {
@@ -612,6 +656,7 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
     const char *cnote = get_str(r, o, "counter_note", false);
     snprintf(res->counter_note, sizeof res->counter_note, "%s", cnote ? cnote : "");
     read_profile(r, o, res);
+    read_advice(r, o, res);
 
     const cJSON *procs = cJSON_GetObjectItemCaseSensitive(o, "processes");
     if (!cJSON_IsArray(procs)) {

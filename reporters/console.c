@@ -383,6 +383,31 @@ static int bench(FILE *f, const bg_report_src *s, size_t i)
     return ferror(f) ? BG_EIO : 0;
 }
 
+/* The recommendations, one line each (rule and evidence; the action is in
+ * the JSON record and the HTML report), at most 10; the noisy rule is the
+ * line above. */
+static void recommendations(FILE *f, const bg_run *run)
+{
+    size_t shown = 0, total = 0;
+    for (size_t i = 0; i < run->nresults; i++)
+        for (size_t k = 0; k < run->results[i].nadvice; k++)
+            total += strcmp(run->results[i].advice[k].rule, "noisy") != 0;
+    if (!total)
+        return;
+    fprintf(f, "recommendations (each with its action in the run record and the HTML report):\n");
+    for (size_t i = 0; i < run->nresults && shown < 10; i++) {
+        const bg_result *r = &run->results[i];
+        for (size_t k = 0; k < r->nadvice && shown < 10; k++) {
+            if (!strcmp(r->advice[k].rule, "noisy"))
+                continue;
+            fprintf(f, "  %s: %s: %s\n", r->name, r->advice[k].rule, r->advice[k].evidence);
+            shown++;
+        }
+    }
+    if (total > shown)
+        fprintf(f, "  ... and %zu more\n", total - shown);
+}
+
 static int end(FILE *f, const bg_report_src *s)
 {
     const bg_run *run = s->run;
@@ -406,6 +431,7 @@ static int end(FILE *f, const bg_report_src *s)
     if (run->noisy[0])
         fprintf(f, "benchgate: measurements look noisy (%s); run `benchgate doctor` for what to "
                    "fix\n", run->noisy);
+    recommendations(f, run);
     return ferror(f) ? BG_EIO : 0;
 }
 

@@ -665,6 +665,26 @@ static void bench_counters(FILE *f, const bg_report_bench *b)
     counters_derived(f, b);
 }
 
+/* The recommendations recorded with the head result (harness/advice.c):
+ * rule, evidence, action. */
+static void bench_advice(FILE *f, const bg_report_bench *b)
+{
+    const bg_result *r = b->head;
+    if (!r || !r->nadvice)
+        return;
+    fputs("<h2>Recommendations</h2>\n<table>\n<tr><th>rule</th><th>evidence</th><th>action</th></tr>\n", f);
+    for (size_t i = 0; i < r->nadvice; i++) {
+        fputs("<tr><td><code>", f);
+        bg__html_escape(f, r->advice[i].rule);
+        fputs("</code></td><td>", f);
+        bg__html_escape(f, r->advice[i].evidence);
+        fputs("</td><td>", f);
+        bg__html_escape(f, r->advice[i].action);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
 /* --profile's flamegraph, copied beside the page so the report stays whole
  * when moved, and the top functions by self time. */
 static void bench_profile(FILE *f, const char *dir, const bg_report_bench *b)
@@ -886,6 +906,7 @@ int bg__html_write_bench(const char *dir, const bg_report *rep, size_t i, char *
     }
     put_plots_note(f, rep);
     bench_estimates(f, rep, b);
+    bench_advice(f, b);
     bench_comparison(f, rep, b);
     if (b->plot_dist || b->plot_fit)
         fputs("<h2>Samples</h2>\n<div class=\"plots\">\n", f);
