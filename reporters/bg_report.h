@@ -181,7 +181,12 @@ int bg__export_csv(FILE *f, const bg_run *run);
  * and cv aggregates over them. */
 int bg__export_gbench(FILE *f, const bg_run *run);
 /* Chrome trace event format (Perfetto reads it): an "X" event per sample,
- * one track (pid = benchmark, tid = process) per benchmark process. */
+ * one track (pid = benchmark, tid = process) per benchmark process. At most
+ * bg__trace_max_samples sample events (default BG_TRACE_MAX_SAMPLES, about
+ * 30 MB): past it every k-th sample of each process is kept, and
+ * otherData.capped says how many of how many. */
+#define BG_TRACE_MAX_SAMPLES 100000
+extern size_t bg__trace_max_samples;
 int bg__export_trace(FILE *f, const bg_run *run);
 
 #endif

@@ -346,8 +346,10 @@ static bool add_event(cJSON *arr, cJSON *o)
  * began. A process without them is laid end to end from *t_us, the end of
  * everything placed so far, which moves past it; *real counts the processes
  * placed at their real times, *synthetic the others. */
+size_t bg__trace_max_samples = BG_TRACE_MAX_SAMPLES;
+
 static int trace_bench(cJSON *arr, const bg_result *r, int pid, double *t_us, size_t *real,
-                       size_t *synthetic)
+                       size_t *synthetic, size_t stride, size_t *kept)
 {
     if (!add_event(arr, trace_meta("process_name", pid, 0, r->name)))
         return BG_ENOMEM;
@@ -382,6 +384,11 @@ static int trace_bench(cJSON *arr, const bg_result *r, int pid, double *t_us, si
             snprintf(name, sizeof name, "sample %zu", j + 1);
             if (timed)
                 *t_us = p->start_ns[j] / 1e3;
+            if (j % stride != 0) { /* capped: this sample is left out */
+                *t_us += p->wall_ns[j] / 1e3;
+                continue;
+            }
+            ++*kept;
             cJSON *e = trace_event(name, "sample", pid, tid, *t_us, p->wall_ns[j] / 1e3);
             if (!add_event(arr, e))
                 return BG_ENOMEM;
@@ -417,10 +424,15 @@ static int trace_end(FILE *f, const bg_report_src *s)
      * have none, and their samples are laid end to end after the warm-up,
      * processes one after another, in the order they ran. */
     double t_us = 0;
-    size_t real = 0, synthetic = 0;
+    size_t real = 0, synthetic = 0, total = 0, kept = 0;
+    for (size_t i = 0; i < run->nresults; i++)
+        for (size_t k = 0; k < run->results[i].nprocs; k++)
+            total += run->results[i].procs[k].n;
+    size_t cap = bg__trace_max_samples ? bg__trace_max_samples : 1;
+    size_t stride = total > cap ? (total + cap - 1) / cap : 1;
     int rc = 0;
     for (size_t i = 0; !rc && i < run->nresults; i++)
-        rc = trace_bench(arr, &run->results[i], (int)i + 1, &t_us, &real, &synthetic);
+        rc = trace_bench(arr, &run->results[i], (int)i + 1, &t_us, &real, &synthetic, stride, &kept);
     if (rc) {
         cJSON_Delete(root);
         return rc;
@@ -444,6 +456,13 @@ static int trace_end(FILE *f, const bg_report_src *s)
                   "processes and not recorded for others, whose samples are laid end to "
                   "end after what came before them";
         cJSON_AddStringToObject(other, "timeline", timeline);
+        if (stride > 1) {
+            char note[200];
+            snprintf(note, sizeof note, "%zu of %zu samples shown (every %zu%s of each process): the trace is "
+                     "capped at %zu sample events", kept, total, stride,
+                     stride == 2 ? "nd" : stride == 3 ? "rd" : "th", cap);
+            cJSON_AddStringToObject(other, "capped", note);
+        }
     }
     return bg__json_fprint(f, root);
 }

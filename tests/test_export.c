@@ -411,6 +411,37 @@ static void test_export_trace(void **state)
     bg__run_free(&run);
 }
 
+/* A trace past its cap keeps every k-th sample of each process, with a
+ * note; durations and order stay as measured. */
+static void test_export_trace_capped(void **state)
+{
+    (void)state;
+    bg_run run;
+    make_run(&run);
+    size_t total = 0;
+    for (size_t i = 0; i < run.nresults; i++)
+        for (size_t k = 0; k < run.results[i].nprocs; k++)
+            total += run.results[i].procs[k].n;
+    bg__trace_max_samples = total / 3;
+    int rc;
+    char *text = capture(bg__export_trace, &run, &rc);
+    bg__trace_max_samples = BG_TRACE_MAX_SAMPLES;
+    assert_int_equal(rc, 0);
+    cJSON *root = cJSON_Parse(text);
+    assert_non_null(root);
+    size_t samples = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, item(root, "traceEvents"))
+        samples += !strcmp(str(e, "ph"), "X") && !strcmp(str(e, "cat"), "sample");
+    assert_true(samples <= total / 3 && samples >= total / 5);
+    char want[64];
+    snprintf(want, sizeof want, "%zu of %zu samples shown", samples, total);
+    assert_non_null(strstr(str(item(root, "otherData"), "capped"), want));
+    cJSON_Delete(root);
+    free(text);
+    bg__run_free(&run);
+}
+
 /* Where sample start times are recorded, each sample's event is at its
  * start (µs), with its wall time as duration, and the warm-up ends where
  * the first sample began; a process without them is laid end to end after
@@ -896,6 +927,7 @@ int main(void)
         cmocka_unit_test(test_utf8_len),        cmocka_unit_test(test_slug),
         cmocka_unit_test(test_export_csv),      cmocka_unit_test(test_export_gbench),
         cmocka_unit_test(test_export_trace),    cmocka_unit_test(test_export_trace_start_times),
+        cmocka_unit_test(test_export_trace_capped),
         cmocka_unit_test(test_import_roundtrip), cmocka_unit_test(test_import_bad_samples),
         cmocka_unit_test(test_plot_density_outlier),
         cmocka_unit_test(test_import_gbench_output), cmocka_unit_test(test_import_errors),
