@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -197,27 +198,15 @@ static void redirect(const char *path, int fd)
     }
 }
 
-/* Runs argv[0] (found through PATH when it has no '/') in its own process
- * group and waits. When a caught signal arrives meanwhile - also one that
- * arrives before the wait begins - the group gets SIGTERM (then SIGKILL
- * after 5 s) so builds and bench binaries stop with us. Returns the wait
- * status, or -1 when it could not start (errno set). */
-static int run_child(char *const argv[], const child_io *io)
+/* Starts argv[0] (found through PATH when it has no '/') in its own process
+ * group, pinned to CPU `cpu` when it is >= 0. The caller has the caught
+ * signals and SIGCHLD blocked (old_mask: the mask to restore in the child).
+ * Returns the child's pid, or -1 (errno set). */
+static pid_t spawn_child(char *const argv[], const child_io *io, int cpu, const sigset_t *old_mask)
 {
-    fflush(NULL);
-    /* The caught signals and SIGCHLD stay blocked from before the fork
-     * until the child is reaped, so none can slip in between a look at
-     * g_signal and the wait: sigtimedwait takes them as they come. */
-    sigset_t wait_set = g_caught, old_mask;
-    sigaddset(&wait_set, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &wait_set, &old_mask);
     pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        sigprocmask(SIG_SETMASK, &old_mask, NULL);
-        errno = e;
+    if (pid < 0)
         return -1;
-    }
     if (pid == 0) {
         setpgid(0, 0);
         if (sigismember(&g_caught, SIGINT))
@@ -226,7 +215,16 @@ static int run_child(char *const argv[], const child_io *io)
             signal(SIGTERM, SIG_DFL);
         if (sigismember(&g_caught, SIGHUP))
             signal(SIGHUP, SIG_DFL);
-        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        sigprocmask(SIG_SETMASK, old_mask, NULL);
+        if (cpu >= 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(cpu, &set);
+            if (sched_setaffinity(0, sizeof set, &set) != 0) {
+                fprintf(stderr, "benchgate: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+                _exit(127);
+            }
+        }
         if (io->cwd && chdir(io->cwd) != 0) {
             fprintf(stderr, "benchgate: cannot enter %s: %s\n", io->cwd, strerror(errno));
             _exit(127);
@@ -243,35 +241,86 @@ static int run_child(char *const argv[], const child_io *io)
         _exit(127);
     }
     setpgid(pid, pid);
-    int st = 0, rc = -1;
+    return pid;
+}
+
+/* Runs n children (argv[i] with io[i], pinned to cpu[i] when cpu is not
+ * NULL and cpu[i] >= 0) at the same time, each in its own process group,
+ * and waits for all. When a caught signal arrives meanwhile - also one that
+ * arrives before the wait begins - every group gets SIGTERM (then SIGKILL
+ * after 5 s) so builds and bench binaries stop with us. Fills st[i] with
+ * each wait status, or -1 when it could not start; returns 0, or -1 when a
+ * child could not start (errno set; the others are still waited for). */
+static int run_children(size_t n, char *const *const argv[], const child_io io[], const int *cpu, int st[])
+{
+    fflush(NULL);
+    /* The caught signals and SIGCHLD stay blocked from before the fork
+     * until the children are reaped, so none can slip in between a look at
+     * g_signal and the wait: sigtimedwait takes them as they come. */
+    sigset_t wait_set = g_caught, old_mask;
+    sigaddset(&wait_set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &wait_set, &old_mask);
+    pid_t pids[2] = {-1, -1};
+    size_t left = 0;
+    int rc = 0, start_errno = 0;
+    for (size_t i = 0; i < n && i < 2; i++) {
+        st[i] = -1;
+        pids[i] = spawn_child(argv[i], &io[i], cpu ? cpu[i] : -1, &old_mask);
+        if (pids[i] < 0) {
+            rc = -1;
+            start_errno = errno;
+        } else {
+            left++;
+        }
+    }
     bool termed = false;
     double killed_at = 0;
-    for (;;) {
-        pid_t w = waitpid(pid, &st, WNOHANG);
-        if (w == pid) {
-            rc = st;
-            break;
+    while (left > 0) {
+        for (size_t i = 0; i < n && i < 2; i++) {
+            if (pids[i] < 0)
+                continue;
+            int s = 0;
+            pid_t w = waitpid(pids[i], &s, WNOHANG);
+            if (w == pids[i] || (w < 0 && errno != EINTR)) {
+                if (w == pids[i])
+                    st[i] = s;
+                pids[i] = -1;
+                left--;
+            }
         }
-        if (w < 0 && errno != EINTR)
+        if (!left)
             break;
         if (g_signal && !termed) {
-            kill(-pid, SIGTERM);
+            for (size_t i = 0; i < n && i < 2; i++)
+                if (pids[i] > 0)
+                    kill(-pids[i], SIGTERM);
             termed = true;
             killed_at = now_s();
         }
         if (termed && now_s() - killed_at > 5)
-            kill(-pid, SIGKILL);
-        /* Until a signal (ours or the child's end); after SIGTERM at most
+            for (size_t i = 0; i < n && i < 2; i++)
+                if (pids[i] > 0)
+                    kill(-pids[i], SIGKILL);
+        /* Until a signal (ours or a child's end); after SIGTERM at most
          * 100 ms, for the SIGKILL above. */
         struct timespec ts = {termed ? 0 : 1, termed ? 100000000 : 0};
         int sig = sigtimedwait(&wait_set, NULL, &ts);
         if (sig > 0 && sig != SIGCHLD)
             on_signal(sig);
     }
-    int e = errno;
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
-    errno = e;
+    errno = start_errno;
     return rc;
+}
+
+/* One child, waited for: its wait status, or -1 when it could not start
+ * (errno set). */
+static int run_child(char *const argv[], const child_io *io)
+{
+    char *const *const av[1] = {argv};
+    int st[1];
+    run_children(1, av, io, NULL, st);
+    return st[0];
 }
 
 static void describe_status(int st, char *buf, size_t n)
@@ -314,6 +363,7 @@ typedef struct ab {
     uint64_t seed;      /* the run's seed: --seed, or drawn (recorded in the comparison) */
     char *err;
     size_t errlen;
+    int duet_cpu[2];    /* --duet: the CPU each side's runs are pinned to; -1: not in duet */
 } ab;
 
 /* "benchgate ab pid N on HOST": a worktree's lock reason, so that a later
@@ -759,53 +809,74 @@ static void keep_header(side *sd, bg_run *run)
 /* Runs `b` once on side `si`. Returns 0 with *stat set (NAN when the
  * benchmark failed: b->failed and b->note say how), or BG_EIO when the
  * bench binary itself failed (message in err). */
-static int run_once(ab *x, int si, bench_state *b, double *stat)
+/* One run of a bench binary, prepared: its arguments, environment
+ * padding and files. */
+typedef struct launch {
+    char json[4200], errp[4200], filt[1024], seed[32], procs[16];
+    char *padvar;
+    char *argv[BG_AB_MAX_ARGS + 20];
+    child_io io;
+} launch;
+
+/* Prepares side si's run of benchmark b (its padding goes into the side's
+ * environment until finish_once). BG_ENOMEM. */
+static int prepare_once(ab *x, int si, bench_state *b, launch *L)
 {
     side *sd = &x->s[si];
     const bg_ab_opts *o = x->o;
-    *stat = NAN;
-    char json[4200], errp[4200], filt[1024], seed[32], procs[16];
-    snprintf(json, sizeof json, "%s/run-%c.json", x->tmp, sd->letter);
-    snprintf(errp, sizeof errp, "%s/run-%c.err", x->tmp, sd->letter);
-    regex_exact(filt, sizeof filt, b->name);
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)(next_u64(&x->rng) >> 1));
-    snprintf(procs, sizeof procs, "%d", o->procs);
-    unlink(json);
+    snprintf(L->json, sizeof L->json, "%s/run-%c.json", x->tmp, sd->letter);
+    snprintf(L->errp, sizeof L->errp, "%s/run-%c.err", x->tmp, sd->letter);
+    regex_exact(L->filt, sizeof L->filt, b->name);
+    snprintf(L->seed, sizeof L->seed, "%llu", (unsigned long long)(next_u64(&x->rng) >> 1));
+    snprintf(L->procs, sizeof L->procs, "%d", o->procs);
+    unlink(L->json);
 
     /* Padding of a random length shifts where the stack starts. */
     size_t pad = (size_t)(next_u64(&x->rng) % PAD_MAX);
-    char *padvar = malloc(pad + 32);
-    if (!padvar)
+    L->padvar = malloc(pad + 32);
+    if (!L->padvar)
         return BG_ENOMEM;
-    memcpy(padvar, "BENCHGATE_AB_PAD=", 17);
-    memset(padvar + 17, 'x', pad);
-    padvar[17 + pad] = '\0';
-    sd->envp[0] = padvar;
+    memcpy(L->padvar, "BENCHGATE_AB_PAD=", 17);
+    memset(L->padvar + 17, 'x', pad);
+    L->padvar[17 + pad] = '\0';
+    sd->envp[0] = L->padvar;
 
-    char *argv[BG_AB_MAX_ARGS + 20];
+    char **argv = L->argv;
     size_t n = 0;
     argv[n++] = sd->bin;
     argv[n++] = "--procs";
-    argv[n++] = procs;
+    argv[n++] = L->procs;
     argv[n++] = "--max-procs";
-    argv[n++] = procs;
+    argv[n++] = L->procs;
     argv[n++] = "--color";
     argv[n++] = "never";
     for (size_t i = 0; i < o->nbench_args; i++)
         argv[n++] = (char *)o->bench_args[i];
     argv[n++] = "--filter";
-    argv[n++] = filt;
+    argv[n++] = L->filt;
     argv[n++] = "--seed";
-    argv[n++] = seed;
+    argv[n++] = L->seed;
     argv[n++] = "--json";
-    argv[n++] = json;
+    argv[n++] = L->json;
     argv[n++] = "--no-save";
     argv[n] = NULL;
-    child_io io = {.cwd = sd->dir[0] ? sd->dir : NULL, .out_path = NULL, .err_path = errp,
-                   .envp = sd->envp};
-    int st = run_child(argv, &io);
+    L->io = (child_io){.cwd = sd->dir[0] ? sd->dir : NULL, .out_path = NULL, .err_path = L->errp,
+                       .envp = sd->envp};
+    return 0;
+}
+
+/* Reads side si's finished run of b (wait status st) into *stat and the
+ * merged result; a run that crashed marks the side failed. Releases what
+ * prepare_once took. */
+static int finish_once(ab *x, int si, bench_state *b, launch *L, int st, double *stat)
+{
+    side *sd = &x->s[si];
+    const bg_ab_opts *o = x->o;
+    *stat = NAN;
+    const char *json = L->json, *errp = L->errp;
     sd->envp[0] = NULL;
-    free(padvar);
+    free(L->padvar);
+    L->padvar = NULL;
     if (g_signal)
         return BG_EIO;
     if (st < 0 || (WIFEXITED(st) && (WEXITSTATUS(st) == 2 || WEXITSTATUS(st) == 127))) {
@@ -865,6 +936,20 @@ static int run_once(ab *x, int si, bench_state *b, double *stat)
     return 0;
 }
 
+/* Runs side si's bench binary once on benchmark b: its statistic in *stat
+ * (NAN when the side failed: b->failed[si] and b->note say how). Returns 0,
+ * BG_EIO when the binary could not run or a signal stopped us, BG_ENOMEM. */
+static int run_once(ab *x, int si, bench_state *b, double *stat)
+{
+    launch L;
+    memset(&L, 0, sizeof L);
+    int rc = prepare_once(x, si, b, &L);
+    if (rc)
+        return rc;
+    int st = run_child(L.argv, &L.io);
+    return finish_once(x, si, b, &L, st, stat);
+}
+
 /* ---- the interleaved measurement ---- */
 
 static int push_block(bench_state *b, double a, double bb, char first)
@@ -905,13 +990,51 @@ static double paired_halfwidth(const ab *x, const bench_state *b)
     return (log1p(ch.hi) - log1p(ch.lo)) / 2;
 }
 
-/* Runs one block of benchmark b: A and B once each, in random order. */
+/* Duet: both sides of a block at once, each pinned to its own CPU, so
+ * that both see the same interference (Bulej et al., "Duet benchmarking",
+ * 2020). Which CPU each side gets is drawn per block. */
+static int run_duet(ab *x, bench_state *b, double est[2], int *first)
+{
+    launch L[2];
+    memset(L, 0, sizeof L);
+    int rc = prepare_once(x, 0, b, &L[0]);
+    if (rc == 0)
+        rc = prepare_once(x, 1, b, &L[1]);
+    if (rc) {
+        for (int si = 0; si < 2; si++)
+            if (L[si].padvar) {
+                x->s[si].envp[0] = NULL;
+                free(L[si].padvar);
+            }
+        return rc;
+    }
+    *first = (int)(next_u64(&x->rng) & 1); /* here: which side gets the first CPU */
+    int cpu[2] = {x->duet_cpu[*first], x->duet_cpu[1 - *first]};
+    char *const *const av[2] = {L[0].argv, L[1].argv};
+    child_io io[2] = {L[0].io, L[1].io};
+    int st[2];
+    run_children(2, av, io, cpu, st);
+    for (int si = 0; si < 2; si++) {
+        int r = finish_once(x, si, b, &L[si], st[si], &est[si]);
+        if (r && !rc)
+            rc = r;
+    }
+    return rc;
+}
+
+/* Runs one block of benchmark b: A and B once each, in random order, or
+ * both at once with --duet. */
 static int run_block(ab *x, bench_state *b)
 {
     int first = (int)(next_u64(&x->rng) & 1);
     double est[2] = {NAN, NAN};
     double t0 = now_s();
-    for (int k = 0; k < 2 && !g_signal; k++) {
+    if (x->duet_cpu[0] >= 0) {
+        int rc = run_duet(x, b, est, &first);
+        if (rc)
+            return rc;
+    }
+    for (int k = 0; k < 2 && !g_signal && x->duet_cpu[0] < 0; k++) {
         int si = k == 0 ? first : 1 - first;
         int rc = run_once(x, si, b, &est[si]);
         if (rc)
@@ -927,7 +1050,31 @@ static int run_block(ab *x, bench_state *b)
         snprintf(b->stop, sizeof b->stop, "failed");
         return 0;
     }
-    return push_block(b, est[0], est[1], first ? 'B' : 'A');
+    /* duet: 'a' or 'b', the side that had the first CPU */
+    return push_block(b, est[0], est[1], x->duet_cpu[0] >= 0 ? (first ? 'b' : 'a') : first ? 'B' : 'A');
+}
+
+/* Picks the two CPUs of --duet from those this process may run on (the
+ * first two); false with a note when there are fewer than two. */
+static bool pick_duet_cpus(ab *x)
+{
+    x->duet_cpu[0] = x->duet_cpu[1] = -1;
+    if (!x->o->duet)
+        return true;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) < 2) {
+        fprintf(x->log, "benchgate: note: --duet needs two CPUs to run both sides at once, and this process "
+                        "may use %d; running them one after the other\n", CPU_COUNT(&set));
+        return false;
+    }
+    int k = 0;
+    for (int c = 0; c < CPU_SETSIZE && k < 2; c++)
+        if (CPU_ISSET(c, &set))
+            x->duet_cpu[k++] = c;
+    fprintf(x->log, "benchgate: duet: each block runs A and B at once, pinned to CPUs %d and %d\n",
+            x->duet_cpu[0], x->duet_cpu[1]);
+    return true;
 }
 
 /* The precision at which a benchmark stops: by default half the noise
@@ -1328,6 +1475,7 @@ static int run_all(ab *x, bg_ab_result *out)
     snprintf(out->commit_a, sizeof out->commit_a, "%s", o->a.bin ? "" : x->s[0].commit);
     snprintf(out->commit_b, sizeof out->commit_b, "%s", o->b.bin ? "" : x->s[1].commit);
 
+    pick_duet_cpus(x);
     size_t nb = 0;
     bench_state *bs = calloc(x->s[0].nnames + 1, sizeof *bs);
     if (!bs)
@@ -1398,6 +1546,7 @@ int bg__ab_run(const bg_ab_opts *o, bg_ab_result *out, char *err, size_t errlen)
     }
     ab x;
     memset(&x, 0, sizeof x);
+    x.duet_cpu[0] = x.duet_cpu[1] = -1;
     x.o = o;
     x.log = o->log ? o->log : stderr;
     x.err = err;

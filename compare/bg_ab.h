@@ -66,6 +66,9 @@ typedef struct bg_ab_opts {
     const char *store;       /* where the two runs are saved (NULL: the default store) */
     int save;                /* 1 save, 0 do not, -1 (default): save revisions, not binaries */
     FILE *log;               /* progress and notes (NULL: stderr) */
+    bool duet;               /* run a block's A and B at the same time, each pinned to its
+                              * own CPU, so both see the same interference (needs 2 CPUs;
+                              * otherwise a note and one after the other) */
     bool stop_when_cleared;  /* the gate's stage 2: a benchmark also stops once its interval
                               * lies below +threshold (it cannot be a regression), since the
                               * gate needs no finer answer; stopping early that way never
@@ -79,7 +82,8 @@ typedef struct bg_ab_row_info {
     size_t blocks;
     double elapsed_s;  /* wall time of its runs, both sides */
     char stop[32];     /* "target reached", "budget", "max blocks", "failed", ... */
-    char *order;       /* per block, the side that ran first: "ABBA..." (NULL: no block);
+    char *order;       /* per block, the side that ran first: "ABBA..." (--duet: lower case,
+                        * the side on the first CPU) (NULL: no block);
                         * owned by the result */
 } bg_ab_row_info;
 

@@ -6,6 +6,7 @@
  * temporary directory is left behind. */
 #include <errno.h>
 #include <regex.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -221,6 +222,82 @@ static void test_prebuilt_binaries_and_env(void **state)
     assert_int_equal(rc, 0);
     /* Prebuilt binaries are not saved by default: they have no commit of their own. */
     assert_null(strstr(out, "saved"));
+    assert_clean();
+}
+
+/* --duet: each block's A and B run at the same time, pinned to two
+ * different CPUs (asserted on every run); on one CPU a note and the runs
+ * one after the other. Wrappers log each run's allowed CPUs and its start
+ * and end. Under load two runs started together may still not overlap, so
+ * overlap is asserted for most blocks only. */
+static void test_duet(void **state)
+{
+    (void)state;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) < 2)
+        skip();
+    char log[400], wa[400], wb[400];
+    snprintf(log, sizeof log, "%s/duet.log", tmp);
+    for (int k = 0; k < 2; k++) {
+        char *w = k ? wb : wa;
+        snprintf(w, 400, "%s/duet-%c.sh", tmp, k ? 'B' : 'A');
+        FILE *f = fopen(w, "w");
+        assert_non_null(f);
+        fprintf(f, "#!/bin/sh\nif [ \"$1\" = --list ]; then exec '%s' \"$@\"; fi\n"
+                   "t0=$(date +%%s.%%N)\n'%s' \"$@\"; rc=$?\n"
+                   "echo \"%c $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status) $t0 "
+                   "$(date +%%s.%%N)\" >> '%s'\nexit $rc\n",
+                FAULTY_BENCH, FAULTY_BENCH, k ? 'B' : 'A', log);
+        fclose(f);
+        sh("chmod +x '%s'", w);
+    }
+    int rc = bg("ab --bin-a '%s' --bin-b '%s' --duet --bench-arg --quick --min-blocks 6 --max-blocks 6 "
+                "--filter '^fine_fast$' --threshold 50", wa, wb);
+    assert_true(rc == 0 || rc == 1);
+    assert_non_null(strstr(out, "duet: each block runs A and B at once, pinned to CPUs"));
+    FILE *f = fopen(log, "r");
+    assert_non_null(f);
+    char side[2][4];
+    char cpus[2][64];
+    double t0[2], t1[2];
+    size_t blocks = 0, overlapped = 0;
+    while (fscanf(f, "%3s %63s %lf %lf", side[0], cpus[0], &t0[0], &t1[0]) == 4 &&
+           fscanf(f, "%3s %63s %lf %lf", side[1], cpus[1], &t0[1], &t1[1]) == 4) {
+        blocks++;
+        assert_string_not_equal(side[0], side[1]);
+        /* one CPU each, not the same */
+        assert_null(strpbrk(cpus[0], ",-"));
+        assert_null(strpbrk(cpus[1], ",-"));
+        assert_string_not_equal(cpus[0], cpus[1]);
+        overlapped += t0[0] < t1[1] && t0[1] < t1[0];
+    }
+    fclose(f);
+    assert_int_equal(blocks, 6);
+    assert_true(overlapped >= 4);
+    unlink(log);
+
+    /* One CPU: said, and sequential. */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && %s taskset -c 0 '%s' ab --bin-a '%s' --bin-b '%s' --duet --bench-arg --quick "
+             "--min-blocks 6 --max-blocks 6 --filter '^fine_fast$' --threshold 50 2>&1",
+             repo, tmpenv, BENCHGATE_EXE, wa, wb);
+    char buf[1 << 14];
+    int rc2 = run_shell_into(buf, sizeof buf, cmd);
+    assert_true(rc2 == 0 || rc2 == 1);
+    assert_non_null(strstr(buf, "--duet needs two CPUs to run both sides at once, and this process may use 1"));
+    f = fopen(log, "r");
+    assert_non_null(f);
+    blocks = 0;
+    while (fscanf(f, "%3s %63s %lf %lf", side[0], cpus[0], &t0[0], &t1[0]) == 4 &&
+           fscanf(f, "%3s %63s %lf %lf", side[1], cpus[1], &t0[1], &t1[1]) == 4) {
+        blocks++;
+        assert_true(t1[0] <= t0[1] || t1[1] <= t0[0]); /* one after the other */
+    }
+    fclose(f);
+    assert_int_equal(blocks, 6);
+    unlink(log);
     assert_clean();
 }
 
@@ -914,6 +991,7 @@ int main(void)
         cmocka_unit_test(test_same_code_passes_and_saves),
         cmocka_unit_test(test_slower_revision_fails),
         cmocka_unit_test(test_prebuilt_binaries_and_env),
+        cmocka_unit_test(test_duet),
         cmocka_unit_test(test_metric),
         cmocka_unit_test(test_build_failure_names_the_revision),
         cmocka_unit_test(test_benchmark_missing_in_a_revision),
