@@ -51,6 +51,9 @@ int bg__fold_perf_script(FILE *in, pid_t exclude_pid, bg_folded *f, char *err, s
 /* Parses folded text ("a;b;c 12" lines) into f: 0, BG_ENOMEM, or BG_EPARSE
  * naming the line. */
 int bg__folded_read(FILE *in, bg_folded *f, char *err, size_t errlen);
+/* Indices of f's stacks in sorted (strcmp) order, malloc'd (the caller
+ * frees), or NULL when out of memory. */
+size_t *bg__folded_sorted(const bg_folded *f);
 /* Writes f as folded text, stacks sorted. 0 or BG_EIO. */
 int bg__folded_write(const bg_folded *f, FILE *out);
 

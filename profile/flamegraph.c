@@ -115,20 +115,11 @@ static void draw(const drawing *d, const char *name, size_t start, size_t end, i
     fputs("</g>\n", d->out);
 }
 
-static int cmp_str(const void *a, const void *b, void *ctx)
-{
-    const bg_folded *f = ctx;
-    return strcmp(f->stack[*(const size_t *)a], f->stack[*(const size_t *)b]);
-}
-
 int bg__flamegraph_svg(const bg_folded *f, const char *title, FILE *out)
 {
-    size_t *ix = malloc((f->n ? f->n : 1) * sizeof *ix);
+    size_t *ix = bg__folded_sorted(f);
     if (!ix)
         return BG_ENOMEM;
-    for (size_t i = 0; i < f->n; i++)
-        ix[i] = i;
-    qsort_r(ix, f->n, sizeof *ix, cmp_str, (void *)f);
     int depth_max = 0;
     for (size_t i = 0; i < f->n; i++) {
         int d = 1;

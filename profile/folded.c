@@ -251,8 +251,7 @@ static int cmp_index(const void *a, const void *b, void *ctx)
     return strcmp(f->stack[*(const size_t *)a], f->stack[*(const size_t *)b]);
 }
 
-/* Indices of f's stacks in sorted order (caller frees), or NULL. */
-static size_t *sorted(const bg_folded *f)
+size_t *bg__folded_sorted(const bg_folded *f)
 {
     size_t *ix = malloc((f->n ? f->n : 1) * sizeof *ix);
     if (!ix)
@@ -265,7 +264,7 @@ static size_t *sorted(const bg_folded *f)
 
 int bg__folded_write(const bg_folded *f, FILE *out)
 {
-    size_t *ix = sorted(f);
+    size_t *ix = bg__folded_sorted(f);
     if (!ix)
         return BG_ENOMEM;
     for (size_t i = 0; i < f->n; i++)
