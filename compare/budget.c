@@ -159,7 +159,9 @@ static double budget_value(const bg_result *r, const char *metric)
         return r->items_per_iter ? r->fig.items_per_s : NAN;
     if (!strcmp(metric, "bytes_per_s"))
         return r->bytes_per_iter ? r->fig.bytes_per_s : NAN;
-    return bg__result_metric_mean(r, metric);
+    if (!strcmp(metric, "time") && r->has_summary && isfinite(r->wall.est[BG_STAT_MEAN].point))
+        return r->wall.est[BG_STAT_MEAN].point;
+    return bg__result_metric(r, metric);
 }
 
 static bool budget_ok(const bg_budget *b, double v)
