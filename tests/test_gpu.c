@@ -358,7 +358,7 @@ static void probe_end(double *v)
 static const char *const probe_names[] = {"probe_count"};
 static const char *const probe_units[] = {""};
 static const bg_counter_group probe_group = {"probe", 1, probe_names, probe_units, probe_open,
-                                             probe_nothing, probe_end, probe_nothing, NULL};
+                                             probe_nothing, probe_end, probe_nothing, NULL, NULL};
 
 static void test_failed_start_is_unknown(void **state)
 {
