@@ -35,9 +35,10 @@
 #   nvml       (from the counters run) the nvml group: the GPU's clocks,
 #              temperature and throttle reasons at the start and end of
 #              each process, samples flagged gpu_throttled (k/n)
-#   flush      --gpu-flush-l2: saxpy_kernel_1M (8 MiB, inside L2) timed warm
-#              and flushed (gpu_kernel_ns per iteration; flushed >= warm
-#              passes), and the flush's own writes never counted
+#   flush      --gpu-flush-l2: saxpy_kernel_1M (12 MiB moved, inside L2)
+#              timed warm and flushed in samples of 1-5 iterations
+#              (gpu_kernel_ns per iteration; flushed >= warm passes), and
+#              the flush's own writes never counted
 #   doctor     `benchgate doctor`'s GPU lines (persistence, clocks, reasons)
 # Environment: CHECKS (the checks to run, e.g. "counters test_saxpy";
 # default all; env always runs), AB_TRIALS (trials of each kind, default 5), AB_BUDGET
@@ -443,7 +444,10 @@ run() {
             extra=
             [ $mode = flushed ] && extra=--gpu-flush-l2
             # shellcheck disable=SC2086
-            "$G" --counters sw,gpu --procs 3 --max-procs 3 --budget 2 $extra \
+            # The flush runs between samples, so a sample's first iteration
+            # alone starts cold: samples of 1 to 5 iterations (--measure
+            # 0.0005 s plans k = 1) make that visible per iteration.
+            "$G" --counters sw,gpu --procs 5 --max-procs 5 --measure 0.0005 --samples 5 $extra \
                 --filter '^(saxpy_kernel_1M|fma_chain_1M)$' \
                 --json "$TMPD/flush-$mode.json" >"$TMPD/flush-$mode.txt" 2>&1
         done
