@@ -532,7 +532,7 @@ run() {
             --bench-arg --quick --statistic median --budget 15 --max-blocks 10 --no-save --format csv \
             >"$TMPD/cupti_ab.txt" 2>&1
         { echo "== cupti_cost: ab A = --counters sw, B = --counters sw,gpu"; cat "$TMPD/cupti_ab.txt"; } >>"$LOG/ab.txt"
-        per_iter=$(grep '^saxpy_kernel_1M' "$TMPD/cupti_ab.txt" | head -1)
+        per_iter=$(grep -E '^"?saxpy_kernel_1M' "$TMPD/cupti_ab.txt" | head -1)
         verdict cupti_cost "measured ($(($(now) - t)) s): gap between samples median ${m0} ns without the gpu group (${n0} gaps), ${m1} ns with it (${n1} gaps); per iteration, ab A=--counters sw B=sw,gpu (csv): ${per_iter:-see cupti_ab.txt}"
     fi
 
