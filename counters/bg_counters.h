@@ -16,6 +16,40 @@
 #define BG_COUNTERS_MAX 32   /* counters of all groups together */
 #define BG_COUNTER_NAME 32
 
+/* What a group gathered over one benchmark process beyond its per-sample
+ * counters, sent to the parent once the benchmark function has returned:
+ * GPU activity by kernel and by copy (summed over the measured samples) and
+ * the GPU's state at the start and end of the process. */
+typedef enum bg_activity_kind {
+    BG_ACT_KERNEL = 1,  /* name: the kernel (demangled where possible) */
+    BG_ACT_MEMCPY_HTOD, /* copies of one size in one direction; name "" */
+    BG_ACT_MEMCPY_DTOH,
+    BG_ACT_MEMCPY_DTOD, /* device to device, arrays and peer copies included */
+    BG_ACT_MEMSET,
+    BG_ACT_GPU_START,   /* name: the GPU; v: the state (BG_ACT_SM_MHZ, ...) */
+    BG_ACT_GPU_END,
+    BG_ACT_KIND_MAX = BG_ACT_GPU_END
+} bg_activity_kind;
+
+/* v[] of an activity row (kernel, memcpy, memset) ... */
+enum { BG_ACT_COUNT, BG_ACT_NS, BG_ACT_BYTES /* per call */ };
+/* ... and of a GPU state row: clocks in MHz, temperature in degrees C, the
+ * NVML clock-event (throttle) reason bits. */
+enum { BG_ACT_SM_MHZ, BG_ACT_MEM_MHZ, BG_ACT_TEMP_C, BG_ACT_REASONS };
+
+#define BG_ACTIVITY_NAME 200 /* longer kernel names are cut */
+
+typedef struct bg_activity {
+    int kind; /* bg_activity_kind */
+    char name[BG_ACTIVITY_NAME];
+    double v[4];
+} bg_activity;
+
+/* "kernel", "memcpy_htod", ..., "gpu_start"; NULL for an unknown kind. */
+const char *bg__activity_kind_name(int kind);
+/* The kind of a name above; 0 when unknown. */
+int bg__activity_kind_parse(const char *name);
+
 typedef struct bg_counter_group {
     const char *name;               /* "hw", "sw", "alloc", "gpu", ... */
     size_t ncounters;
@@ -37,6 +71,10 @@ typedef struct bg_counter_group {
      * loaded CUDA, ...), returned once per open; NULL otherwise. The text is
      * the group's, valid until its next call. */
     const char *(*failure)(void);
+    /* Optional (NULL): once the benchmark function has returned, before
+     * close(), what the group gathered over this process (bg_activity);
+     * writes at most max rows to out and returns how many. */
+    size_t (*activity)(bg_activity *out, size_t max);
 } bg_counter_group;
 
 /* ---- the counter table and the runner's use of it (counters.c) ---- */
@@ -93,6 +131,9 @@ void bg__counter_set_begin(const bg_counter_set *s);
 /* Writes s->nvalues values, group by group in the order of the set. */
 void bg__counter_set_end(const bg_counter_set *s, double *values);
 void bg__counter_set_close(bg_counter_set *s);
+/* What the set's groups gathered over this process (their activity()),
+ * group by group: writes at most max rows and returns how many. */
+size_t bg__counter_set_activity(const bg_counter_set *s, bg_activity *out, size_t max);
 
 /* The unit ("" for counts, "ns", "bytes") and group of a counter name;
  * NULL when no group of the table has that counter. */
@@ -103,6 +144,8 @@ const bg_counter_group *bg__counter_owner(const char *name);
 extern const bg_counter_group bg__hw_group;
 extern const bg_counter_group bg__sw_group;
 extern const bg_counter_group bg__alloc_group;
+/* The GPU's clocks, temperature and throttling from NVML (nvml.c). */
+extern const bg_counter_group bg__nvml_group;
 
 /* The text for a perf_event_open failure on `event` with errno `errnum`,
  * given the value of /proc/sys/kernel/perf_event_paranoid (INT_MIN when it

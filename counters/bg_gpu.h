@@ -11,6 +11,7 @@
 #ifndef BG_GPU_H
 #define BG_GPU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,13 @@ extern const bg_counter_group bg__gpu_group;
  * library found) so the next open checks again; the libraries stay loaded.
  * Tests only. */
 void bg__gpu_reset(void);
+
+/* --gpu-flush-l2: before each measured sample of a benchmark process that
+ * uses the GPU, outside the timed interval, write a device buffer twice the
+ * size of the GPU's L2 cache (cuDeviceGetAttribute(L2_CACHE_SIZE)) and wait
+ * for it, so no sample starts with the previous one's data in L2. Needs the
+ * gpu group open; set before the benchmark processes are forked. */
+void bg__gpu_set_flush_l2(bool on);
 
 enum {
     BG_GPU_KERNELS,
@@ -44,6 +52,7 @@ enum {
 /* ---- CUDA driver API (cuda.h) ---- */
 
 enum { BG_CUDA_SUCCESS = 0, BG_CUDA_ERROR_NO_DEVICE = 100 };
+enum { BG_CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE = 38 }; /* CUdevice_attribute, bytes */
 
 /* ---- CUPTI (cupti_result.h, cupti_activity.h) ---- */
 
@@ -89,13 +98,15 @@ enum { BG_CUPTI_ATTR_ZEROED_OUT_ACTIVITY_BUFFER = 5 };
  * compiled-in struct would not (tests/test_gpu_abi.c checks each version):
  *   all:     uint32 kind at 0, uint64 start at 16, uint64 end at 24
  *   memcpy:  uint8 copyKind at 4, uint64 bytes at 8
- *   memset:  uint64 bytes at 8 */
+ *   memset:  uint64 bytes at 8
+ *   kernel:  const char *name at 104 (mangled; CUPTI's, valid while it runs) */
 enum {
     BG_CUPTI_OFF_KIND = 0,
     BG_CUPTI_OFF_COPY_KIND = 4,
     BG_CUPTI_OFF_BYTES = 8,
     BG_CUPTI_OFF_START = 16,
     BG_CUPTI_OFF_END = 24,
+    BG_CUPTI_OFF_KERNEL_NAME = 104, /* kernel records: const char *name */
     BG_CUPTI_RECORD_MIN = 32 /* bytes every summed record has at least */
 };
 

@@ -28,6 +28,10 @@ static const table_entry g_table[] = {
      * (a short-lived child, 1-5 ms) and says why once; where there is, GPU
      * benchmarks get kernel and copy counts without asking. */
     {&bg__gpu_group, true},
+    /* On by default for the same reason: without a driver one dlopen per
+     * run; with one, two NVML reads per sample outside the timed interval
+     * (the probe's sample_ns) and the GPU's state twice per process. */
+    {&bg__nvml_group, true},
 };
 #define NGROUPS (sizeof g_table / sizeof g_table[0])
 
@@ -213,6 +217,35 @@ void bg__counter_set_end(const bg_counter_set *s, double *values)
         if (why && s->note)
             s->note(s->note_ctx, g->name, why);
     }
+}
+
+size_t bg__counter_set_activity(const bg_counter_set *s, bg_activity *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->ngroups && n < max; i++)
+        if (s->groups[i]->activity)
+            n += s->groups[i]->activity(out + n, max - n);
+    return n;
+}
+
+static const char *const g_activity_kinds[] = {
+    [BG_ACT_KERNEL] = "kernel",           [BG_ACT_MEMCPY_HTOD] = "memcpy_htod",
+    [BG_ACT_MEMCPY_DTOH] = "memcpy_dtoh", [BG_ACT_MEMCPY_DTOD] = "memcpy_dtod",
+    [BG_ACT_MEMSET] = "memset",           [BG_ACT_GPU_START] = "gpu_start",
+    [BG_ACT_GPU_END] = "gpu_end",
+};
+
+const char *bg__activity_kind_name(int kind)
+{
+    return kind >= BG_ACT_KERNEL && kind <= BG_ACT_KIND_MAX ? g_activity_kinds[kind] : NULL;
+}
+
+int bg__activity_kind_parse(const char *name)
+{
+    for (int k = BG_ACT_KERNEL; name && k <= BG_ACT_KIND_MAX; k++)
+        if (!strcmp(g_activity_kinds[k], name))
+            return k;
+    return 0;
 }
 
 void bg__counter_set_close(bg_counter_set *s)

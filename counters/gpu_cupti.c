@@ -12,7 +12,11 @@
  * buffers we hand it. A sample opens a window at begin(); records of GPU
  * work that started inside it are summed. end() waits for the GPU (after
  * the sample's clock has stopped, so the timing is untouched), flushes
- * CUPTI's buffers and closes the window.
+ * CUPTI's buffers and closes the window. Beside the totals, records inside
+ * a window are tallied by kernel name (demangled) and by copy direction and
+ * size, for the per-kernel breakdown (the group's activity()). With
+ * --gpu-flush-l2, begin() also overwrites the GPU's L2 cache before the
+ * window opens.
  */
 #include <dlfcn.h>
 #include <link.h>
@@ -58,6 +62,13 @@ static struct {
     cu_device_count_fn device_count;
     cu_error_text_fn error_name, error_string;
     cu_ctx_sync_fn ctx_sync;
+    /* For --gpu-flush-l2 only (NULL in a driver without them). */
+    int (*ctx_get_current)(void **ctx);
+    int (*ctx_get_device)(int *dev);
+    int (*device_attribute)(int *value, int attr, int dev);
+    int (*mem_alloc)(uint64_t *ptr, size_t bytes);
+    int (*mem_free)(uint64_t ptr);
+    int (*memset_d8)(uint64_t ptr, unsigned char value, size_t n);
 } g_cu;
 
 static int load_driver(char *why, size_t len)
@@ -79,6 +90,12 @@ static int load_driver(char *why, size_t len)
     (void)SYM(lib, "cuGetErrorName", g_cu.error_name);
     (void)SYM(lib, "cuGetErrorString", g_cu.error_string);
     (void)SYM(lib, "cuCtxSynchronize", g_cu.ctx_sync);
+    (void)SYM(lib, "cuCtxGetCurrent", g_cu.ctx_get_current);
+    (void)SYM(lib, "cuCtxGetDevice", g_cu.ctx_get_device);
+    (void)SYM(lib, "cuDeviceGetAttribute", g_cu.device_attribute);
+    (void)SYM(lib, "cuMemAlloc_v2", g_cu.mem_alloc);
+    (void)SYM(lib, "cuMemFree_v2", g_cu.mem_free);
+    (void)SYM(lib, "cuMemsetD8_v2", g_cu.memset_d8);
     g_cu.lib = lib;
     return 0;
 }
@@ -100,6 +117,7 @@ static void cu_error(char *why, size_t len, const char *call, int rc)
 }
 
 static void activate_for_benchmark(void);
+static void gpu_sync(void);
 
 int bg_gpu_check(char *why, size_t len)
 {
@@ -347,6 +365,103 @@ static struct {
     uint64_t timer0;  /* g_timer_ns at begin() */
 } g_win = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/* The window's records by kernel name and by copy direction and size,
+ * summed over every window of this process (lock: g_win.lock). raw[i] is
+ * the kernel's name as CUPTI gave it (owned), the key of row i; rows past
+ * ACT_MAX distinct ones are summed into a row "(others)" of their kind. */
+#define ACT_MAX 64
+static struct {
+    bg_activity rows[ACT_MAX + 5]; /* + one "(others)" per activity kind */
+    char *raw[ACT_MAX + 5];
+    size_t n;
+} g_act;
+
+static void activity_clear(void)
+{
+    for (size_t i = 0; i < g_act.n; i++)
+        free(g_act.raw[i]);
+    memset(&g_act, 0, sizeof g_act);
+}
+
+typedef char *(*demangle_fn)(const char *mangled, char *buf, size_t *len, int *status);
+
+/* The C++ ABI's demangler, from the process (a CUDA benchmark links the C++
+ * runtime) or libstdc++.so.6; NULL when neither has it: names stay mangled. */
+static demangle_fn demangler(void)
+{
+    static bool looked;
+    static demangle_fn fn;
+    if (looked)
+        return fn;
+    looked = true;
+    void *p = dlsym(RTLD_DEFAULT, "__cxa_demangle");
+    if (!p) {
+        void *h = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
+        p = h ? dlsym(h, "__cxa_demangle") : NULL;
+    }
+    if (p)
+        memcpy(&fn, &p, sizeof fn);
+    return fn;
+}
+
+/* Writes the readable name of a kernel: demangled when it is a mangled C++
+ * name and a demangler is there, else as given (an extern "C" kernel's
+ * name is already plain). */
+static void kernel_name(const char *raw, char *out, size_t len)
+{
+    demangle_fn dm = raw[0] == '_' && raw[1] == 'Z' ? demangler() : NULL;
+    int st = -1;
+    char *d = dm ? dm(raw, NULL, NULL, &st) : NULL;
+    snprintf(out, len, "%s", d && st == 0 ? d : raw);
+    free(d);
+}
+
+/* The row of a kernel (raw name) or of a copy kind and size; a new one, or
+ * the kind's "(others)" row when the table is full. */
+static bg_activity *activity_row(int kind, const char *raw, double bytes)
+{
+    for (size_t i = 0; i < g_act.n; i++) {
+        bg_activity *a = &g_act.rows[i];
+        if (a->kind != kind)
+            continue;
+        if (kind == BG_ACT_KERNEL ? g_act.raw[i] && !strcmp(g_act.raw[i], raw)
+                                  : a->v[BG_ACT_BYTES] == bytes && g_act.raw[i])
+            return a;
+    }
+    bool full = g_act.n >= ACT_MAX;
+    if (full) /* the kind's "(others)" row: raw NULL */
+        for (size_t i = 0; i < g_act.n; i++)
+            if (g_act.rows[i].kind == kind && !g_act.raw[i])
+                return &g_act.rows[i];
+    if (g_act.n >= ACT_MAX + 5)
+        return NULL;
+    size_t i = g_act.n;
+    bg_activity *a = &g_act.rows[i];
+    memset(a, 0, sizeof *a);
+    a->kind = kind;
+    if (full) {
+        snprintf(a->name, sizeof a->name, "(others)");
+    } else {
+        g_act.raw[i] = strdup(kind == BG_ACT_KERNEL ? raw : "");
+        if (!g_act.raw[i])
+            return NULL;
+        if (kind == BG_ACT_KERNEL)
+            kernel_name(raw, a->name, sizeof a->name);
+        a->v[BG_ACT_BYTES] = bytes;
+    }
+    g_act.n++;
+    return a;
+}
+
+static void tally(int kind, const char *raw, double bytes, double ns)
+{
+    bg_activity *a = activity_row(kind, raw, bytes);
+    if (!a)
+        return;
+    a->v[BG_ACT_COUNT] += 1;
+    a->v[BG_ACT_NS] += ns;
+}
+
 static uint64_t rd64(const uint8_t *p, size_t off)
 {
     uint64_t v;
@@ -396,23 +511,35 @@ static void add_record(const uint8_t *rec)
     double ns = end > start ? (double)(end - start) : 0.0;
     switch (kind) {
     case BG_CUPTI_KIND_KERNEL:
-    case BG_CUPTI_KIND_CONCURRENT_KERNEL:
+    case BG_CUPTI_KIND_CONCURRENT_KERNEL: {
         g_win.sum[BG_GPU_KERNELS] += 1;
         g_win.sum[BG_GPU_KERNEL_NS] += ns;
+        const char *name = NULL;
+        memcpy(&name, rec + BG_CUPTI_OFF_KERNEL_NAME, sizeof name);
+        tally(BG_ACT_KERNEL, name ? name : "(unnamed)", 0, ns);
         break;
+    }
     case BG_CUPTI_KIND_MEMCPY:
     case BG_CUPTI_KIND_MEMCPY2: {
         int c = memcpy_counter(rec[BG_CUPTI_OFF_COPY_KIND]);
         if (c >= 0) {
-            g_win.sum[c] += (double)rd64(rec, BG_CUPTI_OFF_BYTES);
+            double bytes = (double)rd64(rec, BG_CUPTI_OFF_BYTES);
+            g_win.sum[c] += bytes;
             g_win.sum[c + 1] += ns;
+            tally(c == BG_GPU_HTOD_BYTES   ? BG_ACT_MEMCPY_HTOD
+                  : c == BG_GPU_DTOH_BYTES ? BG_ACT_MEMCPY_DTOH
+                                           : BG_ACT_MEMCPY_DTOD,
+                  NULL, bytes, ns);
         }
         break;
     }
-    case BG_CUPTI_KIND_MEMSET:
-        g_win.sum[BG_GPU_MEMSET_BYTES] += (double)rd64(rec, BG_CUPTI_OFF_BYTES);
+    case BG_CUPTI_KIND_MEMSET: {
+        double bytes = (double)rd64(rec, BG_CUPTI_OFF_BYTES);
+        g_win.sum[BG_GPU_MEMSET_BYTES] += bytes;
         g_win.sum[BG_GPU_MEMSET_NS] += ns;
+        tally(BG_ACT_MEMSET, NULL, bytes, ns);
         break;
+    }
     default: break;
     }
 }
@@ -600,6 +727,86 @@ static bool g_start_failed;
 static bool g_start_noted; /* gpu_failure has said why */
 static char g_start_why[400];
 
+/* --gpu-flush-l2 (bg__gpu_set_flush_l2): the buffer written before each
+ * sample, made at the first sample of a process with a CUDA context. */
+static struct {
+    bool want;
+    bool ready, failed, noted;
+    uint64_t ptr;
+    size_t bytes;
+    unsigned char value; /* changes every flush */
+    char why[320];
+} g_flush;
+
+void bg__gpu_set_flush_l2(bool on)
+{
+    g_flush.want = on;
+}
+
+/* Makes the flush buffer in the current context: 2 x L2 (the cache keeps
+ * at most L2 bytes of it, and the previous sample's data is evicted well
+ * before the write ends). false with g_flush.why set when it cannot. */
+static bool flush_prepare(void)
+{
+    void *ctx = NULL;
+    int dev = 0, l2 = 0, rc;
+    if (!g_cu.ctx_get_current || !g_cu.ctx_get_device || !g_cu.device_attribute ||
+        !g_cu.mem_alloc || !g_cu.memset_d8) {
+        snprintf(g_flush.why, sizeof g_flush.why,
+                 "the CUDA driver lacks cuDeviceGetAttribute/cuMemAlloc_v2/cuMemsetD8_v2");
+        return false;
+    }
+    if (g_cu.ctx_get_current(&ctx) != BG_CUDA_SUCCESS || !ctx)
+        return false; /* no context yet: nothing of this process is on the GPU */
+    if ((rc = g_cu.ctx_get_device(&dev)) != BG_CUDA_SUCCESS) {
+        cu_error(g_flush.why, sizeof g_flush.why, "cuCtxGetDevice", rc);
+        return false;
+    }
+    rc = g_cu.device_attribute(&l2, BG_CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, dev);
+    if (rc != BG_CUDA_SUCCESS || l2 <= 0) {
+        if (rc != BG_CUDA_SUCCESS)
+            cu_error(g_flush.why, sizeof g_flush.why, "cuDeviceGetAttribute(L2_CACHE_SIZE)", rc);
+        else
+            snprintf(g_flush.why, sizeof g_flush.why, "the GPU reports no L2 cache size");
+        return false;
+    }
+    g_flush.bytes = 2 * (size_t)l2;
+    if ((rc = g_cu.mem_alloc(&g_flush.ptr, g_flush.bytes)) != BG_CUDA_SUCCESS) {
+        char call[64];
+        snprintf(call, sizeof call, "cuMemAlloc(%zu bytes)", g_flush.bytes);
+        cu_error(g_flush.why, sizeof g_flush.why, call, rc);
+        return false;
+    }
+    g_flush.ready = true;
+    return true;
+}
+
+/* Overwrites L2 and waits for it (before the sample's clock starts). */
+static void flush_l2(void)
+{
+    if (g_flush.failed || (!g_flush.ready && !flush_prepare())) {
+        if (g_flush.why[0])
+            g_flush.failed = true;
+        return;
+    }
+    int rc = g_cu.memset_d8(g_flush.ptr, ++g_flush.value, g_flush.bytes);
+    if (rc != BG_CUDA_SUCCESS) {
+        cu_error(g_flush.why, sizeof g_flush.why, "cuMemsetD8", rc);
+        g_flush.failed = true;
+        return;
+    }
+    gpu_sync();
+}
+
+static void flush_release(void)
+{
+    if (g_flush.ready && g_cu.mem_free)
+        (void)g_cu.mem_free(g_flush.ptr);
+    bool want = g_flush.want;
+    memset(&g_flush, 0, sizeof g_flush);
+    g_flush.want = want;
+}
+
 /* Opens the group without touching CUDA in this process: the verdict of
  * a child's check, kept for the processes forked from this one. Recording
  * starts when the benchmark itself uses CUDA (gpu_begin, bg_cuda_require). */
@@ -632,9 +839,16 @@ static void activate_for_benchmark(void)
     }
 }
 
-/* The reason recording failed to start, once. */
+/* The reason recording failed to start, or the L2 flush failed; each once. */
 static const char *gpu_failure(void)
 {
+    if (g_flush.failed && !g_flush.noted) {
+        g_flush.noted = true;
+        snprintf(g_start_why, sizeof g_start_why,
+                 "--gpu-flush-l2: %s; the samples of this process are not flushed",
+                 g_flush.why);
+        return g_start_why;
+    }
     if (!g_start_failed || g_start_noted)
         return NULL;
     g_start_noted = true;
@@ -676,8 +890,10 @@ static void gpu_begin(void)
     uint64_t t0 = 0;
     if (g_active) {
         /* Work still queued from setup finishes before the window opens,
-         * so it is not counted as the sample's. */
+         * so it is not counted as the sample's; so does the L2 flush. */
         gpu_sync();
+        if (g_flush.want)
+            flush_l2();
         g_cupti.timestamp(&t0);
     }
     pthread_mutex_lock(&g_win.lock);
@@ -731,8 +947,10 @@ static void gpu_close(void)
         disable_kinds();
         (void)g_cupti.flush_all(BG_CUPTI_FLAG_FLUSH_FORCED);
     }
+    flush_release();
     pthread_mutex_lock(&g_win.lock);
     g_win.open = false;
+    activity_clear();
     pthread_mutex_unlock(&g_win.lock);
     g_open = false;
     g_active = false;
@@ -740,6 +958,16 @@ static void gpu_close(void)
     g_start_noted = false;
     /* The libraries stay loaded: unloading an initialised driver or CUPTI
      * is not supported. */
+}
+
+/* The kernels and copies of this process's measured samples. */
+static size_t gpu_activity(bg_activity *out, size_t max)
+{
+    pthread_mutex_lock(&g_win.lock);
+    size_t n = g_act.n < max ? g_act.n : max;
+    memcpy(out, g_act.rows, n * sizeof *out);
+    pthread_mutex_unlock(&g_win.lock);
+    return n;
 }
 
 void bg__gpu_reset(void)
@@ -783,4 +1011,5 @@ const bg_counter_group bg__gpu_group = {
     .end = gpu_end,
     .close = gpu_close,
     .failure = gpu_failure,
+    .activity = gpu_activity,
 };

@@ -32,7 +32,7 @@ typedef struct bg_finding {
     bool needs_root;  /* the fix needs root */
 } bg_finding;
 
-#define BG_DOCTOR_MAX 16
+#define BG_DOCTOR_MAX 24
 
 typedef struct bg_doctor_report {
     bg_finding f[BG_DOCTOR_MAX];

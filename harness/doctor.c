@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "bg_doctor.h"
+#include "bg_nvml.h"
 #include "bg_harness.h"
 
 #define MAX_CPUS 1024
@@ -738,6 +739,49 @@ static void check_timer(ctx *x)
         "read costs %.1f ns", getres, o.resolution_ns, o.wall_read_ns);
 }
 
+/* The GPUs NVML sees, read only: clocks, temperature, throttle reasons
+ * now, and persistence mode. Without NVML one line says why. */
+static void check_gpu(ctx *x)
+{
+    bg_nvml_state gs[8];
+    char why[256] = "";
+    size_t n = bg__nvml_read_all(gs, sizeof gs / sizeof gs[0], why, sizeof why);
+    if (n == 0) {
+        add(x, "gpu", BG_DOC_NOTE, false, "", "unavailable: %s", why[0] ? why : "no GPU");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const bg_nvml_state *g = &gs[i];
+        char reasons[200];
+        bg__nvml_reasons_text(g->reasons, reasons, sizeof reasons);
+        bool throttled = bg__nvml_throttled(g->reasons);
+        add(x, "gpu", throttled ? BG_DOC_WARN : BG_DOC_OK, false,
+            throttled ? "let the GPU cool or find what caps its power (nvidia-smi -q -d "
+                        "PERFORMANCE,TEMPERATURE,POWER); GPU timings taken now are slow"
+                      : "",
+            "GPU %zu (%s): SM clock %.0f MHz (max %.0f), memory clock %.0f MHz (max %.0f), "
+            "%.0f C, clock event reasons: %s%s",
+            i, g->name[0] ? g->name : "unknown", g->sm_mhz, g->sm_max_mhz, g->mem_mhz,
+            g->mem_max_mhz, g->temp_c, reasons, throttled ? " (throttled)" : "");
+        if (g->persistence == 1) {
+            add(x, "gpu_persistence", BG_DOC_OK, false, "",
+                "GPU %zu: persistence mode is on: the driver stays loaded between processes", i);
+            continue;
+        }
+        char fix[64];
+        snprintf(fix, sizeof fix, "sudo nvidia-smi -i %zu -pm 1", i);
+        if (g->persistence == 0)
+            add(x, "gpu_persistence", BG_DOC_NOTE, true, fix,
+                "GPU %zu: persistence mode is off: without a process holding the GPU the driver "
+                "unloads, and each benchmark process pays its start (up to seconds) outside the "
+                "timed samples",
+                i);
+        else
+            add(x, "gpu_persistence", BG_DOC_UNKNOWN, false, "",
+                "GPU %zu: persistence mode cannot be read", i);
+    }
+}
+
 int bg__doctor_collect(const bg_doctor_opts *o, bg_doctor_report *out)
 {
     if (!o || !out)
@@ -774,6 +818,7 @@ int bg__doctor_collect(const bg_doctor_opts *o, bg_doctor_report *out)
     check_isolation(&x, online);
     check_clocksource(&x);
     check_timer(&x);
+    check_gpu(&x);
 
     free(a->procs);
     free(b->procs);

@@ -18,6 +18,7 @@
 #include "bg_exit.h"
 #include "bg_fingerprint.h"
 #include "bg_git.h"
+#include "bg_gpu.h"
 #include "bg_model.h"
 #include "bg_reporter.h"
 #include "bg_harness.h"
@@ -31,6 +32,7 @@ enum {
     O_TIMEOUT, O_QUICK, O_SEED, O_RESAMPLES, O_CONFIDENCE, O_STATISTIC, O_JSON, O_SAVE, O_NO_SAVE,
     O_STORE, O_COLOR, O_MODE, O_COUNTERS, O_BASELINE, O_SAVE_BASELINE, O_VERSION,
     O_PROFILE, O_PROFILE_DIR, O_PROFILE_SECONDS,
+    O_GPU_FLUSH_L2,
 };
 
 static const bg_opt OPTIONS[] = {
@@ -69,12 +71,18 @@ static const bg_opt OPTIONS[] = {
     {0, NULL, 0, NULL, NULL, "counters:"},
     {O_COUNTERS, "counters", 0, "LIST", NULL,
      "counter groups measured around each sample: all, none,\n"
-     "default (sw,hw,gpu), or a comma-separated list of sw, hw,\n"
-     "alloc, gpu; an empty list or name ('' or 'sw,') is refused.\n"
+     "default (sw,hw,gpu,nvml), or a comma-separated list of sw,\n"
+     "hw, alloc, gpu, nvml; an empty list or name ('' or 'sw,') is\n"
+     "refused.\n"
      "A group this machine lacks says why, once. alloc re-executes\n"
      "the binary once with an allocation counter preloaded.\n"
      "Given (other than default), the console shows every\n"
      "counter; otherwise a compact set"},
+    {O_GPU_FLUSH_L2, "gpu-flush-l2", 0, NULL, NULL,
+     "before each sample of a GPU benchmark, outside the timed\n"
+     "interval, overwrite the GPU's L2 cache (a write of twice its\n"
+     "size), so no kernel is timed warm by accident; needs the gpu\n"
+     "counter group"},
     {0, NULL, 0, NULL, NULL, "comparison:"},
     {O_BASELINE, "baseline", 0, "B", NULL,
      "after the run, print the change of every benchmark against B:\n"
@@ -362,6 +370,9 @@ int bg__parse_args(int argc, char **argv, bg_config *c, FILE *out, FILE *err)
             break;
         case O_PROFILE:
             c->profile = true;
+            break;
+        case O_GPU_FLUSH_L2:
+            c->gpu_flush_l2 = true;
             break;
         default:
             if (apply_flag(&x, id, p.name, val) != 0)
@@ -654,6 +665,26 @@ static void profile_all(const bg_config *c, bg_run *run, const bg_bench *const *
     fflush(stdout);
 }
 
+/* --gpu-flush-l2: on in the benchmark processes when the gpu group is;
+ * otherwise said once, and nothing is done. */
+static void gpu_flush_setup(const bg_run *run, const char *prog)
+{
+    if (!run->config.gpu_flush_l2)
+        return;
+    for (size_t i = 0; i < run->ncounter_groups; i++) {
+        const bg_counter_status *g = &run->counter_groups[i];
+        if (strcmp(g->group, "gpu") != 0)
+            continue;
+        if (g->available)
+            bg__gpu_set_flush_l2(true);
+        else
+            fprintf(stderr, "%s: --gpu-flush-l2: unavailable: %s\n", prog, g->note);
+        return;
+    }
+    fprintf(stderr, "%s: --gpu-flush-l2: unavailable: the gpu counter group is not measured "
+                    "(add gpu to --counters)\n", prog);
+}
+
 int bg_main(int argc, char **argv)
 {
     bg_config c;
@@ -756,6 +787,7 @@ int bg_main(int argc, char **argv)
     }
     bg__overhead_get(&run.overhead);
     bg__counters_probe_run(&run, c.counters);
+    gpu_flush_setup(&run, prog);
     describe_where(&run, &c, prog);
     bg_side base;
     memset(&base, 0, sizeof base);

@@ -56,10 +56,13 @@ struct bg_state {
  * sample); MSG_UNAVAIL says a counter group could not be opened and why;
  * MSG_RSS is the peak resident set before the benchmark ran. A sample's t
  * is the clock reading that began its timed interval (CLOCK_MONOTONIC is
- * the same clock in every process, so the parent can place it). */
+ * the same clock in every process, so the parent can place it).
+ * MSG_ACTIVITY carries one row a counter group gathered over the process
+ * (bg_activity: a kernel, a copy size, the GPU's state), after the
+ * benchmark function returned. */
 enum { MSG_SAMPLE = 'S', MSG_WARMUP = 'W', MSG_ITEMS = 'I', MSG_BYTES = 'B',
        MSG_SKIP = 'K', MSG_DONE = 'D', MSG_NOLOOP = 'N', MSG_COUNTER = 'C',
-       MSG_UNAVAIL = 'U', MSG_RSS = 'R' };
+       MSG_UNAVAIL = 'U', MSG_RSS = 'R', MSG_ACTIVITY = 'A' };
 typedef struct bg_msg {
     uint8_t type;
     uint8_t n; /* MSG_SAMPLE: counter values in v */
@@ -70,6 +73,7 @@ typedef struct bg_msg {
     union {
         char text[256];
         double v[BG_COUNTERS_MAX];
+        bg_activity act;
     };
 } bg_msg;
 _Static_assert(sizeof(bg_msg) <= 512, "a message must stay well below PIPE_BUF");
@@ -287,6 +291,23 @@ static void open_counters(bg_state *b)
     }
 }
 
+/* Rows of GPU activity and state, for the most of them a process sends. */
+#define ACTIVITY_MAX 80
+
+static void send_activity(bg_state *b)
+{
+    if (b->counters.ngroups == 0)
+        return;
+    bg_activity *rows = calloc(ACTIVITY_MAX, sizeof *rows);
+    size_t n = rows ? bg__counter_set_activity(&b->counters, rows, ACTIVITY_MAX) : 0;
+    for (size_t i = 0; i < n; i++) {
+        bg_msg m = {.type = MSG_ACTIVITY};
+        m.act = rows[i];
+        send_msg(b, &m);
+    }
+    free(rows);
+}
+
 static void __attribute__((noinline)) child_body(const bg_config *c, const bg_bench *bench,
                                                  const bg_schedule *sched, int fd, double min_ns,
                                                  uint32_t heap_off)
@@ -302,6 +323,7 @@ static void __attribute__((noinline)) child_body(const bg_config *c, const bg_be
     bg_msg rss = {.type = MSG_RSS, .a = peak_rss_bytes()};
     send_msg(&st, &rss);
     bench->fn(&st);
+    send_activity(&st);
     bg__counter_set_close(&st.counters);
     if (!st.looped && !st.skipped) {
         bg_msg m = {.type = MSG_NOLOOP};
@@ -554,6 +576,16 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench,
             add_counter_note(r, m.text);
             break;
         case MSG_RSS: p->ru.start_rss_bytes = m.a; break;
+        case MSG_ACTIVITY:
+            m.act.name[sizeof m.act.name - 1] = '\0';
+            if (p->nactivity < ACTIVITY_MAX && bg__activity_kind_name(m.act.kind)) {
+                bg_activity *a = realloc(p->activity, (p->nactivity + 1) * sizeof *a);
+                if (a) {
+                    p->activity = a;
+                    a[p->nactivity++] = m.act;
+                }
+            }
+            break;
         default: break;
         }
     }

@@ -76,6 +76,7 @@ typedef struct bg_config {
     bool save;                /* save the run in the store */
     bool list;                /* --list: print names and exit */
     bool quick;               /* --quick: short, rough run */
+    bool gpu_flush_l2;        /* --gpu-flush-l2: overwrite L2 before each sample */
     bool color;               /* colour on the console */
     bool progress;            /* progress line on stderr */
     uint32_t counters;        /* counter groups measured (bit i: bg__counter_group_at(i)) */
@@ -140,6 +141,10 @@ typedef struct bg_proc {
     bg_series *counters;   /* each with n values */
     bool has_rusage;
     bg_rusage ru;
+    /* GPU activity by kernel and copy size over the measured samples, and
+     * the GPU's state at the start and end (bg_counters.h); owned. */
+    size_t nactivity;
+    bg_activity *activity;
     /* Derived (bg__result_derive): totals over the process's samples. */
     double iters_total;
     double wall_per_iter_ns; /* wall time / iterations */
@@ -165,8 +170,28 @@ typedef struct bg_metric_figure {
 /* Everything a reporter shows that is not a recorded number, computed once
  * per result by bg__result_derive, so that every reporter shows the same
  * figure and none computes one. */
+/* One row of a result's GPU breakdown: a kernel or a copy size, over every
+ * process, per iteration (bg__result_derive). */
+typedef struct bg_gpu_row {
+    int kind;                     /* BG_ACT_KERNEL ... BG_ACT_MEMSET */
+    char name[BG_ACTIVITY_NAME];  /* the kernel; "" for copies */
+    double bytes;                 /* a copy's size per call */
+    double calls_per_iter;        /* launches (copies) per iteration */
+    double ns_per_iter;           /* GPU time per iteration */
+    double ns_per_call;
+    double share;                 /* of the GPU time of all rows, 0..1 */
+} bg_gpu_row;
+
+#define BG_GPU_ROWS_MAX 48
+
 typedef struct bg_figures {
     bool done;                /* bg__result_derive ran on this result */
+    /* The GPU breakdown, by GPU time per iteration, largest first (rows
+     * beyond BG_GPU_ROWS_MAX are left out and counted). */
+    size_t ngpu, ngpu_more;
+    bg_gpu_row gpu[BG_GPU_ROWS_MAX];
+    /* Samples flagged gpu_throttled, of those with the flag read. */
+    size_t throttled, throttle_read;
     size_t nmetrics;          /* time, cpu, then every counter, first seen first */
     bg_metric_figure metrics[BG_COUNTERS_MAX + 2];
     double derived[BG_DERIVED_METRICS]; /* in bg__derived_metrics' order; NAN: not measured */

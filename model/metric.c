@@ -62,7 +62,10 @@ bg_metric_kind bg__metric_kind(const char *metric)
         return BG_METRIC_PROCESS;
     if (in_list(bg__derived_metrics, metric))
         return BG_METRIC_UNKNOWN;
-    /* Counters are totals over the sample, except peaks, named peak_*. */
+    /* Counters are totals over the sample, except peaks, named peak_*, and
+     * flags (gpu_throttled: 1 when the sample was, as measured). */
+    if (!strcmp(metric, "gpu_throttled"))
+        return BG_METRIC_PEAK;
     return strncmp(metric, "peak_", 5) ? BG_METRIC_SUM : BG_METRIC_PEAK;
 }
 
@@ -291,6 +294,83 @@ static void derive_procs(bg_result *r)
     }
 }
 
+static int cmp_gpu_row(const void *a, const void *b)
+{
+    const bg_gpu_row *x = a, *y = b;
+    if (x->ns_per_iter != y->ns_per_iter)
+        return x->ns_per_iter < y->ns_per_iter ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+/* The GPU breakdown: every process's kernel and copy rows merged by kind,
+ * name and size, per iteration of the processes that have rows, largest
+ * GPU time first. And how many samples were flagged gpu_throttled. */
+static void derive_gpu(bg_result *r, bg_figures *f)
+{
+    enum { CAP = 4 * BG_GPU_ROWS_MAX };
+    bg_gpu_row *rows = calloc(CAP, sizeof *rows);
+    double *calls = calloc(CAP, sizeof *calls), *ns = calloc(CAP, sizeof *ns);
+    size_t n = 0, more = 0;
+    double iters = 0;
+    for (size_t i = 0; rows && calls && ns && i < r->nprocs; i++) {
+        const bg_proc *p = &r->procs[i];
+        bool any = false;
+        for (size_t k = 0; k < p->nactivity; k++) {
+            const bg_activity *a = &p->activity[k];
+            if (a->kind < BG_ACT_KERNEL || a->kind > BG_ACT_MEMSET)
+                continue;
+            any = true;
+            double bytes = a->kind == BG_ACT_KERNEL ? 0 : a->v[BG_ACT_BYTES];
+            size_t j = 0;
+            while (j < n && !(rows[j].kind == a->kind && rows[j].bytes == bytes &&
+                              !strcmp(rows[j].name, a->name)))
+                j++;
+            if (j == n) {
+                if (n == CAP) {
+                    more++;
+                    continue;
+                }
+                rows[n].kind = a->kind;
+                snprintf(rows[n].name, sizeof rows[n].name, "%s", a->name);
+                rows[n].bytes = bytes;
+                n++;
+            }
+            calls[j] += a->v[BG_ACT_COUNT];
+            ns[j] += a->v[BG_ACT_NS];
+        }
+        if (any)
+            for (size_t j = 0; j < p->n; j++)
+                iters += p->iters[j];
+    }
+    double total = 0;
+    for (size_t j = 0; j < n; j++)
+        total += ns[j];
+    for (size_t j = 0; j < n && iters > 0; j++) {
+        rows[j].calls_per_iter = calls[j] / iters;
+        rows[j].ns_per_iter = ns[j] / iters;
+        rows[j].ns_per_call = calls[j] > 0 ? ns[j] / calls[j] : 0;
+        rows[j].share = total > 0 ? ns[j] / total : 0;
+    }
+    if (rows && n)
+        qsort(rows, n, sizeof *rows, cmp_gpu_row);
+    f->ngpu = n < BG_GPU_ROWS_MAX ? n : BG_GPU_ROWS_MAX;
+    f->ngpu_more = more + (n - f->ngpu);
+    if (f->ngpu)
+        memcpy(f->gpu, rows, f->ngpu * sizeof *rows);
+    free(rows);
+    free(calls);
+    free(ns);
+
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const double *v = bg__proc_metric(r, i, "gpu_throttled");
+        for (size_t j = 0; v && j < r->procs[i].n; j++)
+            if (isfinite(v[j])) {
+                f->throttle_read++;
+                f->throttled += v[j] != 0;
+            }
+    }
+}
+
 int bg__result_derive(bg_result *r, bg_statistic primary)
 {
     if (!r)
@@ -321,6 +401,7 @@ int bg__result_derive(bg_result *r, bg_statistic primary)
     for (size_t i = 0; i < BG_PROCESS_METRICS; i++)
         f->process[i] = process_median(r, bg__process_metrics[i]);
     f->has_rusage = bg__result_rusage(r, &f->rusage);
+    derive_gpu(r, f);
 
     if (r->has_summary) {
         const bg_estimate *e = &r->wall.est[primary];

@@ -98,6 +98,36 @@ static cJSON *counter_groups_json(const bg_run *run)
     return a;
 }
 
+/* A process's GPU rows: kernels and copies over its measured samples
+ * ({"kind", "name", "count", "ns", "bytes"}) and the GPU's state at its
+ * start and end ({"kind", "name", "sm_clock_mhz", "mem_clock_mhz",
+ * "temp_c", "throttle_reasons"}); see docs/run-record.md. */
+static const char *const act_keys[] = {"count", "ns", "bytes", NULL};
+static const char *const state_keys[] = {"sm_clock_mhz", "mem_clock_mhz", "temp_c",
+                                         "throttle_reasons"};
+
+static cJSON *activity_json(const bg_proc *p)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < p->nactivity; i++) {
+        const bg_activity *x = &p->activity[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(a, o)) {
+            cJSON_Delete(o);
+            break;
+        }
+        cJSON_AddStringToObject(o, "kind", bg__activity_kind_name(x->kind));
+        cJSON_AddStringToObject(o, "name", x->name);
+        bool state = x->kind >= BG_ACT_GPU_START;
+        for (size_t k = 0; k < 4; k++) {
+            const char *key = state ? state_keys[k] : act_keys[k];
+            if (key)
+                add_num(o, key, x->v[k]);
+        }
+    }
+    return a;
+}
+
 static void add_proc_counters(cJSON *po, const bg_proc *p)
 {
     if (p->ncounters) {
@@ -107,6 +137,8 @@ static void add_proc_counters(cJSON *po, const bg_proc *p)
     }
     if (p->has_rusage)
         add_rusage(po, "rusage", &p->ru);
+    if (p->nactivity)
+        cJSON_AddItemToObject(po, "gpu_activity", activity_json(p));
 }
 
 /* Per-benchmark figures made from the samples, for other tools: readers
@@ -205,6 +237,7 @@ static cJSON *config_json(const bg_config *c)
     else
         cJSON_AddNullToObject(o, "filter");
     cJSON_AddBoolToObject(o, "quick", c->quick);
+    cJSON_AddBoolToObject(o, "gpu_flush_l2", c->gpu_flush_l2);
     cJSON_AddStringToObject(o, "mode", mode_name(c->mode));
     cJSON_AddItemToObject(o, "counters", counters_config_json(c->counters));
     return o;
@@ -552,6 +585,49 @@ static void parse_proc_counters(rd *r, const cJSON *co, bg_proc *p, const char *
     }
 }
 
+/* A process's optional "gpu_activity" (see activity_json): rows of an
+ * unknown kind, from a newer benchgate, are skipped. */
+static void parse_activity(rd *r, const cJSON *a, bg_proc *p, const char *bench)
+{
+    if (!a)
+        return;
+    if (!cJSON_IsArray(a)) {
+        fail(r, BG_EPARSE, "benchmark '%s': 'gpu_activity' is not an array", bench);
+        return;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(a);
+    p->activity = calloc(n ? n : 1, sizeof *p->activity);
+    if (!p->activity) {
+        fail(r, BG_ENOMEM, "out of memory%s", "");
+        return;
+    }
+    const cJSON *o;
+    cJSON_ArrayForEach(o, a)
+    {
+        if (!cJSON_IsObject(o)) {
+            fail(r, BG_EPARSE, "benchmark '%s': a 'gpu_activity' row is not an object", bench);
+            return;
+        }
+        const char *kind = get_str(r, o, "kind", true);
+        const char *name = get_str(r, o, "name", false);
+        if (r->rc)
+            return;
+        int k = bg__activity_kind_parse(kind);
+        if (!k)
+            continue;
+        bg_activity *x = &p->activity[p->nactivity++];
+        x->kind = k;
+        snprintf(x->name, sizeof x->name, "%s", name ? name : "");
+        bool state = k >= BG_ACT_GPU_START;
+        for (size_t i = 0; i < 4; i++) {
+            const char *key = state ? state_keys[i] : act_keys[i];
+            x->v[i] = key ? get_num(r, o, key, false) : 0;
+        }
+        if (r->rc)
+            return;
+    }
+}
+
 /* A process's optional "start_ns" (absent in records made before it was
  * recorded): one finite number per sample, or the record is refused. */
 static void parse_start_ns(rd *r, const cJSON *po, bg_proc *p, const char *bench)
@@ -706,6 +782,10 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
         if (r->rc)
             return;
         parse_rusage(r, cJSON_GetObjectItemCaseSensitive(po, "rusage"), p);
+        parse_activity(r, cJSON_GetObjectItemCaseSensitive(po, "gpu_activity"), p,
+                       name ? name : "?");
+        if (r->rc)
+            return;
     }
     const cJSON *est = cJSON_GetObjectItemCaseSensitive(o, "estimates");
     if (cJSON_IsObject(est)) {
@@ -758,6 +838,7 @@ static void parse_config(rd *r, const cJSON *o, bg_config *c)
         if (!strcmp(st, bg_statistic_name((bg_statistic)s)))
             c->primary = (bg_statistic)s;
     c->quick = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "quick"));
+    c->gpu_flush_l2 = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "gpu_flush_l2"));
     /* Optional (older records were all time mode); unknown names read as time. */
     const cJSON *mode = cJSON_GetObjectItemCaseSensitive(o, "mode");
     for (int m = BG_MODE_TIME; cJSON_IsString(mode) && m <= BG_MODE_INSTR_VALGRIND; m++)

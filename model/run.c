@@ -129,6 +129,7 @@ void bg__proc_free(bg_proc *p)
     for (size_t k = 0; k < p->ncounters; k++)
         free(p->counters[k].v);
     free(p->counters);
+    free(p->activity);
     memset(p, 0, sizeof *p);
 }
 

@@ -67,5 +67,9 @@ extern const bg_reporter bg__html_reporter;        /* a run's page */
 
 /* Formats a duration in ns with an auto-scaled unit ("12.3 µs"). */
 void bg__format_ns(double ns, char *buf, size_t len);
+/* What a GPU breakdown row is, for a person: the kernel's name, or
+ * "memcpy HtoD 4 MiB" for copies of one size (console.c). */
+struct bg_gpu_row;
+void bg__gpu_row_label(const struct bg_gpu_row *row, char *buf, size_t len);
 
 #endif

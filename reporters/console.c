@@ -251,6 +251,49 @@ static void counters_all(FILE *f, const bg_result *r)
     }
 }
 
+void bg__gpu_row_label(const bg_gpu_row *row, char *buf, size_t len)
+{
+    static const char *const what[] = {[BG_ACT_MEMCPY_HTOD] = "memcpy HtoD",
+                                       [BG_ACT_MEMCPY_DTOH] = "memcpy DtoH",
+                                       [BG_ACT_MEMCPY_DTOD] = "memcpy DtoD",
+                                       [BG_ACT_MEMSET] = "memset"};
+    if (row->kind == BG_ACT_KERNEL || row->kind < BG_ACT_KERNEL || row->kind > BG_ACT_MEMSET) {
+        snprintf(buf, len, "%s", row->name);
+        return;
+    }
+    char size[32];
+    format_bytes(row->bytes, size, sizeof size);
+    snprintf(buf, len, "%s %s", what[row->kind], row->name[0] ? row->name : size);
+}
+
+/* The GPU breakdown's largest rows by GPU time (every row is in the run
+ * record and the HTML report), and the samples taken while the GPU was
+ * throttled. */
+#define GPU_TOP 3
+
+static void bench_gpu(FILE *f, const bg_result *r)
+{
+    const bg_figures *g = &r->fig;
+    size_t top = g->ngpu < GPU_TOP ? g->ngpu : GPU_TOP;
+    for (size_t i = 0; i < top; i++) {
+        const bg_gpu_row *row = &g->gpu[i];
+        char label[BG_ACTIVITY_NAME + 32], t[32], per[32];
+        bg__gpu_row_label(row, label, sizeof label);
+        if (strlen(label) > 70)
+            snprintf(label + 66, sizeof label - 66, "...");
+        bg__format_ns(row->ns_per_iter, t, sizeof t);
+        bg__format_ns(row->ns_per_call, per, sizeof per);
+        fprintf(f, "    gpu %5.1f%%  %s: %.3g/iter, %s/iter (%s each)\n", 100 * row->share, label,
+                row->calls_per_iter, t, per);
+    }
+    if (g->ngpu + g->ngpu_more > top)
+        fprintf(f, "    gpu: %zu more kernels and copies in the run record and the HTML report\n",
+                g->ngpu + g->ngpu_more - top);
+    if (g->throttled)
+        fprintf(f, "    gpu: throttled in %zu of %zu samples (NVML clock event reasons); their "
+                   "times may be slow\n", g->throttled, g->throttle_read);
+}
+
 static void bench_counters(FILE *f, const bg_run *run, const bg_result *r)
 {
     /* With --counters none, rusage stays in the record only. */
@@ -258,6 +301,8 @@ static void bench_counters(FILE *f, const bg_run *run, const bg_result *r)
         counters_all(f, r);
     else if (run->config.counters)
         counters_compact(f, r);
+    if (run->config.counters)
+        bench_gpu(f, r);
     if (r->counter_note[0])
         fprintf(f, "    counters: %s\n", r->counter_note);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bg_config.h"
+#include "bg_nvml.h"
 #include "bg_report.h"
 #include "bg_reporter.h"
 
@@ -649,6 +650,69 @@ static void counters_derived(FILE *f, const bg_report_bench *b)
               f);
 }
 
+/* The GPU breakdown (every kernel and copy size, per iteration, largest
+ * GPU time first), throttled samples, and the GPU's state at the start and
+ * end of each process. Nothing when the result has none of these. */
+static void counters_gpu(FILE *f, const bg_report_bench *b)
+{
+    const bg_result *r = b->head;
+    const bg_figures *g = &r->fig;
+    if (g->ngpu) {
+        fputs("<h3>GPU kernels and copies</h3>\n<div class=\"wide\"><table>\n<tr><th>kernel or "
+              "copy</th><th>calls / iter</th><th>GPU time / iter</th><th>per call</th>"
+              "<th>share</th></tr>\n",
+              f);
+        for (size_t i = 0; i < g->ngpu; i++) {
+            const bg_gpu_row *row = &g->gpu[i];
+            char label[BG_ACTIVITY_NAME + 32];
+            bg__gpu_row_label(row, label, sizeof label);
+            fputs("<tr><td class=\"name\">", f);
+            bg__html_escape(f, label);
+            fprintf(f, "</td><td class=\"num\">%.4g</td>", row->calls_per_iter);
+            put_metric_value(f, row->ns_per_iter, "ns");
+            put_metric_value(f, row->ns_per_call, "ns");
+            fprintf(f, "<td class=\"num\">%.1f %%</td></tr>\n", 100 * row->share);
+        }
+        fputs("</table></div>\n", f);
+        if (g->ngpu_more)
+            fprintf(f, "<p><small>%zu more rows are in the run record.</small></p>\n", g->ngpu_more);
+        fputs("<p><small>From CUPTI's activity records of the measured samples, over every "
+              "process; kernel names demangled where the C++ runtime's demangler was found. "
+              "Copies by direction and size.</small></p>\n",
+              f);
+    }
+    if (g->throttle_read)
+        fprintf(f, "<p%s>GPU throttled (NVML clock event reasons) in %zu of %zu samples.</p>\n",
+                g->throttled ? " class=\"note\"" : "", g->throttled, g->throttle_read);
+    bool any = false;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const bg_proc *p = &r->procs[i];
+        for (size_t k = 0; k < p->nactivity; k++) {
+            const bg_activity *a = &p->activity[k];
+            if (a->kind != BG_ACT_GPU_START && a->kind != BG_ACT_GPU_END)
+                continue;
+            if (!any)
+                fputs("<h3>GPU state</h3>\n<div class=\"wide\"><table>\n<tr><th>process</th>"
+                      "<th>when</th><th>GPU</th><th>SM clock</th><th>memory clock</th>"
+                      "<th>temperature</th><th>clock event reasons</th></tr>\n",
+                      f);
+            any = true;
+            char why[160];
+            bg__nvml_reasons_text((unsigned long long)a->v[BG_ACT_REASONS], why, sizeof why);
+            fprintf(f, "<tr><td class=\"num\">%zu</td><td>%s</td><td>", i + 1,
+                    a->kind == BG_ACT_GPU_START ? "start" : "end");
+            bg__html_escape(f, a->name);
+            fprintf(f, "</td><td class=\"num\">%.0f MHz</td><td class=\"num\">%.0f MHz</td>"
+                       "<td class=\"num\">%.0f °C</td><td>",
+                    a->v[BG_ACT_SM_MHZ], a->v[BG_ACT_MEM_MHZ], a->v[BG_ACT_TEMP_C]);
+            bg__html_escape(f, why);
+            fputs("</td></tr>\n", f);
+        }
+    }
+    if (any)
+        fputs("</table></div>\n", f);
+}
+
 static void bench_counters(FILE *f, const bg_report_bench *b)
 {
     fputs("<h2>Counters</h2>\n", f);
@@ -663,6 +727,7 @@ static void bench_counters(FILE *f, const bg_report_bench *b)
     }
     counters_per_sample(f, b);
     counters_derived(f, b);
+    counters_gpu(f, b);
 }
 
 /* The recommendations recorded with the head result (harness/advice.c):

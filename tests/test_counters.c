@@ -41,13 +41,14 @@ static void test_parse_lists(void **state)
 {
     (void)state;
     uint32_t m = 0, sw = 1u << index_of("sw"), hw = 1u << index_of("hw"),
-             alloc = 1u << index_of("alloc"), gpu = 1u << index_of("gpu");
+             alloc = 1u << index_of("alloc"), gpu = 1u << index_of("gpu"),
+             nvml = 1u << index_of("nvml");
     char err[256];
     assert_int_equal(bg__counters_parse("none", &m, err, sizeof err), 0);
     assert_int_equal(m, 0);
     assert_int_equal(bg__counters_parse("default", &m, err, sizeof err), 0);
-    assert_int_equal(m, sw | hw | gpu);
-    assert_int_equal(bg__counters_default_mask(), sw | hw | gpu);
+    assert_int_equal(m, sw | hw | gpu | nvml);
+    assert_int_equal(bg__counters_default_mask(), sw | hw | gpu | nvml);
     assert_int_equal(bg__counters_parse("all", &m, err, sizeof err), 0);
     assert_true((m & (sw | hw | alloc)) == (sw | hw | alloc));
     assert_int_equal(bg__counters_parse("alloc,sw", &m, err, sizeof err), 0);

@@ -26,8 +26,11 @@
 
 #include "helpers.h"
 #include "benchgate_cuda.h"
+#include "bg_doctor.h"
 #include "bg_gpu.h"
 #include "bg_model.h"
+#include "bg_nvml.h"
+#include "bg_reporter.h"
 
 #ifndef GPU_BENCH
 #error "GPU_BENCH must be the path of the gpu_bench binary"
@@ -52,6 +55,10 @@ typedef struct fakes {
     unsigned long (*buffers)(void);
     unsigned long (*dirty_buffers)(void);
     unsigned long (*syncs)(void);
+    void (*kernel)(const char *, uint64_t, uint64_t);
+    unsigned long (*memsets)(void);
+    size_t (*memset_bytes)(void);
+    unsigned long (*live_allocs)(void);
 } fakes;
 
 static void *must_sym(void *h, const char *name)
@@ -91,6 +98,14 @@ static fakes get_fakes(void)
     memcpy(&f.dirty_buffers, &p, sizeof p);
     p = must_sym(hd, "fake_cuda_syncs");
     memcpy(&f.syncs, &p, sizeof p);
+    p = must_sym(hc, "fake_cupti_kernel");
+    memcpy(&f.kernel, &p, sizeof p);
+    p = must_sym(hd, "fake_cuda_memsets");
+    memcpy(&f.memsets, &p, sizeof p);
+    p = must_sym(hd, "fake_cuda_memset_bytes");
+    memcpy(&f.memset_bytes, &p, sizeof p);
+    p = must_sym(hd, "fake_cuda_live_allocs");
+    memcpy(&f.live_allocs, &p, sizeof p);
     dlclose(hc);
     dlclose(hd);
     return f;
@@ -102,7 +117,16 @@ static int reset_env(void **state)
     unsetenv("FAKE_CUDA_INIT");
     unsetenv("FAKE_CUDA_DEVICES");
     unsetenv("FAKE_CUPTI_ENABLE");
+    unsetenv("FAKE_CUDA_L2");
+    unsetenv("FAKE_CUDA_ALLOC_FAIL");
+    unsetenv("FAKE_CUDA_NO_CONTEXT");
+    unsetenv("FAKE_NVML_INIT");
+    unsetenv("FAKE_NVML_REASONS");
+    unsetenv("FAKE_NVML_REASONS_AFTER");
+    unsetenv("FAKE_NVML_PERSISTENCE");
+    unsetenv("BENCHGATE_NVML");
     setenv("BENCHGATE_CUPTI", FAKE_CUPTI, 1);
+    bg__gpu_set_flush_l2(false);
     bg__gpu_reset();
     return 0;
 }
@@ -358,7 +382,7 @@ static void probe_end(double *v)
 static const char *const probe_names[] = {"probe_count"};
 static const char *const probe_units[] = {""};
 static const bg_counter_group probe_group = {"probe", 1, probe_names, probe_units, probe_open,
-                                             probe_nothing, probe_end, probe_nothing, NULL};
+                                             probe_nothing, probe_end, probe_nothing, NULL, NULL};
 
 static void test_failed_start_is_unknown(void **state)
 {
@@ -536,6 +560,405 @@ static void test_run_records_gpu_counters(void **state)
     bench_out_free(&o);
 }
 
+
+/* ---- the per-kernel breakdown ---- */
+
+static const bg_activity *find_row(const bg_activity *rows, size_t n, int kind, const char *name,
+                                   double bytes)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].kind == kind && !strcmp(rows[i].name, name) &&
+            (kind == BG_ACT_KERNEL || rows[i].v[BG_ACT_BYTES] == bytes))
+            return &rows[i];
+    return NULL;
+}
+
+/* Records inside the sample windows are tallied by kernel (demangled) and
+ * by copy direction and size; those outside are not. */
+static void test_kernel_breakdown(void **state)
+{
+    (void)state;
+    open_and_activate();
+    fakes f = get_fakes();
+    f.set_now(1000);
+    bg__gpu_group.begin();
+    f.kernel("_Z5saxpymfPKfPf", 1100, 1200);
+    f.kernel("_Z5saxpymfPKfPf", 1300, 1450);
+    f.kernel("plain_kernel", 1500, 1510);
+    f.record(BG_CUPTI_KIND_MEMCPY, BG_CUPTI_MEMCPY_HTOD, 4096, 1600, 1700);
+    f.record(BG_CUPTI_KIND_MEMCPY, BG_CUPTI_MEMCPY_HTOD, 4096, 1700, 1800);
+    f.record(BG_CUPTI_KIND_MEMCPY, BG_CUPTI_MEMCPY_HTOD, 1024, 1800, 1830);
+    f.record(BG_CUPTI_KIND_MEMCPY, BG_CUPTI_MEMCPY_DTOH, 4096, 1900, 1950);
+    f.kernel("_Z5saxpymfPKfPf", 500, 900); /* before the window */
+    f.set_now(2000);
+    double v[BG_GPU_NCOUNTERS];
+    bg__gpu_group.end(v);
+    f.kernel("plain_kernel", 2100, 2200); /* between samples */
+    f.set_now(3000);
+    bg__gpu_group.begin();
+    f.kernel("_Z5saxpymfPKfPf", 3100, 3150);
+    f.set_now(4000);
+    bg__gpu_group.end(v);
+
+    bg_activity rows[80];
+    size_t n = bg__gpu_group.activity(rows, 80);
+    assert_int_equal(n, 5);
+    const bg_activity *a = find_row(rows, n, BG_ACT_KERNEL,
+                                    "saxpy(unsigned long, float, float const*, float*)", 0);
+    assert_non_null(a);
+    assert_true(a->v[BG_ACT_COUNT] == 3 && a->v[BG_ACT_NS] == 300);
+    a = find_row(rows, n, BG_ACT_KERNEL, "plain_kernel", 0);
+    assert_non_null(a);
+    assert_true(a->v[BG_ACT_COUNT] == 1 && a->v[BG_ACT_NS] == 10);
+    a = find_row(rows, n, BG_ACT_MEMCPY_HTOD, "", 4096);
+    assert_non_null(a);
+    assert_true(a->v[BG_ACT_COUNT] == 2 && a->v[BG_ACT_NS] == 200);
+    a = find_row(rows, n, BG_ACT_MEMCPY_HTOD, "", 1024);
+    assert_non_null(a);
+    assert_true(a->v[BG_ACT_COUNT] == 1 && a->v[BG_ACT_NS] == 30);
+    a = find_row(rows, n, BG_ACT_MEMCPY_DTOH, "", 4096);
+    assert_non_null(a);
+    assert_true(a->v[BG_ACT_COUNT] == 1);
+    bg__gpu_group.close();
+    /* The next process starts with an empty table. */
+    open_and_activate();
+    assert_int_equal(bg__gpu_group.activity(rows, 80), 0);
+    bg__gpu_group.close();
+}
+
+/* More distinct kernels than the table holds: the rest are summed into
+ * "(others)", nothing is lost. */
+static void test_kernel_breakdown_overflow(void **state)
+{
+    (void)state;
+    open_and_activate();
+    fakes f = get_fakes();
+    static char names[100][16];
+    f.set_now(1000);
+    bg__gpu_group.begin();
+    for (int i = 0; i < 100; i++) {
+        snprintf(names[i], sizeof names[i], "k%d", i);
+        f.kernel(names[i], 1100 + (uint64_t)i, 1101 + (uint64_t)i);
+    }
+    f.set_now(5000);
+    double v[BG_GPU_NCOUNTERS];
+    bg__gpu_group.end(v);
+    bg_activity rows[80];
+    size_t n = bg__gpu_group.activity(rows, 80);
+    assert_int_equal(n, 65);
+    const bg_activity *o = find_row(rows, n, BG_ACT_KERNEL, "(others)", 0);
+    assert_non_null(o);
+    assert_true(o->v[BG_ACT_COUNT] == 36);
+    bg__gpu_group.close();
+}
+
+/* Two processes' rows merged per iteration, largest GPU time first; the
+ * console shows the top ones, the record keeps every row. */
+static void add_act(bg_proc *p, int kind, const char *name, double count, double ns, double bytes)
+{
+    p->activity = realloc(p->activity, (p->nactivity + 1) * sizeof *p->activity);
+    assert_non_null(p->activity);
+    bg_activity *a = &p->activity[p->nactivity++];
+    memset(a, 0, sizeof *a);
+    a->kind = kind;
+    snprintf(a->name, sizeof a->name, "%s", name);
+    a->v[BG_ACT_COUNT] = count;
+    a->v[BG_ACT_NS] = ns;
+    a->v[BG_ACT_BYTES] = bytes;
+}
+
+static void make_proc(bg_proc *p, double iters_per_sample, size_t n)
+{
+    memset(p, 0, sizeof *p);
+    p->n = n;
+    p->iters = calloc(n, sizeof *p->iters);
+    p->wall_ns = calloc(n, sizeof *p->wall_ns);
+    p->cpu_ns = calloc(n, sizeof *p->cpu_ns);
+    for (size_t j = 0; j < n; j++) {
+        p->iters[j] = iters_per_sample;
+        p->wall_ns[j] = p->cpu_ns[j] = 1000 * iters_per_sample;
+    }
+}
+
+static void test_breakdown_figures(void **state)
+{
+    (void)state;
+    bg_run run;
+    memset(&run, 0, sizeof run);
+    bg__config_default(&run.config);
+    run.config.counters = bg__counters_default_mask();
+    run.nresults = 1;
+    run.results = calloc(1, sizeof *run.results);
+    bg_result *r = &run.results[0];
+    r->name = "saxpy";
+    r->nprocs = 2;
+    r->procs = calloc(2, sizeof *r->procs);
+    make_proc(&r->procs[0], 10, 5); /* 50 iterations */
+    make_proc(&r->procs[1], 10, 5);
+    add_act(&r->procs[0], BG_ACT_KERNEL, "saxpy(unsigned long, float, float const*, float*)", 50,
+            50 * 3500, 0);
+    add_act(&r->procs[0], BG_ACT_MEMCPY_HTOD, "", 100, 100 * 400000, 4 << 20);
+    add_act(&r->procs[1], BG_ACT_KERNEL, "saxpy(unsigned long, float, float const*, float*)", 50,
+            50 * 3700, 0);
+    add_act(&r->procs[1], BG_ACT_MEMCPY_HTOD, "", 100, 100 * 400000, 4 << 20);
+    add_act(&r->procs[1], BG_ACT_KERNEL, "tiny", 1, 100, 0);
+    run.config.resamples = 200;
+    assert_int_equal(bg__summarize_result(&run.config, r), 0); /* derives the figures */
+    const bg_figures *g = &r->fig;
+    assert_int_equal(g->ngpu, 3);
+    assert_int_equal(g->gpu[0].kind, BG_ACT_MEMCPY_HTOD);
+    assert_true(g->gpu[0].calls_per_iter == 2);
+    assert_true(g->gpu[0].ns_per_iter == 800000);
+    assert_true(g->gpu[0].bytes == 4 << 20);
+    assert_string_equal(g->gpu[1].name, "saxpy(unsigned long, float, float const*, float*)");
+    assert_true(g->gpu[1].calls_per_iter == 1);
+    assert_true(g->gpu[1].ns_per_iter == 3600);
+    assert_true(g->gpu[1].ns_per_call == 3600);
+    assert_true(fabs(g->gpu[0].share + g->gpu[1].share + g->gpu[2].share - 1) < 1e-12);
+    assert_string_equal(g->gpu[2].name, "tiny");
+    assert_true(g->gpu[2].calls_per_iter == 0.01);
+
+    /* The console's lines. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&buf, &len);
+    const bg_report_src src = {.kind = BG_REPORT_RUN, .run = &run};
+    const bg_reporter *rep = bg__reporter_find("console", BG_REPORT_RUN);
+    rep->bench(mf, &src, 0);
+    fclose(mf);
+    assert_non_null(strstr(buf, "    gpu  99.6%  memcpy HtoD 4 MiB: 2/iter, 800.0 µs/iter (400.0 µs each)\n"));
+    assert_non_null(strstr(buf, "    gpu   0.4%  saxpy(unsigned long, float, float const*, float*): 1/iter, "
+                               "3.600 µs/iter (3.600 µs each)\n"));
+    assert_non_null(strstr(buf, "tiny: 0.01/iter"));
+    free(buf);
+
+    /* The record keeps every process's rows, and reads them back. */
+    char *json = bg__record_to_json(&run);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"kind\":\t\"memcpy_htod\""));
+    bg_run back;
+    char err[256];
+    assert_int_equal(bg__record_parse(json, &back, err, sizeof err), 0);
+    assert_int_equal(back.results[0].procs[1].nactivity, 3);
+    assert_int_equal(back.results[0].fig.ngpu, 3);
+    assert_true(back.results[0].fig.gpu[1].ns_per_iter == 3600);
+    free(json);
+    bg__run_free(&back);
+    bg__result_free(r);
+    free(run.results);
+}
+
+/* ---- --gpu-flush-l2 ---- */
+
+static void one_sample(void)
+{
+    double v[BG_GPU_NCOUNTERS];
+    bg__gpu_group.begin();
+    bg__gpu_group.end(v);
+}
+
+static void test_flush_l2(void **state)
+{
+    (void)state;
+    setenv("FAKE_CUDA_L2", "4096", 1);
+    open_and_activate();
+    fakes f = get_fakes();
+    unsigned long m0 = f.memsets(), live0 = f.live_allocs();
+    one_sample(); /* off: nothing written */
+    assert_int_equal(f.memsets(), m0);
+    bg__gpu_group.close();
+
+    bg__gpu_set_flush_l2(true);
+    open_and_activate();
+    unsigned long syncs = f.syncs();
+    one_sample();
+    one_sample();
+    assert_int_equal(f.memsets(), m0 + 2);
+    assert_int_equal(f.memset_bytes(), 8192); /* twice the L2 */
+    assert_int_equal(f.live_allocs(), live0 + 1); /* one buffer for the process */
+    assert_true(f.syncs() >= syncs + 6); /* each flush is waited for */
+    assert_null(bg__gpu_group.failure());
+    bg__gpu_group.close();
+    assert_int_equal(f.live_allocs(), live0);
+}
+
+static void test_flush_l2_fails_once(void **state)
+{
+    (void)state;
+    setenv("FAKE_CUDA_L2", "4096", 1);
+    setenv("FAKE_CUDA_ALLOC_FAIL", "2", 1);
+    bg__gpu_set_flush_l2(true);
+    open_and_activate();
+    fakes f = get_fakes();
+    unsigned long m0 = f.memsets();
+    one_sample();
+    assert_string_equal(bg__gpu_group.failure(),
+                        "--gpu-flush-l2: cuMemAlloc(8192 bytes): CUDA_ERROR_OUT_OF_MEMORY (out of "
+                        "memory); the samples of this process are not flushed");
+    one_sample();
+    assert_null(bg__gpu_group.failure());
+    assert_int_equal(f.memsets(), m0);
+    bg__gpu_group.close();
+}
+
+/* Without a driver the option says why once and the run goes on. */
+static void test_flush_l2_without_gpu(void **state)
+{
+    (void)state;
+    const char *env[] = {"FAKE_CUDA_INIT=100", NULL};
+    const char *args[] = {"--quick", "--gpu-flush-l2", "--json", json_path(), NULL};
+    bench_out o = run_bench(GPU_BENCH, args, env);
+    assert_int_equal(o.code, 0);
+    const char *msg = "--gpu-flush-l2: unavailable: cuInit: CUDA_ERROR_NO_DEVICE";
+    const char *at = strstr(o.err, msg);
+    assert_non_null(at);
+    assert_null(strstr(at + 1, msg));
+    cJSON *rec = read_record(json_path());
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(rec, "config"), "gpu_flush_l2")));
+    cJSON_Delete(rec);
+    bench_out_free(&o);
+}
+
+/* ---- NVML: the GPU's state and throttled samples ---- */
+
+static void test_nvml_unavailable(void **state)
+{
+    (void)state;
+    char why[320] = "";
+    setenv("BENCHGATE_NVML", "/nonexistent/libnvidia-ml.so.1", 1);
+    assert_int_equal(bg__nvml_group.open(why, sizeof why), BG_EUNAVAIL);
+    assert_string_equal(why, "BENCHGATE_NVML: /nonexistent/libnvidia-ml.so.1: no such file");
+    unsetenv("BENCHGATE_NVML");
+    setenv("FAKE_NVML_INIT", "9", 1);
+    assert_int_equal(bg__nvml_group.open(why, sizeof why), BG_EUNAVAIL);
+    assert_string_equal(why, "nvmlInit: Driver Not Loaded");
+}
+
+static void test_nvml_throttle_flag(void **state)
+{
+    (void)state;
+    /* Reads 1 (open), 2-3 (sample 1): clear; from read 4 on, software
+     * thermal slowdown. */
+    setenv("FAKE_NVML_REASONS", "0x20", 1);
+    setenv("FAKE_NVML_REASONS_AFTER", "3", 1);
+    char why[320] = "";
+    assert_int_equal(bg__nvml_group.open(why, sizeof why), 0);
+    double v[1];
+    bg__nvml_group.begin();
+    bg__nvml_group.end(v);
+    assert_true(v[0] == 0);
+    bg__nvml_group.begin();
+    bg__nvml_group.end(v);
+    assert_true(v[0] == 1);
+    bg_activity rows[4];
+    assert_int_equal(bg__nvml_group.activity(rows, 4), 2);
+    assert_int_equal(rows[0].kind, BG_ACT_GPU_START);
+    assert_string_equal(rows[0].name, "Fake GPU");
+    assert_true(rows[0].v[BG_ACT_SM_MHZ] == 1980 && rows[0].v[BG_ACT_MEM_MHZ] == 3201);
+    assert_true(rows[0].v[BG_ACT_TEMP_C] == 41 && rows[0].v[BG_ACT_REASONS] == 0);
+    assert_int_equal(rows[1].kind, BG_ACT_GPU_END);
+    assert_true(rows[1].v[BG_ACT_REASONS] == 0x20);
+    bg__nvml_group.close();
+    char text[160];
+    bg__nvml_reasons_text(0x25, text, sizeof text);
+    assert_string_equal(text, "idle, software power cap, software thermal slowdown");
+    assert_false(bg__nvml_throttled(BG_NVML_REASON_IDLE | BG_NVML_REASON_APP_CLOCKS));
+    assert_true(bg__nvml_throttled(BG_NVML_REASON_HW_THERMAL));
+}
+
+/* Through a bench binary: every sample carries gpu_throttled, every
+ * process its GPU state, and the console counts the throttled samples. */
+static void test_run_flags_throttled_samples(void **state)
+{
+    (void)state;
+    const char *env[] = {"FAKE_CUDA_INIT=0", "FAKE_NVML_REASONS=0x4", NULL};
+    const char *args[] = {"--quick", "--counters", "nvml", "--filter", "cpu_only", "--json",
+                          json_path(), "--color", "never", NULL};
+    bench_out o = run_bench(GPU_BENCH, args, env);
+    assert_int_equal(o.code, 0);
+    cJSON *rec = read_record(json_path());
+    assert_true(cJSON_IsTrue(
+        cJSON_GetObjectItemCaseSensitive(group_status(rec, "nvml"), "available")));
+    const cJSON *p;
+    int samples = 0, procs = 0;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(record_bench(rec, "cpu_only"),
+                                                           "processes"))
+    {
+        procs++;
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(p, "counters"), "gpu_throttled"), *v;
+        cJSON_ArrayForEach(v, t)
+        {
+            assert_true(v->valuedouble == 1);
+            samples++;
+        }
+        const cJSON *act = cJSON_GetObjectItemCaseSensitive(p, "gpu_activity");
+        assert_int_equal(cJSON_GetArraySize(act), 2);
+        assert_string_equal(bench_str(cJSON_GetArrayItem(act, 0), "kind"), "gpu_start");
+        assert_string_equal(bench_str(cJSON_GetArrayItem(act, 1), "kind"), "gpu_end");
+    }
+    assert_true(samples > 0 && procs == 2);
+    char line[128];
+    snprintf(line, sizeof line, "gpu: throttled in %d of %d samples", samples, samples);
+    assert_non_null(strstr(o.out, line));
+    cJSON_Delete(rec);
+    bench_out_free(&o);
+}
+
+/* ---- the doctor's GPU lines (read only) ---- */
+
+static const bg_finding *finding(const bg_doctor_report *r, const char *check)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (!strcmp(r->f[i].check, check))
+            return &r->f[i];
+    return NULL;
+}
+
+static void doctor(bg_doctor_report *r)
+{
+    bg_doctor_opts o;
+    bg__doctor_opts_default(&o);
+    o.sample_ms = 0;
+    o.measure_timer = false;
+    assert_int_equal(bg__doctor_collect(&o, r), 0);
+}
+
+static void test_doctor_gpu_lines(void **state)
+{
+    (void)state;
+    bg_doctor_report *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    doctor(r);
+    const bg_finding *g = finding(r, "gpu"), *pm = finding(r, "gpu_persistence");
+    assert_non_null(g);
+    assert_non_null(pm);
+    assert_int_equal(g->level, BG_DOC_OK);
+    assert_string_equal(g->found, "GPU 0 (Fake GPU): SM clock 1980 MHz (max 1980), memory clock "
+                                  "3201 MHz (max 3201), 41 C, clock event reasons: none");
+    assert_int_equal(pm->level, BG_DOC_OK);
+
+    setenv("FAKE_NVML_REASONS", "0x41", 1); /* idle + hardware thermal slowdown */
+    setenv("FAKE_NVML_PERSISTENCE", "0", 1);
+    doctor(r);
+    g = finding(r, "gpu");
+    pm = finding(r, "gpu_persistence");
+    assert_int_equal(g->level, BG_DOC_WARN);
+    assert_non_null(strstr(g->found, "clock event reasons: idle, hardware thermal slowdown "
+                                      "(throttled)"));
+    assert_int_equal(pm->level, BG_DOC_NOTE);
+    assert_string_equal(pm->fix, "sudo nvidia-smi -i 0 -pm 1");
+    assert_true(pm->needs_root);
+
+    setenv("FAKE_NVML_INIT", "9", 1); /* NVML_ERROR_DRIVER_NOT_LOADED */
+    doctor(r);
+    g = finding(r, "gpu");
+    assert_string_equal(g->found, "unavailable: nvmlInit: Driver Not Loaded");
+    assert_null(finding(r, "gpu_persistence"));
+    free(r);
+}
+
 /* ---- the SAXPY example (built where nvcc is) ---- */
 
 #ifdef SAXPY_BENCH
@@ -703,6 +1126,16 @@ int main(void)
         cmocka_unit_test_setup(test_bench_with_device_runs, reset_env),
         cmocka_unit_test_setup(test_run_says_unavailable, reset_env),
         cmocka_unit_test_setup(test_run_records_gpu_counters, reset_env),
+        cmocka_unit_test_setup(test_kernel_breakdown, reset_env),
+        cmocka_unit_test_setup(test_kernel_breakdown_overflow, reset_env),
+        cmocka_unit_test_setup(test_breakdown_figures, reset_env),
+        cmocka_unit_test_setup(test_flush_l2, reset_env),
+        cmocka_unit_test_setup(test_flush_l2_fails_once, reset_env),
+        cmocka_unit_test_setup(test_flush_l2_without_gpu, reset_env),
+        cmocka_unit_test_setup(test_nvml_unavailable, reset_env),
+        cmocka_unit_test_setup(test_nvml_throttle_flag, reset_env),
+        cmocka_unit_test_setup(test_run_flags_throttled_samples, reset_env),
+        cmocka_unit_test_setup(test_doctor_gpu_lines, reset_env),
 #ifdef SAXPY_BENCH
         cmocka_unit_test_setup(test_saxpy, reset_env),
 #endif

@@ -25,6 +25,7 @@ static void test_constants(void **state)
     (void)state;
     assert_int_equal(BG_CUDA_SUCCESS, CUDA_SUCCESS);
     assert_int_equal(BG_CUDA_ERROR_NO_DEVICE, CUDA_ERROR_NO_DEVICE);
+    assert_int_equal(BG_CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE);
     assert_int_equal(BG_CUPTI_SUCCESS, CUPTI_SUCCESS);
     assert_int_equal(BG_CUPTI_ERROR_MAX_LIMIT_REACHED, CUPTI_ERROR_MAX_LIMIT_REACHED);
     assert_int_equal(BG_CUPTI_KIND_MEMCPY, CUPTI_ACTIVITY_KIND_MEMCPY);
@@ -68,10 +69,17 @@ static void test_constants(void **state)
         assert_int_equal(sizeof(((T *)0)->copyKind), 1);                              \
     } while (0)
 
+#define KERNEL(T)                                                                     \
+    do {                                                                              \
+        TIMED(T);                                                                     \
+        assert_int_equal(offsetof(T, name), BG_CUPTI_OFF_KERNEL_NAME);                \
+        assert_int_equal(sizeof(((T *)0)->name), sizeof(const char *));               \
+    } while (0)
+
 static void test_current_records(void **state)
 {
     (void)state;
-    TIMED(CUpti_ActivityKernel10);
+    KERNEL(CUpti_ActivityKernel10);
     COPY(CUpti_ActivityMemcpy6);
     COPY(CUpti_ActivityMemcpyPtoP4);
     WITH_BYTES(CUpti_ActivityMemset4);
@@ -81,13 +89,13 @@ static void test_older_records(void **state)
 {
     (void)state;
 #ifdef HAVE_OLD_RECORDS
-    TIMED(CUpti_ActivityKernel3);
-    TIMED(CUpti_ActivityKernel4);
-    TIMED(CUpti_ActivityKernel5);
-    TIMED(CUpti_ActivityKernel6);
-    TIMED(CUpti_ActivityKernel7);
-    TIMED(CUpti_ActivityKernel8);
-    TIMED(CUpti_ActivityKernel9);
+    KERNEL(CUpti_ActivityKernel3);
+    KERNEL(CUpti_ActivityKernel4);
+    KERNEL(CUpti_ActivityKernel5);
+    KERNEL(CUpti_ActivityKernel6);
+    KERNEL(CUpti_ActivityKernel7);
+    KERNEL(CUpti_ActivityKernel8);
+    KERNEL(CUpti_ActivityKernel9);
     COPY(CUpti_ActivityMemcpy);
     COPY(CUpti_ActivityMemcpy3);
     COPY(CUpti_ActivityMemcpy4);

@@ -1045,6 +1045,47 @@ static void test_report_fit_skips_empty_process(void **state)
     free(svg);
 }
 
+/* A run with GPU rows: the benchmark page shows every kernel and copy (names
+ * escaped) and each process's GPU state. */
+static void test_report_gpu_breakdown(void **state)
+{
+    (void)state;
+    bg_run run;
+    make_run(&run, NCOMMITS - 1, MACHINE);
+    bg_proc *p = &run.results[0].procs[0];
+    p->activity = calloc(4, sizeof *p->activity);
+    assert_non_null(p->activity);
+    p->nactivity = 4;
+    p->activity[0] = (bg_activity){.kind = BG_ACT_KERNEL, .name = "void scale<float>(float*, int)",
+                                   .v = {3600, 3600 * 1500.0, 0, 0}};
+    p->activity[1] = (bg_activity){.kind = BG_ACT_MEMCPY_DTOH, .name = "",
+                                   .v = {7200, 7200 * 2000.0, 4096, 0}};
+    p->activity[2] = (bg_activity){.kind = BG_ACT_GPU_START, .name = "Test GPU",
+                                   .v = {1980, 3201, 41, 1}};
+    p->activity[3] = (bg_activity){.kind = BG_ACT_GPU_END, .name = "Test GPU",
+                                   .v = {1755, 3201, 83, 0x40}};
+    char file[400], err[512], dir[400], path[600], slug[128];
+    snprintf(file, sizeof file, "%s/gpu-run.json", tmp);
+    assert_int_equal(bg__record_write(&run, file, err, sizeof err), 0);
+    bg__name_slug(run.results[0].name, slug, sizeof slug);
+    bg__run_free(&run);
+    snprintf(dir, sizeof dir, "%s/gpu", tmp);
+    int rc = bg_env("BENCHGATE_GNUPLOT=/nonexistent/gnuplot", "report --out '%s' '%s'", dir, file);
+    if (rc != 0)
+        fail_msg("report exited %d:\n%s", rc, out);
+    snprintf(path, sizeof path, "%s/bench-%s.html", dir, slug);
+    char *page = slurp(path);
+    assert_non_null(page);
+    /* Only process 1 has rows: per its 3600 iterations (100 + ... + 800). */
+    assert_non_null(strstr(page, "<h3>GPU kernels and copies</h3>"));
+    assert_non_null(strstr(page, "void scale&lt;float&gt;(float*, int)</td><td class=\"num\">1</td>"));
+    assert_non_null(strstr(page, "memcpy DtoH 4 KiB</td><td class=\"num\">2</td>"));
+    assert_non_null(strstr(page, "<h3>GPU state</h3>"));
+    assert_non_null(strstr(page, "<td>end</td><td>Test GPU</td><td class=\"num\">1755 MHz</td>"));
+    assert_non_null(strstr(page, "hardware thermal slowdown"));
+    free(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1065,6 +1106,7 @@ int main(void)
         cmocka_unit_test(test_report_instruction_mode_default),
         cmocka_unit_test(test_report_mixed_modes),
         cmocka_unit_test(test_report_fit_skips_empty_process),
+        cmocka_unit_test(test_report_gpu_breakdown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,7 +12,7 @@
 #       (used only where the GPU machine has none).
 #   DIR/gpu-check.sh run [LOGDIR]           (on the GPU machine)
 #       runs the checks below; logs and run records go to LOGDIR (default
-#       $OUT, else ./gpu-check-logs): 7 files.
+#       $OUT, else ./gpu-check-logs): 8 files.
 #
 # Checks (each prints "CHECK <name>: PASS|FAIL|unavailable: <why>  figures"):
 #   env        GPU, driver, glibc, CUPTI found, perf_event_paranoid
@@ -29,6 +29,17 @@
 #              (BG_FMA_EXTRA_PCT=5) with --metric gpu_timer_ns: k/n each
 #   instr      instruction mode (--mode instructions:hw) and the hw counter
 #              group on this CPU: available, or unavailable with the reason
+#   breakdown  (from the counters run) the per-kernel table of every
+#              benchmark: demangled kernel names and calls per iteration,
+#              copies by direction and size; and the console's top lines
+#   nvml       (from the counters run) the nvml group: the GPU's clocks,
+#              temperature and throttle reasons at the start and end of
+#              each process, samples flagged gpu_throttled (k/n)
+#   flush      --gpu-flush-l2: saxpy_kernel_1M (12 MiB moved, inside L2)
+#              timed warm and flushed in samples of 1-5 iterations
+#              (gpu_kernel_ns per iteration; flushed >= warm passes), and
+#              the flush's own writes never counted
+#   doctor     `benchgate doctor`'s GPU lines (persistence, clocks, reasons)
 # Environment: CHECKS (the checks to run, e.g. "counters test_saxpy";
 # default all; env always runs), AB_TRIALS (trials of each kind, default 5), AB_BUDGET
 # (seconds per ab, default 30), CHECK_DEADLINE (seconds after which the ab
@@ -71,7 +82,7 @@ pack() {
 # ---- run ----
 
 # Whether check $1 is to run ($CHECKS: names separated by spaces; all when unset).
-want() { case " ${CHECKS:-counters test_saxpy cupti_cost ab instr} " in *" $1 "*) return 0 ;; esac; return 1; }
+want() { case " ${CHECKS:-counters breakdown nvml flush doctor test_saxpy cupti_cost ab instr} " in *" $1 "*) return 0 ;; esac; return 1; }
 
 verdict() { printf 'CHECK %-10s %s\n' "$1:" "$2" | tee -a "$LOG/verdicts.txt"; }
 
@@ -160,6 +171,138 @@ sys.exit((1 if bad else 0) + (4 if tbad else 0))
 EOF
 }
 
+# python3 prints the per-kernel table of every benchmark of a run record
+# (merged over processes, per iteration) and checks it against the known
+# launches and copies; exit 1 when one differs, 3 when there is no table.
+analyse_breakdown() {
+    python3 - "$1" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+MiB = 1 << 20
+SAXPY = "saxpy(unsigned long, float, float const*, float*)"
+FMA = "fma_chain(unsigned long, unsigned int, float*)"
+# benchmark: {(kind, name or bytes): calls per iteration}
+expect = {
+    "saxpy_kernel_1M": {("kernel", SAXPY): 1},
+    "saxpy_kernel_16M": {("kernel", SAXPY): 1},
+    "saxpy_roundtrip_1M": {("kernel", SAXPY): 1, ("memcpy_htod", 4 * MiB): 2, ("memcpy_dtoh", 4 * MiB): 1},
+    "copy_dtod_64M": {("memcpy_dtod", 64 * MiB): 1},
+    "fma_chain_1M": {("kernel", FMA): 1},
+}
+bad = 0
+seen = 0
+for b in r["benchmarks"]:
+    if b["status"] != "ok":
+        continue
+    rows = {}
+    iters = 0
+    for p in b["processes"]:
+        act = [a for a in p.get("gpu_activity", []) if not a["kind"].startswith("gpu_")]
+        if not act:
+            continue
+        iters += sum(p["iters"])
+        for a in act:
+            key = (a["kind"], a["name"] if a["kind"] == "kernel" else int(a["bytes"]))
+            c, ns = rows.get(key, (0, 0))
+            rows[key] = (c + a["count"], ns + a["ns"])
+    if not rows:
+        continue
+    seen += 1
+    total = sum(ns for _, ns in rows.values())
+    print("  %s (%d iterations):" % (b["name"], iters))
+    for key, (c, ns) in sorted(rows.items(), key=lambda kv: -kv[1][1]):
+        what = key[1] if key[0] == "kernel" else "%s %g MiB" % (key[0], key[1] / MiB)
+        print("    %-52s %6.3f calls/iter  %10.1f ns/iter  %9.1f ns/call  %5.1f %%" % (
+            what, c / iters, ns / iters, ns / c if c else 0, 100 * ns / total if total else 0))
+    exp = expect.get(b["name"], {})
+    got = {k: v[0] / iters for k, v in rows.items()}
+    if set(got) != set(exp) or any(abs(got[k] - exp[k]) > 1e-9 for k in exp):
+        bad += 1
+        print("    MISMATCH: expected %s" % exp)
+if not seen:
+    print("unavailable: no gpu_activity rows in the record")
+    sys.exit(3)
+sys.exit(1 if bad else 0)
+EOF
+}
+
+# python3 prints the GPU state of every process (start -> end) and the
+# samples flagged gpu_throttled; exit 3 when the nvml group is unavailable,
+# 1 when a process lacks its start or end state.
+analyse_nvml() {
+    python3 - "$1" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+g = {x["name"]: x for x in r.get("counter_groups", [])}.get("nvml")
+if not g or not g.get("available"):
+    print("unavailable: nvml group: %s" % (g or {}).get("note", "not in the record"))
+    sys.exit(3)
+bad = k = n = procs = 0
+sm, mem, temp, reasons = set(), set(), [], set()
+for b in r["benchmarks"]:
+    for p in b["processes"]:
+        procs += 1
+        st = {a["kind"]: a for a in p.get("gpu_activity", []) if a["kind"].startswith("gpu_")}
+        if set(st) != {"gpu_start", "gpu_end"}:
+            bad += 1
+            continue
+        for a in st.values():
+            sm.add(a["sm_clock_mhz"]); mem.add(a["mem_clock_mhz"]); temp.append(a["temp_c"])
+            reasons.add(int(a["throttle_reasons"]))
+        for v in p["counters"].get("gpu_throttled", []):
+            n += 1
+            k += v != 0
+if procs == 0:
+    print("unavailable: no benchmark process ran (no GPU?)")
+    sys.exit(3)
+print("%d processes with start and end state (%d without); SM clock %s MHz, memory clock %s MHz, "
+      "temperature %g-%g C, reason bits seen %s; samples flagged gpu_throttled: %d/%d; nvml group cost %s ns/sample" % (
+      procs - bad, bad, sorted(sm), sorted(mem), min(temp) if temp else -1, max(temp) if temp else -1,
+      sorted(hex(x) for x in reasons), k, n, g.get("sample_ns")))
+sys.exit(1 if bad else 0)
+EOF
+}
+
+# The median over samples of counter $2 per iteration for benchmark $3 in
+# record $1, how many samples, and the largest value of counter $4 in any
+# sample.
+median_per_iter() {
+    python3 - "$1" "$2" "$3" "$4" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+xs, worst = [], 0
+for b in r["benchmarks"]:
+    if b["name"] != sys.argv[3]:
+        continue
+    for p in b["processes"]:
+        c = p["counters"]
+        for j, it in enumerate(p["iters"]):
+            if sys.argv[2] in c:
+                xs.append(c[sys.argv[2]][j] / it)
+            worst = max(worst, c.get(sys.argv[4], [0] * (j + 1))[j])
+xs.sort()
+print("%.1f %d %g" % (xs[len(xs) // 2] if xs else float("nan"), len(xs), worst))
+EOF
+}
+
+# The median gap between consecutive samples of benchmark $2 in record $1
+# (host time outside the timed interval), in ns.
+median_gap() {
+    python3 - "$1" "$2" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+g = []
+for b in r["benchmarks"]:
+    if b["name"] != sys.argv[2]:
+        continue
+    for q in b["processes"]:
+        s, w = q["start_ns"], q["wall_ns"]
+        g += [s[j + 1] - s[j] - w[j] for j in range(len(s) - 1)]
+g.sort()
+print("%.0f" % (g[len(g) // 2] if g else float("nan")))
+EOF
+}
+
 # Mean gap between consecutive samples (host time outside the timed
 # interval: counter reads, CUPTI flush, planning), over all benchmarks.
 sample_gap() {
@@ -201,6 +344,7 @@ run() {
         echo "== cpu"; grep -m1 'model name' /proc/cpuinfo; nproc
         echo "== nvidia-smi"; nvidia-smi 2>&1 | head -20
         nvidia-smi --query-gpu=name,driver_version,persistence_mode,clocks.sm,clocks.max.sm,clocks.mem,temperature.gpu,clocks_throttle_reasons.active --format=csv 2>&1
+        echo "== nvml"; ldconfig -p 2>/dev/null | grep -i nvidia-ml; find / -xdev \( -path /proc -o -path /sys \) -prune -o -name 'libnvidia-ml.so*' -print 2>/dev/null | head -5
         echo "== cupti"; find / -xdev \( -path /proc -o -path /sys \) -prune -o -name 'libcupti.so*' -print 2>/dev/null
         echo "== nvcc"; nvcc --version 2>&1 | tail -2
         echo "== perf_event_paranoid"; cat /proc/sys/kernel/perf_event_paranoid 2>&1
@@ -220,6 +364,12 @@ run() {
         verdict env "PASS: $gpu; glibc $glibc; CUPTI ${CUPTI:-none}; perf_event_paranoid $(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null)"
     fi
     [ -n "$CUPTI" ] && export BENCHGATE_CUPTI="$CUPTI"
+    # NVML: where the loader would not find it, name the file.
+    if ! ldconfig -p 2>/dev/null | grep -q 'libnvidia-ml.so.1 '; then
+        NVML=$(find / -xdev \( -path /proc -o -path /sys \) -prune -o -name 'libnvidia-ml.so.1' -print 2>/dev/null |
+            grep -v /fakes/ | head -1)
+        [ -n "$NVML" ] && export BENCHGATE_NVML="$NVML"
+    fi
 
     # -- counters --
     if ! want counters; then
@@ -228,7 +378,7 @@ run() {
         verdict counters "unavailable: no benchgate-gpu-benches was built (nvcc missing where it was packed)"
     else
         t=$(now)
-        "$G" --counters sw,gpu --procs 3 --max-procs 3 --budget 2 --json "$LOG/saxpy.json" >"$LOG/saxpy.txt" 2>&1
+        "$G" --counters sw,gpu,nvml --procs 3 --max-procs 3 --budget 2 --json "$LOG/saxpy.json" >"$LOG/saxpy.txt" 2>&1
         rc=$?
         if [ $rc -ne 0 ] || [ ! -s "$LOG/saxpy.json" ]; then
             verdict counters "FAIL: the GPU bench binary exited $rc: $(tail -3 "$LOG/saxpy.txt" | tr '\n' ' ')"
@@ -251,6 +401,95 @@ run() {
                 ;;
             esac
             [ $arc -ne 3 ] && echo "$a" | tee -a "$LOG/verdicts.txt"
+        fi
+    fi
+
+    # -- breakdown, nvml (from the counters run's record) --
+    if want breakdown; then
+        if [ ! -s "$LOG/saxpy.json" ]; then
+            verdict breakdown "unavailable: no record of the counters run (CHECKS must include counters; needs a GPU)"
+        else
+            a=$(analyse_breakdown "$LOG/saxpy.json" 2>&1)
+            arc=$?
+            top=$(grep -c '^    gpu ' "$LOG/saxpy.txt")
+            case $arc in
+            0) verdict breakdown "PASS: every benchmark's kernels (demangled) and copies by direction and size match its launches per iteration; $top top-kernel lines in the console" ;;
+            3) verdict breakdown "$a" ;;
+            *) verdict breakdown "FAIL: a benchmark's table differs from its launches (below)" ;;
+            esac
+            [ $arc -ne 3 ] && { echo "$a"; grep '^    gpu ' "$LOG/saxpy.txt" | head -8; } | tee -a "$LOG/verdicts.txt"
+        fi
+    fi
+    if want nvml; then
+        if [ ! -s "$LOG/saxpy.json" ]; then
+            verdict nvml "unavailable: no record of the counters run (CHECKS must include counters; needs a GPU)"
+        else
+            a=$(analyse_nvml "$LOG/saxpy.json" 2>&1)
+            case $? in
+            0) verdict nvml "PASS: $a" ;;
+            3) verdict nvml "$a" ;;
+            *) verdict nvml "FAIL: $a" ;;
+            esac
+        fi
+    fi
+
+    # -- flush --
+    if ! want flush; then
+        :
+    elif [ -z "$gpu" ] || [ ! -x "$G" ]; then
+        verdict flush "unavailable: needs a GPU"
+    else
+        t=$(now)
+        for mode in warm flushed; do
+            extra=
+            [ $mode = flushed ] && extra=--gpu-flush-l2
+            # shellcheck disable=SC2086
+            # The flush runs between samples, so a sample's first iteration
+            # alone starts cold: samples of 1 to 5 iterations (--measure
+            # 0.0005 s plans k = 1) make that visible per iteration.
+            "$G" --counters sw,gpu --procs 5 --max-procs 5 --measure 0.0005 --samples 5 $extra \
+                --filter '^(saxpy_kernel_1M|fma_chain_1M)$' \
+                --json "$TMPD/flush-$mode.json" >"$TMPD/flush-$mode.txt" 2>&1
+        done
+        # median ns/iter, samples, largest gpu_memset_bytes of a sample
+        m=$(median_per_iter "$TMPD/flush-warm.json" gpu_kernel_ns saxpy_kernel_1M gpu_memset_bytes 2>/dev/null)
+        set -- $m x x x
+        w=$1 wn=$2
+        m=$(median_per_iter "$TMPD/flush-flushed.json" gpu_kernel_ns saxpy_kernel_1M gpu_memset_bytes 2>/dev/null)
+        set -- $m x x x
+        f=$1 fn=$2 fmem=$3
+        m=$(median_per_iter "$TMPD/flush-warm.json" gpu_timer_ns saxpy_kernel_1M x 2>/dev/null)
+        set -- $m x x x
+        wt=$1
+        m=$(median_per_iter "$TMPD/flush-flushed.json" gpu_timer_ns saxpy_kernel_1M x 2>/dev/null)
+        set -- $m x x x
+        ft=$1
+        m=$(median_per_iter "$TMPD/flush-warm.json" gpu_kernel_ns fma_chain_1M x 2>/dev/null)
+        set -- $m x x x
+        fw=$1
+        m=$(median_per_iter "$TMPD/flush-flushed.json" gpu_kernel_ns fma_chain_1M x 2>/dev/null)
+        set -- $m x x x
+        ff=$1
+        gw=$(median_gap "$TMPD/flush-warm.json" saxpy_kernel_1M 2>/dev/null)
+        gf=$(median_gap "$TMPD/flush-flushed.json" saxpy_kernel_1M 2>/dev/null)
+        figs="saxpy_kernel_1M gpu_kernel_ns median $w ns/iter warm ($wn samples), $f ns/iter flushed ($fn samples); gpu_timer_ns $wt -> $ft ns/iter; fma_chain_1M (compute-bound) gpu_kernel_ns $fw -> $ff ns/iter; median gap between samples $gw -> $gf ns (the flush's cost); largest gpu_memset_bytes in a flushed sample: $fmem ($(($(now) - t)) s)"
+        if python3 -c "import sys; w,f,m=float('$w'),float('$f'),float('$fmem'); sys.exit(0 if f >= w and m == 0 else 1)" 2>/dev/null; then
+            verdict flush "PASS: flushed >= warm, the flush's writes not counted: $figs"
+        else
+            verdict flush "FAIL: $figs; $(grep -m2 -iE 'unavailable|error|flush' "$TMPD/flush-flushed.txt" | tr '\n' ' ')"
+        fi
+    fi
+
+    # -- doctor --
+    if want doctor; then
+        "$B/benchgate" doctor >"$LOG/doctor.txt" 2>&1
+        lines=$(grep -E '^[a-z]+ +gpu' "$LOG/doctor.txt")
+        if echo "$lines" | grep -q 'gpu  *GPU 0' && echo "$lines" | grep -q 'gpu_persistence'; then
+            verdict doctor "PASS: $(echo "$lines" | tr -s ' ' | tr '\n' ';')"
+        elif echo "$lines" | grep -q unavailable; then
+            verdict doctor "$(echo "$lines" | sed 's/^[a-z]* *gpu *//' | head -1)"
+        else
+            verdict doctor "FAIL: no GPU lines: $(tail -3 "$LOG/doctor.txt" | tr '\n' ' ')"
         fi
     fi
 
@@ -293,7 +532,7 @@ run() {
             --bench-arg --quick --statistic median --budget 15 --max-blocks 10 --no-save --format csv \
             >"$TMPD/cupti_ab.txt" 2>&1
         { echo "== cupti_cost: ab A = --counters sw, B = --counters sw,gpu"; cat "$TMPD/cupti_ab.txt"; } >>"$LOG/ab.txt"
-        per_iter=$(grep '^saxpy_kernel_1M' "$TMPD/cupti_ab.txt" | head -1)
+        per_iter=$(grep -E '^"?saxpy_kernel_1M' "$TMPD/cupti_ab.txt" | head -1)
         verdict cupti_cost "measured ($(($(now) - t)) s): gap between samples median ${m0} ns without the gpu group (${n0} gaps), ${m1} ns with it (${n1} gaps); per iteration, ab A=--counters sw B=sw,gpu (csv): ${per_iter:-see cupti_ab.txt}"
     fi
 

@@ -25,6 +25,7 @@ void fake_cupti_set_now(uint64_t t);
 void fake_cupti_record(uint32_t kind, uint8_t copy_kind, uint64_t bytes, uint64_t start,
                        uint64_t end);
 void fake_cupti_drop(size_t n);
+void fake_cupti_kernel(const char *name, uint64_t start, uint64_t end);
 int fake_cupti_enabled(int kind);
 unsigned long fake_cupti_enable_calls(void);
 int cuptiActivitySetAttribute(int attr, size_t *size, void *value);
@@ -32,7 +33,7 @@ int fake_cupti_zeroed_attr(void);
 unsigned long fake_cupti_buffers(void);
 unsigned long fake_cupti_dirty_buffers(void);
 
-#define REC 40 /* every record this fake writes is 40 bytes */
+#define REC 112 /* every record this fake writes: up to the kernel's name */
 #define MAXQ 256
 
 static uint8_t g_queue[MAXQ][REC];
@@ -144,6 +145,16 @@ void fake_cupti_record(uint32_t kind, uint8_t copy_kind, uint64_t bytes, uint64_
     memcpy(r + BG_CUPTI_OFF_BYTES, &bytes, sizeof bytes);
     memcpy(r + BG_CUPTI_OFF_START, &start, sizeof start);
     memcpy(r + BG_CUPTI_OFF_END, &end, sizeof end);
+}
+
+/* A kernel record with its (mangled) name, which must outlive the flush,
+ * as CUPTI's names do. */
+void fake_cupti_kernel(const char *name, uint64_t start, uint64_t end)
+{
+    if (g_nq == MAXQ)
+        return;
+    fake_cupti_record(BG_CUPTI_KIND_CONCURRENT_KERNEL, 0, 0, start, end);
+    memcpy(g_queue[g_nq - 1] + BG_CUPTI_OFF_KERNEL_NAME, &name, sizeof name);
 }
 
 void fake_cupti_drop(size_t n)
