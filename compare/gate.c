@@ -153,7 +153,11 @@ static size_t parse_trailers(const bg_git_commit_msg *msgs, size_t n, accept_rul
  * Returns 0, or BG_EIO when path could not be written (said on stderr). */
 static int write_markdown_file(const char *path, const char *mode, const bg_gate_result *r, bg_exit code)
 {
-    FILE *f = fopen(path, mode);
+    /* Written whole in memory first, then atomically (or appended, cut back
+     * on failure): a full disk leaves the old file, never a 0-byte one. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
     if (!f) {
         bg__errf("cannot write %s: %s", path, strerror(errno));
         return BG_EIO;
@@ -176,6 +180,15 @@ static int write_markdown_file(const char *path, const char *mode, const bg_gate
     }
     if (fclose(f) != 0) {
         bg__errf("cannot write %s: %s", path, strerror(errno));
+        free(text);
+        return BG_EIO;
+    }
+    char err[1024];
+    int rc = mode[0] == 'a' ? bg__append_file(path, text, len, err, sizeof err)
+                            : bg__write_file_atomic(path, text, len, err, sizeof err);
+    free(text);
+    if (rc) {
+        bg__errf("%s", err);
         return BG_EIO;
     }
     return 0;

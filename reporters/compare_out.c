@@ -90,11 +90,11 @@ static void pad(FILE *f, const char *s, size_t width, bool right)
         if (((unsigned char)*p & 0xC0) != 0x80)
             cols++;
     if (!right)
-        fputs(s, f);
+        bg__term_escape(f, s);
     for (; cols < width; cols++)
         fputc(' ', f);
     if (right)
-        fputs(s, f);
+        bg__term_escape(f, s);
 }
 
 static const char *padjust_name(bg_padjust m)
@@ -166,8 +166,11 @@ static int console_bench(FILE *f, const bg_report_src *s, size_t i)
     fprintf(f, "  %-34s  %8s  %s %s", ch, p, verdict_symbol(w), bg__cmp_row_verdict(w));
     if (drift_matters(w))
         fprintf(f, " (drift +-%.1f %%)", 100 * bg__cmp_row_drift_band(w));
-    if (w->note[0])
-        fprintf(f, " (%s)", w->note);
+    if (w->note[0]) {
+        fputs(" (", f);
+        bg__term_escape(f, w->note);
+        fputc(')', f);
+    }
     fputc('\n', f);
     return 0;
 }
