@@ -392,6 +392,11 @@ static void test_escaping(void **state)
     free(t);
 }
 
+static void noop_bench(bg_state *b)
+{
+    (void)b;
+}
+
 /* 5, 7, 11, 12: the loaders: a record with a control character, invalid
  * UTF-8 or an empty name is refused, as is a Google Benchmark file with
  * one; an object in place of a number names its benchmark. */
@@ -433,6 +438,10 @@ static void test_loaders_refuse_bad_names(void **state)
         assert_non_null(strstr(err, "entry 1"));
         free(gtext);
     }
+    /* Nor can a benchmark registered at run time carry such a name. */
+    assert_int_equal(bg_register("runtime\nname", noop_bench, "f.c", 1), BG_EINVAL);
+    assert_int_equal(bg_register("runtime\xc0\x80", noop_bench, "f.c", 1), BG_EINVAL);
+
     char *text = make_record(c1, 1, 1.0, NULL);
     cJSON *root = cJSON_Parse(text);
     free(text);
