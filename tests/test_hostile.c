@@ -264,10 +264,9 @@ static void test_report_export_fall_back(void **state)
     free(path);
 }
 
-/* 12: a stale temporary file a killed save left is swept by the next save
- * (a fresh one, perhaps a save in progress, stays); a baseline named like
- * an option and stdout write errors are refused. */
-static void test_smaller_losses(void **state)
+/* 12: a stale temporary file a killed save left is swept by the next save;
+ * a fresh one (perhaps a save in progress) stays. */
+static void test_stale_tmp_swept(void **state)
 {
     (void)state;
     char dir[600];
@@ -279,27 +278,73 @@ static void test_smaller_losses(void **state)
     snprintf(cmd, sizeof cmd, "test ! -e '%s/.old.json.tmp' && test -e '%s/.new.json.tmp'", dir, dir);
     assert_int_equal(system(cmd), 0);
     sh("rm -f '%s/.new.json.tmp'", dir);
+}
 
+/* 12: a baseline named like an option is refused. */
+static void test_baseline_name_dash(void **state)
+{
+    (void)state;
     int rc = bg("baseline save -- -rf %s", c1);
     assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "invalid baseline name"));
+    char cmd[600];
     snprintf(cmd, sizeof cmd, "test ! -e '%s/baselines/-rf.json'", store);
     assert_int_equal(system(cmd), 0);
+}
 
+/* 12: a failed write to the standard output is an error, for the benchgate
+ * command and for a bench binary. */
+static void test_stdout_errors(void **state)
+{
+    (void)state;
+    char cmd[1400];
     snprintf(cmd, sizeof cmd, "cd '%s' && '%s' ls 2>&1 >/dev/full", repo, BENCHGATE_EXE);
-    rc = run_shell_into(out, sizeof out, cmd);
+    int rc = run_shell_into(out, sizeof out, cmd);
     if (rc == 0)
         fail_msg("ls > /dev/full exited 0:\n%s", out);
     assert_non_null(strstr(out, "cannot write the standard output"));
+    snprintf(cmd, sizeof cmd, "'%s' --list 2>&1 >/dev/full", HOSTILE_BENCH);
+    rc = run_shell_into(out, sizeof out, cmd);
+    if (rc != 2)
+        fail_msg("bench --list > /dev/full exited %d, want 2:\n%s", rc, out);
+    assert_non_null(strstr(out, "cannot write the standard output"));
+}
 
-    /* gate --markdown on a full disk (a file size limit of 0): no 0-byte
-     * file is left where the summary should be. */
-    char md[400];
+/* 12: `bench | head -1`: the reader goes away before the bench binary
+ * prints its results; the run is still saved (exit 2 for the lost output,
+ * not death by SIGPIPE). */
+static void test_sigpipe_still_saves(void **state)
+{
+    (void)state;
+    char own[400], cmd[1600];
+    snprintf(own, sizeof own, "%s/pipe-store", tmp);
+    char status[400];
+    snprintf(status, sizeof status, "%s/pipe-status", tmp);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && ('%s' --quick --filter a_fine --store '%s' 2>/dev/null; echo $? > '%s') | true",
+             repo, HOSTILE_BENCH, own, status);
+    assert_int_equal(system(cmd), 0);
+    char *st = slurp(status);
+    assert_non_null(st);
+    if (atoi(st) != 2)
+        fail_msg("the bench binary exited %s, want 2", st);
+    free(st);
+    snprintf(cmd, sizeof cmd, "test -n \"$(find '%s/runs' -name '*.json')\"", own);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* 12: gate --markdown on a full disk (a file size limit of 0): no 0-byte
+ * file is left where the summary should be. */
+static void test_markdown_full_disk(void **state)
+{
+    (void)state;
+    char md[400], cmd[600];
     snprintf(md, sizeof md, "%s/summary.md", tmp);
-    rc = bg_env("trap '' XFSZ; ulimit -f 0;", "gate --base %s --head %s --markdown '%s'", c1, c2, md);
+    int rc = bg_env("trap '' XFSZ; ulimit -f 0;", "gate --base %s --head %s --markdown '%s'", c1, c2, md);
     snprintf(cmd, sizeof cmd, "test ! -e '%s'", md);
     if (system(cmd) != 0)
         fail_msg("gate left %s (exit %d):\n%s", md, rc, out);
+    assert_non_null(strstr(out, md));
 }
 
 /* 11: git's "dubious ownership" is named, with the safe.directory fix. */
@@ -506,7 +551,11 @@ int main(void)
 #ifdef BENCHGATE_EXE
         cmocka_unit_test(test_store_fifo_zero_huge),
         cmocka_unit_test(test_report_export_fall_back),
-        cmocka_unit_test(test_smaller_losses),
+        cmocka_unit_test(test_stale_tmp_swept),
+        cmocka_unit_test(test_baseline_name_dash),
+        cmocka_unit_test(test_stdout_errors),
+        cmocka_unit_test(test_sigpipe_still_saves),
+        cmocka_unit_test(test_markdown_full_disk),
         cmocka_unit_test(test_dubious_ownership),
 #endif
     };
