@@ -135,10 +135,16 @@ static size_t parse_trailers(const bg_git_commit_msg *msgs, size_t n, accept_rul
                     snprintf(r[cnt].commit, sizeof r[cnt].commit, "%s", msgs[i].id);
                     cnt++;
                 } else {
+                    /* A commit message may hold escape sequences: shown as '?'. */
+                    char shown[512];
+                    snprintf(shown, sizeof shown, "%.*s", (int)len, p);
+                    for (char *q = shown; *q; q++)
+                        if ((unsigned char)*q < 0x20 || *q == 0x7f)
+                            *q = '?';
                     fprintf(stderr,
-                            "benchgate: warning: ignoring malformed trailer in commit %.12s: '%.*s' "
+                            "benchgate: warning: ignoring malformed trailer in commit %.12s: '%s' "
                             "(expected 'Bench-Accept: <glob> +<N>%%')\n",
-                            msgs[i].id, (int)len, p);
+                            msgs[i].id, shown);
                 }
             }
             p = eol ? eol + 1 : NULL;

@@ -347,6 +347,23 @@ static void test_markdown_full_disk(void **state)
     assert_non_null(strstr(out, md));
 }
 
+/* 5: a commit message's malformed Bench-Accept trailer is quoted with its
+ * escape sequences shown as '?', never sent to the terminal. */
+static void test_trailer_escaped(void **state)
+{
+    (void)state;
+    char c3[41];
+    sh("cd '%s' && echo 3 > f && " GIT " commit -q -am \"$(printf 'c3\\n\\nBench-Accept: \\033[2J\\033]0;pwn\\007 x')\"",
+       repo);
+    sh_line(c3, sizeof c3, "cd '%s' && git rev-parse HEAD", repo);
+    save_run(c3, 5000, 1.3);
+    bg("gate --base %s --head %s", c1, c3);
+    sh("cd '%s' && git reset -q --hard %s", repo, c2);
+    assert_non_null(strstr(out, "ignoring malformed trailer"));
+    assert_null(strchr(out, '\x1b'));
+    assert_null(strchr(out, '\x07'));
+}
+
 /* 11: git's "dubious ownership" is named, with the safe.directory fix. */
 static void test_dubious_ownership(void **state)
 {
@@ -556,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_stdout_errors),
         cmocka_unit_test(test_sigpipe_still_saves),
         cmocka_unit_test(test_markdown_full_disk),
+        cmocka_unit_test(test_trailer_escaped),
         cmocka_unit_test(test_dubious_ownership),
 #endif
     };
