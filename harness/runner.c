@@ -505,6 +505,33 @@ static int check_msg(const bg_msg *m, char *why, size_t n)
     }
 }
 
+/* Waits until process pid has exited, without reaping it (its id keeps
+ * naming its process group). One that has sent its last message but does
+ * not exit within timeout_s is killed. */
+static void wait_exit_bounded(pid_t pid, double timeout_s)
+{
+    uint64_t t0 = bg__wall_ns();
+    useconds_t nap = 50;
+    bool killed = false;
+    for (;;) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        int w = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT | WNOHANG);
+        if (w == 0 && si.si_pid == pid)
+            return;
+        if (w < 0 && errno != EINTR)
+            return;
+        if (!killed && (double)(bg__wall_ns() - t0) / 1e9 > timeout_s) {
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            killed = true;
+        }
+        usleep(nap);
+        if (nap < 5000)
+            nap *= 2;
+    }
+}
+
 static double timeval_ns(struct timeval t)
 {
     return (double)t.tv_sec * 1e9 + (double)t.tv_usec * 1e3;
@@ -674,9 +701,7 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench,
     }
     /* Wait for the benchmark process without reaping it, so its id still
      * names its group, and kill what it left running there. */
-    siginfo_t si;
-    while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
-    }
+    wait_exit_bounded(pid, c->timeout_s);
     kill(-pid, SIGKILL);
     struct rusage ru;
     while (wait4(pid, &wst, 0, &ru) < 0) {
