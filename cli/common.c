@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bg_cmds.h"
@@ -127,17 +128,25 @@ int bg__cli_open_store_to_read(const char *dir, bg_store **st)
 int bg__cli_emit(const bg_comparison *c, bg_cmp_format format, const char *out)
 {
     FILE *f = stdout;
-    if (out) {
-        f = fopen(out, "w");
+    char *text = NULL;
+    size_t len = 0;
+    if (out) { /* in memory, then atomically: never a half file */
+        f = open_memstream(&text, &len);
         if (!f) {
             bg__errf("cannot write %s: %s", out, strerror(errno));
             return BG_EIO;
         }
     }
     int rc = bg__cmp_print(f, c, format);
-    if (f != stdout && fclose(f) != 0) {
-        bg__errf("cannot write %s: %s", out, strerror(errno));
-        return BG_EIO;
+    if (f != stdout) {
+        char err[1024];
+        snprintf(err, sizeof err, "cannot write %s: out of memory", out);
+        if (fclose(f) != 0 || (rc == 0 && bg__write_file_atomic(out, text, len, err, sizeof err) != 0)) {
+            bg__errf("%s", err);
+            free(text);
+            return BG_EIO;
+        }
+        free(text);
     }
     if (rc) {
         bg__errf("cannot write the comparison: %s", bg_strerror(rc));

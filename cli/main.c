@@ -59,8 +59,16 @@ int main(int argc, char **argv)
         return BG_EXIT_OK;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
-        if (!strcmp(cmd, COMMANDS[i].name))
-            return COMMANDS[i].fn(argc - 2, argv + 2);
+        if (!strcmp(cmd, COMMANDS[i].name)) {
+            int rc = COMMANDS[i].fn(argc - 2, argv + 2);
+            /* What a command printed must have reached its reader. */
+            if (fflush(stdout) != 0 || ferror(stdout)) {
+                bg__errf("%s: cannot write the standard output (a closed pipe or a full disk)", cmd);
+                if (rc == BG_EXIT_OK)
+                    rc = BG_EXIT_USAGE;
+            }
+            return rc;
+        }
     char list[256] = "";
     for (size_t i = 0; i < NCOMMANDS; i++) {
         size_t len = strlen(list);

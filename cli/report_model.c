@@ -86,9 +86,25 @@ int bg__load_commit_run(bg_store *st, const char *commit, const char *machine, b
         bg_run_list_free(&l);
         return BG_ENOTFOUND;
     }
-    if (path)
-        snprintf(path, pathlen, "%s", e->path);
-    rc = bg__load_run_file(e->path, run, err, errlen);
+    /* A run whose body is damaged is skipped, named, for the next newest
+     * (on the same machine when one was asked for), as compare and gate do. */
+    char want[sizeof e->meta.machine];
+    snprintf(want, sizeof want, "%s", e->meta.machine);
+    for (size_t i = (size_t)(e - l.runs) + 1; i-- > 0;) {
+        e = &l.runs[i];
+        if (machine && strcmp(e->meta.machine, want) != 0)
+            continue;
+        if (path)
+            snprintf(path, pathlen, "%s", e->path);
+        rc = bg__load_run_file(e->path, run, err, errlen);
+        if (rc == 0 || rc == BG_ENOMEM)
+            break;
+        bool older = false;
+        for (size_t j = i; !older && j-- > 0;)
+            older = !machine || !strcmp(l.runs[j].meta.machine, want);
+        if (older)
+            fprintf(stderr, "benchgate: skipped: %s; using the next newest run of %.12s\n", err, commit);
+    }
     bg_run_list_free(&l);
     return rc;
 }

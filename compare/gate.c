@@ -135,10 +135,16 @@ static size_t parse_trailers(const bg_git_commit_msg *msgs, size_t n, accept_rul
                     snprintf(r[cnt].commit, sizeof r[cnt].commit, "%s", msgs[i].id);
                     cnt++;
                 } else {
+                    /* A commit message may hold escape sequences: shown as '?'. */
+                    char shown[512];
+                    snprintf(shown, sizeof shown, "%.*s", (int)len, p);
+                    for (char *q = shown; *q; q++)
+                        if ((unsigned char)*q < 0x20 || *q == 0x7f)
+                            *q = '?';
                     fprintf(stderr,
-                            "benchgate: warning: ignoring malformed trailer in commit %.12s: '%.*s' "
+                            "benchgate: warning: ignoring malformed trailer in commit %.12s: '%s' "
                             "(expected 'Bench-Accept: <glob> +<N>%%')\n",
-                            msgs[i].id, (int)len, p);
+                            msgs[i].id, shown);
                 }
             }
             p = eol ? eol + 1 : NULL;
@@ -153,7 +159,11 @@ static size_t parse_trailers(const bg_git_commit_msg *msgs, size_t n, accept_rul
  * Returns 0, or BG_EIO when path could not be written (said on stderr). */
 static int write_markdown_file(const char *path, const char *mode, const bg_gate_result *r, bg_exit code)
 {
-    FILE *f = fopen(path, mode);
+    /* Written whole in memory first, then atomically (or appended, cut back
+     * on failure): a full disk leaves the old file, never a 0-byte one. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
     if (!f) {
         bg__errf("cannot write %s: %s", path, strerror(errno));
         return BG_EIO;
@@ -176,6 +186,15 @@ static int write_markdown_file(const char *path, const char *mode, const bg_gate
     }
     if (fclose(f) != 0) {
         bg__errf("cannot write %s: %s", path, strerror(errno));
+        free(text);
+        return BG_EIO;
+    }
+    char err[1024];
+    int rc = mode[0] == 'a' ? bg__append_file(path, text, len, err, sizeof err)
+                            : bg__write_file_atomic(path, text, len, err, sizeof err);
+    free(text);
+    if (rc) {
+        bg__errf("%s", err);
         return BG_EIO;
     }
     return 0;

@@ -3,6 +3,8 @@
 #include <limits.h>
 #include <math.h>
 #include <regex.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -120,7 +122,8 @@ static void usage(FILE *f, const char *prog)
             prog);
     bg_opt_help(f, OPTIONS);
     fprintf(f, "\n"
-               "exit status: 0 ok, 2 usage error, 3 a benchmark crashed or timed out\n");
+               "exit status: 0 ok, 2 usage error, the run could not be saved or the output could\n"
+               "not be written, 3 a benchmark crashed or timed out\n");
 }
 
 /* Each flag that takes a value: its parser validates and stores it. */
@@ -685,7 +688,27 @@ static void gpu_flush_setup(const bg_run *run, const char *prog)
                     "(add gpu to --counters)\n", prog);
 }
 
+static int run_main(int argc, char **argv);
+
+/* The bench binary's entry: SIGPIPE is ignored, so `bench | head -1` still
+ * finishes and saves its run, and a failed write to the standard output
+ * (a closed pipe, a full disk) is an error: exit 2 when nothing else was. */
 int bg_main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    int rc = run_main(argc, argv);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        const char *prog = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+        prog = prog ? prog + 1 : (argc > 0 && argv[0] ? argv[0] : "bench");
+        fprintf(stderr, "%s: cannot write the standard output (a closed pipe or a full disk)\n",
+                prog);
+        if (rc == BG_EXIT_OK)
+            rc = BG_EXIT_USAGE;
+    }
+    return rc;
+}
+
+static int run_main(int argc, char **argv)
 {
     bg_config c;
     bg__config_default(&c);

@@ -10,7 +10,10 @@ static int g_sorted;
 
 int bg_register(const char *name, bg_bench_fn fn, const char *file, int line)
 {
-    if (!name || !*name || !fn)
+    char why[96];
+    /* A name the run record's reader would refuse (control characters,
+     * invalid UTF-8) would make the whole run unreadable once saved. */
+    if (!name || !fn || bg__name_check(name, why, sizeof why) != 0)
         return BG_EINVAL;
     if (g_count == g_cap) {
         size_t cap = g_cap ? g_cap * 2 : 64;

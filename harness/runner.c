@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -66,7 +67,8 @@ enum { MSG_SAMPLE = 'S', MSG_WARMUP = 'W', MSG_ITEMS = 'I', MSG_BYTES = 'B',
 typedef struct bg_msg {
     uint8_t type;
     uint8_t n; /* MSG_SAMPLE: counter values in v */
-    uint8_t pad[6];
+    uint8_t pad[2];
+    int32_t pid; /* the sender's process id: a fork inside BENCH_LOOP shows */
     uint64_t u;
     uint64_t t; /* MSG_SAMPLE: bg__wall_ns() at the start of the sample */
     double a, b;
@@ -78,8 +80,9 @@ typedef struct bg_msg {
 } bg_msg;
 _Static_assert(sizeof(bg_msg) <= 512, "a message must stay well below PIPE_BUF");
 
-static void send_msg(bg_state *b, const bg_msg *m)
+static void send_msg(bg_state *b, bg_msg *m)
 {
+    m->pid = (int32_t)getpid(); /* not cached: a forked process must show as itself */
     const char *p = (const char *)m;
     size_t left = sizeof *m;
     while (left > 0) {
@@ -459,6 +462,107 @@ static int proc_push(bg_proc *p, size_t *cap, slot_map *map, const bg_msg *m, ui
     return 0;
 }
 
+/* Describes bytes that are not a message of this protocol, for the
+ * benchmark's failure message: the first of them as text (printable ASCII
+ * kept, the rest as \xNN). */
+static void describe_garbage(const void *data, size_t len, char *out, size_t n)
+{
+    const unsigned char *b = data;
+    char text[200];
+    size_t k = 0, i = 0;
+    for (; i < len && i < 40 && k + 5 < sizeof text; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k,
+                              b[i] >= 0x20 && b[i] < 0x7f && b[i] != '\\' ? "%c" : "\\x%02x", b[i]);
+    text[k] = '\0';
+    snprintf(out, n, "data that is not a message of the benchmark protocol: \"%s%s\"", text,
+             len > i ? "..." : "");
+}
+
+static bool known_type(uint8_t t)
+{
+    return t == MSG_SAMPLE || t == MSG_WARMUP || t == MSG_ITEMS || t == MSG_BYTES || t == MSG_SKIP ||
+           t == MSG_DONE || t == MSG_NOLOOP || t == MSG_COUNTER || t == MSG_UNAVAIL || t == MSG_RSS ||
+           t == MSG_ACTIVITY;
+}
+
+/* Checks one message from the pipe before anything of it is kept: a known
+ * type, a sample with 1 to 2^53 iterations, finite non-negative times and
+ * at most BG_COUNTERS_MAX counter values, finite warm-up and RSS figures.
+ * Returns 0, or -1 with why (naming what was sent) in why. Anything the run
+ * record's reader would refuse is refused here, so one misbehaving
+ * benchmark fails alone and the run it belongs to still saves and loads. */
+static int check_msg(const bg_msg *m, char *why, size_t n)
+{
+    switch (m->type) {
+    case MSG_SAMPLE:
+        if (m->u < 1 || m->u > (1ull << 53) || !isfinite(m->a) || m->a < 0 || !isfinite(m->b) ||
+            m->b < 0 || m->n > BG_COUNTERS_MAX) {
+            snprintf(why, n,
+                     "the benchmark sent a malformed sample (%llu iterations, wall %g ns, cpu %g "
+                     "ns, %u counter values): did it write into the harness's pipe?",
+                     (unsigned long long)m->u, m->a, m->b, (unsigned)m->n);
+            return -1;
+        }
+        return 0;
+    case MSG_WARMUP:
+    case MSG_RSS:
+        if (!isfinite(m->a) || m->a < 0 || m->u > (1ull << 53)) {
+            snprintf(why, n, "the benchmark sent a malformed %s message (%g): did it write into "
+                     "the harness's pipe?", m->type == MSG_RSS ? "memory" : "warm-up", m->a);
+            return -1;
+        }
+        return 0;
+    case MSG_ACTIVITY:
+        for (size_t i = 0; i < sizeof m->act.v / sizeof m->act.v[0]; i++)
+            if (!isfinite(m->act.v[i])) {
+                snprintf(why, n, "the benchmark sent a malformed GPU activity row (value %g): did it "
+                         "write into the harness's pipe?", m->act.v[i]);
+                return -1;
+            }
+        return 0;
+    case MSG_ITEMS:
+    case MSG_BYTES:
+    case MSG_SKIP:
+    case MSG_DONE:
+    case MSG_NOLOOP:
+    case MSG_COUNTER:
+    case MSG_UNAVAIL: return 0;
+    default: {
+        char what[160];
+        describe_garbage(m, sizeof *m, what, sizeof what);
+        snprintf(why, n, "the benchmark process wrote %s", what);
+        return -1;
+    }
+    }
+}
+
+/* Waits until process pid has exited, without reaping it (its id keeps
+ * naming its process group). One that has sent its last message but does
+ * not exit within timeout_s is killed. */
+static void wait_exit_bounded(pid_t pid, double timeout_s)
+{
+    uint64_t t0 = bg__wall_ns();
+    useconds_t nap = 50;
+    bool killed = false;
+    for (;;) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        int w = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT | WNOHANG);
+        if (w == 0 && si.si_pid == pid)
+            return;
+        if (w < 0 && errno != EINTR)
+            return;
+        if (!killed && (double)(bg__wall_ns() - t0) / 1e9 > timeout_s) {
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            killed = true;
+        }
+        usleep(nap);
+        if (nap < 5000)
+            nap *= 2;
+    }
+}
+
 static double timeval_ns(struct timeval t)
 {
     return (double)t.tv_sec * 1e9 + (double)t.tv_usec * 1e3;
@@ -495,6 +599,7 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench,
         return BG_STATUS_ERROR;
     }
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(r->message, sizeof r->message, "fork failed: %s", strerror(errno));
@@ -504,9 +609,16 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench,
     }
     if (pid == 0) {
         close(fds[0]);
+        setpgid(0, 0); /* a group of its own: whatever it forks is killed with it */
+        /* Out of the terminal's group, Ctrl-C no longer reaches it: it dies
+         * with the harness instead. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(121);
         signal(SIGPIPE, SIG_DFL);
         child_main(c, bench, sched, fds[1], min_ns, p->stack_offset, p->heap_offset);
     }
+    setpgid(pid, pid); /* also here: no race with the child's own call */
     close(fds[1]);
 
     size_t cap = 0;
@@ -514,6 +626,7 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench,
     for (size_t i = 0; i < BG_COUNTERS_MAX; i++)
         map.series[i] = -1;
     bool done = false, noloop = false, timed_out = false;
+    bool bad = false; /* a message that fails check_msg, or from another process */
     bg_status st = BG_STATUS_OK;
     bg_msg m;
     size_t have = 0;
@@ -535,12 +648,32 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench,
         ssize_t got = read(fds[0], (char *)&m + have, sizeof m - have);
         if (got < 0 && errno == EINTR)
             continue;
-        if (got <= 0)
+        if (got <= 0) {
+            if (have > 0 && !bad) { /* EOF inside a message: not one of ours */
+                char what[160];
+                describe_garbage(&m, have, what, sizeof what);
+                snprintf(r->message, sizeof r->message, "the benchmark process wrote %s", what);
+                bad = true;
+            }
             break; /* EOF: the child exited (or died) */
+        }
         have += (size_t)got;
         if (have < sizeof m)
             continue;
         have = 0;
+        if (known_type(m.type) && m.pid != (int32_t)pid) {
+            snprintf(r->message, sizeof r->message,
+                     "a message came from process %ld, not from the benchmark process %ld: "
+                     "did the benchmark fork inside BENCH_LOOP (or write into the harness's "
+                     "pipe)? Samples of two processes would be mixed",
+                     (long)m.pid, (long)pid);
+            bad = true;
+            break;
+        }
+        if (check_msg(&m, r->message, sizeof r->message) != 0) {
+            bad = true;
+            break;
+        }
         switch (m.type) {
         case MSG_SAMPLE:
             last_progress = bg__wall_ns();
@@ -563,7 +696,7 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench,
                 st = BG_STATUS_SKIPPED;
             break;
         case MSG_NOLOOP: noloop = true; break;
-        case MSG_DONE: done = true; break;
+        case MSG_DONE: done = true; break; /* the last message: see below */
         case MSG_COUNTER:
             m.text[sizeof m.text - 1] = '\0';
             if (add_series(p, cap, &map, &m) != 0) {
@@ -588,18 +721,29 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench,
             break;
         default: break;
         }
+        if (done)
+            break; /* nothing follows; a process it left holding the pipe is killed below */
     }
     close(fds[0]);
 
     int wst = 0;
-    if (timed_out) {
+    if (timed_out || bad) {
+        /* The whole group: a grandchild holding the pipe open, or the
+         * process that forked, goes too. */
+        kill(-pid, SIGKILL);
         kill(pid, SIGKILL);
         while (waitpid(pid, &wst, 0) < 0 && errno == EINTR) {
         }
+        if (bad)
+            return BG_STATUS_ERROR;
         snprintf(r->message, sizeof r->message,
                  "timed out: no sample finished within %.1f s (--timeout)", c->timeout_s);
         return BG_STATUS_TIMEOUT;
     }
+    /* Wait for the benchmark process without reaping it, so its id still
+     * names its group, and kill what it left running there. */
+    wait_exit_bounded(pid, c->timeout_s);
+    kill(-pid, SIGKILL);
     struct rusage ru;
     while (wait4(pid, &wst, 0, &ru) < 0) {
         if (errno != EINTR) {
@@ -611,13 +755,13 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench,
     keep_rusage(p, &ru);
     if (WIFSIGNALED(wst)) {
         r->signal = WTERMSIG(wst);
-        snprintf(r->message, sizeof r->message, "crashed: killed by signal %d (%s)",
-                 r->signal, strsignal(r->signal));
+        snprintf(r->message, sizeof r->message, "killed by signal %d (%s)", r->signal,
+                 strsignal(r->signal));
         return BG_STATUS_CRASHED;
     }
     if (WIFEXITED(wst) && WEXITSTATUS(wst) != 0) {
         r->exit_code = WEXITSTATUS(wst);
-        snprintf(r->message, sizeof r->message, "crashed: the benchmark exited with code %d",
+        snprintf(r->message, sizeof r->message, "the benchmark exited with code %d",
                  r->exit_code);
         return BG_STATUS_CRASHED;
     }

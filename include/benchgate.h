@@ -79,8 +79,9 @@ typedef void (*bg_bench_fn)(bg_state *b);
 /* Registers a benchmark. BENCH() calls this from a constructor; call it
  * directly to register benchmarks built at run time. `name` must stay valid
  * for the life of the process (a string literal). Returns BG_EINVAL for a
- * NULL or empty name and BG_ENOMEM when out of memory; a duplicate name is
- * reported when the harness starts. */
+ * NULL or empty name, or one that is not valid UTF-8 or holds a control
+ * character, and BG_ENOMEM when out of memory; a duplicate name is reported
+ * when the harness starts. */
 BG_API int bg_register(const char *name, bg_bench_fn fn, const char *file, int line);
 
 #define BG__CAT2(a, b) a##b

@@ -27,13 +27,37 @@ void bg__errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parses a number in [lo, hi] given to `flag`; otherwise prints what was
  * expected and returns BG_EINVAL. */
 int bg__parse_number(const char *flag, const char *v, double lo, double hi, double *out);
-/* Reads a whole file into a NUL-terminated string (caller frees); NULL on
- * failure, with "cannot read PATH: why" in err when err is not NULL. */
+/* The largest file read whole: 256 MiB, about 20 times the largest run
+ * record seen (1000 benchmarks x 20 processes x 100 samples with four
+ * numbers each is ~13 MB), so no genuine file is refused and a file that is
+ * not a record (a link to /dev/zero, a huge dump) cannot exhaust memory.
+ * $BENCHGATE_MAX_READ (bytes) replaces it. */
+#define BG_READ_MAX ((size_t)256 << 20)
+size_t bg__read_limit(void);
+/* bg__read_file_ex flag: refuse a symbolic link (O_NOFOLLOW), as the store
+ * does for its own files. */
+#define BG_READ_NOFOLLOW 1u
+/* Reads a whole regular file into a NUL-terminated string (caller frees).
+ * A FIFO, device or directory is refused without blocking, as is a file
+ * larger than bg__read_limit(). NULL on failure, with "cannot read PATH:
+ * why" in err (may be NULL) and a BG_E* code in *code (may be NULL:
+ * BG_ENOTFOUND, BG_EIO or BG_ENOMEM); *len (may be NULL) is the length. */
+char *bg__read_file_ex(const char *path, unsigned flags, size_t *len, int *code, char *err,
+                       size_t errlen);
+/* bg__read_file_ex(path, 0, NULL, NULL, err, errlen). */
 char *bg__read_file(const char *path, char *err, size_t errlen);
-/* Writes len bytes to `path` atomically: a temporary file in the same
+/* Writes len bytes to `path` atomically: a temporary file created
+ * exclusively (never through a planted symbolic link) in the same
  * directory, fsync, rename. A message naming the file goes to err. */
 int bg__write_file_atomic(const char *path, const char *data, size_t len, char *err,
                           size_t errlen);
+/* Appends len bytes to path (created when missing); when the write fails
+ * the file is cut back to its old length, so no half text is left. */
+int bg__append_file(const char *path, const char *data, size_t len, char *err, size_t errlen);
+/* Removes temporary files bg__write_file_atomic or the store left in dir
+ * (".*.tmp", regular files) older than max_age_s: a process killed
+ * mid-save leaves one. Returns how many were removed. */
+size_t bg__sweep_stale_tmp(const char *dir, double max_age_s);
 
 /* ---- the harness's own overhead, measured once per run (harness/runner.c) ---- */
 
@@ -107,6 +131,12 @@ typedef enum bg_status {
 } bg_status;
 
 const char *bg__status_name(bg_status s);
+/* Checks a benchmark name that came from outside (a run record, an
+ * import): not empty, valid UTF-8, no control characters (escape sequences
+ * would reach terminals, a newline would break a Markdown row). 0, or
+ * BG_EPARSE with what is wrong ("is empty", "holds a control character
+ * (0x1b at offset 3)") in why. */
+int bg__name_check(const char *name, char *why, size_t n);
 
 /* One counter's values, one per sample of a process. */
 typedef struct bg_series {

@@ -419,10 +419,17 @@ typedef struct rd {
     const char *bench; /* the benchmark being read, named by array errors */
 } rd;
 
+/* Records the first error; inside a benchmark's entry the message names
+ * the benchmark (unless it already does). */
 static int fail(rd *r, int code, const char *fmt, const char *what)
 {
     if (r->rc == 0) {
-        snprintf(r->err, r->errlen, fmt, what);
+        char msg[1024];
+        snprintf(msg, sizeof msg, fmt, what);
+        if (r->bench && strncmp(msg, "benchmark '", 11) != 0)
+            snprintf(r->err, r->errlen, "benchmark '%.200s': %s", r->bench, msg);
+        else
+            snprintf(r->err, r->errlen, "%s", msg);
         r->rc = code;
     }
     return code;
@@ -717,6 +724,12 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
         return;
     }
     const char *name = get_str(r, o, "name", true);
+    char why[96];
+    if (name && bg__name_check(name, why, sizeof why) != 0) {
+        /* The name itself is not repeated: it may hold escape sequences. */
+        fail(r, BG_EPARSE, "a benchmark's name %s", why);
+        return;
+    }
     r->bench = name;
     res->name = dup_str(r, name);
     res->owns_name = true;

@@ -1,5 +1,7 @@
 /* The run/result model's lifecycle: configuration defaults, mode and status
  * names, the summary of a result's samples, and freeing results and runs. */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +86,62 @@ const char *bg__status_name(bg_status s)
     case BG_STATUS_ERROR: return "error";
     }
     return "error";
+}
+
+/* ---- names ---- */
+
+/* Length of the UTF-8 sequence at p (1-4), or 0 when it is not valid UTF-8
+ * (a stray continuation byte, an overlong form, a surrogate, a code point
+ * past U+10FFFF or a truncated sequence). */
+static size_t utf8_seq(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t len;
+    uint32_t cp;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        len = 2;
+        cp = p[0] & 0x1fu;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        len = 3;
+        cp = p[0] & 0x0fu;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        len = 4;
+        cp = p[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+int bg__name_check(const char *name, char *why, size_t n)
+{
+    if (!name || !*name) {
+        snprintf(why, n, "is empty");
+        return BG_EPARSE;
+    }
+    const unsigned char *p = (const unsigned char *)name;
+    for (size_t i = 0; p[i];) {
+        size_t len = utf8_seq(p + i);
+        if (len == 0) {
+            snprintf(why, n, "is not valid UTF-8 (byte 0x%02x at offset %zu)", p[i], i);
+            return BG_EPARSE;
+        }
+        if (len == 1 && (p[i] < 0x20 || p[i] == 0x7f)) {
+            snprintf(why, n, "holds a control character (0x%02x at offset %zu)", p[i], i);
+            return BG_EPARSE;
+        }
+        i += len;
+    }
+    return 0;
 }
 
 /* ---- summary ---- */

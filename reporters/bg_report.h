@@ -24,14 +24,21 @@ size_t bg__utf8_len(const char *s);
 void bg__html_escape(FILE *f, const char *s);
 /* XML text and attribute values (JUnit): the same as HTML. */
 void bg__xml_escape(FILE *f, const char *s);
-/* A Markdown table cell: '|' and markup characters backslash-escaped,
- * newlines as spaces. */
+/* A Markdown table cell: '|' and markup characters backslash-escaped;
+ * control characters (a newline would end the row) and invalid UTF-8 bytes
+ * become '?'. */
 void bg__md_escape(FILE *f, const char *s);
-/* A CSV field (RFC 4180): always quoted, '"' doubled. */
+/* Text for a terminal: control characters (escape sequences would move the
+ * cursor or change colours) and invalid UTF-8 bytes become '?'. */
+void bg__term_escape(FILE *f, const char *s);
+/* A CSV field (RFC 4180): always quoted, '"' doubled; a field starting
+ * with '=', '+', '-', '@', tab or carriage return gets a leading "'" so a
+ * spreadsheet shows it as text instead of running it as a formula. */
 void bg__csv_escape(FILE *f, const char *s);
 /* A gnuplot single-quoted string literal, quotes included: ' is doubled
  * (the only escape gnuplot has in single quotes); control characters
- * (a newline would end the command) and invalid UTF-8 become '?'. */
+ * (a newline would end the command) and invalid UTF-8 become '?'; "]]>"
+ * gets a zero-width space before its '>' (it would end the SVG's XML). */
 void bg__gp_quote(FILE *f, const char *s);
 /* A file name part made of the name's letters and digits (lowercase, others as '-', at most 40) and
  * 8 hex digits of its hash, so two names never share a page: "a-b-c-1f2e3d4c". */

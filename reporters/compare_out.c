@@ -108,11 +108,11 @@ static void pad(FILE *f, const char *s, size_t width, bool right)
         if (((unsigned char)*p & 0xC0) != 0x80)
             cols++;
     if (!right)
-        fputs(s, f);
+        bg__term_escape(f, s);
     for (; cols < width; cols++)
         fputc(' ', f);
     if (right)
-        fputs(s, f);
+        bg__term_escape(f, s);
 }
 
 static const char *padjust_name(bg_padjust m)
@@ -190,8 +190,11 @@ static int console_bench(FILE *f, const bg_report_src *s, size_t i)
         fmt_budget(cb, bt, sizeof bt);
         fprintf(f, " (%s)", bt);
     }
-    if (w->note[0])
-        fprintf(f, " (%s)", w->note);
+    if (w->note[0]) {
+        fputs(" (", f);
+        bg__term_escape(f, w->note);
+        fputc(')', f);
+    }
     fputc('\n', f);
     return 0;
 }

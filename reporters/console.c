@@ -4,6 +4,7 @@
 
 #include "bg_config.h"
 #include "bg_model.h"
+#include "bg_report.h"
 #include "bg_reporter.h"
 
 #define C_BOLD "\033[1m"
@@ -68,8 +69,7 @@ static void field(FILE *f, const char *s, int width, bool left)
  * code and must not move the cursor or change colours. */
 static void print_name(FILE *f, const char *name, int width)
 {
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+    bg__term_escape(f, name);
     for (int i = display_width(name); i < width; i++)
         fputc(' ', f);
 }
@@ -372,7 +372,8 @@ static void bench_row(FILE *f, const bg_run *run, const bg_result *r)
         if (color)
             fputs(col, f);
         print_name(f, r->name, w);
-        fprintf(f, "  %s: %s", bg__status_name(r->status), r->message);
+        fprintf(f, "  %s: ", bg__status_name(r->status));
+        bg__term_escape(f, r->message);
         if (r->status == BG_STATUS_CRASHED || r->status == BG_STATUS_TIMEOUT)
             fprintf(f, " (after %zu good process%s)", r->nprocs, r->nprocs == 1 ? "" : "es");
         if (color)

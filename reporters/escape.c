@@ -78,18 +78,36 @@ void bg__xml_escape(FILE *f, const char *s)
     bg__html_escape(f, s);
 }
 
+static void md_char(FILE *f, char c)
+{
+    if (strchr("|\\`*_<>[]", c))
+        fputc('\\', f);
+    fputc(c, f);
+}
+
 void bg__md_escape(FILE *f, const char *s)
 {
-    for (; s && *s; s++) {
-        if (strchr("|\\`*_<>[]", *s))
-            fputc('\\', f);
-        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
-    }
+    each_char(f, s, md_char);
+}
+
+static void plain_char(FILE *f, char c)
+{
+    fputc(c, f);
+}
+
+void bg__term_escape(FILE *f, const char *s)
+{
+    each_char(f, s, plain_char);
 }
 
 void bg__csv_escape(FILE *f, const char *s)
 {
     fputc('"', f);
+    /* A cell a spreadsheet would run as a formula starts with a quote
+     * instead (OWASP's advice for CSV injection): '=', '+', '-', '@', tab
+     * and carriage return. */
+    if (s && *s && strchr("=+-@\t\r", *s))
+        fputc('\'', f);
     for (; s && *s; s++) {
         if (*s == '"')
             fputc('"', f);
@@ -98,17 +116,35 @@ void bg__csv_escape(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void gp_char(FILE *f, char c)
-{
-    if (c == '\'')
-        fputc('\'', f);
-    fputc(c, f);
-}
-
+/* A gnuplot literal: ' doubled, control characters and invalid UTF-8 as
+ * '?', and "]]>" broken by a zero-width space (U+200B) before the '>':
+ * gnuplot's SVG terminal escapes '<' and '&' but not '>', and "]]>" may not
+ * appear in XML text. */
 void bg__gp_quote(FILE *f, const char *s)
 {
     fputc('\'', f);
-    each_char(f, s, gp_char);
+    int brackets = 0; /* ']' just written, in a row */
+    while (s && *s) {
+        size_t len = bg__utf8_len(s);
+        if (len == 0 || (len == 1 && ((unsigned char)*s < 0x20 || *s == 0x7f))) {
+            fputc('?', f);
+            brackets = 0;
+            s++;
+            continue;
+        }
+        if (len > 1) {
+            fwrite(s, 1, len, f);
+            brackets = 0;
+            s += len;
+            continue;
+        }
+        if (*s == '\'')
+            fputc('\'', f);
+        if (*s == '>' && brackets >= 2)
+            fputs("\xe2\x80\x8b", f);
+        brackets = *s == ']' ? brackets + 1 : 0;
+        fputc(*s++, f);
+    }
     fputc('\'', f);
 }
 

@@ -5,10 +5,12 @@
  * verdicts carry a symbol and a word besides their colour. Pages are written
  * to a temporary name and renamed, so a reader never sees half a page. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bg_config.h"
@@ -65,10 +67,22 @@ typedef struct page {
 static int page_open(page *p, const char *dir, const char *name, char *err, size_t errlen)
 {
     snprintf(p->path, sizeof p->path, "%s/%s", dir, name);
-    snprintf(p->tmp, sizeof p->tmp, "%s.tmp.%ld", p->path, (long)getpid());
-    p->f = fopen(p->tmp, "w");
+    /* Created exclusively (mkostemps: O_CREAT|O_EXCL), so a symbolic link
+     * planted at the temporary name is never followed. */
+    snprintf(p->tmp, sizeof p->tmp, "%s/.%s.XXXXXX.tmp", dir, name);
+    int fd = mkostemps(p->tmp, 4, O_CLOEXEC);
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fd >= 0 && fchmod(fd, 0666 & ~mask) == 0)
+        p->f = fdopen(fd, "w");
+    else
+        p->f = NULL;
     if (!p->f) {
         snprintf(err, errlen, "cannot write %s: %s", p->path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(p->tmp);
+        }
         return BG_EIO;
     }
     return 0;

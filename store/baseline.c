@@ -85,7 +85,7 @@ int bg__run_file_check(const char *path, size_t *nbench, char *err, size_t errle
 int bg__baseline_check_name(const char *name, char *err, size_t errlen)
 {
     size_t len = strlen(name);
-    bool ok = len >= 1 && len <= 64 && name[0] != '.';
+    bool ok = len >= 1 && len <= 64 && name[0] != '.' && name[0] != '-';
     for (size_t i = 0; ok && i < len; i++) {
         char c = name[i];
         ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -95,7 +95,7 @@ int bg__baseline_check_name(const char *name, char *err, size_t errlen)
         if (err && errlen)
             snprintf(err, errlen,
                      "invalid baseline name '%.80s': use 1-64 characters of letters, digits, '.', '_' "
-                     "and '-', not starting with '.'",
+                     "and '-', not starting with '.' or '-'",
                      name);
         return BG_EINVAL;
     }

@@ -2,10 +2,13 @@
 #include "bg_git.h"
 
 #include <fnmatch.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -84,6 +87,30 @@ void bg_git_shutdown(void)
     git_libgit2_shutdown();
 }
 
+/* Is there a repository (a .git) at dir or above it whose owner is not
+ * this user? Its work tree goes to out. */
+static bool foreign_repo(const char *dir, char *out, size_t n)
+{
+    char path[4096];
+    if (!realpath(dir, path))
+        return false;
+    for (;;) {
+        char dotgit[4200];
+        struct stat st;
+        snprintf(dotgit, sizeof dotgit, "%s/.git", strcmp(path, "/") ? path : "");
+        if (lstat(dotgit, &st) == 0) {
+            if (st.st_uid == geteuid())
+                return false;
+            snprintf(out, n, "%s", path);
+            return true;
+        }
+        char *slash = strrchr(path, '/');
+        if (!slash || slash == path)
+            return false;
+        *slash = '\0';
+    }
+}
+
 int bg_git_open(bg_git **out, const char *dir, char *err, size_t errlen)
 {
     if (!out)
@@ -98,7 +125,18 @@ int bg_git_open(bg_git **out, const char *dir, char *err, size_t errlen)
     int rc = git_repository_open_ext(&repo, dir, 0, getenv("GIT_CEILING_DIRECTORIES"));
     if (rc < 0) {
         int code;
-        if (rc == GIT_ENOTFOUND) {
+        char owned[4096];
+        if (rc == GIT_EOWNER || (rc == GIT_ENOTFOUND && foreign_repo(dir, owned, sizeof owned))) {
+            /* libgit2 1.5 reports a repository owned by another user as not
+             * found; git itself says "dubious ownership", with this fix. */
+            if (rc == GIT_EOWNER && !foreign_repo(dir, owned, sizeof owned))
+                snprintf(owned, sizeof owned, "%s", dir);
+            set_err(err, errlen,
+                    "the git repository at %s is owned by another user (git calls this \"dubious "
+                    "ownership\"); if you trust it: git config --global --add safe.directory %s",
+                    owned, owned);
+            code = BG_EGIT;
+        } else if (rc == GIT_ENOTFOUND) {
             set_err(err, errlen, "not a git repository: %s (nor any parent directory)", dir);
             code = BG_ENOTFOUND;
         } else {

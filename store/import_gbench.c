@@ -344,6 +344,13 @@ static int read_entries(const imp *m, const cJSON *arr, bg_run *run)
             snprintf(where, sizeof where, "entry %zu", idx + 1);
             return fail(m, BG_EPARSE, where, " has no 'name' (is this Google Benchmark JSON?)");
         }
+        char why[96];
+        if (bg__name_check(entry_name(e), why, sizeof why) != 0) {
+            /* Rejected, not repaired: the name is how runs are matched. */
+            char where[64];
+            snprintf(where, sizeof where, "entry %zu: its name ", idx + 1);
+            return fail(m, BG_EPARSE, where, why);
+        }
         if (is_aggregate(e)) {
             aggregates++;
             agg_name = entry_name(e);

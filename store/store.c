@@ -265,51 +265,18 @@ int bg_run_check(const char *text, size_t len, const char *name, bg_run_meta *me
     return rc;
 }
 
-/* Reads a whole file into a NUL-terminated malloc'd buffer. */
+/* Reads a whole run file into a NUL-terminated malloc'd buffer: a regular
+ * file only (a FIFO, device or symbolic link is refused without blocking),
+ * at most bg__read_limit() bytes (model/files.c). */
 static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
-    *text = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(e));
-        return e == ENOENT ? BG_ENOTFOUND : BG_EIO;
+    int code = 0;
+    char msg[1024];
+    *text = bg__read_file_ex(path, BG_READ_NOFOLLOW, len, &code, msg, sizeof msg);
+    if (!*text) {
+        set_err(err, errlen, "%s", msg);
+        return code;
     }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    int rc = buf ? BG_OK : BG_ENOMEM;
-    while (rc == BG_OK) {
-        if (n + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                rc = BG_ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f))
-                rc = BG_EIO;
-            break;
-        }
-    }
-    int e = errno;
-    fclose(f);
-    if (rc < 0) {
-        free(buf);
-        if (rc == BG_ENOMEM)
-            set_err(err, errlen, "%s: out of memory reading it", path);
-        else
-            set_err(err, errlen, "%s: cannot read: %s", path, strerror(e));
-        return rc;
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
     return BG_OK;
 }
 
@@ -334,6 +301,10 @@ int bg_store_load(const char *path, char **text, size_t *len, bg_run_meta *meta,
 }
 
 /* ---- save ---- */
+
+/* A temporary file older than this is left by a killed save, not one in
+ * progress (a save takes well under a second). */
+#define STALE_TMP_S 3600.0
 
 /* mkdir -p; existing directories are fine (another process may make them). */
 static int mkdir_p(const char *path, char *err, size_t errlen)
@@ -380,62 +351,21 @@ static uint64_t random64(void)
     return bg_fnv1a64(&counter, sizeof counter, h);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        buf += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Writes text to dir/name atomically: a temp file in dir, fsync, rename,
- * fsync of the directory. */
+/* Writes text to dir/name atomically (model/files.c: a temporary file
+ * created exclusively in dir, fsync, rename, fsync of the directory), after
+ * removing temporary files a killed save left there more than an hour ago. */
 static int write_atomic(const char *dir, const char *name, const char *text, size_t len, char *err, size_t errlen)
 {
-    char *tmp = strfmt("%s/.%s.tmp", dir, name);
+    (void)bg__sweep_stale_tmp(dir, STALE_TMP_S);
     char *dst = strfmt("%s/%s", dir, name);
-    int rc = BG_OK;
-    if (!tmp || !dst) {
+    if (!dst) {
         set_err(err, errlen, "out of memory");
-        rc = BG_ENOMEM;
-        goto done;
+        return BG_ENOMEM;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        set_err(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
-        rc = BG_EIO;
-        goto done;
-    }
-    if (write_all(fd, text, len) != 0 || fsync(fd) != 0) {
-        set_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        rc = BG_EIO;
-    }
-    if (close(fd) != 0 && rc == BG_OK) {
-        set_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        rc = BG_EIO;
-    }
-    if (rc == BG_OK && rename(tmp, dst) != 0) {
-        set_err(err, errlen, "cannot rename %s to %s: %s", tmp, dst, strerror(errno));
-        rc = BG_EIO;
-    }
-    if (rc != BG_OK) {
-        unlink(tmp);
-        goto done;
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd); /* best effort: the file itself is already durable */
-        close(dfd);
-    }
-done:
-    free(tmp);
+    char msg[1024];
+    int rc = bg__write_file_atomic(dst, text, len, msg, sizeof msg);
+    if (rc)
+        set_err(err, errlen, "%s", msg);
     free(dst);
     return rc;
 }
@@ -1100,6 +1030,21 @@ static int import_note(const char *commit, const char *text, size_t len, void *u
             snprintf(msg, sizeof msg, "%s: its record says commit %s", name,
                      meta.commit[0] ? meta.commit : BG_STORE_NO_COMMIT);
             vrc = BG_EPARSE;
+        }
+        if (vrc == BG_OK) { /* the body too: a run compare would skip is not imported */
+            bg_run run;
+            char why[768];
+            int frc = bg__record_from_json(item, &run, why, sizeof why);
+            if (frc == BG_ENOMEM) {
+                rc = BG_ENOMEM;
+                break;
+            }
+            if (frc == 0)
+                bg__run_free(&run);
+            else {
+                snprintf(msg, sizeof msg, "%s: damaged, not imported: %s", name, why);
+                vrc = frc;
+            }
         }
         if (vrc < 0) {
             report_skip(&ic->lc, name, vrc, msg);

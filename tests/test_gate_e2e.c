@@ -330,8 +330,8 @@ static void test_gate_bench_crash(void **state)
     assert_non_null(strstr(out, "gate: FAILED: a benchmark crashed"));
     char check[2048];
     snprintf(check, sizeof check,
-             "grep -q '<error message=\"new in B: crashed: killed by signal 11' '%s' && "
-             "grep -q '<error message=\"new in B: crashed: the benchmark exited with code 7' '%s' && "
+             "grep -q '<error message=\"new in B: killed by signal 11' '%s' && "
+             "grep -q '<error message=\"new in B: the benchmark exited with code 7' '%s' && "
              "grep -q 'errors=\"2\"' '%s'",
              junit, junit, junit);
     if (system(check) != 0) {

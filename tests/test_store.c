@@ -27,7 +27,8 @@ static void path_of(char *out, size_t n, const char *name)
     snprintf(out, n, "%s/%s", base, name);
 }
 
-/* A run record with the envelope the store reads plus some body. */
+/* A run record with the envelope the store reads and a body that loads in
+ * full (fetch imports only runs whose body loads). */
 static void make_run(char *out, size_t n, const char *commit, const char *machine, long long created)
 {
     char c[128];
@@ -39,7 +40,11 @@ static void make_run(char *out, size_t n, const char *commit, const char *machin
              "{\n  \"schema\": \"benchgate.run\",\n  \"schema_version\": 1,\n  \"created_unix\": %lld,\n"
              "  \"git\": {\"commit\": %s, \"branch\": \"main\", \"dirty\": false},\n"
              "  \"machine\": {\"id\": \"%s\", \"cpu_model\": \"Test CPU\"},\n"
-             "  \"benchmarks\": [{\"name\": \"sort_1k\", \"samples\": [[100, %lld.5]]}]\n}\n",
+             "  \"config\": {\"warmup_s\": 0.1, \"measure_s\": 0.3, \"budget_s\": 3, \"target\": 0.01,"
+             " \"timeout_s\": 10, \"samples\": 10, \"min_procs\": 1, \"max_procs\": 1, \"seed\": \"1\","
+             " \"resamples\": 1000, \"confidence\": 0.95, \"statistic\": \"mean\"},\n"
+             "  \"benchmarks\": [{\"name\": \"sort_1k\", \"status\": \"ok\", \"seed\": \"7\","
+             " \"processes\": [{\"iters\": [100], \"wall_ns\": [%lld.5], \"cpu_ns\": [1]}]}]\n}\n",
              created, c, machine, created);
 }
 
