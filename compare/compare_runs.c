@@ -31,7 +31,7 @@ double bg__result_metric_mean(const bg_result *r, const char *metric)
 {
     if (is_time(metric) && r->has_summary && isfinite(r->wall.est[BG_STAT_MEAN].point))
         return r->wall.est[BG_STAT_MEAN].point;
-    if (!is_time(metric) && bg__metric_kind(metric) != BG_METRIC_SUM)
+    if (!is_time(metric) && bg__result_metric_kind(r, metric) != BG_METRIC_SUM)
         return bg__result_metric(r, metric);
     double s = 0;
     size_t n = 0;
@@ -214,6 +214,8 @@ typedef struct metric_groups {
     bg_group *g;
     double *vals;
     double *one;
+    double *ones;  /* 1 per sample, for SAMPLE metrics */
+    size_t nones;
 } metric_groups;
 
 static void groups_free(metric_groups *m)
@@ -221,12 +223,13 @@ static void groups_free(metric_groups *m)
     free(m->g);
     free(m->vals);
     free(m->one);
+    free(m->ones);
 }
 
 static int groups_of(const bg_result *r, const char *metric, metric_groups *m)
 {
     size_t np = r->nprocs ? r->nprocs : 1;
-    bg_metric_kind kind = is_time(metric) ? BG_METRIC_SUM : bg__metric_kind(metric);
+    bg_metric_kind kind = is_time(metric) ? BG_METRIC_SUM : bg__result_metric_kind(r, metric);
     m->g = calloc(np, sizeof *m->g);
     m->vals = calloc(np, sizeof *m->vals);
     m->one = calloc(np, sizeof *m->one);
@@ -234,12 +237,31 @@ static int groups_of(const bg_result *r, const char *metric, metric_groups *m)
         groups_free(m);
         return BG_ENOMEM;
     }
+    if (kind == BG_METRIC_SAMPLE) {
+        size_t most = 1;
+        for (size_t i = 0; i < r->nprocs; i++)
+            most = r->procs[i].n > most ? r->procs[i].n : most;
+        m->ones = malloc(most * sizeof *m->ones);
+        if (!m->ones) {
+            groups_free(m);
+            return BG_ENOMEM;
+        }
+        for (size_t j = 0; j < most; j++)
+            m->ones[j] = 1.0;
+        m->nones = most;
+    }
     for (size_t i = 0; i < r->nprocs; i++) {
         const double *v = bg__proc_metric(r, i, metric);
         if (kind == BG_METRIC_SUM) {
             m->g[i].iters = r->procs[i].iters;
             m->g[i].ns = v;
             m->g[i].n = r->procs[i].n;
+            continue;
+        }
+        if (kind == BG_METRIC_SAMPLE) { /* each sample's figure as it is */
+            m->g[i].iters = m->ones;
+            m->g[i].ns = v;
+            m->g[i].n = r->procs[i].n <= m->nones ? r->procs[i].n : m->nones;
             continue;
         }
         double x = NAN;

@@ -266,6 +266,8 @@ typedef struct bg_complexity_fit {
     double rms_all[BG_O_COUNT];
 } bg_complexity_fit;
 int bg_fit_complexity(const double *n, const double *t, size_t count, bg_complexity_fit *out);
+/* The growth function of class c at n (1, log2 n, n, n log2 n, n^2, n^3). */
+double bg_complexity_growth(bg_complexity c, double n);
 
 #ifdef __cplusplus
 }

@@ -53,6 +53,11 @@ static double growth(bg_complexity c, double n)
     return NAN;
 }
 
+double bg_complexity_growth(bg_complexity c, double n)
+{
+    return growth(c, n);
+}
+
 /* Fits every model and picks the one with the smallest normalised RMS,
  *     rms = sqrt(sum((t - coef * f(n))^2) / count) / mean(t);
  * on an exact tie the simpler model (lower enum value) wins. A model whose
