@@ -44,9 +44,21 @@ typedef struct bg_cmp_row {
     char note[320];        /* why not compared / which rule accepted it */
 } bg_cmp_row;
 
+/* A growth order that changed between the runs (a sweep of both with the
+ * same key, bg_sweep): a class that grows faster in B is a regression, one
+ * that grows slower an improvement. */
+typedef struct bg_cmp_class {
+    char key[192];  /* the sweep: family and fixed arguments */
+    char arg[32];   /* its size argument */
+    bg_big_o a, b;  /* fitted (or declared) classes */
+    bool regressed; /* b grows faster than a */
+} bg_cmp_class;
+
 typedef struct bg_comparison {
     bg_cmp_row *rows;
     size_t n;
+    bg_cmp_class *classes; /* growth orders that changed; owned */
+    size_t nclasses;
     double threshold;   /* noise threshold, a fraction */
     double alpha;
     bg_padjust padjust;
@@ -106,6 +118,8 @@ int bg__compare_pick_metric(const bg_run *a, const bg_run *b, const char *reques
 /* Adjusts the p-values of c's compared rows across the suite (c->padjust)
  * and sets each one's p_adj and verdict (c->threshold, c->alpha). */
 int bg__decide_all(bg_comparison *c);
+/* Whether a growth order grew between the runs (c->classes). */
+bool bg__cmp_class_regressed(const bg_comparison *c);
 
 /* Per-iteration mean of `metric` over all samples of r (NAN when absent). */
 double bg__result_metric_mean(const bg_result *r, const char *metric);

@@ -450,6 +450,35 @@ int bg__decide_all(bg_comparison *c)
     return 0;
 }
 
+/* The growth orders of b's sweeps that differ from a's sweep of the same
+ * key (a change of class is reported whatever the metric compared). */
+static int compare_classes(const bg_run *a, const bg_run *b, bg_comparison *c)
+{
+    for (size_t i = 0; i < b->nsweeps; i++) {
+        const bg_sweep *wb = &b->sweeps[i];
+        if (wb->kind != BG_SWEEP_GROWTH || wb->big_o < BG_BIGO_1)
+            continue;
+        for (size_t j = 0; j < a->nsweeps; j++) {
+            const bg_sweep *wa = &a->sweeps[j];
+            if (wa->kind != BG_SWEEP_GROWTH || strcmp(wa->key, wb->key) || wa->big_o < BG_BIGO_1 ||
+                wa->big_o == wb->big_o)
+                continue;
+            bg_cmp_class *x = realloc(c->classes, (c->nclasses + 1) * sizeof *x);
+            if (!x)
+                return BG_ENOMEM;
+            c->classes = x;
+            x = &x[c->nclasses++];
+            memset(x, 0, sizeof *x);
+            snprintf(x->key, sizeof x->key, "%s", wb->key);
+            snprintf(x->arg, sizeof x->arg, "%s", wb->arg);
+            x->a = wa->big_o;
+            x->b = wb->big_o;
+            x->regressed = bg__big_o_worse(wa->big_o, wb->big_o);
+        }
+    }
+    return 0;
+}
+
 int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_comparison *c,
                      char *err, size_t errlen)
 {
@@ -518,6 +547,8 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
                      rb->message[0] ? rb->message : bg__status_name(rb->status));
     }
     rc = bg__decide_all(c);
+    if (rc == 0)
+        rc = compare_classes(a, b, c);
     if (rc) {
         bg__comparison_free(c);
         if (err && errlen)
@@ -533,6 +564,17 @@ void bg__comparison_free(bg_comparison *c)
     free(c->rows);
     c->rows = NULL;
     c->n = 0;
+    free(c->classes);
+    c->classes = NULL;
+    c->nclasses = 0;
+}
+
+bool bg__cmp_class_regressed(const bg_comparison *c)
+{
+    for (size_t i = 0; c && i < c->nclasses; i++)
+        if (c->classes[i].regressed)
+            return true;
+    return false;
 }
 
 const char *bg__cmp_row_verdict(const bg_cmp_row *w)

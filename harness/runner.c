@@ -259,7 +259,11 @@ void bg__sample_end(bg_state *b)
     }
     if (b->phase == PH_WARMUP) {
         double elapsed = (double)(t1_wall - b->warm_start);
-        if (bg__warmup_step(&b->warm, b->iters, wall, elapsed, b->cfg->warmup_s * 1e9,
+        /* Planned on the real time a sample takes, paused parts included,
+         * so that a body mostly paused (or timed by hand) keeps to the
+         * time budget. */
+        double real = (double)(t1_wall - b->t0_wall);
+        if (bg__warmup_step(&b->warm, b->iters, real, elapsed, b->cfg->warmup_s * 1e9,
                             b->min_sample_ns)) {
             if (b->fd >= 0) {
                 bg_msg m = {.type = MSG_WARMUP, .u = b->warm.total_iters, .a = b->warm.total_ns};

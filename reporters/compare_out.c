@@ -172,9 +172,27 @@ static int console_bench(FILE *f, const bg_report_src *s, size_t i)
     return 0;
 }
 
+/* Growth orders that changed (bg_cmp_class), one line each. */
+static void print_classes(FILE *f, const bg_comparison *c, bool md)
+{
+    for (size_t i = 0; i < c->nclasses; i++) {
+        const bg_cmp_class *x = &c->classes[i];
+        fputs(md ? "- growth order of " : "growth order of ", f);
+        if (md)
+            bg__md_escape(f, x->key);
+        else
+            fputs(x->key, f);
+        fprintf(f, " in %s: %s -> %s, %s\n", x->arg, bg__big_o_name(x->a), bg__big_o_name(x->b),
+                x->regressed ? "REGRESSED (grows faster)" : "improved (grows slower)");
+    }
+    if (md && c->nclasses)
+        fputc('\n', f);
+}
+
 static int console_end(FILE *f, const bg_report_src *s)
 {
     const bg_comparison *c = s->cmp;
+    print_classes(f, c, false);
     if (c->drift_used)
         fprintf(f, "%s\n", c->drift_note);
     fprintf(f,
@@ -229,6 +247,7 @@ static int md_end(FILE *f, const bg_report_src *s)
     const bg_comparison *c = s->cmp;
     fprintf(f, "\nMetric %s%s%s, noise threshold %.2f%%, alpha %.3g.\n\n", c->metric,
             c->metric_note[0] ? " " : "", c->metric_note, 100 * c->threshold, c->alpha);
+    print_classes(f, c, true);
     if (c->drift_used) {
         bg__md_escape(f, c->drift_note);
         fputs(".\n\n", f);
@@ -338,6 +357,19 @@ cJSON *bg__cmp_to_json(const bg_comparison *c)
     }
     if (c->drift_used)
         cJSON_AddStringToObject(root, "drift_note", c->drift_note);
+    cJSON *cls = c->nclasses ? cJSON_AddArrayToObject(root, "growth_changes") : NULL;
+    for (size_t i = 0; cls && i < c->nclasses; i++) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(cls, o)) {
+            cJSON_Delete(o);
+            break;
+        }
+        cJSON_AddStringToObject(o, "key", c->classes[i].key);
+        cJSON_AddStringToObject(o, "arg", c->classes[i].arg);
+        cJSON_AddStringToObject(o, "a", bg__big_o_name(c->classes[i].a));
+        cJSON_AddStringToObject(o, "b", bg__big_o_name(c->classes[i].b));
+        cJSON_AddBoolToObject(o, "regressed", c->classes[i].regressed);
+    }
     return root;
 }
 
