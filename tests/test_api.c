@@ -21,9 +21,11 @@
 
 #include "helpers.h"
 
+#include "bg_cmds.h"
 #include "bg_compare.h"
 #include "bg_harness.h"
 #include "bg_model.h"
+#include "bg_report.h"
 
 #ifndef API_BENCH
 #error "API_BENCH must be the path of the api_bench binary"
@@ -336,6 +338,145 @@ static void test_class_change(void **state)
     free_fake(&b);
 }
 
+/* Gives r two processes of three samples each, every sample at mean_ns
+ * per iteration (+-1 %), and its summary. */
+static void fake_samples(bg_result *r, double mean_ns)
+{
+    bg_config c;
+    bg__config_default(&c);
+    c.resamples = 200;
+    r->nprocs = 2;
+    r->procs = calloc(2, sizeof *r->procs);
+    assert_non_null(r->procs);
+    for (size_t i = 0; i < 2; i++) {
+        bg_proc *p = &r->procs[i];
+        p->n = 3;
+        p->iters = calloc(3, sizeof(double));
+        p->wall_ns = calloc(3, sizeof(double));
+        p->cpu_ns = calloc(3, sizeof(double));
+        assert_true(p->iters && p->wall_ns && p->cpu_ns);
+        for (size_t j = 0; j < 3; j++) {
+            p->iters[j] = (double)(j + 1) * 10;
+            p->wall_ns[j] = p->iters[j] * mean_ns * (1 + 0.01 * ((double)j - 1));
+            p->cpu_ns[j] = p->wall_ns[j];
+        }
+        p->ncounters = 1;
+        p->counters = calloc(1, sizeof *p->counters);
+        assert_non_null(p->counters);
+        snprintf(p->counters[0].name, sizeof p->counters[0].name, "hits");
+        p->counters[0].v = calloc(3, sizeof(double));
+        assert_non_null(p->counters[0].v);
+        for (size_t j = 0; j < 3; j++)
+            p->counters[0].v[j] = 2 * p->iters[j]; /* 2 per iteration */
+        p->counter_kind[0] = BG_COUNT_ITER;
+    }
+    assert_int_equal(bg__summarize_result(&c, r), 0);
+}
+
+/* Google Benchmark JSON carries arguments, teams, user counters and the
+ * _BigO/_RMS rows; the importer reads them back, and also reads a file
+ * Google Benchmark wrote (names only, BigO rows). */
+static void test_gbench_interop(void **state)
+{
+    (void)state;
+    bg_run run;
+    memset(&run, 0, sizeof run);
+    bg__config_default(&run.config);
+    run.nresults = 5;
+    run.results = calloc(5, sizeof *run.results);
+    assert_non_null(run.results);
+    for (size_t i = 0; i < 5; i++) {
+        int64_t n = (int64_t)1024 << (3 * i);
+        fake_result(&run.results[i], gnames[i], "g", n, 0, BG_BIGO_AUTO, 0, 0);
+        fake_samples(&run.results[i], t_nlogn((double)n));
+        run.results[i].name = strdup(gnames[i]);
+        run.results[i].owns_name = true;
+        assert_int_equal(bg__result_derive(&run.results[i], BG_STAT_MEAN), 0);
+    }
+    run.results[4].threads = 2;
+    assert_int_equal(bg__run_sweeps(&run), 0);
+    assert_int_equal(run.nsweeps, 1);
+    assert_int_equal(run.sweeps[0].big_o, BG_BIGO_NLOGN);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(bg__export_gbench(f, &run), 0);
+    fclose(f);
+    cJSON *doc = cJSON_Parse(buf);
+    assert_non_null(doc);
+    const cJSON *e, *bigo = NULL, *rms = NULL, *t2 = NULL;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "benchmarks"))
+    {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, "name");
+        if (!strcmp(nm->valuestring, "g_BigO"))
+            bigo = e;
+        if (!strcmp(nm->valuestring, "g_RMS"))
+            rms = e;
+        if (!strcmp(nm->valuestring, "g/4194304") && !t2)
+            t2 = e;
+    }
+    assert_non_null(bigo);
+    assert_non_null(rms);
+    assert_non_null(t2);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(bigo, "big_o")->valuestring, "NlgN");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(bigo, "run_name")->valuestring, "g");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(rms, "aggregate_name")->valuestring, "RMS");
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(t2, "threads")->valuedouble, 2);
+    assert_rel(cJSON_GetObjectItemCaseSensitive(t2, "hits")->valuedouble, 2, 1e-12);
+    cJSON_Delete(doc);
+
+    bg_run back;
+    char err[256] = "";
+    int rc = bg__import_gbench(buf, "export.json", &back, err, sizeof err);
+    if (rc)
+        fail_msg("import: %s", err);
+    const bg_result *r = result_named(&back, "g/65536");
+    assert_string_equal(r->family, "g");
+    assert_string_equal(r->arg_names[0], "n");
+    assert_int_equal(r->args[0], 65536);
+    assert_rel(bg__result_metric(r, "hits"), 2, 1e-9);
+    assert_int_equal(result_named(&back, "g/4194304")->threads, 2);
+    assert_int_equal(back.nsweeps, 1); /* the four without a team (one point is no sweep) */
+    bool found = false;
+    for (size_t i = 0; i < back.nsweeps; i++)
+        if (back.sweeps[i].kind == BG_SWEEP_GROWTH && !strcmp(back.sweeps[i].key, "g")) {
+            found = true;
+            assert_int_equal(back.sweeps[i].n, 4);
+            assert_int_equal(back.sweeps[i].big_o, BG_BIGO_NLOGN);
+        }
+    assert_true(found);
+    bg__run_free(&back);
+    free(buf);
+    bg__run_free(&run);
+
+    /* As Google Benchmark writes it: names carry the arguments, a BigO row
+     * the class (declared on the family). */
+    static const char gb[] =
+        "{\"context\":{},\"benchmarks\":["
+        "{\"name\":\"BM_Sort/8/threads:1\",\"run_name\":\"BM_Sort/8/threads:1\",\"run_type\":\"iteration\","
+        "\"threads\":1,\"iterations\":100,\"real_time\":80,\"cpu_time\":80,\"time_unit\":\"ns\",\"probes\":3},"
+        "{\"name\":\"BM_Sort/64/threads:1\",\"run_name\":\"BM_Sort/64/threads:1\",\"run_type\":\"iteration\","
+        "\"threads\":1,\"iterations\":100,\"real_time\":900,\"cpu_time\":900,\"time_unit\":\"ns\",\"probes\":4},"
+        "{\"name\":\"BM_Sort_BigO\",\"run_name\":\"BM_Sort\",\"run_type\":\"aggregate\",\"aggregate_name\":\"BigO\","
+        "\"cpu_coefficient\":2.1,\"real_coefficient\":2.1,\"big_o\":\"NlgN\",\"time_unit\":\"ns\"},"
+        "{\"name\":\"BM_Sort_RMS\",\"run_name\":\"BM_Sort\",\"run_type\":\"aggregate\",\"aggregate_name\":\"RMS\","
+        "\"rms\":0.05}]}";
+    rc = bg__import_gbench(gb, "gb.json", &back, err, sizeof err);
+    if (rc)
+        fail_msg("import: %s", err);
+    assert_int_equal(back.nresults, 2);
+    r = result_named(&back, "BM_Sort/64/threads:1");
+    assert_string_equal(r->family, "BM_Sort");
+    assert_string_equal(r->arg_names[0], "arg0");
+    assert_int_equal(r->args[0], 64);
+    assert_int_equal(r->threads, 1);
+    assert_int_equal(r->complexity, BG_BIGO_NLOGN);
+    assert_rel(bg__result_metric(r, "probes"), 4, 1e-12);
+    assert_int_equal(back.nsweeps, 1);
+    bg__run_free(&back);
+}
+
 /* ---- the bench binary ---- */
 
 static bg_run g_run;
@@ -501,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_thread_scaling),
         cmocka_unit_test(test_record_round_trip),
         cmocka_unit_test(test_class_change),
+        cmocka_unit_test(test_gbench_interop),
         cmocka_unit_test(test_run_filter_instance),
         cmocka_unit_test(test_run_bad_spec),
         cmocka_unit_test(test_run_counter_collision),
