@@ -399,6 +399,8 @@ static void instance_from_name(const char *name, int threads, bg_result *r)
     }
     if (!r->threads && threads > 1)
         r->threads = threads;
+    if (r->nargs == 0 && r->threads == 0)
+        r->family[0] = '\0'; /* a '/' in a plain name: no instance */
 }
 
 /* Arguments, teams and growth orders: benchgate's "benchgate_instance" when
