@@ -248,9 +248,10 @@ BG_API void bg_counter(bg_state *b, const char *name, double value, bg_count_kin
 /* ---- timing control ---- */
 
 /* Stops and restarts the clock inside BENCH_LOOP: what runs between them is
- * not timed (wall and CPU). One pause+resume pair costs about 55 ns on the
- * 2-core VM this was measured on (tools/measure-api.sh), two clock reads
- * each: use them around work that is far longer, or use BENCH_LOOP_BATCHED. */
+ * not timed (wall and CPU). One pause+resume pair costs about 40 ns (median
+ * of 5 runs, 33-51 ns, on the shared 2-core VM this was measured on with
+ * tools/measure-api.sh): two clock reads each. Use them around work far
+ * longer than that, or use BENCH_LOOP_BATCHED. */
 BG_API void bg_pause(bg_state *b);
 BG_API void bg_resume(bg_state *b);
 
