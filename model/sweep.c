@@ -101,7 +101,7 @@ static void fit_growth(bg_sweep *w, bg_big_o asked)
     if (w->n < 2)
         return;
     bg_complexity_fit fit;
-    if (bg_fit_complexity(w->x, w->t_ns, w->n, &fit) != 0)
+    if (bg_fit_complexity_relative(w->x, w->t_ns, w->n, &fit) != 0)
         return;
     if (asked == BG_BIGO_AUTO) {
         w->big_o = (bg_big_o)(fit.best + BG_BIGO_1);
@@ -109,17 +109,18 @@ static void fit_growth(bg_sweep *w, bg_big_o asked)
         w->rms = fit.rms;
         return;
     }
-    /* Declared: that class's least-squares coefficient and its RMS. */
+    /* Declared: that class's coefficient (on relative residuals, as the
+     * fit) and its RMS. */
     bg_complexity c = stats_class(asked);
-    double ft = 0, ff = 0;
+    double sg = 0, sgg = 0;
     for (size_t i = 0; i < w->n; i++) {
-        double f = bg_complexity_growth(c, w->x[i]);
-        ft += f * w->t_ns[i];
-        ff += f * f;
+        double g = bg_complexity_growth(c, w->x[i]) / w->t_ns[i];
+        sg += g;
+        sgg += g * g;
     }
     w->declared = true;
     w->big_o = asked;
-    w->coef = ff > 0 ? ft / ff : NAN;
+    w->coef = sgg > 0 ? sg / sgg : NAN;
     w->rms = fit.rms_all[c];
 }
 

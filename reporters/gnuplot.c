@@ -408,7 +408,7 @@ int bg__plot_growth(bg_plotter *p, const char *file, const char *title, const bg
     double div = time_scale(max, &unit);
     begin_plot(f, file, BG_PLOT_W, BG_PLOT_H);
     set_title(f, title);
-    fputs("set logscale xy\nset format x '%.0s%c'\nset key below horizontal height 1\n", f);
+    fputs("set logscale xy\nset format x '%.0s%c'\nset format y '%g'\nset key below horizontal height 1\n", f);
     fputs("set xlabel ", f);
     bg__gp_quote(f, w->arg);
     fprintf(f, "\nset ylabel 'time per iteration (%s)'\n", unit);
