@@ -101,6 +101,19 @@ BENCH(batched)
     }
 }
 
+/* A size that cannot fit: 10^18 bytes a unit. */
+BENCH(huge)
+{
+    BENCH_LOOP(b) {
+    }
+}
+
+BENCH_SPEC(huge)
+{
+    bg_spec_args(s, "n", (const int64_t[]){1000}, 1);
+    bg_spec_memory(s, "n", 1e18);
+}
+
 BENCH(empty)
 {
     BENCH_LOOP(b) {

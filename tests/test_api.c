@@ -567,6 +567,38 @@ static void test_run_counters(void **state)
     assert_rel(ps[0], r->procs[0].iters[0], 1e-12);
     assert_true(bg__result_metric(r, "rate") > 0);
     assert_non_null(strstr(g_out.out, "user counters: per_iter 2/iter"));
+    /* Compared as any metric: the run against itself is unchanged. */
+    static const char *const metrics[] = {"per_iter", "per_sample", "rate", "biggest"};
+    for (size_t m = 0; m < 4; m++) {
+        bg_cmp_opts o;
+        bg__cmp_opts_default(&o);
+        o.metric = metrics[m];
+        o.resamples = 500;
+        bg_comparison c;
+        char err[256] = "";
+        int rc = bg__compare_runs(&g_run, &g_run, &o, &c, err, sizeof err);
+        if (rc)
+            fail_msg("--metric %s: %s", metrics[m], err);
+        bool found = false;
+        for (size_t i = 0; i < c.n; i++)
+            if (!strcmp(c.rows[i].name, "counters")) {
+                found = true;
+                assert_int_equal(c.rows[i].kind, BG_ROW_COMPARED);
+                assert_true(fabs(c.rows[i].ch.change) < 1e-9);
+            }
+        assert_true(found);
+        bg__comparison_free(&c);
+    }
+}
+
+/* A size whose declared memory cannot fit is skipped, saying so. */
+static void test_run_does_not_fit(void **state)
+{
+    (void)state;
+    const bg_result *r = result_named(&g_run, "huge/1000");
+    assert_int_equal(r->status, BG_STATUS_SKIPPED);
+    assert_non_null(strstr(r->message, "does not fit: needs"));
+    assert_non_null(strstr(g_out.out, "does not fit: needs"));
 }
 
 static void test_run_timing_control(void **state)
@@ -652,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_run_team),
         cmocka_unit_test(test_run_counters),
         cmocka_unit_test(test_run_timing_control),
+        cmocka_unit_test(test_run_does_not_fit),
     };
     int fails = cmocka_run_group_tests_name("api", unit, NULL, NULL);
     fails += cmocka_run_group_tests_name("api_bench", run, setup_run, teardown_run);
