@@ -74,9 +74,11 @@ BENCH(manual)
 
 static void spin_us(unsigned us)
 {
-    volatile unsigned x = 0;
-    for (unsigned i = 0; i < us * 300; i++)
+    unsigned x = 0;
+    for (unsigned i = 0; i < us * 300; i++) {
         x += i;
+        bg_do_not_optimize(x);
+    }
 }
 
 /* 20 µs of work inside pause/resume in every iteration: none of it timed. */
