@@ -248,9 +248,9 @@ BG_API void bg_counter(bg_state *b, const char *name, double value, bg_count_kin
 /* ---- timing control ---- */
 
 /* Stops and restarts the clock inside BENCH_LOOP: what runs between them is
- * not timed (wall and CPU). One pause+resume pair costs about 40 ns (median
- * of 5 runs, 33-51 ns, on the shared 2-core VM this was measured on with
- * tools/measure-api.sh): two clock reads each. Use them around work far
+ * not timed (wall and CPU). One pause+resume pair costs 33 ns at best and
+ * a median of 40-60 ns (two measurements of 5 runs on the shared, loaded
+ * 2-core VM, tools/measure-api.sh): two clock reads each. Use them around work far
  * longer than that, or use BENCH_LOOP_BATCHED. */
 BG_API void bg_pause(bg_state *b);
 BG_API void bg_resume(bg_state *b);
