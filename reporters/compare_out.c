@@ -441,10 +441,12 @@ static int junit_begin(FILE *f, const bg_report_src *s)
         else if (w->kind != BG_ROW_COMPARED)
             skipped++;
     }
+    for (size_t i = 0; i < c->nclasses; i++) /* a growth order: a case of its own */
+        fails += c->classes[i].regressed;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", f);
     bg__xml_escape(f, s->title ? s->title : "benchgate");
-    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n", c->n, fails,
-            errors, skipped);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n",
+            c->n + c->nclasses, fails, errors, skipped);
     return 0;
 }
 
@@ -456,6 +458,17 @@ static int junit_bench(FILE *f, const bg_report_src *s, size_t i)
 
 static int junit_end(FILE *f, const bg_report_src *s)
 {
+    const bg_comparison *c = s->cmp;
+    for (size_t i = 0; i < c->nclasses; i++) {
+        const bg_cmp_class *x = &c->classes[i];
+        fputs("  <testcase classname=\"benchgate.growth\" name=\"", f);
+        bg__xml_escape(f, x->key);
+        fputs("\">\n", f);
+        fprintf(f, "    <%s>growth order in ", x->regressed ? "failure message=\"growth order grew\"" : "system-out");
+        bg__xml_escape(f, x->arg);
+        fprintf(f, ": %s -> %s</%s>\n  </testcase>\n", bg__big_o_name(x->a), bg__big_o_name(x->b),
+                x->regressed ? "failure" : "system-out");
+    }
     fputs("</testsuite>\n</testsuites>\n", f);
     return ferror(f) ? BG_EIO : 0;
 }

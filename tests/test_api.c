@@ -328,6 +328,17 @@ static void test_class_change(void **state)
     fclose(f);
     assert_non_null(strstr(buf, "growth order of g in n: O(n) -> O(n^2), REGRESSED"));
     free(buf);
+    char junit[] = "/tmp/bg_api_junitXXXXXX";
+    int fd = mkstemp(junit);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(bg__cmp_write_junit(junit, &c, "s", err, sizeof err), 0);
+    char *x = slurp(junit);
+    unlink(junit);
+    assert_non_null(x);
+    assert_non_null(strstr(x, "failures=\"1\""));
+    assert_non_null(strstr(x, "<failure message=\"growth order grew\">growth order in n: O(n) -> O(n^2)</failure>"));
+    free(x);
     bg__comparison_free(&c);
     rc = bg__compare_runs(&b, &a, &o, &c, err, sizeof err);
     assert_int_equal(rc, 0);
