@@ -488,6 +488,51 @@ static void test_gbench_interop(void **state)
     bg__run_free(&back);
 }
 
+#ifdef BENCHGATE_EXE
+/* Writes a run of g over 1K..512K whose time grows as t(n), with samples. */
+static void write_growth_run(const char *path, double (*t)(double))
+{
+    bg_run run;
+    memset(&run, 0, sizeof run);
+    bg__config_default(&run.config);
+    run.nresults = 4;
+    run.results = calloc(4, sizeof *run.results);
+    assert_non_null(run.results);
+    for (size_t i = 0; i < 4; i++) {
+        int64_t n = (int64_t)1024 << (3 * i);
+        fake_result(&run.results[i], gnames[i], "g", n, 0, BG_BIGO_AUTO, 0, 0);
+        fake_samples(&run.results[i], t((double)n));
+        run.results[i].name = strdup(gnames[i]);
+        run.results[i].owns_name = true;
+    }
+    char err[256];
+    assert_int_equal(bg__record_write(&run, path, err, sizeof err), 0);
+    bg__run_free(&run);
+}
+
+/* `benchgate compare` of an O(n) run with an O(n^2) one: exit 1, named. */
+static void test_compare_class_cli(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/bg_api_aXXXXXX", b[] = "/tmp/bg_api_bXXXXXX";
+    int fa = mkstemp(a), fb = mkstemp(b);
+    assert_true(fa >= 0 && fb >= 0);
+    close(fa);
+    close(fb);
+    write_growth_run(a, t_n);
+    write_growth_run(b, t_n2);
+    const char *args[] = {"compare", a, b, NULL};
+    bench_out o = run_bench(BENCHGATE_EXE, args, NULL);
+    if (o.code != 1)
+        fail_msg("exit %d:\n%s\n%s", o.code, o.out, o.err);
+    unlink(a);
+    unlink(b);
+    assert_int_equal(o.code, 1);
+    assert_non_null(strstr(o.out, "growth order of g in n: O(n) -> O(n^2), REGRESSED"));
+    bench_out_free(&o);
+}
+#endif
+
 /* ---- the bench binary ---- */
 
 static bg_run g_run;
@@ -694,6 +739,9 @@ int main(void)
         cmocka_unit_test(test_record_round_trip),
         cmocka_unit_test(test_class_change),
         cmocka_unit_test(test_gbench_interop),
+#ifdef BENCHGATE_EXE
+        cmocka_unit_test(test_compare_class_cli),
+#endif
         cmocka_unit_test(test_run_filter_instance),
         cmocka_unit_test(test_run_bad_spec),
         cmocka_unit_test(test_run_counter_collision),
