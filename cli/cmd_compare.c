@@ -93,6 +93,8 @@ int bg__cmd_compare(int argc, char **argv)
     for (size_t i = 0; i < c.n; i++)
         if (bg__cmp_row_is_regression(&c.rows[i]))
             ret = BG_EXIT_REGRESSION;
+    if (bg__cmp_class_regressed(&c)) /* a growth order that grew */
+        ret = BG_EXIT_REGRESSION;
     /* A table that cannot be written is an environment error, but it does
      * not hide a regression. */
     if (bg__cli_emit(&c, o.format, o.out) != 0 && ret == BG_EXIT_OK)

@@ -708,6 +708,25 @@ static void plot_samples(gen *G)
     }
 }
 
+/* The head run's growth sweeps on log-log axes (plots/sweep-<i>-growth.svg). */
+static void plot_sweeps(gen *G)
+{
+    char file[128], path[4300], title[300];
+    for (size_t i = 0; i < BG_REPORT_SWEEPS; i++) { /* an earlier report's */
+        snprintf(path, sizeof path, "%s/plots/sweep-%zu-growth.svg", G->o->out_dir, i);
+        unlink(path);
+    }
+    const bg_run *run = G->rep.head;
+    for (size_t i = 0; G->pl && run && i < run->nsweeps && i < BG_REPORT_SWEEPS; i++) {
+        const bg_sweep *w = &run->sweeps[i];
+        if (w->kind != BG_SWEEP_GROWTH)
+            continue;
+        snprintf(file, sizeof file, "plots/sweep-%zu-growth.svg", i);
+        snprintf(title, sizeof title, "%s: time per iteration against %s", w->key, w->arg);
+        bg__plot_growth(G->pl, file, title, w);
+    }
+}
+
 static void plot_histories(gen *G)
 {
     if (!G->pl || G->rep.ncommits < 2)
@@ -759,6 +778,11 @@ static void finish_plots(gen *G)
         b->plot_cmp = plot_present(G, b, "cmp");
         b->plot_hist = plot_present(G, b, "hist");
         b->plot_spark = plot_present(G, b, "spark");
+    }
+    for (size_t i = 0; i < BG_REPORT_SWEEPS; i++) {
+        char path[4300];
+        snprintf(path, sizeof path, "%s/plots/sweep-%zu-growth.svg", G->o->out_dir, i);
+        G->rep.sweep_plot[i] = access(path, R_OK) == 0;
     }
 }
 
@@ -947,6 +971,7 @@ static int generate(gen *G)
         fprintf(stderr, "benchgate: note: %s\n", e);
     }
     plot_samples(G);
+    plot_sweeps(G);
     if ((rc = walk_history(G)) != 0 || (rc = find_changepoints(G)) != 0)
         return rc;
     plot_histories(G);

@@ -69,10 +69,21 @@ typedef struct bg_cmp_budget {
     bool exceeded;
     bool unchecked;        /* the head does not record the metric */
 } bg_cmp_budget;
+/* A growth order that changed between the runs (a sweep of both with the
+ * same key, bg_sweep): a class that grows faster in B is a regression, one
+ * that grows slower an improvement. */
+typedef struct bg_cmp_class {
+    char key[192];  /* the sweep: family and fixed arguments */
+    char arg[32];   /* its size argument */
+    bg_big_o a, b;  /* fitted (or declared) classes */
+    bool regressed; /* b grows faster than a */
+} bg_cmp_class;
 
 typedef struct bg_comparison {
     bg_cmp_row *rows;
     size_t n;
+    bg_cmp_class *classes; /* growth orders that changed; owned */
+    size_t nclasses;
     double threshold;   /* noise threshold, a fraction */
     double alpha;
     bg_padjust padjust;
@@ -138,6 +149,8 @@ int bg__compare_pick_metric(const bg_run *a, const bg_run *b, const char *reques
 /* Adjusts the p-values of c's compared rows across the suite (c->padjust)
  * and sets each one's p_adj and verdict (c->threshold, c->alpha). */
 int bg__decide_all(bg_comparison *c);
+/* Whether a growth order grew between the runs (c->classes). */
+bool bg__cmp_class_regressed(const bg_comparison *c);
 
 /* Parses a budget "GLOB:METRIC<=VALUE[UNIT]" (also <, >=, >; GLOB may be
  * left out with its ':' for every benchmark; units: ns us µs ms s, B KiB MiB

@@ -31,7 +31,7 @@ double bg__result_metric_mean(const bg_result *r, const char *metric)
 {
     if (is_time(metric) && r->has_summary && isfinite(r->wall.est[BG_STAT_MEAN].point))
         return r->wall.est[BG_STAT_MEAN].point;
-    if (!is_time(metric) && bg__metric_kind(metric) != BG_METRIC_SUM)
+    if (!is_time(metric) && bg__result_metric_kind(r, metric) != BG_METRIC_SUM)
         return bg__result_metric(r, metric);
     double s = 0;
     size_t n = 0;
@@ -214,6 +214,8 @@ typedef struct metric_groups {
     bg_group *g;
     double *vals;
     double *one;
+    double *ones;  /* 1 per sample, for SAMPLE metrics */
+    size_t nones;
 } metric_groups;
 
 static void groups_free(metric_groups *m)
@@ -221,12 +223,13 @@ static void groups_free(metric_groups *m)
     free(m->g);
     free(m->vals);
     free(m->one);
+    free(m->ones);
 }
 
 static int groups_of(const bg_result *r, const char *metric, metric_groups *m)
 {
     size_t np = r->nprocs ? r->nprocs : 1;
-    bg_metric_kind kind = is_time(metric) ? BG_METRIC_SUM : bg__metric_kind(metric);
+    bg_metric_kind kind = is_time(metric) ? BG_METRIC_SUM : bg__result_metric_kind(r, metric);
     m->g = calloc(np, sizeof *m->g);
     m->vals = calloc(np, sizeof *m->vals);
     m->one = calloc(np, sizeof *m->one);
@@ -234,12 +237,31 @@ static int groups_of(const bg_result *r, const char *metric, metric_groups *m)
         groups_free(m);
         return BG_ENOMEM;
     }
+    if (kind == BG_METRIC_SAMPLE) {
+        size_t most = 1;
+        for (size_t i = 0; i < r->nprocs; i++)
+            most = r->procs[i].n > most ? r->procs[i].n : most;
+        m->ones = malloc(most * sizeof *m->ones);
+        if (!m->ones) {
+            groups_free(m);
+            return BG_ENOMEM;
+        }
+        for (size_t j = 0; j < most; j++)
+            m->ones[j] = 1.0;
+        m->nones = most;
+    }
     for (size_t i = 0; i < r->nprocs; i++) {
         const double *v = bg__proc_metric(r, i, metric);
         if (kind == BG_METRIC_SUM) {
             m->g[i].iters = r->procs[i].iters;
             m->g[i].ns = v;
             m->g[i].n = r->procs[i].n;
+            continue;
+        }
+        if (kind == BG_METRIC_SAMPLE) { /* each sample's figure as it is */
+            m->g[i].iters = m->ones;
+            m->g[i].ns = v;
+            m->g[i].n = r->procs[i].n <= m->nones ? r->procs[i].n : m->nones;
             continue;
         }
         double x = NAN;
@@ -428,6 +450,35 @@ int bg__decide_all(bg_comparison *c)
     return 0;
 }
 
+/* The growth orders of b's sweeps that differ from a's sweep of the same
+ * key (a change of class is reported whatever the metric compared). */
+static int compare_classes(const bg_run *a, const bg_run *b, bg_comparison *c)
+{
+    for (size_t i = 0; i < b->nsweeps; i++) {
+        const bg_sweep *wb = &b->sweeps[i];
+        if (wb->kind != BG_SWEEP_GROWTH || wb->big_o < BG_BIGO_1)
+            continue;
+        for (size_t j = 0; j < a->nsweeps; j++) {
+            const bg_sweep *wa = &a->sweeps[j];
+            if (wa->kind != BG_SWEEP_GROWTH || strcmp(wa->key, wb->key) || wa->big_o < BG_BIGO_1 ||
+                wa->big_o == wb->big_o)
+                continue;
+            bg_cmp_class *x = realloc(c->classes, (c->nclasses + 1) * sizeof *x);
+            if (!x)
+                return BG_ENOMEM;
+            c->classes = x;
+            x = &x[c->nclasses++];
+            memset(x, 0, sizeof *x);
+            snprintf(x->key, sizeof x->key, "%s", wb->key);
+            snprintf(x->arg, sizeof x->arg, "%s", wb->arg);
+            x->a = wa->big_o;
+            x->b = wb->big_o;
+            x->regressed = bg__big_o_worse(wa->big_o, wb->big_o);
+        }
+    }
+    return 0;
+}
+
 int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_comparison *c,
                      char *err, size_t errlen)
 {
@@ -496,6 +547,8 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
                      rb->message[0] ? rb->message : bg__status_name(rb->status));
     }
     rc = bg__decide_all(c);
+    if (rc == 0)
+        rc = compare_classes(a, b, c);
     if (rc) {
         bg__comparison_free(c);
         if (err && errlen)
@@ -520,6 +573,17 @@ void bg__comparison_free(bg_comparison *c)
     free(c->budgets);
     c->budgets = NULL;
     c->nbudgets = 0;
+    free(c->classes);
+    c->classes = NULL;
+    c->nclasses = 0;
+}
+
+bool bg__cmp_class_regressed(const bg_comparison *c)
+{
+    for (size_t i = 0; c && i < c->nclasses; i++)
+        if (c->classes[i].regressed)
+            return true;
+    return false;
 }
 
 const char *bg__cmp_row_verdict(const bg_cmp_row *w)

@@ -971,6 +971,8 @@ bg_exit bg__gate_run(const bg_gate_opts *o, bg_gate_result *r)
         if (bg__cmp_row_is_regression(w))
             regression = true;
     }
+    if (bg__cmp_class_regressed(c)) /* a growth order that grew (O(n) -> O(n^2)) */
+        regression = true;
     ret = crashed ? BG_EXIT_CRASH : regression ? BG_EXIT_REGRESSION : BG_EXIT_OK;
     snprintf(r->base_desc, sizeof r->base_desc, "%.4000s (%s)", a->path,
              a->run.git_commit[0] ? a->run.git_commit : "?");

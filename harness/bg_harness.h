@@ -21,6 +21,16 @@ typedef struct bg_bench {
     bg_bench_fn fn;
     const char *file;
     int line;
+    /* An instance of a spec (bg__registry_instances); zero for a plain BENCH. */
+    const char *family;          /* the BENCH name; NULL: the same as name */
+    size_t nargs;
+    const char *arg_names[BG_ARGS_MAX];
+    int64_t args[BG_ARGS_MAX];
+    int threads;                 /* team size; 0: no team, the calling thread */
+    bg_big_o complexity;         /* growth order asked for (BG_BIGO_NONE: none) */
+    int complexity_arg;          /* index into args of its size argument */
+    double mem_bytes;            /* memory the spec says it needs (0: not said) */
+    bool on_request;             /* runs only when --filter selects it */
 } bg_bench;
 
 /* The registered benchmarks sorted by name; *n receives the count. The
@@ -30,6 +40,13 @@ const bg_bench *bg__registry_sorted(size_t *n);
 int bg__registry_duplicate(const char **name);
 /* Forgets every registration (tests only). */
 void bg__registry_reset(void);
+/* The benchmarks to run: every registered BENCH in name order, each one with
+ * a spec expanded into its instances (in the spec's order). The array and
+ * its names are owned by the registry (valid until bg__registry_reset). On
+ * a mistake in a spec (an empty range, a zero multiplier, too many threads,
+ * a spec naming no BENCH) returns BG_EINVAL with a message naming the
+ * benchmark in err; BG_ENOMEM when memory runs out. */
+int bg__registry_instances(const bg_bench **out, size_t *n, char *err, size_t errlen);
 
 /* ---- timers (timer.c) ---- */
 

@@ -744,7 +744,14 @@ static int run_main(int argc, char **argv)
         }
     }
     size_t n;
-    const bg_bench *all = bg__registry_sorted(&n);
+    const bg_bench *all = NULL;
+    char xerr[512];
+    if (bg__registry_instances(&all, &n, xerr, sizeof xerr) != 0) {
+        fprintf(stderr, "%s: %s\n", prog, xerr);
+        if (c.filter)
+            regfree(&re);
+        return BG_EXIT_USAGE;
+    }
     const bg_bench **sel = calloc(n ? n : 1, sizeof *sel);
     if (!sel) {
         fprintf(stderr, "%s: out of memory\n", prog);
@@ -754,7 +761,7 @@ static int run_main(int argc, char **argv)
     }
     size_t nsel = 0;
     for (size_t i = 0; i < n; i++)
-        if (!c.filter || regexec(&re, all[i].name, 0, NULL, 0) == 0)
+        if (c.filter ? regexec(&re, all[i].name, 0, NULL, 0) == 0 : !all[i].on_request)
             sel[nsel++] = &all[i];
     if (c.filter)
         regfree(&re);
@@ -844,6 +851,8 @@ static int run_main(int argc, char **argv)
      * only mislead. */
     if (c.mode == BG_MODE_TIME)
         bg__run_noisy(&run, run.noisy, sizeof run.noisy);
+    if (bg__run_sweeps(&run) != 0)
+        fprintf(stderr, "%s: out of memory fitting growth orders and thread scaling\n", prog);
     bg__advise_run(&run);
     rep->end(stdout, &src);
     if (c.profile)

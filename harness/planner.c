@@ -11,6 +11,15 @@
 #define BG_WARMUP_STABLE_RUNS 3
 /* Fewest samples in a process: fewer gives no usable within-process spread. */
 #define BG_PLAN_MIN_SAMPLES 5
+/* A batch this large that still takes less than the smallest sample is a
+ * body the compiler removed (an empty BENCH_LOOP): its iterations cost
+ * nothing the clock can see. 2^36 iterations of the cheapest real loop
+ * (~0.3 ns each on the VM this was written on) take ~20 s, far above it. */
+#define BG_WARMUP_MAX_ITERS (UINT64_C(1) << 36)
+/* The per-iteration time planned for such a body, in ns: it keeps the
+ * iteration counts finite (k stays below 2^40); the samples then measure
+ * about 0 per iteration, as they should. */
+#define BG_PLAN_MIN_PER_ITER_NS 1e-3
 
 void bg__warmup_init(bg_warmup *w)
 {
@@ -41,6 +50,8 @@ bool bg__warmup_step(bg_warmup *w, uint64_t iters, double ns, double elapsed_ns,
 
     if (elapsed_ns >= budget_ns)
         return true;
+    if (iters >= BG_WARMUP_MAX_ITERS && ns < min_sample_ns)
+        return true; /* below what the clock resolves: more doubling tells nothing */
     /* Stable and already a good part of the budget used: warm enough. */
     if (w->stable_runs >= BG_WARMUP_STABLE_RUNS && elapsed_ns >= budget_ns / 4)
         return true;
@@ -52,7 +63,9 @@ bool bg__warmup_step(bg_warmup *w, uint64_t iters, double ns, double elapsed_ns,
     if (ns < min_sample_ns || 2.0 * ns <= remaining)
         next = iters * 2;
     if ((double)next * per > remaining && next > 1)
-        next = (uint64_t)fmax(1.0, remaining / per);
+        next = (uint64_t)fmax(1.0, fmin(remaining / per, (double)BG_WARMUP_MAX_ITERS));
+    if (next > BG_WARMUP_MAX_ITERS)
+        next = BG_WARMUP_MAX_ITERS;
     w->next = next ? next : 1;
     return false;
 }
@@ -62,6 +75,8 @@ int bg__plan(double per_iter_ns, double measure_ns, size_t samples, double min_s
 {
     if (!(per_iter_ns > 0) || !(measure_ns > 0) || samples == 0 || !out)
         return BG_EINVAL;
+    if (per_iter_ns < BG_PLAN_MIN_PER_ITER_NS)
+        per_iter_ns = BG_PLAN_MIN_PER_ITER_NS;
     size_t m = samples < BG_PLAN_MIN_SAMPLES ? BG_PLAN_MIN_SAMPLES : samples;
     double tri = (double)m * (double)(m + 1) / 2.0; /* sum of 1..m */
     double k = floor(measure_ns / (per_iter_ns * tri));

@@ -10,7 +10,9 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,19 @@
 /* ---- the state seen by BENCH functions ---- */
 
 enum { PH_WARMUP, PH_MEASURE, PH_DONE };
+
+/* User counters of one benchmark (bg_counter), at most this many. */
+#define BG_USER_COUNTERS_MAX 8
+
+/* A thread team: thread 0 (the benchmark process's own thread) plans the
+ * samples; the barrier releases every thread into each sample and gathers
+ * them at its end. */
+typedef struct bg_team {
+    pthread_barrier_t bar;
+    int n;
+    uint64_t iters;        /* the sample thread 0 planned; 0 ends the loop */
+    struct bg_state *all;  /* n states; all[0] is thread 0's */
+} bg_team;
 
 struct bg_state {
     const char *name;
@@ -49,6 +64,22 @@ struct bg_state {
     bg_counter_set counters; /* open in this benchmark process (none in-process) */
     bool counting;           /* the counters were begun for the sample in progress */
     double cvals[BG_COUNTERS_MAX];
+    const bg_bench *inst;    /* arguments, team size (NULL: none) */
+    bg_team *team;           /* NULL outside a team */
+    int tindex;              /* index in the team */
+    /* Timing control within the sample in progress. */
+    bool in_sample;
+    bool paused;
+    uint64_t pause_wall, pause_cpu;     /* clock readings at bg_pause */
+    double paused_wall, paused_cpu;     /* time paused so far */
+    bool manual;                        /* bg_set_iteration_time was called */
+    double manual_ns;                   /* the sum it reported */
+    /* User counters: names, kinds, and the sample in progress's values. */
+    size_t nuser;
+    char uname[BG_USER_COUNTERS_MAX][BG_COUNTER_NAME];
+    uint8_t ukind[BG_USER_COUNTERS_MAX];
+    double uval[BG_USER_COUNTERS_MAX];
+    char uerr[200];                     /* the first bg_counter mistake */
 };
 
 /* Messages from child to parent; fixed size, below PIPE_BUF, so each write
@@ -63,7 +94,10 @@ struct bg_state {
  * benchmark function returned. */
 enum { MSG_SAMPLE = 'S', MSG_WARMUP = 'W', MSG_ITEMS = 'I', MSG_BYTES = 'B',
        MSG_SKIP = 'K', MSG_DONE = 'D', MSG_NOLOOP = 'N', MSG_COUNTER = 'C',
-       MSG_UNAVAIL = 'U', MSG_RSS = 'R', MSG_ACTIVITY = 'A' };
+       MSG_UNAVAIL = 'U', MSG_RSS = 'R', MSG_ACTIVITY = 'A', MSG_ERROR = 'E' };
+/* MSG_COUNTER's b is 0 for a built-in counter, else the bg_count_kind of a
+ * user counter, which may be announced after samples (values before it are
+ * 0); MSG_ERROR's text is a mistake of the benchmark's (a bad bg_counter). */
 typedef struct bg_msg {
     uint8_t type;
     uint8_t n; /* MSG_SAMPLE: counter values in v */
@@ -102,9 +136,19 @@ static void record_sample(bg_state *b, uint64_t iters, uint64_t t0, double wall,
 {
     if (b->fd >= 0) {
         bg_msg m = {.type = MSG_SAMPLE, .u = iters, .t = t0, .a = wall, .b = cpu};
+        size_t base = b->counters.nvalues;
         if (b->counting) {
-            m.n = (uint8_t)b->counters.nvalues;
-            memcpy(m.v, b->cvals, b->counters.nvalues * sizeof *m.v);
+            m.n = (uint8_t)base;
+            memcpy(m.v, b->cvals, base * sizeof *m.v);
+        }
+        if (b->nuser) {
+            for (size_t i = m.n; i < base; i++)
+                m.v[i] = NAN; /* counters not read in this sample */
+            for (size_t j = 0; j < b->nuser && base + j < BG_COUNTERS_MAX; j++) {
+                double v = isfinite(b->uval[j]) ? b->uval[j] : 0;
+                m.v[base + j] = b->ukind[j] == BG_COUNT_RATE ? (wall > 0 ? v * 1e9 / wall : 0) : v;
+            }
+            m.n = (uint8_t)(base + b->nuser);
         }
         send_msg(b, &m);
         return;
@@ -120,9 +164,43 @@ static void record_sample(bg_state *b, uint64_t iters, uint64_t t0, double wall,
     p->n++;
 }
 
+/* The timing-control and user-counter state of a new sample. */
+static void sample_reset(bg_state *b)
+{
+    b->in_sample = true;
+    b->paused = false;
+    b->paused_wall = b->paused_cpu = 0;
+    b->manual = false;
+    b->manual_ns = 0;
+    for (size_t j = 0; j < b->nuser; j++)
+        b->uval[j] = NAN;
+}
+
+static uint64_t plan_begin(bg_state *b);
+
 uint64_t bg__sample_begin(bg_state *b)
 {
     b->looped = true;
+    if (b->team) {
+        bg_team *t = b->team;
+        if (b->tindex > 0) { /* thread 0 plans; the barrier hands its plan out */
+            pthread_barrier_wait(&t->bar);
+            b->iters = t->iters;
+            if (b->iters)
+                sample_reset(b);
+            return b->iters;
+        }
+        t->iters = plan_begin(b); /* reads the clock last */
+        pthread_barrier_wait(&t->bar);
+        return t->iters;
+    }
+    return plan_begin(b);
+}
+
+/* Thread 0's (or a lone thread's) sample: its iterations, counters begun
+ * and the clock read, or 0 when there are enough samples. */
+static uint64_t plan_begin(bg_state *b)
+{
     if (b->skipped || b->phase == PH_DONE)
         return 0;
     if (b->sched) { /* a fixed schedule (instruction mode under valgrind) */
@@ -144,19 +222,42 @@ uint64_t bg__sample_begin(bg_state *b)
     b->counting = (b->phase == PH_MEASURE || b->sched) && b->counters.ngroups > 0;
     if (b->counting)
         bg__counter_set_begin(&b->counters);
+    sample_reset(b);
     b->t0_cpu = bg__cpu_ns();
     b->t0_wall = bg__wall_ns(); /* last: nothing of ours inside the interval */
     return b->iters;
 }
 
+static void team_gather(bg_state *b);
+
 void bg__sample_end(bg_state *b)
 {
+    if (b->team) {
+        pthread_barrier_wait(&b->team->bar); /* the last thread's end */
+        b->in_sample = false;
+        if (b->tindex > 0)
+            return;
+    }
     uint64_t t1_wall = bg__wall_ns(); /* first */
     uint64_t t1_cpu = bg__cpu_ns();
     if (b->counting)
         bg__counter_set_end(&b->counters, b->cvals);
-    double wall = (double)(t1_wall - b->t0_wall);
-    double cpu = (double)(t1_cpu - b->t0_cpu);
+    b->in_sample = false;
+    if (b->paused) { /* paused to the end: the rest is not timed */
+        b->paused_wall += (double)(t1_wall - b->pause_wall);
+        b->paused_cpu += (double)(t1_cpu - b->pause_cpu);
+        b->paused = false;
+    }
+    double wall = (double)(t1_wall - b->t0_wall) - b->paused_wall;
+    double cpu = (double)(t1_cpu - b->t0_cpu) - b->paused_cpu;
+    if (wall < 0)
+        wall = 0;
+    if (cpu < 0)
+        cpu = 0;
+    if (b->manual) /* the benchmark's own measurement of the sample */
+        wall = b->manual_ns;
+    if (b->team)
+        team_gather(b);
 
     if (b->sched) { /* the schedule counted the sample (instr_mode.c) */
         if (b->sched->end(b->sample_i++))
@@ -165,7 +266,11 @@ void bg__sample_end(bg_state *b)
     }
     if (b->phase == PH_WARMUP) {
         double elapsed = (double)(t1_wall - b->warm_start);
-        if (bg__warmup_step(&b->warm, b->iters, wall, elapsed, b->cfg->warmup_s * 1e9,
+        /* Planned on the real time a sample takes, paused parts included,
+         * so that a body mostly paused (or timed by hand) keeps to the
+         * time budget. */
+        double real = (double)(t1_wall - b->t0_wall);
+        if (bg__warmup_step(&b->warm, b->iters, real, elapsed, b->cfg->warmup_s * 1e9,
                             b->min_sample_ns)) {
             if (b->fd >= 0) {
                 bg_msg m = {.type = MSG_WARMUP, .u = b->warm.total_iters, .a = b->warm.total_ns};
@@ -210,6 +315,180 @@ void bg_skip(bg_state *b, const char *reason)
 const char *bg_name(const bg_state *b)
 {
     return b->name;
+}
+
+int64_t bg_arg(const bg_state *b, size_t i)
+{
+    return b->inst && i < b->inst->nargs ? b->inst->args[i] : 0;
+}
+
+int bg_thread_index(const bg_state *b)
+{
+    return b->team ? b->tindex : 0;
+}
+
+int bg_threads(const bg_state *b)
+{
+    return b->team ? b->team->n : 1;
+}
+
+void bg_pause(bg_state *b)
+{
+    if (!b->in_sample || b->paused)
+        return;
+    b->pause_wall = bg__wall_ns();
+    b->pause_cpu = bg__cpu_ns();
+    b->paused = true;
+}
+
+void bg_resume(bg_state *b)
+{
+    if (!b->paused)
+        return;
+    uint64_t c = bg__cpu_ns();
+    uint64_t w = bg__wall_ns(); /* last: the clock restarts here */
+    b->paused_cpu += (double)(c - b->pause_cpu);
+    b->paused_wall += (double)(w - b->pause_wall);
+    b->paused = false;
+}
+
+void bg_set_iteration_time(bg_state *b, double ns)
+{
+    if (!b->in_sample || !(ns >= 0) || !isfinite(ns))
+        return;
+    b->manual = true;
+    b->manual_ns += ns;
+}
+
+/* Names a benchmark cannot give its own counters: the built-in metrics. */
+static bool builtin_metric(const char *name)
+{
+    static const char *const own[] = {"time", "cpu", "wall_ns", "cpu_ns", "iters",
+                                      "est_cycles", "instructions", NULL};
+    for (size_t i = 0; own[i]; i++)
+        if (!strcmp(own[i], name))
+            return true;
+    for (size_t i = 0; bg__process_metrics[i]; i++)
+        if (!strcmp(bg__process_metrics[i], name))
+            return true;
+    for (size_t i = 0; bg__derived_metrics[i]; i++)
+        if (!strcmp(bg__derived_metrics[i], name))
+            return true;
+    return bg__counter_owner(name) != NULL || !strncmp(name, "peak_", 5);
+}
+
+static bool valid_counter_name(const char *n)
+{
+    size_t len = strlen(n);
+    if (len == 0 || len >= BG_COUNTER_NAME)
+        return false;
+    for (const char *p = n; *p; p++)
+        if (!(*p == '_' || *p == '.' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9')))
+            return false;
+    return true;
+}
+
+/* Reports a mistake in a bg_counter call once: thread 0 sends it to the
+ * parent, which fails the benchmark with it; other threads keep it for
+ * thread 0 to send. */
+static void __attribute__((format(printf, 2, 3))) counter_error(bg_state *b, const char *fmt, ...)
+{
+    if (b->uerr[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->uerr, sizeof b->uerr, fmt, ap);
+    va_end(ap);
+    if (b->fd >= 0) {
+        bg_msg m = {.type = MSG_ERROR};
+        snprintf(m.text, sizeof m.text, "%s", b->uerr);
+        send_msg(b, &m);
+    }
+}
+
+/* The slot of user counter `name` of `kind`, announced on first use; -1
+ * after a mistake (reported). */
+static int user_slot(bg_state *b, const char *name, int kind)
+{
+    for (size_t j = 0; j < b->nuser; j++)
+        if (!strcmp(b->uname[j], name)) {
+            if (b->ukind[j] != kind) {
+                counter_error(b, "bg_counter: '%s' is given two kinds (%d and %d); one name, one "
+                                 "kind", name, b->ukind[j], kind);
+                return -1;
+            }
+            return (int)j;
+        }
+    if (!valid_counter_name(name)) {
+        counter_error(b, "bg_counter: '%.40s' is not a counter name (1-31 letters, digits, '_' "
+                         "or '.')", name);
+        return -1;
+    }
+    if (builtin_metric(name)) {
+        counter_error(b, "bg_counter: '%s' is the name of a built-in metric; choose another "
+                         "(e.g. 'user.%s')", name, name);
+        return -1;
+    }
+    if (b->nuser == BG_USER_COUNTERS_MAX || b->counters.nvalues + b->nuser >= BG_COUNTERS_MAX) {
+        counter_error(b, "bg_counter: '%s' is one counter too many (at most %d per benchmark)",
+                      name, BG_USER_COUNTERS_MAX);
+        return -1;
+    }
+    size_t j = b->nuser++;
+    snprintf(b->uname[j], sizeof b->uname[j], "%s", name);
+    b->ukind[j] = (uint8_t)kind;
+    b->uval[j] = NAN;
+    if (b->fd >= 0) {
+        bg_msg m = {.type = MSG_COUNTER, .u = b->counters.nvalues + j, .b = kind};
+        snprintf(m.text, sizeof m.text, "%s", name);
+        send_msg(b, &m);
+    }
+    return (int)j;
+}
+
+static void user_add(bg_state *b, size_t j, double value)
+{
+    double *v = &b->uval[j];
+    if (b->ukind[j] == BG_COUNT_MAX)
+        *v = isnan(*v) || value > *v ? value : *v;
+    else
+        *v = isnan(*v) ? value : *v + value;
+}
+
+void bg_counter(bg_state *b, const char *name, double value, bg_count_kind kind)
+{
+    if (!name) {
+        counter_error(b, "bg_counter: a NULL name");
+        return;
+    }
+    if (kind < BG_COUNT_ITER || kind > BG_COUNT_MAX) {
+        counter_error(b, "bg_counter: '%.40s' has kind %d, not a bg_count_kind", name, (int)kind);
+        return;
+    }
+    if (!isfinite(value)) {
+        counter_error(b, "bg_counter: '%.40s' is given a value that is not finite", name);
+        return;
+    }
+    int j = user_slot(b, name, (int)kind);
+    if (j >= 0 && b->in_sample)
+        user_add(b, (size_t)j, value);
+}
+
+/* Thread 0, after the end barrier of a sample: adds the other threads' user
+ * counter values (by name) to its own. */
+static void team_gather(bg_state *b)
+{
+    for (int t = 1; t < b->team->n; t++) {
+        bg_state *o = &b->team->all[t];
+        for (size_t j = 0; j < o->nuser; j++) {
+            if (!isfinite(o->uval[j]))
+                continue;
+            int k = user_slot(b, o->uname[j], o->ukind[j]);
+            if (k >= 0)
+                user_add(b, (size_t)k, o->uval[j]);
+        }
+    }
 }
 
 static void state_init(bg_state *b, const bg_config *c, const char *name, int fd,
@@ -311,6 +590,59 @@ static void send_activity(bg_state *b)
     free(rows);
 }
 
+static void *team_thread(void *arg)
+{
+    bg_state *st = arg;
+    st->inst->fn(st);
+    return NULL;
+}
+
+/* Runs the BENCH function on a team of bench->threads threads: this thread
+ * is thread 0. Returns after every thread has returned. */
+static void run_team(bg_state *st, const bg_bench *bench)
+{
+    int n = bench->threads;
+    bg_team team = {.n = n};
+    team.all = calloc((size_t)n, sizeof *team.all);
+    pthread_t *tid = calloc((size_t)n, sizeof *tid);
+    if (!team.all || !tid || pthread_barrier_init(&team.bar, NULL, (unsigned)n) != 0) {
+        counter_error(st, "cannot set up a team of %d threads (out of memory)", n);
+        free(team.all);
+        free(tid);
+        return;
+    }
+    st->team = &team;
+    st->tindex = 0;
+    for (int t = 1; t < n; t++) {
+        bg_state *o = &team.all[t];
+        state_init(o, st->cfg, st->name, -1, st->min_sample_ns);
+        o->inst = bench;
+        o->team = &team;
+        o->tindex = t;
+        int e = pthread_create(&tid[t], NULL, team_thread, o);
+        if (e != 0) {
+            /* The threads already started wait at the barrier; this process
+             * ends here and takes them with it. */
+            counter_error(st, "cannot start thread %d of %d: %s", t + 1, n, strerror(e));
+            bg_msg done = {.type = MSG_DONE};
+            send_msg(st, &done);
+            _exit(0);
+        }
+    }
+    bench->fn(st);
+    for (int t = 1; t < n; t++) {
+        pthread_join(tid[t], NULL);
+        st->items += team.all[t].items;
+        st->bytes += team.all[t].bytes;
+        if (team.all[t].uerr[0] && !st->uerr[0])
+            counter_error(st, "thread %d: %s", t + 1, team.all[t].uerr);
+    }
+    pthread_barrier_destroy(&team.bar);
+    st->team = NULL;
+    free(team.all);
+    free(tid);
+}
+
 static void __attribute__((noinline)) child_body(const bg_config *c, const bg_bench *bench,
                                                  const bg_schedule *sched, int fd, double min_ns,
                                                  uint32_t heap_off)
@@ -322,10 +654,14 @@ static void __attribute__((noinline)) child_body(const bg_config *c, const bg_be
     bg_state st;
     state_init(&st, c, bench->name, fd, min_ns);
     st.sched = sched;
+    st.inst = bench;
     open_counters(&st);
     bg_msg rss = {.type = MSG_RSS, .a = peak_rss_bytes()};
     send_msg(&st, &rss);
-    bench->fn(&st);
+    if (bench->threads > 0)
+        run_team(&st, bench);
+    else
+        bench->fn(&st);
     send_activity(&st);
     bg__counter_set_close(&st.counters);
     if (!st.looped && !st.skipped) {
@@ -361,6 +697,55 @@ static void __attribute__((noreturn)) child_main(const bg_config *c, const bg_be
 
 /* ---- the parent ---- */
 
+/* Copies what the instance is (family, arguments, team) into its result. */
+static void describe_instance(const bg_bench *bench, bg_result *r)
+{
+    r->complexity_arg = -1;
+    if (!bench->family)
+        return;
+    snprintf(r->family, sizeof r->family, "%s", bench->family);
+    r->nargs = bench->nargs;
+    for (size_t i = 0; i < bench->nargs; i++) {
+        snprintf(r->arg_names[i], sizeof r->arg_names[i], "%s", bench->arg_names[i]);
+        r->args[i] = bench->args[i];
+    }
+    r->threads = bench->threads;
+    r->complexity = bench->complexity;
+    r->complexity_arg = bench->complexity_arg;
+}
+
+/* Memory this machine has available now (MemAvailable), in bytes; 0 when
+ * unknown. */
+static double available_bytes(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    double kib = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %lf kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib * 1024.0;
+}
+
+/* An instance whose declared memory (bg_spec_memory) does not fit in the
+ * memory available is skipped with both figures. */
+static bool fits_in_memory(const bg_bench *bench, bg_result *r)
+{
+    if (!(bench->mem_bytes > 0))
+        return true;
+    double avail = available_bytes();
+    if (avail <= 0 || bench->mem_bytes <= 0.8 * avail)
+        return true;
+    r->status = BG_STATUS_SKIPPED;
+    snprintf(r->message, sizeof r->message,
+             "does not fit: needs %.2f GiB (bg_spec_memory), %.2f GiB of memory available",
+             bench->mem_bytes / 1073741824.0, avail / 1073741824.0);
+    return false;
+}
+
 static int grow(double **a, size_t n)
 {
     double *x = realloc(*a, n * sizeof *x);
@@ -390,7 +775,8 @@ static void add_counter_note(bg_result *r, const char *text)
  * protocol announces them first) and when the slot is taken. */
 static int add_series(bg_proc *p, size_t cap, slot_map *map, const bg_msg *m)
 {
-    if (p->n > 0 || m->u >= BG_COUNTERS_MAX || map->series[m->u] >= 0)
+    bool user = m->b >= BG_COUNT_ITER && m->b <= BG_COUNT_MAX;
+    if ((p->n > 0 && !user) || m->u >= BG_COUNTERS_MAX || map->series[m->u] >= 0)
         return 0;
     bg_series *a = realloc(p->counters, (p->ncounters + 1) * sizeof *a);
     if (!a)
@@ -401,6 +787,9 @@ static int add_series(bg_proc *p, size_t cap, slot_map *map, const bg_msg *m)
     snprintf(sr->name, sizeof sr->name, "%.*s", (int)sizeof sr->name - 1, m->text);
     if (cap && grow(&sr->v, cap) != 0)
         return BG_ENOMEM;
+    p->counter_kind[p->ncounters] = user ? (uint8_t)m->b : 0;
+    for (size_t j = 0; j < p->n; j++)
+        sr->v[j] = 0; /* a user counter first used after these samples: none counted */
     map->series[m->u] = (int)p->ncounters++;
     return 0;
 }
@@ -424,8 +813,10 @@ static void drop_unread_series(bg_proc *p)
 {
     size_t k = 0;
     for (size_t i = 0; i < p->ncounters; i++)
-        if (p->counters[i].name[0])
+        if (p->counters[i].name[0]) {
+            p->counter_kind[k] = p->counter_kind[i];
             p->counters[k++] = p->counters[i];
+        }
     p->ncounters = k;
 }
 
@@ -482,7 +873,7 @@ static bool known_type(uint8_t t)
 {
     return t == MSG_SAMPLE || t == MSG_WARMUP || t == MSG_ITEMS || t == MSG_BYTES || t == MSG_SKIP ||
            t == MSG_DONE || t == MSG_NOLOOP || t == MSG_COUNTER || t == MSG_UNAVAIL || t == MSG_RSS ||
-           t == MSG_ACTIVITY;
+           t == MSG_ACTIVITY || t == MSG_ERROR;
 }
 
 /* Checks one message from the pipe before anything of it is kept: a known
@@ -526,7 +917,8 @@ static int check_msg(const bg_msg *m, char *why, size_t n)
     case MSG_DONE:
     case MSG_NOLOOP:
     case MSG_COUNTER:
-    case MSG_UNAVAIL: return 0;
+    case MSG_UNAVAIL:
+    case MSG_ERROR: return 0;
     default: {
         char what[160];
         describe_garbage(m, sizeof *m, what, sizeof what);
@@ -719,6 +1111,13 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench,
                 }
             }
             break;
+        case MSG_ERROR:
+            m.text[sizeof m.text - 1] = '\0';
+            if (st == BG_STATUS_OK || st == BG_STATUS_SKIPPED) {
+                snprintf(r->message, sizeof r->message, "%s", m.text);
+                st = BG_STATUS_ERROR;
+            }
+            break;
         default: break;
         }
         if (done)
@@ -830,6 +1229,9 @@ void bg__run_bench_schedule(const bg_config *c, const bg_bench *bench, size_t in
     memset(r, 0, sizeof *r);
     r->name = bench->name;
     r->seed = mix64(c->seed ^ hash_name(bench->name));
+    describe_instance(bench, r);
+    if (!fits_in_memory(bench, r))
+        return;
     if (!g_have_overhead) {
         bg__measure_overhead(&g_overhead);
         g_have_overhead = true;
@@ -856,6 +1258,10 @@ void bg__run_bench_schedule(const bg_config *c, const bg_bench *bench, size_t in
         }
         r->nprocs++;
         double elapsed = (double)(bg__wall_ns() - start) / 1e9;
+        /* A slow instance (a 10M sweep point) that spends the budget in its
+         * first processes stops at 2: enough for a between-process spread. */
+        if (r->nprocs >= 2 && elapsed >= c->budget_s)
+            break;
         if (r->nprocs >= (size_t)c->min_procs) {
             if (elapsed >= c->budget_s)
                 break;
@@ -872,6 +1278,13 @@ void bg__run_bench_schedule(const bg_config *c, const bg_bench *bench, size_t in
         r->status = BG_STATUS_ERROR;
         snprintf(r->message, sizeof r->message, "statistics failed on these samples");
     }
+    /* A body the loop cannot resolve (an empty BENCH_LOOP the compiler
+     * removed): measured as about 0, and said so. */
+    if (r->status == BG_STATUS_OK && r->has_summary &&
+        r->wall.est[BG_STAT_MEAN].point < g_overhead.empty_loop_ns)
+        snprintf(r->note, sizeof r->note,
+                 "the body costs less than the loop can resolve (%.3g ns per iteration, below the "
+                 "empty loop's %.3g ns)", r->wall.est[BG_STAT_MEAN].point, g_overhead.empty_loop_ns);
 }
 
 /* ---- the harness's own overhead ---- */

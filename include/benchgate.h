@@ -133,6 +133,152 @@ BG_API void bg_skip(bg_state *b, const char *reason);
 /* The benchmark's name (useful in messages). */
 BG_API const char *bg_name(const bg_state *b);
 
+/* ---- arguments, thread teams and growth order: a benchmark's spec ----
+ *
+ * A spec turns one BENCH into a family of instances, each a benchmark of its
+ * own (selected by --filter, stored, compared, gated and reported alone):
+ *
+ *     BENCH(sort) {
+ *         size_t n = (size_t)bg_arg(b, 0);   // this instance's n
+ *         ...
+ *     }
+ *     BENCH_SPEC(sort) {
+ *         bg_spec_range(s, "n", 1 << 10, 10000000, 8); // 1024, 8192, ... 10M
+ *         bg_spec_complexity(s, "n", BG_BIGO_AUTO);       // fit the growth order
+ *     }
+ *
+ * Instances are named `sort/1024` for one argument and no threads, else
+ * `sort/n:1024/threads:4`; arguments vary first-to-last (the last fastest),
+ * threads outermost last. A spec with a mistake (an empty range, a zero
+ * multiplier, too many threads) makes the harness exit 2 naming the
+ * benchmark; nothing runs. Specs are read when the harness starts. */
+typedef struct bg_spec bg_spec;
+typedef void (*bg_spec_fn)(bg_spec *s);
+
+/* Registers the spec of the BENCH called `bench` (BENCH_SPEC calls this). A
+ * spec for a name no BENCH has is reported when the harness starts. */
+BG_API int bg_register_spec(const char *bench, bg_spec_fn fn, const char *file, int line);
+
+/* Defines the spec of BENCH(name); the body receives `bg_spec *s`. */
+#define BENCH_SPEC(name)                                                             \
+    static void BG__CAT(bg__spec_, name)(bg_spec * s);                                \
+    __attribute__((constructor)) static void BG__CAT(bg__register_spec_, name)(void)  \
+    {                                                                                \
+        (void)bg_register_spec(#name, BG__CAT(bg__spec_, name), __FILE__, __LINE__); \
+    }                                                                                \
+    static void BG__CAT(bg__spec_, name)(bg_spec * s)
+
+/* Most arguments per benchmark, and most values of one argument. */
+#define BG_ARGS_MAX 4
+#define BG_ARG_VALUES_MAX 64
+/* Most threads in a team: a sane limit above any core count this runs on. */
+#define BG_THREADS_MAX 256
+
+/* An argument called `arg` (letters, digits, '_') taking the n values given. */
+BG_API void bg_spec_args(bg_spec *s, const char *arg, const int64_t *values, size_t n);
+/* lo, lo*mult, lo*mult^2, ... below hi, then hi itself (Google Benchmark's
+ * Range): bg_spec_range(s, "n", 1 << 10, 10000000, 8). Needs 0 < lo <= hi
+ * and mult >= 2. */
+BG_API void bg_spec_range(bg_spec *s, const char *arg, int64_t lo, int64_t hi, int64_t mult);
+/* lo, lo+step, ... up to hi (DenseRange). Needs lo <= hi and step >= 1. */
+BG_API void bg_spec_dense(bg_spec *s, const char *arg, int64_t lo, int64_t hi, int64_t step);
+/* Runs the body on a team of each of these thread counts (1..BG_THREADS_MAX). */
+BG_API void bg_spec_threads(bg_spec *s, const int *counts, size_t n);
+/* Thread counts lo, 2lo, 4lo, ... and hi; hi 0 means the number of cores. */
+BG_API void bg_spec_threads_range(bg_spec *s, int lo, int hi);
+/* Memory an instance needs per unit of `arg` (bytes): an instance whose
+ * arg * bytes_per_unit does not fit in the memory available is skipped with
+ * the figures, instead of being killed by the kernel half way. */
+BG_API void bg_spec_memory(bg_spec *s, const char *arg, double bytes_per_unit);
+
+/* Runs the instances only when --filter selects them: for sweeps too long
+ * for the default suite (`make bench`), e.g. a 1K..10M size sweep. */
+BG_API void bg_spec_on_request(bg_spec *s);
+
+/* Growth orders: fitted (BG_BIGO_AUTO) or declared. */
+typedef enum bg_big_o {
+    BG_BIGO_NONE = 0,
+    BG_BIGO_AUTO, /* the best of the classes below, by least squares */
+    BG_BIGO_1,    /* O(1) */
+    BG_BIGO_LOGN, /* O(log n) */
+    BG_BIGO_N,    /* O(n) */
+    BG_BIGO_NLOGN,/* O(n log n) */
+    BG_BIGO_N2,   /* O(n^2) */
+    BG_BIGO_N3    /* O(n^3) */
+} bg_big_o;
+/* Asks for the growth order of time per iteration in argument `arg`, over
+ * the instances that differ only in it: fitted (BG_BIGO_AUTO) or the declared
+ * class's coefficient. The class, coefficient and RMS are reported and
+ * stored; a run whose class grew (O(n) -> O(n^2)) is a regression. */
+BG_API void bg_spec_complexity(bg_spec *s, const char *arg, bg_big_o o);
+
+/* Argument i of this instance (in the order the spec named them); 0 when
+ * the benchmark has no argument i. */
+BG_API int64_t bg_arg(const bg_state *b, size_t i);
+/* In a thread team: this thread's index (0..T-1) and T. 0 and 1 outside
+ * one. Every thread of a team calls the BENCH function with its own `b` and
+ * runs BENCH_LOOP; a barrier releases the team into each sample together and
+ * the sample's time is the team's wall time, from the release to the last
+ * thread's end. Time per iteration is that time / iterations; declare
+ * throughput with bg_set_items from every thread (the team's items are the
+ * sum), and each instance reports its scaling efficiency against the
+ * 1-thread instance. Every thread must run BENCH_LOOP (thread 0 decides the
+ * iteration counts and bg_skip). */
+BG_API int bg_thread_index(const bg_state *b);
+BG_API int bg_threads(const bg_state *b);
+
+/* ---- user counters ---- */
+
+/* How a user counter's values become its figure. */
+typedef enum bg_count_kind {
+    BG_COUNT_ITER = 1, /* summed over a sample, divided by its iterations (per iteration) */
+    BG_COUNT_SAMPLE,   /* summed over a sample, shown per sample (not divided) */
+    BG_COUNT_RATE,     /* summed over a sample, divided by its time (per second) */
+    BG_COUNT_MAX       /* the largest value of a sample; the largest of all shown */
+} bg_count_kind;
+
+/* Adds `value` to the user counter `name` (letters, digits, '_', '.', at
+ * most 31 bytes) in the sample in progress: call it inside BENCH_LOOP (a
+ * call outside a sample counts nowhere). Recorded per sample like the
+ * built-in counters, shown by every reporter, compared with --metric name.
+ * At most 8 per benchmark, one kind per name. A name of a built-in metric
+ * (time, cpu, instructions, max_rss_bytes, ...) is an error naming the
+ * benchmark. */
+BG_API void bg_counter(bg_state *b, const char *name, double value, bg_count_kind kind);
+
+/* ---- timing control ---- */
+
+/* Stops and restarts the clock inside BENCH_LOOP: what runs between them is
+ * not timed (wall and CPU). One pause+resume pair costs 33 ns at best and
+ * a median of 40-60 ns (two measurements of 5 runs on the shared, loaded
+ * 2-core VM, tools/measure-api.sh): two clock reads each. Use them around work far
+ * longer than that, or use BENCH_LOOP_BATCHED. */
+BG_API void bg_pause(bg_state *b);
+BG_API void bg_resume(bg_state *b);
+
+/* Manual time: the benchmark measured this iteration itself (CUDA events,
+ * a device timer) and reports it in ns. A sample in which it was called
+ * takes the sum of the reported times as its time instead of the clock's. */
+BG_API void bg_set_iteration_time(bg_state *b, double ns);
+
+/* Untimed per-iteration setup, as Criterion's iter_batched: each sample
+ * first evaluates the expression `setup` for every iteration i (0..iters-1)
+ * with the clock paused, then times the body over the batch, which sees the
+ * same i:
+ *
+ *     BENCH_LOOP_BATCHED(b, i, fill(&in[i % NBUF], n)) {
+ *         sort_ints(&in[i % NBUF], n);
+ *     }
+ *
+ * Costs one pause+resume per sample and a compare per iteration. */
+#define BENCH_LOOP_BATCHED(b, i, setup)                                              \
+    for (uint64_t bg__n_; (bg__n_ = bg__sample_begin(b)) != 0; bg__sample_end(b))    \
+        for (uint64_t bg__s_ = (bg_pause(b), 0), i = 0; bg__s_ < 2 * bg__n_; ++bg__s_) \
+            if (bg__s_ < bg__n_ ? (i = bg__s_, (void)(setup),                        \
+                                   (bg__s_ + 1 == bg__n_ ? bg_resume(b) : (void)0), 1) \
+                                : (i = bg__s_ - bg__n_, 0)) {                         \
+            } else
+
 /* ---- running ---- */
 
 /* Runs the harness: parses argv, runs the selected benchmarks, prints and

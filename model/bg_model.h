@@ -169,6 +169,8 @@ typedef struct bg_proc {
     uint32_t heap_offset;
     size_t ncounters;      /* counters measured in this process */
     bg_series *counters;   /* each with n values */
+    /* counters[k] is a user counter of this bg_count_kind (0: a built-in one) */
+    uint8_t counter_kind[BG_COUNTERS_MAX];
     bool has_rusage;
     bg_rusage ru;
     /* GPU activity by kernel and copy size over the measured samples, and
@@ -271,6 +273,17 @@ typedef struct bg_result {
     double elapsed_s;        /* wall time the harness spent on it */
     uint64_t seed;           /* bootstrap seed used for its intervals */
     char counter_note[256];  /* counters a process could not measure, and why */
+    char note[192];          /* what to know about the figures (a body below the loop's
+                              * resolution), "" when nothing */
+    /* The instance of a BENCH_SPEC this result measured; family "" for a
+     * plain BENCH. Arguments in the spec's order. */
+    char family[128];
+    size_t nargs;
+    char arg_names[BG_ARGS_MAX][32];
+    int64_t args[BG_ARGS_MAX];
+    int threads;             /* team size; 0: no team */
+    bg_big_o complexity;     /* growth order asked for (BG_BIGO_NONE: none) */
+    int complexity_arg;      /* its size argument's index in args (-1: none) */
     bg_figures fig;          /* derived figures (bg__result_derive) */
     bg_profile *profile;     /* --profile: its files and top functions (owned, freed
                               * by bg__result_free); NULL when not profiled */
@@ -285,6 +298,8 @@ typedef struct bg_kv {
 } bg_kv;
 
 #define BG_MACHINE_FIELDS 16
+
+typedef struct bg_sweep bg_sweep; /* sweep.c, below */
 
 typedef struct bg_run {
     bg_config config;
@@ -313,7 +328,59 @@ typedef struct bg_run {
      * set by the caller once every result is in and before the reporters'
      * end; "" when they do not, or nobody asked. Not recorded. */
     char noisy[320];
+    /* Growth orders and thread scaling over the results (bg__run_sweeps):
+     * derived once when the run is finished or read; owned by the run. */
+    size_t nsweeps;
+    bg_sweep *sweeps;
 } bg_run;
+
+/* ---- sweeps over a family's instances (sweep.c) ---- */
+
+#define BG_SWEEP_POINTS 64
+
+typedef enum bg_sweep_kind {
+    BG_SWEEP_GROWTH = 1, /* time per iteration against a size argument */
+    BG_SWEEP_THREADS     /* throughput against the team size */
+} bg_sweep_kind;
+
+/* The instances of one family that differ only in the swept dimension,
+ * with the figures made from them: a growth order, or the scaling of a
+ * thread team. */
+struct bg_sweep {
+    bg_sweep_kind kind;
+    char key[192];  /* the family and the fixed arguments: "sort", "psum/n:1000000" */
+    char arg[32];   /* the swept argument, "threads" for a team sweep */
+    size_t n;       /* points, in ascending x */
+    double x[BG_SWEEP_POINTS];      /* sizes or thread counts */
+    double t_ns[BG_SWEEP_POINTS];   /* mean time per iteration */
+    const char *names[BG_SWEEP_POINTS]; /* the instances, borrowed from the run */
+    /* BG_SWEEP_GROWTH: the class (fitted, or declared), time ~= coef * f(n),
+     * and the normalised RMS of that fit. */
+    bg_big_o big_o;
+    bool declared;
+    double coef, rms;
+    /* BG_SWEEP_THREADS: throughput (items/s when declared, else iterations/s),
+     * efficiency = throughput(T) / (T/T0 * throughput(T0)) against the
+     * smallest team T0, the team with the highest throughput, and the first
+     * team whose efficiency is below BG_KNEE_EFFICIENCY (0: none). */
+    double throughput[BG_SWEEP_POINTS];
+    double efficiency[BG_SWEEP_POINTS];
+    int best_threads, knee_threads;
+};
+
+/* Efficiency below which more threads stop paying: 80 %, the usual line of
+ * "linear enough" in scaling studies. */
+#define BG_KNEE_EFFICIENCY 0.8
+
+/* "O(n log n)" and the like; "" for BG_BIGO_NONE and BG_BIGO_AUTO. */
+const char *bg__big_o_name(bg_big_o o);
+/* Parses a name of bg__big_o_name (or "auto"); BG_EINVAL otherwise. */
+int bg__big_o_parse(const char *s, bg_big_o *o);
+/* Computes run->sweeps from the finished results (replacing any). A result
+ * without a summary is left out of its sweep. Returns BG_ENOMEM. */
+int bg__run_sweeps(bg_run *run);
+/* Whether class b grows faster than class a (both fitted or declared). */
+bool bg__big_o_worse(bg_big_o a, bg_big_o b);
 
 /* Probes the counter groups of mask before the first benchmark: fills
  * run->counter_groups and run->overhead.counters_sample_ns (counters.c). */
@@ -333,9 +400,13 @@ typedef enum bg_metric_kind {
     BG_METRIC_SUM,     /* totals over the sample: divide by its iterations */
     BG_METRIC_PEAK,    /* a maximum during the sample (peak_live_bytes): not divided */
     BG_METRIC_PROCESS, /* one value per process (rusage: max_rss_bytes, ...) */
-    BG_METRIC_UNKNOWN
+    BG_METRIC_UNKNOWN,
+    BG_METRIC_SAMPLE   /* a figure per sample (a user counter per sample or rate): not divided */
 } bg_metric_kind;
 bg_metric_kind bg__metric_kind(const char *metric);
+/* The kind of `metric` in r: a user counter's by its bg_count_kind (per
+ * iteration: SUM, max: PEAK, per sample and rate: SAMPLE), else by name. */
+bg_metric_kind bg__result_metric_kind(const bg_result *r, const char *metric);
 
 /* Per-iteration value of a SUM metric (the mean over samples of value /
  * iterations, as comparisons compute it), the largest sample value of a PEAK metric, the median

@@ -69,6 +69,26 @@ bg_metric_kind bg__metric_kind(const char *metric)
     return strncmp(metric, "peak_", 5) ? BG_METRIC_SUM : BG_METRIC_PEAK;
 }
 
+static bg_metric_kind user_kind(uint8_t kind)
+{
+    switch (kind) {
+    case BG_COUNT_ITER: return BG_METRIC_SUM;
+    case BG_COUNT_MAX: return BG_METRIC_PEAK;
+    case BG_COUNT_SAMPLE:
+    case BG_COUNT_RATE: return BG_METRIC_SAMPLE;
+    default: return BG_METRIC_UNKNOWN;
+    }
+}
+
+bg_metric_kind bg__result_metric_kind(const bg_result *r, const char *metric)
+{
+    for (size_t i = 0; r && metric && i < r->nprocs; i++)
+        for (size_t k = 0; k < r->procs[i].ncounters; k++)
+            if (r->procs[i].counter_kind[k] && !strcmp(r->procs[i].counters[k].name, metric))
+                return user_kind(r->procs[i].counter_kind[k]);
+    return bg__metric_kind(metric);
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
@@ -135,6 +155,22 @@ static double peak(const bg_result *r, const char *m)
     return best;
 }
 
+/* The mean over samples of a SAMPLE metric's values. */
+static double sample_mean(const bg_result *r, const char *m)
+{
+    double sum = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const double *v = bg__proc_metric(r, i, m);
+        for (size_t j = 0; v && j < r->procs[i].n; j++)
+            if (isfinite(v[j])) {
+                sum += v[j];
+                n++;
+            }
+    }
+    return n ? sum / (double)n : NAN;
+}
+
 static double process_median(const bg_result *r, const char *m)
 {
     double *x = malloc((r->nprocs ? r->nprocs : 1) * sizeof *x);
@@ -175,10 +211,11 @@ double bg__result_metric(const bg_result *r, const char *metric)
         return NAN;
     if (in_list(bg__derived_metrics, metric))
         return derived(r, metric);
-    switch (bg__metric_kind(metric)) {
+    switch (bg__result_metric_kind(r, metric)) {
     case BG_METRIC_SUM: return per_iter(r, metric);
     case BG_METRIC_PEAK: return peak(r, metric);
     case BG_METRIC_PROCESS: return process_median(r, metric);
+    case BG_METRIC_SAMPLE: return sample_mean(r, metric);
     case BG_METRIC_UNKNOWN: break;
     }
     return NAN;
@@ -240,7 +277,8 @@ static void summarize_metric(const bg_result *r, const char *metric, double *buf
     memset(m, 0, sizeof *m);
     snprintf(m->name, sizeof m->name, "%s", metric);
     m->value = bg__result_metric(r, metric);
-    bool per = bg__metric_kind(metric) != BG_METRIC_PEAK;
+    bg_metric_kind kind = bg__result_metric_kind(r, metric);
+    bool per = kind != BG_METRIC_PEAK && kind != BG_METRIC_SAMPLE;
     size_t n = 0;
     for (size_t i = 0; i < r->nprocs; i++) {
         const double *v = bg__proc_metric(r, i, metric);
@@ -284,7 +322,19 @@ static void derive_procs(bg_result *r)
         p->cpu_per_iter_ns = c / it;
         for (size_t k = 0; k < p->ncounters && k < BG_COUNTERS_MAX; k++) {
             const bg_series *s = &p->counters[k];
-            bool pk = bg__metric_kind(s->name) == BG_METRIC_PEAK;
+            bg_metric_kind kind = p->counter_kind[k] ? user_kind(p->counter_kind[k]) : bg__metric_kind(s->name);
+            bool pk = kind == BG_METRIC_PEAK;
+            if (kind == BG_METRIC_SAMPLE) { /* the mean per sample, not per iteration */
+                double sum = 0;
+                size_t cnt = 0;
+                for (size_t j = 0; j < p->n; j++)
+                    if (isfinite(s->v[j])) {
+                        sum += s->v[j];
+                        cnt++;
+                    }
+                p->counter_per_iter[k] = cnt ? sum / (double)cnt : NAN;
+                continue;
+            }
             double v = pk ? -INFINITY : 0;
             for (size_t j = 0; j < p->n; j++)
                 if (isfinite(s->v[j]))

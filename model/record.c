@@ -141,6 +141,89 @@ static void add_proc_counters(cJSON *po, const bg_proc *p)
         cJSON_AddItemToObject(po, "gpu_activity", activity_json(p));
 }
 
+static const char *const count_kind_names[] = {"", "per_iteration", "per_sample", "rate",
+                                               "max"};
+
+/* A spec instance's family, arguments, team and growth order; the user
+ * counters' kinds; the note. All optional: a plain BENCH has none. */
+static void add_instance(cJSON *o, const bg_result *r)
+{
+    if (r->note[0])
+        cJSON_AddStringToObject(o, "note", r->note);
+    cJSON *uk = NULL;
+    for (size_t i = 0; i < r->nprocs; i++)
+        for (size_t k = 0; k < r->procs[i].ncounters; k++) {
+            const bg_series *sr = &r->procs[i].counters[k];
+            uint8_t kind = k < BG_COUNTERS_MAX ? r->procs[i].counter_kind[k] : 0;
+            if (kind < BG_COUNT_ITER || kind > BG_COUNT_MAX)
+                continue;
+            if (!uk && !(uk = cJSON_AddObjectToObject(o, "user_counters")))
+                return;
+            if (!cJSON_GetObjectItemCaseSensitive(uk, sr->name))
+                cJSON_AddStringToObject(uk, sr->name, count_kind_names[kind]);
+        }
+    if (!r->family[0])
+        return;
+    cJSON *in = cJSON_AddObjectToObject(o, "instance");
+    if (!in)
+        return;
+    cJSON_AddStringToObject(in, "family", r->family);
+    cJSON *args = cJSON_AddObjectToObject(in, "args");
+    for (size_t i = 0; args && i < r->nargs; i++)
+        cJSON_AddNumberToObject(args, r->arg_names[i], (double)r->args[i]);
+    cJSON_AddNumberToObject(in, "threads", r->threads);
+    if (r->complexity != BG_BIGO_NONE && r->complexity_arg >= 0 &&
+        (size_t)r->complexity_arg < r->nargs) {
+        cJSON_AddStringToObject(in, "complexity",
+                                r->complexity == BG_BIGO_AUTO ? "auto" : bg__big_o_name(r->complexity));
+        cJSON_AddStringToObject(in, "complexity_arg", r->arg_names[r->complexity_arg]);
+    }
+}
+
+/* The run's sweeps, for other tools: readers here recompute them from the
+ * results' "instance" fields. */
+static cJSON *sweeps_json(const bg_run *run)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < run->nsweeps; i++) {
+        const bg_sweep *w = &run->sweeps[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(a, o)) {
+            cJSON_Delete(o);
+            break;
+        }
+        cJSON_AddStringToObject(o, "kind", w->kind == BG_SWEEP_GROWTH ? "growth" : "threads");
+        cJSON_AddStringToObject(o, "key", w->key);
+        cJSON_AddStringToObject(o, "arg", w->arg);
+        if (w->kind == BG_SWEEP_GROWTH) {
+            cJSON_AddStringToObject(o, "big_o", bg__big_o_name(w->big_o));
+            cJSON_AddBoolToObject(o, "declared", w->declared);
+            add_num(o, "coef", w->coef);
+            add_num(o, "rms", w->rms);
+        } else {
+            cJSON_AddNumberToObject(o, "best_threads", w->best_threads);
+            cJSON_AddNumberToObject(o, "knee_threads", w->knee_threads);
+            add_num(o, "knee_efficiency", BG_KNEE_EFFICIENCY);
+        }
+        cJSON *pts = cJSON_AddArrayToObject(o, "points");
+        for (size_t j = 0; pts && j < w->n; j++) {
+            cJSON *p = cJSON_CreateObject();
+            if (!p || !cJSON_AddItemToArray(pts, p)) {
+                cJSON_Delete(p);
+                break;
+            }
+            cJSON_AddStringToObject(p, "name", w->names[j] ? w->names[j] : "");
+            add_num(p, "x", w->x[j]);
+            add_num(p, "time_ns", w->t_ns[j]);
+            if (w->kind == BG_SWEEP_THREADS) {
+                add_num(p, "throughput", w->throughput[j]);
+                add_num(p, "efficiency", w->efficiency[j]);
+            }
+        }
+    }
+    return a;
+}
+
 /* Per-benchmark figures made from the samples, for other tools: readers
  * here recompute them from "processes". */
 /* "profile": where --profile wrote the benchmark's stacks and flamegraph,
@@ -192,7 +275,7 @@ static void add_counter_summary(cJSON *o, const bg_result *r)
         cJSON *pk = cs ? cJSON_AddObjectToObject(cs, "peak") : NULL;
         cJSON *dv = cs ? cJSON_AddObjectToObject(cs, "derived") : NULL;
         for (size_t i = 0; pi && pk && i < n; i++)
-            add_num(bg__metric_kind(names[i]) == BG_METRIC_PEAK ? pk : pi, names[i],
+            add_num(bg__result_metric_kind(r, names[i]) == BG_METRIC_PEAK ? pk : pi, names[i],
                     bg__result_metric(r, names[i]));
         for (size_t i = 0; dv && bg__derived_metrics[i]; i++) {
             double v = bg__result_metric(r, bg__derived_metrics[i]);
@@ -283,6 +366,7 @@ static cJSON *result_json(const bg_result *r)
         add_profile(o, r->profile);
     if (r->nadvice)
         add_advice(o, r);
+    add_instance(o, r);
     add_counter_summary(o, r);
     if (r->has_summary) {
         cJSON *est = cJSON_AddObjectToObject(o, "estimates");
@@ -369,6 +453,8 @@ char *bg__record_to_json(const bg_run *run)
             return NULL;
         }
     }
+    if (run->nsweeps)
+        cJSON_AddItemToObject(root, "sweeps", sweeps_json(run));
     char *s = cJSON_Print(root);
     cJSON_Delete(root);
     return s;
@@ -717,6 +803,60 @@ static void read_advice(rd *r, const cJSON *o, bg_result *res)
     }
 }
 
+/* A result's optional "instance" (records before it have none). */
+static void parse_instance(rd *r, const cJSON *in, bg_result *res)
+{
+    res->complexity_arg = -1;
+    if (!in || r->rc)
+        return;
+    const char *fam = cJSON_IsObject(in) ? get_str(r, in, "family", false) : NULL;
+    if (!fam) {
+        fail(r, BG_EPARSE, "benchmark '%s': 'instance' has no 'family' string", r->bench ? r->bench : "?");
+        return;
+    }
+    snprintf(res->family, sizeof res->family, "%s", fam);
+    const cJSON *a;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(in, "args"))
+    {
+        if (res->nargs == BG_ARGS_MAX || !a->string || !cJSON_IsNumber(a) ||
+            !(fabs(a->valuedouble) <= WHOLE_2_53) || a->valuedouble != floor(a->valuedouble)) {
+            fail(r, BG_EPARSE, "benchmark '%s': 'instance.args' holds more than 4 arguments or one "
+                               "that is not a whole number", r->bench ? r->bench : "?");
+            return;
+        }
+        snprintf(res->arg_names[res->nargs], sizeof res->arg_names[res->nargs], "%s", a->string);
+        res->args[res->nargs++] = (int64_t)a->valuedouble;
+    }
+    res->threads = (int)get_whole(r, in, "threads", false, 0, BG_THREADS_MAX, 0);
+    const char *cx = get_str(r, in, "complexity", false);
+    const char *ca = get_str(r, in, "complexity_arg", false);
+    bg_big_o o;
+    if (cx && ca && bg__big_o_parse(cx, &o) == 0)
+        for (size_t i = 0; i < res->nargs; i++)
+            if (!strcmp(res->arg_names[i], ca)) {
+                res->complexity = o;
+                res->complexity_arg = (int)i;
+            }
+}
+
+/* The kinds of a result's user counters ("user_counters"), set on the
+ * processes' series of those names. */
+static void parse_user_kinds(const cJSON *uk, bg_result *res)
+{
+    const cJSON *k;
+    cJSON_ArrayForEach(k, uk)
+    {
+        uint8_t kind = 0;
+        for (uint8_t j = BG_COUNT_ITER; j <= BG_COUNT_MAX; j++)
+            if (cJSON_IsString(k) && !strcmp(k->valuestring, count_kind_names[j]))
+                kind = j;
+        for (size_t i = 0; kind && k->string && i < res->nprocs; i++)
+            for (size_t c = 0; c < res->procs[i].ncounters && c < BG_COUNTERS_MAX; c++)
+                if (!strcmp(res->procs[i].counters[c].name, k->string))
+                    res->procs[i].counter_kind[c] = kind;
+    }
+}
+
 static void parse_result(rd *r, const cJSON *o, bg_result *res)
 {
     if (!cJSON_IsObject(o)) {
@@ -744,6 +884,9 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
     res->bytes_per_iter = (uint64_t)get_whole(r, o, "bytes_per_iter", false, 0, WHOLE_2_53, 0);
     const char *cnote = get_str(r, o, "counter_note", false);
     snprintf(res->counter_note, sizeof res->counter_note, "%s", cnote ? cnote : "");
+    const char *note = get_str(r, o, "note", false);
+    snprintf(res->note, sizeof res->note, "%s", note ? note : "");
+    parse_instance(r, cJSON_GetObjectItemCaseSensitive(o, "instance"), res);
     read_profile(r, o, res);
     read_advice(r, o, res);
 
@@ -800,6 +943,7 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
         if (r->rc)
             return;
     }
+    parse_user_kinds(cJSON_GetObjectItemCaseSensitive(o, "user_counters"), res);
     const cJSON *est = cJSON_GetObjectItemCaseSensitive(o, "estimates");
     if (cJSON_IsObject(est)) {
         for (int s = 0; s < BG_STAT_COUNT; s++) {
@@ -1028,6 +1172,8 @@ int bg__record_from_json(const cJSON *root, bg_run *run, char *err, size_t errle
     for (size_t i = 0; r.rc == 0 && i < run->nresults; i++)
         if (bg__result_derive(&run->results[i], run->config.primary) != 0)
             fail(&r, BG_ENOMEM, "out of memory%s", "");
+    if (r.rc == 0 && bg__run_sweeps(run) != 0)
+        fail(&r, BG_ENOMEM, "out of memory%s", "");
     if (r.rc) {
         bg__run_free(run);
         return r.rc;

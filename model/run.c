@@ -217,4 +217,7 @@ void bg__run_free(bg_run *run)
     free(run->results);
     run->results = NULL;
     run->nresults = 0;
+    free(run->sweeps);
+    run->sweeps = NULL;
+    run->nsweeps = 0;
 }

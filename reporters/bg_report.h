@@ -109,6 +109,9 @@ typedef struct bg_plot_history {
 } bg_plot_history;
 
 int bg__plot_history(bg_plotter *p, const char *file, const char *title, const bg_plot_history *h);
+/* A growth sweep on log-log axes: time per iteration against the size, and
+ * the fitted curve coef * f(n) of its class. */
+int bg__plot_growth(bg_plotter *p, const char *file, const char *title, const bg_sweep *w);
 /* The same history as a small line without axes for the index. */
 int bg__plot_sparkline(bg_plotter *p, const char *file, const bg_plot_history *h);
 
@@ -140,6 +143,8 @@ typedef struct bg_report_bench {
     char drift_source[64];   /* "learned from 12 run pairs", "default: ..." */
 } bg_report_bench;
 
+#define BG_REPORT_SWEEPS 16 /* growth plots drawn per report */
+
 typedef struct bg_report {
     const bg_run *head;       /* the run reported (never NULL) */
     const bg_run *base;       /* the baseline, NULL when none */
@@ -164,6 +169,9 @@ typedef struct bg_report {
     char base_note[512];       /* why a baseline found was not compared, "" otherwise */
     char drift_note[192];      /* where the between-run noise came from, "" when unknown */
     char plots_note[1024];     /* why plots are missing or incomplete, "" when fine */
+    /* The head run's growth sweeps with a log-log plot drawn and present
+     * (plots/sweep-<i>-growth.svg, i its index in head->sweeps). */
+    bool sweep_plot[BG_REPORT_SWEEPS];
     char generated[32];        /* ISO 8601 UTC */
 } bg_report;
 

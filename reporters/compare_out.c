@@ -217,10 +217,28 @@ static void console_budgets(FILE *f, const bg_comparison *c)
     }
 }
 
+/* Growth orders that changed (bg_cmp_class), one line each. */
+static void print_classes(FILE *f, const bg_comparison *c, bool md)
+{
+    for (size_t i = 0; i < c->nclasses; i++) {
+        const bg_cmp_class *x = &c->classes[i];
+        fputs(md ? "- growth order of " : "growth order of ", f);
+        if (md)
+            bg__md_escape(f, x->key);
+        else
+            fputs(x->key, f);
+        fprintf(f, " in %s: %s -> %s, %s\n", x->arg, bg__big_o_name(x->a), bg__big_o_name(x->b),
+                x->regressed ? "REGRESSED (grows faster)" : "improved (grows slower)");
+    }
+    if (md && c->nclasses)
+        fputc('\n', f);
+}
+
 static int console_end(FILE *f, const bg_report_src *s)
 {
     const bg_comparison *c = s->cmp;
     console_budgets(f, c);
+    print_classes(f, c, false);
     if (c->drift_used)
         fprintf(f, "%s\n", c->drift_note);
     fprintf(f,
@@ -283,6 +301,7 @@ static int md_end(FILE *f, const bg_report_src *s)
     const bg_comparison *c = s->cmp;
     fprintf(f, "\nMetric %s%s%s, noise threshold %.2f%%, alpha %.3g.\n\n", c->metric,
             c->metric_note[0] ? " " : "", c->metric_note, 100 * c->threshold, c->alpha);
+    print_classes(f, c, true);
     if (c->drift_used) {
         bg__md_escape(f, c->drift_note);
         fputs(".\n\n", f);
@@ -429,6 +448,19 @@ cJSON *bg__cmp_to_json(const bg_comparison *c)
         cJSON_AddStringToObject(o, "unit", cb->unit);
         cJSON_AddBoolToObject(o, "exceeded", cb->exceeded);
     }
+    cJSON *cls = c->nclasses ? cJSON_AddArrayToObject(root, "growth_changes") : NULL;
+    for (size_t i = 0; cls && i < c->nclasses; i++) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(cls, o)) {
+            cJSON_Delete(o);
+            break;
+        }
+        cJSON_AddStringToObject(o, "key", c->classes[i].key);
+        cJSON_AddStringToObject(o, "arg", c->classes[i].arg);
+        cJSON_AddStringToObject(o, "a", bg__big_o_name(c->classes[i].a));
+        cJSON_AddStringToObject(o, "b", bg__big_o_name(c->classes[i].b));
+        cJSON_AddBoolToObject(o, "regressed", c->classes[i].regressed);
+    }
     return root;
 }
 
@@ -513,10 +545,12 @@ static int junit_begin(FILE *f, const bg_report_src *s)
         else if (w->kind != BG_ROW_COMPARED)
             skipped++;
     }
+    for (size_t i = 0; i < c->nclasses; i++) /* a growth order: a case of its own */
+        fails += c->classes[i].regressed;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", f);
     bg__xml_escape(f, s->title ? s->title : "benchgate");
-    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n", c->n, fails,
-            errors, skipped);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n",
+            c->n + c->nclasses, fails, errors, skipped);
     return 0;
 }
 
@@ -528,6 +562,17 @@ static int junit_bench(FILE *f, const bg_report_src *s, size_t i)
 
 static int junit_end(FILE *f, const bg_report_src *s)
 {
+    const bg_comparison *c = s->cmp;
+    for (size_t i = 0; i < c->nclasses; i++) {
+        const bg_cmp_class *x = &c->classes[i];
+        fputs("  <testcase classname=\"benchgate.growth\" name=\"", f);
+        bg__xml_escape(f, x->key);
+        fputs("\">\n", f);
+        fprintf(f, "    <%s>growth order in ", x->regressed ? "failure message=\"growth order grew\"" : "system-out");
+        bg__xml_escape(f, x->arg);
+        fprintf(f, ": %s -> %s</%s>\n  </testcase>\n", bg__big_o_name(x->a), bg__big_o_name(x->b),
+                x->regressed ? "failure" : "system-out");
+    }
     fputs("</testsuite>\n</testsuites>\n", f);
     return ferror(f) ? BG_EIO : 0;
 }

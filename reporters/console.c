@@ -294,8 +294,33 @@ static void bench_gpu(FILE *f, const bg_result *r)
                    "times may be slow\n", g->throttled, g->throttle_read);
 }
 
+/* The benchmark's own counters (bg_counter), each with its kind's unit,
+ * and the result's note. */
+static void user_counters(FILE *f, const bg_result *r)
+{
+    int n = 0;
+    for (size_t i = 2; i < r->fig.nmetrics; i++) {
+        const bg_metric_figure *m = &r->fig.metrics[i];
+        uint8_t kind = 0;
+        for (size_t p = 0; p < r->nprocs && !kind; p++)
+            for (size_t k = 0; k < r->procs[p].ncounters && k < BG_COUNTERS_MAX; k++)
+                if (!strcmp(r->procs[p].counters[k].name, m->name))
+                    kind = r->procs[p].counter_kind[k];
+        if (!kind)
+            continue;
+        static const char *const unit[] = {"", "/iter", "/sample", "/s", " (max)"};
+        fprintf(f, "%s %s %.4g%s", n++ ? "," : "    user counters:", m->name, m->value,
+                kind <= BG_COUNT_MAX ? unit[kind] : "");
+    }
+    if (n)
+        fputc('\n', f);
+    if (r->note[0])
+        fprintf(f, "    note: %s\n", r->note);
+}
+
 static void bench_counters(FILE *f, const bg_run *run, const bg_result *r)
 {
+    user_counters(f, r);
     /* With --counters none, rusage stays in the record only. */
     if (run->config.counters && run->config.counters_all)
         counters_all(f, r);
@@ -454,6 +479,35 @@ static void recommendations(FILE *f, const bg_run *run)
         fprintf(f, "  ... and %zu more\n", total - shown);
 }
 
+/* Growth orders and thread scaling (bg_sweep), after the table. */
+static void print_sweeps(FILE *f, const bg_run *run)
+{
+    for (size_t i = 0; i < run->nsweeps; i++) {
+        const bg_sweep *w = &run->sweeps[i];
+        char t[32];
+        if (w->kind == BG_SWEEP_GROWTH) {
+            fprintf(f, "growth %s over %s (%zu sizes %.0f..%.0f): %s%s, time ~ %.4g ns x f(%s), "
+                       "RMS %.1f%%\n",
+                    w->key, w->arg, w->n, w->x[0], w->x[w->n - 1],
+                    w->big_o ? bg__big_o_name(w->big_o) : "no fit", w->declared ? " (declared)" : "",
+                    w->coef, w->arg, w->rms * 100);
+            continue;
+        }
+        fprintf(f, "threads %s: best %d thread%s (highest throughput)", w->key, w->best_threads,
+                w->best_threads == 1 ? "" : "s");
+        if (w->knee_threads)
+            fprintf(f, ", knee at %d (efficiency below %.0f%%)\n", w->knee_threads,
+                    BG_KNEE_EFFICIENCY * 100);
+        else
+            fprintf(f, ", no knee (efficiency >= %.0f%% throughout)\n", BG_KNEE_EFFICIENCY * 100);
+        for (size_t j = 0; j < w->n; j++) {
+            bg__format_ns(w->t_ns[j], t, sizeof t);
+            fprintf(f, "    T=%-3.0f %s/iter, %.4g /s, efficiency %.0f%%\n", w->x[j], t,
+                    w->throughput[j], w->efficiency[j] * 100);
+        }
+    }
+}
+
 static int end(FILE *f, const bg_report_src *s)
 {
     const bg_run *run = s->run;
@@ -474,6 +528,7 @@ static int end(FILE *f, const bg_report_src *s)
     if (bad)
         fprintf(f, ", %zu failed (crashed, timed out or errored)", bad);
     fprintf(f, "; outliers are mild/severe (Tukey), kept in every estimate\n");
+    print_sweeps(f, run);
     if (run->noisy[0])
         fprintf(f, "benchgate: measurements look noisy (%s); run `benchgate doctor` for what to "
                    "fix\n", run->noisy);

@@ -274,6 +274,69 @@ static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
     return rc;
 }
 
+/* Google Benchmark's names of the growth orders (GetBigOString). */
+static const char *gbench_big_o(bg_big_o o)
+{
+    static const char *const names[] = {"", "", "(1)", "lgN", "N", "NlgN", "N^2", "N^3"};
+    return o >= BG_BIGO_1 && o <= BG_BIGO_N3 ? names[o] : "";
+}
+
+/* The entries of result r (arr's items from `start` on): its team size as
+ * "threads", and its family and arguments in "benchgate_instance" (which
+ * the importer reads back; Google Benchmark's tools ignore it). */
+static int gbench_instance(cJSON *arr, int start, const bg_result *r)
+{
+    if (!r->family[0])
+        return 0;
+    for (int i = start; i < cJSON_GetArraySize(arr); i++) {
+        cJSON *o = cJSON_GetArrayItem(arr, i);
+        if (r->threads > 0)
+            cJSON_ReplaceItemInObjectCaseSensitive(o, "threads", cJSON_CreateNumber(r->threads));
+        cJSON *in = cJSON_AddObjectToObject(o, "benchgate_instance");
+        if (!in || !cJSON_AddStringToObject(in, "family", r->family) ||
+            !cJSON_AddNumberToObject(in, "threads", r->threads))
+            return BG_ENOMEM;
+        cJSON *args = cJSON_AddObjectToObject(in, "args");
+        for (size_t k = 0; args && k < r->nargs; k++)
+            cJSON_AddNumberToObject(args, r->arg_names[k], (double)r->args[k]);
+        if (r->complexity != BG_BIGO_NONE && r->complexity_arg >= 0)
+            cJSON_AddStringToObject(in, "complexity_arg", r->arg_names[r->complexity_arg]);
+    }
+    return 0;
+}
+
+/* A growth sweep as Google Benchmark writes a complexity: a "<family>_BigO"
+ * aggregate (big_o, the coefficients) and a "<family>_RMS" one. */
+static int gbench_complexity(cJSON *arr, const bg_run *run)
+{
+    for (size_t i = 0; i < run->nsweeps; i++) {
+        const bg_sweep *w = &run->sweeps[i];
+        if (w->kind != BG_SWEEP_GROWTH || w->big_o < BG_BIGO_1)
+            continue;
+        char name[256];
+        for (int row = 0; row < 2; row++) {
+            snprintf(name, sizeof name, "%s_%s", w->key, row ? "RMS" : "BigO");
+            cJSON *o = gbench_entry(name, w->key, run->nresults + i, "aggregate", 0);
+            if (!o || !cJSON_AddItemToArray(arr, o)) {
+                cJSON_Delete(o);
+                return BG_ENOMEM;
+            }
+            cJSON_AddNumberToObject(o, "threads", 1);
+            cJSON_AddStringToObject(o, "aggregate_name", row ? "RMS" : "BigO");
+            cJSON_AddStringToObject(o, "aggregate_unit", row ? "percentage" : "time");
+            if (row) {
+                cJSON_AddNumberToObject(o, "rms", w->rms);
+            } else {
+                cJSON_AddNumberToObject(o, "cpu_coefficient", w->coef);
+                cJSON_AddNumberToObject(o, "real_coefficient", w->coef);
+                cJSON_AddStringToObject(o, "big_o", gbench_big_o(w->big_o));
+                cJSON_AddStringToObject(o, "time_unit", "ns");
+            }
+        }
+    }
+    return 0;
+}
+
 /* One document: built and printed whole at the end. */
 static int gbench_end(FILE *f, const bg_report_src *s)
 {
@@ -289,8 +352,14 @@ static int gbench_end(FILE *f, const bg_report_src *s)
     }
     cJSON *arr = cJSON_AddArrayToObject(root, "benchmarks");
     int rc = arr ? 0 : BG_ENOMEM;
-    for (size_t i = 0; !rc && i < run->nresults; i++)
+    for (size_t i = 0; !rc && i < run->nresults; i++) {
+        int start = cJSON_GetArraySize(arr);
         rc = gbench_bench(arr, &run->results[i], i);
+        if (!rc)
+            rc = gbench_instance(arr, start, &run->results[i]);
+    }
+    if (!rc)
+        rc = gbench_complexity(arr, run);
     if (rc) {
         cJSON_Delete(root);
         return rc;

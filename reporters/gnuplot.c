@@ -394,6 +394,44 @@ int bg__plot_fit(bg_plotter *p, const char *file, const char *title, const bg_re
     return finish(p);
 }
 
+int bg__plot_growth(bg_plotter *p, const char *file, const char *title, const bg_sweep *w)
+{
+    if (!p || !w || w->kind != BG_SWEEP_GROWTH || w->n < 2)
+        return BG_EINVAL;
+    static const char *const curve[] = {"", "", "1", "log(x)/log(2)", "x", "x*log(x)/log(2)",
+                                        "x**2", "x**3"};
+    FILE *f = p->in;
+    double max = 0;
+    for (size_t i = 0; i < w->n; i++)
+        max = fmax(max, w->t_ns[i]);
+    const char *unit;
+    double div = time_scale(max, &unit);
+    begin_plot(f, file, BG_PLOT_W, BG_PLOT_H);
+    set_title(f, title);
+    fputs("set logscale xy\nset format x '%.0s%c'\nset format y '%g'\nset key below horizontal height 1\n", f);
+    fputs("set xlabel ", f);
+    bg__gp_quote(f, w->arg);
+    fprintf(f, "\nset ylabel 'time per iteration (%s)'\n", unit);
+    fputs("$g << EOD\n", f);
+    for (size_t i = 0; i < w->n; i++)
+        if (w->x[i] > 0 && w->t_ns[i] > 0)
+            fprintf(f, "%.10g %.10g\n", w->x[i], w->t_ns[i] / div);
+    fputs("EOD\n", f);
+    fprintf(f, "set xrange [%.10g:%.10g]\nset samples 200\n", w->x[0] / 1.5, w->x[w->n - 1] * 1.5);
+    fputs("plot ", f);
+    if (w->big_o >= BG_BIGO_1 && w->big_o <= BG_BIGO_N3 && isfinite(w->coef) && w->coef > 0) {
+        char label[96];
+        snprintf(label, sizeof label, "fitted %s, RMS %.1f%%", bg__big_o_name(w->big_o), w->rms * 100);
+        fprintf(f, "%.10g * (%s) with lines lw 1.5 lc rgb '%s' title ", w->coef / div, curve[w->big_o],
+                COL_LINE);
+        bg__gp_quote(f, label);
+        fputs(", ", f);
+    }
+    fprintf(f, "$g using 1:2 with linespoints pt 7 ps 0.8 lc rgb '%s' title 'measured mean'\n", COL_CAND);
+    end_plot(f);
+    return finish(p);
+}
+
 /* The largest finite value of the history, its count, and the data block. */
 static size_t history_block(FILE *f, const bg_plot_history *h, double div)
 {

@@ -1174,9 +1174,65 @@ static int run_page_bench(FILE *f, const bg_report_src *s, size_t i)
     return 0;
 }
 
+/* The run's growth orders (with the log-log plot on the head's page) and
+ * thread scaling: each sweep's points and figures. */
+static void run_sweeps(FILE *f, const bg_report_src *s)
+{
+    const bg_run *run = s->run;
+    if (!run->nsweeps)
+        return;
+    fputs("<h2>Growth orders and thread scaling</h2>\n", f);
+    for (size_t i = 0; i < run->nsweeps; i++) {
+        const bg_sweep *w = &run->sweeps[i];
+        fputs("<h3>", f);
+        bg__html_escape(f, w->key);
+        if (w->kind == BG_SWEEP_GROWTH) {
+            fputs(" over <code>", f);
+            bg__html_escape(f, w->arg);
+            fprintf(f, "</code>: %s%s</h3>\n<p>time per iteration ~ %.4g ns &times; f(", 
+                    w->big_o ? bg__big_o_name(w->big_o) : "no fit", w->declared ? " (declared)" : "",
+                    w->coef);
+            bg__html_escape(f, w->arg);
+            fprintf(f, "), normalised RMS %.1f%%</p>\n", w->rms * 100);
+            bool plotted = s->site && s->run == s->site->head && i < BG_REPORT_SWEEPS &&
+                           s->site->sweep_plot[i];
+            if (plotted) {
+                char slug[32];
+                snprintf(slug, sizeof slug, "sweep-%zu", i);
+                put_img(f, slug, "growth", "time per iteration against the size, log-log, with the fitted curve",
+                        BG_PLOT_W, BG_PLOT_H, "plot");
+            }
+            fputs("<table><tr><th>benchmark</th><th>size</th><th>time / iteration</th></tr>\n", f);
+        } else {
+            fprintf(f, "</h3>\n<p>best: <b>%d thread%s</b> (highest throughput); ", w->best_threads,
+                    w->best_threads == 1 ? "" : "s");
+            if (w->knee_threads)
+                fprintf(f, "knee at <b>%d</b> (efficiency below %.0f%%)</p>\n", w->knee_threads,
+                        BG_KNEE_EFFICIENCY * 100);
+            else
+                fprintf(f, "no knee (efficiency at least %.0f%% throughout)</p>\n", BG_KNEE_EFFICIENCY * 100);
+            fputs("<table><tr><th>benchmark</th><th>threads</th><th>time / iteration</th>"
+                  "<th>throughput / s</th><th>efficiency</th></tr>\n", f);
+        }
+        for (size_t j = 0; j < w->n; j++) {
+            fputs("<tr><td class=\"name\">", f);
+            bg__html_escape(f, w->names[j] ? w->names[j] : "");
+            fprintf(f, "</td><td class=\"num\">%.0f</td><td class=\"num\">", w->x[j]);
+            put_ns(f, w->t_ns[j]);
+            fputs("</td>", f);
+            if (w->kind == BG_SWEEP_THREADS)
+                fprintf(f, "<td class=\"num\">%.4g</td><td class=\"num\">%.0f%%</td>", w->throughput[j],
+                        w->efficiency[j] * 100);
+            fputs("</tr>\n", f);
+        }
+        fputs("</table>\n", f);
+    }
+}
+
 static int run_page_end(FILE *f, const bg_report_src *s)
 {
     fputs("</table></div>\n", f);
+    run_sweeps(f, s);
     page_end_main(f);
     return ferror(f) ? BG_EIO : 0;
 }

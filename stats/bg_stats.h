@@ -266,6 +266,15 @@ typedef struct bg_complexity_fit {
     double rms_all[BG_O_COUNT];
 } bg_complexity_fit;
 int bg_fit_complexity(const double *n, const double *t, size_t count, bg_complexity_fit *out);
+/* The same classes fitted on relative residuals: minimises
+ * sum(((t - coef * f(n)) / t)^2), so every size counts alike (a sweep over
+ * four decades is otherwise a fit of its largest point), and rms is
+ * sqrt(mean(((t - coef * f(n)) / t)^2)). Needs every t > 0; otherwise as
+ * bg_fit_complexity. */
+int bg_fit_complexity_relative(const double *n, const double *t, size_t count,
+                               bg_complexity_fit *out);
+/* The growth function of class c at n (1, log2 n, n, n log2 n, n^2, n^3). */
+double bg_complexity_growth(bg_complexity c, double n);
 
 #ifdef __cplusplus
 }

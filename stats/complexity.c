@@ -53,6 +53,51 @@ static double growth(bg_complexity c, double n)
     return NAN;
 }
 
+int bg_fit_complexity_relative(const double *n, const double *t, size_t count,
+                               bg_complexity_fit *out)
+{
+    if (!n || !t || !out || count < 2)
+        return BG_EINVAL;
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(n[i]) || n[i] < 1.0 || !isfinite(t[i]) || !(t[i] > 0.0))
+            return BG_EINVAL;
+    out->best = BG_O_1;
+    out->coef = NAN;
+    out->rms = INFINITY;
+    for (int c = 0; c < BG_O_COUNT; c++) {
+        /* With g = f(n) / t the residuals are 1 - coef * g: coef =
+         * sum(g) / sum(g^2). */
+        double sg = 0.0, sgg = 0.0;
+        for (size_t i = 0; i < count; i++) {
+            double g = growth((bg_complexity)c, n[i]) / t[i];
+            sg += g;
+            sgg += g * g;
+        }
+        if (!(sgg > 0.0) || !isfinite(sgg)) {
+            out->rms_all[c] = INFINITY;
+            continue;
+        }
+        double coef = sg / sgg, ss = 0.0;
+        for (size_t i = 0; i < count; i++) {
+            double r = 1.0 - coef * growth((bg_complexity)c, n[i]) / t[i];
+            ss += r * r;
+        }
+        double rms = sqrt(ss / (double)count);
+        out->rms_all[c] = rms;
+        if (rms < out->rms) {
+            out->rms = rms;
+            out->best = (bg_complexity)c;
+            out->coef = coef;
+        }
+    }
+    return isfinite(out->rms) ? BG_OK : BG_ENUMERIC;
+}
+
+double bg_complexity_growth(bg_complexity c, double n)
+{
+    return growth(c, n);
+}
+
 /* Fits every model and picks the one with the smallest normalised RMS,
  *     rms = sqrt(sum((t - coef * f(n))^2) / count) / mean(t);
  * on an exact tie the simpler model (lower enum value) wins. A model whose

@@ -374,6 +374,107 @@ static int read_entries(const imp *m, const cJSON *arr, bg_run *run)
     return 0;
 }
 
+/* An instance from a Google Benchmark name, "family/8/n:64/threads:2":
+ * the family, each argument ("argK" when unnamed) and the team. */
+static void instance_from_name(const char *name, int threads, bg_result *r)
+{
+    const char *slash = strchr(name, '/');
+    if (!slash && threads <= 1)
+        return;
+    size_t flen = slash ? (size_t)(slash - name) : strlen(name);
+    snprintf(r->family, sizeof r->family, "%.*s", (int)(flen < 127 ? flen : 127), name);
+    for (const char *p = slash; p && *p == '/' && r->nargs < BG_ARGS_MAX;) {
+        const char *part = p + 1, *end = strchr(part, '/');
+        size_t len = end ? (size_t)(end - part) : strlen(part);
+        char buf[96];
+        snprintf(buf, sizeof buf, "%.*s", (int)(len < 95 ? len : 95), part);
+        char *colon = strchr(buf, ':'), *num = colon ? colon + 1 : buf, *stop;
+        errno = 0;
+        long long v = strtoll(num, &stop, 10);
+        bool number = !errno && stop != num && !*stop; /* not "real_time", "repeats:x" */
+        if (number && colon && !strncmp(buf, "threads:", 8)) {
+            r->threads = (int)(v > 0 && v <= BG_THREADS_MAX ? v : 0);
+        } else if (number) {
+            if (colon)
+                snprintf(r->arg_names[r->nargs], sizeof r->arg_names[r->nargs], "%.*s",
+                         (int)(colon - buf < 31 ? colon - buf : 31), buf);
+            else
+                snprintf(r->arg_names[r->nargs], sizeof r->arg_names[r->nargs], "arg%zu", r->nargs);
+            r->args[r->nargs++] = v;
+        }
+        p = end;
+    }
+    if (!r->threads && threads > 1)
+        r->threads = threads;
+    if (r->nargs == 0 && r->threads == 0)
+        r->family[0] = '\0'; /* a '/' in a plain name: no instance */
+}
+
+/* Arguments, teams and growth orders: benchgate's "benchgate_instance" when
+ * the file has it, else read from the names; a "<family>_BigO" aggregate
+ * declares its class (from its big_o) on the family's instances, over their
+ * first argument (or the one benchgate recorded). */
+static void read_instances(const cJSON *arr, bg_run *run)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr)
+    {
+        const char *n = entry_name(e);
+        if (!n || is_aggregate(e))
+            continue;
+        bg_result *r = NULL;
+        for (size_t i = 0; i < run->nresults && !r; i++)
+            if (!strcmp(run->results[i].name, n))
+                r = &run->results[i];
+        if (!r || r->family[0])
+            continue;
+        r->complexity_arg = -1;
+        const cJSON *in = cJSON_GetObjectItemCaseSensitive(e, "benchgate_instance");
+        double t = num_of(e, "threads");
+        if (cJSON_IsObject(in) && str_of(in, "family")) {
+            snprintf(r->family, sizeof r->family, "%s", str_of(in, "family"));
+            const cJSON *a;
+            cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(in, "args"))
+            {
+                if (r->nargs == BG_ARGS_MAX || !a->string || !cJSON_IsNumber(a) ||
+                    !(fabs(a->valuedouble) < 9.2e18))
+                    break;
+                snprintf(r->arg_names[r->nargs], sizeof r->arg_names[r->nargs], "%s", a->string);
+                r->args[r->nargs++] = (int64_t)a->valuedouble;
+            }
+            double team = num_of(in, "threads"); /* 0: no team */
+            r->threads = team >= 1 && team <= BG_THREADS_MAX ? (int)team : 0;
+            const char *ca = str_of(in, "complexity_arg");
+            for (size_t k = 0; ca && k < r->nargs; k++)
+                if (!strcmp(r->arg_names[k], ca)) {
+                    r->complexity = BG_BIGO_AUTO;
+                    r->complexity_arg = (int)k;
+                }
+        } else {
+            instance_from_name(n, t >= 1 && t <= BG_THREADS_MAX ? (int)t : 1, r);
+        }
+    }
+    static const char *const gb[] = {"", "", "(1)", "lgN", "N", "NlgN", "N^2", "N^3"};
+    cJSON_ArrayForEach(e, arr)
+    {
+        const char *agg = str_of(e, "aggregate_name"), *fam = str_of(e, "run_name");
+        const char *bo = str_of(e, "big_o");
+        if (!agg || strcmp(agg, "BigO") || !fam || !bo)
+            continue;
+        bg_big_o o = BG_BIGO_AUTO; /* "f(N)" (a lambda) or unknown: fitted here */
+        for (int k = BG_BIGO_1; k <= BG_BIGO_N3; k++)
+            if (!strcmp(bo, gb[k]))
+                o = (bg_big_o)k;
+        for (size_t i = 0; i < run->nresults; i++) {
+            bg_result *r = &run->results[i];
+            if (!strcmp(r->family, fam) && r->nargs > 0) {
+                r->complexity = o;
+                r->complexity_arg = r->complexity_arg >= 0 ? r->complexity_arg : 0;
+            }
+        }
+    }
+}
+
 int bg__import_gbench(const char *json, const char *name, bg_run *run, char *err, size_t errlen)
 {
     imp m = {name ? name : "input", false, err, errlen};
@@ -392,6 +493,8 @@ int bg__import_gbench(const char *json, const char *name, bg_run *run, char *err
     bg__config_default(&run->config);
     run->config.samples = 1;
     int rc = read_entries(&m, arr, run);
+    if (rc == 0)
+        read_instances(arr, run);
     if (rc == 0) {
         /* The bootstrap settings of a file benchgate exported. */
         double resamples = num_of(ctx, "benchgate_resamples"), conf = num_of(ctx, "benchgate_confidence");
@@ -415,6 +518,8 @@ int bg__import_gbench(const char *json, const char *name, bg_run *run, char *err
             snprintf(r->message, sizeof r->message, "statistics failed on these repetitions");
         }
     }
+    if (rc == 0 && bg__run_sweeps(run) != 0)
+        rc = fail(&m, BG_ENOMEM, "out of memory", NULL);
     if (rc)
         bg__run_free(run);
     return rc;

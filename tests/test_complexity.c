@@ -69,6 +69,30 @@ static void test_log_of_one(void **state)
     assert_rel(fit.coef, 6.0, 1e-12);
 }
 
+/* The relative fit against values computed independently (Python, closed
+ * form: coef = sum(g) / sum(g^2) with g = f(n) / t) for t = 3 n log2 n with
+ * errors of +5, -3, +2, -4 and +1 %. */
+static void test_relative(void **state)
+{
+    (void)state;
+    const double n[] = {1024, 8192, 65536, 524288, 4194304};
+    const double t[] = {32256.0, 309903.36, 3208642.56, 28689039.36, 279592304.64};
+    static const double coef[BG_O_COUNT] = {35588.399268828456, 3653.7873485392834, 41.703815164058014,
+                                            2.9994540039960018, 1.8281694871097172e-05,
+                                            3.8611932331530612e-12};
+    static const double rms[BG_O_COUNT] = {0.8682617957476837, 0.85942483861707553,
+                                           0.25850501838857937, 0.032992567066335222,
+                                           0.8538751291439578, 0.89008469458255157};
+    bg_complexity_fit fit;
+    assert_int_equal(bg_fit_complexity_relative(n, t, 5, &fit), 0);
+    assert_int_equal(fit.best, BG_O_NLOGN);
+    assert_true(fabs(fit.coef / coef[BG_O_NLOGN] - 1) < 1e-12);
+    for (int c = 0; c < BG_O_COUNT; c++)
+        assert_true(fabs(fit.rms_all[c] / rms[c] - 1) < 1e-12);
+    const double zero[] = {1, 0, 2};
+    assert_int_equal(bg_fit_complexity_relative(n, zero, 3, &fit), BG_EINVAL);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -92,6 +116,7 @@ int main(void)
         cmocka_unit_test(test_reference),
         cmocka_unit_test(test_exact_cubic),
         cmocka_unit_test(test_log_of_one),
+        cmocka_unit_test(test_relative),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
