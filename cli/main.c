@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bg_cmds.h"
+#include "bg_reporter.h"
 
 /* libgit2 1.5 leaks a PCRE2 match block when a config regex does not match
  * (libgit2/libgit2#6382); let LeakSanitizer ignore allocations in libpcre2. */
@@ -43,6 +44,41 @@ static void help_main(FILE *f)
     fprintf(f, "\nRun 'benchgate <command> --help' for its options.\n\n%s", bg__cli_exit_help);
 }
 
+/* --color WHEN (or --color=WHEN), accepted by every command before a
+ * "--": how comparison tables on a terminal are coloured (auto: on a
+ * terminal unless NO_COLOR is set). Taken out of argv; returns the new
+ * argc, or -1 after an error message. */
+static int take_color(int argc, char **argv)
+{
+    int out = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *when = NULL;
+        if (!strcmp(argv[i], "--")) {
+            while (i < argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        if (!strcmp(argv[i], "--color")) {
+            if (i + 1 >= argc) {
+                bg__errf("--color needs a value: auto, always or never");
+                return -1;
+            }
+            when = argv[++i];
+        } else if (!strncmp(argv[i], "--color=", 8)) {
+            when = argv[i] + 8;
+        } else {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (strcmp(when, "auto") && strcmp(when, "always") && strcmp(when, "never")) {
+            bg__errf("--color '%s': use auto, always or never", when);
+            return -1;
+        }
+        bg__console_color_when(when);
+    }
+    return out;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -59,8 +95,10 @@ int main(int argc, char **argv)
         return BG_EXIT_OK;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
-        if (!strcmp(cmd, COMMANDS[i].name))
-            return COMMANDS[i].fn(argc - 2, argv + 2);
+        if (!strcmp(cmd, COMMANDS[i].name)) {
+            int n = take_color(argc - 2, argv + 2);
+            return n < 0 ? BG_EXIT_USAGE : COMMANDS[i].fn(n, argv + 2);
+        }
     char list[256] = "";
     for (size_t i = 0; i < NCOMMANDS; i++) {
         size_t len = strlen(list);

@@ -42,6 +42,7 @@ typedef struct bg_cmp_row {
     char drift_source[64]; /* "learned from 12 run pairs", "default: ..." */
     bg_change ch_within;
     char note[320];        /* why not compared / which rule accepted it */
+    double elapsed_s;      /* seconds B took to measure it (NAN or 0: not known) */
 } bg_cmp_row;
 
 typedef struct bg_comparison {

@@ -298,7 +298,7 @@ static void init_row(bg_cmp_row *w, const char *name, bg_row_kind kind)
     memset(w, 0, sizeof *w);
     w->name = name;
     w->kind = kind;
-    w->mean_a = w->mean_b = w->p_adj = NAN;
+    w->mean_a = w->mean_b = w->p_adj = w->elapsed_s = NAN;
 }
 
 static bool failed(const bg_result *r)
@@ -311,6 +311,7 @@ static void compare_one(const bg_result *ra, const bg_result *rb, const char *me
                         const bg_boot_opts *bo, bg_cmp_row *w)
 {
     w->head_failed = failed(rb);
+    w->elapsed_s = rb->elapsed_s;
     if (ra->status != BG_STATUS_OK || rb->status != BG_STATUS_OK || !has_samples(ra) ||
         !has_samples(rb)) {
         w->kind = BG_ROW_NOT_OK;
@@ -489,6 +490,7 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
         bg_cmp_row *w = &c->rows[c->n++];
         init_row(w, rb->name, BG_ROW_ONLY_B);
         w->head_failed = failed(rb);
+        w->elapsed_s = rb->elapsed_s;
         /* A new benchmark that crashed or timed out: say how (signal, exit
          * code, timeout), as for one present in both runs. */
         if (w->head_failed)

@@ -553,8 +553,9 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     printf("\nchange against baseline %s (%s, run of %s), metric %s%s%s:\n",
            base->spec ? base->spec : "", base->path, label, cmp.metric, cmp.metric_note[0] ? " " : "",
            cmp.metric_note);
-    const bg_report_src src = {.kind = BG_REPORT_COMPARISON, .cmp = &cmp, .label_a = "base",
-                               .label_b = "now"};
+    bg_report_src src = {.kind = BG_REPORT_COMPARISON, .cmp = &cmp, .label_a = "base",
+                         .label_b = "now"};
+    bg__console_style(&src, STDOUT_FILENO, c->color ? "always" : "never");
     bg__report(stdout, bg__reporter_find("console", BG_REPORT_COMPARISON), &src);
     bg__comparison_free(&cmp);
 }
