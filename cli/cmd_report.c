@@ -131,12 +131,15 @@ int bg__cmd_report(int argc, char **argv)
 
 /* ---- export ---- */
 
-enum { E_FORMAT = 1, E_OUT, E_STORE, E_N };
+enum { E_FORMAT = 1, E_OUT, E_STORE, E_PER_PROCESS, E_N };
 
 static const bg_opt EXPORT_OPTIONS[] = {
     {E_FORMAT, "format", 0, "FMT", NULL, "csv, gbench or trace"},
     {E_OUT, "out", 0, "FILE", NULL, "write to FILE (atomically) instead of stdout"},
     {E_STORE, "store", 0, "DIR", NULL, "the run store (default: $BENCHGATE_DIR, else <repo>/.benchgate)"},
+    {E_PER_PROCESS, "per-process", 0, NULL, NULL,
+     "gbench: an \"iteration\" entry per process and mean/median/stddev/cv aggregates\n"
+     "(the shape of --benchmark_repetitions output), not one entry per benchmark"},
     {0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -146,8 +149,9 @@ static void export_help(FILE *f)
           "\n"
           "Writes a run (a run file, or the newest stored run of REF, default HEAD) as\n"
           "  csv     estimates: one row per benchmark and statistic, with intervals;\n"
-          "  gbench  Google Benchmark JSON (repetitions = processes, mean/median/stddev/cv\n"
-          "          aggregates), read by github-action-benchmark, Bencher and compare.py;\n"
+          "  gbench  Google Benchmark JSON as github-action-benchmark and Bencher read it:\n"
+          "          one entry per benchmark, its mean (run_type aggregate, aggregate_name\n"
+          "          mean, name BENCH_mean); --per-process for an entry per process;\n"
           "  trace   Chrome trace event JSON for Perfetto / chrome://tracing: an event per\n"
           "          sample, a track per benchmark process.\n"
           "to stdout or, written atomically, to --out FILE.\n"
@@ -205,7 +209,8 @@ int bg__cmd_export(int argc, char **argv)
     const bg_reporter *fn = NULL;
     for (size_t i = 0; format && exports[i] && !fn; i++)
         if (!strcmp(format, exports[i]))
-            fn = bg__reporter_find(format, BG_REPORT_RUN);
+            fn = bg__reporter_find(!strcmp(format, "gbench") && v[E_PER_PROCESS] ? "gbench-processes" : format,
+                                   BG_REPORT_RUN);
     if (!fn) {
         bg__errf("export needs --format csv, gbench or trace%s%s%s", format ? " (not '" : "", format ? format : "",
              format ? "')" : "");

@@ -679,9 +679,11 @@ int bg_main(int argc, char **argv)
     for (size_t i = 0; i < nsel; i++)
         run.results[i].name = sel[i]->name;
     run.nresults = nsel;
+    c.progress_total = nsel;
 
     const bg_reporter *rep = bg__reporter_find("console", BG_REPORT_RUN);
-    const bg_report_src src = {.kind = BG_REPORT_RUN, .run = &run};
+    bg_report_src src = {.kind = BG_REPORT_RUN, .run = &run};
+    bg__console_style(&src, STDOUT_FILENO, c.color ? "always" : "never");
     rep->begin(stdout, &src);
     int exit_code = BG_EXIT_OK;
     for (size_t i = 0; i < nsel; i++) {

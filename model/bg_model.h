@@ -77,6 +77,7 @@ typedef struct bg_config {
     bool quick;               /* --quick: short, rough run */
     bool color;               /* colour on the console */
     bool progress;            /* progress line on stderr */
+    size_t progress_total;    /* benchmarks in the run, for the progress line (0: not known) */
     uint32_t counters;        /* counter groups measured (bit i: bg__counter_group_at(i)) */
     bool counters_all;        /* console: every counter, not the compact set */
     bg_mode mode;             /* --mode */

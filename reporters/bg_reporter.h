@@ -66,7 +66,8 @@ extern const bg_reporter bg__cmp_csv_reporter;
 extern const bg_reporter bg__cmp_json_reporter;
 extern const bg_reporter bg__junit_reporter;
 extern const bg_reporter bg__csv_reporter;         /* a run's estimates */
-extern const bg_reporter bg__gbench_reporter;
+extern const bg_reporter bg__gbench_reporter;           /* one mean entry per benchmark */
+extern const bg_reporter bg__gbench_processes_reporter; /* an entry per process + aggregates */
 extern const bg_reporter bg__trace_reporter;
 extern const bg_reporter bg__html_reporter;        /* a run's page */
 

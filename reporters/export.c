@@ -274,8 +274,64 @@ static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
     return rc;
 }
 
-/* One document: built and printed whole at the end. */
-static int gbench_end(FILE *f, const bg_report_src *s)
+/* The default form, one entry per benchmark, as Google Benchmark writes
+ * with --benchmark_report_aggregates_only and only the mean: run_type
+ * "aggregate", aggregate_name "mean", name "<benchmark>_mean", real_time
+ * the mean over processes. github-action-benchmark's googlecpp parser
+ * turns every entry into a point (name, real_time, time_unit, iterations,
+ * cpu_time, threads) and Bencher's cpp_google adapter keeps one value per
+ * name (name, real_time, time_unit), so one entry is one point per
+ * benchmark in both. Each process's raw samples ride along in
+ * "benchgate_processes" (as add_samples writes them), for the importer. */
+static int gbench_mean_bench(cJSON *arr, const bg_result *r, size_t family)
+{
+    size_t reps = r->fig.reps;
+    if (r->status != BG_STATUS_OK || reps == 0)
+        return gbench_bench(arr, r, family); /* the errored entry */
+    size_t len = strlen(r->name) + 8;
+    char *name = malloc(len);
+    cJSON *o = name ? gbench_entry("", r->name, family, "aggregate", reps) : NULL;
+    if (!o || !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        free(name);
+        return BG_ENOMEM;
+    }
+    snprintf(name, len, "%s_mean", r->name);
+    cJSON_ReplaceItemInObjectCaseSensitive(o, "name", cJSON_CreateString(name));
+    free(name);
+    cJSON_AddNumberToObject(o, "threads", 1);
+    cJSON_AddStringToObject(o, "aggregate_name", "mean");
+    cJSON_AddStringToObject(o, "aggregate_unit", "time");
+    double iters = 0;
+    for (size_t i = 0; i < r->nprocs; i++)
+        iters += r->procs[i].iters_total;
+    cJSON_AddNumberToObject(o, "iterations", iters);
+    cJSON_AddNumberToObject(o, "real_time", r->fig.rep_wall[0]);
+    cJSON_AddNumberToObject(o, "cpu_time", r->fig.rep_cpu[0]);
+    cJSON_AddStringToObject(o, "time_unit", "ns");
+    add_rates(o, r, r->fig.rep_wall[0]);
+    cJSON *procs = cJSON_AddArrayToObject(o, "benchgate_processes");
+    if (!procs)
+        return BG_ENOMEM;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const bg_proc *p = &r->procs[i];
+        if (p->n == 0)
+            continue;
+        cJSON *po = cJSON_CreateObject();
+        if (!po || !cJSON_AddItemToArray(procs, po)) {
+            cJSON_Delete(po);
+            return BG_ENOMEM;
+        }
+        int rc = add_samples(po, r, p);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* One document: built and printed whole at the end; per_process: every
+ * process's entry and four aggregates per benchmark, else gbench_mean_bench. */
+static int gbench_doc(FILE *f, const bg_report_src *s, bool per_process)
 {
     const bg_run *run = s->run;
     cJSON *root = cJSON_CreateObject();
@@ -290,12 +346,22 @@ static int gbench_end(FILE *f, const bg_report_src *s)
     cJSON *arr = cJSON_AddArrayToObject(root, "benchmarks");
     int rc = arr ? 0 : BG_ENOMEM;
     for (size_t i = 0; !rc && i < run->nresults; i++)
-        rc = gbench_bench(arr, &run->results[i], i);
+        rc = per_process ? gbench_bench(arr, &run->results[i], i) : gbench_mean_bench(arr, &run->results[i], i);
     if (rc) {
         cJSON_Delete(root);
         return rc;
     }
     return bg__json_fprint(f, root);
+}
+
+static int gbench_end(FILE *f, const bg_report_src *s)
+{
+    return gbench_doc(f, s, false);
+}
+
+static int gbench_processes_end(FILE *f, const bg_report_src *s)
+{
+    return gbench_doc(f, s, true);
 }
 
 /* ---- Chrome trace event format ---- */
@@ -460,4 +526,6 @@ static int nothing_per_bench(FILE *f, const bg_report_src *s, size_t i)
 
 const bg_reporter bg__gbench_reporter = {"gbench", BG_REPORT_RUN, nothing, nothing_per_bench,
                                          gbench_end};
+const bg_reporter bg__gbench_processes_reporter = {"gbench-processes", BG_REPORT_RUN, nothing,
+                                                   nothing_per_bench, gbench_processes_end};
 const bg_reporter bg__trace_reporter = {"trace", BG_REPORT_RUN, nothing, nothing_per_bench, trace_end};

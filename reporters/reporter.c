@@ -16,6 +16,7 @@ const bg_reporter *const bg__reporters[] = {
     &bg__junit_reporter,
     &bg__html_reporter,
     &bg__gbench_reporter,
+    &bg__gbench_processes_reporter,
     &bg__trace_reporter,
     NULL,
 };
@@ -114,6 +115,11 @@ int bg__export_csv(FILE *f, const bg_run *run)
 }
 
 int bg__export_gbench(FILE *f, const bg_run *run)
+{
+    return export_run(f, "gbench-processes", run);
+}
+
+int bg__export_gbench_mean(FILE *f, const bg_run *run)
 {
     return export_run(f, "gbench", run);
 }

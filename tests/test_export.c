@@ -518,6 +518,171 @@ static void assert_same_estimates(const bg_result *x, const bg_result *y)
  * exporting the import again gives the same file. Without those fields
  * (what Google Benchmark's own tools keep), a repetition is one sample
  * and the estimates are Google Benchmark's aggregates of the export. */
+/* ---- the default gbench export, against the rules of its two consumers:
+ * github-action-benchmark's googlecpp parser makes every entry a point
+ * (name, real_time, time_unit + "/iter", iterations, cpu_time, threads);
+ * Bencher's cpp_google adapter reads name, real_time and time_unit of
+ * every entry, the last of a name winning, and needs context.caches. ---- */
+
+static cJSON *mean_export(bg_run *run)
+{
+    make_run(run);
+    int rc;
+    char *text = capture(bg__export_gbench_mean, run, &rc);
+    assert_int_equal(rc, 0);
+    cJSON *root = cJSON_Parse(text);
+    assert_non_null(root);
+    free(text);
+    return root;
+}
+
+/* name: one entry per benchmark, Google Benchmark's aggregate name. */
+static void test_gbench_rule_name(void **state)
+{
+    (void)state;
+    bg_run run;
+    cJSON *root = mean_export(&run);
+    const cJSON *arr = item(root, "benchmarks");
+    assert_int_equal(cJSON_GetArraySize(arr), NB);
+    for (size_t b = 0; b + 1 < NB; b++) {
+        char want[128];
+        snprintf(want, sizeof want, "%s_mean", NAMES[b]);
+        size_t seen = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, arr) seen += !strcmp(str(e, "name"), want);
+        assert_int_equal(seen, 1);
+    }
+    assert_true(cJSON_IsArray(item(item(root, "context"), "caches")));
+    cJSON_Delete(root);
+    bg__run_free(&run);
+}
+
+/* real_time: the mean over processes of each process's time per iteration. */
+static void test_gbench_rule_real_time(void **state)
+{
+    (void)state;
+    bg_run run;
+    cJSON *root = mean_export(&run);
+    const cJSON *arr = item(root, "benchmarks");
+    for (size_t b = 0; b + 1 < NB; b++) {
+        const bg_result *r = &run.results[b];
+        double mean = 0;
+        for (size_t p = 0; p < NPROC; p++) {
+            double sw = 0, si = 0;
+            for (size_t j = 0; j < NSAMP; j++) {
+                sw += r->procs[p].wall_ns[j];
+                si += r->procs[p].iters[j];
+            }
+            mean += sw / si / NPROC;
+        }
+        const cJSON *e = cJSON_GetArrayItem(arr, (int)b);
+        assert_true(cJSON_IsNumber(item(e, "real_time")));
+        assert_close(num(e, "real_time"), mean, 1e-12);
+        assert_true(num(e, "cpu_time") > 0);
+    }
+    cJSON_Delete(root);
+    bg__run_free(&run);
+}
+
+/* time_unit: one Bencher and github-action-benchmark know (ns, us, ms, s). */
+static void test_gbench_rule_time_unit(void **state)
+{
+    (void)state;
+    bg_run run;
+    cJSON *root = mean_export(&run);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, item(root, "benchmarks"))
+    {
+        const char *u = str(e, "time_unit");
+        assert_non_null(u);
+        assert_true(!strcmp(u, "ns") || !strcmp(u, "us") || !strcmp(u, "ms") || !strcmp(u, "s"));
+    }
+    cJSON_Delete(root);
+    bg__run_free(&run);
+}
+
+/* run_type: "aggregate" for a measured benchmark (no per-process
+ * "iteration" entries unless --per-process asks). */
+static void test_gbench_rule_run_type(void **state)
+{
+    (void)state;
+    bg_run run;
+    cJSON *root = mean_export(&run);
+    const cJSON *arr = item(root, "benchmarks");
+    for (size_t b = 0; b + 1 < NB; b++)
+        assert_string_equal(str(cJSON_GetArrayItem(arr, (int)b), "run_type"), "aggregate");
+    const cJSON *it[16];
+    for (size_t b = 0; b + 1 < NB; b++)
+        assert_int_equal(entries(arr, NAMES[b], "iteration", it, 16), 0);
+    cJSON_Delete(root);
+    bg__run_free(&run);
+}
+
+/* aggregate_name: "mean", with run_name the benchmark's own name. */
+static void test_gbench_rule_aggregate_name(void **state)
+{
+    (void)state;
+    bg_run run;
+    cJSON *root = mean_export(&run);
+    const cJSON *arr = item(root, "benchmarks");
+    for (size_t b = 0; b + 1 < NB; b++) {
+        const cJSON *e = cJSON_GetArrayItem(arr, (int)b);
+        assert_string_equal(str(e, "aggregate_name"), "mean");
+        assert_string_equal(str(e, "run_name"), NAMES[b]);
+    }
+    cJSON_Delete(root);
+    bg__run_free(&run);
+}
+
+/* threads: an integer >= 1 on every entry (github-action-benchmark prints it). */
+static void test_gbench_rule_threads(void **state)
+{
+    (void)state;
+    bg_run run;
+    cJSON *root = mean_export(&run);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, item(root, "benchmarks"))
+    {
+        double t = num(e, "threads");
+        assert_true(t >= 1 && t == floor(t));
+        assert_true(num(e, "iterations") >= 0);
+    }
+    cJSON_Delete(root);
+    bg__run_free(&run);
+}
+
+/* The default form imports back to the same samples and estimates. */
+static void test_gbench_mean_roundtrip(void **state)
+{
+    (void)state;
+    bg_run run, back;
+    make_run(&run);
+    int rc;
+    char *text = capture(bg__export_gbench_mean, &run, &rc);
+    assert_int_equal(rc, 0);
+    char err[512] = "";
+    rc = bg__import_gbench(text, "mean.json", &back, err, sizeof err);
+    if (rc)
+        fail_msg("import failed: %s", err);
+    assert_int_equal(back.nresults, NB);
+    for (size_t b = 0; b + 1 < NB; b++) {
+        const bg_result *r = &back.results[b], *o = &run.results[b];
+        assert_string_equal(r->name, NAMES[b]);
+        assert_int_equal(r->nprocs, NPROC);
+        assert_true(r->seed == o->seed);
+        for (size_t p = 0; p < NPROC; p++)
+            for (size_t j = 0; j < NSAMP; j++)
+                assert_true(r->procs[p].wall_ns[j] == o->procs[p].wall_ns[j]);
+        assert_same_estimates(o, r);
+    }
+    assert_int_equal(back.results[0].items_per_iter, 1000);
+    assert_close(bg__result_metric(&back.results[0], "instructions"), 50, 1e-12);
+    assert_int_equal(back.results[NB - 1].status, BG_STATUS_ERROR);
+    free(text);
+    bg__run_free(&back);
+    bg__run_free(&run);
+}
+
 static void test_import_roundtrip(void **state)
 {
     (void)state;
@@ -897,6 +1062,10 @@ int main(void)
         cmocka_unit_test(test_export_csv),      cmocka_unit_test(test_export_gbench),
         cmocka_unit_test(test_export_trace),    cmocka_unit_test(test_export_trace_start_times),
         cmocka_unit_test(test_import_roundtrip), cmocka_unit_test(test_import_bad_samples),
+        cmocka_unit_test(test_gbench_rule_name), cmocka_unit_test(test_gbench_rule_real_time),
+        cmocka_unit_test(test_gbench_rule_time_unit), cmocka_unit_test(test_gbench_rule_run_type),
+        cmocka_unit_test(test_gbench_rule_aggregate_name), cmocka_unit_test(test_gbench_rule_threads),
+        cmocka_unit_test(test_gbench_mean_roundtrip),
         cmocka_unit_test(test_plot_density_outlier),
         cmocka_unit_test(test_import_gbench_output), cmocka_unit_test(test_import_errors),
         cmocka_unit_test(test_plot_missing_program), cmocka_unit_test(test_plot_program_fails),
