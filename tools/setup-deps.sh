@@ -6,6 +6,8 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc libgsl-dev libcjson-dev libgit2-dev libcmocka-dev gnuplot-nox git valgrind"
 # Headless Chromium loads the HTML report in tests (tests/test_report_browser.py).
 PKGS="$PKGS chromium"
+# The GitLab CI files are parsed in CI (tools/check-ci-files.sh).
+PKGS="$PKGS python3-yaml"
 [ "${BG_WITH_CLANG:-0}" = 1 ] && PKGS="$PKGS clang"
 [ "${BG_WITH_SCIPY:-0}" = 1 ] && PKGS="$PKGS python3-scipy python3-numpy"
 
