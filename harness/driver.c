@@ -478,7 +478,9 @@ static int load_baseline(const bg_config *c, const bg_run *run, bg_side *base, c
         snprintf(base->commit, sizeof base->commit, "%s", run->git_commit);
         if (run->git_commit[0] && bg_git_open(&g, NULL, err, sizeof err) != 0)
             g = NULL;
-        rc = bg__side_load_store(st, g, base, "baseline", "this commit", run->machine_id);
+        /* Quiet when there is none (what = NULL): a first run is not an
+         * error, and the note below says so in one line. */
+        rc = bg__side_load_store(st, g, base, NULL, "this commit", run->machine_id);
         if (rc == 0 && strcmp(base->run.machine_id, run->machine_id) != 0) {
             fprintf(stderr, "%s: note: the newest stored run (%s) was made on another machine (%s); "
                             "no comparison\n", prog, base->path, base->run.machine_id);

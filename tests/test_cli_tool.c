@@ -290,7 +290,7 @@ static void test_gate_missing_base(void **state)
     assert_int_equal(rc, 2);
     const char *x = read_all(junit);
     assert_non_null(strstr(x, "errors=\"1\""));
-    assert_non_null(strstr(x, "<testcase classname=\"benchgate\" name=\"gate\">"));
+    assert_non_null(strstr(x, "<testcase classname=\"benchgate\" name=\"gate\" time=\""));
     assert_non_null(strstr(x, "<error message=\"no stored run for the base"));
     assert_non_null(strstr(x, "main~1"));
     const char *m = read_all(md);
@@ -302,7 +302,7 @@ static void test_gate_missing_base(void **state)
     assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "lots"));
     x = read_all(junit);
-    assert_non_null(strstr(x, "<testcase classname=\"benchgate\" name=\"gate\">"));
+    assert_non_null(strstr(x, "<testcase classname=\"benchgate\" name=\"gate\" time=\""));
     assert_non_null(strstr(x, "<error message=\"invalid gate options"));
     assert_non_null(strstr(read_all(md), "could not decide: invalid gate options"));
     (void)c0;

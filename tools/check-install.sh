@@ -98,12 +98,12 @@ cp -r "$src/examples/outside" "$repo"
 cd "$repo"
 git init -q -b main .
 git -c user.name=ci -c user.email=ci@example.invalid commit -q --allow-empty -m "empty"
-git add bench_hash.c Makefile meson.build README.md
+git add .gitignore bench_hash.c Makefile meson.build README.md
 git -c user.name=ci -c user.email=ci@example.invalid commit -q -m "two benchmarks"
 export PATH=$prefix/bin:$PATH
 step "first run on main: make build + bench_hash --save" sh -c 'make build && ./build-make/bench_hash --quick --save'
 [ -f .benchgate/.gitignore ] || fail ".benchgate/ has no .gitignore"
-[ -z "$(git status --porcelain)" ] || fail "git status shows files after a run: $(git status --porcelain)"
+[ -z "$(git status --porcelain --ignored=no)" ] || fail "git status shows files after a run: $(git status --porcelain)"
 git checkout -q -b topic
 echo "/* a change */" >> bench_hash.c
 git -c user.name=ci -c user.email=ci@example.invalid commit -q -am "a change"
