@@ -12,6 +12,7 @@
 #include "bg_exit.h"
 #include "bg_model.h"
 #include "bg_options.h"
+#include "bg_settings.h"
 #include "bg_store.h"
 
 /* ---- the commands ---- */
@@ -77,6 +78,8 @@ typedef struct bg_cli_cmp {
     const char *out;
     bg_cmp_opts cmp; /* threshold, alpha, p adjustment, seed, resamples, metric, force */
     bool force;
+    bool threshold_set, metric_set; /* given on the command line (they win over the file) */
+    bg_settings settings;           /* .benchgate.json (bg__cli_cmp_settings); owned */
 } bg_cli_cmp;
 
 /* Defaults: console format, bg__cmp_opts_default. */
@@ -84,6 +87,12 @@ void bg__cli_cmp_default(bg_cli_cmp *o);
 /* Applies option `id` (one of BG_CLI_*) with its value: 0, or BG_EINVAL
  * after a message naming the value and what is expected. */
 int bg__cli_cmp_option(bg_cli_cmp *o, int id, const char *val);
+/* Reads the repository's settings file (.benchgate.json, bg_settings.h)
+ * into o->settings and applies it: its threshold and metric where the
+ * command line set none, its rules through o->cmp.settings. 0, or
+ * BG_EPARSE / BG_EIO after a message naming the file and line. Free with
+ * bg__settings_free(&o->settings). */
+int bg__cli_cmp_settings(bg_cli_cmp *o);
 
 /* "Exit codes: ..." as compare's and gate's --help end. */
 extern const char bg__cli_exit_help[];

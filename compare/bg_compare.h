@@ -43,6 +43,8 @@ typedef struct bg_cmp_row {
     bg_change ch_within;
     char note[320];        /* why not compared / which rule accepted it */
     double elapsed_s;      /* seconds B took to measure it (NAN or 0: not known) */
+    double threshold;      /* the noise threshold its verdict used, a fraction: the
+                            * comparison's, or a settings rule's (bg__decide_all) */
 } bg_cmp_row;
 
 typedef struct bg_comparison {
@@ -59,6 +61,9 @@ typedef struct bg_comparison {
                            * runs of different modes were forced ("" otherwise) */
     bool drift_used;      /* rows carry the between-run noise (opts.noise) */
     char drift_note[160]; /* where the noise came from, for a person */
+    /* The repository's per-benchmark rules (bg_settings.h), borrowed from
+     * the options; NULL: none. bg__decide_all gives each row its threshold. */
+    const struct bg_settings *settings;
 } bg_comparison;
 
 typedef struct bg_cmp_opts {
@@ -75,6 +80,10 @@ typedef struct bg_cmp_opts {
      * include it, and a change inside the drift band is inconclusive. NULL:
      * within-run noise only (runs interleaved or made together). Borrowed. */
     const struct bg_noise *noise;
+    /* The repository's settings file (bg_settings.h): a matching rule's
+     * threshold replaces threshold_pct for that benchmark, and benchmarks it
+     * ignores get no row. NULL: none. Borrowed. */
+    const struct bg_settings *settings;
 } bg_cmp_opts;
 
 void bg__cmp_opts_default(bg_cmp_opts *o);
@@ -105,7 +114,8 @@ int bg__compare_pick_metric(const bg_run *a, const bg_run *b, const char *reques
                             const char **metric, char *note, size_t notelen, char *err,
                             size_t errlen);
 /* Adjusts the p-values of c's compared rows across the suite (c->padjust)
- * and sets each one's p_adj and verdict (c->threshold, c->alpha). */
+ * and sets each one's p_adj, threshold (c->threshold, or the matching rule
+ * of c->settings) and verdict (that threshold, c->alpha). */
 int bg__decide_all(bg_comparison *c);
 
 /* Per-iteration mean of `metric` over all samples of r (NAN when absent). */

@@ -10,6 +10,7 @@
 #include "bg_compare.h"
 #include "bg_instr.h"
 #include "bg_noise.h"
+#include "bg_settings.h"
 
 void bg__cmp_opts_default(bg_cmp_opts *o)
 {
@@ -404,6 +405,13 @@ double bg__drift_band(double sigma)
     return expm1(1.959963984540054 * sigma);
 }
 
+/* A benchmark the repository's settings leave out of comparisons. */
+static bool ignored(const bg_cmp_opts *o, const char *name)
+{
+    const bg_rule *rule = bg__settings_rule(o->settings, name);
+    return rule && rule->ignore;
+}
+
 int bg__decide_all(bg_comparison *c)
 {
     double *p = calloc(c->n + 1, sizeof *p);
@@ -423,7 +431,9 @@ int bg__decide_all(bg_comparison *c)
         if (w->kind != BG_ROW_COMPARED)
             continue;
         w->p_adj = p[m++];
-        w->verdict = bg_decide(&w->ch, w->p_adj, c->threshold, c->alpha);
+        const bg_rule *rule = bg__settings_rule(c->settings, w->name);
+        w->threshold = rule && !isnan(rule->threshold_pct) ? rule->threshold_pct / 100.0 : c->threshold;
+        w->verdict = bg_decide(&w->ch, w->p_adj, w->threshold, c->alpha);
     }
     free(p);
     return 0;
@@ -444,6 +454,7 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
     if (rc)
         return rc;
     c->threshold = o->threshold_pct / 100.0;
+    c->settings = o->settings;
     c->alpha = o->alpha;
     c->padjust = o->padjust;
     c->seed = o->seed;
@@ -464,6 +475,8 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
     for (size_t i = 0; i < a->nresults; i++) {
         const bg_result *ra = &a->results[i];
         const bg_result *rb = find_result(b, ra->name);
+        if (ignored(o, ra->name))
+            continue;
         bg_cmp_row *w = &c->rows[c->n++];
         init_row(w, ra->name, rb ? BG_ROW_COMPARED : BG_ROW_ONLY_A);
         if (rb)
@@ -485,7 +498,7 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
     }
     for (size_t i = 0; i < b->nresults; i++) {
         const bg_result *rb = &b->results[i];
-        if (find_result(a, rb->name))
+        if (find_result(a, rb->name) || ignored(o, rb->name))
             continue;
         bg_cmp_row *w = &c->rows[c->n++];
         init_row(w, rb->name, BG_ROW_ONLY_B);

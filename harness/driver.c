@@ -22,6 +22,7 @@
 #include "bg_harness.h"
 #include "bg_instr.h"
 #include "bg_options.h"
+#include "bg_settings.h"
 #include "bg_store.h"
 
 /* The bench binary's options: parsed by bg__parse_args, listed by --help. */
@@ -536,8 +537,23 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     o.noise = &noise; /* none learned: every benchmark gets the default */
     bg_git_close(&g);
     bg_store_close(&st);
+    /* The repository's settings (.benchgate.json): its threshold and
+     * per-benchmark rules, as compare and the gate use them. */
+    bg_settings settings;
+    if (bg__settings_load(NULL, &settings, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s; no comparison with the baseline until it is fixed\n", prog, err);
+        bg__noise_free(&noise);
+        return;
+    }
+    if (!isnan(settings.threshold_pct))
+        o.threshold_pct = settings.threshold_pct;
+    if (settings.metric[0])
+        o.metric = settings.metric;
+    o.settings = &settings;
     int crc = bg__compare_runs(&base->run, run, &o, &cmp, err, sizeof err);
     bg__noise_free(&noise);
+    if (crc != 0)
+        bg__settings_free(&settings);
     if (crc != 0) {
         fprintf(stderr, "%s: cannot compare with the baseline: %s (options of 'benchgate compare')\n",
                 prog, err);
@@ -560,6 +576,7 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     bg__console_style(&src, STDOUT_FILENO, c->color ? "always" : "never");
     bg__report(stdout, bg__reporter_find("console", BG_REPORT_COMPARISON), &src);
     bg__comparison_free(&cmp);
+    bg__settings_free(&settings);
 }
 
 /* Keeps the run as the named baseline c->save_baseline. */
