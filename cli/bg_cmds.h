@@ -152,4 +152,14 @@ int bg__load_commit_run(bg_store *st, const char *commit, const char *machine, b
  * is not Google Benchmark JSON or has nothing to import. */
 int bg__import_gbench(const char *json, const char *name, bg_run *run, char *err, size_t errlen);
 
+/* Criterion.rs results (store/import_criterion.c) as a run: `dir` is a
+ * target/criterion directory, or a project holding one; every
+ * <benchmark>/new/sample.json below it (with its estimates.json, and
+ * benchmark.json's full_id as the name when present) becomes a benchmark of
+ * one process whose samples are Criterion's (iterations, total ns; CPU time
+ * unknown: 0). The machine is this host marked as a Criterion.rs import. On
+ * success *run owns everything and the caller sets the git fields; BG_EPARSE
+ * naming the file for anything that is not Criterion's output. */
+int bg__import_criterion(const char *dir, bg_run *run, char *err, size_t errlen);
+
 #endif

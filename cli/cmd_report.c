@@ -260,6 +260,7 @@ static const bg_opt IMPORT_OPTIONS[] = {
 static void import_help(FILE *f)
 {
     fputs("usage: benchgate import gbench FILE [--commit REF] [--store DIR]\n"
+          "       benchgate import criterion DIR [--commit REF] [--store DIR]\n"
           "\n"
           "Stores Google Benchmark JSON output (--benchmark_out=FILE --benchmark_out_format=json,\n"
           "ideally with --benchmark_repetitions=N) as a run of commit REF (default HEAD; outside a\n"
@@ -268,6 +269,10 @@ static void import_help(FILE *f)
           "--format gbench' is rebuilt from its raw samples (benchgate_samples), with the\n"
           "original run's estimates. The machine id is derived from the\n"
           "file's context, so imported runs compare with each other, not with benchgate runs.\n"
+          "\n"
+          "criterion: Criterion.rs results (DIR is target/criterion, or the project holding it):\n"
+          "each <benchmark>/new/sample.json becomes a benchmark of one process whose samples\n"
+          "are Criterion's; compared and reported like any run.\n"
           "\nOptions:\n",
           f);
     bg_opt_help(f, IMPORT_OPTIONS);
@@ -316,19 +321,24 @@ int bg__cmd_import(int argc, char **argv)
     if (rc)
         return bg__exit_of(rc);
     const char *commit = v[I_COMMIT], *store = v[I_STORE];
-    if (npos != 2 || strcmp(pos[0], "gbench") != 0) {
-        bg__errf("usage: benchgate import gbench FILE [--commit REF] [--store DIR] (the only format is gbench)");
+    bool criterion = npos == 2 && !strcmp(pos[0], "criterion");
+    if (npos != 2 || (strcmp(pos[0], "gbench") != 0 && !criterion)) {
+        bg__errf("usage: benchgate import gbench FILE | criterion DIR [--commit REF] [--store DIR]");
         return BG_EXIT_USAGE;
     }
     char err[1024] = "";
-    char *text = bg__read_file(pos[1], err, sizeof err);
-    if (!text) {
-        bg__errf("%s", err);
-        return BG_EXIT_USAGE;
-    }
     bg_run run;
-    rc = bg__import_gbench(text, pos[1], &run, err, sizeof err);
-    free(text);
+    if (criterion) {
+        rc = bg__import_criterion(pos[1], &run, err, sizeof err);
+    } else {
+        char *text = bg__read_file(pos[1], err, sizeof err);
+        if (!text) {
+            bg__errf("%s", err);
+            return BG_EXIT_USAGE;
+        }
+        rc = bg__import_gbench(text, pos[1], &run, err, sizeof err);
+        free(text);
+    }
     if (rc) {
         bg__errf("%s", err);
         return BG_EXIT_USAGE;

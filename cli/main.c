@@ -28,7 +28,7 @@ static const command COMMANDS[] = {
     {"fetch", "import runs shared as git notes from a remote", bg__cmd_fetch},
     {"report", "write the HTML report (plots, history, change points)", bg__cmd_report},
     {"export", "write a run as CSV, Google Benchmark JSON or a Chrome trace", bg__cmd_export},
-    {"import", "store Google Benchmark JSON as a run (import gbench FILE)", bg__cmd_import},
+    {"import", "store Google Benchmark JSON or Criterion.rs results as a run", bg__cmd_import},
     {"ab", "build two revisions and compare them, runs interleaved", bg__cmd_ab},
     {"doctor", "what on this machine makes benchmarks noisy, and the fixes", bg__cmd_doctor},
     {"noise", "the between-run noise learned from the store, per benchmark", bg__cmd_noise},

@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "bg_cmds.h"
+#include "helpers.h"
 #include "bg_report.h"
 
 /* ---- helpers ---- */
@@ -683,6 +684,92 @@ static void test_gbench_mean_roundtrip(void **state)
     bg__run_free(&run);
 }
 
+/* Criterion.rs results (tests/fixtures/criterion, made by
+ * tools/make-criterion-fixtures.sh with Criterion 0.3.6): each benchmark's
+ * samples as one process, its mean Criterion's, compared like any run. */
+static double criterion_mean(const char *side, const char *bench)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/criterion/%s/%s/new/estimates.json", BG_FIXTURES_DIR, side, bench);
+    char err[256];
+    char *text = bg__read_file(path, err, sizeof err);
+    assert_non_null(text);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    double v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "mean"), "point_estimate")
+                   ->valuedouble;
+    cJSON_Delete(j);
+    return v;
+}
+
+static void test_import_criterion(void **state)
+{
+    (void)state;
+    bg_run a, b;
+    char err[1024] = "", dir[1024];
+    snprintf(dir, sizeof dir, "%s/criterion/base", BG_FIXTURES_DIR);
+    if (bg__import_criterion(dir, &a, err, sizeof err) != 0)
+        fail_msg("import failed: %s", err);
+    snprintf(dir, sizeof dir, "%s/criterion/head", BG_FIXTURES_DIR);
+    if (bg__import_criterion(dir, &b, err, sizeof err) != 0)
+        fail_msg("import failed: %s", err);
+    assert_int_equal(a.nresults, 2);
+    /* Names: benchmark.json's full_id, in order of directory. */
+    assert_string_equal(a.results[0].name, "fib/20");
+    assert_string_equal(a.results[1].name, "sum_1k");
+    for (size_t i = 0; i < 2; i++) {
+        const bg_result *r = &a.results[i];
+        assert_int_equal(r->status, BG_STATUS_OK);
+        assert_int_equal(r->nprocs, 1);
+        assert_int_equal(r->procs[0].n, 30);
+        /* Criterion's mean is the mean of each sample's time per iteration, as ours. */
+        assert_rel(r->wall.est[BG_STAT_MEAN].point, criterion_mean("base", r->name), 1e-9);
+    }
+    assert_string_equal(a.machine_id, b.machine_id);
+    /* head's sum_1k does twice the work: compared like measured runs. */
+    bg_comparison c;
+    assert_int_equal(bg__compare_runs(&a, &b, NULL, &c, err, sizeof err), 0);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.rows[1].name, "sum_1k");
+    assert_int_equal(c.rows[1].verdict, BG_VERDICT_REGRESSED);
+    bg__comparison_free(&c);
+    bg__run_free(&a);
+    bg__run_free(&b);
+}
+
+/* Not Criterion output: the directory or the file is named. */
+static void test_import_criterion_errors(void **state)
+{
+    (void)state;
+    char tmpl[] = "/tmp/bg_crit.XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    assert_non_null(dir);
+    bg_run run;
+    char err[1024] = "";
+    assert_int_equal(bg__import_criterion(dir, &run, err, sizeof err), BG_EPARSE);
+    assert_non_null(strstr(err, "no Criterion.rs results"));
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/target/criterion/x/new' && cd '%s/target/criterion/x/new' && "
+             "echo '{\"mean\": {\"point_estimate\": 1}}' > estimates.json && "
+             "echo '{\"iters\": [1, 2], \"times\": [5]}' > sample.json", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(bg__import_criterion(dir, &run, err, sizeof err), BG_EPARSE);
+    assert_non_null(strstr(err, "x/new/sample.json: 'iters' and 'times'"));
+    snprintf(cmd, sizeof cmd, "echo '{\"iters\": [1, 2], \"times\": [5, 11]}' > '%s/target/criterion/x/new/sample.json'"
+             " && echo '[' > '%s/target/criterion/x/new/estimates.json'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(bg__import_criterion(dir, &run, err, sizeof err), BG_EPARSE);
+    assert_non_null(strstr(err, "x/new/estimates.json: not valid JSON"));
+    snprintf(cmd, sizeof cmd, "echo '{\"mean\": {\"point_estimate\": 3}}' > '%s/target/criterion/x/new/estimates.json'",
+             dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(bg__import_criterion(dir, &run, err, sizeof err), 0);
+    assert_string_equal(run.results[0].name, "x"); /* no benchmark.json: the directory */
+    bg__run_free(&run);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_import_roundtrip(void **state)
 {
     (void)state;
@@ -1066,6 +1153,7 @@ int main(void)
         cmocka_unit_test(test_gbench_rule_time_unit), cmocka_unit_test(test_gbench_rule_run_type),
         cmocka_unit_test(test_gbench_rule_aggregate_name), cmocka_unit_test(test_gbench_rule_threads),
         cmocka_unit_test(test_gbench_mean_roundtrip),
+        cmocka_unit_test(test_import_criterion), cmocka_unit_test(test_import_criterion_errors),
         cmocka_unit_test(test_plot_density_outlier),
         cmocka_unit_test(test_import_gbench_output), cmocka_unit_test(test_import_errors),
         cmocka_unit_test(test_plot_missing_program), cmocka_unit_test(test_plot_program_fails),
