@@ -202,6 +202,8 @@ typedef struct bg_result {
     uint64_t seed;           /* bootstrap seed used for its intervals */
     char counter_note[256];  /* counters a process could not measure, and why */
     bg_figures fig;          /* derived figures (bg__result_derive) */
+    char time_unit[4];       /* the unit an imported file showed its times in ("us"; "ns",
+                              * "ms", "s"), for exports to keep; "" : ns. Recorded. */
 } bg_result;
 
 /* A key/value pair of the machine fingerprint, as recorded. */

@@ -207,6 +207,8 @@ static cJSON *result_json(const bg_result *r)
         add_proc_counters(po, p);
     }
     cJSON_AddStringToObject(o, "counter_note", r->counter_note);
+    if (r->time_unit[0])
+        cJSON_AddStringToObject(o, "time_unit", r->time_unit);
     add_counter_summary(o, r);
     if (r->has_summary) {
         cJSON *est = cJSON_AddObjectToObject(o, "estimates");
@@ -548,6 +550,11 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
     res->bytes_per_iter = (uint64_t)get_whole(r, o, "bytes_per_iter", false, 0, WHOLE_2_53, 0);
     const char *cnote = get_str(r, o, "counter_note", false);
     snprintf(res->counter_note, sizeof res->counter_note, "%s", cnote ? cnote : "");
+    /* Optional (imports keep the unit their file showed): one of Google
+     * Benchmark's four, anything else left out. */
+    const char *tu = get_str(r, o, "time_unit", false);
+    if (tu && (!strcmp(tu, "ns") || !strcmp(tu, "us") || !strcmp(tu, "ms") || !strcmp(tu, "s")))
+        snprintf(res->time_unit, sizeof res->time_unit, "%s", tu);
 
     const cJSON *procs = cJSON_GetObjectItemCaseSensitive(o, "processes");
     if (!cJSON_IsArray(procs)) {

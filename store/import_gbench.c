@@ -50,6 +50,13 @@ static const char *str_of(const cJSON *o, const char *k)
     return cJSON_IsString(x) ? x->valuestring : NULL;
 }
 
+/* The unit the file shows a benchmark's times in, kept for exports (ns,
+ * the default, is kept as ""). tu is known to unit_ns. */
+static void keep_unit(bg_result *r, const char *tu)
+{
+    snprintf(r->time_unit, sizeof r->time_unit, "%s", tu && strcmp(tu, "ns") ? tu : "");
+}
+
 static double num_of(const cJSON *o, const char *k)
 {
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -254,6 +261,7 @@ static int add_repetition(const imp *m, const cJSON *e, size_t idx, bg_result *r
     double scale = unit_ns(tu);
     if (scale == 0)
         return fail(m, BG_EPARSE, where, ": unknown time_unit (ns, us, ms or s)");
+    keep_unit(r, tu);
     double it = num_of(e, "iterations"), real = num_of(e, "real_time"), cpu = num_of(e, "cpu_time");
     if (!(it >= 1) || !isfinite(it) || !(real >= 0) || !isfinite(real))
         return fail(m, BG_EPARSE, where, ": 'iterations' (at least 1) and 'real_time' (a number >= 0) are "
@@ -307,6 +315,9 @@ static int add_processes(const imp *m, const cJSON *e, const cJSON *procs, size_
         memset(more + r->nprocs, 0, n * sizeof *more);
         r->procs = more;
     }
+    if (unit_ns(str_of(e, "time_unit")) == 0)
+        return fail(m, BG_EPARSE, where, ": unknown time_unit (ns, us, ms or s)");
+    keep_unit(r, str_of(e, "time_unit"));
     double ips = num_of(e, "items_per_second"), bps = num_of(e, "bytes_per_second");
     double sec = num_of(e, "real_time") * unit_ns(str_of(e, "time_unit")) / 1e9;
     if (isfinite(ips) && ips > 0 && sec > 0)

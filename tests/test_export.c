@@ -942,6 +942,43 @@ static const char GBENCH_OUTPUT[] =
     "  ]\n"
     "}\n";
 
+/* A real Google Benchmark file (microseconds, user counters) imported,
+ * stored (the run record) and exported again: the times stay in its unit
+ * and the aggregate carries the user counters, in both shapes. */
+static void test_gbench_units_and_counters_roundtrip(void **state)
+{
+    (void)state;
+    bg_run run, back;
+    char err[512] = "";
+    assert_int_equal(bg__import_gbench(GBENCH_OUTPUT, "bench.json", &run, err, sizeof err), 0);
+    assert_string_equal(run.results[0].time_unit, "us");
+    /* Through the run record, as a stored import is read back. */
+    char *json = bg__record_to_json(&run);
+    assert_non_null(json);
+    cJSON *root = cJSON_Parse(json);
+    free(json);
+    assert_int_equal(bg__record_from_json(root, &back, err, sizeof err), 0);
+    cJSON_Delete(root);
+    assert_string_equal(back.results[0].time_unit, "us");
+    int rc;
+    for (int shape = 0; shape < 2; shape++) {
+        char *text = capture(shape ? bg__export_gbench : bg__export_gbench_mean, &back, &rc);
+        assert_int_equal(rc, 0);
+        cJSON *doc = cJSON_Parse(text);
+        free(text);
+        const cJSON *mean = aggregate_of(item(doc, "benchmarks"), "BM_Sort/1024", "mean");
+        assert_non_null(mean);
+        assert_string_equal(str(mean, "time_unit"), "us");
+        assert_close(num(mean, "real_time"), 35.0, 1e-12);
+        assert_close(num(mean, "cpu_time"), 34.9, 1e-12);
+        /* The user counter's mean over the repetitions. */
+        assert_close(num(mean, "comparisons"), 10250, 1e-12);
+        cJSON_Delete(doc);
+    }
+    bg__run_free(&back);
+    bg__run_free(&run);
+}
+
 static void test_import_gbench_output(void **state)
 {
     (void)state;
@@ -1154,6 +1191,7 @@ int main(void)
         cmocka_unit_test(test_gbench_rule_aggregate_name), cmocka_unit_test(test_gbench_rule_threads),
         cmocka_unit_test(test_gbench_mean_roundtrip),
         cmocka_unit_test(test_import_criterion), cmocka_unit_test(test_import_criterion_errors),
+        cmocka_unit_test(test_gbench_units_and_counters_roundtrip),
         cmocka_unit_test(test_plot_density_outlier),
         cmocka_unit_test(test_import_gbench_output), cmocka_unit_test(test_import_errors),
         cmocka_unit_test(test_plot_missing_program), cmocka_unit_test(test_plot_program_fails),
