@@ -225,10 +225,10 @@ int bg__import_criterion(const char *dir, bg_run *run, char *err, size_t errlen)
         host[sizeof host - 1] = '\0';
         bg_fingerprint fp;
         memset(&fp, 0, sizeof fp);
-        snprintf(fp.cpu_model, sizeof fp.cpu_model, "Criterion.rs host %s", host);
+        snprintf(fp.cpu_model, sizeof fp.cpu_model, "Criterion.rs host %.100s", host);
         bg_fingerprint_update_id(&fp);
         snprintf(run->machine_id, sizeof run->machine_id, "%s", fp.id);
-        snprintf(run->host, sizeof run->host, "%s", host);
+        snprintf(run->host, sizeof run->host, "%.120s", host);
         const char *kv[][2] = {{"source", "criterion.rs"}, {"cpu_model", fp.cpu_model}};
         for (size_t i = 0; i < 2; i++) {
             bg_kv *kf = &run->machine_fields[run->nmachine_fields++];
