@@ -568,12 +568,16 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     }
     char label[80];
     snprintf(label, sizeof label, "%.12s", base->run.git_commit[0] ? base->run.git_commit : "no-commit");
-    printf("\nchange against baseline %s (%s, run of %s), metric %s%s%s:\n",
-           base->spec ? base->spec : "", base->path, label, cmp.metric, cmp.metric_note[0] ? " " : "",
-           cmp.metric_note);
     bg_report_src src = {.kind = BG_REPORT_COMPARISON, .cmp = &cmp, .label_a = "base",
                          .label_b = "now"};
     bg__console_style(&src, STDOUT_FILENO, c->color ? "always" : "never");
+    if (src.width > 0 && src.width < 120) /* a narrow terminal: the file on a line of its own */
+        printf("\nchange against baseline %s (run of %s), metric %s%s%s:\n  %s\n", base->spec ? base->spec : "",
+               label, cmp.metric, cmp.metric_note[0] ? " " : "", cmp.metric_note, base->path);
+    else
+        printf("\nchange against baseline %s (%s, run of %s), metric %s%s%s:\n",
+               base->spec ? base->spec : "", base->path, label, cmp.metric, cmp.metric_note[0] ? " " : "",
+               cmp.metric_note);
     bg__report(stdout, bg__reporter_find("console", BG_REPORT_COMPARISON), &src);
     bg__comparison_free(&cmp);
     bg__settings_free(&settings);

@@ -19,6 +19,7 @@
 #include "bg_cmds.h"
 #include "helpers.h"
 #include "bg_report.h"
+#include "bg_reporter.h"
 
 /* ---- helpers ---- */
 
@@ -770,6 +771,78 @@ static void test_import_criterion_errors(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The comparison table on a terminal: verdicts coloured (red regressed,
+ * green improved), rows within an 80-column terminal in the compact
+ * layout; piped (width 0, no colour) the full table without escapes. */
+static void test_console_compact_and_colour(void **state)
+{
+    (void)state;
+    bg_cmp_row rows[2];
+    memset(rows, 0, sizeof rows);
+    rows[0] = (bg_cmp_row){.name = "a_rather_long_benchmark_name_that_goes_on_and_on_past_the_column",
+                           .kind = BG_ROW_COMPARED, .mean_a = 1000, .mean_b = 1200,
+                           .ch = {.change = 0.2, .lo = 0.15, .hi = 0.25, .p = 0.001}, .p_adj = 0.002,
+                           .verdict = BG_VERDICT_REGRESSED};
+    rows[1] = (bg_cmp_row){.name = "fast", .kind = BG_ROW_COMPARED, .mean_a = 1000, .mean_b = 800,
+                           .ch = {.change = -0.2, .lo = -0.25, .hi = -0.15, .p = 0.001}, .p_adj = 0.002,
+                           .verdict = BG_VERDICT_IMPROVED};
+    bg_comparison c;
+    memset(&c, 0, sizeof c);
+    c.rows = rows;
+    c.n = 2;
+    c.threshold = 0.01;
+    c.alpha = 0.05;
+    snprintf(c.metric, sizeof c.metric, "time");
+    snprintf(c.unit, sizeof c.unit, "ns");
+    for (int narrow = 0; narrow < 2; narrow++) {
+        bg_report_src src = {.kind = BG_REPORT_COMPARISON, .cmp = &c, .label_a = "base", .label_b = "now",
+                             .color = narrow, .width = narrow ? 80 : 0};
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        assert_int_equal(bg__report(f, bg__reporter_find("console", BG_REPORT_COMPARISON), &src), 0);
+        fclose(f);
+        if (narrow) {
+            assert_non_null(strstr(buf, "\033[31m++ regressed\033[0m"));
+            assert_non_null(strstr(buf, "\033[32m-- improved\033[0m"));
+            /* The header and rows: at most 80 columns, escapes not counted. */
+            char *line = buf;
+            for (int k = 0; k < 3; k++) {
+                char *end = strchr(line, '\n');
+                assert_non_null(end);
+                size_t cols = 0;
+                for (char *q = line; q < end; q++) {
+                    if (*q == '\033') {
+                        while (q < end && *q != 'm')
+                            q++;
+                        continue;
+                    }
+                    cols += ((unsigned char)*q & 0xC0) != 0x80;
+                }
+                if (cols > 80)
+                    fail_msg("line %d is %zu columns: %.*s", k, cols, (int)(end - line), line);
+                line = end + 1;
+            }
+        } else {
+            assert_null(strchr(buf, '\033'));
+            assert_non_null(strstr(buf, "p (adj)"));
+            assert_non_null(strstr(buf, rows[0].name));
+        }
+        free(buf);
+    }
+    /* bg__console_style: "always" and "never" win; auto off a terminal is plain. */
+    bg_report_src s2 = {0};
+    bg__console_style(&s2, -1, "always");
+    assert_true(s2.color);
+    assert_int_equal(s2.width, 0);
+    bg__console_style(&s2, -1, "never");
+    assert_false(s2.color);
+    setenv("NO_COLOR", "1", 1);
+    bg__console_style(&s2, -1, NULL);
+    assert_false(s2.color);
+    unsetenv("NO_COLOR");
+}
+
 static void test_import_roundtrip(void **state)
 {
     (void)state;
@@ -1192,6 +1265,7 @@ int main(void)
         cmocka_unit_test(test_gbench_mean_roundtrip),
         cmocka_unit_test(test_import_criterion), cmocka_unit_test(test_import_criterion_errors),
         cmocka_unit_test(test_gbench_units_and_counters_roundtrip),
+        cmocka_unit_test(test_console_compact_and_colour),
         cmocka_unit_test(test_plot_density_outlier),
         cmocka_unit_test(test_import_gbench_output), cmocka_unit_test(test_import_errors),
         cmocka_unit_test(test_plot_missing_program), cmocka_unit_test(test_plot_program_fails),
