@@ -14,10 +14,13 @@
 #
 # Environment (all optional):
 #   BUILD             build directory (default build)
-#   BENCH_BUILD_CMD   the build command (default: make BUILD=$BUILD build, the
-#                     project's meson build through its Makefile); with
-#                     BENCH_AB=1 it builds each checkout
-#   BENCHGATE         the benchgate command (default $BUILD/benchgate)
+#   BENCH_BUILD_CMD   the build command (default: make BUILD=$BUILD build where
+#                     there is a Makefile, else meson setup + compile of $BUILD
+#                     where there is a meson.build); with BENCH_AB=1 it builds
+#                     each checkout
+#   BENCHGATE         the benchgate command (default $BUILD/benchgate when
+#                     that exists, as in benchgate's own tree; else the one
+#                     installed beside this script, else benchgate on PATH)
 #   BENCH_BIN         the bench binary (default $BUILD/benches/benchgate-benches;
 #                     BENCH is accepted as the old name)
 #   BENCH_ARGS        arguments for the bench binary, split on blanks
@@ -39,8 +42,23 @@ set -eu
 set -f   # BENCH_ARGS and GATE_ARGS are split on blanks, never globbed
 
 BUILD=${BUILD:-build}
-BENCH_BUILD_CMD=${BENCH_BUILD_CMD:-make BUILD=$BUILD build}
-BENCHGATE=${BENCHGATE:-$BUILD/benchgate}
+if [ -z "${BENCH_BUILD_CMD:-}" ]; then
+    if [ ! -f Makefile ] && [ -f meson.build ]; then
+        BENCH_BUILD_CMD="{ [ -f $BUILD/build.ninja ] || meson setup $BUILD; } && meson compile -C $BUILD"
+    else
+        BENCH_BUILD_CMD="make BUILD=$BUILD build"
+    fi
+fi
+if [ -z "${BENCHGATE:-}" ]; then
+    here=$(cd "$(dirname "$0")" && pwd)
+    if [ -x "$BUILD/benchgate" ]; then
+        BENCHGATE=$BUILD/benchgate
+    elif [ -x "$here/../../bin/benchgate" ]; then   # installed: PREFIX/share/benchgate/gate.sh
+        BENCHGATE=$here/../../bin/benchgate
+    else
+        BENCHGATE=benchgate
+    fi
+fi
 BENCH_BIN=${BENCH_BIN:-${BENCH:-$BUILD/benches/benchgate-benches}}
 BENCH_REMOTE=${BENCH_REMOTE:-origin}
 main_branch=${BENCH_MAIN_BRANCH:-${CI_DEFAULT_BRANCH:-main}}

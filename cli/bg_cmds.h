@@ -12,6 +12,7 @@
 #include "bg_exit.h"
 #include "bg_model.h"
 #include "bg_options.h"
+#include "bg_settings.h"
 #include "bg_store.h"
 
 /* ---- the commands ---- */
@@ -85,6 +86,8 @@ typedef struct bg_cli_cmp {
     bool force;
     bg_budget budgets[BG_BUDGET_MAX]; /* --limit, in order */
     size_t nbudgets;
+    bool threshold_set, metric_set; /* given on the command line (they win over the file) */
+    bg_settings settings;           /* .benchgate.json (bg__cli_cmp_settings); owned */
 } bg_cli_cmp;
 
 /* Defaults: console format, bg__cmp_opts_default. */
@@ -92,6 +95,12 @@ void bg__cli_cmp_default(bg_cli_cmp *o);
 /* Applies option `id` (one of BG_CLI_*) with its value: 0, or BG_EINVAL
  * after a message naming the value and what is expected. */
 int bg__cli_cmp_option(bg_cli_cmp *o, int id, const char *val);
+/* Reads the repository's settings file (.benchgate.json, bg_settings.h)
+ * into o->settings and applies it: its threshold and metric where the
+ * command line set none, its rules through o->cmp.settings. 0, or
+ * BG_EPARSE / BG_EIO after a message naming the file and line. Free with
+ * bg__settings_free(&o->settings). */
+int bg__cli_cmp_settings(bg_cli_cmp *o);
 
 /* "Exit codes: ..." as compare's and gate's --help end. */
 extern const char bg__cli_exit_help[];
@@ -150,5 +159,15 @@ int bg__load_commit_run(bg_store *st, const char *commit, const char *machine, b
  * bg__run_free) and the caller sets the git fields. BG_EPARSE for text that
  * is not Google Benchmark JSON or has nothing to import. */
 int bg__import_gbench(const char *json, const char *name, bg_run *run, char *err, size_t errlen);
+
+/* Criterion.rs results (store/import_criterion.c) as a run: `dir` is a
+ * target/criterion directory, or a project holding one; every
+ * <benchmark>/new/sample.json below it (with its estimates.json, and
+ * benchmark.json's full_id as the name when present) becomes a benchmark of
+ * one process whose samples are Criterion's (iterations, total ns; CPU time
+ * unknown: 0). The machine is this host marked as a Criterion.rs import. On
+ * success *run owns everything and the caller sets the git fields; BG_EPARSE
+ * naming the file for anything that is not Criterion's output. */
+int bg__import_criterion(const char *dir, bg_run *run, char *err, size_t errlen);
 
 #endif

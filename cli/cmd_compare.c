@@ -59,9 +59,13 @@ int bg__cmd_compare(int argc, char **argv)
         bg__errf("compare needs two runs: benchgate compare A B (see --help)");
         return BG_EXIT_USAGE;
     }
-    bg_store *st = NULL;
-    if (bg__cli_open_store_to_read(o.store, &st))
+    if (bg__cli_cmp_settings(&o) != 0)
         return BG_EXIT_USAGE;
+    bg_store *st = NULL;
+    if (bg__cli_open_store_to_read(o.store, &st)) {
+        bg__settings_free(&o.settings);
+        return BG_EXIT_USAGE;
+    }
     bg_git *g = NULL;
     bg_side a, b;
     memset(&a, 0, sizeof a);
@@ -101,6 +105,7 @@ int bg__cmd_compare(int argc, char **argv)
         ret = BG_EXIT_USAGE;
     bg__comparison_free(&c);
 done:
+    bg__settings_free(&o.settings);
     bg__side_free(&a);
     bg__side_free(&b);
     bg_git_close(&g);

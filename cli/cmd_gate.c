@@ -200,6 +200,12 @@ int bg__cmd_gate(int argc, char **argv)
         bg__gate_write_reports(&r, BG_EXIT_USAGE, o.junit, o.markdown);
         return BG_EXIT_USAGE;
     }
+    if (bg__cli_cmp_settings(&o.c) != 0) {
+        snprintf(r.why, sizeof r.why, "the settings file (%.900s) is not valid (see the log)",
+                 o.c.settings.path[0] ? o.c.settings.path : BG_SETTINGS_FILE);
+        bg__gate_write_reports(&r, BG_EXIT_USAGE, o.junit, o.markdown);
+        return BG_EXIT_USAGE;
+    }
     o.g.store = o.c.store;
     o.g.cmp = o.c.cmp;
     o.g.force = o.c.force;
@@ -210,6 +216,7 @@ int bg__cmd_gate(int argc, char **argv)
         if (code == BG_EXIT_CRASH)
             print_verdict(code);
         bg__gate_result_free(&r);
+        bg__settings_free(&o.c.settings);
         return code;
     }
     printf("base: %s\nhead: %s\n", r.base_desc, r.head_desc);
@@ -223,5 +230,6 @@ int bg__cmd_gate(int argc, char **argv)
         code = BG_EXIT_USAGE;
     print_verdict(code);
     bg__gate_result_free(&r);
+    bg__settings_free(&o.c.settings);
     return code;
 }

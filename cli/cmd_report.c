@@ -131,12 +131,15 @@ int bg__cmd_report(int argc, char **argv)
 
 /* ---- export ---- */
 
-enum { E_FORMAT = 1, E_OUT, E_STORE, E_N };
+enum { E_FORMAT = 1, E_OUT, E_STORE, E_PER_PROCESS, E_N };
 
 static const bg_opt EXPORT_OPTIONS[] = {
     {E_FORMAT, "format", 0, "FMT", NULL, "csv, gbench or trace"},
     {E_OUT, "out", 0, "FILE", NULL, "write to FILE (atomically) instead of stdout"},
     {E_STORE, "store", 0, "DIR", NULL, "the run store (default: $BENCHGATE_DIR, else <repo>/.benchgate)"},
+    {E_PER_PROCESS, "per-process", 0, NULL, NULL,
+     "gbench: an \"iteration\" entry per process and mean/median/stddev/cv aggregates\n"
+     "(the shape of --benchmark_repetitions output), not one entry per benchmark"},
     {0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -146,8 +149,9 @@ static void export_help(FILE *f)
           "\n"
           "Writes a run (a run file, or the newest stored run of REF, default HEAD) as\n"
           "  csv     estimates: one row per benchmark and statistic, with intervals;\n"
-          "  gbench  Google Benchmark JSON (repetitions = processes, mean/median/stddev/cv\n"
-          "          aggregates), read by github-action-benchmark, Bencher and compare.py;\n"
+          "  gbench  Google Benchmark JSON as github-action-benchmark and Bencher read it:\n"
+          "          one entry per benchmark, its mean (run_type aggregate, aggregate_name\n"
+          "          mean, name BENCH_mean); --per-process for an entry per process;\n"
           "  trace   Chrome trace event JSON for Perfetto / chrome://tracing: an event per\n"
           "          sample, a track per benchmark process.\n"
           "to stdout or, written atomically, to --out FILE.\n"
@@ -205,7 +209,8 @@ int bg__cmd_export(int argc, char **argv)
     const bg_reporter *fn = NULL;
     for (size_t i = 0; format && exports[i] && !fn; i++)
         if (!strcmp(format, exports[i]))
-            fn = bg__reporter_find(format, BG_REPORT_RUN);
+            fn = bg__reporter_find(!strcmp(format, "gbench") && v[E_PER_PROCESS] ? "gbench-processes" : format,
+                                   BG_REPORT_RUN);
     if (!fn) {
         bg__errf("export needs --format csv, gbench or trace%s%s%s", format ? " (not '" : "", format ? format : "",
              format ? "')" : "");
@@ -255,6 +260,7 @@ static const bg_opt IMPORT_OPTIONS[] = {
 static void import_help(FILE *f)
 {
     fputs("usage: benchgate import gbench FILE [--commit REF] [--store DIR]\n"
+          "       benchgate import criterion DIR [--commit REF] [--store DIR]\n"
           "\n"
           "Stores Google Benchmark JSON output (--benchmark_out=FILE --benchmark_out_format=json,\n"
           "ideally with --benchmark_repetitions=N) as a run of commit REF (default HEAD; outside a\n"
@@ -263,6 +269,10 @@ static void import_help(FILE *f)
           "--format gbench' is rebuilt from its raw samples (benchgate_samples), with the\n"
           "original run's estimates. The machine id is derived from the\n"
           "file's context, so imported runs compare with each other, not with benchgate runs.\n"
+          "\n"
+          "criterion: Criterion.rs results (DIR is target/criterion, or the project holding it):\n"
+          "each <benchmark>/new/sample.json becomes a benchmark of one process whose samples\n"
+          "are Criterion's; compared and reported like any run.\n"
           "\nOptions:\n",
           f);
     bg_opt_help(f, IMPORT_OPTIONS);
@@ -311,19 +321,24 @@ int bg__cmd_import(int argc, char **argv)
     if (rc)
         return bg__exit_of(rc);
     const char *commit = v[I_COMMIT], *store = v[I_STORE];
-    if (npos != 2 || strcmp(pos[0], "gbench") != 0) {
-        bg__errf("usage: benchgate import gbench FILE [--commit REF] [--store DIR] (the only format is gbench)");
+    bool criterion = npos == 2 && !strcmp(pos[0], "criterion");
+    if (npos != 2 || (strcmp(pos[0], "gbench") != 0 && !criterion)) {
+        bg__errf("usage: benchgate import gbench FILE | criterion DIR [--commit REF] [--store DIR]");
         return BG_EXIT_USAGE;
     }
     char err[1024] = "";
-    char *text = bg__read_file(pos[1], err, sizeof err);
-    if (!text) {
-        bg__errf("%s", err);
-        return BG_EXIT_USAGE;
-    }
     bg_run run;
-    rc = bg__import_gbench(text, pos[1], &run, err, sizeof err);
-    free(text);
+    if (criterion) {
+        rc = bg__import_criterion(pos[1], &run, err, sizeof err);
+    } else {
+        char *text = bg__read_file(pos[1], err, sizeof err);
+        if (!text) {
+            bg__errf("%s", err);
+            return BG_EXIT_USAGE;
+        }
+        rc = bg__import_gbench(text, pos[1], &run, err, sizeof err);
+        free(text);
+    }
     if (rc) {
         bg__errf("%s", err);
         return BG_EXIT_USAGE;

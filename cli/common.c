@@ -1,5 +1,6 @@
 /* What several benchgate commands share: the comparison options of compare and gate, opening the store, and printing a comparison. */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,37 @@ void bg__cli_cmp_default(bg_cli_cmp *o)
     memset(o, 0, sizeof *o);
     bg__cmp_opts_default(&o->cmp);
     o->format = BG_CMP_CONSOLE;
+    bg__settings_init(&o->settings);
+}
+
+int bg__cli_cmp_settings(bg_cli_cmp *o)
+{
+    char err[1024] = "";
+    int rc = bg__settings_load(NULL, &o->settings, err, sizeof err);
+    if (rc) {
+        bg__errf("%s", err);
+        return rc;
+    }
+    if (!o->threshold_set && !isnan(o->settings.threshold_pct))
+        o->cmp.threshold_pct = o->settings.threshold_pct;
+    if (!o->metric_set && o->settings.metric[0])
+        o->cmp.metric = o->settings.metric;
+    o->cmp.settings = &o->settings;
+    /* The file's budgets, after those of --limit. */
+    for (size_t i = 0; i < o->settings.nlimits; i++) {
+        if (o->nbudgets >= BG_BUDGET_MAX) {
+            bg__errf("%s: too many limits with --limit (at most %d in all)", o->settings.path, BG_BUDGET_MAX);
+            return BG_EINVAL;
+        }
+        if (bg__budget_parse(o->settings.limits[i], &o->budgets[o->nbudgets], err, sizeof err) != 0) {
+            bg__errf("%s:%d: limits[%zu]: %s", o->settings.path, o->settings.limit_lines[i], i, err);
+            return BG_EINVAL;
+        }
+        o->nbudgets++;
+    }
+    o->cmp.budgets = o->nbudgets ? o->budgets : NULL;
+    o->cmp.nbudgets = o->nbudgets;
+    return 0;
 }
 
 int bg__cli_cmp_option(bg_cli_cmp *o, int id, const char *val)
@@ -46,6 +78,7 @@ int bg__cli_cmp_option(bg_cli_cmp *o, int id, const char *val)
         o->out = val;
         return 0;
     case BG_CLI_THRESHOLD:
+        o->threshold_set = true;
         return bg__parse_number("--threshold", val, 0, 1000, &o->cmp.threshold_pct);
     case BG_CLI_ALPHA:
         return bg__parse_number("--alpha", val, 1e-12, 1, &o->cmp.alpha);
@@ -62,6 +95,7 @@ int bg__cli_cmp_option(bg_cli_cmp *o, int id, const char *val)
         }
         return 0;
     case BG_CLI_METRIC:
+        o->metric_set = true;
         o->cmp.metric = val;
         return 0;
     case BG_CLI_SEED:

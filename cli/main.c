@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bg_cmds.h"
+#include "bg_reporter.h"
 
 /* libgit2 1.5 leaks a PCRE2 match block when a config regex does not match
  * (libgit2/libgit2#6382); let LeakSanitizer ignore allocations in libpcre2. */
@@ -27,7 +28,7 @@ static const command COMMANDS[] = {
     {"fetch", "import runs shared as git notes from a remote", bg__cmd_fetch},
     {"report", "write the HTML report (plots, history, change points)", bg__cmd_report},
     {"export", "write a run as CSV, Google Benchmark JSON or a Chrome trace", bg__cmd_export},
-    {"import", "store Google Benchmark JSON as a run (import gbench FILE)", bg__cmd_import},
+    {"import", "store Google Benchmark JSON or Criterion.rs results as a run", bg__cmd_import},
     {"ab", "build two revisions and compare them, runs interleaved", bg__cmd_ab},
     {"doctor", "what on this machine makes benchmarks noisy, and the fixes", bg__cmd_doctor},
     {"noise", "the between-run noise learned from the store, per benchmark", bg__cmd_noise},
@@ -41,6 +42,41 @@ static void help_main(FILE *f)
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-9s  %s\n", COMMANDS[i].name, COMMANDS[i].summary);
     fprintf(f, "\nRun 'benchgate <command> --help' for its options.\n\n%s", bg__cli_exit_help);
+}
+
+/* --color WHEN (or --color=WHEN), accepted by every command before a
+ * "--": how comparison tables on a terminal are coloured (auto: on a
+ * terminal unless NO_COLOR is set). Taken out of argv; returns the new
+ * argc, or -1 after an error message. */
+static int take_color(int argc, char **argv)
+{
+    int out = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *when = NULL;
+        if (!strcmp(argv[i], "--")) {
+            while (i < argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        if (!strcmp(argv[i], "--color")) {
+            if (i + 1 >= argc) {
+                bg__errf("--color needs a value: auto, always or never");
+                return -1;
+            }
+            when = argv[++i];
+        } else if (!strncmp(argv[i], "--color=", 8)) {
+            when = argv[i] + 8;
+        } else {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (strcmp(when, "auto") && strcmp(when, "always") && strcmp(when, "never")) {
+            bg__errf("--color '%s': use auto, always or never", when);
+            return -1;
+        }
+        bg__console_color_when(when);
+    }
+    return out;
 }
 
 int main(int argc, char **argv)
@@ -60,7 +96,10 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(cmd, COMMANDS[i].name)) {
-            int rc = COMMANDS[i].fn(argc - 2, argv + 2);
+            int n = take_color(argc - 2, argv + 2);
+            if (n < 0)
+                return BG_EXIT_USAGE;
+            int rc = COMMANDS[i].fn(n, argv + 2);
             /* What a command printed must have reached its reader. */
             if (fflush(stdout) != 0 || ferror(stdout)) {
                 bg__errf("%s: cannot write the standard output (a closed pipe or a full disk)", cmd);

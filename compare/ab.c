@@ -1226,6 +1226,7 @@ static int build_comparison(ab *x, bench_state *bs, size_t nb, bg_ab_result *out
     if (!c->rows || !out->info)
         return BG_ENOMEM;
     c->threshold = o->cmp.threshold_pct / 100.0;
+    c->settings = o->cmp.settings;
     c->alpha = o->cmp.alpha;
     c->padjust = o->cmp.padjust;
     c->seed = x->seed;

@@ -44,6 +44,9 @@ typedef struct bg_cmp_row {
     char note[320];        /* why not compared / which rule accepted it */
     size_t budget;         /* 1 + the index in bg_comparison.budgets of the first budget
                             * this benchmark exceeds; 0 when within every budget */
+    double elapsed_s;      /* seconds B took to measure it (NAN or 0: not known) */
+    double threshold;      /* the noise threshold its verdict used, a fraction: the
+                            * comparison's, or a settings rule's (bg__decide_all) */
 } bg_cmp_row;
 
 /* An absolute budget (--limit 'GLOB:METRIC<=VALUE'): a benchmark matching
@@ -97,6 +100,9 @@ typedef struct bg_comparison {
     char drift_note[160]; /* where the noise came from, for a person */
     bg_cmp_budget *budgets; /* every budget checked (bg__budget_apply), owned */
     size_t nbudgets;
+    /* The repository's per-benchmark rules (bg_settings.h), borrowed from
+     * the options; NULL: none. bg__decide_all gives each row its threshold. */
+    const struct bg_settings *settings;
 } bg_comparison;
 
 typedef struct bg_cmp_opts {
@@ -117,6 +123,10 @@ typedef struct bg_cmp_opts {
      * decided; borrowed. */
     const bg_budget *budgets;
     size_t nbudgets;
+    /* The repository's settings file (bg_settings.h): a matching rule's
+     * threshold replaces threshold_pct for that benchmark, and benchmarks it
+     * ignores get no row. NULL: none. Borrowed. */
+    const struct bg_settings *settings;
 } bg_cmp_opts;
 
 void bg__cmp_opts_default(bg_cmp_opts *o);
@@ -147,7 +157,8 @@ int bg__compare_pick_metric(const bg_run *a, const bg_run *b, const char *reques
                             const char **metric, char *note, size_t notelen, char *err,
                             size_t errlen);
 /* Adjusts the p-values of c's compared rows across the suite (c->padjust)
- * and sets each one's p_adj and verdict (c->threshold, c->alpha). */
+ * and sets each one's p_adj, threshold (c->threshold, or the matching rule
+ * of c->settings) and verdict (that threshold, c->alpha). */
 int bg__decide_all(bg_comparison *c);
 /* Whether a growth order grew between the runs (c->classes). */
 bool bg__cmp_class_regressed(const bg_comparison *c);

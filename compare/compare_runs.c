@@ -10,6 +10,7 @@
 #include "bg_compare.h"
 #include "bg_instr.h"
 #include "bg_noise.h"
+#include "bg_settings.h"
 
 void bg__cmp_opts_default(bg_cmp_opts *o)
 {
@@ -320,7 +321,7 @@ static void init_row(bg_cmp_row *w, const char *name, bg_row_kind kind)
     memset(w, 0, sizeof *w);
     w->name = name;
     w->kind = kind;
-    w->mean_a = w->mean_b = w->p_adj = NAN;
+    w->mean_a = w->mean_b = w->p_adj = w->elapsed_s = NAN;
 }
 
 static bool failed(const bg_result *r)
@@ -333,6 +334,7 @@ static void compare_one(const bg_result *ra, const bg_result *rb, const char *me
                         const bg_boot_opts *bo, bg_cmp_row *w)
 {
     w->head_failed = failed(rb);
+    w->elapsed_s = rb->elapsed_s;
     if (ra->status != BG_STATUS_OK || rb->status != BG_STATUS_OK || !has_samples(ra) ||
         !has_samples(rb)) {
         w->kind = BG_ROW_NOT_OK;
@@ -425,6 +427,13 @@ double bg__drift_band(double sigma)
     return expm1(1.959963984540054 * sigma);
 }
 
+/* A benchmark the repository's settings leave out of comparisons. */
+static bool ignored(const bg_cmp_opts *o, const char *name)
+{
+    const bg_rule *rule = bg__settings_rule(o->settings, name);
+    return rule && rule->ignore;
+}
+
 int bg__decide_all(bg_comparison *c)
 {
     double *p = calloc(c->n + 1, sizeof *p);
@@ -444,7 +453,9 @@ int bg__decide_all(bg_comparison *c)
         if (w->kind != BG_ROW_COMPARED)
             continue;
         w->p_adj = p[m++];
-        w->verdict = bg_decide(&w->ch, w->p_adj, c->threshold, c->alpha);
+        const bg_rule *rule = bg__settings_rule(c->settings, w->name);
+        w->threshold = rule && !isnan(rule->threshold_pct) ? rule->threshold_pct / 100.0 : c->threshold;
+        w->verdict = bg_decide(&w->ch, w->p_adj, w->threshold, c->alpha);
     }
     free(p);
     return 0;
@@ -494,6 +505,7 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
     if (rc)
         return rc;
     c->threshold = o->threshold_pct / 100.0;
+    c->settings = o->settings;
     c->alpha = o->alpha;
     c->padjust = o->padjust;
     c->seed = o->seed;
@@ -514,6 +526,8 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
     for (size_t i = 0; i < a->nresults; i++) {
         const bg_result *ra = &a->results[i];
         const bg_result *rb = find_result(b, ra->name);
+        if (ignored(o, ra->name))
+            continue;
         bg_cmp_row *w = &c->rows[c->n++];
         init_row(w, ra->name, rb ? BG_ROW_COMPARED : BG_ROW_ONLY_A);
         if (rb)
@@ -535,11 +549,12 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
     }
     for (size_t i = 0; i < b->nresults; i++) {
         const bg_result *rb = &b->results[i];
-        if (find_result(a, rb->name))
+        if (find_result(a, rb->name) || ignored(o, rb->name))
             continue;
         bg_cmp_row *w = &c->rows[c->n++];
         init_row(w, rb->name, BG_ROW_ONLY_B);
         w->head_failed = failed(rb);
+        w->elapsed_s = rb->elapsed_s;
         /* A new benchmark that crashed or timed out: say how (signal, exit
          * code, timeout), as for one present in both runs. */
         if (w->head_failed)

@@ -362,7 +362,10 @@ static bool is_suspect(const bg_cmp_row *w, double threshold)
 {
     if (w->kind != BG_ROW_COMPARED || w->accepted)
         return false;
-    return w->verdict == BG_VERDICT_REGRESSED || !(w->ch.hi < threshold);
+    /* A decided row carries its own threshold (a settings rule's, or the
+     * comparison's: bg__decide_all). */
+    (void)threshold;
+    return w->verdict == BG_VERDICT_REGRESSED || !(w->ch.hi < w->threshold);
 }
 
 /* Copies the bench arguments that a stage-2 run may take: the ones that

@@ -937,9 +937,19 @@ bool bg__noisy(const bg_config *c, const bg_result *r, char *why, size_t n)
         return false;
     double hw = (e->hi - e->lo) / 2 / e->point;
     if (hw > c->target) {
+        /* As many decimals as it takes for the two to differ when printed
+         * (a half-width of 1.04 % is not "only +-1.0 % (target +-1.0 %)"). */
+        int prec = 1;
+        char a[32], t[32];
+        for (;; prec++) {
+            snprintf(a, sizeof a, "%.*f", prec, 100 * hw);
+            snprintf(t, sizeof t, "%.*f", prec, 100 * c->target);
+            if (strcmp(a, t) != 0 || prec >= 4)
+                break;
+        }
         if (why && n)
-            snprintf(why, n, "%s reached only \u00b1%.1f %% (target \u00b1%.1f %%) with %zu processes",
-                     r->name, 100 * hw, 100 * c->target, r->nprocs);
+            snprintf(why, n, "%s reached only \u00b1%s %% (target \u00b1%s %%) with %zu processes", r->name, a, t,
+                     r->nprocs);
         return true;
     }
     return false;

@@ -26,6 +26,7 @@
 #include "bg_harness.h"
 #include "bg_instr.h"
 #include "bg_options.h"
+#include "bg_settings.h"
 #include "bg_store.h"
 
 /* The bench binary's options: parsed by bg__parse_args, listed by --help. */
@@ -518,7 +519,9 @@ static int load_baseline(const bg_config *c, const bg_run *run, bg_side *base, c
         snprintf(base->commit, sizeof base->commit, "%s", run->git_commit);
         if (run->git_commit[0] && bg_git_open(&g, NULL, err, sizeof err) != 0)
             g = NULL;
-        rc = bg__side_load_store(st, g, base, "baseline", "this commit", run->machine_id);
+        /* Quiet when there is none (what = NULL): a first run is not an
+         * error, and the note below says so in one line. */
+        rc = bg__side_load_store(st, g, base, NULL, "this commit", run->machine_id);
         if (rc == 0 && strcmp(base->run.machine_id, run->machine_id) != 0) {
             fprintf(stderr, "%s: note: the newest stored run (%s) was made on another machine (%s); "
                             "no comparison\n", prog, base->path, base->run.machine_id);
@@ -574,8 +577,23 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     o.noise = &noise; /* none learned: every benchmark gets the default */
     bg_git_close(&g);
     bg_store_close(&st);
+    /* The repository's settings (.benchgate.json): its threshold and
+     * per-benchmark rules, as compare and the gate use them. */
+    bg_settings settings;
+    if (bg__settings_load(NULL, &settings, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s; no comparison with the baseline until it is fixed\n", prog, err);
+        bg__noise_free(&noise);
+        return;
+    }
+    if (!isnan(settings.threshold_pct))
+        o.threshold_pct = settings.threshold_pct;
+    if (settings.metric[0])
+        o.metric = settings.metric;
+    o.settings = &settings;
     int crc = bg__compare_runs(&base->run, run, &o, &cmp, err, sizeof err);
     bg__noise_free(&noise);
+    if (crc != 0)
+        bg__settings_free(&settings);
     if (crc != 0) {
         fprintf(stderr, "%s: cannot compare with the baseline: %s (options of 'benchgate compare')\n",
                 prog, err);
@@ -590,13 +608,19 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     }
     char label[80];
     snprintf(label, sizeof label, "%.12s", base->run.git_commit[0] ? base->run.git_commit : "no-commit");
-    printf("\nchange against baseline %s (%s, run of %s), metric %s%s%s:\n",
-           base->spec ? base->spec : "", base->path, label, cmp.metric, cmp.metric_note[0] ? " " : "",
-           cmp.metric_note);
-    const bg_report_src src = {.kind = BG_REPORT_COMPARISON, .cmp = &cmp, .label_a = "base",
-                               .label_b = "now"};
+    bg_report_src src = {.kind = BG_REPORT_COMPARISON, .cmp = &cmp, .label_a = "base",
+                         .label_b = "now"};
+    bg__console_style(&src, STDOUT_FILENO, c->color ? "always" : "never");
+    if (src.width > 0 && src.width < 120) /* a narrow terminal: the file on a line of its own */
+        printf("\nchange against baseline %s (run of %s), metric %s%s%s:\n  %s\n", base->spec ? base->spec : "",
+               label, cmp.metric, cmp.metric_note[0] ? " " : "", cmp.metric_note, base->path);
+    else
+        printf("\nchange against baseline %s (%s, run of %s), metric %s%s%s:\n",
+               base->spec ? base->spec : "", base->path, label, cmp.metric, cmp.metric_note[0] ? " " : "",
+               cmp.metric_note);
     bg__report(stdout, bg__reporter_find("console", BG_REPORT_COMPARISON), &src);
     bg__comparison_free(&cmp);
+    bg__settings_free(&settings);
 }
 
 /* Keeps the run as the named baseline c->save_baseline. */
@@ -830,9 +854,11 @@ static int run_main(int argc, char **argv)
     for (size_t i = 0; i < nsel; i++)
         run.results[i].name = sel[i]->name;
     run.nresults = nsel;
+    c.progress_total = nsel;
 
     const bg_reporter *rep = bg__reporter_find("console", BG_REPORT_RUN);
-    const bg_report_src src = {.kind = BG_REPORT_RUN, .run = &run};
+    bg_report_src src = {.kind = BG_REPORT_RUN, .run = &run};
+    bg__console_style(&src, STDOUT_FILENO, c.color ? "always" : "never");
     rep->begin(stdout, &src);
     int exit_code = BG_EXIT_OK;
     for (size_t i = 0; i < nsel; i++) {

@@ -1208,12 +1208,28 @@ static double current_precision(const bg_config *c, const bg_result *r)
 static bg_overhead g_overhead;
 static bool g_have_overhead;
 
-static void progress(const bg_config *c, const bg_bench *bench, size_t index, size_t procs)
+/* The progress line on a terminal: benchmark k of N, process i of at most
+ * n, and the time left: the rest of this benchmark's budget, and for each
+ * benchmark still to come the average so far (the budget before any has
+ * finished; a benchmark that reaches its precision early takes less). */
+static void progress(const bg_config *c, const bg_bench *bench, size_t index, size_t procs,
+                     uint64_t run_start_ns, uint64_t bench_start_ns)
 {
     if (!c->progress)
         return;
-    fprintf(stderr, "\r\033[K[%zu] %s: process %zu/%d", index + 1, bench->name, procs + 1,
-            c->max_procs);
+    uint64_t now = bg__wall_ns();
+    double in_bench = (double)(now - bench_start_ns) / 1e9;
+    double done = (double)(bench_start_ns - run_start_ns) / 1e9;
+    double per_bench = index > 0 && done > 0 ? done / (double)index : c->budget_s;
+    double left = fmax(0, c->budget_s - in_bench);
+    char total[32] = "";
+    if (c->progress_total > index) {
+        left += per_bench * (double)(c->progress_total - index - 1);
+        snprintf(total, sizeof total, "/%zu", c->progress_total);
+    }
+    /* The name cut so the line fits 80 columns. */
+    fprintf(stderr, "\r\033[K[%zu%s] %.40s: process %zu/%d, ~%.0f s left", index + 1, total, bench->name,
+            procs + 1, c->max_procs, ceil(left));
     fflush(stderr);
 }
 
@@ -1247,7 +1263,7 @@ void bg__run_bench_schedule(const bg_config *c, const bg_bench *bench, size_t in
     if (run_start_ns == 0)
         run_start_ns = start;
     for (int i = 0; i < c->max_procs; i++) {
-        progress(c, bench, index, r->nprocs);
+        progress(c, bench, index, r->nprocs, run_start_ns, start);
         bg_proc *p = &r->procs[r->nprocs];
         bg_status st =
             run_process(c, bench, schedule, min_ns, r->seed + (uint64_t)i, run_start_ns, p, r);

@@ -103,6 +103,7 @@ typedef struct bg_config {
     bool gpu_flush_l2;        /* --gpu-flush-l2: overwrite L2 before each sample */
     bool color;               /* colour on the console */
     bool progress;            /* progress line on stderr */
+    size_t progress_total;    /* benchmarks in the run, for the progress line (0: not known) */
     uint32_t counters;        /* counter groups measured (bit i: bg__counter_group_at(i)) */
     bool counters_all;        /* console: every counter, not the compact set */
     bg_mode mode;             /* --mode */
@@ -289,6 +290,8 @@ typedef struct bg_result {
                               * by bg__result_free); NULL when not profiled */
     size_t nadvice;          /* recommendations (harness/advice.c), recorded */
     bg_advice advice[BG_ADVICE_MAX];
+    char time_unit[4];       /* the unit an imported file showed its times in ("us"; "ns",
+                              * "ms", "s"), for exports to keep; "" : ns. Recorded. */
 } bg_result;
 
 /* A key/value pair of the machine fingerprint, as recorded. */

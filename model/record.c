@@ -367,6 +367,8 @@ static cJSON *result_json(const bg_result *r)
     if (r->nadvice)
         add_advice(o, r);
     add_instance(o, r);
+    if (r->time_unit[0])
+        cJSON_AddStringToObject(o, "time_unit", r->time_unit);
     add_counter_summary(o, r);
     if (r->has_summary) {
         cJSON *est = cJSON_AddObjectToObject(o, "estimates");
@@ -889,6 +891,11 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
     parse_instance(r, cJSON_GetObjectItemCaseSensitive(o, "instance"), res);
     read_profile(r, o, res);
     read_advice(r, o, res);
+    /* Optional (imports keep the unit their file showed): one of Google
+     * Benchmark's four, anything else left out. */
+    const char *tu = get_str(r, o, "time_unit", false);
+    if (tu && (!strcmp(tu, "ns") || !strcmp(tu, "us") || !strcmp(tu, "ms") || !strcmp(tu, "s")))
+        snprintf(res->time_unit, sizeof res->time_unit, "%s", tu);
 
     const cJSON *procs = cJSON_GetObjectItemCaseSensitive(o, "processes");
     if (!cJSON_IsArray(procs)) {

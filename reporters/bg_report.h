@@ -195,6 +195,11 @@ int bg__export_csv(FILE *f, const bg_run *run);
  * "iteration" entry per process (a repetition), then mean, median, stddev
  * and cv aggregates over them. */
 int bg__export_gbench(FILE *f, const bg_run *run);
+/* Google Benchmark JSON as its consumers read it (export's default): one
+ * "aggregate" entry per benchmark, aggregate_name "mean", name
+ * "<benchmark>_mean", with the processes' raw samples in
+ * "benchgate_processes" so that the import rebuilds the run. */
+int bg__export_gbench_mean(FILE *f, const bg_run *run);
 /* Chrome trace event format (Perfetto reads it): an "X" event per sample,
  * one track (pid = benchmark, tid = process) per benchmark process. At most
  * bg__trace_max_samples sample events (default BG_TRACE_MAX_SAMPLES, about

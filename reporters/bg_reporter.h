@@ -29,6 +29,11 @@ typedef struct bg_report_src {
     const char *label_a, *label_b; /* the compared sides' names (NULL: "A", "B") */
     const char *title;           /* a Markdown heading, a JUnit suite name; NULL: none */
     const struct bg_report *site; /* HTML: the report the page links into, or NULL */
+    /* The console reporters: colour the verdicts (ANSI), and the terminal's
+     * width in columns: a table wider than it takes a compact layout
+     * (0: no limit, as for a file or a pipe). bg__console_style fills both. */
+    bool color;
+    int width;
 } bg_report_src;
 
 /* One output format: begin once, bench once per result or row (in order;
@@ -61,9 +66,20 @@ extern const bg_reporter bg__cmp_csv_reporter;
 extern const bg_reporter bg__cmp_json_reporter;
 extern const bg_reporter bg__junit_reporter;
 extern const bg_reporter bg__csv_reporter;         /* a run's estimates */
-extern const bg_reporter bg__gbench_reporter;
+extern const bg_reporter bg__gbench_reporter;           /* one mean entry per benchmark */
+extern const bg_reporter bg__gbench_processes_reporter; /* an entry per process + aggregates */
 extern const bg_reporter bg__trace_reporter;
 extern const bg_reporter bg__html_reporter;        /* a run's page */
+
+/* Sets s->color and s->width for output to `fd`: colour when `color_when`
+ * is "always", or "auto" (or NULL) on a terminal without NO_COLOR set;
+ * the width of that terminal (COLUMNS, else the terminal's own), 0 when fd
+ * is not a terminal. */
+void bg__console_style(bg_report_src *s, int fd, const char *color_when);
+/* The colour setting of the comparison tables printed to stdout or stderr
+ * (bg__cmp_print_console): "always", "never" or "auto"/NULL; the string
+ * must outlive the printing (an argv entry). */
+void bg__console_color_when(const char *when);
 
 /* Formats a duration in ns with an auto-scaled unit ("12.3 µs"). */
 void bg__format_ns(double ns, char *buf, size_t len);

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -131,11 +134,56 @@ static const char *metric_title(const bg_comparison *c)
 
 /* ---- console ---- */
 
-/* Column widths of the console table: names, then the two sides' headers. */
+void bg__console_style(bg_report_src *s, int fd, const char *color_when)
+{
+    bool tty = isatty(fd);
+    const char *nc = getenv("NO_COLOR");
+    if (color_when && !strcmp(color_when, "always"))
+        s->color = true;
+    else if (color_when && !strcmp(color_when, "never"))
+        s->color = false;
+    else
+        s->color = tty && !(nc && *nc);
+    s->width = 0;
+    if (!tty)
+        return;
+    const char *cols = getenv("COLUMNS");
+    int w = cols ? atoi(cols) : 0;
+    struct winsize ws;
+    if (w <= 0 && ioctl(fd, TIOCGWINSZ, &ws) == 0)
+        w = ws.ws_col;
+    s->width = w > 0 ? w : 80;
+}
+
+/* The ANSI colour of a row's verdict: red regressed, green improved,
+ * yellow inconclusive, none otherwise. */
+static const char *verdict_color(const bg_cmp_row *w)
+{
+    if (w->head_failed || bg__cmp_row_is_regression(w))
+        return "\033[31m";
+    if (w->kind != BG_ROW_COMPARED || w->accepted)
+        return NULL;
+    switch (w->verdict) {
+    case BG_VERDICT_IMPROVED: return "\033[32m";
+    case BG_VERDICT_INCONCLUSIVE: return "\033[33m";
+    default: return NULL;
+    }
+}
+
+/* Column widths of the console table: names, then the two sides' headers.
+ * compact: the layout for a narrow terminal (name, B, change with a short
+ * interval, verdict), taken when the full rows would not fit s->width. */
 typedef struct cols {
     size_t wn, wa, wb;
     char ha[64], hb[64];
+    bool compact;
 } cols;
+
+/* Widths of the fixed columns of each layout, verdict ("== unchanged") and
+ * the separators included. */
+#define FULL_FIXED (2 + 2 + 2 + 34 + 2 + 8 + 2 + 15)
+#define COMPACT_FIXED (2 + 2 + 26 + 2 + 15)
+#define COMPACT_MIN_NAME 12
 
 static void console_cols(const bg_report_src *s, cols *k)
 {
@@ -150,6 +198,41 @@ static void console_cols(const bg_report_src *s, cols *k)
     snprintf(k->hb, sizeof k->hb, "%s (%s)", s->label_b ? s->label_b : "B", metric_title(c));
     k->wa = strlen(k->ha) > 12 ? strlen(k->ha) : 12;
     k->wb = strlen(k->hb) > 12 ? strlen(k->hb) : 12;
+    k->compact = s->width > 0 && k->wn + k->wa + k->wb + FULL_FIXED > (size_t)s->width;
+    if (k->compact) {
+        /* B's side under its label alone; names cut to what is left. */
+        snprintf(k->hb, sizeof k->hb, "%s", s->label_b ? s->label_b : "B");
+        k->wb = strlen(k->hb) > 10 ? strlen(k->hb) : 10;
+        if (k->wb > 16) {
+            k->hb[16] = '\0';
+            k->wb = 16;
+        }
+        size_t room = (size_t)s->width > k->wb + COMPACT_FIXED + COMPACT_MIN_NAME
+                          ? (size_t)s->width - k->wb - COMPACT_FIXED
+                          : COMPACT_MIN_NAME;
+        if (k->wn > room)
+            k->wn = room;
+    }
+}
+
+/* The change with its interval in one decimal, for the compact layout
+ * ("+2.3% [+1.1, +3.5]"). */
+static void fmt_change_short(const bg_cmp_row *w, char *buf, size_t n)
+{
+    if (w->kind != BG_ROW_COMPARED)
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%+.1f%% [%+.1f, %+.1f]", 100 * w->ch.change, 100 * w->ch.lo, 100 * w->ch.hi);
+}
+
+/* A name cut to `width` columns, its end replaced by "~" when cut. */
+static void put_name(FILE *f, const char *name, size_t width)
+{
+    if (strlen(name) <= width) {
+        pad(f, name, width, false);
+        return;
+    }
+    fprintf(f, "%.*s~", (int)(width - 1), name);
 }
 
 static int console_begin(FILE *f, const bg_report_src *s)
@@ -158,6 +241,11 @@ static int console_begin(FILE *f, const bg_report_src *s)
     console_cols(s, &k);
     pad(f, "benchmark", k.wn, false);
     fputs("  ", f);
+    if (k.compact) {
+        pad(f, k.hb, k.wb, true);
+        fprintf(f, "  %-26s  %s\n", "change [CI, %]", "verdict");
+        return 0;
+    }
     pad(f, k.ha, k.wa, true);
     fputs("  ", f);
     pad(f, k.hb, k.wb, true);
@@ -174,14 +262,25 @@ static int console_bench(FILE *f, const bg_report_src *s, size_t i)
     char a[32], b[32], ch[96], p[32];
     fmt_value(c, w->mean_a, a, sizeof a);
     fmt_value(c, w->mean_b, b, sizeof b);
-    bg__cmp_fmt_change(w, ch, sizeof ch);
     fmt_p(w, p, sizeof p);
+    const char *col = s->color ? verdict_color(w) : NULL;
+    if (k.compact) {
+        fmt_change_short(w, ch, sizeof ch);
+        put_name(f, w->name, k.wn);
+        fputs("  ", f);
+        pad(f, b, k.wb, true);
+        fprintf(f, "  %-26s  %s%s %s%s\n", ch, col ? col : "", verdict_symbol(w), bg__cmp_row_verdict(w),
+                col ? "\033[0m" : "");
+        return 0;
+    }
+    bg__cmp_fmt_change(w, ch, sizeof ch);
     pad(f, w->name, k.wn, false);
     fputs("  ", f);
     pad(f, a, k.wa, true);
     fputs("  ", f);
     pad(f, b, k.wb, true);
-    fprintf(f, "  %-34s  %8s  %s %s", ch, p, verdict_symbol(w), bg__cmp_row_verdict(w));
+    fprintf(f, "  %-34s  %8s  %s%s %s%s", ch, p, col ? col : "", verdict_symbol(w), bg__cmp_row_verdict(w),
+            col ? "\033[0m" : "");
     if (drift_matters(w))
         fprintf(f, " (drift +-%.1f %%)", 100 * bg__cmp_row_drift_band(w));
     const bg_cmp_budget *cb = row_budget(c, w);
@@ -239,6 +338,36 @@ static int console_end(FILE *f, const bg_report_src *s)
     const bg_comparison *c = s->cmp;
     console_budgets(f, c);
     print_classes(f, c, false);
+    cols k;
+    console_cols(s, &k);
+    if (k.compact) {
+        /* What the compact rows leave out, one line each, wrapped by the
+         * terminal if it must: notes and drift bands of the rows that have
+         * them, and the p-values. */
+        for (size_t i = 0; i < c->n; i++) {
+            const bg_cmp_row *w = &c->rows[i];
+            const bg_cmp_budget *cb = row_budget(c, w);
+            if (drift_matters(w) || w->note[0] || cb) {
+                fputs("  ", f);
+                bg__term_escape(f, w->name);
+                fputc(':', f);
+                if (drift_matters(w))
+                    fprintf(f, " drift +-%.1f %%", 100 * bg__cmp_row_drift_band(w));
+                if (cb) {
+                    char bt[160];
+                    fmt_budget(cb, bt, sizeof bt);
+                    fprintf(f, " %s", bt);
+                }
+                if (w->note[0]) {
+                    fputc(' ', f);
+                    bg__term_escape(f, w->note);
+                }
+                fputc('\n', f);
+            }
+        }
+        fprintf(f, "%s (A) vs %s; p adjusted (%s) in the full table (a wider terminal, or a pipe)\n",
+                s->label_a ? s->label_a : "A", s->label_b ? s->label_b : "B", padjust_name(c->padjust));
+    }
     if (c->drift_used)
         fprintf(f, "%s\n", c->drift_note);
     fprintf(f,
@@ -491,7 +620,7 @@ static void junit_case(FILE *f, const bg_comparison *c, const bg_cmp_row *w)
     bg__cmp_fmt_change(w, ch, sizeof ch);
     fputs("  <testcase classname=\"benchgate\" name=\"", f);
     bg__xml_escape(f, w->name);
-    fputs("\">\n", f);
+    fprintf(f, "\" time=\"%.3f\">\n", isfinite(w->elapsed_s) && w->elapsed_s > 0 ? w->elapsed_s : 0.0);
     const bg_cmp_budget *cb = row_budget(c, w);
     if (cb && !w->head_failed && !(w->kind == BG_ROW_COMPARED && w->verdict == BG_VERDICT_REGRESSED && !w->accepted)) {
         char bt[160];
@@ -547,10 +676,28 @@ static int junit_begin(FILE *f, const bg_report_src *s)
     }
     for (size_t i = 0; i < c->nclasses; i++) /* a growth order: a case of its own */
         fails += c->classes[i].regressed;
-    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", f);
+    /* time, timestamp and hostname: strict JUnit schemas (Jenkins', the
+     * Ant one) require them. time is what the benchmarks of B took. */
+    double total = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (isfinite(c->rows[i].elapsed_s) && c->rows[i].elapsed_s > 0)
+            total += c->rows[i].elapsed_s;
+    char stamp[32] = "1970-01-01T00:00:00", host[256] = "localhost";
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm))
+        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+        snprintf(host, sizeof host, "localhost");
+    host[sizeof host - 1] = '\0';
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"", f);
+    fprintf(f, "%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n<testsuite name=\"", c->n + c->nclasses, fails,
+            errors, total);
     bg__xml_escape(f, s->title ? s->title : "benchgate");
-    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n",
-            c->n + c->nclasses, fails, errors, skipped);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\" timestamp=\"%s\" hostname=\"",
+            c->n + c->nclasses, fails, errors, skipped, total, stamp);
+    bg__xml_escape(f, host);
+    fputs("\">\n", f);
     return 0;
 }
 

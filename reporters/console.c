@@ -332,6 +332,14 @@ static void bench_counters(FILE *f, const bg_run *run, const bg_result *r)
         fprintf(f, "    counters: %s\n", r->counter_note);
 }
 
+/* Whether the time table takes its compact layout (name, estimate,
+ * interval, processes x samples): the full rows, about 105 columns beside
+ * the names, would not fit the terminal (s->width; 0: no limit). */
+static bool compact(const bg_report_src *s)
+{
+    return s->width > 0 && name_width(s->run) + 105 > s->width;
+}
+
 static int begin(FILE *f, const bg_report_src *s)
 {
     const bg_run *run = s->run;
@@ -342,10 +350,10 @@ static int begin(FILE *f, const bg_report_src *s)
             color ? C_BOLD : "", BG_VERSION, color ? C_RESET : "",
             (unsigned long long)c->seed, c->confidence * 100, c->resamples);
     fprintf(f,
-            "harness: clock read %.1f ns (resolution %.0f ns), cpu clock read %.1f ns, "
+            "harness: clock read %.1f ns (resolution %.0f ns), cpu clock read %.1f ns,%s"
             "empty loop %.3f ns/iter, sample overhead %.0f ns\n",
-            o->wall_read_ns, o->resolution_ns, o->cpu_read_ns, o->empty_loop_ns,
-            o->sample_overhead_ns);
+            o->wall_read_ns, o->resolution_ns, o->cpu_read_ns, compact(s) ? "\n         " : " ",
+            o->empty_loop_ns, o->sample_overhead_ns);
     counters_header(f, run);
     fputc('\n', f);
     int w = name_width(run);
@@ -354,6 +362,9 @@ static int begin(FILE *f, const bg_report_src *s)
     if (c->mode != BG_MODE_TIME)
         fprintf(f, "%-*s  %14s  %16s  %13s  %s\n", w, "benchmark", "instr/iter",
                 "est. cycles/iter", c->mode == BG_MODE_INSTR_HW ? "time" : "valgrind time",
+                "procs x samples");
+    else if (compact(s))
+        fprintf(f, "%-*s  %11s  %-27s %s\n", w, "benchmark", bg_statistic_name(c->primary), "interval",
                 "procs x samples");
     else
         fprintf(f, "%-*s  %11s  %-27s %11s %10s  %-10s %s\n", w, "benchmark",
@@ -387,7 +398,7 @@ static void bench_instr(FILE *f, const bg_run *run, const bg_result *r, int w)
     bench_counters(f, run, r);
 }
 
-static void bench_row(FILE *f, const bg_run *run, const bg_result *r)
+static void bench_row(FILE *f, const bg_run *run, const bg_result *r, bool narrow)
 {
     const bg_config *c = &run->config;
     bool color = c->color;
@@ -437,6 +448,11 @@ static void bench_row(FILE *f, const bg_run *run, const bg_result *r)
     field(f, pt, 11, false);
     fputs("  ", f);
     field(f, iv, 27, true);
+    if (narrow) {
+        fprintf(f, " %zu x %zu\n", r->nprocs, r->nprocs ? nsamp / r->nprocs : 0);
+        bench_counters(f, run, r);
+        return;
+    }
     fputc(' ', f);
     field(f, med, 11, false);
     fputc(' ', f);
@@ -450,7 +466,7 @@ static void bench_row(FILE *f, const bg_run *run, const bg_result *r)
 
 static int bench(FILE *f, const bg_report_src *s, size_t i)
 {
-    bench_row(f, s->run, &s->run->results[i]);
+    bench_row(f, s->run, &s->run->results[i], compact(s));
     return ferror(f) ? BG_EIO : 0;
 }
 

@@ -104,6 +104,45 @@ static cJSON *gbench_context(const bg_run *run)
     return c;
 }
 
+/* The unit a benchmark's times are written in: the one an imported file
+ * showed them in (r->time_unit), else ns; *scale is ns per unit. */
+static const char *time_unit(const bg_result *r, double *scale)
+{
+    static const struct { const char *name; double ns; } units[] = {{"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (!strcmp(r->time_unit, units[i].name)) {
+            *scale = units[i].ns;
+            return units[i].name;
+        }
+    *scale = 1;
+    return "ns";
+}
+
+/* The mean over processes of each counter's per-iteration figure, as user
+ * counters of an aggregate entry (Google Benchmark gives its aggregates
+ * the user counters' mean, median, ... over repetitions). */
+static void add_counter_means(cJSON *o, const bg_result *r)
+{
+    if (r->nprocs == 0)
+        return;
+    const bg_proc *p0 = &r->procs[0];
+    for (size_t k = 0; k < p0->ncounters && k < BG_COUNTERS_MAX; k++) {
+        const char *name = p0->counters[k].name;
+        double sum = 0;
+        size_t n = 0;
+        for (size_t i = 0; i < r->nprocs; i++) {
+            const bg_proc *p = &r->procs[i];
+            for (size_t j = 0; j < p->ncounters && j < BG_COUNTERS_MAX; j++)
+                if (!strcmp(p->counters[j].name, name) && isfinite(p->counter_per_iter[j])) {
+                    sum += p->counter_per_iter[j];
+                    n++;
+                }
+        }
+        if (n && !cJSON_GetObjectItemCaseSensitive(o, name))
+            cJSON_AddNumberToObject(o, name, sum / (double)n);
+    }
+}
+
 /* The fields every entry of one benchmark shares. */
 static cJSON *gbench_entry(const char *name, const char *run_name, size_t family, const char *run_type,
                            size_t reps)
@@ -238,9 +277,11 @@ static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
         cJSON_AddNumberToObject(o, "repetition_index", (double)k);
         cJSON_AddNumberToObject(o, "threads", 1);
         cJSON_AddNumberToObject(o, "iterations", p->iters_total);
-        cJSON_AddNumberToObject(o, "real_time", p->wall_per_iter_ns);
-        cJSON_AddNumberToObject(o, "cpu_time", p->cpu_per_iter_ns);
-        cJSON_AddStringToObject(o, "time_unit", "ns");
+        double scale;
+        const char *unit = time_unit(r, &scale);
+        cJSON_AddNumberToObject(o, "real_time", p->wall_per_iter_ns / scale);
+        cJSON_AddNumberToObject(o, "cpu_time", p->cpu_per_iter_ns / scale);
+        cJSON_AddStringToObject(o, "time_unit", unit);
         add_rates(o, r, p->wall_per_iter_ns);
         add_counters(o, p);
         rc = add_samples(o, r, p);
@@ -265,11 +306,18 @@ static int gbench_bench(cJSON *arr, const bg_result *r, size_t family)
         cJSON_AddStringToObject(o, "aggregate_unit", strcmp(aggs[a], "cv") ? "time" : "percentage");
         cJSON_AddNumberToObject(o, "iterations", (double)reps);
         double rt = r->fig.rep_wall[a], ct = r->fig.rep_cpu[a];
-        cJSON_AddNumberToObject(o, "real_time", rt);
-        cJSON_AddNumberToObject(o, "cpu_time", ct);
-        cJSON_AddStringToObject(o, "time_unit", "ns");
+        /* cv is a ratio: never scaled */
+        double scale;
+        const char *unit = time_unit(r, &scale);
+        if (!strcmp(aggs[a], "cv"))
+            scale = 1;
+        cJSON_AddNumberToObject(o, "real_time", rt / scale);
+        cJSON_AddNumberToObject(o, "cpu_time", ct / scale);
+        cJSON_AddStringToObject(o, "time_unit", unit);
         if (a < 2)
             add_rates(o, r, rt);
+        if (a == 0)
+            add_counter_means(o, r);
     }
     return rc;
 }
@@ -337,8 +385,67 @@ static int gbench_complexity(cJSON *arr, const bg_run *run)
     return 0;
 }
 
-/* One document: built and printed whole at the end. */
-static int gbench_end(FILE *f, const bg_report_src *s)
+/* The default form, one entry per benchmark, as Google Benchmark writes
+ * with --benchmark_report_aggregates_only and only the mean: run_type
+ * "aggregate", aggregate_name "mean", name "<benchmark>_mean", real_time
+ * the mean over processes. github-action-benchmark's googlecpp parser
+ * turns every entry into a point (name, real_time, time_unit, iterations,
+ * cpu_time, threads) and Bencher's cpp_google adapter keeps one value per
+ * name (name, real_time, time_unit), so one entry is one point per
+ * benchmark in both. Each process's raw samples ride along in
+ * "benchgate_processes" (as add_samples writes them), for the importer. */
+static int gbench_mean_bench(cJSON *arr, const bg_result *r, size_t family)
+{
+    size_t reps = r->fig.reps;
+    if (r->status != BG_STATUS_OK || reps == 0)
+        return gbench_bench(arr, r, family); /* the errored entry */
+    size_t len = strlen(r->name) + 8;
+    char *name = malloc(len);
+    cJSON *o = name ? gbench_entry("", r->name, family, "aggregate", reps) : NULL;
+    if (!o || !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        free(name);
+        return BG_ENOMEM;
+    }
+    snprintf(name, len, "%s_mean", r->name);
+    cJSON_ReplaceItemInObjectCaseSensitive(o, "name", cJSON_CreateString(name));
+    free(name);
+    cJSON_AddNumberToObject(o, "threads", 1);
+    cJSON_AddStringToObject(o, "aggregate_name", "mean");
+    cJSON_AddStringToObject(o, "aggregate_unit", "time");
+    double iters = 0;
+    for (size_t i = 0; i < r->nprocs; i++)
+        iters += r->procs[i].iters_total;
+    cJSON_AddNumberToObject(o, "iterations", iters);
+    double scale;
+    const char *unit = time_unit(r, &scale);
+    cJSON_AddNumberToObject(o, "real_time", r->fig.rep_wall[0] / scale);
+    cJSON_AddNumberToObject(o, "cpu_time", r->fig.rep_cpu[0] / scale);
+    cJSON_AddStringToObject(o, "time_unit", unit);
+    add_rates(o, r, r->fig.rep_wall[0]);
+    add_counter_means(o, r);
+    cJSON *procs = cJSON_AddArrayToObject(o, "benchgate_processes");
+    if (!procs)
+        return BG_ENOMEM;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const bg_proc *p = &r->procs[i];
+        if (p->n == 0)
+            continue;
+        cJSON *po = cJSON_CreateObject();
+        if (!po || !cJSON_AddItemToArray(procs, po)) {
+            cJSON_Delete(po);
+            return BG_ENOMEM;
+        }
+        int rc = add_samples(po, r, p);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* One document: built and printed whole at the end; per_process: every
+ * process's entry and four aggregates per benchmark, else gbench_mean_bench. */
+static int gbench_doc(FILE *f, const bg_report_src *s, bool per_process)
 {
     const bg_run *run = s->run;
     cJSON *root = cJSON_CreateObject();
@@ -354,7 +461,7 @@ static int gbench_end(FILE *f, const bg_report_src *s)
     int rc = arr ? 0 : BG_ENOMEM;
     for (size_t i = 0; !rc && i < run->nresults; i++) {
         int start = cJSON_GetArraySize(arr);
-        rc = gbench_bench(arr, &run->results[i], i);
+        rc = per_process ? gbench_bench(arr, &run->results[i], i) : gbench_mean_bench(arr, &run->results[i], i);
         if (!rc)
             rc = gbench_instance(arr, start, &run->results[i]);
     }
@@ -365,6 +472,16 @@ static int gbench_end(FILE *f, const bg_report_src *s)
         return rc;
     }
     return bg__json_fprint(f, root);
+}
+
+static int gbench_end(FILE *f, const bg_report_src *s)
+{
+    return gbench_doc(f, s, false);
+}
+
+static int gbench_processes_end(FILE *f, const bg_report_src *s)
+{
+    return gbench_doc(f, s, true);
 }
 
 /* ---- Chrome trace event format ---- */
@@ -548,4 +665,6 @@ static int nothing_per_bench(FILE *f, const bg_report_src *s, size_t i)
 
 const bg_reporter bg__gbench_reporter = {"gbench", BG_REPORT_RUN, nothing, nothing_per_bench,
                                          gbench_end};
+const bg_reporter bg__gbench_processes_reporter = {"gbench-processes", BG_REPORT_RUN, nothing,
+                                                   nothing_per_bench, gbench_processes_end};
 const bg_reporter bg__trace_reporter = {"trace", BG_REPORT_RUN, nothing, nothing_per_bench, trace_end};

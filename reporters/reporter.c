@@ -16,6 +16,7 @@ const bg_reporter *const bg__reporters[] = {
     &bg__junit_reporter,
     &bg__html_reporter,
     &bg__gbench_reporter,
+    &bg__gbench_processes_reporter,
     &bg__trace_reporter,
     NULL,
 };
@@ -43,11 +44,21 @@ int bg__report(FILE *f, const bg_reporter *r, const bg_report_src *s)
 
 /* ---- comparisons ---- */
 
+/* The benchgate command's --color (NULL: auto). */
+static const char *g_color_when;
+
+void bg__console_color_when(const char *when)
+{
+    g_color_when = when;
+}
+
 static int report_cmp(FILE *f, const char *format, const bg_comparison *c, const char *label_a,
                       const char *label_b, const char *title)
 {
-    const bg_report_src src = {.kind = BG_REPORT_COMPARISON, .cmp = c, .label_a = label_a,
-                               .label_b = label_b, .title = title};
+    bg_report_src src = {.kind = BG_REPORT_COMPARISON, .cmp = c, .label_a = label_a,
+                         .label_b = label_b, .title = title};
+    if (!strcmp(format, "console") && (f == stdout || f == stderr))
+        bg__console_style(&src, fileno(f), g_color_when);
     return bg__report(f, bg__reporter_find(format, BG_REPORT_COMPARISON), &src);
 }
 
@@ -104,6 +115,11 @@ int bg__export_csv(FILE *f, const bg_run *run)
 }
 
 int bg__export_gbench(FILE *f, const bg_run *run)
+{
+    return export_run(f, "gbench-processes", run);
+}
+
+int bg__export_gbench_mean(FILE *f, const bg_run *run)
 {
     return export_run(f, "gbench", run);
 }

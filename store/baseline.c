@@ -428,6 +428,10 @@ int bg__side_load_store(bg_store *st, bg_git *g, bg_side *s, const char *what, c
         lookup_free(&lk);
         return rc;
     }
+    if (!found && !what) { /* the caller says it in a line of its own */
+        lookup_free(&lk);
+        return BG_ENOTFOUND;
+    }
     if (!found) {
         no_data_message(what, s->spec, want, st);
         ancestors_note(&lk, g);

@@ -55,7 +55,8 @@ int bg__side_resolve(bg_store *st, bg_git **g, bg_side *s, const char *spec);
  * commit in reach has one is the newest run of any machine taken, again the
  * commit's own or else the nearest ancestor's. Using an ancestor prints a
  * note naming `label` and the commit used. `what` names the side in the
- * error ("base", "A"). */
+ * error ("base", "A"); NULL: no message when nothing is found (the caller
+ * says it). */
 int bg__side_load_store(bg_store *st, bg_git *g, bg_side *s, const char *what, const char *label,
                         const char *pref);
 

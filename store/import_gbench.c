@@ -50,6 +50,13 @@ static const char *str_of(const cJSON *o, const char *k)
     return cJSON_IsString(x) ? x->valuestring : NULL;
 }
 
+/* The unit the file shows a benchmark's times in, kept for exports (ns,
+ * the default, is kept as ""). tu is known to unit_ns. */
+static void keep_unit(bg_result *r, const char *tu)
+{
+    snprintf(r->time_unit, sizeof r->time_unit, "%s", tu && strcmp(tu, "ns") ? tu : "");
+}
+
 static double num_of(const cJSON *o, const char *k)
 {
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -254,6 +261,7 @@ static int add_repetition(const imp *m, const cJSON *e, size_t idx, bg_result *r
     double scale = unit_ns(tu);
     if (scale == 0)
         return fail(m, BG_EPARSE, where, ": unknown time_unit (ns, us, ms or s)");
+    keep_unit(r, tu);
     double it = num_of(e, "iterations"), real = num_of(e, "real_time"), cpu = num_of(e, "cpu_time");
     if (!(it >= 1) || !isfinite(it) || !(real >= 0) || !isfinite(real))
         return fail(m, BG_EPARSE, where, ": 'iterations' (at least 1) and 'real_time' (a number >= 0) are "
@@ -285,6 +293,51 @@ static int add_repetition(const imp *m, const cJSON *e, size_t idx, bg_result *r
     p->wall_ns[0] = real * scale * it;
     p->cpu_ns[0] = cpu * scale * it;
     return add_user_counters(m, e, p, it);
+}
+
+/* The processes of a benchmark exported in the default form (one mean
+ * entry, see export.c's gbench_mean_bench): each element of
+ * "benchgate_processes" is rebuilt as read_samples does for a process's
+ * own entry. r->procs holds `cap` processes (one per entry of the file);
+ * a benchmark of more processes than that is given room. */
+static int add_processes(const imp *m, const cJSON *e, const cJSON *procs, size_t idx, bg_result *r,
+                         size_t cap)
+{
+    char where[320];
+    snprintf(where, sizeof where, "entry %zu ('%.200s')", idx + 1, entry_name(e));
+    size_t n = (size_t)cJSON_GetArraySize(procs);
+    if (n == 0)
+        return fail(m, BG_EPARSE, where, ": 'benchgate_processes' is empty");
+    if (r->nprocs + n > cap) {
+        bg_proc *more = realloc(r->procs, (r->nprocs + n) * sizeof *more);
+        if (!more)
+            return fail(m, BG_ENOMEM, "out of memory", NULL);
+        memset(more + r->nprocs, 0, n * sizeof *more);
+        r->procs = more;
+    }
+    if (unit_ns(str_of(e, "time_unit")) == 0)
+        return fail(m, BG_EPARSE, where, ": unknown time_unit (ns, us, ms or s)");
+    keep_unit(r, str_of(e, "time_unit"));
+    double ips = num_of(e, "items_per_second"), bps = num_of(e, "bytes_per_second");
+    double sec = num_of(e, "real_time") * unit_ns(str_of(e, "time_unit")) / 1e9;
+    if (isfinite(ips) && ips > 0 && sec > 0)
+        r->items_per_iter = (uint64_t)llround(ips * sec);
+    if (isfinite(bps) && bps > 0 && sec > 0)
+        r->bytes_per_iter = (uint64_t)llround(bps * sec);
+    const cJSON *po;
+    cJSON_ArrayForEach(po, procs)
+    {
+        const cJSON *samples = cJSON_GetObjectItemCaseSensitive(po, "benchgate_samples");
+        if (!cJSON_IsObject(po) || !cJSON_IsArray(samples))
+            return fail(m, BG_EPARSE, where, ": a 'benchgate_processes' element has no 'benchgate_samples'");
+        bg_proc *p = &r->procs[r->nprocs];
+        p->warmup_ns = NAN;
+        r->nprocs++; /* counted now so that bg__result_free frees what was allocated */
+        int rc = read_samples(m, po, samples, p, r, where);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 /* The machine: Google Benchmark's context names the host, its CPUs and
@@ -351,7 +404,12 @@ static int read_entries(const imp *m, const cJSON *arr, bg_run *run)
             snprintf(where, sizeof where, "entry %zu: its name ", idx + 1);
             return fail(m, BG_EPARSE, where, why);
         }
-        if (is_aggregate(e)) {
+        const cJSON *procs = cJSON_GetObjectItemCaseSensitive(e, "benchgate_processes");
+        if (is_aggregate(e) && cJSON_IsArray(procs)) {
+            bg_result *r = find_or_add(run, cap, entry_name(e), m, &rc);
+            if (!r || (rc = add_processes(m, e, procs, idx, r, cap)) != 0)
+                return rc ? rc : BG_ENOMEM;
+        } else if (is_aggregate(e)) {
             aggregates++;
             agg_name = entry_name(e);
         } else {

@@ -370,6 +370,24 @@ static int write_atomic(const char *dir, const char *name, const char *text, siz
     return rc;
 }
 
+/* The store keeps itself out of git: a .gitignore of "*" in its top
+ * directory, written once (a store's runs are shared as git notes, never
+ * as files of the work tree). One already there is left as it is. */
+static int keep_out_of_git(const bg_store *s, char *err, size_t errlen)
+{
+    char *p = strfmt("%s/.gitignore", s->dir);
+    if (!p) {
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    static const char text[] = "# benchgate's run store: shared as git notes (benchgate push), not as files\n*\n";
+    int rc = 0;
+    if (access(p, F_OK) != 0)
+        rc = write_atomic(s->dir, ".gitignore", text, sizeof text - 1, err, errlen);
+    free(p);
+    return rc;
+}
+
 int bg_store_save(bg_store *s, const char *json, const char *commit, const char *machine_id, char **path,
                   char *err, size_t errlen)
 {
@@ -405,6 +423,12 @@ int bg_store_save(bg_store *s, const char *json, const char *commit, const char 
     }
     if (rc == 0)
         rc = mkdir_p(dir, err, errlen);
+    if (rc == 0) {
+        /* Best effort: a writer racing this one writes the same file, and
+         * a store where it cannot be written still takes the run. */
+        char ignored[256];
+        (void)keep_out_of_git(s, ignored, sizeof ignored);
+    }
     if (rc == 0)
         rc = write_atomic(dir, name, json, len, err, errlen);
     if (rc == 0 && path) {

@@ -371,6 +371,12 @@ static void test_noisy_results(void **state)
     r.wall.est[BG_STAT_MEAN] = (bg_estimate){.point = 100, .lo = 97, .hi = 103};
     assert_true(bg__noisy(&c, &r, why, sizeof why));
     assert_non_null(strstr(why, "reached only"));
+    /* A half-width just above the target never reads as equal to it. */
+    c.target = 0.01;
+    r.wall.est[BG_STAT_MEAN] = (bg_estimate){.point = 100, .lo = 98.96, .hi = 101.04};
+    assert_true(bg__noisy(&c, &r, why, sizeof why));
+    assert_non_null(strstr(why, "\u00b11.04 % (target \u00b11.00 %)"));
+    r.wall.est[BG_STAT_MEAN] = (bg_estimate){.point = 100, .lo = 97, .hi = 103};
     c.quick = true;
     assert_false(bg__noisy(&c, &r, why, sizeof why));
     c.quick = false;

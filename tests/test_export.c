@@ -17,7 +17,9 @@
 #include <cjson/cJSON.h>
 
 #include "bg_cmds.h"
+#include "helpers.h"
 #include "bg_report.h"
+#include "bg_reporter.h"
 
 /* ---- helpers ---- */
 
@@ -549,6 +551,329 @@ static void assert_same_estimates(const bg_result *x, const bg_result *y)
  * exporting the import again gives the same file. Without those fields
  * (what Google Benchmark's own tools keep), a repetition is one sample
  * and the estimates are Google Benchmark's aggregates of the export. */
+/* ---- the default gbench export, against the rules of its two consumers:
+ * github-action-benchmark's googlecpp parser makes every entry a point
+ * (name, real_time, time_unit + "/iter", iterations, cpu_time, threads);
+ * Bencher's cpp_google adapter reads name, real_time and time_unit of
+ * every entry, the last of a name winning, and needs context.caches. ---- */
+
+static cJSON *mean_export(bg_run *run)
+{
+    make_run(run);
+    int rc;
+    char *text = capture(bg__export_gbench_mean, run, &rc);
+    assert_int_equal(rc, 0);
+    cJSON *root = cJSON_Parse(text);
+    assert_non_null(root);
+    free(text);
+    return root;
+}
+
+/* name: one entry per benchmark, Google Benchmark's aggregate name. */
+static void test_gbench_rule_name(void **state)
+{
+    (void)state;
+    bg_run run;
+    cJSON *root = mean_export(&run);
+    const cJSON *arr = item(root, "benchmarks");
+    assert_int_equal(cJSON_GetArraySize(arr), NB);
+    for (size_t b = 0; b + 1 < NB; b++) {
+        char want[128];
+        snprintf(want, sizeof want, "%s_mean", NAMES[b]);
+        size_t seen = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, arr) seen += !strcmp(str(e, "name"), want);
+        assert_int_equal(seen, 1);
+    }
+    assert_true(cJSON_IsArray(item(item(root, "context"), "caches")));
+    cJSON_Delete(root);
+    bg__run_free(&run);
+}
+
+/* real_time: the mean over processes of each process's time per iteration. */
+static void test_gbench_rule_real_time(void **state)
+{
+    (void)state;
+    bg_run run;
+    cJSON *root = mean_export(&run);
+    const cJSON *arr = item(root, "benchmarks");
+    for (size_t b = 0; b + 1 < NB; b++) {
+        const bg_result *r = &run.results[b];
+        double mean = 0;
+        for (size_t p = 0; p < NPROC; p++) {
+            double sw = 0, si = 0;
+            for (size_t j = 0; j < NSAMP; j++) {
+                sw += r->procs[p].wall_ns[j];
+                si += r->procs[p].iters[j];
+            }
+            mean += sw / si / NPROC;
+        }
+        const cJSON *e = cJSON_GetArrayItem(arr, (int)b);
+        assert_true(cJSON_IsNumber(item(e, "real_time")));
+        assert_close(num(e, "real_time"), mean, 1e-12);
+        assert_true(num(e, "cpu_time") > 0);
+    }
+    cJSON_Delete(root);
+    bg__run_free(&run);
+}
+
+/* time_unit: one Bencher and github-action-benchmark know (ns, us, ms, s). */
+static void test_gbench_rule_time_unit(void **state)
+{
+    (void)state;
+    bg_run run;
+    cJSON *root = mean_export(&run);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, item(root, "benchmarks"))
+    {
+        const char *u = str(e, "time_unit");
+        assert_non_null(u);
+        assert_true(!strcmp(u, "ns") || !strcmp(u, "us") || !strcmp(u, "ms") || !strcmp(u, "s"));
+    }
+    cJSON_Delete(root);
+    bg__run_free(&run);
+}
+
+/* run_type: "aggregate" for a measured benchmark (no per-process
+ * "iteration" entries unless --per-process asks). */
+static void test_gbench_rule_run_type(void **state)
+{
+    (void)state;
+    bg_run run;
+    cJSON *root = mean_export(&run);
+    const cJSON *arr = item(root, "benchmarks");
+    for (size_t b = 0; b + 1 < NB; b++)
+        assert_string_equal(str(cJSON_GetArrayItem(arr, (int)b), "run_type"), "aggregate");
+    const cJSON *it[16];
+    for (size_t b = 0; b + 1 < NB; b++)
+        assert_int_equal(entries(arr, NAMES[b], "iteration", it, 16), 0);
+    cJSON_Delete(root);
+    bg__run_free(&run);
+}
+
+/* aggregate_name: "mean", with run_name the benchmark's own name. */
+static void test_gbench_rule_aggregate_name(void **state)
+{
+    (void)state;
+    bg_run run;
+    cJSON *root = mean_export(&run);
+    const cJSON *arr = item(root, "benchmarks");
+    for (size_t b = 0; b + 1 < NB; b++) {
+        const cJSON *e = cJSON_GetArrayItem(arr, (int)b);
+        assert_string_equal(str(e, "aggregate_name"), "mean");
+        assert_string_equal(str(e, "run_name"), NAMES[b]);
+    }
+    cJSON_Delete(root);
+    bg__run_free(&run);
+}
+
+/* threads: an integer >= 1 on every entry (github-action-benchmark prints it). */
+static void test_gbench_rule_threads(void **state)
+{
+    (void)state;
+    bg_run run;
+    cJSON *root = mean_export(&run);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, item(root, "benchmarks"))
+    {
+        double t = num(e, "threads");
+        assert_true(t >= 1 && t == floor(t));
+        assert_true(num(e, "iterations") >= 0);
+    }
+    cJSON_Delete(root);
+    bg__run_free(&run);
+}
+
+/* The default form imports back to the same samples and estimates. */
+static void test_gbench_mean_roundtrip(void **state)
+{
+    (void)state;
+    bg_run run, back;
+    make_run(&run);
+    int rc;
+    char *text = capture(bg__export_gbench_mean, &run, &rc);
+    assert_int_equal(rc, 0);
+    char err[512] = "";
+    rc = bg__import_gbench(text, "mean.json", &back, err, sizeof err);
+    if (rc)
+        fail_msg("import failed: %s", err);
+    assert_int_equal(back.nresults, NB);
+    for (size_t b = 0; b + 1 < NB; b++) {
+        const bg_result *r = &back.results[b], *o = &run.results[b];
+        assert_string_equal(r->name, NAMES[b]);
+        assert_int_equal(r->nprocs, NPROC);
+        assert_true(r->seed == o->seed);
+        for (size_t p = 0; p < NPROC; p++)
+            for (size_t j = 0; j < NSAMP; j++)
+                assert_true(r->procs[p].wall_ns[j] == o->procs[p].wall_ns[j]);
+        assert_same_estimates(o, r);
+    }
+    assert_int_equal(back.results[0].items_per_iter, 1000);
+    assert_close(bg__result_metric(&back.results[0], "instructions"), 50, 1e-12);
+    assert_int_equal(back.results[NB - 1].status, BG_STATUS_ERROR);
+    free(text);
+    bg__run_free(&back);
+    bg__run_free(&run);
+}
+
+/* Criterion.rs results (tests/fixtures/criterion, made by
+ * tools/make-criterion-fixtures.sh with Criterion 0.3.6): each benchmark's
+ * samples as one process, its mean Criterion's, compared like any run. */
+static double criterion_mean(const char *side, const char *bench)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/criterion/%s/%s/new/estimates.json", BG_FIXTURES_DIR, side, bench);
+    char err[256];
+    char *text = bg__read_file(path, err, sizeof err);
+    assert_non_null(text);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    double v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "mean"), "point_estimate")
+                   ->valuedouble;
+    cJSON_Delete(j);
+    return v;
+}
+
+static void test_import_criterion(void **state)
+{
+    (void)state;
+    bg_run a, b;
+    char err[1024] = "", dir[1024];
+    snprintf(dir, sizeof dir, "%s/criterion/base", BG_FIXTURES_DIR);
+    if (bg__import_criterion(dir, &a, err, sizeof err) != 0)
+        fail_msg("import failed: %s", err);
+    snprintf(dir, sizeof dir, "%s/criterion/head", BG_FIXTURES_DIR);
+    if (bg__import_criterion(dir, &b, err, sizeof err) != 0)
+        fail_msg("import failed: %s", err);
+    assert_int_equal(a.nresults, 2);
+    /* Names: benchmark.json's full_id, in order of directory. */
+    assert_string_equal(a.results[0].name, "fib/20");
+    assert_string_equal(a.results[1].name, "sum_1k");
+    for (size_t i = 0; i < 2; i++) {
+        const bg_result *r = &a.results[i];
+        assert_int_equal(r->status, BG_STATUS_OK);
+        assert_int_equal(r->nprocs, 1);
+        assert_int_equal(r->procs[0].n, 30);
+        /* Criterion's mean is the mean of each sample's time per iteration, as ours. */
+        assert_rel(r->wall.est[BG_STAT_MEAN].point, criterion_mean("base", r->name), 1e-9);
+    }
+    assert_string_equal(a.machine_id, b.machine_id);
+    /* head's sum_1k does twice the work: compared like measured runs. */
+    bg_comparison c;
+    assert_int_equal(bg__compare_runs(&a, &b, NULL, &c, err, sizeof err), 0);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.rows[1].name, "sum_1k");
+    assert_int_equal(c.rows[1].verdict, BG_VERDICT_REGRESSED);
+    bg__comparison_free(&c);
+    bg__run_free(&a);
+    bg__run_free(&b);
+}
+
+/* Not Criterion output: the directory or the file is named. */
+static void test_import_criterion_errors(void **state)
+{
+    (void)state;
+    char tmpl[] = "/tmp/bg_crit.XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    assert_non_null(dir);
+    bg_run run;
+    char err[1024] = "";
+    assert_int_equal(bg__import_criterion(dir, &run, err, sizeof err), BG_EPARSE);
+    assert_non_null(strstr(err, "no Criterion.rs results"));
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/target/criterion/x/new' && cd '%s/target/criterion/x/new' && "
+             "echo '{\"mean\": {\"point_estimate\": 1}}' > estimates.json && "
+             "echo '{\"iters\": [1, 2], \"times\": [5]}' > sample.json", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(bg__import_criterion(dir, &run, err, sizeof err), BG_EPARSE);
+    assert_non_null(strstr(err, "x/new/sample.json: 'iters' and 'times'"));
+    snprintf(cmd, sizeof cmd, "echo '{\"iters\": [1, 2], \"times\": [5, 11]}' > '%s/target/criterion/x/new/sample.json'"
+             " && echo '[' > '%s/target/criterion/x/new/estimates.json'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(bg__import_criterion(dir, &run, err, sizeof err), BG_EPARSE);
+    assert_non_null(strstr(err, "x/new/estimates.json: not valid JSON"));
+    snprintf(cmd, sizeof cmd, "echo '{\"mean\": {\"point_estimate\": 3}}' > '%s/target/criterion/x/new/estimates.json'",
+             dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(bg__import_criterion(dir, &run, err, sizeof err), 0);
+    assert_string_equal(run.results[0].name, "x"); /* no benchmark.json: the directory */
+    bg__run_free(&run);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* The comparison table on a terminal: verdicts coloured (red regressed,
+ * green improved), rows within an 80-column terminal in the compact
+ * layout; piped (width 0, no colour) the full table without escapes. */
+static void test_console_compact_and_colour(void **state)
+{
+    (void)state;
+    bg_cmp_row rows[2];
+    memset(rows, 0, sizeof rows);
+    rows[0] = (bg_cmp_row){.name = "a_rather_long_benchmark_name_that_goes_on_and_on_past_the_column",
+                           .kind = BG_ROW_COMPARED, .mean_a = 1000, .mean_b = 1200,
+                           .ch = {.change = 0.2, .lo = 0.15, .hi = 0.25, .p = 0.001}, .p_adj = 0.002,
+                           .verdict = BG_VERDICT_REGRESSED};
+    rows[1] = (bg_cmp_row){.name = "fast", .kind = BG_ROW_COMPARED, .mean_a = 1000, .mean_b = 800,
+                           .ch = {.change = -0.2, .lo = -0.25, .hi = -0.15, .p = 0.001}, .p_adj = 0.002,
+                           .verdict = BG_VERDICT_IMPROVED};
+    bg_comparison c;
+    memset(&c, 0, sizeof c);
+    c.rows = rows;
+    c.n = 2;
+    c.threshold = 0.01;
+    c.alpha = 0.05;
+    snprintf(c.metric, sizeof c.metric, "time");
+    snprintf(c.unit, sizeof c.unit, "ns");
+    for (int narrow = 0; narrow < 2; narrow++) {
+        bg_report_src src = {.kind = BG_REPORT_COMPARISON, .cmp = &c, .label_a = "base", .label_b = "now",
+                             .color = narrow, .width = narrow ? 80 : 0};
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        assert_int_equal(bg__report(f, bg__reporter_find("console", BG_REPORT_COMPARISON), &src), 0);
+        fclose(f);
+        if (narrow) {
+            assert_non_null(strstr(buf, "\033[31m++ regressed\033[0m"));
+            assert_non_null(strstr(buf, "\033[32m-- improved\033[0m"));
+            /* The header and rows: at most 80 columns, escapes not counted. */
+            char *line = buf;
+            for (int k = 0; k < 3; k++) {
+                char *end = strchr(line, '\n');
+                assert_non_null(end);
+                size_t cols = 0;
+                for (char *q = line; q < end; q++) {
+                    if (*q == '\033') {
+                        while (q < end && *q != 'm')
+                            q++;
+                        continue;
+                    }
+                    cols += ((unsigned char)*q & 0xC0) != 0x80;
+                }
+                if (cols > 80)
+                    fail_msg("line %d is %zu columns: %.*s", k, cols, (int)(end - line), line);
+                line = end + 1;
+            }
+        } else {
+            assert_null(strchr(buf, '\033'));
+            assert_non_null(strstr(buf, "p (adj)"));
+            assert_non_null(strstr(buf, rows[0].name));
+        }
+        free(buf);
+    }
+    /* bg__console_style: "always" and "never" win; auto off a terminal is plain. */
+    bg_report_src s2 = {0};
+    bg__console_style(&s2, -1, "always");
+    assert_true(s2.color);
+    assert_int_equal(s2.width, 0);
+    bg__console_style(&s2, -1, "never");
+    assert_false(s2.color);
+    setenv("NO_COLOR", "1", 1);
+    bg__console_style(&s2, -1, NULL);
+    assert_false(s2.color);
+    unsetenv("NO_COLOR");
+}
+
 static void test_import_roundtrip(void **state)
 {
     (void)state;
@@ -720,6 +1045,43 @@ static const char GBENCH_OUTPUT[] =
     "     \"error_message\": \"could not open input\"}\n"
     "  ]\n"
     "}\n";
+
+/* A real Google Benchmark file (microseconds, user counters) imported,
+ * stored (the run record) and exported again: the times stay in its unit
+ * and the aggregate carries the user counters, in both shapes. */
+static void test_gbench_units_and_counters_roundtrip(void **state)
+{
+    (void)state;
+    bg_run run, back;
+    char err[512] = "";
+    assert_int_equal(bg__import_gbench(GBENCH_OUTPUT, "bench.json", &run, err, sizeof err), 0);
+    assert_string_equal(run.results[0].time_unit, "us");
+    /* Through the run record, as a stored import is read back. */
+    char *json = bg__record_to_json(&run);
+    assert_non_null(json);
+    cJSON *root = cJSON_Parse(json);
+    free(json);
+    assert_int_equal(bg__record_from_json(root, &back, err, sizeof err), 0);
+    cJSON_Delete(root);
+    assert_string_equal(back.results[0].time_unit, "us");
+    int rc;
+    for (int shape = 0; shape < 2; shape++) {
+        char *text = capture(shape ? bg__export_gbench : bg__export_gbench_mean, &back, &rc);
+        assert_int_equal(rc, 0);
+        cJSON *doc = cJSON_Parse(text);
+        free(text);
+        const cJSON *mean = aggregate_of(item(doc, "benchmarks"), "BM_Sort/1024", "mean");
+        assert_non_null(mean);
+        assert_string_equal(str(mean, "time_unit"), "us");
+        assert_close(num(mean, "real_time"), 35.0, 1e-12);
+        assert_close(num(mean, "cpu_time"), 34.9, 1e-12);
+        /* The user counter's mean over the repetitions. */
+        assert_close(num(mean, "comparisons"), 10250, 1e-12);
+        cJSON_Delete(doc);
+    }
+    bg__run_free(&back);
+    bg__run_free(&run);
+}
 
 static void test_import_gbench_output(void **state)
 {
@@ -929,6 +1291,13 @@ int main(void)
         cmocka_unit_test(test_export_trace),    cmocka_unit_test(test_export_trace_start_times),
         cmocka_unit_test(test_export_trace_capped),
         cmocka_unit_test(test_import_roundtrip), cmocka_unit_test(test_import_bad_samples),
+        cmocka_unit_test(test_gbench_rule_name), cmocka_unit_test(test_gbench_rule_real_time),
+        cmocka_unit_test(test_gbench_rule_time_unit), cmocka_unit_test(test_gbench_rule_run_type),
+        cmocka_unit_test(test_gbench_rule_aggregate_name), cmocka_unit_test(test_gbench_rule_threads),
+        cmocka_unit_test(test_gbench_mean_roundtrip),
+        cmocka_unit_test(test_import_criterion), cmocka_unit_test(test_import_criterion_errors),
+        cmocka_unit_test(test_gbench_units_and_counters_roundtrip),
+        cmocka_unit_test(test_console_compact_and_colour),
         cmocka_unit_test(test_plot_density_outlier),
         cmocka_unit_test(test_import_gbench_output), cmocka_unit_test(test_import_errors),
         cmocka_unit_test(test_plot_missing_program), cmocka_unit_test(test_plot_program_fails),

@@ -525,6 +525,29 @@ static void test_export_import_cli(void **state)
     assert_non_null(strstr(out, ",\"a\"\"b\\c\",ok,mean,"));
 }
 
+/* Criterion.rs results imported at two commits: compared and reported
+ * like measured runs (the fixtures' head doubles sum_1k's work). */
+static void test_import_criterion_cli(void **state)
+{
+    (void)state;
+    char store3[400], site[400];
+    snprintf(store3, sizeof store3, "%s/store-criterion", tmp);
+    snprintf(site, sizeof site, "%s/criterion-site", tmp);
+    int rc = bg("import criterion '%s/criterion/base' --commit HEAD~1 --store '%s'", BG_FIXTURES_DIR, store3);
+    if (rc != 0)
+        fail_msg("import exited %d:\n%s", rc, out);
+    assert_non_null(strstr(out, "imported 2 benchmark(s)"));
+    assert_int_equal(bg("import criterion '%s/criterion/head' --commit HEAD --store '%s'", BG_FIXTURES_DIR, store3), 0);
+    rc = bg("compare HEAD~1 HEAD --store '%s' --color never", store3);
+    if (rc != 1)
+        fail_msg("compare exited %d, want 1:\n%s", rc, out);
+    assert_true(line_has(out, "sum_1k", "regressed"));
+    assert_non_null(strstr(out, "fib/20"));
+    rc = bg("report --store '%s' --out '%s' HEAD", store3, site);
+    if (rc != 0)
+        fail_msg("report exited %d:\n%s", rc, out);
+}
+
 static void test_usage_errors(void **state)
 {
     (void)state;
@@ -536,7 +559,9 @@ static void test_usage_errors(void **state)
     assert_non_null(strstr(out, "cannot resolve 'no-such-ref'"));
     assert_int_equal(bg("import gbench"), 2);
     assert_int_equal(bg("import csv x.csv"), 2);
-    assert_non_null(strstr(out, "only format is gbench"));
+    assert_non_null(strstr(out, "import gbench FILE | criterion DIR"));
+    assert_int_equal(bg("import criterion /nonexistent/dir"), 2);
+    assert_non_null(strstr(out, "/nonexistent/dir"));
     assert_int_equal(bg("import gbench /nonexistent/x.json"), 2);
     assert_non_null(strstr(out, "cannot read /nonexistent/x.json"));
     assert_int_equal(bg("import gbench f --commit no-such-ref"), 2);
@@ -1095,7 +1120,7 @@ int main(void)
         cmocka_unit_test(test_report_one_gnuplot),
         cmocka_unit_test(test_report_short_history),
         cmocka_unit_test(test_report_range_and_file),
-        cmocka_unit_test(test_export_import_cli),
+        cmocka_unit_test(test_export_import_cli), cmocka_unit_test(test_import_criterion_cli),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_report_faults),
         cmocka_unit_test(test_report_earlier_run_baseline),

@@ -8,6 +8,8 @@ PKGS="meson ninja-build pkg-config gcc libgsl-dev libcjson-dev libgit2-dev libcm
 PKGS="$PKGS chromium"
 # Linux perf: the bench binary's --profile (flamegraphs from the cpu-clock event).
 PKGS="$PKGS linux-perf"
+# The GitLab CI files are parsed in CI (tools/check-ci-files.sh).
+PKGS="$PKGS python3-yaml"
 [ "${BG_WITH_CLANG:-0}" = 1 ] && PKGS="$PKGS clang"
 [ "${BG_WITH_SCIPY:-0}" = 1 ] && PKGS="$PKGS python3-scipy python3-numpy"
 
