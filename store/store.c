@@ -1,5 +1,6 @@
 /* The run store: saves, lists and validates run record files under .benchgate/, and shares them as git notes. */
 #include "bg_store.h"
+#include "bg_index.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -497,6 +498,7 @@ typedef struct list_ctx {
     bg_store_skip_fn skip;
     void *ud;
     unsigned flags;
+    bg_index *ix; /* the summary index (bg_index.h); NULL: parse every file */
 } list_ctx;
 
 /* Reads and checks one run file, parsing it once: its envelope into *meta
@@ -564,6 +566,39 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* load_entry() through the summary index: a file whose size, time and inode
+ * match its entry is not read; one parsed anew is recorded in the index. */
+static int index_entry(list_ctx *lc, const char *path, const char *commit_dir, const char *machine_dir,
+                       const char *name, bg_run_meta *meta, size_t *nbench, char **damage, char *err,
+                       size_t errlen)
+{
+    bool full = lc->flags & BG_STORE_LIST_FULL;
+    struct stat st;
+    char key[512];
+    if (!lc->ix || stat(path, &st) != 0 || !S_ISREG(st.st_mode)
+        || (size_t)snprintf(key, sizeof key, "%s/%s/%s", commit_dir, machine_dir, name) >= sizeof key)
+        return load_entry(path, full, meta, nbench, damage, err, errlen);
+    const bg_index_entry *e = bg__index_find(lc->ix, key, &st, full);
+    if (e) {
+        *meta = e->meta;
+        *nbench = e->nbench;
+        *damage = NULL;
+        if (e->damage && !(*damage = strdup(e->damage))) {
+            set_err(err, errlen, "%s: out of memory", path);
+            return BG_ENOMEM;
+        }
+        return BG_OK;
+    }
+    int rc = load_entry(path, full, meta, nbench, damage, err, errlen);
+    if (rc == BG_OK && bg__index_put(lc->ix, key, &st, meta, full, *nbench, *damage) == BG_ENOMEM) {
+        free(*damage);
+        *damage = NULL;
+        set_err(err, errlen, "%s: out of memory", path);
+        return BG_ENOMEM;
+    }
+    return rc;
+}
+
 /* Lists the run files of one commit/machine directory. */
 static int list_machine_dir(list_ctx *lc, const char *dir, const char *commit_dir, const char *machine_dir,
                             char *err, size_t errlen)
@@ -589,7 +624,8 @@ static int list_machine_dir(list_ctx *lc, const char *dir, const char *commit_di
         bg_run_meta meta;
         size_t nbench = 0;
         char *damage = NULL;
-        int lrc = load_entry(path, lc->flags & BG_STORE_LIST_FULL, &meta, &nbench, &damage, msg, sizeof msg);
+        int lrc = index_entry(lc, path, commit_dir, machine_dir, de->d_name, &meta, &nbench, &damage, msg,
+                              sizeof msg);
         if (lrc == BG_ENOMEM) {
             free(damage);
             free(path);
@@ -746,9 +782,10 @@ int bg_store_list_ex(bg_store *s, const char *commit, const char *machine, unsig
         set_err(err, errlen, "'%s' is not a 40-digit lowercase commit id", commit);
         return BG_EINVAL;
     }
-    list_ctx lc = {out, 0, skip, ud, flags};
+    list_ctx lc = {out, 0, skip, ud, flags, NULL};
     char *runs = strfmt("%s/runs", s->dir);
-    if (!runs) {
+    if (!runs || bg__index_open(s->dir, &lc.ix, NULL)) {
+        free(runs);
         set_err(err, errlen, "out of memory");
         return BG_ENOMEM;
     }
@@ -764,6 +801,8 @@ int bg_store_list_ex(bg_store *s, const char *commit, const char *machine, unsig
         free_names(commits, nc);
     }
     free(runs);
+    /* The index is a cache: a failed write costs only time on the next list. */
+    bg__index_close(&lc.ix, rc == BG_OK && !commit && !machine, NULL, 0);
     if (rc < 0) {
         bg_run_list_free(out);
         return rc;
@@ -1011,7 +1050,7 @@ int bg_store_export_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
         return rc;
     stats_skipped(stats, &l);
     size_t skipped_before = l.skipped;
-    list_ctx lc = {&l, 0, skip, ud, 0};
+    list_ctx lc = {&l, 0, skip, ud, 0, NULL};
     if (l.n > 1) /* runs is NULL when the store is empty */
         qsort(l.runs, l.n, sizeof *l.runs, cmp_by_commit);
     for (size_t i = 0; rc == BG_OK && i < l.n;) {
@@ -1163,7 +1202,7 @@ static int sync_incoming(bg_git *g, const char *remote, int *had, bg_sync_stats 
         return rc;
     *had = 1;
     bg_run_list skips = {0};
-    list_ctx lc = {&skips, 0, skip, ud, 0};
+    list_ctx lc = {&skips, 0, skip, ud, 0, NULL};
     rc = bg_git_notes_merge(g, BG_STORE_NOTES_REF, tmp, union_notes, &lc, err, errlen);
     if (st)
         st->skipped += skips.skipped;
