@@ -33,6 +33,7 @@ int bg__cmd_ab(int argc, char **argv);       /* cmd_ab.c */
 int bg__cmd_doctor(int argc, char **argv);   /* cmd_ab.c */
 int bg__cmd_noise(int argc, char **argv);    /* cmd_noise.c */
 int bg__cmd_calibrate(int argc, char **argv);/* cmd_noise.c */
+int bg__cmd_merge(int argc, char **argv);    /* cmd_merge.c */
 
 /* ---- shared by the commands (common.c) ---- */
 

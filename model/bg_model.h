@@ -222,6 +222,8 @@ typedef struct bg_shard {
     const char *const *suite; /* their names, sorted; borrowed by the writer (the
                                * registry's), NULL in a run read back (the store
                                * reads the names from the record itself) */
+    int merged;               /* read back: the run is the merge of this many shard
+                               * runs ("merged", store/bg_merge.h), else 0 */
 } bg_shard;
 
 typedef struct bg_run {

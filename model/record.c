@@ -839,6 +839,9 @@ int bg__record_from_json(const cJSON *root, bg_run *run, char *err, size_t errle
 
     parse_config(&r, cJSON_GetObjectItemCaseSensitive(root, "config"), &run->config);
     parse_shard(&r, cJSON_GetObjectItemCaseSensitive(root, "shard"), &run->shard);
+    const cJSON *merged = cJSON_GetObjectItemCaseSensitive(root, "merged");
+    if (cJSON_IsObject(merged))
+        run->shard.merged = (int)get_whole(&r, merged, "n", true, 1, BG_SHARDS_MAX, 0);
     const cJSON *ov = cJSON_GetObjectItemCaseSensitive(root, "overhead");
     if (cJSON_IsObject(ov)) {
         run->overhead.wall_read_ns = get_num(&r, ov, "wall_read_ns", false);
