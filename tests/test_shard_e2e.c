@@ -109,6 +109,17 @@ static void test_merge_and_gate(void **state)
     assert_int_equal(bg("merge"), 0);
     assert_non_null(strstr(out, "already merged"));
 
+    /* gate --shard: measures that shard with --bench, and is refused without it */
+    assert_int_equal(bg("gate --base HEAD~1 --shard 1/2"), 2);
+    assert_non_null(strstr(out, "--shard needs --bench"));
+    int rc = bg("gate --base HEAD~1 --bench '%s' --bench-arg --filter --bench-arg '^fine_' --bench-arg "
+                "--quick --shard 1/2 --threshold 50 --stages 1",
+                FAULTY_BENCH);
+    assert_true(rc == 0 || rc == 1); /* a verdict of quick timings: which one is not asserted */
+    assert_non_null(strstr(out, "--shard 1/2 --save"));
+    assert_non_null(strstr(out, "only in A")); /* the other shard's benchmark */
+    assert_int_equal(bg("gate --base HEAD~1 --shard 0/2 --bench '%s'", FAULTY_BENCH), 2);
+
     /* a shard whose benchmark crashed: the gate over the merge exits 3 */
     for (int k = 1; k <= 2; k++) {
         assert_int_equal(bg_prog(FAULTY_BENCH, "--filter '^(fine_fast|crash_segv)$' --list --shard %d/2", k), 0);
