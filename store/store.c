@@ -784,7 +784,9 @@ int bg_store_list_ex(bg_store *s, const char *commit, const char *machine, unsig
     }
     list_ctx lc = {out, 0, skip, ud, flags, NULL};
     char *runs = strfmt("%s/runs", s->dir);
-    if (!runs || bg__index_open(s->dir, &lc.ix, NULL)) {
+    /* The index pays off over many commits; one commit's few files are
+     * read directly (loading a 10,000-run index costs more than they do). */
+    if (!runs || (!commit && bg__index_open(s->dir, &lc.ix, NULL))) {
         free(runs);
         set_err(err, errlen, "out of memory");
         return BG_ENOMEM;
