@@ -50,6 +50,7 @@ typedef struct cp_ctx {
     double *dist;  /* n x n matrix |x_i - x_j| */
     size_t *perm;  /* scratch order for permutations */
     gsl_rng *rng;
+    uint64_t seed;
     double alpha;
     bg_changepoint *found;
     size_t nfound, cap;
@@ -104,6 +105,16 @@ static double segment_mean(const double *x, size_t from, size_t to)
     return s / (double)(to - from);
 }
 
+/* splitmix64 finaliser: spreads a user seed over all bits, so seeds 0 and
+ * 4357 (GSL's default for 0) do not give the same stream. */
+static unsigned long mix_seed(uint64_t s)
+{
+    s += 0x9e3779b97f4a7c15ULL;
+    s = (s ^ (s >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    s = (s ^ (s >> 27)) * 0x94d049bb133111ebULL;
+    return (unsigned long)(s ^ (s >> 31));
+}
+
 /* Tests the segment [from, to) and recurses into both halves when a
  * significant split is found. */
 static int search(cp_ctx *c, size_t from, size_t to)
@@ -116,7 +127,13 @@ static int search(cp_ctx *c, size_t from, size_t to)
         idx[i] = from + i;
     size_t tau;
     double q_obs = best_split(c, idx, len, &tau);
+    /* Each segment's permutations come from a stream of its own (the seed
+     * and the segment's ends), so a segment's p-value does not depend on
+     * how many permutations other segments drew. */
+    gsl_rng_set(c->rng, mix_seed(c->seed ^ ((uint64_t)from * 0x9e3779b97f4a7c15ULL) ^
+                                 ((uint64_t)to * 0xc2b2ae3d27d4eb4fULL)));
     size_t at_least = 0;
+    double p = 0.0;
     for (size_t r = 0; r < CP_PERMUTATIONS; r++) {
         gsl_ran_shuffle(c->rng, idx, len, sizeof *idx);
         size_t tau_r;
@@ -124,10 +141,16 @@ static int search(cp_ctx *c, size_t from, size_t to)
          * permutation with an identical statistic (all-equal data) as below. */
         if (best_split(c, idx, len, &tau_r) >= q_obs - 1e-12 * fabs(q_obs))
             at_least++;
+        /* p = (at_least + 1) / (R + 1) only grows with more permutations:
+         * once it reaches alpha the segment is not split, whatever the rest
+         * would give (Besag and Clifford, "Sequential Monte Carlo p-values",
+         * Biometrika 1991). Most segments of a history hold no change, and
+         * stop after a few dozen permutations instead of 199; the change
+         * points found and their p-values are those of all 199. */
+        p = (double)(at_least + 1) / (double)(CP_PERMUTATIONS + 1);
+        if (p >= c->alpha)
+            return BG_OK;
     }
-    double p = (double)(at_least + 1) / (double)(CP_PERMUTATIONS + 1);
-    if (p >= c->alpha)
-        return BG_OK;
     if (c->nfound == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 8;
         bg_changepoint *f = realloc(c->found, cap * sizeof *f);
@@ -160,15 +183,6 @@ static int cmp_significance(const void *a, const void *b)
     return cmp_index(a, b);
 }
 
-/* splitmix64 finaliser: spreads a user seed over all bits, so seeds 0 and
- * 4357 (GSL's default for 0) do not give the same stream. */
-static unsigned long mix_seed(uint64_t s)
-{
-    s += 0x9e3779b97f4a7c15ULL;
-    s = (s ^ (s >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    s = (s ^ (s >> 27)) * 0x94d049bb133111ebULL;
-    return (unsigned long)(s ^ (s >> 31));
-}
 
 /* Finds change points as described at the top of the file. A series shorter
  * than 2 * CP_MIN_SEGMENT (10) has none (returns 0 with *nout = 0). The
@@ -193,14 +207,13 @@ int bg_changepoints(const double *x, size_t n, double alpha, uint64_t seed,
         return BG_ENOMEM;
     gsl_set_error_handler_off();
 
-    cp_ctx c = {.x = x, .n = n, .alpha = alpha};
+    cp_ctx c = {.x = x, .n = n, .alpha = alpha, .seed = seed};
     c.dist = malloc(n * n * sizeof *c.dist);
     c.perm = malloc(n * sizeof *c.perm);
     c.rng = gsl_rng_alloc(gsl_rng_mt19937);
     int rc = BG_ENOMEM;
     if (!c.dist || !c.perm || !c.rng)
         goto done;
-    gsl_rng_set(c.rng, mix_seed(seed));
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++)
             c.dist[i * n + j] = fabs(x[i] - x[j]);
