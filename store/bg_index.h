@@ -55,6 +55,16 @@ const bg_index_entry *bg__index_find(bg_index *ix, const char *key, const struct
 int bg__index_put(bg_index *ix, const char *key, const struct stat *st, const bg_run_meta *meta, bool full,
                   size_t nbench, const char *damage);
 
+/* Notes (bg_store_export_notes): a tag per run file, the hash of the note
+ * text that last held the run. A push whose note on a commit still has that
+ * text, and whose runs of the commit are all tagged with it, need not read
+ * or parse either. A file changed since it was indexed has no tag.
+ * bg__index_tag: whether key's entry (still the file `st` describes) holds
+ * `tag`. bg__index_set_tag: records it (nothing when the entry is missing
+ * or stale). */
+bool bg__index_tag(bg_index *ix, const char *key, const struct stat *st, uint64_t tag);
+void bg__index_set_tag(bg_index *ix, const char *key, const struct stat *st, uint64_t tag);
+
 /* Writes the index back when it changed and the store directory exists.
  * `complete`: the listing walked the whole store, so entries not seen are of
  * files that are gone and are dropped. A failed write is not an error (the

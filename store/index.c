@@ -17,6 +17,8 @@ typedef struct ix_entry {
     bg_index_entry e;
     char *damage;     /* owned; e.damage points here */
     bool seen;
+    bool has_tag;     /* note_tag is set (bg__index_set_tag) */
+    uint64_t note_tag;
 } ix_entry;
 
 struct bg_index {
@@ -167,6 +169,15 @@ static int load_one(bg_index *ix, const cJSON *o)
     if (full && cJSON_IsString(dmg) && !(s->damage = strdup(dmg->valuestring)))
         return BG_ENOMEM;
     s->e.damage = s->damage;
+    const cJSON *tag = cJSON_GetObjectItemCaseSensitive(o, "note");
+    char *end = NULL;
+    if (cJSON_IsString(tag) && strlen(tag->valuestring) == 16) {
+        uint64_t v = strtoull(tag->valuestring, &end, 16);
+        if (end && *end == '\0') {
+            s->note_tag = v;
+            s->has_tag = true;
+        }
+    }
     return BG_OK;
 }
 
@@ -290,8 +301,35 @@ int bg__index_put(bg_index *ix, const char *key, const struct stat *st, const bg
     s->e.nbench = full ? nbench : 0;
     s->e.damage = s->damage;
     s->seen = true;
+    s->has_tag = false;
     ix->dirty = true;
     return BG_OK;
+}
+
+/* key's entry when it still describes the file st, else NULL. */
+static ix_entry *current(bg_index *ix, const char *key, const struct stat *st)
+{
+    ix_entry *s = slot_of(ix, key);
+    if (!s->key || s->size != (int64_t)st->st_size || s->mtime_s != mtime_s(st) || s->mtime_ns != mtime_ns(st)
+        || s->ino != (uint64_t)st->st_ino)
+        return NULL;
+    return s;
+}
+
+bool bg__index_tag(bg_index *ix, const char *key, const struct stat *st, uint64_t tag)
+{
+    ix_entry *s = current(ix, key, st);
+    return s && s->has_tag && s->note_tag == tag;
+}
+
+void bg__index_set_tag(bg_index *ix, const char *key, const struct stat *st, uint64_t tag)
+{
+    ix_entry *s = current(ix, key, st);
+    if (!s || (s->has_tag && s->note_tag == tag))
+        return;
+    s->has_tag = true;
+    s->note_tag = tag;
+    ix->dirty = true;
 }
 
 static cJSON *entry_json(const ix_entry *s)
@@ -307,6 +345,11 @@ static cJSON *entry_json(const ix_entry *s)
               && cJSON_AddStringToObject(o, "machine", s->e.meta.machine)
               && cJSON_AddNumberToObject(o, "created_unix", (double)s->e.meta.created_unix)
               && cJSON_AddNumberToObject(o, "schema_version", s->e.meta.schema_version);
+    if (ok && s->has_tag) {
+        char hex[17];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)s->note_tag);
+        ok = cJSON_AddStringToObject(o, "note", hex) != NULL;
+    }
     if (ok && s->e.full)
         ok = cJSON_AddNumberToObject(o, "nbench", (double)s->e.nbench)
              && (s->damage ? cJSON_AddStringToObject(o, "damage", s->damage) != NULL

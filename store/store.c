@@ -983,18 +983,71 @@ static void stats_skipped(bg_sync_stats *st, const bg_run_list *l)
         st->skipped += l->skipped;
 }
 
-/* Exports the runs[from, to) of one commit into its note. */
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* The index key of a run file ("<commit>/<machine>/<name>", its last three
+ * path components) and its stat; false when there is none. */
+static bool run_key(const char *path, char *key, size_t n, struct stat *st)
+{
+    const char *p = path + strlen(path);
+    for (int slashes = 0; p > path; p--)
+        if (p[-1] == '/' && ++slashes == 3)
+            break;
+    return p > path && stat(path, st) == 0 && (size_t)snprintf(key, n, "%s", p) < n;
+}
+
+/* Whether every run of [from, to) is tagged in the index with the note text
+ * hash h: the note already holds them all, as of the last push. */
+static bool all_tagged(bg_index *ix, const bg_run_entry *runs, size_t from, size_t to, uint64_t h)
+{
+    for (size_t i = from; ix && i < to; i++) {
+        char key[512];
+        struct stat sb;
+        if (!run_key(runs[i].path, key, sizeof key, &sb) || !bg__index_tag(ix, key, &sb, h))
+            return false;
+    }
+    return ix != NULL;
+}
+
+static void tag_all(bg_index *ix, const bg_run_entry *runs, size_t from, size_t to, uint64_t h)
+{
+    for (size_t i = from; ix && i < to; i++) {
+        char key[512];
+        struct stat sb;
+        if (run_key(runs[i].path, key, sizeof key, &sb))
+            bg__index_set_tag(ix, key, &sb, h);
+    }
+}
+
+/* Exports the runs[from, to) of one commit into its note. With the index
+ * (may be NULL), a commit whose note is unchanged since it was last found
+ * to hold every one of these runs is skipped without parsing anything. */
 static int export_commit(bg_git *g, const bg_run_entry *runs, size_t from, size_t to, list_ctx *lc,
-                         bg_sync_stats *st, char *err, size_t errlen)
+                         bg_sync_stats *st, bg_index *ix, char *err, size_t errlen)
 {
     const char *commit = runs[from].meta.commit;
     run_set rs = {0};
     char *note = NULL;
+    uint64_t h = 0;
     int rc = bg_git_note_read(g, BG_STORE_NOTES_REF, commit, &note, err, errlen);
-    if (rc == BG_ENOTFOUND)
+    if (rc == BG_ENOTFOUND) {
         rc = BG_OK;
-    else if (rc == BG_OK)
+    } else if (rc == BG_OK) {
+        h = text_hash(note);
+        if (all_tagged(ix, runs, from, to, h)) {
+            free(note);
+            return BG_OK;
+        }
         rc = set_add_note(&rs, note, commit, lc);
+    }
     free(note);
     size_t added = 0;
     for (size_t i = from; rc == BG_OK && i < to; i++) {
@@ -1015,12 +1068,16 @@ static int export_commit(bg_git *g, const bg_run_entry *runs, size_t from, size_
         rc = set_add(&rs, item, &was_new);
         added += (size_t)was_new;
     }
+    if (rc == BG_OK && added == 0 && h)
+        tag_all(ix, runs, from, to, h);
     if (rc == BG_OK && added > 0) {
         char *text = set_to_note(&rs);
         if (!text) {
             rc = BG_ENOMEM;
         } else {
             rc = bg_git_note_write(g, BG_STORE_NOTES_REF, commit, text, err, errlen);
+            if (rc == BG_OK)
+                tag_all(ix, runs, from, to, text_hash(text));
             cJSON_free(text);
         }
         if (rc == BG_OK && st) {
@@ -1055,14 +1112,18 @@ int bg_store_export_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
     list_ctx lc = {&l, 0, skip, ud, 0, NULL};
     if (l.n > 1) /* runs is NULL when the store is empty */
         qsort(l.runs, l.n, sizeof *l.runs, cmp_by_commit);
+    bg_index *ix = NULL; /* without it (out of memory) every note is read and merged */
+    if (bg__index_open(s->dir, &ix, NULL) != BG_OK)
+        ix = NULL;
     for (size_t i = 0; rc == BG_OK && i < l.n;) {
         size_t j = i;
         while (j < l.n && strcmp(l.runs[j].meta.commit, l.runs[i].meta.commit) == 0)
             j++;
         if (l.runs[i].meta.commit[0]) /* runs made outside a commit stay local */
-            rc = export_commit(g, l.runs, i, j, &lc, stats, err, errlen);
+            rc = export_commit(g, l.runs, i, j, &lc, stats, ix, err, errlen);
         i = j;
     }
+    bg__index_close(&ix, false, NULL, 0);
     if (stats)
         stats->skipped += l.skipped - skipped_before;
     bg_run_list_free(&l);

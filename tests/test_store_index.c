@@ -15,6 +15,7 @@
 #include "helpers.h"
 
 #include "bg_config.h"
+#include "bg_git.h"
 #include "bg_index.h"
 #include "bg_store.h"
 
@@ -46,7 +47,7 @@ static void full_run(char *out, size_t n, const char *commit, const char *machin
 static int setup(void **state)
 {
     snprintf(base, sizeof base, "/tmp/bg-test-index-XXXXXX");
-    if (!mkdtemp(base))
+    if (git_sandbox(base) != 0)
         return -1;
     snprintf(dir, sizeof dir, "%s/.benchgate", base);
     unsetenv("BENCHGATE_DIR");
@@ -264,6 +265,65 @@ static void test_envelope_then_full(void **state)
     bg_store_close(&s);
 }
 
+/* A push after one new run reads and rewrites only that run's note: the
+ * others are skipped by their tags; a note changed behind the index's back
+ * is read and merged again, so no run is left out of it. */
+static void test_export_skips_unchanged_notes(void **state)
+{
+    char repo[300], err[1024] = "", run[8192], c1[64], c2[64];
+    snprintf(repo, sizeof repo, "%s/repo", base);
+    sh("git init -q -b main %s && cd %s && git -c user.name=t -c user.email=t@e commit -q --allow-empty -m a && "
+       "git -c user.name=t -c user.email=t@e commit -q --allow-empty -m b",
+       repo, repo);
+    sh_line(c1, sizeof c1, "git -C %s rev-parse HEAD~1", repo);
+    sh_line(c2, sizeof c2, "git -C %s rev-parse HEAD", repo);
+    bg_git *g = NULL;
+    assert_int_equal(bg_git_open(&g, repo, err, sizeof err), 0);
+    bg_store *s = NULL;
+    snprintf(dir, sizeof dir, "%s/.benchgate", repo);
+    assert_int_equal(bg_store_open(&s, dir, NULL, err, sizeof err), 0);
+    full_run(run, sizeof run, c1, "m1", 100, 2);
+    assert_int_equal(bg_store_save(s, run, c1, "m1", NULL, err, sizeof err), 0);
+
+    bg_sync_stats st;
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_export_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.notes_written, 1);
+    char ix[700];
+    snprintf(ix, sizeof ix, "%s/%s", dir, BG_INDEX_FILE);
+    char *text = slurp(ix);
+    assert_non_null(strstr(text, "\"note\":"));
+    free(text);
+
+    /* one new run on another commit: only its note is written */
+    full_run(run, sizeof run, c2, "m1", 200, 1);
+    assert_int_equal(bg_store_save(s, run, c2, "m1", NULL, err, sizeof err), 0);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_export_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.notes_written, 1);
+    assert_int_equal(st.runs_exported, 1);
+
+    /* c1's note replaced by one without our run: the tag no longer matches
+     * the note, so the run is merged back in */
+    assert_int_equal(bg_git_note_write(g, BG_STORE_NOTES_REF, c1, "[]", err, sizeof err), 0);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_export_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.notes_written, 1);
+    assert_int_equal(st.runs_exported, 1);
+    char *note = NULL;
+    assert_int_equal(bg_git_note_read(g, BG_STORE_NOTES_REF, c1, &note, err, sizeof err), 0);
+    assert_non_null(strstr(note, c1));
+    free(note);
+
+    /* without the index (deleted) the same push still writes nothing new */
+    unlink(ix);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_export_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.notes_written, 0);
+    bg_store_close(&s);
+    bg_git_close(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +331,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damaged_index_rebuilt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_envelope_then_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_export_skips_unchanged_notes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
