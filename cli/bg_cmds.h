@@ -34,6 +34,7 @@ int bg__cmd_doctor(int argc, char **argv);   /* cmd_ab.c */
 int bg__cmd_noise(int argc, char **argv);    /* cmd_noise.c */
 int bg__cmd_calibrate(int argc, char **argv);/* cmd_noise.c */
 int bg__cmd_merge(int argc, char **argv);    /* cmd_merge.c */
+int bg__cmd_prune(int argc, char **argv);    /* cmd_prune.c */
 
 /* ---- shared by the commands (common.c) ---- */
 

@@ -22,8 +22,8 @@ typedef struct bg_merge_info {
  * N, method, cost run and suite); of each shard k the newest run of that
  * plan is taken. The merged record is the newest shard's, with the
  * benchmarks of every shard (sorted by name), no "shard", and "merged":
- * {"n": N, "from": [{"k", "created_unix", "file"}]}; its created_unix is the
- * newest shard's. On success *json is the caller's (free()).
+ * {"n": N, "from": [{"k", "created_unix", "file"}]}; its created_unix is one
+ * second after the newest shard's. On success *json is the caller's (free()).
  *
  * BG_ENOTFOUND: no shard run of that commit and machine. BG_EINVAL: the
  * shards do not make up the suite: a shard missing (named, with the

@@ -287,6 +287,9 @@ int bg__index_put(bg_index *ix, const char *key, const struct stat *st, const bg
     ix_entry *s = slot_make(ix, key);
     if (!s)
         return BG_ENOMEM;
+    /* A note's tag stays while the file is the one it was given for. */
+    bool same = s->size == (int64_t)st->st_size && s->mtime_s == mtime_s(st) && s->mtime_ns == mtime_ns(st)
+                && s->ino == (uint64_t)st->st_ino;
     char *d = NULL;
     if (full && damage && !(d = strdup(damage)))
         return BG_ENOMEM;
@@ -301,7 +304,7 @@ int bg__index_put(bg_index *ix, const char *key, const struct stat *st, const bg
     s->e.nbench = full ? nbench : 0;
     s->e.damage = s->damage;
     s->seen = true;
-    s->has_tag = false;
+    s->has_tag = s->has_tag && same;
     ix->dirty = true;
     return BG_OK;
 }

@@ -983,14 +983,10 @@ static void stats_skipped(bg_sync_stats *st, const bg_run_list *l)
         st->skipped += l->skipped;
 }
 
-static uint64_t text_hash(const char *s)
+/* The tag of a note's text (bg_index.h): its FNV-1a hash. */
+static uint64_t text_hash(const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
+    return bg_fnv1a64(s, len, BG_FNV1A64_INIT);
 }
 
 /* The index key of a run file ("<commit>/<machine>/<name>", its last three
@@ -1041,7 +1037,7 @@ static int export_commit(bg_git *g, const bg_run_entry *runs, size_t from, size_
     if (rc == BG_ENOTFOUND) {
         rc = BG_OK;
     } else if (rc == BG_OK) {
-        h = text_hash(note);
+        h = text_hash(note, strlen(note));
         if (all_tagged(ix, runs, from, to, h)) {
             free(note);
             return BG_OK;
@@ -1077,7 +1073,7 @@ static int export_commit(bg_git *g, const bg_run_entry *runs, size_t from, size_
         } else {
             rc = bg_git_note_write(g, BG_STORE_NOTES_REF, commit, text, err, errlen);
             if (rc == BG_OK)
-                tag_all(ix, runs, from, to, text_hash(text));
+                tag_all(ix, runs, from, to, text_hash(text, strlen(text)));
             cJSON_free(text);
         }
         if (rc == BG_OK && st) {
@@ -1132,6 +1128,7 @@ int bg_store_export_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
 
 typedef struct import_ctx {
     bg_store *s;
+    bg_index *ix; /* runs written are tagged with their note (may be NULL) */
     bg_sync_stats *st;
     bg_run_list skips; /* only .skipped is used, through list_ctx */
     list_ctx lc;
@@ -1217,8 +1214,17 @@ static int import_note(const char *commit, const char *text, size_t len, void *u
             rc = BG_ENOMEM;
             break;
         }
-        rc = bg_store_save(ic->s, pretty, commit, meta.machine, NULL, ic->err, ic->errlen);
+        char *path = NULL;
+        rc = bg_store_save(ic->s, pretty, commit, meta.machine, &path, ic->err, ic->errlen);
         cJSON_free(pretty);
+        char rkey[512];
+        struct stat sb;
+        /* The note holds this run: a push that finds the note unchanged
+         * need not read it (export_commit). */
+        if (rc == BG_OK && ic->ix && run_key(path, rkey, sizeof rkey, &sb)
+            && bg__index_put(ic->ix, rkey, &sb, &meta, false, 0, NULL) == BG_OK)
+            bg__index_set_tag(ic->ix, rkey, &sb, text_hash(text, len));
+        free(path);
         if (rc == BG_OK) {
             cJSON *copy = cJSON_Duplicate(item, 1);
             rc = copy ? set_add(&have, copy, NULL) : BG_ENOMEM; /* a duplicate later in the note is present */
@@ -1238,11 +1244,14 @@ int bg_store_import_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
 {
     if (!s || !g)
         return BG_EINVAL;
-    import_ctx ic = {s, stats, {0}, {0}, err, errlen};
+    import_ctx ic = {s, NULL, stats, {0}, {0}, err, errlen};
     ic.lc.out = &ic.skips;
     ic.lc.skip = skip;
     ic.lc.ud = ud;
+    if (bg__index_open(s->dir, &ic.ix, NULL) != BG_OK)
+        ic.ix = NULL; /* out of memory: the next push reads every note */
     int rc = bg_git_notes_foreach(g, BG_STORE_NOTES_REF, import_note, &ic, err, errlen);
+    bg__index_close(&ic.ix, false, NULL, 0);
     if (stats)
         stats->skipped += ic.skips.skipped;
     return rc;

@@ -120,7 +120,11 @@ static void test_merge_and_gate(void **state)
     assert_non_null(strstr(out, "only in A")); /* the other shard's benchmark */
     assert_int_equal(bg("gate --base HEAD~1 --shard 0/2 --bench '%s'", FAULTY_BENCH), 2);
 
-    /* a shard whose benchmark crashed: the gate over the merge exits 3 */
+    /* a shard whose benchmark crashed: the gate over the merge exits 3. The
+     * saved merge is dated a second after its newest shard (so that it is
+     * the commit's newest run): shards made in that second would sort
+     * before it, so these start two seconds later. */
+    sleep(2);
     for (int k = 1; k <= 2; k++) {
         assert_int_equal(bg_prog(FAULTY_BENCH, "--filter '^(fine_fast|crash_segv)$' --list --shard %d/2", k), 0);
         int want = strstr(out, "crash_segv") ? 3 : 0;
@@ -129,6 +133,23 @@ static void test_merge_and_gate(void **state)
     }
     assert_int_equal(bg("gate --base HEAD~1 --threshold 50"), 3);
     assert_non_null(strstr(out, "crash_segv"));
+
+    /* prune: a rule is required; a dry run lists and keeps everything */
+    assert_int_equal(bg("prune"), 2);
+    assert_non_null(strstr(out, "--keep"));
+    assert_int_equal(bg("prune --keep 0"), 2);
+    assert_int_equal(bg("prune --newer-than yesterday"), 2);
+    static char before[1 << 17];
+    assert_int_equal(bg("ls"), 0);
+    snprintf(before, sizeof before, "%s", out);
+    assert_int_equal(bg("prune --keep 1 --dry-run"), 0);
+    assert_non_null(strstr(out, "would remove run: "));
+    assert_int_equal(bg("ls"), 0);
+    assert_string_equal(out, before);
+    assert_int_equal(bg("prune --keep 1"), 0);
+    assert_non_null(strstr(out, "removed run: "));
+    assert_int_equal(bg("prune --keep 1 --newer-than 2000-01-01"), 0);
+    assert_non_null(strstr(out, "removed 0 runs"));
 }
 
 int main(void)

@@ -321,6 +321,31 @@ static void test_export_skips_unchanged_notes(void **state)
     assert_int_equal(bg_store_export_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
     assert_int_equal(st.notes_written, 0);
     bg_store_close(&s);
+
+    /* a fresh store filled from the notes (a CI job's fetch): the runs it
+     * writes are tagged with their notes, so its first push reads none */
+    char fresh[400];
+    snprintf(fresh, sizeof fresh, "%s/fresh-store", base);
+    assert_int_equal(bg_store_open(&s, fresh, NULL, err, sizeof err), 0);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_import_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.runs_imported, 2);
+    snprintf(ix, sizeof ix, "%s/%s", fresh, BG_INDEX_FILE);
+    text = slurp(ix);
+    const char *t1 = strstr(text, "\"note\":");
+    assert_non_null(t1);
+    assert_non_null(strstr(t1 + 1, "\"note\":")); /* both runs */
+    free(text);
+    size_t hs, ms;
+    assert_int_equal(list_all(s, &hs, &ms, NULL), 2); /* a full listing keeps the tags */
+    text = slurp(ix);
+    t1 = strstr(text, "\"note\":");
+    assert_true(t1 && strstr(t1 + 1, "\"note\":"));
+    free(text);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_export_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.notes_written, 0);
+    bg_store_close(&s);
     bg_git_close(&g);
 }
 
