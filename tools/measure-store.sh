@@ -6,7 +6,10 @@
 #   tools/measure-store.sh /tmp/st10k build/benchgate [REPORT=0|1]
 #
 # Prints one line per command: the first call (which builds the store's
-# index when it is missing) and the best of three later calls, in seconds.
+# index when it is missing) and the best of three later calls, each as wall
+# and CPU (user + system) seconds: on a shared machine the wall time of a
+# command that waits for no one is mostly the CPU time plus the wait for a
+# core.
 # Give an older benchgate as the second argument for the figures before the
 # index. The figures in NOTES-18.md come from this script.
 set -eu
@@ -15,21 +18,20 @@ bg=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 report=${3:-1}
 cd "$dir"
 
-t() { # seconds one command takes (its output dropped)
-    s=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || true
-    e=$(date +%s.%N)
-    echo "$s $e" | awk '{ printf "%.2f", $2 - $1 }'
+t() { # "wall/cpu" seconds of one command (its output dropped); cpu = user + sys
+    /usr/bin/time -f "%e %U %S" -o /tmp/measure-store-time.$$ "$@" >/dev/null 2>&1 || true
+    awk '{ printf "%.2f/%.2f", $1, $2 + $3 }' /tmp/measure-store-time.$$
 }
-best3() {
-    b=; for i in 1 2 3; do
-        x=$(t "$@"); if [ -z "$b" ] || awk -v x="$x" -v b="$b" 'BEGIN { exit !(x < b) }'; then b=$x; fi
+best3() { # the call of three with the least cpu time
+    b=; bc=; for i in 1 2 3; do
+        x=$(t "$@"); c=${x#*/}
+        if [ -z "$b" ] || awk -v x="$c" -v b="$bc" 'BEGIN { exit !(x < b) }'; then b=$x; bc=$c; fi
     done; echo "$b"
 }
 one() {
     name=$1; shift
     first=$(t "$@")
-    printf '%-28s first %6s s   then %6s s\n' "$name" "$first" "$(best3 "$@")"
+    printf '%-28s first %12s s   then %12s s  (wall/cpu)\n' "$name" "$first" "$(best3 "$@")"
 }
 runs=$(find .benchgate/runs -name '*.json' | wc -l)
 echo "store: $runs runs in $dir; benchgate: $bg"
