@@ -61,6 +61,7 @@ for k in 1 2; do "$bench" "$@" --shard $k/2 --save >/dev/null 2>&1 || true; done
 t1=$(date +%s)
 echo "fresh shards 1/2 and 2/2 at D: $((t1 - t0)) s in all"
 frc=0; "$bg" gate --base "$A" --head main --stages 1 > fresh.txt 2>&1 || frc=$?
-echo "gate of the fresh shards (exit $frc) beside the whole run W (exit $wrc):"
-paste -d'|' <(strip whole-console.txt | awk '{ print $1, $NF }') <(strip fresh.txt | awk '{ print $NF }') 2>/dev/null \
-    || { strip whole-console.txt; strip fresh.txt; }
+echo "gate against A of the whole run W (exit $wrc) and of the fresh shards (exit $frc), stage 1:"
+verdicts() { strip "$1" | awk 'NR > 1 { v = "?"; if (match($0, /(regressed|improved|unchanged|inconclusive|failed|only in [AB])/)) v = substr($0, RSTART, RLENGTH); print $1, v }'; }
+paste -d' ' <(verdicts whole-console.txt) <(verdicts fresh.txt | cut -d' ' -f2) | column -t
+echo "same verdict: $(paste -d' ' <(verdicts whole-console.txt) <(verdicts fresh.txt | cut -d' ' -f2) | awk '$2 == $3' | wc -l) of $(verdicts whole-console.txt | wc -l)"
