@@ -21,6 +21,10 @@ typedef struct ix_entry {
     uint64_t note_tag;
 } ix_entry;
 
+/* Larger than any index a store writes (10,000 runs: 2.7 MB): a file above
+ * it is read no further and rebuilt. */
+#define BG_INDEX_MAX_BYTES ((size_t)512 << 20)
+
 struct bg_index {
     char *path;       /* <store>/index.json */
     char *dir;        /* the store directory */
@@ -208,7 +212,12 @@ int bg__index_open(const char *store_dir, bg_index **out, const char **rebuilt)
     char *text = NULL;
     size_t len = 0, cap = 0;
     int rc = BG_OK;
+    bool readerr = false;
     for (;;) {
+        if (len > BG_INDEX_MAX_BYTES) { /* not an index this store wrote: rebuild it */
+            readerr = true;
+            break;
+        }
         if (cap - len < 65536) {
             char *t = realloc(text, cap + 1048576);
             if (!t) {
@@ -223,7 +232,7 @@ int bg__index_open(const char *store_dir, bg_index **out, const char **rebuilt)
         if (got == 0)
             break;
     }
-    bool readerr = ferror(f);
+    readerr = readerr || ferror(f);
     fclose(f);
     const char *why = NULL;
     cJSON *root = NULL;
