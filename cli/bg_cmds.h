@@ -123,6 +123,13 @@ int bg__report_generate(const bg_report_opts *o, char *index_path, size_t n, cha
 
 /* ---- loading runs (report_model.c) ---- */
 
+/* export --history (export_history.c): the newest run of each of the
+ * first-parent commits of `spec` (at most max), on the machine of the
+ * newest of them, as CSV to out: commit, subject, created, machine,
+ * benchmark, status, mean and median per iteration with their intervals
+ * (ns), samples. BG_ENOTFOUND when no commit has a run. */
+int bg__export_history(const char *spec, const char *store_dir, size_t max, FILE *out, char *err, size_t errlen);
+
 /* True when `spec` names an existing regular file. */
 bool bg__is_file(const char *spec);
 /* Reads and parses a run record file; messages name the file. */

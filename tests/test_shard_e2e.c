@@ -135,6 +135,15 @@ static void test_merge_and_gate(void **state)
     assert_int_equal(bg("gate --base HEAD~1 --threshold 50"), 3);
     assert_non_null(strstr(out, "crash_segv"));
 
+    /* export --history: a CSV row per commit and benchmark, with the subject */
+    assert_int_equal(bg("export --history --format csv"), 0);
+    assert_non_null(strstr(out, "commit,subject,created,machine,benchmark,status,mean_ns,"));
+    assert_non_null(strstr(out, ",\"A\","));
+    assert_non_null(strstr(out, ",\"B\","));
+    assert_non_null(strstr(out, "\"fine_fast\",ok,"));
+    assert_int_equal(bg("export --history --format gbench"), 2);
+    assert_non_null(strstr(out, "give --format csv"));
+
     /* prune: a rule is required; a dry run lists and keeps everything */
     assert_int_equal(bg("prune"), 2);
     assert_non_null(strstr(out, "--keep"));
