@@ -359,8 +359,8 @@ static void index_table(FILE *f, const bg_report *rep)
 {
     bool has_base = rep->base != NULL;
     if (rep->metric_is_time) {
-        fprintf(f, "<table>\n<tr><th>benchmark</th><th>estimate (mean, %g%% CI)</th>",
-                100 * rep->head->config.confidence);
+        fprintf(f, "<table>\n<tr><th>benchmark</th><th>estimate (mean, %g%% CI)</th><th>median (%g%% CI)</th>",
+                100 * rep->head->config.confidence, 100 * rep->head->config.confidence);
     } else {
         fputs("<table>\n<tr><th>benchmark</th><th>", f);
         bg__html_escape(f, rep->metric_what);
@@ -384,9 +384,11 @@ static void index_table(FILE *f, const bg_report *rep)
         }
         fputs("</td>", f);
         static const bg_estimate none = {NAN, NAN, NAN, NAN};
-        if (rep->metric_is_time)
+        if (rep->metric_is_time) {
             put_estimate(f, b->head && b->head->has_summary ? &b->head->wall.est[BG_STAT_MEAN] : &none);
-        else
+            /* the robust figure beside it: outliers move the mean, not the median */
+            put_estimate(f, b->head && b->head->has_summary ? &b->head->wall.est[BG_STAT_MEDIAN] : &none);
+        } else
             put_metric_cell(f, rep, b->head, b->row, true);
         if (has_base) {
             if (rep->metric_is_time)
@@ -409,6 +411,11 @@ static void index_table(FILE *f, const bg_report *rep)
                "(interval inside the noise threshold), ? inconclusive, &#10003; accepted by a commit "
                "trailer, &#10007; crashed or timed out.</small></p>\n",
             rep->metric_is_time ? "slower" : "higher", rep->metric_is_time ? "faster" : "lower");
+    if (rep->metric_is_time)
+        fputs("<p><small>Verdicts compare the mean time per iteration (the relative change of the mean, with its "
+              "bootstrap interval); the median is shown beside it because outliers move the mean and not "
+              "the median: a mean far from the median says the run has outliers.</small></p>\n",
+              f);
 }
 
 static void index_changepoints(FILE *f, const bg_report *rep)
