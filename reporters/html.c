@@ -317,6 +317,22 @@ static void put_cp_cells(FILE *f, const bg_report *rep, const bg_changepoint *cp
 
 /* The rest of a change point's table row: its commit (linked to the
  * commit's page when there is one), change, p and note. */
+/* A commit's subject, author and date after its id ("" parts left out). */
+static void put_commit_words(FILE *f, const bg_report_commit *c)
+{
+    if (c->subject[0]) {
+        fputs(" ", f);
+        bg__html_escape(f, c->subject);
+    }
+    if (c->author[0] || c->date[0]) {
+        fputs(" <small class=\"muted\">", f);
+        bg__html_escape(f, c->author);
+        fputs(c->author[0] && c->date[0] ? ", " : "", f);
+        bg__html_escape(f, c->date);
+        fputs("</small>", f);
+    }
+}
+
 static void put_cp_row_end(FILE *f, const bg_report *rep, const bg_report_commit *c,
                            const bg_changepoint *cp)
 {
@@ -325,6 +341,7 @@ static void put_cp_row_end(FILE *f, const bg_report *rep, const bg_report_commit
     put_short_id(f, c->id);
     if (c->page[0])
         fputs("</a>", f);
+    put_commit_words(f, c);
     fputs("</td>", f);
     put_cp_cells(f, rep, cp);
     fputs("</tr>\n", f);
@@ -469,7 +486,7 @@ static void index_commits(FILE *f, const bg_report *rep)
     fputs(".</p>\n", f);
     if (!with_run)
         return;
-    fputs("<table>\n<tr><th>commit</th><th>run</th></tr>\n", f);
+    fputs("<table>\n<tr><th>commit</th><th>subject</th><th>author</th><th>date</th><th>run</th></tr>\n", f);
     for (size_t i = rep->ncommits; i-- > 0;) {
         const bg_report_commit *c = &rep->commits[i];
         if (!c->has_run)
@@ -478,6 +495,12 @@ static void index_commits(FILE *f, const bg_report *rep)
         put_link_open(f, c->page);
         put_short_id(f, c->id);
         fputs("</a></td><td>", f);
+        bg__html_escape(f, c->subject);
+        fputs("</td><td>", f);
+        bg__html_escape(f, c->author);
+        fputs("</td><td>", f);
+        bg__html_escape(f, c->date);
+        fputs("</td><td>", f);
         bg__html_escape(f, c->created);
         if (c->dirty)
             fputs(" <small class=\"muted\">(uncommitted changes)</small>", f);

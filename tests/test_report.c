@@ -388,6 +388,9 @@ static void test_report_short_history(void **state)
     /* the median beside the mean, and which one the verdicts use */
     assert_non_null(strstr(index, "<th>estimate (mean, 95% CI)</th><th>median (95% CI)</th>"));
     assert_non_null(strstr(index, "Verdicts compare the mean time per iteration"));
+    /* the history table names each commit by subject, author and date */
+    assert_non_null(strstr(index, "<th>commit</th><th>subject</th><th>author</th><th>date</th><th>run</th>"));
+    assert_non_null(strstr(index, "</a></td><td>c8</td><td>"));
     free(index);
 }
 
