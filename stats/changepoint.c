@@ -44,11 +44,23 @@
  * (199 is the conventional choice that makes alpha * (R + 1) an integer). */
 #define CP_PERMUTATIONS 199
 
+typedef struct cp_pair {
+    double v;
+    size_t i;
+} cp_pair;
+
 typedef struct cp_ctx {
     const double *x;
     size_t n;
-    double *dist;  /* n x n matrix |x_i - x_j| */
-    size_t *perm;  /* scratch order for permutations */
+    /* Of the segment being searched, by index into x: dsum[j] the sum of
+     * |x_i - x_j| over the segment's i, rank[j] x_j's rank in it (1-based;
+     * ties in index order). Set by prepare_segment. */
+    double *dsum;
+    size_t *rank;
+    cp_pair *sorted; /* scratch for prepare_segment */
+    double *fw_sum;  /* Fenwick trees over ranks: sum and count of the values */
+    size_t *fw_cnt;  /* left of the split (best_split) */
+    size_t *perm;    /* scratch order for permutations */
     gsl_rng *rng;
     uint64_t seed;
     double alpha;
@@ -56,21 +68,53 @@ typedef struct cp_ctx {
     size_t nfound, cap;
 } cp_ctx;
 
-static double dist_at(const cp_ctx *c, size_t i, size_t j)
+static int cmp_pair(const void *a, const void *b)
 {
-    return c->dist[i * c->n + j];
+    const cp_pair *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v < y->v ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
 }
 
-/* Best split of the values idx[0..len): returns Q and sets *tau (the number of
- * values left of the split). O(len^2) by updating the three sums as the
- * split moves one value to the right. */
+/* dsum and rank for the segment [from, to): sorted values and their prefix
+ * sums give each value's total distance to the others in O(len log len). */
+static void prepare_segment(cp_ctx *c, size_t from, size_t to)
+{
+    size_t len = to - from;
+    for (size_t i = 0; i < len; i++)
+        c->sorted[i] = (cp_pair){c->x[from + i], from + i};
+    qsort(c->sorted, len, sizeof *c->sorted, cmp_pair);
+    double total = 0.0;
+    for (size_t p = 0; p < len; p++)
+        total += c->sorted[p].v;
+    double below = 0.0; /* sum of the values sorted before p */
+    for (size_t p = 0; p < len; p++) {
+        double v = c->sorted[p].v;
+        double above = total - below - v;
+        size_t j = c->sorted[p].i;
+        c->dsum[j] = (v * (double)p - below) + (above - v * (double)(len - p - 1));
+        c->rank[j] = p + 1;
+        below += v;
+    }
+}
+
+/* Best split of the values idx[0..len) of the prepared segment: returns Q
+ * and sets *tau (the number of values left of the split). The three sums
+ * are updated as the split moves one value y to the left: its distance to
+ * the values already left comes from Fenwick trees of their count and sum
+ * by rank (O(log len)), its distance to those right of it is dsum - that.
+ * O(len log len) per split, against O(len^2) for the pairwise sums. */
 static double best_split(const cp_ctx *c, const size_t *idx, size_t len, size_t *tau)
 {
-    /* Start with tau = 0: everything in the right part. */
     double w_left = 0.0, cross = 0.0, w_right = 0.0;
     for (size_t j = 0; j < len; j++)
-        for (size_t k = j + 1; k < len; k++)
-            w_right += dist_at(c, idx[j], idx[k]);
+        w_right += c->dsum[idx[j]];
+    w_right /= 2.0; /* every pair counted twice */
+    for (size_t r = 0; r <= len; r++) {
+        c->fw_sum[r] = 0.0;
+        c->fw_cnt[r] = 0;
+    }
+    double left_sum = 0.0;
     double best = -INFINITY;
     *tau = 0;
     for (size_t t = 0; t + CP_MIN_SEGMENT <= len; t++) {
@@ -85,14 +129,24 @@ static double best_split(const cp_ctx *c, const size_t *idx, size_t len, size_t 
             }
         }
         /* Move value idx[t] from the right part to the left part. */
-        double to_left = 0.0, to_right = 0.0;
-        for (size_t i = 0; i < t; i++)
-            to_left += dist_at(c, idx[i], idx[t]);
-        for (size_t k = t + 1; k < len; k++)
-            to_right += dist_at(c, idx[t], idx[k]);
+        size_t j = idx[t], rk = c->rank[j];
+        double y = c->x[j], less_sum = 0.0;
+        size_t less_cnt = 0;
+        for (size_t r = rk - 1; r > 0; r -= r & (~r + 1)) {
+            less_sum += c->fw_sum[r];
+            less_cnt += c->fw_cnt[r];
+        }
+        double to_left = (y * (double)less_cnt - less_sum) +
+                         ((left_sum - less_sum) - y * (double)(t - less_cnt));
+        double to_right = c->dsum[j] - to_left;
         w_left += to_left;
         w_right -= to_right;
         cross += to_right - to_left;
+        for (size_t r = rk; r <= len; r += r & (~r + 1)) {
+            c->fw_sum[r] += y;
+            c->fw_cnt[r]++;
+        }
+        left_sum += y;
     }
     return best;
 }
@@ -125,6 +179,7 @@ static int search(cp_ctx *c, size_t from, size_t to)
     size_t *idx = c->perm;
     for (size_t i = 0; i < len; i++)
         idx[i] = from + i;
+    prepare_segment(c, from, to);
     size_t tau;
     double q_obs = best_split(c, idx, len, &tau);
     /* Each segment's permutations come from a stream of its own (the seed
@@ -203,20 +258,21 @@ int bg_changepoints(const double *x, size_t n, double alpha, uint64_t seed,
     *nout = 0;
     if (n < 2 * CP_MIN_SEGMENT)
         return BG_OK;
-    if (n > SIZE_MAX / sizeof(double) / n)
+    if (n > SIZE_MAX / sizeof(cp_pair) - 1)
         return BG_ENOMEM;
     gsl_set_error_handler_off();
 
     cp_ctx c = {.x = x, .n = n, .alpha = alpha, .seed = seed};
-    c.dist = malloc(n * n * sizeof *c.dist);
+    c.dsum = malloc(n * sizeof *c.dsum);
+    c.rank = malloc(n * sizeof *c.rank);
+    c.sorted = malloc(n * sizeof *c.sorted);
+    c.fw_sum = malloc((n + 1) * sizeof *c.fw_sum);
+    c.fw_cnt = malloc((n + 1) * sizeof *c.fw_cnt);
     c.perm = malloc(n * sizeof *c.perm);
     c.rng = gsl_rng_alloc(gsl_rng_mt19937);
     int rc = BG_ENOMEM;
-    if (!c.dist || !c.perm || !c.rng)
+    if (!c.dsum || !c.rank || !c.sorted || !c.fw_sum || !c.fw_cnt || !c.perm || !c.rng)
         goto done;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++)
-            c.dist[i * n + j] = fabs(x[i] - x[j]);
 
     rc = search(&c, 0, n);
     if (rc)
@@ -247,7 +303,11 @@ int bg_changepoints(const double *x, size_t n, double alpha, uint64_t seed,
     *nout = nw;
 done:
     free(c.found);
-    free(c.dist);
+    free(c.dsum);
+    free(c.rank);
+    free(c.sorted);
+    free(c.fw_sum);
+    free(c.fw_cnt);
     free(c.perm);
     if (c.rng)
         gsl_rng_free(c.rng);
