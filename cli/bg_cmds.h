@@ -34,6 +34,8 @@ int bg__cmd_ab(int argc, char **argv);       /* cmd_ab.c */
 int bg__cmd_doctor(int argc, char **argv);   /* cmd_ab.c */
 int bg__cmd_noise(int argc, char **argv);    /* cmd_noise.c */
 int bg__cmd_calibrate(int argc, char **argv);/* cmd_noise.c */
+int bg__cmd_merge(int argc, char **argv);    /* cmd_merge.c */
+int bg__cmd_prune(int argc, char **argv);    /* cmd_prune.c */
 
 /* ---- shared by the commands (common.c) ---- */
 
@@ -137,6 +139,13 @@ typedef struct bg_report_opts {
 int bg__report_generate(const bg_report_opts *o, char *index_path, size_t n, char *err, size_t errlen);
 
 /* ---- loading runs (report_model.c) ---- */
+
+/* export --history (export_history.c): the newest run of each of the
+ * first-parent commits of `spec` (at most max), on the machine of the
+ * newest of them, as CSV to out: commit, subject, created, machine,
+ * benchmark, status, mean and median per iteration with their intervals
+ * (ns), samples. BG_ENOTFOUND when no commit has a run. */
+int bg__export_history(const char *spec, const char *store_dir, size_t max, FILE *out, char *err, size_t errlen);
 
 /* True when `spec` names an existing regular file. */
 bool bg__is_file(const char *spec);

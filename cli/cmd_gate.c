@@ -8,7 +8,7 @@
 
 enum {
     O_BASE = 1, O_HEAD, O_JUNIT, O_MARKDOWN, O_BENCH, O_BENCH_ARG, O_FILTER, O_AB, O_BUILD_CMD,
-    O_BENCH_BIN, O_ALLOW_DIRTY, O_STAGES, O_BASE_BIN, O_STAGE2_BUDGET,
+    O_BENCH_BIN, O_ALLOW_DIRTY, O_STAGES, O_BASE_BIN, O_STAGE2_BUDGET, O_SHARD,
 };
 
 static const bg_opt OPTIONS[] = {
@@ -30,6 +30,11 @@ static const bg_opt OPTIONS[] = {
      "also stage 2's head binary"},
     {O_BENCH_ARG, "bench-arg", 0, "ARG", NULL, "pass ARG to the bench binary (repeatable)"},
     {O_FILTER, "filter", 0, "REGEX", NULL, "measure only the benchmarks whose names match"},
+    {O_SHARD, "shard", 0, "K/N", NULL,
+     "with --bench: measure shard K of N (the bench binary's --shard)\n"
+     "and gate it alone, a verdict for that shard; the suite's\n"
+     "verdict is 'benchgate gate' once every shard's run is stored\n"
+     "(shard runs merge on load; see 'benchgate merge')"},
     {O_AB, "ab", 0, NULL, NULL,
      "do not read base from the store: check out base and head\n"
      "(the working tree, or --head REV) into temporary\n"
@@ -109,6 +114,15 @@ static int parse(int argc, char **argv, gate_cli *o)
         case O_MARKDOWN: o->markdown = val; break;
         case O_BENCH: g->bench = val; break;
         case O_FILTER: g->filter = val; break;
+        case O_SHARD: {
+            int k, n;
+            if (bg__shard_parse(val, &k, &n) != 0) {
+                bg_opt_errf(&p, "--shard takes K/N with 1 <= K <= N <= %d, not '%s'", BG_SHARDS_MAX, val);
+                return BG_EINVAL;
+            }
+            g->shard = val;
+            break;
+        }
         case O_AB: g->ab = true; break;
         case O_BUILD_CMD: g->build_cmd = val; break;
         case O_BENCH_BIN: g->bench_bin = val; break;

@@ -131,10 +131,16 @@ int bg__cmd_report(int argc, char **argv)
 
 /* ---- export ---- */
 
-enum { E_FORMAT = 1, E_OUT, E_STORE, E_PER_PROCESS, E_N };
+enum { E_FORMAT = 1, E_OUT, E_STORE, E_PER_PROCESS, E_HISTORY, E_N };
+
+/* export --history: first-parent commits at most, as report's --history. */
+#define EXPORT_HISTORY_MAX 1000
 
 static const bg_opt EXPORT_OPTIONS[] = {
     {E_FORMAT, "format", 0, "FMT", NULL, "csv, gbench or trace"},
+    {E_HISTORY, "history", 0, NULL, NULL,
+     "with --format csv: every stored run along REF's first-parent\n"
+     "history (1000 commits at most), a row per commit and benchmark"},
     {E_OUT, "out", 0, "FILE", NULL, "write to FILE (atomically) instead of stdout"},
     {E_STORE, "store", 0, "DIR", NULL, "the run store (default: $BENCHGATE_DIR, else <repo>/.benchgate)"},
     {E_PER_PROCESS, "per-process", 0, NULL, NULL,
@@ -194,7 +200,7 @@ static int load_spec(const char *spec, const char *store_dir, bg_run *run)
 int bg__cmd_export(int argc, char **argv)
 {
     const char *v[E_N] = {NULL};
-    const char *pos[1];
+    const char *pos[1] = {NULL};
     size_t npos;
     int rc = parse("benchgate export", EXPORT_OPTIONS, argc, argv, v, pos, 1, &npos);
     if (rc == 1) {
@@ -204,6 +210,11 @@ int bg__cmd_export(int argc, char **argv)
     if (rc)
         return bg__exit_of(rc);
     const char *format = v[E_FORMAT], *out = v[E_OUT], *store = v[E_STORE];
+    if (v[E_HISTORY] && (!format || strcmp(format, "csv") != 0)) {
+        bg__errf("export --history writes CSV: give --format csv%s%s%s", format ? " (not '" : "",
+                 format ? format : "", format ? "')" : "");
+        return BG_EXIT_USAGE;
+    }
     /* The exports are the run reporters that write other tools' formats. */
     static const char *const exports[] = {"csv", "gbench", "trace", NULL};
     const bg_reporter *fn = NULL;
@@ -216,25 +227,33 @@ int bg__cmd_export(int argc, char **argv)
              format ? "')" : "");
         return BG_EXIT_USAGE;
     }
+    char err[1024] = "";
     bg_run run;
     memset(&run, 0, sizeof run);
-    if (load_spec(npos ? pos[0] : "HEAD", store, &run) != 0)
+    if (!v[E_HISTORY] && load_spec(npos ? pos[0] : "HEAD", store, &run) != 0)
         return BG_EXIT_USAGE;
     /* Built in memory first, so --out is written whole or not at all. */
     char *buf = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);
     const bg_report_src src = {.kind = BG_REPORT_RUN, .run = &run};
-    rc = mem ? bg__report(mem, fn, &src) : BG_ENOMEM;
+    if (!mem)
+        rc = BG_ENOMEM;
+    else if (v[E_HISTORY])
+        rc = bg__export_history(npos ? pos[0] : "HEAD", store, EXPORT_HISTORY_MAX, mem, err, sizeof err);
+    else
+        rc = bg__report(mem, fn, &src);
     if (mem && fclose(mem) != 0 && rc == 0)
         rc = BG_ENOMEM;
     bg__run_free(&run);
     if (rc) {
-        bg__errf("export failed: %s", bg_strerror(rc));
+        if (err[0])
+            bg__errf("export --history: %s", err);
+        else
+            bg__errf("export failed: %s", bg_strerror(rc));
         free(buf);
         return BG_EXIT_USAGE;
     }
-    char err[1024] = "";
     if (out && strcmp(out, "-") != 0) {
         rc = bg__write_file_atomic(out, buf, len, err, sizeof err);
         if (rc)

@@ -31,6 +31,8 @@ static const command COMMANDS[] = {
     {"import", "store Google Benchmark JSON or Criterion.rs results as a run", bg__cmd_import},
     {"ab", "build two revisions and compare them, runs interleaved", bg__cmd_ab},
     {"doctor", "what on this machine makes benchmarks noisy, and the fixes", bg__cmd_doctor},
+    {"merge", "merge the shard runs of a commit (--shard K/N) into one run", bg__cmd_merge},
+    {"prune", "remove old runs: keep the newest N per commit and machine, or recent ones", bg__cmd_prune},
     {"noise", "the between-run noise learned from the store, per benchmark", bg__cmd_noise},
     {"calibrate", "run a bench binary several times to learn its noise", bg__cmd_calibrate},
 };

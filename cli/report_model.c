@@ -264,6 +264,36 @@ static void trim_history(gen *G)
         G->head_pos -= first;
 }
 
+/* Each commit's subject, author and date, for the history tables: from one
+ * first-parent log of the head, matched in order (the history is that walk,
+ * oldest first). Without them (a failed walk) the tables show ids only. */
+static void describe_commits(gen *G)
+{
+    bg_git_commit_msg *msgs = NULL;
+    size_t nm = 0;
+    char e[512];
+    if (!G->g || !G->head_commit[0] || bg_git_log(G->g, NULL, G->head_commit, 1, &msgs, &nm, e, sizeof e) != 0)
+        return;
+    size_t k = 0;
+    for (size_t pos = G->rep.ncommits; pos-- > 0 && k < nm;) {
+        bg_report_commit *c = &G->rep.commits[pos];
+        while (k < nm && strcmp(msgs[k].id, c->id) != 0)
+            k++;
+        if (k == nm)
+            break;
+        const char *m = msgs[k].message ? msgs[k].message : "";
+        int len = (int)strcspn(m, "\r\n");
+        snprintf(c->subject, sizeof c->subject, "%.*s", len, m);
+        snprintf(c->author, sizeof c->author, "%.63s", msgs[k].author);
+        time_t t = (time_t)msgs[k].time;
+        struct tm tm;
+        if (gmtime_r(&t, &tm))
+            strftime(c->date, sizeof c->date, "%Y-%m-%d %H:%M", &tm);
+        k++;
+    }
+    bg_git_log_free(msgs, nm);
+}
+
 /* The first-parent history, oldest first, and for each commit the newest
  * run on the head's machine. */
 static int collect_history(gen *G)
@@ -333,6 +363,8 @@ static int collect_history(gen *G)
     free(ids);
     if (G->head_pos != SIZE_MAX)
         G->rep.commits[G->head_pos].has_run = true;
+    if (!rc)
+        describe_commits(G);
     trim_history(G);
     for (size_t i = 0; i < G->rep.ncommits; i++)
         if (G->rep.commits[i].has_run)

@@ -53,6 +53,7 @@ typedef struct bg_gate_opts {
     const char *bench_args[BG_GATE_MAX_ARGS]; /* --bench-arg, in order */
     size_t nbench_args;
     const char *filter;     /* --filter REGEX: the benchmarks measured */
+    const char *shard;      /* --shard K/N: head measures that shard (with --bench) */
     bool ab;                /* --ab: build base and head and run them interleaved */
     bool allow_dirty;       /* --ab --allow-dirty */
     const char *build_cmd;  /* --ab --build-cmd */

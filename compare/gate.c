@@ -241,7 +241,7 @@ static int run_bench(const bg_gate_opts *o, const char *filter, bool save, bg_si
         return BG_EXIT_USAGE;
     }
     close(fd);
-    const char *av[sizeof o->bench_args / sizeof o->bench_args[0] + 12];
+    const char *av[sizeof o->bench_args / sizeof o->bench_args[0] + 14];
     size_t n = 0;
     av[n++] = o->bench;
     for (size_t i = 0; i < o->nbench_args; i++)
@@ -253,6 +253,10 @@ static int run_bench(const bg_gate_opts *o, const char *filter, bool save, bg_si
     if (filter) {
         av[n++] = "--filter";
         av[n++] = filter;
+    }
+    if (o->shard && !filter) { /* the head's shard; a re-measure names its benchmarks */
+        av[n++] = "--shard";
+        av[n++] = o->shard;
     }
     if (save) {
         av[n++] = "--save";
@@ -375,7 +379,8 @@ static bool is_suspect(const bg_cmp_row *w, double threshold)
  * -1 when there are too many. */
 static int stage2_args(const bg_gate_opts *o, const char **out, size_t max)
 {
-    static const char *const with_value[] = {"--baseline", "--save-baseline", "--json", "--store", NULL};
+    static const char *const with_value[] = {"--baseline", "--save-baseline", "--json", "--store",
+                                             "--shard", "--shard-cost", NULL};
     static const char *const alone[] = {"--save", "--no-save", NULL};
     size_t n = 0;
     for (size_t i = 0; i < o->nbench_args; i++) {
@@ -902,6 +907,11 @@ bg_exit bg__gate_run(const bg_gate_opts *o, bg_gate_result *r)
             goto done;
         base_spec = base_id;
     }
+    if (o->ab && o->shard) {
+        snprintf(why, nwhy, "--shard cannot be combined with --ab; give --filter to measure part of the suite");
+        bg__errf("%s", why);
+        goto done;
+    }
     if (o->ab) {
         if (o->bench) {
             snprintf(why, nwhy, "--ab and --bench cannot be combined (--ab builds both sides; "
@@ -916,6 +926,13 @@ bg_exit bg__gate_run(const bg_gate_opts *o, bg_gate_result *r)
     }
     if (o->bench && o->head) {
         snprintf(why, nwhy, "--bench and --head cannot be combined (--bench measures the head run)");
+        bg__errf("%s", why);
+        goto done;
+    }
+    if (o->shard && !o->bench) {
+        snprintf(why, nwhy,
+                 "--shard needs --bench (it picks what the bench binary measures); the stored shard runs "
+                 "of a commit are merged when the gate loads it");
         bg__errf("%s", why);
         goto done;
     }

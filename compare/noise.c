@@ -282,7 +282,9 @@ int bg__noise_learn(bg_store *st, bg_git *g, const char *machine, const char *he
         }
         /* Time under valgrind is no time: instruction-mode runs teach only
          * an instruction count's noise. */
-        if (runs[n].config.mode != BG_MODE_TIME && !want_instr) {
+        /* A merge of shard runs repeats their samples: learning from both
+         * would see two equal runs and no noise. */
+        if ((runs[n].config.mode != BG_MODE_TIME && !want_instr) || runs[n].shard.merged > 0) {
             bg__run_free(&runs[n]);
             continue;
         }

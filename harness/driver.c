@@ -35,13 +35,21 @@ enum {
     O_TIMEOUT, O_QUICK, O_SEED, O_RESAMPLES, O_CONFIDENCE, O_STATISTIC, O_JSON, O_SAVE, O_NO_SAVE,
     O_STORE, O_COLOR, O_MODE, O_COUNTERS, O_BASELINE, O_SAVE_BASELINE, O_VERSION,
     O_PROFILE, O_PROFILE_DIR, O_PROFILE_SECONDS,
-    O_GPU_FLUSH_L2,
+    O_GPU_FLUSH_L2, O_SHARD, O_SHARD_COST,
 };
 
 static const bg_opt OPTIONS[] = {
     {0, NULL, 0, NULL, NULL, "selection:"},
     {O_FILTER, "filter", 0, "REGEX", NULL, "run benchmarks whose name matches (POSIX extended)"},
     {O_LIST, "list", 0, NULL, NULL, "print the benchmark names and exit"},
+    {O_SHARD, "shard", 0, "K/N", NULL,
+     "run shard K of N of the selected benchmarks: each is in\n"
+     "exactly one shard, the same on every machine (dealt by a\n"
+     "hash of its name); recorded in the run, for 'benchgate merge'"},
+    {O_SHARD_COST, "shard-cost", 0, "B", NULL,
+     "balance the shards by the time each benchmark took in run B\n"
+     "(a run file, a named baseline or a revision, as --baseline);\n"
+     "every shard must be given the same B"},
     {0, NULL, 0, NULL, NULL, "measurement:"},
     {O_WARMUP, "warmup", 0, "SEC", NULL, "warm-up time per process (default 0.04)"},
     {O_MEASURE, "measure", 0, "SEC", NULL, "measurement time per process (default 0.12)"},
@@ -176,6 +184,17 @@ static int apply_flag(flag_ctx *x, int id, const char *flag, const char *val)
     int rc;
     if (id == O_FILTER) {
         c->filter = val;
+        return 0;
+    }
+    if (id == O_SHARD) {
+        if (bg__shard_parse(val, &c->shard_k, &c->shard_n) != 0)
+            return bad_value(x, flag, val, "expected K/N with 1 <= K <= N <= 256 (e.g. 2/4)");
+        return 0;
+    }
+    if (id == O_SHARD_COST) {
+        if (!*val)
+            return bad_value(x, flag, val, "expected a run file, a baseline name or a revision");
+        c->shard_cost = val;
         return 0;
     }
     if (id == O_STORE) {
@@ -644,6 +663,83 @@ static int save_named_baseline(const bg_run *run, const bg_config *c, const char
     return rc;
 }
 
+/* The time each selected benchmark took in the run c->shard_cost (0 when it
+ * has none), and that run as "<commit>@<created_unix>" in cost_from. */
+static int load_shard_costs(const bg_config *c, const bg_bench *const *sel, size_t nsel, double *cost,
+                            char *cost_from, size_t n, const char *prog)
+{
+    char err[1024] = "";
+    bg_store *st = NULL;
+    bg_git *g = NULL;
+    bg_side side;
+    memset(&side, 0, sizeof side);
+    int rc = bg_store_open(&st, c->store_dir, ".", err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "%s: --shard-cost: cannot open the run store: %s\n", prog, err);
+        return rc;
+    }
+    rc = bg__side_resolve(st, &g, &side, c->shard_cost);
+    if (rc == 0 && !side.loaded)
+        rc = bg__side_load_store(st, g, &side, "--shard-cost", "--shard-cost", NULL);
+    if (rc == 0) {
+        for (size_t i = 0; i < nsel; i++) {
+            cost[i] = 0;
+            for (size_t j = 0; j < side.run.nresults; j++)
+                if (!strcmp(side.run.results[j].name, sel[i]->name))
+                    cost[i] = side.run.results[j].elapsed_s;
+        }
+        snprintf(cost_from, n, "%s@%lld", side.run.git_commit[0] ? side.run.git_commit : "no-commit",
+                 (long long)side.run.created_unix);
+    } else {
+        fprintf(stderr, "%s: --shard-cost %s: no run to balance the shards by; give a run file, a "
+                        "baseline name or a revision with a stored run\n", prog, c->shard_cost);
+    }
+    bg__side_free(&side);
+    bg_git_close(&g);
+    bg_store_close(&st);
+    return rc;
+}
+
+/* Keeps in sel only shard c->shard_k of c->shard_n (the plan of shard.c over
+ * the whole selection), and describes the shard in *sh (its suite borrows
+ * `names`, which the caller keeps until the run is written). */
+static int select_shard(const bg_config *c, const bg_bench **sel, size_t *nsel, const char **names,
+                        bg_shard *sh, const char *prog)
+{
+    size_t n = *nsel;
+    int *assign = calloc(n ? n : 1, sizeof *assign);
+    double *cost = c->shard_cost ? calloc(n ? n : 1, sizeof *cost) : NULL;
+    memset(sh, 0, sizeof *sh);
+    if (!assign || (c->shard_cost && !cost)) {
+        free(assign);
+        free(cost);
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return BG_ENOMEM;
+    }
+    int rc = cost ? load_shard_costs(c, (const bg_bench *const *)sel, n, cost, sh->cost_from,
+                                     sizeof sh->cost_from, prog)
+                  : 0;
+    for (size_t i = 0; i < n; i++)
+        names[i] = sel[i]->name;
+    if (rc == 0)
+        rc = bg__shard_plan(names, cost, n, c->shard_n, assign);
+    if (rc == 0) {
+        sh->k = c->shard_k;
+        sh->n = c->shard_n;
+        snprintf(sh->method, sizeof sh->method, "%s", cost ? "cost" : "name");
+        sh->nsuite = n;
+        sh->suite = names;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (assign[i] == c->shard_k - 1)
+                sel[k++] = sel[i];
+        *nsel = k;
+    }
+    free(assign);
+    free(cost);
+    return rc;
+}
+
 /* --profile: each selected benchmark that ran once more under perf, after
  * the measurements (the profiled processes are not part of them); the top
  * functions printed, the files recorded in its result. A profile that
@@ -789,14 +885,31 @@ static int run_main(int argc, char **argv)
             sel[nsel++] = &all[i];
     if (c.filter)
         regfree(&re);
+    /* --shard: the suite is the selection; this run measures its part. */
+    bg_shard shard;
+    memset(&shard, 0, sizeof shard);
+    const char **suite = NULL;
+    if (c.shard_n > 0) {
+        size_t nsuite = nsel;
+        suite = calloc(nsel ? nsel : 1, sizeof *suite);
+        if (!suite || select_shard(&c, sel, &nsel, suite, &shard, prog) != 0) {
+            free(suite);
+            free(sel);
+            return BG_EXIT_USAGE;
+        }
+        if (nsel == 0 && nsuite > 0) /* more shards than benchmarks: an empty shard is fine */
+            fprintf(stderr, "%s: shard %d/%d holds none of the %zu benchmarks\n", prog, c.shard_k,
+                    c.shard_n, nsuite);
+    }
 
     if (c.list) {
         for (size_t i = 0; i < nsel; i++)
             printf("%s\n", sel[i]->name);
+        free(suite);
         free(sel);
         return BG_EXIT_OK;
     }
-    if (nsel == 0) {
+    if (nsel == 0 && c.shard_n == 0) {
         if (c.filter)
             fprintf(stderr, "%s: no benchmark matches --filter '%s'; --list shows the names\n",
                     prog, c.filter);
@@ -824,6 +937,7 @@ static int run_main(int argc, char **argv)
     }
     int irc = bg__instr_start(&c, sel, nsel, prog); /* instruction mode (instr_mode.c) */
     if (irc >= 0) {
+        free(suite);
         free(sel);
         return irc;
     }
@@ -831,11 +945,13 @@ static int run_main(int argc, char **argv)
     bg_run run;
     memset(&run, 0, sizeof run);
     run.config = c;
+    run.shard = shard;
     now_iso(&run);
     run.start_mono_ns = bg__wall_ns();
-    run.results = calloc(nsel, sizeof *run.results);
+    run.results = calloc(nsel ? nsel : 1, sizeof *run.results);
     if (!run.results) {
         fprintf(stderr, "%s: out of memory\n", prog);
+        free(suite);
         free(sel);
         return BG_EXIT_USAGE;
     }
@@ -846,6 +962,7 @@ static int run_main(int argc, char **argv)
     bg_side base;
     memset(&base, 0, sizeof base);
     if (c.baseline && load_baseline(&c, &run, &base, prog) < 0) {
+        free(suite);
         free(sel);
         bg__run_free(&run);
         return BG_EXIT_USAGE;
@@ -901,5 +1018,6 @@ static int run_main(int argc, char **argv)
         exit_code = BG_EXIT_USAGE;
     bg__side_free(&base);
     bg__run_free(&run);
+    free(suite);
     return exit_code;
 }

@@ -93,6 +93,8 @@ typedef struct bg_config {
     double confidence;        /* interval level, e.g. 0.95 */
     bg_statistic primary;     /* statistic shown first and compared */
     const char *filter;       /* POSIX extended regex on names, or NULL */
+    int shard_k, shard_n;     /* --shard K/N: run shard K of N of the selection (n 0: all) */
+    const char *shard_cost;   /* --shard-cost B: the run whose times balance the shards, or NULL */
     const char *json_path;    /* --json FILE, or NULL */
     const char *store_dir;    /* --store DIR, or NULL for the default */
     const char *baseline;     /* --baseline REF|NAME|FILE|auto, or NULL for none */
@@ -303,6 +305,18 @@ typedef struct bg_kv {
 #define BG_MACHINE_FIELDS 16
 
 typedef struct bg_sweep bg_sweep; /* sweep.c, below */
+/* The part of a suite one run measured (--shard K/N; plan: shard.c). */
+typedef struct bg_shard {
+    int k, n;                 /* shard k of n, 1 <= k <= n; n == 0: the whole suite */
+    char method[8];           /* "name" or "cost" */
+    char cost_from[80];       /* "cost": the run whose times balanced it, "<commit>@<created_unix>" */
+    size_t nsuite;            /* benchmarks in the whole suite */
+    const char *const *suite; /* their names, sorted; borrowed by the writer (the
+                               * registry's), NULL in a run read back (the store
+                               * reads the names from the record itself) */
+    int merged;               /* read back: the run is the merge of this many shard
+                               * runs ("merged", store/bg_merge.h), else 0 */
+} bg_shard;
 
 typedef struct bg_run {
     bg_config config;
@@ -335,6 +349,7 @@ typedef struct bg_run {
      * derived once when the run is finished or read; owned by the run. */
     size_t nsweeps;
     bg_sweep *sweeps;
+    bg_shard shard;          /* n == 0 unless the run is one shard of its suite */
 } bg_run;
 
 /* ---- sweeps over a family's instances (sweep.c) ---- */
@@ -442,6 +457,24 @@ int bg__result_derive(bg_result *r, bg_statistic primary);
 double bg__result_figure(const bg_result *r, const char *metric);
 /* The stored summary of a per-sample metric, or NULL. */
 const bg_metric_figure *bg__result_metric_figure(const bg_result *r, const char *metric);
+
+/* ---- shards of a suite (shard.c) ---- */
+
+#define BG_SHARDS_MAX 256
+
+/* Parses "K/N" (1 <= K <= N <= BG_SHARDS_MAX); BG_EINVAL otherwise. */
+int bg__shard_parse(const char *s, int *k, int *n);
+
+/* Assigns each of the n benchmarks `names` to a shard: assign[i] in
+ * 0..nshards-1. Without costs (cost NULL) the order is by a hash of the
+ * name, dealt round robin: shard sizes differ by at most one, and the
+ * assignment depends only on the set of names, never on link order or the
+ * machine. With costs (seconds each; a value <= 0 or NaN is unknown and
+ * counts as the median of the known ones), the longest first goes to the
+ * shard with the least total (ties: the lower shard, then the name), which
+ * balances time. Deterministic for the same names and costs. BG_ENOMEM or
+ * BG_EINVAL (nshards < 1). */
+int bg__shard_plan(const char *const *names, const double *cost, size_t n, int nshards, int *assign);
 
 /* ---- lifecycle (run.c) ---- */
 

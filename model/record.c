@@ -397,6 +397,26 @@ static cJSON *result_json(const bg_result *r)
     return o;
 }
 
+/* "shard": {"k", "n", "method", "cost_from", "suite": [every name]}: the
+ * suite's names let a merge of the shards name what is missing. */
+static cJSON *shard_json(const bg_shard *sh)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "k", sh->k);
+    cJSON_AddNumberToObject(o, "n", sh->n);
+    cJSON_AddStringToObject(o, "method", sh->method[0] ? sh->method : "name");
+    if (sh->cost_from[0])
+        cJSON_AddStringToObject(o, "cost_from", sh->cost_from);
+    else
+        cJSON_AddNullToObject(o, "cost_from");
+    cJSON *suite = cJSON_AddArrayToObject(o, "suite");
+    for (size_t i = 0; suite && sh->suite && i < sh->nsuite; i++)
+        cJSON_AddItemToArray(suite, cJSON_CreateString(sh->suite[i]));
+    return o;
+}
+
 char *bg__record_to_json(const bg_run *run)
 {
     cJSON *root = cJSON_CreateObject();
@@ -436,6 +456,8 @@ char *bg__record_to_json(const bg_run *run)
     }
 
     cJSON_AddItemToObject(root, "config", config_json(&run->config));
+    if (run->shard.n > 0)
+        cJSON_AddItemToObject(root, "shard", shard_json(&run->shard));
     cJSON *ov = cJSON_AddObjectToObject(root, "overhead");
     if (ov) {
         add_num(ov, "wall_read_ns", run->overhead.wall_read_ns);
@@ -1105,6 +1127,30 @@ int bg__record_parse(const char *json, bg_run *run, char *err, size_t errlen)
     return rc;
 }
 
+/* Reads "shard" when present (a run of the whole suite has none). */
+static void parse_shard(rd *r, const cJSON *o, bg_shard *sh)
+{
+    memset(sh, 0, sizeof *sh);
+    if (!cJSON_IsObject(o))
+        return;
+    int k = (int)get_whole(r, o, "k", true, 1, BG_SHARDS_MAX, 0);
+    int n = (int)get_whole(r, o, "n", true, 1, BG_SHARDS_MAX, 0);
+    if (r->rc)
+        return;
+    if (k > n) {
+        fail(r, BG_EPARSE, "field '%s' has k above n", "shard");
+        return;
+    }
+    sh->k = k;
+    sh->n = n;
+    const char *m = get_str(r, o, "method", false);
+    snprintf(sh->method, sizeof sh->method, "%s", m ? m : "name");
+    const char *cf = get_str(r, o, "cost_from", false);
+    snprintf(sh->cost_from, sizeof sh->cost_from, "%s", cf ? cf : "");
+    const cJSON *suite = cJSON_GetObjectItemCaseSensitive(o, "suite");
+    sh->nsuite = cJSON_IsArray(suite) ? (size_t)cJSON_GetArraySize(suite) : 0;
+}
+
 int bg__record_from_json(const cJSON *root, bg_run *run, char *err, size_t errlen)
 {
     rd r = {err, errlen, 0, NULL};
@@ -1146,6 +1192,10 @@ int bg__record_from_json(const cJSON *root, bg_run *run, char *err, size_t errle
     }
 
     parse_config(&r, cJSON_GetObjectItemCaseSensitive(root, "config"), &run->config);
+    parse_shard(&r, cJSON_GetObjectItemCaseSensitive(root, "shard"), &run->shard);
+    const cJSON *merged = cJSON_GetObjectItemCaseSensitive(root, "merged");
+    if (cJSON_IsObject(merged))
+        run->shard.merged = (int)get_whole(&r, merged, "n", true, 1, BG_SHARDS_MAX, 0);
     const cJSON *ov = cJSON_GetObjectItemCaseSensitive(root, "overhead");
     if (cJSON_IsObject(ov)) {
         run->overhead.wall_read_ns = get_num(&r, ov, "wall_read_ns", false);

@@ -124,6 +124,9 @@ typedef struct bg_report_commit {
     bool has_run;      /* a run on the report's machine */
     bool dirty;
     char page[64];     /* "commit-<id>.html", "" when no run */
+    char subject[160]; /* the first line of the commit message ("" unknown) */
+    char author[64];
+    char date[24];     /* the commit's date, "YYYY-MM-DD HH:MM" UTC ("" unknown) */
 } bg_report_commit;
 
 /* One benchmark's row: head/base results (may be NULL), its comparison row

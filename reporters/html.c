@@ -332,6 +332,22 @@ static void put_cp_cells(FILE *f, const bg_report *rep, const bg_changepoint *cp
 
 /* The rest of a change point's table row: its commit (linked to the
  * commit's page when there is one), change, p and note. */
+/* A commit's subject, author and date after its id ("" parts left out). */
+static void put_commit_words(FILE *f, const bg_report_commit *c)
+{
+    if (c->subject[0]) {
+        fputs(" ", f);
+        bg__html_escape(f, c->subject);
+    }
+    if (c->author[0] || c->date[0]) {
+        fputs(" <small class=\"muted\">", f);
+        bg__html_escape(f, c->author);
+        fputs(c->author[0] && c->date[0] ? ", " : "", f);
+        bg__html_escape(f, c->date);
+        fputs("</small>", f);
+    }
+}
+
 static void put_cp_row_end(FILE *f, const bg_report *rep, const bg_report_commit *c,
                            const bg_changepoint *cp)
 {
@@ -340,6 +356,7 @@ static void put_cp_row_end(FILE *f, const bg_report *rep, const bg_report_commit
     put_short_id(f, c->id);
     if (c->page[0])
         fputs("</a>", f);
+    put_commit_words(f, c);
     fputs("</td>", f);
     put_cp_cells(f, rep, cp);
     fputs("</tr>\n", f);
@@ -374,8 +391,8 @@ static void index_table(FILE *f, const bg_report *rep)
 {
     bool has_base = rep->base != NULL;
     if (rep->metric_is_time) {
-        fprintf(f, "<table>\n<tr><th>benchmark</th><th>estimate (mean, %g%% CI)</th>",
-                100 * rep->head->config.confidence);
+        fprintf(f, "<table>\n<tr><th>benchmark</th><th>estimate (mean, %g%% CI)</th><th>median (%g%% CI)</th>",
+                100 * rep->head->config.confidence, 100 * rep->head->config.confidence);
     } else {
         fputs("<table>\n<tr><th>benchmark</th><th>", f);
         bg__html_escape(f, rep->metric_what);
@@ -399,9 +416,11 @@ static void index_table(FILE *f, const bg_report *rep)
         }
         fputs("</td>", f);
         static const bg_estimate none = {NAN, NAN, NAN, NAN};
-        if (rep->metric_is_time)
+        if (rep->metric_is_time) {
             put_estimate(f, b->head && b->head->has_summary ? &b->head->wall.est[BG_STAT_MEAN] : &none);
-        else
+            /* the robust figure beside it: outliers move the mean, not the median */
+            put_estimate(f, b->head && b->head->has_summary ? &b->head->wall.est[BG_STAT_MEDIAN] : &none);
+        } else
             put_metric_cell(f, rep, b->head, b->row, true);
         if (has_base) {
             if (rep->metric_is_time)
@@ -424,6 +443,11 @@ static void index_table(FILE *f, const bg_report *rep)
                "(interval inside the noise threshold), ? inconclusive, &#10003; accepted by a commit "
                "trailer, &#10007; crashed or timed out.</small></p>\n",
             rep->metric_is_time ? "slower" : "higher", rep->metric_is_time ? "faster" : "lower");
+    if (rep->metric_is_time)
+        fputs("<p><small>Verdicts compare the mean time per iteration (the relative change of the mean, with its "
+              "bootstrap interval); the median is shown beside it because outliers move the mean and not "
+              "the median: a mean far from the median says the run has outliers.</small></p>\n",
+              f);
 }
 
 static void index_changepoints(FILE *f, const bg_report *rep)
@@ -477,7 +501,7 @@ static void index_commits(FILE *f, const bg_report *rep)
     fputs(".</p>\n", f);
     if (!with_run)
         return;
-    fputs("<table>\n<tr><th>commit</th><th>run</th></tr>\n", f);
+    fputs("<table>\n<tr><th>commit</th><th>subject</th><th>author</th><th>date</th><th>run</th></tr>\n", f);
     for (size_t i = rep->ncommits; i-- > 0;) {
         const bg_report_commit *c = &rep->commits[i];
         if (!c->has_run)
@@ -486,6 +510,12 @@ static void index_commits(FILE *f, const bg_report *rep)
         put_link_open(f, c->page);
         put_short_id(f, c->id);
         fputs("</a></td><td>", f);
+        bg__html_escape(f, c->subject);
+        fputs("</td><td>", f);
+        bg__html_escape(f, c->author);
+        fputs("</td><td>", f);
+        bg__html_escape(f, c->date);
+        fputs("</td><td>", f);
         bg__html_escape(f, c->created);
         if (c->dirty)
             fputs(" <small class=\"muted\">(uncommitted changes)</small>", f);

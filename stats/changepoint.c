@@ -44,32 +44,77 @@
  * (199 is the conventional choice that makes alpha * (R + 1) an integer). */
 #define CP_PERMUTATIONS 199
 
+typedef struct cp_pair {
+    double v;
+    size_t i;
+} cp_pair;
+
 typedef struct cp_ctx {
     const double *x;
     size_t n;
-    double *dist;  /* n x n matrix |x_i - x_j| */
-    size_t *perm;  /* scratch order for permutations */
+    /* Of the segment being searched, by index into x: dsum[j] the sum of
+     * |x_i - x_j| over the segment's i, rank[j] x_j's rank in it (1-based;
+     * ties in index order). Set by prepare_segment. */
+    double *dsum;
+    size_t *rank;
+    cp_pair *sorted; /* scratch for prepare_segment */
+    double *fw_sum;  /* Fenwick trees over ranks: sum and count of the values */
+    size_t *fw_cnt;  /* left of the split (best_split) */
+    size_t *perm;    /* scratch order for permutations */
     gsl_rng *rng;
+    uint64_t seed;
     double alpha;
     bg_changepoint *found;
     size_t nfound, cap;
 } cp_ctx;
 
-static double dist_at(const cp_ctx *c, size_t i, size_t j)
+static int cmp_pair(const void *a, const void *b)
 {
-    return c->dist[i * c->n + j];
+    const cp_pair *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v < y->v ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
 }
 
-/* Best split of the values idx[0..len): returns Q and sets *tau (the number of
- * values left of the split). O(len^2) by updating the three sums as the
- * split moves one value to the right. */
+/* dsum and rank for the segment [from, to): sorted values and their prefix
+ * sums give each value's total distance to the others in O(len log len). */
+static void prepare_segment(cp_ctx *c, size_t from, size_t to)
+{
+    size_t len = to - from;
+    for (size_t i = 0; i < len; i++)
+        c->sorted[i] = (cp_pair){c->x[from + i], from + i};
+    qsort(c->sorted, len, sizeof *c->sorted, cmp_pair);
+    double total = 0.0;
+    for (size_t p = 0; p < len; p++)
+        total += c->sorted[p].v;
+    double below = 0.0; /* sum of the values sorted before p */
+    for (size_t p = 0; p < len; p++) {
+        double v = c->sorted[p].v;
+        double above = total - below - v;
+        size_t j = c->sorted[p].i;
+        c->dsum[j] = (v * (double)p - below) + (above - v * (double)(len - p - 1));
+        c->rank[j] = p + 1;
+        below += v;
+    }
+}
+
+/* Best split of the values idx[0..len) of the prepared segment: returns Q
+ * and sets *tau (the number of values left of the split). The three sums
+ * are updated as the split moves one value y to the left: its distance to
+ * the values already left comes from Fenwick trees of their count and sum
+ * by rank (O(log len)), its distance to those right of it is dsum - that.
+ * O(len log len) per split, against O(len^2) for the pairwise sums. */
 static double best_split(const cp_ctx *c, const size_t *idx, size_t len, size_t *tau)
 {
-    /* Start with tau = 0: everything in the right part. */
     double w_left = 0.0, cross = 0.0, w_right = 0.0;
     for (size_t j = 0; j < len; j++)
-        for (size_t k = j + 1; k < len; k++)
-            w_right += dist_at(c, idx[j], idx[k]);
+        w_right += c->dsum[idx[j]];
+    w_right /= 2.0; /* every pair counted twice */
+    for (size_t r = 0; r <= len; r++) {
+        c->fw_sum[r] = 0.0;
+        c->fw_cnt[r] = 0;
+    }
+    double left_sum = 0.0;
     double best = -INFINITY;
     *tau = 0;
     for (size_t t = 0; t + CP_MIN_SEGMENT <= len; t++) {
@@ -84,14 +129,24 @@ static double best_split(const cp_ctx *c, const size_t *idx, size_t len, size_t 
             }
         }
         /* Move value idx[t] from the right part to the left part. */
-        double to_left = 0.0, to_right = 0.0;
-        for (size_t i = 0; i < t; i++)
-            to_left += dist_at(c, idx[i], idx[t]);
-        for (size_t k = t + 1; k < len; k++)
-            to_right += dist_at(c, idx[t], idx[k]);
+        size_t j = idx[t], rk = c->rank[j];
+        double y = c->x[j], less_sum = 0.0;
+        size_t less_cnt = 0;
+        for (size_t r = rk - 1; r > 0; r -= r & (~r + 1)) {
+            less_sum += c->fw_sum[r];
+            less_cnt += c->fw_cnt[r];
+        }
+        double to_left = (y * (double)less_cnt - less_sum) +
+                         ((left_sum - less_sum) - y * (double)(t - less_cnt));
+        double to_right = c->dsum[j] - to_left;
         w_left += to_left;
         w_right -= to_right;
         cross += to_right - to_left;
+        for (size_t r = rk; r <= len; r += r & (~r + 1)) {
+            c->fw_sum[r] += y;
+            c->fw_cnt[r]++;
+        }
+        left_sum += y;
     }
     return best;
 }
@@ -104,6 +159,16 @@ static double segment_mean(const double *x, size_t from, size_t to)
     return s / (double)(to - from);
 }
 
+/* splitmix64 finaliser: spreads a user seed over all bits, so seeds 0 and
+ * 4357 (GSL's default for 0) do not give the same stream. */
+static unsigned long mix_seed(uint64_t s)
+{
+    s += 0x9e3779b97f4a7c15ULL;
+    s = (s ^ (s >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    s = (s ^ (s >> 27)) * 0x94d049bb133111ebULL;
+    return (unsigned long)(s ^ (s >> 31));
+}
+
 /* Tests the segment [from, to) and recurses into both halves when a
  * significant split is found. */
 static int search(cp_ctx *c, size_t from, size_t to)
@@ -114,9 +179,16 @@ static int search(cp_ctx *c, size_t from, size_t to)
     size_t *idx = c->perm;
     for (size_t i = 0; i < len; i++)
         idx[i] = from + i;
+    prepare_segment(c, from, to);
     size_t tau;
     double q_obs = best_split(c, idx, len, &tau);
+    /* Each segment's permutations come from a stream of its own (the seed
+     * and the segment's ends), so a segment's p-value does not depend on
+     * how many permutations other segments drew. */
+    gsl_rng_set(c->rng, mix_seed(c->seed ^ ((uint64_t)from * 0x9e3779b97f4a7c15ULL) ^
+                                 ((uint64_t)to * 0xc2b2ae3d27d4eb4fULL)));
     size_t at_least = 0;
+    double p = 0.0;
     for (size_t r = 0; r < CP_PERMUTATIONS; r++) {
         gsl_ran_shuffle(c->rng, idx, len, sizeof *idx);
         size_t tau_r;
@@ -124,10 +196,16 @@ static int search(cp_ctx *c, size_t from, size_t to)
          * permutation with an identical statistic (all-equal data) as below. */
         if (best_split(c, idx, len, &tau_r) >= q_obs - 1e-12 * fabs(q_obs))
             at_least++;
+        /* p = (at_least + 1) / (R + 1) only grows with more permutations:
+         * once it reaches alpha the segment is not split, whatever the rest
+         * would give (Besag and Clifford, "Sequential Monte Carlo p-values",
+         * Biometrika 1991). Most segments of a history hold no change, and
+         * stop after a few dozen permutations instead of 199; the change
+         * points found and their p-values are those of all 199. */
+        p = (double)(at_least + 1) / (double)(CP_PERMUTATIONS + 1);
+        if (p >= c->alpha)
+            return BG_OK;
     }
-    double p = (double)(at_least + 1) / (double)(CP_PERMUTATIONS + 1);
-    if (p >= c->alpha)
-        return BG_OK;
     if (c->nfound == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 8;
         bg_changepoint *f = realloc(c->found, cap * sizeof *f);
@@ -160,15 +238,6 @@ static int cmp_significance(const void *a, const void *b)
     return cmp_index(a, b);
 }
 
-/* splitmix64 finaliser: spreads a user seed over all bits, so seeds 0 and
- * 4357 (GSL's default for 0) do not give the same stream. */
-static unsigned long mix_seed(uint64_t s)
-{
-    s += 0x9e3779b97f4a7c15ULL;
-    s = (s ^ (s >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    s = (s ^ (s >> 27)) * 0x94d049bb133111ebULL;
-    return (unsigned long)(s ^ (s >> 31));
-}
 
 /* Finds change points as described at the top of the file. A series shorter
  * than 2 * CP_MIN_SEGMENT (10) has none (returns 0 with *nout = 0). The
@@ -189,21 +258,21 @@ int bg_changepoints(const double *x, size_t n, double alpha, uint64_t seed,
     *nout = 0;
     if (n < 2 * CP_MIN_SEGMENT)
         return BG_OK;
-    if (n > SIZE_MAX / sizeof(double) / n)
+    if (n > SIZE_MAX / sizeof(cp_pair) - 1)
         return BG_ENOMEM;
     gsl_set_error_handler_off();
 
-    cp_ctx c = {.x = x, .n = n, .alpha = alpha};
-    c.dist = malloc(n * n * sizeof *c.dist);
+    cp_ctx c = {.x = x, .n = n, .alpha = alpha, .seed = seed};
+    c.dsum = malloc(n * sizeof *c.dsum);
+    c.rank = malloc(n * sizeof *c.rank);
+    c.sorted = malloc(n * sizeof *c.sorted);
+    c.fw_sum = malloc((n + 1) * sizeof *c.fw_sum);
+    c.fw_cnt = malloc((n + 1) * sizeof *c.fw_cnt);
     c.perm = malloc(n * sizeof *c.perm);
     c.rng = gsl_rng_alloc(gsl_rng_mt19937);
     int rc = BG_ENOMEM;
-    if (!c.dist || !c.perm || !c.rng)
+    if (!c.dsum || !c.rank || !c.sorted || !c.fw_sum || !c.fw_cnt || !c.perm || !c.rng)
         goto done;
-    gsl_rng_set(c.rng, mix_seed(seed));
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++)
-            c.dist[i * n + j] = fabs(x[i] - x[j]);
 
     rc = search(&c, 0, n);
     if (rc)
@@ -234,7 +303,11 @@ int bg_changepoints(const double *x, size_t n, double alpha, uint64_t seed,
     *nout = nw;
 done:
     free(c.found);
-    free(c.dist);
+    free(c.dsum);
+    free(c.rank);
+    free(c.sorted);
+    free(c.fw_sum);
+    free(c.fw_cnt);
     free(c.perm);
     if (c.rng)
         gsl_rng_free(c.rng);

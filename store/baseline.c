@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bg_baseline.h"
+#include "bg_merge.h"
 #include "bg_fingerprint.h"
 
 static void copy_str(char *dst, size_t n, const char *src)
@@ -336,6 +337,36 @@ static int lookup_list(lookup *lk, size_t i, const bg_run_list **out)
     return 0;
 }
 
+/* The newest run of a commit is one shard of its suite (--shard K/N): the
+ * side becomes the merge of every shard (bg_merge.h), so a comparison sees
+ * the whole suite at once. A missing shard fails the lookup (BG_EINVAL,
+ * named on stderr): never a pass on part of the suite. */
+static int merge_shards(bg_store *st, const char *commit, const char *machine, bg_side *s)
+{
+    char err[2048] = "";
+    char *json = NULL;
+    bg_merge_info info;
+    int rc = bg_store_merge_shards(st, commit, machine, &json, &info, bg__skip_report, NULL, err, sizeof err);
+    bg__run_free(&s->run);
+    s->loaded = false;
+    if (rc == 0) {
+        char why[512] = "";
+        rc = bg__record_parse(json, &s->run, why, sizeof why);
+        if (rc)
+            snprintf(err, sizeof err, "the merge of the shards of %.12s: %s", commit, why);
+    }
+    free(json);
+    if (rc) {
+        bg__errf("%s", err);
+        return rc == BG_ENOTFOUND ? BG_EINVAL : rc;
+    }
+    snprintf(s->path, sizeof s->path, "%.4000s (+ %d other shard%s, merged)", info.newest, info.n - 1,
+             info.n == 2 ? "" : "s");
+    copy_str(s->commit, sizeof s->commit, s->run.git_commit);
+    s->loaded = true;
+    return 0;
+}
+
 /* Loads the newest run of commit i that loads in full, trying only runs on
  * machine `pref` (want_pref) or only runs on other machines (!want_pref; a
  * NULL pref counts as no machine). A run file that fails to load is
@@ -354,6 +385,8 @@ static int lookup_try(lookup *lk, size_t i, const char *pref, bool want_pref, bg
             continue;
         char err[1024] = "";
         rc = load_file(e->path, s, err, sizeof err);
+        if (rc == 0 && s->run.shard.n > 0)
+            return merge_shards(lk->st, lk->ids[i], e->meta.machine, s);
         if (rc == 0)
             return 0;
         if (rc == BG_ENOMEM) {

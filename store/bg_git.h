@@ -3,6 +3,7 @@
 #define BG_GIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "benchgate.h"
 
@@ -99,6 +100,8 @@ int bg_git_merge_base(bg_git *g, const char *a, const char *b, char out[BG_GIT_O
 typedef struct bg_git_commit_msg {
     char id[BG_GIT_OID_BUF];
     char *message; /* owned by the array; freed by bg_git_log_free() */
+    char author[128]; /* the author's name ("" when the commit has none) */
+    int64_t time;     /* the committer's time, unix seconds */
 } bg_git_commit_msg;
 
 /* Lists the commits reachable from `head` but not from `base` (git log

@@ -440,6 +440,9 @@ static int msg_push(msg_vec *mv, const git_commit *c)
         return BG_ENOMEM;
     oid_hex(git_commit_id(c), mv->v[mv->n].id);
     mv->v[mv->n].message = copy;
+    const git_signature *a = git_commit_author(c);
+    snprintf(mv->v[mv->n].author, sizeof mv->v[mv->n].author, "%s", a && a->name ? a->name : "");
+    mv->v[mv->n].time = (int64_t)git_commit_time(c);
     mv->n++;
     return BG_OK;
 }

@@ -1,5 +1,6 @@
 /* The run store: saves, lists and validates run record files under .benchgate/, and shares them as git notes. */
 #include "bg_store.h"
+#include "bg_index.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -451,6 +452,7 @@ typedef struct list_ctx {
     bg_store_skip_fn skip;
     void *ud;
     unsigned flags;
+    bg_index *ix; /* the summary index (bg_index.h); NULL: parse every file */
 } list_ctx;
 
 /* Reads and checks one run file, parsing it once: its envelope into *meta
@@ -518,6 +520,39 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* load_entry() through the summary index: a file whose size, time and inode
+ * match its entry is not read; one parsed anew is recorded in the index. */
+static int index_entry(list_ctx *lc, const char *path, const char *commit_dir, const char *machine_dir,
+                       const char *name, bg_run_meta *meta, size_t *nbench, char **damage, char *err,
+                       size_t errlen)
+{
+    bool full = lc->flags & BG_STORE_LIST_FULL;
+    struct stat st;
+    char key[512];
+    if (!lc->ix || stat(path, &st) != 0 || !S_ISREG(st.st_mode)
+        || (size_t)snprintf(key, sizeof key, "%s/%s/%s", commit_dir, machine_dir, name) >= sizeof key)
+        return load_entry(path, full, meta, nbench, damage, err, errlen);
+    const bg_index_entry *e = bg__index_find(lc->ix, key, &st, full);
+    if (e) {
+        *meta = e->meta;
+        *nbench = e->nbench;
+        *damage = NULL;
+        if (e->damage && !(*damage = strdup(e->damage))) {
+            set_err(err, errlen, "%s: out of memory", path);
+            return BG_ENOMEM;
+        }
+        return BG_OK;
+    }
+    int rc = load_entry(path, full, meta, nbench, damage, err, errlen);
+    if (rc == BG_OK && bg__index_put(lc->ix, key, &st, meta, full, *nbench, *damage) == BG_ENOMEM) {
+        free(*damage);
+        *damage = NULL;
+        set_err(err, errlen, "%s: out of memory", path);
+        return BG_ENOMEM;
+    }
+    return rc;
+}
+
 /* Lists the run files of one commit/machine directory. */
 static int list_machine_dir(list_ctx *lc, const char *dir, const char *commit_dir, const char *machine_dir,
                             char *err, size_t errlen)
@@ -543,7 +578,8 @@ static int list_machine_dir(list_ctx *lc, const char *dir, const char *commit_di
         bg_run_meta meta;
         size_t nbench = 0;
         char *damage = NULL;
-        int lrc = load_entry(path, lc->flags & BG_STORE_LIST_FULL, &meta, &nbench, &damage, msg, sizeof msg);
+        int lrc = index_entry(lc, path, commit_dir, machine_dir, de->d_name, &meta, &nbench, &damage, msg,
+                              sizeof msg);
         if (lrc == BG_ENOMEM) {
             free(damage);
             free(path);
@@ -700,9 +736,12 @@ int bg_store_list_ex(bg_store *s, const char *commit, const char *machine, unsig
         set_err(err, errlen, "'%s' is not a 40-digit lowercase commit id", commit);
         return BG_EINVAL;
     }
-    list_ctx lc = {out, 0, skip, ud, flags};
+    list_ctx lc = {out, 0, skip, ud, flags, NULL};
     char *runs = strfmt("%s/runs", s->dir);
-    if (!runs) {
+    /* The index pays off over many commits; one commit's few files are
+     * read directly (loading a 10,000-run index costs more than they do). */
+    if (!runs || (!commit && bg__index_open(s->dir, &lc.ix, NULL))) {
+        free(runs);
         set_err(err, errlen, "out of memory");
         return BG_ENOMEM;
     }
@@ -718,6 +757,8 @@ int bg_store_list_ex(bg_store *s, const char *commit, const char *machine, unsig
         free_names(commits, nc);
     }
     free(runs);
+    /* The index is a cache: a failed write costs only time on the next list. */
+    bg__index_close(&lc.ix, rc == BG_OK && !commit && !machine, NULL, 0);
     if (rc < 0) {
         bg_run_list_free(out);
         return rc;
@@ -896,18 +937,67 @@ static void stats_skipped(bg_sync_stats *st, const bg_run_list *l)
         st->skipped += l->skipped;
 }
 
-/* Exports the runs[from, to) of one commit into its note. */
+/* The tag of a note's text (bg_index.h): its FNV-1a hash. */
+static uint64_t text_hash(const char *s, size_t len)
+{
+    return bg_fnv1a64(s, len, BG_FNV1A64_INIT);
+}
+
+/* The index key of a run file ("<commit>/<machine>/<name>", its last three
+ * path components) and its stat; false when there is none. */
+static bool run_key(const char *path, char *key, size_t n, struct stat *st)
+{
+    const char *p = path + strlen(path);
+    for (int slashes = 0; p > path; p--)
+        if (p[-1] == '/' && ++slashes == 3)
+            break;
+    return p > path && stat(path, st) == 0 && (size_t)snprintf(key, n, "%s", p) < n;
+}
+
+/* Whether every run of [from, to) is tagged in the index with the note text
+ * hash h: the note already holds them all, as of the last push. */
+static bool all_tagged(bg_index *ix, const bg_run_entry *runs, size_t from, size_t to, uint64_t h)
+{
+    for (size_t i = from; ix && i < to; i++) {
+        char key[512];
+        struct stat sb;
+        if (!run_key(runs[i].path, key, sizeof key, &sb) || !bg__index_tag(ix, key, &sb, h))
+            return false;
+    }
+    return ix != NULL;
+}
+
+static void tag_all(bg_index *ix, const bg_run_entry *runs, size_t from, size_t to, uint64_t h)
+{
+    for (size_t i = from; ix && i < to; i++) {
+        char key[512];
+        struct stat sb;
+        if (run_key(runs[i].path, key, sizeof key, &sb))
+            bg__index_set_tag(ix, key, &sb, h);
+    }
+}
+
+/* Exports the runs[from, to) of one commit into its note. With the index
+ * (may be NULL), a commit whose note is unchanged since it was last found
+ * to hold every one of these runs is skipped without parsing anything. */
 static int export_commit(bg_git *g, const bg_run_entry *runs, size_t from, size_t to, list_ctx *lc,
-                         bg_sync_stats *st, char *err, size_t errlen)
+                         bg_sync_stats *st, bg_index *ix, char *err, size_t errlen)
 {
     const char *commit = runs[from].meta.commit;
     run_set rs = {0};
     char *note = NULL;
+    uint64_t h = 0;
     int rc = bg_git_note_read(g, BG_STORE_NOTES_REF, commit, &note, err, errlen);
-    if (rc == BG_ENOTFOUND)
+    if (rc == BG_ENOTFOUND) {
         rc = BG_OK;
-    else if (rc == BG_OK)
+    } else if (rc == BG_OK) {
+        h = text_hash(note, strlen(note));
+        if (all_tagged(ix, runs, from, to, h)) {
+            free(note);
+            return BG_OK;
+        }
         rc = set_add_note(&rs, note, commit, lc);
+    }
     free(note);
     size_t added = 0;
     for (size_t i = from; rc == BG_OK && i < to; i++) {
@@ -928,12 +1018,16 @@ static int export_commit(bg_git *g, const bg_run_entry *runs, size_t from, size_
         rc = set_add(&rs, item, &was_new);
         added += (size_t)was_new;
     }
+    if (rc == BG_OK && added == 0 && h)
+        tag_all(ix, runs, from, to, h);
     if (rc == BG_OK && added > 0) {
         char *text = set_to_note(&rs);
         if (!text) {
             rc = BG_ENOMEM;
         } else {
             rc = bg_git_note_write(g, BG_STORE_NOTES_REF, commit, text, err, errlen);
+            if (rc == BG_OK)
+                tag_all(ix, runs, from, to, text_hash(text, strlen(text)));
             cJSON_free(text);
         }
         if (rc == BG_OK && st) {
@@ -965,17 +1059,21 @@ int bg_store_export_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
         return rc;
     stats_skipped(stats, &l);
     size_t skipped_before = l.skipped;
-    list_ctx lc = {&l, 0, skip, ud, 0};
+    list_ctx lc = {&l, 0, skip, ud, 0, NULL};
     if (l.n > 1) /* runs is NULL when the store is empty */
         qsort(l.runs, l.n, sizeof *l.runs, cmp_by_commit);
+    bg_index *ix = NULL; /* without it (out of memory) every note is read and merged */
+    if (bg__index_open(s->dir, &ix, NULL) != BG_OK)
+        ix = NULL;
     for (size_t i = 0; rc == BG_OK && i < l.n;) {
         size_t j = i;
         while (j < l.n && strcmp(l.runs[j].meta.commit, l.runs[i].meta.commit) == 0)
             j++;
         if (l.runs[i].meta.commit[0]) /* runs made outside a commit stay local */
-            rc = export_commit(g, l.runs, i, j, &lc, stats, err, errlen);
+            rc = export_commit(g, l.runs, i, j, &lc, stats, ix, err, errlen);
         i = j;
     }
+    bg__index_close(&ix, false, NULL, 0);
     if (stats)
         stats->skipped += l.skipped - skipped_before;
     bg_run_list_free(&l);
@@ -984,6 +1082,7 @@ int bg_store_export_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
 
 typedef struct import_ctx {
     bg_store *s;
+    bg_index *ix; /* runs written are tagged with their note (may be NULL) */
     bg_sync_stats *st;
     bg_run_list skips; /* only .skipped is used, through list_ctx */
     list_ctx lc;
@@ -1084,8 +1183,17 @@ static int import_note(const char *commit, const char *text, size_t len, void *u
             rc = BG_ENOMEM;
             break;
         }
-        rc = bg_store_save(ic->s, pretty, commit, meta.machine, NULL, ic->err, ic->errlen);
+        char *path = NULL;
+        rc = bg_store_save(ic->s, pretty, commit, meta.machine, &path, ic->err, ic->errlen);
         cJSON_free(pretty);
+        char rkey[512];
+        struct stat sb;
+        /* The note holds this run: a push that finds the note unchanged
+         * need not read it (export_commit). */
+        if (rc == BG_OK && ic->ix && run_key(path, rkey, sizeof rkey, &sb)
+            && bg__index_put(ic->ix, rkey, &sb, &meta, false, 0, NULL) == BG_OK)
+            bg__index_set_tag(ic->ix, rkey, &sb, text_hash(text, len));
+        free(path);
         if (rc == BG_OK) {
             cJSON *copy = cJSON_Duplicate(item, 1);
             rc = copy ? set_add(&have, copy, NULL) : BG_ENOMEM; /* a duplicate later in the note is present */
@@ -1105,11 +1213,14 @@ int bg_store_import_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
 {
     if (!s || !g)
         return BG_EINVAL;
-    import_ctx ic = {s, stats, {0}, {0}, err, errlen};
+    import_ctx ic = {s, NULL, stats, {0}, {0}, err, errlen};
     ic.lc.out = &ic.skips;
     ic.lc.skip = skip;
     ic.lc.ud = ud;
+    if (bg__index_open(s->dir, &ic.ix, NULL) != BG_OK)
+        ic.ix = NULL; /* out of memory: the next push reads every note */
     int rc = bg_git_notes_foreach(g, BG_STORE_NOTES_REF, import_note, &ic, err, errlen);
+    bg__index_close(&ic.ix, false, NULL, 0);
     if (stats)
         stats->skipped += ic.skips.skipped;
     return rc;
@@ -1132,7 +1243,7 @@ static int sync_incoming(bg_git *g, const char *remote, int *had, bg_sync_stats 
         return rc;
     *had = 1;
     bg_run_list skips = {0};
-    list_ctx lc = {&skips, 0, skip, ud, 0};
+    list_ctx lc = {&skips, 0, skip, ud, 0, NULL};
     rc = bg_git_notes_merge(g, BG_STORE_NOTES_REF, tmp, union_notes, &lc, err, errlen);
     if (st)
         st->skipped += skips.skipped;

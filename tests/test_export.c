@@ -1228,15 +1228,16 @@ static void test_plot_program_fails(void **state)
 
 /* A far outlier does not set the density plot's range: the range ends at
  * the far-out fence and the plot says a sample lies beyond; without one,
- * the range is the data's and nothing is said. The script gnuplot gets is
- * captured by a stand-in that copies its input. */
+ * the range is the data's and nothing is said. The script gnuplot loads is
+ * captured by a stand-in that copies the file it is told to load. */
 static void density_script(double outlier, char *script, size_t n, double *xmax)
 {
     char dir[] = "/tmp/bg_plot_dens.XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char prog[64], gp[64], body[128];
+    char prog[64], gp[64], body[256];
     snprintf(gp, sizeof gp, "%s/in.gp", dir);
-    snprintf(body, sizeof body, "cat > '%s'", gp);
+    /* gnuplot is told on its stdin to load the script from a file */
+    snprintf(body, sizeof body, "f=$(sed -n \"s/^load '\\(.*\\)'$/\\1/p\"); cat \"$f\" > '%s'", gp);
     fake_gnuplot(dir, body, prog, sizeof prog);
     bg_plotter *p = NULL;
     char err[512] = "";

@@ -385,6 +385,12 @@ static void test_report_short_history(void **state)
     assert_non_null(strstr(cp, "8 of the 8 commit(s) in the history have a run; change points need runs of at "
                                "least 10 commits (2 more)."));
     assert_null(strstr(cp, "None detected"));
+    /* the median beside the mean, and which one the verdicts use */
+    assert_non_null(strstr(index, "<th>estimate (mean, 95% CI)</th><th>median (95% CI)</th>"));
+    assert_non_null(strstr(index, "Verdicts compare the mean time per iteration"));
+    /* the history table names each commit by subject, author and date */
+    assert_non_null(strstr(index, "<th>commit</th><th>subject</th><th>author</th><th>date</th><th>run</th>"));
+    assert_non_null(strstr(index, "</a></td><td>c8</td><td>"));
     free(index);
 }
 
