@@ -92,7 +92,7 @@ int bg__plot_open(bg_plotter **out, const char *dir, char *err, size_t errlen)
     /* The script goes to a file that gnuplot loads at the end: gnuplot reads
      * its stdin one byte per read(2), which for a report of 500 commits was
      * a million system calls and most of gnuplot's time (1.7 s against 0.5 s
-     * for the same script loaded from a file; NOTES-18.md). */
+     * for the same script loaded from a file; tools/measure-store.sh). */
     const char *tmpdir = getenv("TMPDIR");
     snprintf(p->script, sizeof p->script, "%s/benchgate-plots-XXXXXX.gp", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
     int sfd = mkstemps(p->script, 3);

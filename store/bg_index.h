@@ -22,7 +22,7 @@
  * when something changed; two writers race harmlessly (the last rename wins,
  * each file is a whole index).
  *
- * Storage measured against alternatives in NOTES-18.md: one JSON file read
+ * Storage measured against alternatives by tools/measure-store.sh: one JSON file read
  * by cJSON keeps the store a folder of JSON with a single library. */
 
 #define BG_INDEX_FILE "index.json"

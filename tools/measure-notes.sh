@@ -9,7 +9,6 @@
 # the remote's size before and after (loose objects, then packed by git gc)
 # and so the bytes per run, the time of a fetch of all of them into a fresh
 # clone with an empty store, and the time of a push after one more run.
-# The figures in NOTES-18.md come from this script.
 set -eu
 dir=${1:?usage: tools/measure-notes.sh DIR BENCHGATE}
 bg=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")

@@ -11,7 +11,7 @@
 # command that waits for no one is mostly the CPU time plus the wait for a
 # core.
 # Give an older benchgate as the second argument for the figures before the
-# index. The figures in NOTES-18.md come from this script.
+# index.
 set -eu
 dir=${1:?usage: tools/measure-store.sh DIR BENCHGATE [REPORT]}
 bg=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
