@@ -218,6 +218,58 @@ static void doctor_finding(char *out, size_t n)
             }
 }
 
+static bg_result *result_named(bg_run *run, const char *name)
+{
+    for (size_t i = 0; name && i < run->nresults; i++)
+        if (run->results[i].name && !strcmp(run->results[i].name, name))
+            return &run->results[i];
+    return NULL;
+}
+
+/* A thread sweep past its knee: each team at or above the knee. */
+static void rule_knee(bg_run *run, const bg_sweep *w)
+{
+    if (w->kind != BG_SWEEP_THREADS || w->knee_threads <= 0)
+        return;
+    for (size_t i = 0; i < w->n; i++) {
+        if (w->x[i] < w->knee_threads)
+            continue;
+        bg_result *r = result_named(run, w->names[i]);
+        bg_advice *a = r && r->status == BG_STATUS_OK ? add(r, "past-knee") : NULL;
+        if (!a)
+            continue;
+        snprintf(a->evidence, sizeof a->evidence,
+                 "%.0f threads run at %.0f %% efficiency (the knee of %.80s is %d threads; the highest "
+                 "throughput is at %d)", w->x[i], 100 * w->efficiency[i], w->key, w->knee_threads,
+                 w->best_threads);
+        snprintf(a->action, sizeof a->action,
+                 "use at most %d workers for this work, or find what they share (a lock, a cache "
+                 "line, memory bandwidth) before adding more",
+                 w->best_threads < w->knee_threads ? w->best_threads : w->knee_threads);
+    }
+}
+
+/* A declared growth order that the sizes contradict: they fit a faster
+ * growing class clearly better (RMS under half the declared one's, and
+ * the declared one off by more than 10 %). On the largest instance. */
+static void rule_growth(bg_run *run, const bg_sweep *w)
+{
+    if (w->kind != BG_SWEEP_GROWTH || !w->declared || w->n < 3 || !bg__big_o_worse(w->big_o, w->fitted) ||
+        !(w->rms > 0.10) || !(w->fitted_rms * 2 < w->rms))
+        return;
+    bg_result *r = result_named(run, w->names[w->n - 1]);
+    bg_advice *a = r && r->status == BG_STATUS_OK ? add(r, "growth-above-declared") : NULL;
+    if (!a)
+        return;
+    snprintf(a->evidence, sizeof a->evidence,
+             "%.80s was declared %s, but its %zu sizes (%.0f..%.0f) fit %s (RMS %.0f %% against %.0f %%)", w->key,
+             bg__big_o_name(w->big_o), w->n, w->x[0], w->x[w->n - 1], bg__big_o_name(w->fitted),
+             100 * w->fitted_rms, 100 * w->rms);
+    snprintf(a->action, sizeof a->action,
+             "find what grows faster than declared at the largest size (--profile --filter on it), "
+             "or declare the class it has");
+}
+
 void bg__advise_run(bg_run *run)
 {
     bool noisy = false;
@@ -228,4 +280,8 @@ void bg__advise_run(bg_run *run)
         doctor_finding(doctor, sizeof doctor);
     for (size_t i = 0; i < run->nresults; i++)
         bg__advise_result(&run->config, &run->overhead, &run->results[i], doctor);
+    for (size_t i = 0; i < run->nsweeps; i++) {
+        rule_knee(run, &run->sweeps[i]);
+        rule_growth(run, &run->sweeps[i]);
+    }
 }

@@ -14,6 +14,11 @@
  *   branch-misses       > 10 branch misses per 1000 instructions
  *   gpu-transfers       memory copies take longer than the kernels
  *   gpu-launch-overhead kernels under 10 us each, GPU timer > 2x kernel time
+ *   past-knee           a team at or past its thread sweep's knee (efficiency
+ *                       below 80 %) -> at most the best thread count
+ *   growth-above-declared  a declared growth order whose sizes fit a
+ *                       faster-growing class with under half its RMS (and it
+ *                       misses by > 10 %) -> profile the largest size
  */
 #ifndef BG_ADVICE_H
 #define BG_ADVICE_H
@@ -25,8 +30,9 @@
  * NULL/"" when none. Pure: reads r's figures (bg__result_derive) and o. */
 void bg__advise_result(const bg_config *c, const bg_overhead *o, bg_result *r, const char *doctor);
 
-/* Applies the rules to every result of a finished run; asks the doctor
- * (about 0.1 s) only when some result is noisy. */
+/* Applies the rules to every result of a finished run (its sweeps computed:
+ * bg__run_sweeps), and the sweep rules to the instances of each sweep; asks
+ * the doctor (about 0.1 s) only when some result is noisy. */
 void bg__advise_run(bg_run *run);
 
 #endif

@@ -377,6 +377,10 @@ struct bg_sweep {
     bg_big_o big_o;
     bool declared;
     double coef, rms;
+    /* The class the sizes fit best and its RMS, also when one was declared
+     * (then it may differ from big_o). Not recorded: fitted again on load. */
+    bg_big_o fitted;
+    double fitted_rms;
     /* BG_SWEEP_THREADS: throughput (items/s when declared, else iterations/s),
      * efficiency = throughput(T) / (T/T0 * throughput(T0)) against the
      * smallest team T0, the team with the highest throughput, and the first

@@ -96,13 +96,15 @@ static void add_point(bg_sweep *w, double x, const bg_result *r)
 
 static void fit_growth(bg_sweep *w, bg_big_o asked)
 {
-    w->big_o = BG_BIGO_NONE;
-    w->coef = w->rms = NAN;
+    w->big_o = w->fitted = BG_BIGO_NONE;
+    w->coef = w->rms = w->fitted_rms = NAN;
     if (w->n < 2)
         return;
     bg_complexity_fit fit;
     if (bg_fit_complexity_relative(w->x, w->t_ns, w->n, &fit) != 0)
         return;
+    w->fitted = (bg_big_o)(fit.best + BG_BIGO_1);
+    w->fitted_rms = fit.rms;
     if (asked == BG_BIGO_AUTO) {
         w->big_o = (bg_big_o)(fit.best + BG_BIGO_1);
         w->coef = fit.coef;

@@ -229,12 +229,89 @@ static void test_failed_and_record(void **state)
     bg__run_free(&run);
 }
 
+/* The sweep rules: a team past its thread sweep's knee, a declared growth
+ * order its sizes contradict; and neither on a sweep that is fine. */
+static void test_sweep_rules(void **state)
+{
+    (void)state;
+    bg_config c;
+    config(&c);
+    bg_run run;
+    memset(&run, 0, sizeof run);
+    run.config = c;
+    run.overhead = overhead();
+    static const char *const names[] = {"psum/threads:1", "psum/threads:2", "psum/threads:4",
+                                        "sort/n:1000", "sort/n:100000", "sort/n:10000000"};
+    run.nresults = 6;
+    run.results = calloc(6, sizeof *run.results);
+    assert_non_null(run.results);
+    for (size_t i = 0; i < 6; i++) {
+        make(&run.results[i], &c, 1000, NULL, NULL, 0);
+        run.results[i].name = names[i];
+    }
+    run.nsweeps = 2;
+    run.sweeps = calloc(2, sizeof *run.sweeps);
+    assert_non_null(run.sweeps);
+    bg_sweep *t = &run.sweeps[0], *g = &run.sweeps[1];
+    t->kind = BG_SWEEP_THREADS;
+    snprintf(t->key, sizeof t->key, "psum");
+    t->n = 3;
+    for (size_t i = 0; i < 3; i++) {
+        t->x[i] = (double)(1u << i);
+        t->names[i] = names[i];
+    }
+    t->efficiency[0] = 1.0, t->efficiency[1] = 0.9, t->efficiency[2] = 0.55;
+    t->best_threads = 4;
+    t->knee_threads = 4;
+    g->kind = BG_SWEEP_GROWTH;
+    snprintf(g->key, sizeof g->key, "sort");
+    g->n = 3;
+    for (size_t i = 0; i < 3; i++) {
+        g->x[i] = i == 0 ? 1e3 : i == 1 ? 1e5 : 1e7;
+        g->names[i] = names[3 + i];
+    }
+    g->declared = true;
+    g->big_o = BG_BIGO_N;
+    g->rms = 0.35;
+    g->fitted = BG_BIGO_NLOGN;
+    g->fitted_rms = 0.05;
+    bg__advise_run(&run);
+    assert_null(find(&run.results[1], "past-knee"));
+    const bg_advice *k = find(&run.results[2], "past-knee");
+    assert_non_null(k);
+    assert_non_null(strstr(k->evidence, "4 threads run at 55 % efficiency"));
+    assert_non_null(strstr(k->action, "at most 4 workers"));
+    assert_null(find(&run.results[4], "growth-above-declared"));
+    const bg_advice *a = find(&run.results[5], "growth-above-declared");
+    assert_non_null(a);
+    assert_non_null(strstr(a->evidence, "declared O(n), but its 3 sizes (1000..10000000) fit O(n log n)"));
+    /* A knee-less sweep and a declared class that fits: quiet. */
+    t->knee_threads = 0;
+    g->fitted = BG_BIGO_N;
+    g->fitted_rms = g->rms = 0.05;
+    for (size_t i = 0; i < 6; i++)
+        run.results[i].nadvice = 0;
+    bg__advise_run(&run);
+    for (size_t i = 0; i < 6; i++) {
+        assert_null(find(&run.results[i], "past-knee"));
+        assert_null(find(&run.results[i], "growth-above-declared"));
+    }
+    /* The fitted class is worse but the fit is not clearly better: quiet. */
+    g->fitted = BG_BIGO_NLOGN;
+    g->rms = 0.12;
+    g->fitted_rms = 0.08;
+    bg__advise_run(&run);
+    assert_null(find(&run.results[5], "growth-above-declared"));
+    bg__run_free(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_noisy),          cmocka_unit_test(test_clock_rules),
         cmocka_unit_test(test_memory_rules),   cmocka_unit_test(test_cpu_rules),
         cmocka_unit_test(test_gpu_rules),      cmocka_unit_test(test_failed_and_record),
+        cmocka_unit_test(test_sweep_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
