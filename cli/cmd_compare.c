@@ -59,8 +59,10 @@ int bg__cmd_compare(int argc, char **argv)
         bg__errf("compare needs two runs: benchgate compare A B (see --help)");
         return BG_EXIT_USAGE;
     }
-    if (bg__cli_cmp_settings(&o) != 0)
+    if (bg__cli_cmp_settings(&o) != 0) {
+        bg__settings_free(&o.settings);
         return BG_EXIT_USAGE;
+    }
     bg_store *st = NULL;
     if (bg__cli_open_store_to_read(o.store, &st)) {
         bg__settings_free(&o.settings);

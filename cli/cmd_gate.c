@@ -218,6 +218,7 @@ int bg__cmd_gate(int argc, char **argv)
         snprintf(r.why, sizeof r.why, "the settings file (%.900s) is not valid (see the log)",
                  o.c.settings.path[0] ? o.c.settings.path : BG_SETTINGS_FILE);
         bg__gate_write_reports(&r, BG_EXIT_USAGE, o.junit, o.markdown);
+        bg__settings_free(&o.c.settings);
         return BG_EXIT_USAGE;
     }
     o.g.store = o.c.store;

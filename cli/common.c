@@ -36,7 +36,8 @@ int bg__cli_cmp_settings(bg_cli_cmp *o)
     if (!o->metric_set && o->settings.metric[0])
         o->cmp.metric = o->settings.metric;
     o->cmp.settings = &o->settings;
-    /* The file's budgets, after those of --limit. */
+    /* The file's budgets, after those of --limit (on an error the caller
+     * still frees o->settings). */
     for (size_t i = 0; i < o->settings.nlimits; i++) {
         if (o->nbudgets >= BG_BUDGET_MAX) {
             bg__errf("%s: too many limits with --limit (at most %d in all)", o->settings.path, BG_BUDGET_MAX);
