@@ -134,6 +134,11 @@ typedef enum bg_status {
 } bg_status;
 
 const char *bg__status_name(bg_status s);
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when s does not start
+ * one (a stray continuation byte, an overlong form, a UTF-16 surrogate, a
+ * code point past U+10FFFF, a truncated sequence). run.c; the escapers of
+ * the reporters use it too. */
+size_t bg__utf8_len(const char *s);
 /* Checks a benchmark name that came from outside (a run record, an
  * import): not empty, valid UTF-8, no control characters (escape sequences
  * would reach terminals, a newline would break a Markdown row). 0, or

@@ -90,11 +90,9 @@ const char *bg__status_name(bg_status s)
 
 /* ---- names ---- */
 
-/* Length of the UTF-8 sequence at p (1-4), or 0 when it is not valid UTF-8
- * (a stray continuation byte, an overlong form, a surrogate, a code point
- * past U+10FFFF or a truncated sequence). */
-static size_t utf8_seq(const unsigned char *p)
+size_t bg__utf8_len(const char *s)
 {
+    const unsigned char *p = (const unsigned char *)s;
     if (p[0] < 0x80)
         return 1;
     size_t len;
@@ -130,7 +128,7 @@ int bg__name_check(const char *name, char *why, size_t n)
     }
     const unsigned char *p = (const unsigned char *)name;
     for (size_t i = 0; p[i];) {
-        size_t len = utf8_seq(p + i);
+        size_t len = bg__utf8_len((const char *)p + i);
         if (len == 0) {
             snprintf(why, n, "is not valid UTF-8 (byte 0x%02x at offset %zu)", p[i], i);
             return BG_EPARSE;

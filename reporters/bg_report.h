@@ -16,9 +16,6 @@
 
 /* ---- escaping (escape.c) ---- */
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when s does not start
- * one (a stray continuation byte, an overlong form, a truncated sequence). */
-size_t bg__utf8_len(const char *s);
 /* HTML text and attribute values: & < > " ' become entities; control
  * characters and invalid UTF-8 bytes become '?'. NULL prints nothing. */
 void bg__html_escape(FILE *f, const char *s);

@@ -7,37 +7,6 @@
 #include "bg_fingerprint.h"
 #include "bg_report.h"
 
-size_t bg__utf8_len(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    if (p[0] < 0x80)
-        return 1;
-    size_t len;
-    uint32_t cp;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-        len = 2;
-        cp = p[0] & 0x1fu;
-    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        len = 3;
-        cp = p[0] & 0x0fu;
-    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        len = 4;
-        cp = p[0] & 0x07u;
-    } else {
-        return 0; /* continuation byte, 0xc0/0xc1 (overlong) or beyond U+10FFFF */
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0; /* also stops at the terminator */
-        cp = cp << 6 | (p[i] & 0x3fu);
-    }
-    /* Overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 /* Calls put for each character of s with control characters and invalid
  * UTF-8 replaced by '?'; multi-byte characters are written whole. */
 static void each_char(FILE *f, const char *s, void (*put)(FILE *, char))
