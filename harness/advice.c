@@ -191,7 +191,9 @@ void bg__advise_result(const bg_config *c, const bg_overhead *o, bg_result *r, c
         per_iter = r->wall.est[BG_STAT_MEAN].point;
     rule_noisy(c, r, doctor);
     if (isfinite(per_iter) && c->mode == BG_MODE_TIME)
-        rule_clock(o, r, per_iter);
+        /* A scope near its clock is said in its note (scopes.c). */
+        if (!r->scope_of[0])
+            rule_clock(o, r, per_iter);
     rule_memory(r);
     rule_cpu(r);
     rule_gpu(r);

@@ -123,4 +123,16 @@ void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index,
 void bg__run_bench_schedule(const bg_config *c, const bg_bench *bench, size_t index,
                             uint64_t run_start_ns, const bg_schedule *schedule, bg_result *r);
 
+/* ---- scopes as results (scopes.c) ---- */
+
+/* Turns the scopes (BG_SCOPE) r's processes timed into results of their
+ * own, named r->name + "/" + path, each after the scope that encloses it
+ * (depth first), summarised with c; r's processes give up their scope
+ * series. overhead (may be NULL) gives the clock's cost for a note on a
+ * scope near it. *out is NULL and *n 0 when r timed no scope; else the
+ * caller owns *out: bg__result_free each, then free(*out). Returns 0 or
+ * BG_ENOMEM (nothing made). */
+int bg__scope_results(const bg_config *c, const bg_overhead *overhead, bg_result *r,
+                      bg_result **out, size_t *n);
+
 #endif

@@ -34,7 +34,7 @@ enum {
     O_FILTER = 1, O_LIST, O_WARMUP, O_MEASURE, O_SAMPLES, O_PROCS, O_MAX_PROCS, O_BUDGET, O_TARGET,
     O_TIMEOUT, O_QUICK, O_SEED, O_RESAMPLES, O_CONFIDENCE, O_STATISTIC, O_JSON, O_SAVE, O_NO_SAVE,
     O_STORE, O_COLOR, O_MODE, O_COUNTERS, O_BASELINE, O_SAVE_BASELINE, O_VERSION,
-    O_PROFILE, O_PROFILE_DIR, O_PROFILE_SECONDS,
+    O_PROFILE, O_PROFILE_DIR, O_PROFILE_SECONDS, O_NO_SCOPES,
     O_GPU_FLUSH_L2, O_SHARD, O_SHARD_COST,
 };
 
@@ -115,6 +115,9 @@ static const bg_opt OPTIONS[] = {
     {O_PROFILE_DIR, "profile-dir", 0, "DIR", NULL, "where --profile writes (default benchgate-profile)"},
     {O_PROFILE_SECONDS, "profile-seconds", 0, "SEC", NULL,
      "measure time of each of the profiled run's 2 processes\n(default 1)"},
+    {O_NO_SCOPES, "no-scopes", 0, NULL, NULL,
+     "time no scopes (BG_SCOPE): each costs a call and a test\n"
+     "instead of two clock reads; -DBG_NO_SCOPES compiles them out"},
     {0, NULL, 0, NULL, NULL, "other:"},
     {O_VERSION, "version", 0, NULL, NULL, "print the version and exit"},
     {0, NULL, 0, NULL, NULL, NULL},
@@ -384,6 +387,9 @@ int bg__parse_args(int argc, char **argv, bg_config *c, FILE *out, FILE *err)
             c->list = true;
             break;
         case O_QUICK: /* applied above */
+            break;
+        case O_NO_SCOPES:
+            c->no_scopes = true;
             break;
         case O_SAVE:
             c->save = true;
@@ -740,6 +746,37 @@ static int select_shard(const bg_config *c, const bg_bench **sel, size_t *nsel, 
     return rc;
 }
 
+/* The scopes result ri timed, as results of their own right after it (the
+ * benchmarks still to run move down). Returns 0, or -1 when out of memory
+ * (said; the run goes on without them). */
+static int insert_scopes(const bg_config *c, bg_run *run, size_t ri, const char *prog)
+{
+    bg_result *sc;
+    size_t nsc;
+    if (bg__scope_results(c, &run->overhead, &run->results[ri], &sc, &nsc) != 0) {
+        fprintf(stderr, "%s: %s: out of memory turning its scopes into results\n", prog,
+                run->results[ri].name);
+        return -1;
+    }
+    if (nsc == 0)
+        return 0;
+    bg_result *a = realloc(run->results, (run->nresults + nsc) * sizeof *a);
+    if (!a) {
+        for (size_t k = 0; k < nsc; k++)
+            bg__result_free(&sc[k]);
+        free(sc);
+        fprintf(stderr, "%s: %s: out of memory turning its scopes into results\n", prog,
+                run->results[ri].name);
+        return -1;
+    }
+    run->results = a;
+    memmove(&a[ri + 1 + nsc], &a[ri + 1], (run->nresults - ri - 1) * sizeof *a);
+    memcpy(&a[ri + 1], sc, nsc * sizeof *a);
+    run->nresults += nsc;
+    free(sc);
+    return 0;
+}
+
 /* --profile: each selected benchmark that ran once more under perf, after
  * the measurements (the profiled processes are not part of them); the top
  * functions printed, the files recorded in its result. A profile that
@@ -761,8 +798,11 @@ static void profile_all(const bg_config *c, bg_run *run, const bg_bench *const *
         fprintf(stderr, "%s: note: profiling all %zu benchmarks (about %.0f s each); --filter selects one\n",
                 prog, nsel, 2 * po.seconds + 1);
     for (size_t i = 0; i < nsel; i++) {
-        bg_result *r = &run->results[i];
-        if (r->status != BG_STATUS_OK)
+        bg_result *r = NULL;
+        for (size_t j = 0; j < run->nresults && !r; j++)
+            if (run->results[j].name && !strcmp(run->results[j].name, sel[i]->name))
+                r = &run->results[j];
+        if (!r || r->status != BG_STATUS_OK)
             continue;
         bg_profile *p = calloc(1, sizeof *p);
         if (!p) {
@@ -978,16 +1018,19 @@ static int run_main(int argc, char **argv)
     bg__console_style(&src, STDOUT_FILENO, c.color ? "always" : "never");
     rep->begin(stdout, &src);
     int exit_code = BG_EXIT_OK;
-    for (size_t i = 0; i < nsel; i++) {
+    for (size_t i = 0, ri = 0; i < nsel; i++, ri++) {
         if (c.mode != BG_MODE_TIME)
-            bg__instr_run_bench(&c, sel[i], i, run.start_mono_ns, &run.results[i]);
+            bg__instr_run_bench(&c, sel[i], i, run.start_mono_ns, &run.results[ri]);
         else
-            bg__run_bench(&c, sel[i], i, run.start_mono_ns, &run.results[i]);
-        rep->bench(stdout, &src, i);
-        fflush(stdout);
-        bg_status st = run.results[i].status;
+            bg__run_bench(&c, sel[i], i, run.start_mono_ns, &run.results[ri]);
+        bg_status st = run.results[ri].status;
         if (st == BG_STATUS_CRASHED || st == BG_STATUS_TIMEOUT || st == BG_STATUS_ERROR)
             exit_code = BG_EXIT_CRASH;
+        rep->bench(stdout, &src, ri);
+        if (insert_scopes(&c, &run, ri, prog) == 0)
+            for (; ri + 1 < run.nresults && run.results[ri + 1].scope_of[0]; ri++)
+                rep->bench(stdout, &src, ri + 1);
+        fflush(stdout);
     }
     /* The doctor's verdict, for the reporter to print. Instruction counts do
      * not vary with the machine's noise; times under valgrind do, and would

@@ -68,6 +68,10 @@ typedef struct bg_overhead {
     double empty_loop_ns;  /* per-iteration cost of an empty BENCH_LOOP */
     double sample_overhead_ns; /* fixed cost of one sample (begin + end) */
     double counters_sample_ns; /* counter reads per sample, outside the timed interval */
+    double scope_entry_ns;  /* one BG_SCOPE entry (begin + end, nothing inside), timed */
+    double scope_off_ns;    /* the same with scopes switched off (--no-scopes) */
+    double scope_read_ns;   /* what an empty scope reads: taken out of every entry */
+    bool scope_tsc;         /* scopes read the TSC (else clock_gettime) */
 } bg_overhead;
 
 /* ---- configuration (defaults: run.c; the bench binary's flags: harness/driver.c) ---- */
@@ -110,6 +114,7 @@ typedef struct bg_config {
     bool counters_all;        /* console: every counter, not the compact set */
     bg_mode mode;             /* --mode */
     bool profile;             /* --profile: each selected benchmark once more under perf */
+    bool no_scopes;           /* --no-scopes: BG_SCOPE times nothing (costs a call and a test) */
     const char *profile_dir;  /* --profile-dir (default "benchgate-profile") */
     double profile_s;         /* --profile-seconds: the profiled process's measure time */
 } bg_config;
@@ -164,6 +169,13 @@ typedef struct bg_rusage {
 } bg_rusage;
 
 /* Samples of one process. */
+/* One scope's time and entries per sample, in one process. */
+typedef struct bg_scope_series {
+    char path[256]; /* "parse/tokenize": the names of its enclosing scopes first */
+    double *ns;    /* its time in each sample, the clock's cost taken out */
+    double *calls; /* its entries in each sample */
+} bg_scope_series;
+
 typedef struct bg_proc {
     size_t n;
     double *iters;   /* iterations of each sample */
@@ -185,6 +197,11 @@ typedef struct bg_proc {
      * the GPU's state at the start and end (bg_counters.h); owned. */
     size_t nactivity;
     bg_activity *activity;
+    /* Scopes (BG_SCOPE) the process timed, each with n values per series:
+     * gathered by the runner and turned into results of their own
+     * (bg__scope_results); never recorded. Owned. */
+    size_t nscopes;
+    bg_scope_series *scopes;
     /* Derived (bg__result_derive): totals over the process's samples. */
     double iters_total;
     double wall_per_iter_ns; /* wall time / iterations */
@@ -297,6 +314,13 @@ typedef struct bg_result {
                               * by bg__result_free); NULL when not profiled */
     size_t nadvice;          /* recommendations (harness/advice.c), recorded */
     bg_advice advice[BG_ADVICE_MAX];
+    /* A scope (BG_SCOPE): the benchmark it is inside ("" for a benchmark),
+     * its nesting depth (1: directly in the body) and its share of the time
+     * of what encloses it (the scope around it, or the body). The result's
+     * name is scope_of + "/" + the scope's path. Recorded. */
+    char scope_of[256];
+    int scope_depth;
+    double scope_share;
     char time_unit[4];       /* the unit an imported file showed its times in ("us"; "ns",
                               * "ms", "s"), for exports to keep; "" : ns. Recorded. */
 } bg_result;

@@ -146,6 +146,21 @@ static const char *const count_kind_names[] = {"", "per_iteration", "per_sample"
 
 /* A spec instance's family, arguments, team and growth order; the user
  * counters' kinds; the note. All optional: a plain BENCH has none. */
+/* "scope": {"of", "path", "depth", "share"} for a scope's result. */
+static void add_scope(cJSON *o, const bg_result *r)
+{
+    size_t of = strlen(r->scope_of);
+    if (!of || !r->name || strlen(r->name) <= of + 1)
+        return;
+    cJSON *so = cJSON_AddObjectToObject(o, "scope");
+    if (!so)
+        return;
+    cJSON_AddStringToObject(so, "of", r->scope_of);
+    cJSON_AddStringToObject(so, "path", r->name + of + 1);
+    cJSON_AddNumberToObject(so, "depth", r->scope_depth);
+    add_num(so, "share", r->scope_share);
+}
+
 static void add_instance(cJSON *o, const bg_result *r)
 {
     if (r->note[0])
@@ -367,6 +382,7 @@ static cJSON *result_json(const bg_result *r)
     if (r->nadvice)
         add_advice(o, r);
     add_instance(o, r);
+    add_scope(o, r);
     if (r->time_unit[0])
         cJSON_AddStringToObject(o, "time_unit", r->time_unit);
     add_counter_summary(o, r);
@@ -881,6 +897,30 @@ static void parse_user_kinds(const cJSON *uk, bg_result *res)
     }
 }
 
+/* A scope's "scope" object: its name must be "of/path". */
+static void parse_scope(rd *r, const cJSON *so, bg_result *res)
+{
+    if (!so || r->rc)
+        return;
+    const char *of = cJSON_IsObject(so) ? get_str(r, so, "of", true) : NULL;
+    const char *path = of ? get_str(r, so, "path", true) : NULL;
+    if (!of || !path) {
+        if (!r->rc)
+            fail(r, BG_EPARSE, "field 'scope' is not an object with 'of' and 'path'%s", "");
+        return;
+    }
+    size_t lo = strlen(of);
+    if (!lo || lo >= sizeof res->scope_of || !res->name || strncmp(res->name, of, lo) != 0 ||
+        res->name[lo] != '/' || strcmp(res->name + lo + 1, path) != 0 || !path[0]) {
+        fail(r, BG_EPARSE, "field 'scope' does not match the name (it must be \"of/path\")%s", "");
+        return;
+    }
+    snprintf(res->scope_of, sizeof res->scope_of, "%s", of);
+    res->scope_depth = (int)get_whole(r, so, "depth", false, 1, BG_SCOPE_DEPTH_MAX, 1);
+    double share = get_num(r, so, "share", false);
+    res->scope_share = isfinite(share) && share >= 0 ? share : 0;
+}
+
 static void parse_result(rd *r, const cJSON *o, bg_result *res)
 {
     if (!cJSON_IsObject(o)) {
@@ -911,6 +951,7 @@ static void parse_result(rd *r, const cJSON *o, bg_result *res)
     const char *note = get_str(r, o, "note", false);
     snprintf(res->note, sizeof res->note, "%s", note ? note : "");
     parse_instance(r, cJSON_GetObjectItemCaseSensitive(o, "instance"), res);
+    parse_scope(r, cJSON_GetObjectItemCaseSensitive(o, "scope"), res);
     read_profile(r, o, res);
     read_advice(r, o, res);
     /* Optional (imports keep the unit their file showed): one of Google

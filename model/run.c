@@ -186,6 +186,11 @@ void bg__proc_free(bg_proc *p)
         free(p->counters[k].v);
     free(p->counters);
     free(p->activity);
+    for (size_t k = 0; k < p->nscopes; k++) {
+        free(p->scopes[k].ns);
+        free(p->scopes[k].calls);
+    }
+    free(p->scopes);
     memset(p, 0, sizeof *p);
 }
 

@@ -74,11 +74,14 @@ static void print_name(FILE *f, const char *name, int width)
         fputc(' ', f);
 }
 
+static const char *display_name(const bg_result *r, char *buf, size_t n);
+
 static int name_width(const bg_run *run)
 {
     int w = 9; /* "benchmark" */
+    char disp[300];
     for (size_t i = 0; i < run->nresults; i++) {
-        const char *s = run->results[i].name;
+        const char *s = display_name(&run->results[i], disp, sizeof disp);
         int n = s ? display_width(s) : 0;
         if (n > w)
             w = n;
@@ -298,6 +301,17 @@ static void bench_gpu(FILE *f, const bg_result *r)
  * and the result's note. */
 static void user_counters(FILE *f, const bg_result *r)
 {
+    if (r->scope_of[0]) { /* a scope: its share and entries, not its counter */
+        double calls = bg__result_metric(r, "calls");
+        const char *name = r->name ? r->name : "";
+        const char *up = strrchr(name, '/');
+        int upn = r->scope_depth > 1 && up ? (int)(up - name) : (int)strlen(r->scope_of);
+        fprintf(f, "    %.1f%% of %.*s, %.4g entr%s/iter\n", 100 * r->scope_share, upn, name, calls,
+                calls == 1 ? "y" : "ies");
+        if (r->note[0])
+            fprintf(f, "    note: %s\n", r->note);
+        return;
+    }
     int n = 0;
     for (size_t i = 2; i < r->fig.nmetrics; i++) {
         const bg_metric_figure *m = &r->fig.metrics[i];
@@ -398,9 +412,22 @@ static void bench_instr(FILE *f, const bg_run *run, const bg_result *r, int w)
     bench_counters(f, run, r);
 }
 
+/* A scope's row shows its own name indented under what encloses it
+ * ("  · tokenize"); a benchmark's, its name. */
+static const char *display_name(const bg_result *r, char *buf, size_t n)
+{
+    if (!r->scope_of[0] || !r->name)
+        return r->name;
+    const char *leaf = strrchr(r->name, '/');
+    snprintf(buf, n, "%*s· %s", 2 * (r->scope_depth > 0 ? r->scope_depth - 1 : 0), "",
+             leaf ? leaf + 1 : r->name);
+    return buf;
+}
+
 static void bench_row(FILE *f, const bg_run *run, const bg_result *r, bool narrow)
 {
     const bg_config *c = &run->config;
+    char disp[300];
     bool color = c->color;
     int w = name_width(run);
     if (r->status != BG_STATUS_OK || !r->has_summary) {
@@ -443,7 +470,7 @@ static void bench_row(FILE *f, const bg_run *run, const bg_result *r, bool narro
         format_rate(r->fig.items_per_s, "item", false, thr, sizeof thr);
 
     size_t nsamp = r->wall.nsamples;
-    print_name(f, r->name, w);
+    print_name(f, display_name(r, disp, sizeof disp), w);
     fputs("  ", f);
     field(f, pt, 11, false);
     fputs("  ", f);
@@ -537,13 +564,25 @@ static int end(FILE *f, const bg_report_src *s)
         else if (r->status != BG_STATUS_OK)
             bad++;
     }
-    fprintf(f, "\n%zu benchmark%s in %.1f s", run->nresults, run->nresults == 1 ? "" : "s",
-            total);
+    size_t scopes = 0;
+    for (size_t i = 0; i < run->nresults; i++)
+        scopes += run->results[i].scope_of[0] != '\0';
+    size_t benches = run->nresults - scopes;
+    fprintf(f, "\n%zu benchmark%s", benches, benches == 1 ? "" : "s");
+    if (scopes)
+        fprintf(f, " (and %zu scope%s, each a benchmark named bench/scope)", scopes,
+                scopes == 1 ? "" : "s");
+    fprintf(f, " in %.1f s", total);
     if (skipped)
         fprintf(f, ", %zu skipped", skipped);
     if (bad)
         fprintf(f, ", %zu failed (crashed, timed out or errored)", bad);
     fprintf(f, "; outliers are mild/severe (Tukey), kept in every estimate\n");
+    if (scopes)
+        fprintf(f, "scopes: %.1f ns per entry (%s), %.1f ns of it in each figure taken out; "
+                   "--no-scopes: %.1f ns\n", run->overhead.scope_entry_ns,
+                run->overhead.scope_tsc ? "TSC" : "clock_gettime", run->overhead.scope_read_ns,
+                run->overhead.scope_off_ns);
     print_sweeps(f, run);
     if (run->noisy[0])
         fprintf(f, "benchgate: measurements look noisy (%s); run `benchgate doctor` for what to "
