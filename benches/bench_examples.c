@@ -1,6 +1,6 @@
 /* Example benchmarks a user would recognise: sorting, memcpy, hashing, an
- * LCG spin loop whose cost is exactly proportional to its round count, and a
- * pointer chase bound by memory latency. */
+ * LCG spin loop whose cost is exactly proportional to its round count, a
+ * pointer chase bound by memory latency, and a pipeline timed in scopes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +52,46 @@ static void sort_bench(bg_state *b, size_t n)
 
 BENCH(sort_qsort_1k) { sort_bench(b, 1000); }
 BENCH(sort_qsort_100k) { sort_bench(b, 100000); }
+
+/* ---- a pipeline in scopes: which stage takes the time ---- */
+
+/* Copies 4096 numbers in, sorts them, then sums a prefix of them in a
+ * binary search and a scan: each stage a scope, the search nested in
+ * "query". */
+BENCH(pipeline_4k)
+{
+    enum { N = 4096 };
+    uint32_t *src = random_u32(N, 777), *work = malloc(N * sizeof *work);
+    if (!src || !work) {
+        free(src);
+        free(work);
+        bg_skip(b, "out of memory");
+        return;
+    }
+    bg_set_items(b, N);
+    uint64_t sum = 0;
+    BENCH_LOOP(b) {
+        BG_SCOPE(b, "load") { memcpy(work, src, N * sizeof *work); }
+        BG_SCOPE(b, "sort") { qsort(work, N, sizeof *work, cmp_u32); }
+        BG_SCOPE(b, "query") {
+            size_t lo = 0, hi = N;
+            BG_SCOPE(b, "search") {
+                while (lo < hi) { /* the first value >= the median of the source */
+                    size_t mid = lo + (hi - lo) / 2;
+                    if (work[mid] < src[N / 2])
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+            }
+            for (size_t i = 0; i < lo; i++)
+                sum += work[i];
+        }
+    }
+    bg_do_not_optimize(sum);
+    free(work);
+    free(src);
+}
 
 /* ---- memcpy ---- */
 

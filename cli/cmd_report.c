@@ -159,7 +159,8 @@ static void export_help(FILE *f)
           "          one entry per benchmark, its mean (run_type aggregate, aggregate_name\n"
           "          mean, name BENCH_mean); --per-process for an entry per process;\n"
           "  trace   Chrome trace event JSON for Perfetto / chrome://tracing: an event per\n"
-          "          sample, a track per benchmark process.\n"
+          "          warm-up and sample, a track per benchmark process, each scope's\n"
+          "          time in a sample as a slice inside it.\n"
           "to stdout or, written atomically, to --out FILE.\n"
           "\nOptions:\n",
           f);

@@ -482,6 +482,12 @@ char *bg__record_to_json(const bg_run *run)
         add_num(ov, "empty_loop_ns", run->overhead.empty_loop_ns);
         add_num(ov, "sample_overhead_ns", run->overhead.sample_overhead_ns);
         add_num(ov, "counters_sample_ns", run->overhead.counters_sample_ns);
+        if (run->overhead.scope_entry_ns > 0) {
+            add_num(ov, "scope_entry_ns", run->overhead.scope_entry_ns);
+            add_num(ov, "scope_off_ns", run->overhead.scope_off_ns);
+            add_num(ov, "scope_read_ns", run->overhead.scope_read_ns);
+            cJSON_AddStringToObject(ov, "scope_clock", run->overhead.scope_tsc ? "tsc" : "clock_gettime");
+        }
     }
     cJSON_AddItemToObject(root, "counter_groups", counter_groups_json(run));
     cJSON *benches = cJSON_AddArrayToObject(root, "benchmarks");
@@ -1245,6 +1251,16 @@ int bg__record_from_json(const cJSON *root, bg_run *run, char *err, size_t errle
         run->overhead.empty_loop_ns = get_num(&r, ov, "empty_loop_ns", false);
         run->overhead.sample_overhead_ns = get_num(&r, ov, "sample_overhead_ns", false);
         run->overhead.counters_sample_ns = get_num(&r, ov, "counters_sample_ns", false);
+        /* Optional (runs before scopes have none): 0 when absent. */
+        static const char *const sk[] = {"scope_entry_ns", "scope_off_ns", "scope_read_ns"};
+        double *sv[] = {&run->overhead.scope_entry_ns, &run->overhead.scope_off_ns,
+                        &run->overhead.scope_read_ns};
+        for (size_t k = 0; k < 3; k++) {
+            double v = get_num(&r, ov, sk[k], false);
+            *sv[k] = isfinite(v) && v >= 0 ? v : 0;
+        }
+        const char *clk = get_str(&r, ov, "scope_clock", false);
+        run->overhead.scope_tsc = clk && !strcmp(clk, "tsc");
     }
     parse_counter_groups(&r, cJSON_GetObjectItemCaseSensitive(root, "counter_groups"), run);
     const cJSON *benches = cJSON_GetObjectItemCaseSensitive(root, "benchmarks");

@@ -534,8 +534,108 @@ static bool add_event(cJSON *arr, cJSON *o)
  * placed at their real times, *synthetic the others. */
 size_t bg__trace_max_samples = BG_TRACE_MAX_SAMPLES;
 
+/* Where each sample of a result (or a scope's slice of it) lies on the
+ * trace, in µs: at[i][j] its start, end[i][j] its end, next[i][j] where the
+ * next scope inside it goes. */
+typedef struct trace_pos {
+    size_t nprocs;
+    size_t *n;
+    double **at, **end, **next;
+} trace_pos;
+
+static void trace_pos_free(trace_pos *p)
+{
+    for (size_t i = 0; i < p->nprocs; i++) {
+        free(p->at[i]);
+        free(p->end[i]);
+        free(p->next[i]);
+    }
+    free(p->n);
+    free(p->at);
+    free(p->end);
+    free(p->next);
+    memset(p, 0, sizeof *p);
+}
+
+static int trace_pos_init(trace_pos *p, const bg_result *r)
+{
+    memset(p, 0, sizeof *p);
+    size_t np = r->nprocs ? r->nprocs : 1;
+    p->n = calloc(np, sizeof *p->n);
+    p->at = calloc(np, sizeof *p->at);
+    p->end = calloc(np, sizeof *p->end);
+    p->next = calloc(np, sizeof *p->next);
+    if (!p->n || !p->at || !p->end || !p->next) {
+        trace_pos_free(p);
+        return BG_ENOMEM;
+    }
+    p->nprocs = r->nprocs;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        size_t n = r->procs[i].n ? r->procs[i].n : 1;
+        p->n[i] = r->procs[i].n;
+        p->at[i] = calloc(n, sizeof **p->at);
+        p->end[i] = calloc(n, sizeof **p->end);
+        p->next[i] = calloc(n, sizeof **p->next);
+        if (!p->at[i] || !p->end[i] || !p->next[i]) {
+            trace_pos_free(p);
+            return BG_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static void trace_pos_set(trace_pos *p, size_t i, size_t j, double at, double dur)
+{
+    if (i < p->nprocs && j < p->n[i]) {
+        p->at[i][j] = p->next[i][j] = at;
+        p->end[i][j] = at + dur;
+    }
+}
+
+/* A scope's slices, inside the samples (or the enclosing scope's slices)
+ * of its benchmark's tracks: each its total time in that sample, placed
+ * after the slices of the scopes before it in the same enclosing slice
+ * (where in the sample its entries ran is not measured; the slice shows
+ * how much of the sample they took). */
+static int trace_scope(cJSON *arr, const bg_result *r, int pid, trace_pos *around, trace_pos *self,
+                       size_t stride, size_t *kept)
+{
+    const char *leaf = strrchr(r->name, '/');
+    leaf = leaf ? leaf + 1 : r->name;
+    for (size_t i = 0; i < r->nprocs && i < around->nprocs; i++) {
+        const bg_proc *p = &r->procs[i];
+        int calls = -1;
+        for (size_t k = 0; k < p->ncounters; k++)
+            if (!strcmp(p->counters[k].name, "calls"))
+                calls = (int)k;
+        for (size_t j = 0; j < p->n && j < around->n[i]; j++) {
+            double at = around->next[i][j];
+            double dur = fmin(p->wall_ns[j] / 1e3, around->end[i][j] - at);
+            if (!(dur > 0))
+                dur = 0;
+            around->next[i][j] = at + dur;
+            trace_pos_set(self, i, j, at, dur);
+            if (j % stride != 0)
+                continue;
+            ++*kept;
+            cJSON *e = trace_event(leaf, "scope", pid, (int)i + 1, at, dur);
+            if (!add_event(arr, e))
+                return BG_ENOMEM;
+            cJSON *args = cJSON_AddObjectToObject(e, "args");
+            if (args) {
+                cJSON_AddStringToObject(args, "scope", r->name);
+                cJSON_AddNumberToObject(args, "wall_ns", p->wall_ns[j]);
+                if (calls >= 0)
+                    cJSON_AddNumberToObject(args, "entries", p->counters[calls].v[j]);
+                cJSON_AddNumberToObject(args, "ns_per_iteration", p->wall_ns[j] / p->iters[j]);
+            }
+        }
+    }
+    return 0;
+}
+
 static int trace_bench(cJSON *arr, const bg_result *r, int pid, double *t_us, size_t *real,
-                       size_t *synthetic, size_t stride, size_t *kept)
+                       size_t *synthetic, size_t stride, size_t *kept, trace_pos *pos)
 {
     if (!add_event(arr, trace_meta("process_name", pid, 0, r->name)))
         return BG_ENOMEM;
@@ -570,6 +670,7 @@ static int trace_bench(cJSON *arr, const bg_result *r, int pid, double *t_us, si
             snprintf(name, sizeof name, "sample %zu", j + 1);
             if (timed)
                 *t_us = p->start_ns[j] / 1e3;
+            trace_pos_set(pos, i, j, *t_us, p->wall_ns[j] / 1e3);
             if (j % stride != 0) { /* capped: this sample is left out */
                 *t_us += p->wall_ns[j] / 1e3;
                 continue;
@@ -617,8 +718,40 @@ static int trace_end(FILE *f, const bg_report_src *s)
     size_t cap = bg__trace_max_samples ? bg__trace_max_samples : 1;
     size_t stride = total > cap ? (total + cap - 1) / cap : 1;
     int rc = 0;
-    for (size_t i = 0; !rc && i < run->nresults; i++)
-        rc = trace_bench(arr, &run->results[i], (int)i + 1, &t_us, &real, &synthetic, stride, &kept);
+    trace_pos *pos = calloc(run->nresults ? run->nresults : 1, sizeof *pos);
+    if (!pos)
+        rc = BG_ENOMEM;
+    size_t scopes = 0;
+    for (size_t i = 0; !rc && i < run->nresults; i++) {
+        const bg_result *r = &run->results[i];
+        if ((rc = trace_pos_init(&pos[i], r)) != 0)
+            break;
+        /* A scope goes on its benchmark's tracks, inside what encloses it:
+         * the nearest result before it named as its parent. */
+        size_t enc = i;
+        if (r->scope_of[0] && r->name) {
+            const char *up = strrchr(r->name, '/');
+            size_t upn = up ? (size_t)(up - r->name) : 0;
+            for (size_t k = i; k-- > 0;)
+                if (run->results[k].name && strlen(run->results[k].name) == upn &&
+                    !strncmp(run->results[k].name, r->name, upn)) {
+                    enc = k;
+                    break;
+                }
+        }
+        if (enc != i) {
+            size_t b = enc;
+            while (run->results[b].scope_of[0] && b > 0) /* the benchmark: its pid */
+                b--;
+            rc = trace_scope(arr, r, (int)b + 1, &pos[enc], &pos[i], stride, &kept);
+            scopes++;
+        } else {
+            rc = trace_bench(arr, r, (int)i + 1, &t_us, &real, &synthetic, stride, &kept, &pos[i]);
+        }
+    }
+    for (size_t i = 0; pos && i < run->nresults; i++)
+        trace_pos_free(&pos[i]);
+    free(pos);
     if (rc) {
         cJSON_Delete(root);
         return rc;
@@ -642,6 +775,12 @@ static int trace_end(FILE *f, const bg_report_src *s)
                   "processes and not recorded for others, whose samples are laid end to "
                   "end after what came before them";
         cJSON_AddStringToObject(other, "timeline", timeline);
+        if (scopes)
+            cJSON_AddStringToObject(other, "scopes",
+                                    "a scope's slice is its total time within the sample (its entries "
+                                    "summed), placed after the slices of the scopes before it inside "
+                                    "what encloses it; where in the sample its entries ran is not "
+                                    "recorded");
         if (stride > 1) {
             char note[200];
             snprintf(note, sizeof note, "%zu of %zu samples shown (every %zu%s of each process): the trace is "

@@ -1178,8 +1178,15 @@ static int run_page_begin(FILE *f, const bg_report_src *s)
 static int run_page_bench(FILE *f, const bg_report_src *s, size_t i)
 {
     const bg_result *r = &s->run->results[i];
-    fputs("<tr><td class=\"name\">", f);
+    if (r->scope_of[0]) /* a scope: indented under what encloses it */
+        fprintf(f, "<tr class=\"scope\"><td class=\"name\" style=\"padding-left:%.1fem\">&middot; ",
+                0.4 + 1.2 * r->scope_depth);
+    else
+        fputs("<tr><td class=\"name\">", f);
     put_bench_link(f, s->site, r->name);
+    if (r->scope_of[0] && r->has_summary)
+        fprintf(f, "<br><small>scope: %.1f%% of what encloses it, %.4g entries / iteration</small>",
+                100 * r->scope_share, bg__result_metric(r, "calls"));
     fprintf(f, "</td><td>%s", bg__status_name(r->status));
     if (r->message[0]) {
         fputs("<br><small>", f);

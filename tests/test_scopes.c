@@ -1,2 +1,331 @@
-/* Scopes: placeholder while the bench binary is tried by hand. */
-int main(void) { return 0; }
+/* Scopes: a real bench binary (scope_bench) with nested scopes, a team and
+ * each misuse; the results it records (names, order, entries per
+ * iteration, shares, the same samples as the benchmark), the console's
+ * tree, --no-scopes and -DBG_NO_SCOPES, the record round trip and a record
+ * whose scope does not match its name, and the trace's scope slices nested
+ * inside their samples. Only what holds under load is asserted of timings:
+ * entries are counts, shares are bounded by construction. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <math.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "helpers.h"
+
+#include "bg_harness.h"
+#include "bg_model.h"
+#include "bg_report.h"
+
+#ifndef SCOPE_BENCH
+#error "SCOPE_BENCH must be the path of the scope_bench binary"
+#endif
+
+static bg_run g_run;
+static bench_out g_out;
+static char *g_json;
+
+/* Runs scope_bench with args (and --json into a temporary file); the record
+ * parsed into *run and its text kept in *json when asked. */
+static bench_out run_json(const char *const *extra, const char *const *env, bg_run *run, char **json)
+{
+    char path[] = "/tmp/bg_scopes_jsonXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    const char *args[24] = {"--quick", "--json", path, "--color", "never", "--counters", "none"};
+    size_t n = 7;
+    for (size_t i = 0; extra && extra[i] && n < 23; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    bench_out o = run_bench(SCOPE_BENCH, args, env);
+    char *text = slurp(path);
+    unlink(path);
+    memset(run, 0, sizeof *run);
+    if (text) {
+        char err[512] = "";
+        if (bg__record_parse(text, run, err, sizeof err) != 0)
+            fail_msg("the record does not parse: %s", err);
+    }
+    if (json)
+        *json = text;
+    else
+        free(text);
+    return o;
+}
+
+static int setup_run(void **state)
+{
+    (void)state;
+    g_out = run_json(NULL, NULL, &g_run, &g_json);
+    return g_json ? 0 : -1;
+}
+
+static int teardown_run(void **state)
+{
+    (void)state;
+    bg__run_free(&g_run);
+    bench_out_free(&g_out);
+    free(g_json);
+    return 0;
+}
+
+static size_t index_of(const bg_run *run, const char *name)
+{
+    for (size_t i = 0; i < run->nresults; i++)
+        if (run->results[i].name && !strcmp(run->results[i].name, name))
+            return i;
+    fail_msg("no result named '%s'", name);
+    return 0;
+}
+
+static void test_results_in_tree_order(void **state)
+{
+    (void)state;
+    if (g_out.code != 0)
+        fail_msg("scope_bench exited %d:\n%s\n%s", g_out.code, g_out.out, g_out.err);
+    size_t b = index_of(&g_run, "scoped");
+    assert_int_equal(index_of(&g_run, "scoped/parse"), b + 1);
+    assert_int_equal(index_of(&g_run, "scoped/parse/tokenize"), b + 2);
+    assert_int_equal(index_of(&g_run, "scoped/eval"), b + 3);
+    size_t t = index_of(&g_run, "scoped_team/threads:2");
+    assert_int_equal(index_of(&g_run, "scoped_team/threads:2/work"), t + 1);
+    /* Compiled out: a plain block, no scope result. */
+    size_t c = index_of(&g_run, "compiled_out");
+    assert_true(c + 1 == g_run.nresults || !g_run.results[c + 1].scope_of[0]);
+    for (size_t i = 0; i < g_run.nresults; i++)
+        assert_null(strstr(g_run.results[i].name, "never"));
+}
+
+static void test_scope_figures(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *of;
+        int depth;
+        double calls;
+    } want[] = {{"scoped/parse", "scoped", 1, 1},
+                {"scoped/parse/tokenize", "scoped", 2, 1},
+                {"scoped/eval", "scoped", 1, 2},
+                {"scoped_team/threads:2/work", "scoped_team/threads:2", 1, 1},
+                {"misuse/fine", "misuse", 1, 1}};
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        const bg_result *r = result_named(&g_run, want[k].name);
+        assert_int_equal(r->status, BG_STATUS_OK);
+        assert_string_equal(r->scope_of, want[k].of);
+        assert_int_equal(r->scope_depth, want[k].depth);
+        /* Entries are counted, not timed: exact. */
+        assert_rel(bg__result_metric(r, "calls"), want[k].calls, 1e-12);
+        assert_true(r->scope_share > 0 && r->scope_share <= 1.0 + 1e-9);
+        /* Sampled with its benchmark: the same processes and iterations. */
+        const bg_result *of = result_named(&g_run, want[k].of);
+        assert_int_equal(r->nprocs, of->nprocs);
+        for (size_t i = 0; i < r->nprocs; i++) {
+            assert_int_equal(r->procs[i].n, of->procs[i].n);
+            for (size_t j = 0; j < r->procs[i].n; j++) {
+                assert_true(r->procs[i].iters[j] == of->procs[i].iters[j]);
+                assert_true(r->procs[i].wall_ns[j] >= 0);
+            }
+        }
+    }
+    /* Disjoint scopes in one body take at most all of it; a nested one at
+     * most its enclosing scope (its interval lies inside). */
+    double parse = result_named(&g_run, "scoped/parse")->scope_share;
+    double eval = result_named(&g_run, "scoped/eval")->scope_share;
+    assert_true(parse + eval <= 1.0 + 1e-9);
+    const bg_result *p = result_named(&g_run, "scoped/parse");
+    const bg_result *tk = result_named(&g_run, "scoped/parse/tokenize");
+    for (size_t i = 0; i < p->nprocs; i++)
+        for (size_t j = 0; j < p->procs[i].n; j++)
+            assert_true(tk->procs[i].wall_ns[j] <= p->procs[i].wall_ns[j] + 1e-6);
+    /* The cost of a scope is measured and recorded. */
+    assert_true(g_run.overhead.scope_entry_ns > 0);
+    assert_true(g_run.overhead.scope_off_ns >= 0);
+}
+
+static void test_console_tree(void **state)
+{
+    (void)state;
+    assert_non_null(strstr(g_out.out, "· parse"));
+    assert_non_null(strstr(g_out.out, "  · tokenize"));
+    assert_non_null(strstr(g_out.out, "% of scoped/parse, 1 entry/iter"));
+    assert_non_null(strstr(g_out.out, "% of scoped, 2 entries/iter"));
+    assert_non_null(strstr(g_out.out, "and 5 scopes"));
+    assert_non_null(strstr(g_out.out, "scopes: "));
+}
+
+static void test_record_round_trip(void **state)
+{
+    (void)state;
+    char *text = bg__record_to_json(&g_run);
+    assert_non_null(text);
+    bg_run back;
+    char err[512] = "";
+    assert_int_equal(bg__record_parse(text, &back, err, sizeof err), 0);
+    free(text);
+    const bg_result *a = result_named(&g_run, "scoped/parse/tokenize");
+    const bg_result *b = result_named(&back, "scoped/parse/tokenize");
+    assert_string_equal(b->scope_of, "scoped");
+    assert_int_equal(b->scope_depth, 2);
+    assert_rel(b->scope_share, a->scope_share, 1e-12);
+    bg__run_free(&back);
+
+    /* A scope that does not match its name is refused, naming it. */
+    cJSON *root = cJSON_Parse(g_json);
+    assert_non_null(root);
+    cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "benchmarks"))
+    {
+        cJSON *so = cJSON_GetObjectItem(e, "scope");
+        if (so && !strcmp(cJSON_GetObjectItem(e, "name")->valuestring, "scoped/eval"))
+            cJSON_ReplaceItemInObject(so, "of", cJSON_CreateString("other"));
+    }
+    char *bad = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    assert_int_not_equal(bg__record_parse(bad, &back, err, sizeof err), 0);
+    free(bad);
+    assert_non_null(strstr(err, "scoped/eval"));
+    assert_non_null(strstr(err, "scope"));
+}
+
+static void test_no_scopes_flag(void **state)
+{
+    (void)state;
+    bg_run run;
+    const char *extra[] = {"--no-scopes", "--filter", "^scoped$", NULL};
+    bench_out o = run_json(extra, NULL, &run, NULL);
+    assert_int_equal(o.code, 0);
+    assert_int_equal(run.nresults, 1);
+    assert_string_equal(run.results[0].name, "scoped");
+    assert_null(strstr(o.out, "· parse"));
+    bg__run_free(&run);
+    bench_out_free(&o);
+}
+
+/* Each misuse fails its benchmark with a message naming the mistake; the
+ * other benchmarks of the run are measured as usual. */
+static void test_misuse(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bad, *msg;
+    } cases[] = {
+        {"end", "bg_scope_end: no scope is open (more ends than begins)"},
+        {"open", "scope 'left_open' is still open at the end of a sample"},
+        {"deep", "'l9' is nested deeper than 8 scopes (inside l1/l2/l3/l4/l5/l6/l7/l8)"},
+        {"many", "'sq' is one scope too many (at most 16 per benchmark)"},
+        {"name", "'has space' is not a scope name"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char envv[64];
+        snprintf(envv, sizeof envv, "SCOPE_BENCH_BAD=%s", cases[k].bad);
+        const char *env[] = {envv, NULL};
+        const char *extra[] = {"--filter", "^(misuse|scoped)$", NULL};
+        bg_run run;
+        bench_out o = run_json(extra, env, &run, NULL);
+        if (o.code != 3)
+            fail_msg("%s: exit %d, not 3:\n%s\n%s", cases[k].bad, o.code, o.out, o.err);
+        const bg_result *m = result_named(&run, "misuse");
+        assert_int_equal(m->status, BG_STATUS_ERROR);
+        if (!strstr(m->message, cases[k].msg))
+            fail_msg("%s: message '%s' lacks '%s'", cases[k].bad, m->message, cases[k].msg);
+        assert_non_null(strstr(o.out, cases[k].msg));
+        assert_int_equal(result_named(&run, "scoped")->status, BG_STATUS_OK);
+        assert_int_equal(result_named(&run, "scoped/parse")->status, BG_STATUS_OK);
+        for (size_t i = 0; i < run.nresults; i++)
+            assert_null(strstr(run.results[i].name, "misuse/"));
+        bg__run_free(&run);
+        bench_out_free(&o);
+    }
+}
+
+/* The trace: every event has the fields the format requires; each scope
+ * slice lies inside a sample of its benchmark's track, and tokenize inside
+ * parse. */
+static const cJSON *item(const cJSON *o, const char *k)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!x)
+        fail_msg("trace event without '%s'", k);
+    return x;
+}
+
+static void test_trace_nesting(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    assert_int_equal(bg__export_trace(f, &g_run), 0);
+    fclose(f);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    assert_non_null(root);
+    const cJSON *ev = item(root, "traceEvents");
+    size_t scopes = 0, tokenize = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, ev)
+    {
+        const char *ph = item(e, "ph")->valuestring;
+        item(e, "name");
+        item(e, "pid");
+        item(e, "tid");
+        if (strcmp(ph, "X") != 0)
+            continue;
+        double ts = item(e, "ts")->valuedouble, dur = item(e, "dur")->valuedouble;
+        assert_true(dur >= 0);
+        if (strcmp(item(e, "cat")->valuestring, "scope") != 0)
+            continue;
+        scopes++;
+        int pid = item(e, "pid")->valueint, tid = item(e, "tid")->valueint;
+        const char *name = item(e, "name")->valuestring;
+        /* The sample (or the parse slice, for tokenize) that holds it. */
+        bool inside = false;
+        const cJSON *o;
+        cJSON_ArrayForEach(o, ev)
+        {
+            if (o == e || strcmp(item(o, "ph")->valuestring, "X") != 0 ||
+                item(o, "pid")->valueint != pid || item(o, "tid")->valueint != tid)
+                continue;
+            const char *cat = item(o, "cat")->valuestring;
+            bool holder = !strcmp(name, "tokenize") ? !strcmp(item(o, "name")->valuestring, "parse")
+                                                    : !strcmp(cat, "sample");
+            double ots = item(o, "ts")->valuedouble, odur = item(o, "dur")->valuedouble;
+            if (holder && ts >= ots - 1e-9 && ts + dur <= ots + odur + 1e-6)
+                inside = true;
+        }
+        if (!inside)
+            fail_msg("scope slice '%s' at %.3f us (+%.3f) lies in no slice that holds it", name, ts, dur);
+        tokenize += !strcmp(name, "tokenize");
+    }
+    assert_true(scopes > 0);
+    assert_true(tokenize > 0);
+    assert_non_null(cJSON_GetObjectItem(item(root, "otherData"), "scopes"));
+    cJSON_Delete(root);
+}
+
+int main(void)
+{
+    const struct CMUnitTest run_tests[] = {
+        cmocka_unit_test(test_results_in_tree_order),
+        cmocka_unit_test(test_scope_figures),
+        cmocka_unit_test(test_console_tree),
+        cmocka_unit_test(test_record_round_trip),
+        cmocka_unit_test(test_trace_nesting),
+    };
+    const struct CMUnitTest alone[] = {
+        cmocka_unit_test(test_no_scopes_flag),
+        cmocka_unit_test(test_misuse),
+    };
+    int failed = cmocka_run_group_tests_name("scope_bench run", run_tests, setup_run, teardown_run);
+    return failed + cmocka_run_group_tests_name("scope options and misuse", alone, NULL, NULL);
+}
