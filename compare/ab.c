@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
+#include <regex.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -364,6 +365,8 @@ typedef struct ab {
     char *err;
     size_t errlen;
     int duet_cpu[2];    /* --duet: the CPU each side's runs are pinned to; -1: not in duet */
+    regex_t watch;      /* o->watch compiled, when have_watch */
+    bool have_watch;
 } ab;
 
 /* "benchgate ab pid N on HOST": a worktree's lock reason, so that a later
@@ -716,7 +719,27 @@ typedef struct bench_state {
     bg_result merged[2];    /* every process of every run, per side */
     bool failed[2];
     char note[320];
+    /* The benchmark's scopes (BG_SCOPE), results of their own in each run
+     * record: compared block by block beside it, as rows of their own. */
+    struct bench_state *sub;
+    size_t nsub;
+    double pend[2];         /* a scope's statistic in this block's run of each side */
+    char *own_name;         /* a scope's name (owned) */
+    bool watched;           /* a scope --watch names: the benchmark stops only once it is decided */
 } bench_state;
+
+static void bench_state_free(bench_state *b)
+{
+    bg__result_free(&b->merged[0]);
+    bg__result_free(&b->merged[1]);
+    free(b->est_a);
+    free(b->est_b);
+    free(b->order);
+    for (size_t j = 0; j < b->nsub; j++)
+        bench_state_free(&b->sub[j]);
+    free(b->sub);
+    free(b->own_name);
+}
 
 /* Appends regex-escaped s to buf (ERE metacharacters). */
 static void regex_exact(char *buf, size_t n, const char *s)
@@ -791,6 +814,43 @@ static int merge_procs(bg_result *to, bg_result *from)
         to->bytes_per_iter = from->bytes_per_iter;
     to->elapsed_s += from->elapsed_s;
     from->nprocs = 0;
+    return 0;
+}
+
+/* The scopes of b in side si's run: each one's statistic kept for this
+ * block (pend) and its processes merged. A scope is added when first seen
+ * (a block before it simply has no pair for it). */
+static int take_scopes(ab *x, int si, bench_state *b, bg_run *run)
+{
+    for (size_t k = 1; k < run->nresults; k++) {
+        bg_result *r = &run->results[k];
+        if (!r->name || strcmp(r->scope_of, b->name) != 0 || r->status != BG_STATUS_OK)
+            continue;
+        bench_state *sc = NULL;
+        for (size_t j = 0; j < b->nsub && !sc; j++)
+            if (!strcmp(b->sub[j].name, r->name))
+                sc = &b->sub[j];
+        if (!sc) {
+            bench_state *ns = realloc(b->sub, (b->nsub + 1) * sizeof *ns);
+            if (!ns)
+                return BG_ENOMEM;
+            b->sub = ns;
+            sc = &ns[b->nsub];
+            *sc = (bench_state){.pend = {NAN, NAN}};
+            if (!(sc->own_name = strdup(r->name)))
+                return BG_ENOMEM;
+            sc->name = sc->own_name;
+            sc->watched = x->have_watch && regexec(&x->watch, r->name, 0, NULL, 0) == 0;
+            b->nsub++;
+        }
+        sc->pend[si] = run_statistic(r, x->o->statistic, metric_of(x->o));
+        bg_result *m = &sc->merged[si];
+        snprintf(m->scope_of, sizeof m->scope_of, "%s", r->scope_of);
+        m->scope_depth = r->scope_depth;
+        m->scope_share = r->scope_share;
+        if (merge_procs(m, r) != 0)
+            return BG_ENOMEM;
+    }
     return 0;
 }
 
@@ -906,7 +966,7 @@ static int finish_once(ab *x, int si, bench_state *b, launch *L, int st, double 
         return 0;
     }
     free(text);
-    bg_result *r = run.nresults == 1 ? &run.results[0] : NULL;
+    bg_result *r = run.nresults >= 1 ? &run.results[0] : NULL;
     if (!r || !r->name || strcmp(r->name, b->name) != 0) {
         b->failed[si] = true;
         b->merged[si].status = BG_STATUS_CRASHED;
@@ -926,7 +986,7 @@ static int finish_once(ab *x, int si, bench_state *b, launch *L, int st, double 
                          sd->letter, metric_of(o));
             else
                 snprintf(b->note, sizeof b->note, "%c: no usable samples", sd->letter);
-        } else if (merge_procs(&b->merged[si], r) != 0) {
+        } else if (merge_procs(&b->merged[si], r) != 0 || take_scopes(x, si, b, &run) != 0) {
             bg__run_free(&run);
             return BG_ENOMEM;
         }
@@ -1026,6 +1086,8 @@ static int run_duet(ab *x, bench_state *b, double est[2], int *first)
  * both at once with --duet. */
 static int run_block(ab *x, bench_state *b)
 {
+    for (size_t j = 0; j < b->nsub; j++)
+        b->sub[j].pend[0] = b->sub[j].pend[1] = NAN;
     int first = (int)(next_u64(&x->rng) & 1);
     double est[2] = {NAN, NAN};
     double t0 = now_s();
@@ -1051,7 +1113,14 @@ static int run_block(ab *x, bench_state *b)
         return 0;
     }
     /* duet: 'a' or 'b', the side that had the first CPU */
-    return push_block(b, est[0], est[1], x->duet_cpu[0] >= 0 ? (first ? 'b' : 'a') : first ? 'B' : 'A');
+    char order = x->duet_cpu[0] >= 0 ? (first ? 'b' : 'a') : first ? 'B' : 'A';
+    for (size_t j = 0; j < b->nsub; j++) {
+        bench_state *sc = &b->sub[j];
+        sc->elapsed = b->elapsed;
+        if (sc->pend[0] > 0 && sc->pend[1] > 0 && push_block(sc, sc->pend[0], sc->pend[1], order) != 0)
+            return BG_ENOMEM;
+    }
+    return push_block(b, est[0], est[1], order);
 }
 
 /* Picks the two CPUs of --duet from those this process may run on (the
@@ -1085,6 +1154,18 @@ static double target_of(const bg_ab_opts *o)
     return o->target > 0 ? o->target : o->cmp.threshold_pct / 200.0;
 }
 
+/* Whether b's interval is within the target (or, cleared, entirely below
+ * +threshold). */
+static bool settled(const ab *x, const bench_state *b, bool cleared)
+{
+    const bg_ab_opts *o = x->o;
+    if (!cleared)
+        return paired_halfwidth(x, b) <= target_of(o);
+    bg_change ch;
+    return b->n >= 5 && bg_paired_change(b->est_a, b->est_b, b->n, 1 - o->cmp.alpha, &ch) == 0 &&
+           ch.hi < o->cmp.threshold_pct / 100.0;
+}
+
 static void decide_stop(const ab *x, bench_state *b)
 {
     const bg_ab_opts *o = x->o;
@@ -1092,12 +1173,15 @@ static void decide_stop(const ab *x, bench_state *b)
     if (b->n < (size_t)min_blocks)
         return;
     const char *why = NULL;
-    bg_change ch;
-    if (paired_halfwidth(x, b) <= target_of(o))
+    bool subs_reached = true, subs_cleared = true;
+    for (size_t j = 0; j < b->nsub; j++)
+        if (b->sub[j].watched) {
+            subs_reached = subs_reached && settled(x, &b->sub[j], false);
+            subs_cleared = subs_cleared && settled(x, &b->sub[j], true);
+        }
+    if (settled(x, b, false) && subs_reached)
         why = "target reached";
-    else if (o->stop_when_cleared &&
-             bg_paired_change(b->est_a, b->est_b, b->n, 1 - o->cmp.alpha, &ch) == 0 &&
-             ch.hi < o->cmp.threshold_pct / 100.0)
+    else if (o->stop_when_cleared && settled(x, b, true) && subs_cleared)
         why = "cleared";
     else if (b->elapsed >= o->budget_s)
         why = "budget";
@@ -1106,6 +1190,8 @@ static void decide_stop(const ab *x, bench_state *b)
     if (why) {
         b->active = false;
         snprintf(b->stop, sizeof b->stop, "%s", why);
+        for (size_t j = 0; j < b->nsub; j++)
+            snprintf(b->sub[j].stop, sizeof b->sub[j].stop, "%s", why);
     }
 }
 
@@ -1221,6 +1307,8 @@ static int build_comparison(ab *x, bench_state *bs, size_t nb, bg_ab_result *out
     const bg_ab_opts *o = x->o;
     bg_comparison *c = &out->cmp;
     size_t rows = x->s[0].nnames + x->s[1].nnames + 1;
+    for (size_t i = 0; i < nb; i++)
+        rows += bs[i].nsub;
     c->rows = calloc(rows, sizeof *c->rows);
     out->info = calloc(rows, sizeof *out->info);
     if (!c->rows || !out->info)
@@ -1262,6 +1350,21 @@ static int build_comparison(ab *x, bench_state *bs, size_t nb, bg_ab_result *out
             snprintf(info->stop, sizeof info->stop, "%s", b->stop[0] ? b->stop : "interrupted");
             info->order = b->order;
             b->order = NULL;
+            for (size_t j = 0; j < b->nsub; j++) { /* its scopes, each a row after it */
+                bench_state *sc = &b->sub[j];
+                w = &c->rows[c->n];
+                info = &out->info[c->n];
+                if (add_name(out, sc->name, &w->name))
+                    return BG_ENOMEM;
+                w->mean_a = w->mean_b = w->p_adj = NAN;
+                c->n++;
+                fill_compared(x, sc, w);
+                info->blocks = sc->n;
+                info->elapsed_s = sc->elapsed;
+                snprintf(info->stop, sizeof info->stop, "%s", sc->stop[0] ? sc->stop : b->stop);
+                info->order = sc->order;
+                sc->order = NULL;
+            }
         }
     (void)nb;
     /* Suite-wide adjustment, then the one verdict rule. */
@@ -1277,24 +1380,33 @@ static int merged_run(ab *x, int si, bench_state *bs, size_t nb, bg_run *run)
     if (!sd->have_tmpl)
         return BG_ENOTFOUND;
     *run = sd->tmpl;
-    run->results = calloc(nb + 1, sizeof *run->results);
+    size_t total = nb + 1;
+    for (size_t i = 0; i < nb; i++)
+        total += bs[i].nsub;
+    run->results = calloc(total, sizeof *run->results);
     if (!run->results)
         return BG_ENOMEM;
-    for (size_t i = 0; i < nb; i++) {
-        bg_result *r = &bs[i].merged[si];
-        if (r->nprocs == 0)
-            continue;
-        bg_result *d = &run->results[run->nresults++];
-        *d = *r;
-        memset(r, 0, sizeof *r);
-        d->name = strdup(bs[i].name);
-        d->owns_name = true;
-        d->status = BG_STATUS_OK;
-        if (!d->name || bg__summarize_result(&run->config, d) != 0) {
-            d->status = BG_STATUS_ERROR;
-            snprintf(d->message, sizeof d->message, "statistics failed on the merged samples");
+    for (size_t i = 0; i < nb; i++)
+        for (size_t j = 0; j <= bs[i].nsub; j++) { /* the benchmark, then its scopes */
+            bench_state *b = j == 0 ? &bs[i] : &bs[i].sub[j - 1];
+            bg_result *r = &b->merged[si];
+            if (r->nprocs == 0)
+                continue;
+            bg_result *d = &run->results[run->nresults++];
+            bool owned = r->owns_name;
+            const char *old = r->name;
+            *d = *r;
+            memset(r, 0, sizeof *r);
+            if (owned)
+                free((void *)old);
+            d->name = strdup(b->name);
+            d->owns_name = true;
+            d->status = BG_STATUS_OK;
+            if (!d->name || bg__summarize_result(&run->config, d) != 0) {
+                d->status = BG_STATUS_ERROR;
+                snprintf(d->message, sizeof d->message, "statistics failed on the merged samples");
+            }
         }
-    }
     /* The runs were made in the checkout, so their git fields name its commit;
      * a prebuilt binary's runs keep whatever its directory said. */
     if (sd->commit[0] && !sd->spec->bin) {
@@ -1515,13 +1627,8 @@ static int run_all(ab *x, bg_ab_result *out)
             save_run(x, &out->run_b, &x->s[1], out->saved_b, sizeof out->saved_b);
         }
     }
-    for (size_t i = 0; i < nb; i++) {
-        bg__result_free(&bs[i].merged[0]);
-        bg__result_free(&bs[i].merged[1]);
-        free(bs[i].est_a);
-        free(bs[i].est_b);
-        free(bs[i].order);
-    }
+    for (size_t i = 0; i < nb; i++)
+        bench_state_free(&bs[i]);
     free(bs);
     return g_signal ? BG_EIO : rc;
 }
@@ -1552,6 +1659,13 @@ int bg__ab_run(const bg_ab_opts *o, bg_ab_result *out, char *err, size_t errlen)
     x.log = o->log ? o->log : stderr;
     x.err = err;
     x.errlen = errlen;
+    if (o->watch) {
+        if (regcomp(&x.watch, o->watch, REG_EXTENDED | REG_NOSUB) != 0) {
+            set_err(err, errlen, "the scopes to watch are not an extended regex: %.200s", o->watch);
+            return BG_EINVAL;
+        }
+        x.have_watch = true;
+    }
     saved_signals ss;
     catch_signals(&ss);
     double t0 = now_s();
@@ -1566,6 +1680,8 @@ int bg__ab_run(const bg_ab_opts *o, bg_ab_result *out, char *err, size_t errlen)
         rc = BG_EIO;
     }
     restore_signals(&ss);
+    if (x.have_watch)
+        regfree(&x.watch);
     return rc;
 }
 

@@ -49,6 +49,10 @@ typedef struct bg_ab_opts {
     const char *bench_bin;   /* relative to the checkout; NULL: $BENCHGATE_BENCH_BIN, else
                               * BG_AB_DEFAULT_BENCH_BIN */
     const char *filter;      /* extended regex on benchmark names, NULL: all */
+    const char *watch;       /* extended regex on scope names (bench/scope): a benchmark stops
+                              * at its target only once these of its scopes reach it too (the
+                              * gate's stage 2 for a suspect scope); NULL: none. Every scope of
+                              * a measured benchmark is compared, as a row after it */
     const char *bench_args[BG_AB_MAX_ARGS]; /* passed to every run of a bench binary */
     size_t nbench_args;
     bg_statistic statistic;  /* per run: BG_STAT_MIN (default), BG_STAT_MEDIAN or BG_STAT_MEAN

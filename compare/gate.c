@@ -406,6 +406,18 @@ static int stage2_args(const bg_gate_opts *o, const char **out, size_t max)
     return (int)n;
 }
 
+/* The benchmark a scope's result named `name` is inside, from head's run
+ * (or base's); NULL for a benchmark. */
+static const char *scope_of(const bg_side *head, const char *name)
+{
+    for (size_t i = 0; i < head->run.nresults; i++) {
+        const bg_result *r = &head->run.results[i];
+        if (r->name && !strcmp(r->name, name))
+            return r->scope_of[0] ? r->scope_of : NULL;
+    }
+    return NULL;
+}
+
 /* Stage 2: the suspects of c (rows[i].stage set to SECOND for each that
  * it decides) run interleaved, base binary against head binary; their rows
  * become stage 2's comparison. Returns 0 when stage 2 ran, or BG_EUNAVAIL
@@ -467,20 +479,31 @@ static int stage2(const bg_gate_opts *o, const bg_side *a, const bg_side *b, bg_
         return BG_EUNAVAIL;
     }
     ao.nbench_args = (size_t)na;
-    char filter[8192] = "^(";
-    size_t nsus = 0;
+    /* A suspect scope (bench/scope) is measured by running its benchmark,
+     * whose runs record it; stage 2 then waits for the scope's interval
+     * too (ab's watch). */
+    char filter[8192] = "^(", watch[8192] = "^(";
+    size_t nsus = 0, nscope = 0;
     for (size_t i = 0; i < c->n; i++)
         if (is_suspect(&c->rows[i], c->threshold)) {
+            const char *of = scope_of(b, c->rows[i].name);
             if (nsus++ && strlen(filter) + 1 < sizeof filter)
                 strcat(filter, "|");
-            regex_append(filter, sizeof filter, c->rows[i].name);
+            regex_append(filter, sizeof filter, of ? of : c->rows[i].name);
+            if (of) {
+                if (nscope++ && strlen(watch) + 1 < sizeof watch)
+                    strcat(watch, "|");
+                regex_append(watch, sizeof watch, c->rows[i].name);
+            }
         }
-    if (strlen(filter) + 3 >= sizeof filter) {
+    if (strlen(filter) + 3 >= sizeof filter || strlen(watch) + 3 >= sizeof watch) {
         snprintf(note, nnote, "too many suspects for one stage-2 filter");
         return BG_EUNAVAIL;
     }
     strcat(filter, ")$");
+    strcat(watch, ")$");
     ao.filter = filter;
+    ao.watch = nscope ? watch : NULL;
     fprintf(stderr, "benchgate: stage 2: %zu benchmark%s stage 1 could not clear, base and head "
                     "interleaved\n", nsus, nsus == 1 ? "" : "s");
     char err[8192] = "";

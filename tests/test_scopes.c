@@ -21,6 +21,7 @@
 
 #include "helpers.h"
 
+#include "bg_ab.h"
 #include "bg_harness.h"
 #include "bg_model.h"
 #include "bg_report.h"
@@ -313,6 +314,58 @@ static void test_trace_nesting(void **state)
     cJSON_Delete(root);
 }
 
+/* Interleaved A/B (the gate's stage 2) compares a benchmark's scopes as
+ * rows of their own, block by block beside it, and keeps them in the
+ * merged runs. The same binary on both sides: only the shape is asserted. */
+static void test_ab_compares_scopes(void **state)
+{
+    (void)state;
+    bg_ab_opts o;
+    bg__ab_opts_default(&o);
+    o.a.bin = SCOPE_BENCH;
+    o.b.bin = SCOPE_BENCH;
+    o.filter = "^scoped$";
+    o.watch = "^scoped/parse/tokenize$";
+    o.min_blocks = 6;
+    o.max_blocks = 6;
+    o.budget_s = 60;
+    o.save = 0;
+    o.bench_args[0] = "--quick";
+    o.bench_args[1] = "--counters";
+    o.bench_args[2] = "none";
+    o.nbench_args = 3;
+    FILE *log = tmpfile();
+    assert_non_null(log);
+    o.log = log;
+    bg_ab_result r;
+    char err[2048] = "";
+    int rc = bg__ab_run(&o, &r, err, sizeof err);
+    fclose(log);
+    if (rc != 0)
+        fail_msg("ab failed: %s", err);
+    static const char *const want[] = {"scoped", "scoped/parse", "scoped/parse/tokenize", "scoped/eval"};
+    size_t lead = r.cmp.n;
+    for (size_t k = 0; k < 4; k++) {
+        size_t i = 0;
+        while (i < r.cmp.n && strcmp(r.cmp.rows[i].name, want[k]) != 0)
+            i++;
+        if (i == r.cmp.n)
+            fail_msg("ab has no row '%s'", want[k]);
+        if (k == 0)
+            lead = i;
+        assert_int_equal(i, lead + k); /* each scope right after its benchmark, in tree order */
+        assert_int_equal(r.cmp.rows[i].kind, BG_ROW_COMPARED);
+        assert_int_equal(r.info[i].blocks, 6); /* a pair in every block */
+        assert_true(r.cmp.rows[i].mean_a > 0 && r.cmp.rows[i].mean_b > 0);
+    }
+    assert_true(r.have_runs);
+    const bg_result *m = result_named(&r.run_b, "scoped/parse/tokenize");
+    assert_string_equal(m->scope_of, "scoped");
+    assert_int_equal(m->scope_depth, 2);
+    assert_int_equal(m->nprocs, 6 * 2); /* every process of every block */
+    bg__ab_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest run_tests[] = {
@@ -325,6 +378,7 @@ int main(void)
     const struct CMUnitTest alone[] = {
         cmocka_unit_test(test_no_scopes_flag),
         cmocka_unit_test(test_misuse),
+        cmocka_unit_test(test_ab_compares_scopes),
     };
     int failed = cmocka_run_group_tests_name("scope_bench run", run_tests, setup_run, teardown_run);
     return failed + cmocka_run_group_tests_name("scope options and misuse", alone, NULL, NULL);

@@ -6,6 +6,9 @@
 #   seq-median  the same, each run's median
 #   duet-min    A and B at the same time, each pinned to its own CPU (--duet)
 #   duet-median --duet with each run's median
+#   seq-short   sequential, each run's minimum, blocks a third as long
+#               (warm-up 0.02 s, measure 0.04 s per process) and up to 150
+#               of them: more, shorter blocks in the same budget
 # For each mode: A/A trials (the same binary on both sides: any "regressed" or
 # "improved" is false) and trials with B's walk made PCT % longer
 # (BENCHGATE_INJECT_MEM_PCT): caught when "regressed". Prints per trial the
@@ -47,6 +50,8 @@ trial() { # mode kind n -> one line
     seq-median) args+=(--statistic median) ;;
     duet-min) args+=(--duet) ;;
     duet-median) args+=(--duet --statistic median) ;;
+    seq-short) args+=(--max-blocks 150 --bench-arg=--warmup --bench-arg=0.02 --bench-arg=--measure
+                      --bench-arg=0.04) ;;
     esac
     [ "$kind" = inject ] && args+=(--env-b "BENCHGATE_INJECT_MEM_PCT=$pct")
     log="$out/$mode-$kind-$n.txt"
