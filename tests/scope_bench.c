@@ -1,7 +1,8 @@
 /* A bench binary for test_scopes: nested scopes with known entries per
  * iteration, a team with scopes, and each misuse (SCOPE_BENCH_BAD=<case>
  * picks one: end, open, deep, many, name) that must fail its benchmark
- * alone. */
+ * alone. SCOPE_BENCH_SLOW=1 makes the tokenize scope 4x longer (a
+ * regression inside one scope, for the gate). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,9 +25,10 @@ static const char *bad(void)
 /* parse (1 entry/iter) holding tokenize (1), then eval (2). */
 BENCH(scoped)
 {
+    unsigned tok = getenv("SCOPE_BENCH_SLOW") ? 1200 : 300;
     BENCH_LOOP(b) {
         BG_SCOPE(b, "parse") {
-            BG_SCOPE(b, "tokenize") { spin(300); }
+            BG_SCOPE(b, "tokenize") { spin(tok); }
             spin(300);
         }
         for (int k = 0; k < 2; k++)

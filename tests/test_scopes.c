@@ -366,6 +366,50 @@ static void test_ab_compares_scopes(void **state)
     bg__ab_result_free(&r);
 }
 
+#ifdef BENCHGATE_EXE
+/* The gate on a regression inside one scope: stage 1 suspects
+ * scoped/parse/tokenize (and what encloses it), stage 2 measures it by
+ * running its benchmark interleaved, base binary against head binary, and
+ * confirms it: the gate fails naming the scope and the stage. The slowdown
+ * is 4x, far above the noise of a loaded machine; a fresh base is tried
+ * up to three times. */
+static void test_gate_on_a_scope(void **state)
+{
+    (void)state;
+    static char tmp[256], repo[320], out[1 << 17], base_bin[400];
+    assert_int_equal(make_tmp_repo(tmp, sizeof tmp, repo, sizeof repo, "bg_scopes_gate"), 0);
+    unsetenv("BENCHGATE_DIR");
+    unsetenv("SCOPE_BENCH_SLOW");
+    sh("git init -q -b main '%s' && cd '%s' && echo a > f && git add f && " GIT " commit -q -m A",
+       repo, repo);
+    snprintf(base_bin, sizeof base_bin, "%s/base-bin.sh", tmp);
+    FILE *f = fopen(base_bin, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\nunset SCOPE_BENCH_SLOW\nexec '%s' \"$@\"\n", SCOPE_BENCH);
+    fclose(f);
+    sh("chmod +x '%s'", base_bin);
+    bg_use(&(bg_tool){.exe = BENCHGATE_EXE, .dir = repo, .out = out, .outsz = sizeof out});
+    int rc = -1;
+    for (int i = 0; i < 3 && rc != 1; i++) {
+        sh("cd '%s' && '%s' --filter '^scoped$' --quick --procs 4 --max-procs 4 --counters none "
+           "--save > /dev/null 2>&1", repo, SCOPE_BENCH);
+        setenv("SCOPE_BENCH_SLOW", "1", 1);
+        rc = bg("gate --base HEAD --bench '%s' --bench-arg --filter --bench-arg '^scoped$' --bench-arg --quick "
+                "--bench-arg --counters --bench-arg none --threshold 5 --base-bin '%s'",
+                SCOPE_BENCH, base_bin);
+        unsetenv("SCOPE_BENCH_SLOW");
+        fprintf(stderr, "--- attempt %d: exit %d\n%s", i + 1, rc, out);
+    }
+    if (rc != 1)
+        fail_msg("gate exited %d, want 1", rc);
+    assert_true(line_has(out, "scoped/parse/tokenize", "regressed"));
+    assert_true(line_has(out, "scoped/parse/tokenize", "(stage 2: "));
+    assert_non_null(strstr(out, "stage 2 decided scoped/parse/tokenize: regressed"));
+    assert_non_null(strstr(out, "gate: FAILED: regression"));
+    remove_tree(tmp);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest run_tests[] = {
@@ -379,6 +423,9 @@ int main(void)
         cmocka_unit_test(test_no_scopes_flag),
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_ab_compares_scopes),
+#ifdef BENCHGATE_EXE
+        cmocka_unit_test(test_gate_on_a_scope),
+#endif
     };
     int failed = cmocka_run_group_tests_name("scope_bench run", run_tests, setup_run, teardown_run);
     return failed + cmocka_run_group_tests_name("scope options and misuse", alone, NULL, NULL);
