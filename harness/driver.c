@@ -951,8 +951,10 @@ static int run_main(int argc, char **argv)
     }
     if (nsel == 0 && c.shard_n == 0) {
         if (c.filter)
-            fprintf(stderr, "%s: no benchmark matches --filter '%s'; --list shows the names\n",
-                    prog, c.filter);
+            fprintf(stderr, "%s: no benchmark matches --filter '%s'; --list shows the names%s\n",
+                    prog, c.filter,
+                    strchr(c.filter, '/') ? " (a scope, bench/scope, is timed with its benchmark: "
+                                            "select the benchmark)" : "");
         else
             fprintf(stderr, "%s: this binary has no benchmarks (no BENCH() was linked in)\n",
                     prog);

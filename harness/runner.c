@@ -260,9 +260,9 @@ static void team_gather(bg_state *b);
 void bg__sample_end(bg_state *b)
 {
     if (b->team) {
+        scope_sample_end(b); /* before the barrier: thread 0 reads the scopes after it */
         pthread_barrier_wait(&b->team->bar); /* the last thread's end */
         b->in_sample = false;
-        scope_sample_end(b);
         if (b->tindex > 0)
             return;
     }
@@ -506,8 +506,11 @@ void bg_counter(bg_state *b, const char *name, double value, bg_count_kind kind)
 
 /* Thread 0, after the end barrier of a sample: adds the other threads' user
  * counter values (by name) to its own. */
+static void scope_gather(bg_state *b);
+
 static void team_gather(bg_state *b)
 {
+    scope_gather(b);
     for (int t = 1; t < b->team->n; t++) {
         bg_state *o = &b->team->all[t];
         for (size_t j = 0; j < o->nuser; j++) {
@@ -572,11 +575,10 @@ static bool valid_scope_name(const char *n)
         (b)->sdepth = 0;                                                             \
     } while (0)
 
-/* The scope called `name` inside the innermost open one, created (and
- * announced) when first entered; -1 after a mistake. */
-static int scope_find(bg_state *b, const char *name)
+/* The scope called `name` inside scope `parent` (-1: the body), created
+ * (and announced) when first entered; -1 after a mistake. */
+static int scope_child(bg_state *b, int parent, const char *name)
 {
-    int parent = b->sdepth ? b->sopen[b->sdepth - 1] : -1;
     for (int k = 0; k < b->nscopes; k++)
         if (b->sparent[k] == parent && b->sname[k] == name)
             return k;
@@ -620,7 +622,7 @@ void bg_scope_begin(bg_state *b, const char *name)
                     name ? name : "(null)", BG_SCOPE_DEPTH_MAX, path);
         return;
     }
-    int k = scope_find(b, name);
+    int k = scope_child(b, b->sdepth ? b->sopen[b->sdepth - 1] : -1, name);
     if (k < 0)
         return;
     b->sopen[b->sdepth] = (int8_t)k;
@@ -654,16 +656,39 @@ static void scope_sample_end(bg_state *b)
                    "BG_SCOPE?)", path);
 }
 
-/* Sends the scopes' figures of the sample just sent. */
+/* Thread 0 of a team, after a sample's end barrier: adds every other
+ * thread's scopes (matched by path) to its own; send_scopes then divides
+ * by the team's size, so a team's scope is the mean over its threads. */
+static void scope_gather(bg_state *b)
+{
+    for (int t = 1; t < b->team->n && !b->scope_fail; t++) {
+        const bg_state *o = &b->team->all[t];
+        if (o->scope_fail)
+            continue;
+        int map[BG_SCOPES_MAX];
+        for (int k = 0; k < o->nscopes && !b->scope_fail; k++) {
+            int p = o->sparent[k] < 0 ? -1 : map[o->sparent[k]];
+            map[k] = o->sparent[k] >= 0 && p < 0 ? -1 : scope_child(b, p, o->sname[k]);
+            if (map[k] >= 0) {
+                b->sticks[map[k]] += o->sticks[k];
+                b->scalls[map[k]] += o->scalls[k];
+            }
+        }
+    }
+}
+
+/* Sends the scopes' figures of the sample just sent (a team's: the mean
+ * over its threads). */
 static void send_scopes(bg_state *b)
 {
     if (b->nscopes == 0 || b->scope_fail)
         return;
+    double per = b->team ? 1.0 / b->team->n : 1.0;
     bg_msg m = {.type = MSG_SCOPES, .n = (uint8_t)b->nscopes};
     for (int k = 0; k < b->nscopes; k++) {
         double ticks = (double)b->sticks[k] - (double)b->scalls[k] * g_floor_ticks;
-        m.sv[2 * k] = ticks > 0 ? ticks * g_ns_per_tick : 0;
-        m.sv[2 * k + 1] = (double)b->scalls[k];
+        m.sv[2 * k] = ticks > 0 ? ticks * g_ns_per_tick * per : 0;
+        m.sv[2 * k + 1] = (double)b->scalls[k] * per;
     }
     send_msg(b, &m);
 }

@@ -265,8 +265,9 @@ BG_API void bg_counter(bg_state *b, const char *name, double value, bg_count_kin
  * around it, or the whole body), and its calls per iteration (the user
  * counter `calls`). The scope's time is the wall clock between its begin
  * and end, paused time included; its CPU figure is prorated from its
- * sample's. Scopes count in measured samples only, in the process's own
- * thread (thread 0 of a team), and not in instruction mode.
+ * sample's. Scopes count in measured samples only, and not in
+ * instruction mode; in a thread team a scope's time and entries are the
+ * mean over the team's threads.
  *
  * Cost per entry (bg_scope_begin + bg_scope_end; tools/measure-scopes.sh,
  * 5 runs on the loaded 2-core VM, where a TSC read costs 11 ns): 23 ns on

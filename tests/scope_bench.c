@@ -37,11 +37,16 @@ BENCH(scoped)
     }
 }
 
-/* A team of 2: thread 0's scopes are reported. */
+/* A team of 2: thread t enters "work" t + 1 times per iteration, so the
+ * team's mean is 1.5 entries; thread 1 alone has "extra". */
 BENCH(scoped_team)
 {
+    int t = bg_thread_index(b);
     BENCH_LOOP(b) {
-        BG_SCOPE(b, "work") { spin(200); }
+        for (int k = 0; k <= t; k++)
+            BG_SCOPE(b, "work") { spin(200); }
+        if (t == 1)
+            BG_SCOPE(b, "extra") { spin(50); }
     }
 }
 

@@ -99,6 +99,7 @@ static void test_results_in_tree_order(void **state)
     assert_int_equal(index_of(&g_run, "scoped/eval"), b + 3);
     size_t t = index_of(&g_run, "scoped_team/threads:2");
     assert_int_equal(index_of(&g_run, "scoped_team/threads:2/work"), t + 1);
+    assert_int_equal(index_of(&g_run, "scoped_team/threads:2/extra"), t + 2);
     /* Compiled out: a plain block, no scope result. */
     size_t c = index_of(&g_run, "compiled_out");
     assert_true(c + 1 == g_run.nresults || !g_run.results[c + 1].scope_of[0]);
@@ -116,7 +117,9 @@ static void test_scope_figures(void **state)
     } want[] = {{"scoped/parse", "scoped", 1, 1},
                 {"scoped/parse/tokenize", "scoped", 2, 1},
                 {"scoped/eval", "scoped", 1, 2},
-                {"scoped_team/threads:2/work", "scoped_team/threads:2", 1, 1},
+                /* a team: the mean over its threads (1 and 2 entries; 0 and 1) */
+                {"scoped_team/threads:2/work", "scoped_team/threads:2", 1, 1.5},
+                {"scoped_team/threads:2/extra", "scoped_team/threads:2", 1, 0.5},
                 {"misuse/fine", "misuse", 1, 1}};
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
         const bg_result *r = result_named(&g_run, want[k].name);
@@ -159,7 +162,7 @@ static void test_console_tree(void **state)
     assert_non_null(strstr(g_out.out, "  · tokenize"));
     assert_non_null(strstr(g_out.out, "% of scoped/parse, 1 entry/iter"));
     assert_non_null(strstr(g_out.out, "% of scoped, 2 entries/iter"));
-    assert_non_null(strstr(g_out.out, "and 5 scopes"));
+    assert_non_null(strstr(g_out.out, "and 6 scopes"));
     assert_non_null(strstr(g_out.out, "scopes: "));
 }
 
