@@ -1164,7 +1164,8 @@ static int check_msg(const bg_msg *m, char *why, size_t n)
         return 0;
     case MSG_SCOPE_DEF:
         if (m->u >= BG_SCOPES_MAX || !memchr(m->text, '\0', sizeof m->text) || !m->text[0] ||
-            m->text[strspn(m->text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")]) {
+            m->text[strspn(m->text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")] ||
+            m->text[0] == '/' || m->text[strlen(m->text) - 1] == '/' || strstr(m->text, "//")) {
             snprintf(why, n, "the benchmark sent a malformed scope (number %llu): did it write "
                      "into the harness's pipe?", (unsigned long long)m->u);
             return -1;

@@ -1,5 +1,7 @@
 /* A bench binary whose benchmarks attack the harness, for test_hostile:
- * one writes forged sample messages into the harness's pipe, one writes
+ * one writes forged sample messages into the harness's pipe, two forge
+ * scope messages (a path with a control character, a figure that is NaN),
+ * one writes
  * text into it, one forks inside BENCH_LOOP, one leaves a grandchild
  * holding the pipe open, and one is fine (its results must survive).
  * HOSTILE_PID_FILE=PATH: the grandchild writes its process id there. */
@@ -67,6 +69,40 @@ BENCH(forged_sample)
     m.u = 0;
     m.a = NAN;
     m.b = -5;
+    write_pipes(&m, sizeof m);
+    uint64_t x = 1;
+    BENCH_LOOP(b) {
+        x = spin(100, x);
+        bg_do_not_optimize(x);
+    }
+}
+
+/* A scope announced with a control character in its path. */
+BENCH(forged_scope_path)
+{
+    forged_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = 'P';
+    m.pid = (int32_t)getpid();
+    static const char path[] = "bad\033[2Jpath";
+    memcpy(m.v, path, sizeof path);
+    write_pipes(&m, sizeof m);
+    uint64_t x = 1;
+    BENCH_LOOP(b) {
+        x = spin(100, x);
+        bg_do_not_optimize(x);
+    }
+}
+
+/* Scope figures that are not numbers. */
+BENCH(forged_scope_figure)
+{
+    forged_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = 'Q';
+    m.n = 1;
+    m.pid = (int32_t)getpid();
+    m.v[0] = NAN;
     write_pipes(&m, sizeof m);
     uint64_t x = 1;
     BENCH_LOOP(b) {

@@ -70,6 +70,8 @@ static void test_misbehaving_benchmarks(void **state)
     assert_int_equal(o.code, 3);
     assert_true(line_has(o.out, "forged_sample", "malformed sample"));
     assert_true(line_has(o.out, "garbage_text", "hello from the benchmark"));
+    assert_true(line_has(o.out, "forged_scope_path", "malformed scope (number 0)"));
+    assert_true(line_has(o.out, "forged_scope_figure", "malformed scope figure"));
     assert_null(strstr(o.out, "did it call exit()"));
     assert_true(line_has(o.out, "fork_in_loop", "fork inside BENCH_LOOP"));
     assert_null(strstr(o.out, "crashed: crashed:"));
@@ -86,6 +88,8 @@ static void test_misbehaving_benchmarks(void **state)
     assert_true(result_named(&run, "a_fine")->has_summary);
     assert_int_equal(result_named(&run, "forged_sample")->status, BG_STATUS_ERROR);
     assert_int_equal(result_named(&run, "garbage_text")->status, BG_STATUS_ERROR);
+    assert_int_equal(result_named(&run, "forged_scope_path")->status, BG_STATUS_ERROR);
+    assert_int_equal(result_named(&run, "forged_scope_figure")->status, BG_STATUS_ERROR);
     assert_int_equal(result_named(&run, "fork_in_loop")->status, BG_STATUS_ERROR);
     assert_int_equal(result_named(&run, "grandchild_holds_pipe")->status, BG_STATUS_OK);
     /* The grandchild was killed with the benchmark's process group. */
