@@ -83,7 +83,7 @@ int bg__cmd_compare(int argc, char **argv)
      * the between-run noise the store has learned on B's machine. */
     bg_noise nz;
     if (bg__noise_for_compare(st, g, &a.run, &b.run, &o.cmp, b.path[0] ? b.path : NULL, &nz, err, sizeof err) != 0) {
-        fprintf(stderr, "benchgate: note: no between-run noise learned (%s); every benchmark uses the default\n",
+        bg__errf("note: no between-run noise learned (%s); every benchmark uses the default",
                 err);
         bg__noise_init(&nz, b.run.machine_id);
         err[0] = '\0';

@@ -174,25 +174,30 @@ static void print_verdict(bg_exit code)
 static void print_stages(const bg_gate_result *r)
 {
     size_t first = 0;
+    int wrap = bg__wrap_width(stdout);
     for (size_t i = 0; i < r->cmp->n; i++) {
         const bg_cmp_row *w = &r->cmp->rows[i];
         char ch[96];
         bg__cmp_fmt_change(w, ch, sizeof ch);
         switch (r->rows[i].stage) {
         case BG_GATE_STAGE_SECOND:
-            printf("stage 2 decided %s: %s %s\n", w->name, bg__cmp_row_verdict(w), ch);
+            bg__wrapf(stdout, wrap, "stage 2 decided %s: %s %s", w->name, bg__cmp_row_verdict(w), ch);
             break;
         case BG_GATE_STAGE_UNSURE:
-            printf("stage 1 decided %s: %s %s (%s)\n", w->name, bg__cmp_row_verdict(w), ch, w->note);
+            bg__wrapf(stdout, wrap, "stage 1 decided %s: %s %s (%s)", w->name, bg__cmp_row_verdict(w), ch,
+                      w->note);
             break;
         case BG_GATE_STAGE_FIRST: first += w->kind == BG_ROW_COMPARED; break;
         }
     }
-    printf("stage 1 cleared %zu benchmark%s; %zu went on to stage 2", first, first == 1 ? "" : "s",
-           r->nsuspects);
+    bg_msgbuf mb;
+    FILE *m = bg__msg_begin(&mb, stdout);
+    fprintf(m, "stage 1 cleared %zu benchmark%s; %zu went on to stage 2", first, first == 1 ? "" : "s",
+            r->nsuspects);
     if (r->nsuspects && !r->stage2_ran)
-        printf(" (unavailable: %s)", r->stage2_note);
-    printf("\n");
+        fprintf(m, " (unavailable: %s)", r->stage2_note);
+    fputc('\n', m);
+    bg__msg_end(&mb, stdout, wrap);
 }
 
 int bg__cmd_gate(int argc, char **argv)

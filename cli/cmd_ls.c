@@ -88,16 +88,16 @@ int bg__cmd_ls(int argc, char **argv)
         if (!e->damage)
             snprintf(nb, sizeof nb, "%zu", e->nbench);
         else {
-            fprintf(stderr, "benchgate: damaged: %s\n", e->damage);
+            bg__errf("damaged: %s", e->damage);
             damaged++;
         }
         printf("%-12.12s  %-12s  %-20s  %7s  %s\n", e->meta.commit[0] ? e->meta.commit : "no-commit",
                e->meta.machine, when, nb, e->path);
     }
     if (l.skipped)
-        fprintf(stderr, "benchgate: %zu file(s) skipped\n", l.skipped);
+        bg__errf("%zu file(s) skipped", l.skipped);
     if (damaged)
-        fprintf(stderr, "benchgate: %zu run(s) damaged; compare and gate skip them for the next-newest run\n",
+        bg__errf("%zu run(s) damaged; compare and gate skip them for the next-newest run",
                 damaged);
     if (!l.n && only)
         printf("(no runs of %s (%.12s) stored in %s)\n", ref, only, bg_store_dir(st));

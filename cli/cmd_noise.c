@@ -242,7 +242,7 @@ static int run_wait(char *const *argv)
         return -1;
     if (pid == 0) {
         execv(argv[0], argv);
-        fprintf(stderr, "benchgate: cannot run %s: %s\n", argv[0], strerror(errno));
+        bg__errf("cannot run %s: %s", argv[0], strerror(errno));
         _exit(127);
     }
     int st;
@@ -323,7 +323,7 @@ int bg__cmd_calibrate(int argc, char **argv)
     }
     av[n] = NULL;
     for (int i = 0; i < (int)runs; i++) {
-        fprintf(stderr, "benchgate: calibrate: run %d of %d\n", i + 1, (int)runs);
+        bg__errf("calibrate: run %d of %d", i + 1, (int)runs);
         int rc = run_wait(av);
         if (rc != 0) {
             bg__errf("calibrate: %s exited with %d in run %d; the runs made so far are saved", bench, rc,

@@ -67,7 +67,7 @@ int bg__export_history(const char *spec, const char *store_dir, size_t max, FILE
         if (lrc == BG_ENOTFOUND)
             continue;
         if (lrc) {
-            fprintf(stderr, "benchgate: export --history: skipped commit %.12s: %s\n", log[k].id, e);
+            bg__errf("export --history: skipped commit %.12s: %s", log[k].id, e);
             continue;
         }
         char subj[512];

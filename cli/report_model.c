@@ -56,9 +56,9 @@ static void skip_note(const char *name, int code, const char *msg, void *ud)
     (void)code;
     (void)ud;
     if (msg && name && strstr(msg, name)) /* the store's messages usually name the file */
-        fprintf(stderr, "benchgate: skipped: %s\n", msg);
+        bg__errf("skipped: %s", msg);
     else
-        fprintf(stderr, "benchgate: skipped %s: %s\n", name ? name : "?", msg ? msg : "");
+        bg__errf("skipped %s: %s", name ? name : "?", msg ? msg : "");
 }
 
 /* The newest entry of l on `machine` (NULL: any); `only` refuses others. */
@@ -103,7 +103,7 @@ int bg__load_commit_run(bg_store *st, const char *commit, const char *machine, b
         for (size_t j = i; !older && j-- > 0;)
             older = !machine || !strcmp(l.runs[j].meta.machine, want);
         if (older)
-            fprintf(stderr, "benchgate: skipped: %s; using the next newest run of %.12s\n", err, commit);
+            bg__errf("skipped: %s; using the next newest run of %.12s", err, commit);
     }
     bg_run_list_free(&l);
     return rc;
@@ -183,7 +183,7 @@ static int load_nearest(gen *G, char commit[BG_GIT_OID_BUF], const char *machine
             if (rc == BG_ENOTFOUND)
                 continue;
             if (rc == 0)
-                fprintf(stderr, "benchgate: note: %s %.12s has no run; using nearest ancestor %.12s (%zu commit%s back)\n",
+                bg__errf("note: %s %.12s has no run; using nearest ancestor %.12s (%zu commit%s back)",
                         what, commit, ids[i], i, i == 1 ? "" : "s");
             else
                 snprintf(G->err, G->errlen, "%s", e2);
@@ -305,7 +305,7 @@ static int collect_history(gen *G)
     char(*ids)[BG_GIT_OID_BUF] = NULL;
     size_t n = 0;
     if (!open_git(G, false)) {
-        fprintf(stderr, "benchgate: note: no git repository: the report has no history\n");
+        bg__errf("note: no git repository: the report has no history");
         return 0;
     }
     if (G->range_from[0]) {
@@ -325,7 +325,7 @@ static int collect_history(gen *G)
         memcpy(ids[nm], G->range_from, BG_GIT_OID_BUF);
         n = nm + 1;
     } else if (bg_git_ancestors(G->g, G->head_commit, G->o->history_max, &ids, &n, e, sizeof e) != 0) {
-        fprintf(stderr, "benchgate: note: no history for %.12s: %s\n", G->head_commit, e);
+        bg__errf("note: no history for %.12s: %s", G->head_commit, e);
         return 0;
     }
     if (n > G->o->history_max)
@@ -488,7 +488,7 @@ static int set_metric(gen *G)
                      "both recorded compares across the two; rerun one side in the other's mode, or give "
                      "--metric with a counter both recorded, or --force",
                      rep->base_label, ma, mb);
-            fprintf(stderr, "benchgate: note: %s\n", rep->base_note);
+            bg__errf("note: %s", rep->base_note);
             drop_base(G);
             rc = bg__compare_pick_metric(&G->head, &G->head, NULL, false, &m, rep->metric_note,
                                          sizeof rep->metric_note, e, sizeof e);
@@ -537,7 +537,7 @@ static int pick_base(gen *G)
             if (G->rep.ncommits && !strcmp(G->rep.commits[0].id, id) && G->paths[0])
                 G->base_pos = 0;
         } else if (rc == BG_ENOTFOUND) {
-            fprintf(stderr, "benchgate: note: %s; the report has no baseline\n", G->err);
+            bg__errf("note: %s; the report has no baseline", G->err);
             rc = 0;
         }
     } else {
@@ -566,7 +566,7 @@ static int pick_base(gen *G)
                      G->base.machine_id, G->head.machine_id);
             return BG_EINVAL;
         }
-        fprintf(stderr, "benchgate: warning (--force): baseline machine '%s' differs from head machine '%s'\n",
+        bg__errf("warning (--force): baseline machine '%s' differs from head machine '%s'",
                 G->base.machine_id, G->head.machine_id);
     }
     if (G->base_pos != SIZE_MAX)
@@ -801,7 +801,7 @@ static void finish_plots(gen *G)
     char e[600] = "";
     if (bg__plot_close(&G->pl, e, sizeof e) != 0) {
         snprintf(G->rep.plots_note, sizeof G->rep.plots_note, "%s", e);
-        fprintf(stderr, "benchgate: warning: %s\n", e);
+        bg__errf("warning: %s", e);
     }
     for (size_t i = 0; i < G->rep.nbenches; i++) {
         bg_report_bench *b = &G->rep.benches[i];
@@ -860,7 +860,7 @@ static int walk_history(gen *G)
         } else {
             char e[1024] = "";
             if (bg__load_run_file(G->paths[pos], &tmp, e, sizeof e) != 0) {
-                fprintf(stderr, "benchgate: skipped %s\n", e);
+                bg__errf("skipped %s", e);
                 c->has_run = false;
                 c->page[0] = '\0';
                 continue;
@@ -1000,7 +1000,7 @@ static int generate(gen *G)
     char e[1024] = "";
     if (bg__plot_open(&G->pl, o->out_dir, e, sizeof e) != 0) {
         snprintf(G->rep.plots_note, sizeof G->rep.plots_note, "%s", e);
-        fprintf(stderr, "benchgate: note: %s\n", e);
+        bg__errf("note: %s", e);
     }
     plot_samples(G);
     plot_sweeps(G);

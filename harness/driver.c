@@ -4,6 +4,7 @@
 #include <math.h>
 #include <regex.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,20 @@
 #include "bg_options.h"
 #include "bg_settings.h"
 #include "bg_store.h"
+
+/* Prints "<prog>: <message>" to stderr, wrapped (bg__wrap) at the
+ * width bg__wrap_width(stderr) gives (COLUMNS, else a terminal's width). */
+static void say(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const char *prog, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n >= 0)
+        bg__wrapf(stderr, bg__wrap_width(stderr), "%s: %s", prog, msg);
+}
 
 /* The bench binary's options: parsed by bg__parse_args, listed by --help. */
 enum {
@@ -452,17 +467,17 @@ static void describe_where(bg_run *run, const bg_config *c, const char *prog)
     bg_store_close(&st);
     if (rc == BG_ENOTFOUND) {
         snprintf(run->git_status, sizeof run->git_status, "no-repo");
-        fprintf(stderr, "%s: warning: not in a git repository; the run is recorded as "
-                        "\"no commit\"\n", prog);
+        say(prog, "warning: not in a git repository; the run is recorded as "
+                        "\"no commit\"");
     } else if (rc != 0) {
         snprintf(run->git_status, sizeof run->git_status, "error");
-        fprintf(stderr, "%s: warning: cannot read git state (%s); the run is recorded as "
-                        "\"no commit\"\n", prog, err);
+        say(prog, "warning: cannot read git state (%s); the run is recorded as "
+                        "\"no commit\"", err);
     } else if (gi.head.unborn) {
         snprintf(run->git_status, sizeof run->git_status, "no-commits");
         snprintf(run->git_branch, sizeof run->git_branch, "%s", gi.head.branch);
-        fprintf(stderr, "%s: warning: the repository has no commits yet; the run is "
-                        "recorded as \"no commit\"\n", prog);
+        say(prog, "warning: the repository has no commits yet; the run is "
+                        "recorded as \"no commit\"");
     } else {
         snprintf(run->git_commit, sizeof run->git_commit, "%s", gi.head.commit);
         snprintf(run->git_branch, sizeof run->git_branch, "%s", gi.head.branch);
@@ -492,7 +507,7 @@ static int save_run(const bg_run *run, const bg_config *c, const char *prog)
     char err[1024];
     bg_store *st = NULL;
     if (bg_store_open(&st, c->store_dir, ".", err, sizeof err) != 0) {
-        fprintf(stderr, "%s: cannot open the run store: %s\n", prog, err);
+        say(prog, "cannot open the run store: %s", err);
         return BG_EIO;
     }
     char *json = bg__record_to_json(run);
@@ -502,9 +517,9 @@ static int save_run(const bg_run *run, const bg_config *c, const char *prog)
         rc = bg_store_save(st, json, run->git_commit[0] ? run->git_commit : NULL,
                            run->machine_id, &path, err, sizeof err);
     if (rc == 0)
-        fprintf(stderr, "%s: run saved: %s\n", prog, path);
+        say(prog, "run saved: %s", path);
     else
-        fprintf(stderr, "%s: the run was not saved: %s\n", prog, json ? err : "out of memory");
+        say(prog, "the run was not saved: %s", json ? err : "out of memory");
     free(path);
     free(json);
     bg_store_close(&st);
@@ -522,7 +537,7 @@ static int load_baseline(const bg_config *c, const bg_run *run, bg_side *base, c
     bg_git *g = NULL;
     int rc = bg_store_open(&st, c->store_dir, ".", err, sizeof err);
     if (rc) {
-        fprintf(stderr, "%s: --baseline: cannot open the run store: %s\n", prog, err);
+        say(prog, "--baseline: cannot open the run store: %s", err);
         return rc;
     }
     memset(base, 0, sizeof *base);
@@ -531,11 +546,10 @@ static int load_baseline(const bg_config *c, const bg_run *run, bg_side *base, c
     if (have != 0) {
         /* A store this run is about to create: nothing to compare with yet. */
         if (have == BG_ENOTFOUND)
-            fprintf(stderr, "%s: note: no baseline yet (no store at %s yet); this run becomes the baseline of "
-                            "the next one\n",
-                    prog, bg_store_dir(st));
+            say(prog, "note: no baseline yet (no store at %s yet); this run becomes the baseline of "
+                            "the next one", bg_store_dir(st));
         else
-            fprintf(stderr, "%s: --baseline auto: %s\n", prog, err);
+            say(prog, "--baseline auto: %s", err);
         bg_store_close(&st);
         return 1;
     }
@@ -548,13 +562,13 @@ static int load_baseline(const bg_config *c, const bg_run *run, bg_side *base, c
          * error, and the note below says so in one line. */
         rc = bg__side_load_store(st, g, base, NULL, "this commit", run->machine_id);
         if (rc == 0 && strcmp(base->run.machine_id, run->machine_id) != 0) {
-            fprintf(stderr, "%s: note: the newest stored run (%s) was made on another machine (%s); "
-                            "no comparison\n", prog, base->path, base->run.machine_id);
+            say(prog, "note: the newest stored run (%s) was made on another machine (%s); "
+                            "no comparison", base->path, base->run.machine_id);
             bg__side_free(base);
             rc = 1;
         } else if (rc != 0) {
-            fprintf(stderr, "%s: note: no baseline yet; this run becomes the baseline of the next "
-                            "one\n", prog);
+            say(prog, "note: no baseline yet; this run becomes the baseline of the next "
+                            "one");
             rc = 1;
         }
     } else {
@@ -563,9 +577,8 @@ static int load_baseline(const bg_config *c, const bg_run *run, bg_side *base, c
             rc = bg__side_load_store(st, g, base, "--baseline", "--baseline", run->machine_id);
         char msg[1024];
         if (rc == 0 && bg__machines_differ(&base->run, run, msg, sizeof msg) != 0) {
-            fprintf(stderr, "%s: --baseline %s: the run %s was made on another machine (%s); "
-                            "compare with 'benchgate compare --force' if you must\n",
-                    prog, c->baseline, base->path, msg);
+            say(prog, "--baseline %s: the run %s was made on another machine (%s); "
+                            "compare with 'benchgate compare --force' if you must", c->baseline, base->path, msg);
             bg__side_free(base);
             rc = BG_EINVAL;
         }
@@ -606,7 +619,7 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
      * per-benchmark rules, as compare and the gate use them. */
     bg_settings settings;
     if (bg__settings_load(NULL, &settings, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s; no comparison with the baseline until it is fixed\n", prog, err);
+        say(prog, "%s; no comparison with the baseline until it is fixed", err);
         bg__noise_free(&noise);
         return;
     }
@@ -620,8 +633,7 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     if (crc != 0)
         bg__settings_free(&settings);
     if (crc != 0) {
-        fprintf(stderr, "%s: cannot compare with the baseline: %s (options of 'benchgate compare')\n",
-                prog, err);
+        say(prog, "cannot compare with the baseline: %s (options of 'benchgate compare')", err);
         return;
     }
     if (c->filter) { /* benchmarks not selected are not "only in A" */
@@ -654,15 +666,15 @@ static int save_named_baseline(const bg_run *run, const bg_config *c, const char
     char err[1024] = "";
     bg_store *st = NULL;
     if (bg_store_open(&st, c->store_dir, ".", err, sizeof err) != 0) {
-        fprintf(stderr, "%s: cannot open the run store: %s\n", prog, err);
+        say(prog, "cannot open the run store: %s", err);
         return BG_EIO;
     }
     char *json = bg__record_to_json(run);
     int rc = json ? bg__baseline_save(st, c->save_baseline, json, err, sizeof err) : BG_ENOMEM;
     if (rc == 0)
-        fprintf(stderr, "%s: saved as baseline '%s'\n", prog, c->save_baseline);
+        say(prog, "saved as baseline '%s'", c->save_baseline);
     else
-        fprintf(stderr, "%s: baseline '%s' was not saved: %s\n", prog, c->save_baseline,
+        say(prog, "baseline '%s' was not saved: %s", c->save_baseline,
                 json ? err : "out of memory");
     free(json);
     bg_store_close(&st);
@@ -681,7 +693,7 @@ static int load_shard_costs(const bg_config *c, const bg_bench *const *sel, size
     memset(&side, 0, sizeof side);
     int rc = bg_store_open(&st, c->store_dir, ".", err, sizeof err);
     if (rc) {
-        fprintf(stderr, "%s: --shard-cost: cannot open the run store: %s\n", prog, err);
+        say(prog, "--shard-cost: cannot open the run store: %s", err);
         return rc;
     }
     rc = bg__side_resolve(st, &g, &side, c->shard_cost);
@@ -697,8 +709,8 @@ static int load_shard_costs(const bg_config *c, const bg_bench *const *sel, size
         snprintf(cost_from, n, "%s@%lld", side.run.git_commit[0] ? side.run.git_commit : "no-commit",
                  (long long)side.run.created_unix);
     } else {
-        fprintf(stderr, "%s: --shard-cost %s: no run to balance the shards by; give a run file, a "
-                        "baseline name or a revision with a stored run\n", prog, c->shard_cost);
+        say(prog, "--shard-cost %s: no run to balance the shards by; give a run file, a "
+                        "baseline name or a revision with a stored run", c->shard_cost);
     }
     bg__side_free(&side);
     bg_git_close(&g);
@@ -719,7 +731,7 @@ static int select_shard(const bg_config *c, const bg_bench **sel, size_t *nsel, 
     if (!assign || (c->shard_cost && !cost)) {
         free(assign);
         free(cost);
-        fprintf(stderr, "%s: out of memory\n", prog);
+        say(prog, "out of memory");
         return BG_ENOMEM;
     }
     int rc = cost ? load_shard_costs(c, (const bg_bench *const *)sel, n, cost, sh->cost_from,
@@ -787,7 +799,7 @@ static void profile_all(const bg_config *c, bg_run *run, const bg_bench *const *
     char exe[PATH_MAX];
     ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (k <= 0) {
-        fprintf(stderr, "%s: profile unavailable: cannot find this program (/proc/self/exe): %s\n", prog,
+        say(prog, "profile unavailable: cannot find this program (/proc/self/exe): %s",
                 strerror(errno));
         return;
     }
@@ -795,8 +807,7 @@ static void profile_all(const bg_config *c, bg_run *run, const bg_bench *const *
     bg_profile_opts po = {exe, c->profile_dir ? c->profile_dir : "benchgate-profile",
                           c->profile_s > 0 ? c->profile_s : 1.0, 999};
     if (nsel > 5)
-        fprintf(stderr, "%s: note: profiling all %zu benchmarks (about %.0f s each); --filter selects one\n",
-                prog, nsel, 2 * po.seconds + 1);
+        say(prog, "note: profiling all %zu benchmarks (about %.0f s each); --filter selects one", nsel, 2 * po.seconds + 1);
     for (size_t i = 0; i < nsel; i++) {
         bg_result *r = NULL;
         for (size_t j = 0; j < run->nresults && !r; j++)
@@ -806,13 +817,13 @@ static void profile_all(const bg_config *c, bg_run *run, const bg_bench *const *
             continue;
         bg_profile *p = calloc(1, sizeof *p);
         if (!p) {
-            fprintf(stderr, "%s: profile of %s: out of memory\n", prog, sel[i]->name);
+            say(prog, "profile of %s: out of memory", sel[i]->name);
             return;
         }
         char why[1024] = "";
         double t0 = (double)bg__wall_ns();
         if (bg__profile_bench(&po, sel[i]->name, p, why, sizeof why) != 0) {
-            fprintf(stderr, "%s: profile of %s unavailable: %s\n", prog, sel[i]->name, why);
+            say(prog, "profile of %s unavailable: %s", sel[i]->name, why);
             free(p);
             if (strstr(why, "perf not found") || strstr(why, "not permitted"))
                 return; /* the same for every benchmark: said once */
@@ -841,11 +852,11 @@ static void gpu_flush_setup(const bg_run *run, const char *prog)
         if (g->available)
             bg__gpu_set_flush_l2(true);
         else
-            fprintf(stderr, "%s: --gpu-flush-l2: unavailable: %s\n", prog, g->note);
+            say(prog, "--gpu-flush-l2: unavailable: %s", g->note);
         return;
     }
-    fprintf(stderr, "%s: --gpu-flush-l2: unavailable: the gpu counter group is not measured "
-                    "(add gpu to --counters)\n", prog);
+    say(prog, "--gpu-flush-l2: unavailable: the gpu counter group is not measured "
+                    "(add gpu to --counters)");
 }
 
 static int run_main(int argc, char **argv);
@@ -860,8 +871,7 @@ int bg_main(int argc, char **argv)
     if (fflush(stdout) != 0 || ferror(stdout)) {
         const char *prog = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
         prog = prog ? prog + 1 : (argc > 0 && argv[0] ? argv[0] : "bench");
-        fprintf(stderr, "%s: cannot write the standard output (a closed pipe or a full disk)\n",
-                prog);
+        say(prog, "cannot write the standard output (a closed pipe or a full disk)");
         if (rc == BG_EXIT_OK)
             rc = BG_EXIT_USAGE;
     }
@@ -887,8 +897,7 @@ static int run_main(int argc, char **argv)
 
     const char *dup;
     if (bg__registry_duplicate(&dup)) {
-        fprintf(stderr, "%s: two benchmarks are named '%s'; rename one (names must be unique)\n",
-                prog, dup);
+        say(prog, "two benchmarks are named '%s'; rename one (names must be unique)", dup);
         return BG_EXIT_USAGE;
     }
 
@@ -898,8 +907,7 @@ static int run_main(int argc, char **argv)
         if (e != 0) {
             char msg[256];
             regerror(e, &re, msg, sizeof msg);
-            fprintf(stderr, "%s: --filter '%s' is not a valid extended regular expression: %s\n",
-                    prog, c.filter, msg);
+            say(prog, "--filter '%s' is not a valid extended regular expression: %s", c.filter, msg);
             return BG_EXIT_USAGE;
         }
     }
@@ -907,14 +915,14 @@ static int run_main(int argc, char **argv)
     const bg_bench *all = NULL;
     char xerr[512];
     if (bg__registry_instances(&all, &n, xerr, sizeof xerr) != 0) {
-        fprintf(stderr, "%s: %s\n", prog, xerr);
+        say(prog, "%s", xerr);
         if (c.filter)
             regfree(&re);
         return BG_EXIT_USAGE;
     }
     const bg_bench **sel = calloc(n ? n : 1, sizeof *sel);
     if (!sel) {
-        fprintf(stderr, "%s: out of memory\n", prog);
+        say(prog, "out of memory");
         if (c.filter)
             regfree(&re);
         return BG_EXIT_USAGE;
@@ -938,7 +946,7 @@ static int run_main(int argc, char **argv)
             return BG_EXIT_USAGE;
         }
         if (nsel == 0 && nsuite > 0) /* more shards than benchmarks: an empty shard is fine */
-            fprintf(stderr, "%s: shard %d/%d holds none of the %zu benchmarks\n", prog, c.shard_k,
+            say(prog, "shard %d/%d holds none of the %zu benchmarks", c.shard_k,
                     c.shard_n, nsuite);
     }
 
@@ -951,13 +959,11 @@ static int run_main(int argc, char **argv)
     }
     if (nsel == 0 && c.shard_n == 0) {
         if (c.filter)
-            fprintf(stderr, "%s: no benchmark matches --filter '%s'; --list shows the names%s\n",
-                    prog, c.filter,
-                    strchr(c.filter, '/') ? " (a scope, bench/scope, is timed with its benchmark: "
-                                            "select the benchmark)" : "");
+            say(prog, "no benchmark matches --filter '%s'; --list shows the names%s", c.filter,
+                strchr(c.filter, '/') ? " (a scope, bench/scope, is timed with its benchmark: "
+                                        "select the benchmark)" : "");
         else
-            fprintf(stderr, "%s: this binary has no benchmarks (no BENCH() was linked in)\n",
-                    prog);
+            say(prog, "this binary has no benchmarks (no BENCH() was linked in)");
         free(sel);
         return BG_EXIT_USAGE;
     }
@@ -972,8 +978,8 @@ static int run_main(int argc, char **argv)
         c.progress = false;
     }
     if (c.profile && c.mode != BG_MODE_TIME) {
-        fprintf(stderr, "%s: --profile goes with --mode time (a profile under valgrind would show "
-                        "valgrind)\n", prog);
+        say(prog, "--profile goes with --mode time (a profile under valgrind would show "
+                        "valgrind)");
         free(sel);
         return BG_EXIT_USAGE;
     }
@@ -992,7 +998,7 @@ static int run_main(int argc, char **argv)
     run.start_mono_ns = bg__wall_ns();
     run.results = calloc(nsel ? nsel : 1, sizeof *run.results);
     if (!run.results) {
-        fprintf(stderr, "%s: out of memory\n", prog);
+        say(prog, "out of memory");
         free(suite);
         free(sel);
         return BG_EXIT_USAGE;
@@ -1040,7 +1046,7 @@ static int run_main(int argc, char **argv)
     if (c.mode == BG_MODE_TIME)
         bg__run_noisy(&run, run.noisy, sizeof run.noisy);
     if (bg__run_sweeps(&run) != 0)
-        fprintf(stderr, "%s: out of memory fitting growth orders and thread scaling\n", prog);
+        say(prog, "out of memory fitting growth orders and thread scaling");
     bg__advise_run(&run);
     rep->end(stdout, &src);
     if (c.profile)
@@ -1050,7 +1056,7 @@ static int run_main(int argc, char **argv)
     if (c.json_path) {
         char err[512];
         if (bg__record_write(&run, c.json_path, err, sizeof err) != 0) {
-            fprintf(stderr, "%s: %s\n", prog, err);
+            say(prog, "%s", err);
             if (exit_code == BG_EXIT_OK)
                 exit_code = BG_EXIT_USAGE;
         }

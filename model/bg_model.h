@@ -22,8 +22,39 @@
 
 /* ---- messages (error.c) and files (files.c) ---- */
 
-/* Prints "benchgate: <message>\n" to stderr. */
+/* Prints "benchgate: <message>\n" to stderr, wrapped (bg__wrap) at
+ * bg__wrap_width(stderr): on a terminal, or with COLUMNS set. */
 void bg__errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* ---- wrapping of console messages (wrap.c) ---- */
+
+/* The width messages wrap at on a terminal whose width is unknown. */
+#define BG_WRAP_DEFAULT 80
+/* The width messages written to f wrap at: $COLUMNS when set to a positive
+ * number; else, when f is a terminal, its width (BG_WRAP_DEFAULT when
+ * unknown); else 0, no wrapping: in a file or a pipe each message stays one
+ * line, as the tables keep their full width there. */
+int bg__wrap_width(FILE *f);
+/* Writes text (any number of lines) to f, each line word-wrapped at `width`
+ * display columns (UTF-8 code points; ANSI colour sequences take none):
+ * the continuation lines are indented two columns past the line's own
+ * leading spaces. A word wider than the room stays whole on a line of its
+ * own. Every line ends with a newline, the last one too; width <= 0 wraps
+ * nothing. Table rows must not go through it: they are laid out already. */
+void bg__wrap(FILE *f, const char *text, int width);
+/* bg__wrap of a printf-formatted text. */
+void bg__wrapf(FILE *f, int width, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A message composed with stdio calls (escapers that write to a FILE)
+ * before it is wrapped: bg__msg_begin returns a memory stream to write the
+ * message to, or f itself when there is no memory for one (the message is
+ * then written unwrapped); bg__msg_end wraps what was written into f at
+ * `width` and frees the buffer. */
+typedef struct bg_msgbuf {
+    FILE *m;
+    char *buf;
+    size_t len;
+} bg_msgbuf;
+FILE *bg__msg_begin(bg_msgbuf *b, FILE *f);
+void bg__msg_end(bg_msgbuf *b, FILE *f, int width);
 /* Parses a number in [lo, hi] given to `flag`; otherwise prints what was
  * expected and returns BG_EINVAL. */
 int bg__parse_number(const char *flag, const char *v, double lo, double hi, double *out);

@@ -39,12 +39,15 @@ void bg__sink(const volatile void *p)
 
 void bg__errf(const char *fmt, ...)
 {
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    fputs("benchgate: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (n < 0)
+        return;
+    /* A longer message is cut at 2 KiB: no message of ours comes near. */
+    bg__wrapf(stderr, bg__wrap_width(stderr), "benchgate: %s", msg);
 }
 
 int bg__parse_number(const char *flag, const char *v, double lo, double hi, double *out)

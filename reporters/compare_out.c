@@ -300,7 +300,7 @@ static int console_bench(FILE *f, const bg_report_src *s, size_t i)
 
 /* "budgets: N checked, K exceeded" and a line per budget exceeded; nothing
  * when no budget was given. */
-static void console_budgets(FILE *f, const bg_comparison *c)
+static void console_budgets(FILE *f, const bg_comparison *c, int wrap)
 {
     if (!c->nbudgets)
         return;
@@ -312,7 +312,7 @@ static void console_budgets(FILE *f, const bg_comparison *c)
             continue;
         char bt[160];
         fmt_budget(cb, bt, sizeof bt);
-        fprintf(f, "  over budget: %s: %s ('%s')\n", cb->name, bt, cb->rule->spec);
+        bg__wrapf(f, wrap, "  over budget: %s: %s ('%s')", cb->name, bt, cb->rule->spec);
     }
 }
 
@@ -336,42 +336,49 @@ static void print_classes(FILE *f, const bg_comparison *c, bool md)
 static int console_end(FILE *f, const bg_report_src *s)
 {
     const bg_comparison *c = s->cmp;
-    console_budgets(f, c);
-    print_classes(f, c, false);
+    /* Everything after the table is a message: wrapped at the terminal's
+     * width, else at COLUMNS when set; unwrapped in a pipe. */
+    int wrap = s->width > 0 ? s->width : bg__wrap_width(f);
+    console_budgets(f, c, wrap);
+    bg_msgbuf mb;
+    FILE *m = bg__msg_begin(&mb, f);
+    print_classes(m, c, false);
+    bg__msg_end(&mb, f, wrap);
     cols k;
     console_cols(s, &k);
     if (k.compact) {
-        /* What the compact rows leave out, one line each, wrapped by the
-         * terminal if it must: notes and drift bands of the rows that have
+        /* What the compact rows leave out, one message each: notes and drift bands of the rows that have
          * them, and the p-values. */
         for (size_t i = 0; i < c->n; i++) {
             const bg_cmp_row *w = &c->rows[i];
             const bg_cmp_budget *cb = row_budget(c, w);
             if (drift_matters(w) || w->note[0] || cb) {
-                fputs("  ", f);
-                bg__term_escape(f, w->name);
-                fputc(':', f);
+                m = bg__msg_begin(&mb, f);
+                fputs("  ", m);
+                bg__term_escape(m, w->name);
+                fputc(':', m);
                 if (drift_matters(w))
-                    fprintf(f, " drift +-%.1f %%", 100 * bg__cmp_row_drift_band(w));
+                    fprintf(m, " drift +-%.1f %%", 100 * bg__cmp_row_drift_band(w));
                 if (cb) {
                     char bt[160];
                     fmt_budget(cb, bt, sizeof bt);
-                    fprintf(f, " %s", bt);
+                    fprintf(m, " %s", bt);
                 }
                 if (w->note[0]) {
-                    fputc(' ', f);
-                    bg__term_escape(f, w->note);
+                    fputc(' ', m);
+                    bg__term_escape(m, w->note);
                 }
-                fputc('\n', f);
+                fputc('\n', m);
+                bg__msg_end(&mb, f, wrap);
             }
         }
-        fprintf(f, "%s (A) vs %s; p adjusted (%s) in the full table (a wider terminal, or a pipe)\n",
-                s->label_a ? s->label_a : "A", s->label_b ? s->label_b : "B", padjust_name(c->padjust));
+        bg__wrapf(f, wrap, "%s (A) vs %s; p adjusted (%s) in the full table (a wider terminal, or a pipe)",
+                  s->label_a ? s->label_a : "A", s->label_b ? s->label_b : "B", padjust_name(c->padjust));
     }
     if (c->drift_used)
-        fprintf(f, "%s\n", c->drift_note);
-    fprintf(f,
-            "metric %s%s%s, threshold %.2f%%, alpha %.3g, p adjusted: %s, %zu resamples, seed %llu\n",
+        bg__wrapf(f, wrap, "%s", c->drift_note);
+    bg__wrapf(f, wrap,
+            "metric %s%s%s, threshold %.2f%%, alpha %.3g, p adjusted: %s, %zu resamples, seed %llu",
             c->metric, c->metric_note[0] ? " " : "", c->metric_note, 100 * c->threshold, c->alpha,
             padjust_name(c->padjust), c->resamples,
             (unsigned long long)c->seed);

@@ -134,7 +134,7 @@ static void format_metric(const char *name, double v, char *buf, size_t len)
 
 /* The header line: which counter groups are measured, what each costs per
  * sample, and, once per run, why a requested group is unavailable. */
-static void counters_header(FILE *f, const bg_run *run)
+static void counters_header(FILE *f, const bg_run *run, int wrap)
 {
     if (run->ncounter_groups == 0)
         return;
@@ -152,9 +152,9 @@ static void counters_header(FILE *f, const bg_run *run)
     for (size_t i = 0; i < run->ncounter_groups; i++) {
         const bg_counter_status *g = &run->counter_groups[i];
         if (!g->available)
-            fprintf(f, "  %s unavailable: %s\n", g->group, g->note);
+            bg__wrapf(f, wrap, "  %s unavailable: %s", g->group, g->note);
         else if (g->note[0])
-            fprintf(f, "  %s: %s\n", g->group, g->note);
+            bg__wrapf(f, wrap, "  %s: %s", g->group, g->note);
     }
 }
 
@@ -299,7 +299,7 @@ static void bench_gpu(FILE *f, const bg_result *r)
 
 /* The benchmark's own counters (bg_counter), each with its kind's unit,
  * and the result's note. */
-static void user_counters(FILE *f, const bg_result *r)
+static void user_counters(FILE *f, const bg_result *r, int wrap)
 {
     if (r->scope_of[0]) { /* a scope: its share and entries, not its counter */
         double calls = bg__result_metric(r, "calls");
@@ -329,12 +329,12 @@ static void user_counters(FILE *f, const bg_result *r)
     if (n)
         fputc('\n', f);
     if (r->note[0])
-        fprintf(f, "    note: %s\n", r->note);
+        bg__wrapf(f, wrap, "    note: %s", r->note);
 }
 
-static void bench_counters(FILE *f, const bg_run *run, const bg_result *r)
+static void bench_counters(FILE *f, const bg_run *run, const bg_result *r, int wrap)
 {
-    user_counters(f, r);
+    user_counters(f, r, wrap);
     /* With --counters none, rusage stays in the record only. */
     if (run->config.counters && run->config.counters_all)
         counters_all(f, r);
@@ -343,7 +343,15 @@ static void bench_counters(FILE *f, const bg_run *run, const bg_result *r)
     if (run->config.counters)
         bench_gpu(f, r);
     if (r->counter_note[0])
-        fprintf(f, "    counters: %s\n", r->counter_note);
+        bg__wrapf(f, wrap, "    counters: %s", r->counter_note);
+}
+
+/* The width notes, recommendations and messages wrap at: the terminal's
+ * (s->width), else COLUMNS when set; unwrapped in a pipe. Table rows are not
+ * wrapped: the compact layout is what makes them fit. */
+static int wrap_width(const bg_report_src *s, FILE *f)
+{
+    return s->width > 0 ? s->width : bg__wrap_width(f);
 }
 
 /* Whether the time table takes its compact layout (name, estimate,
@@ -368,7 +376,7 @@ static int begin(FILE *f, const bg_report_src *s)
             "empty loop %.3f ns/iter, sample overhead %.0f ns\n",
             o->wall_read_ns, o->resolution_ns, o->cpu_read_ns, compact(s) ? "\n         " : " ",
             o->empty_loop_ns, o->sample_overhead_ns);
-    counters_header(f, run);
+    counters_header(f, run, wrap_width(s, f));
     fputc('\n', f);
     int w = name_width(run);
     if (color)
@@ -392,7 +400,7 @@ static int begin(FILE *f, const bg_report_src *s)
 /* Instruction mode's row: the counts are the measurement. Time (under
  * valgrind, or with the counter on) comes last, without an interval or a
  * throughput, as a note of what the run took. */
-static void bench_instr(FILE *f, const bg_run *run, const bg_result *r, int w)
+static void bench_instr(FILE *f, const bg_run *run, const bg_result *r, int w, int wrap)
 {
     double ins = bg__result_figure(r, "instructions"), cyc = bg__result_figure(r, "est_cycles");
     char a[32] = "-", b[32] = "-", t[32];
@@ -409,7 +417,7 @@ static void bench_instr(FILE *f, const bg_run *run, const bg_result *r, int w)
     fputs("  ", f);
     field(f, t, 13, false);
     fprintf(f, "  %zu x %zu\n", r->nprocs, r->nprocs ? r->wall.nsamples / r->nprocs : 0);
-    bench_counters(f, run, r);
+    bench_counters(f, run, r, wrap);
 }
 
 /* A scope's row shows its own name indented under what encloses it
@@ -424,28 +432,32 @@ static const char *display_name(const bg_result *r, char *buf, size_t n)
     return buf;
 }
 
-static void bench_row(FILE *f, const bg_run *run, const bg_result *r, bool narrow)
+static void bench_row(FILE *f, const bg_run *run, const bg_result *r, bool narrow, int wrap)
 {
     const bg_config *c = &run->config;
     char disp[300];
     bool color = c->color;
     int w = name_width(run);
     if (r->status != BG_STATUS_OK || !r->has_summary) {
+        /* No figures, only why: a message, wrapped like the notes. */
         const char *col = r->status == BG_STATUS_SKIPPED ? C_YELLOW : C_RED;
+        bg_msgbuf mb;
+        FILE *m = bg__msg_begin(&mb, f);
         if (color)
-            fputs(col, f);
-        print_name(f, r->name, w);
-        fprintf(f, "  %s: ", bg__status_name(r->status));
-        bg__term_escape(f, r->message);
+            fputs(col, m);
+        print_name(m, r->name, w);
+        fprintf(m, "  %s: ", bg__status_name(r->status));
+        bg__term_escape(m, r->message);
         if (r->status == BG_STATUS_CRASHED || r->status == BG_STATUS_TIMEOUT)
-            fprintf(f, " (after %zu good process%s)", r->nprocs, r->nprocs == 1 ? "" : "es");
+            fprintf(m, " (after %zu good process%s)", r->nprocs, r->nprocs == 1 ? "" : "es");
         if (color)
-            fputs(C_RESET, f);
-        fputc('\n', f);
+            fputs(C_RESET, m);
+        fputc('\n', m);
+        bg__msg_end(&mb, f, wrap);
         return;
     }
     if (c->mode != BG_MODE_TIME) {
-        bench_instr(f, run, r, w);
+        bench_instr(f, run, r, w, wrap);
         return;
     }
     const bg_estimate *e = &r->wall.est[c->primary];
@@ -477,7 +489,7 @@ static void bench_row(FILE *f, const bg_run *run, const bg_result *r, bool narro
     field(f, iv, 27, true);
     if (narrow) {
         fprintf(f, " %zu x %zu\n", r->nprocs, r->nprocs ? nsamp / r->nprocs : 0);
-        bench_counters(f, run, r);
+        bench_counters(f, run, r, wrap);
         return;
     }
     fputc(' ', f);
@@ -488,19 +500,19 @@ static void bench_row(FILE *f, const bg_run *run, const bg_result *r, bool narro
     field(f, outl, 10, true);
     fprintf(f, " %zu x %zu%s%s\n", r->nprocs, r->nprocs ? nsamp / r->nprocs : 0,
             thr[0] ? ", " : "", thr);
-    bench_counters(f, run, r);
+    bench_counters(f, run, r, wrap);
 }
 
 static int bench(FILE *f, const bg_report_src *s, size_t i)
 {
-    bench_row(f, s->run, &s->run->results[i], compact(s));
+    bench_row(f, s->run, &s->run->results[i], compact(s), wrap_width(s, f));
     return ferror(f) ? BG_EIO : 0;
 }
 
 /* The recommendations, one line each (rule and evidence; the action is in
  * the JSON record and the HTML report), at most 10; the noisy rule is the
  * line above. */
-static void recommendations(FILE *f, const bg_run *run)
+static void recommendations(FILE *f, const bg_run *run, int wrap)
 {
     size_t shown = 0, total = 0;
     for (size_t i = 0; i < run->nresults; i++)
@@ -514,7 +526,7 @@ static void recommendations(FILE *f, const bg_run *run)
         for (size_t k = 0; k < r->nadvice && shown < 10; k++) {
             if (!strcmp(r->advice[k].rule, "noisy"))
                 continue;
-            fprintf(f, "  %s: %s: %s\n", r->name, r->advice[k].rule, r->advice[k].evidence);
+            bg__wrapf(f, wrap, "  %s: %s: %s", r->name, r->advice[k].rule, r->advice[k].evidence);
             shown++;
         }
     }
@@ -523,26 +535,29 @@ static void recommendations(FILE *f, const bg_run *run)
 }
 
 /* Growth orders and thread scaling (bg_sweep), after the table. */
-static void print_sweeps(FILE *f, const bg_run *run)
+static void print_sweeps(FILE *f, const bg_run *run, int wrap)
 {
     for (size_t i = 0; i < run->nsweeps; i++) {
         const bg_sweep *w = &run->sweeps[i];
         char t[32];
         if (w->kind == BG_SWEEP_GROWTH) {
-            fprintf(f, "growth %s over %s (%zu sizes %.0f..%.0f): %s%s, time ~ %.4g ns x f(%s), "
-                       "RMS %.1f%%\n",
+            bg__wrapf(f, wrap, "growth %s over %s (%zu sizes %.0f..%.0f): %s%s, time ~ %.4g ns x f(%s), "
+                       "RMS %.1f%%",
                     w->key, w->arg, w->n, w->x[0], w->x[w->n - 1],
                     w->big_o ? bg__big_o_name(w->big_o) : "no fit", w->declared ? " (declared)" : "",
                     w->coef, w->arg, w->rms * 100);
             continue;
         }
-        fprintf(f, "threads %s: best %d thread%s (highest throughput)", w->key, w->best_threads,
+        bg_msgbuf mb;
+        FILE *m = bg__msg_begin(&mb, f);
+        fprintf(m, "threads %s: best %d thread%s (highest throughput)", w->key, w->best_threads,
                 w->best_threads == 1 ? "" : "s");
         if (w->knee_threads)
-            fprintf(f, ", knee at %d (efficiency below %.0f%%)\n", w->knee_threads,
+            fprintf(m, ", knee at %d (efficiency below %.0f%%)\n", w->knee_threads,
                     BG_KNEE_EFFICIENCY * 100);
         else
-            fprintf(f, ", no knee (efficiency >= %.0f%% throughout)\n", BG_KNEE_EFFICIENCY * 100);
+            fprintf(m, ", no knee (efficiency >= %.0f%% throughout)\n", BG_KNEE_EFFICIENCY * 100);
+        bg__msg_end(&mb, f, wrap);
         for (size_t j = 0; j < w->n; j++) {
             bg__format_ns(w->t_ns[j], t, sizeof t);
             fprintf(f, "    T=%-3.0f %s/iter, %.4g /s, efficiency %.0f%%\n", w->x[j], t,
@@ -568,26 +583,30 @@ static int end(FILE *f, const bg_report_src *s)
     for (size_t i = 0; i < run->nresults; i++)
         scopes += run->results[i].scope_of[0] != '\0';
     size_t benches = run->nresults - scopes;
-    fprintf(f, "\n%zu benchmark%s", benches, benches == 1 ? "" : "s");
+    int wrap = wrap_width(s, f);
+    bg_msgbuf mb;
+    FILE *m = bg__msg_begin(&mb, f);
+    fprintf(m, "\n%zu benchmark%s", benches, benches == 1 ? "" : "s");
     if (scopes)
-        fprintf(f, " (and %zu scope%s, each a benchmark named bench/scope)", scopes,
+        fprintf(m, " (and %zu scope%s, each a benchmark named bench/scope)", scopes,
                 scopes == 1 ? "" : "s");
-    fprintf(f, " in %.1f s", total);
+    fprintf(m, " in %.1f s", total);
     if (skipped)
-        fprintf(f, ", %zu skipped", skipped);
+        fprintf(m, ", %zu skipped", skipped);
     if (bad)
-        fprintf(f, ", %zu failed (crashed, timed out or errored)", bad);
-    fprintf(f, "; outliers are mild/severe (Tukey), kept in every estimate\n");
+        fprintf(m, ", %zu failed (crashed, timed out or errored)", bad);
+    fprintf(m, "; outliers are mild/severe (Tukey), kept in every estimate\n");
+    bg__msg_end(&mb, f, wrap);
     if (scopes)
-        fprintf(f, "scopes: %.1f ns per entry (%s), %.1f ns of it in each figure taken out; "
-                   "--no-scopes: %.1f ns\n", run->overhead.scope_entry_ns,
-                run->overhead.scope_tsc ? "TSC" : "clock_gettime", run->overhead.scope_read_ns,
-                run->overhead.scope_off_ns);
-    print_sweeps(f, run);
+        bg__wrapf(f, wrap, "scopes: %.1f ns per entry (%s), %.1f ns of it in each figure taken out; "
+                           "--no-scopes: %.1f ns", run->overhead.scope_entry_ns,
+                  run->overhead.scope_tsc ? "TSC" : "clock_gettime", run->overhead.scope_read_ns,
+                  run->overhead.scope_off_ns);
+    print_sweeps(f, run, wrap);
     if (run->noisy[0])
-        fprintf(f, "benchgate: measurements look noisy (%s); run `benchgate doctor` for what to "
-                   "fix\n", run->noisy);
-    recommendations(f, run);
+        bg__wrapf(f, wrap, "benchgate: measurements look noisy (%s); run `benchgate doctor` for what to fix",
+                  run->noisy);
+    recommendations(f, run, wrap);
     return ferror(f) ? BG_EIO : 0;
 }
 

@@ -874,6 +874,70 @@ static void test_console_compact_and_colour(void **state)
     unsetenv("NO_COLOR");
 }
 
+/* Messages after a table wrap at the terminal's width, indented under
+ * their first line; table rows are laid out, not wrapped; piped (width 0,
+ * no COLUMNS) each message stays one line. */
+static void test_console_messages_wrap(void **state)
+{
+    (void)state;
+    static const char note[] =
+        "accepted by the rule 'known-slow' in .benchgate.json: the change lies inside the band the "
+        "settings allow for this benchmark, so the gate does not fail on it";
+    bg_cmp_row row = {.name = "a_rather_long_benchmark_name_that_goes_on_and_on_past_the_column",
+                      .kind = BG_ROW_COMPARED, .mean_a = 1000, .mean_b = 1030,
+                      .ch = {.change = 0.03, .lo = 0.01, .hi = 0.05, .p = 0.01}, .p_adj = 0.01,
+                      .verdict = BG_VERDICT_REGRESSED, .accepted = true};
+    snprintf(row.note, sizeof row.note, "%s", note);
+    bg_comparison c;
+    memset(&c, 0, sizeof c);
+    c.rows = &row;
+    c.n = 1;
+    c.threshold = 0.01;
+    c.alpha = 0.05;
+    c.drift_used = true;
+    snprintf(c.drift_note, sizeof c.drift_note, "between-run noise learned from 12 pairs of runs of unchanged "
+             "code on this machine; each verdict widens its interval by it");
+    snprintf(c.metric, sizeof c.metric, "time");
+    snprintf(c.unit, sizeof c.unit, "ns");
+    unsetenv("COLUMNS");
+    for (int narrow = 0; narrow < 2; narrow++) {
+        bg_report_src src = {.kind = BG_REPORT_COMPARISON, .cmp = &c, .label_a = "base", .label_b = "now",
+                             .width = narrow ? 80 : 0};
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        assert_int_equal(bg__report(f, bg__reporter_find("console", BG_REPORT_COMPARISON), &src), 0);
+        fclose(f);
+        /* The note, its words in order, whatever the breaks. */
+        char joined[4096] = "";
+        size_t longest = 0, continued = 0;
+        for (char *line = buf, *end; (end = strchr(line, '\n')); line = end + 1) {
+            size_t n = (size_t)(end - line);
+            longest = n > longest ? n : longest;
+            char *q = line;
+            if (n > 4 && !strncmp(line, "    ", 4) && line[4] != ' ') {
+                continued++; /* a continuation: two past the message's own indent of 2 */
+                q = line + 4;
+                strcat(joined, " ");
+            } else if (joined[0]) {
+                strcat(joined, "\n");
+            }
+            strncat(joined, q, (size_t)(end - q));
+        }
+        if (narrow) {
+            if (longest > 80)
+                fail_msg("a line of %zu columns at width 80:\n%s", longest, buf);
+            assert_true(continued >= 2); /* the note took three lines or more */
+            assert_non_null(strstr(joined, note));
+        } else {
+            assert_non_null(strstr(buf, note)); /* one line */
+            assert_non_null(strstr(buf, c.drift_note));
+            assert_int_equal(continued, 0);
+        }
+        free(buf);
+    }
+}
+
 static void test_import_roundtrip(void **state)
 {
     (void)state;
@@ -1299,6 +1363,7 @@ int main(void)
         cmocka_unit_test(test_import_criterion), cmocka_unit_test(test_import_criterion_errors),
         cmocka_unit_test(test_gbench_units_and_counters_roundtrip),
         cmocka_unit_test(test_console_compact_and_colour),
+        cmocka_unit_test(test_console_messages_wrap),
         cmocka_unit_test(test_plot_density_outlier),
         cmocka_unit_test(test_import_gbench_output), cmocka_unit_test(test_import_errors),
         cmocka_unit_test(test_plot_missing_program), cmocka_unit_test(test_plot_program_fails),
