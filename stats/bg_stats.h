@@ -13,6 +13,7 @@
 #ifndef BG_STATS_H
 #define BG_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -212,9 +213,28 @@ typedef struct bg_changepoint {
 } bg_changepoint;
 
 /* Change points in a series of per-commit estimates. Writes up to `max` change
- * points to out and their count to *nout. */
+ * points to out and their count to *nout. The series needs 10 values; a
+ * change point has 5 values on each side, except at the ends of the
+ * series, where 2 are enough: a shift in the newest (or oldest) two
+ * values is found at its place. */
 int bg_changepoints(const double *x, size_t n, double alpha, uint64_t seed,
                     bg_changepoint *out, size_t max, size_t *nout);
+
+/* A suspected change at the newest value (bg_changepoint_last). */
+typedef struct bg_cp_suspect {
+    bool suspect;     /* |z| > BG_CP_SUSPECT_Z and outside the segment's range */
+    double magnitude; /* newest / median of the segment - 1 (NAN: median 0) */
+    double z;         /* (newest - median) / MAD (normal-consistent) */
+} bg_cp_suspect;
+/* Iglewicz and Hoaglin's cut-off for the modified z-score. */
+#define BG_CP_SUSPECT_Z 3.5
+/* Whether the newest value x[n-1] stands apart from the values since the
+ * last change point, x[from .. n-1) (from = 0 when there is none), which
+ * must be 5 or more (otherwise suspect is false). A single value cannot be
+ * a change point (an outlier looks the same): it is a suspected change
+ * that the next run confirms or dismisses. BG_EINVAL for from >= n or a
+ * value that is not finite. */
+int bg_changepoint_last(const double *x, size_t n, size_t from, bg_cp_suspect *out);
 
 /* ---- between-run noise (drift; stats/drift.c) ---- */
 

@@ -38,6 +38,15 @@
  * within-segment sums 10 pairs; with fewer, one outlier commit would be
  * reported as a "segment" of its own. */
 #define CP_MIN_SEGMENT 5
+/* Smallest segment at either end of the whole series: a shift in the
+ * newest (or oldest) two runs is found and placed where it is, instead of
+ * waiting for five runs at the new level (or being drawn five runs from
+ * the end, where the five-value rule forced the split). Two values, not
+ * one: the permutation test still decides, and a pair of values that are
+ * both the extremes of n has probability 2 / C(n, 2) under "no change"
+ * (0.044 at n = 10), while a single value is an outlier as often as a
+ * change; bg_changepoint_last flags that case instead. */
+#define CP_MIN_EDGE 2
 
 /* Permutations per test: p is a multiple of 1/(199 + 1), so the smallest
  * p-value is 0.005 and p < 0.05 is decided on 200 equally likely values
@@ -104,7 +113,8 @@ static void prepare_segment(cp_ctx *c, size_t from, size_t to)
  * the values already left comes from Fenwick trees of their count and sum
  * by rank (O(log len)), its distance to those right of it is dsum - that.
  * O(len log len) per split, against O(len^2) for the pairwise sums. */
-static double best_split(const cp_ctx *c, const size_t *idx, size_t len, size_t *tau)
+static double best_split(const cp_ctx *c, const size_t *idx, size_t len, size_t min_left,
+                         size_t min_right, size_t *tau)
 {
     double w_left = 0.0, cross = 0.0, w_right = 0.0;
     for (size_t j = 0; j < len; j++)
@@ -117,8 +127,8 @@ static double best_split(const cp_ctx *c, const size_t *idx, size_t len, size_t 
     double left_sum = 0.0;
     double best = -INFINITY;
     *tau = 0;
-    for (size_t t = 0; t + CP_MIN_SEGMENT <= len; t++) {
-        if (t >= CP_MIN_SEGMENT) {
+    for (size_t t = 0; t + min_right <= len; t++) {
+        if (t >= min_left) {
             double m = (double)t, k = (double)(len - t);
             double e = 2.0 * cross / (m * k) - w_left / (m * (m - 1.0) / 2.0) -
                        w_right / (k * (k - 1.0) / 2.0);
@@ -174,14 +184,21 @@ static unsigned long mix_seed(uint64_t s)
 static int search(cp_ctx *c, size_t from, size_t to)
 {
     size_t len = to - from;
-    if (len < 2 * CP_MIN_SEGMENT)
+    /* A part at an end of the whole series may be as short as CP_MIN_EDGE;
+     * a part between two change points holds CP_MIN_SEGMENT. The series as
+     * a whole still needs 2 * CP_MIN_SEGMENT values (bg_changepoints). */
+    size_t min_left = from == 0 ? CP_MIN_EDGE : CP_MIN_SEGMENT;
+    size_t min_right = to == c->n ? CP_MIN_EDGE : CP_MIN_SEGMENT;
+    if (len < 2 * CP_MIN_SEGMENT && !(from == 0 || to == c->n))
+        return BG_OK;
+    if (len < min_left + min_right || len < 2 * CP_MIN_EDGE + 2)
         return BG_OK;
     size_t *idx = c->perm;
     for (size_t i = 0; i < len; i++)
         idx[i] = from + i;
     prepare_segment(c, from, to);
     size_t tau;
-    double q_obs = best_split(c, idx, len, &tau);
+    double q_obs = best_split(c, idx, len, min_left, min_right, &tau);
     /* Each segment's permutations come from a stream of its own (the seed
      * and the segment's ends), so a segment's p-value does not depend on
      * how many permutations other segments drew. */
@@ -194,7 +211,7 @@ static int search(cp_ctx *c, size_t from, size_t to)
         size_t tau_r;
         /* The relative tolerance keeps rounding differences from counting a
          * permutation with an identical statistic (all-equal data) as below. */
-        if (best_split(c, idx, len, &tau_r) >= q_obs - 1e-12 * fabs(q_obs))
+        if (best_split(c, idx, len, min_left, min_right, &tau_r) >= q_obs - 1e-12 * fabs(q_obs))
             at_least++;
         /* p = (at_least + 1) / (R + 1) only grows with more permutations:
          * once it reaches alpha the segment is not split, whatever the rest
@@ -312,4 +329,40 @@ done:
     if (c.rng)
         gsl_rng_free(c.rng);
     return rc;
+}
+
+/* The newest value against the level since the last change point: the
+ * modified z-score of Iglewicz and Hoaglin ("How to Detect and Handle
+ * Outliers", ASQC 1993), (x - median) / (1.4826 MAD), against their
+ * cut-off of 3.5, and outside the segment's range. One value cannot be
+ * told from an outlier (bg_changepoints needs CP_MIN_EDGE at an end), so
+ * this is a suspicion that the next run confirms or dismisses. */
+int bg_changepoint_last(const double *x, size_t n, size_t from, bg_cp_suspect *out)
+{
+    if (!x || !out)
+        return BG_EINVAL;
+    *out = (bg_cp_suspect){.suspect = false, .magnitude = NAN, .z = NAN};
+    if (n == 0 || from >= n)
+        return BG_EINVAL;
+    for (size_t i = from; i < n; i++)
+        if (!isfinite(x[i]))
+            return BG_EINVAL;
+    size_t len = n - 1 - from; /* the segment without the newest value */
+    if (len < CP_MIN_SEGMENT)
+        return BG_OK;
+    const double *seg = x + from, last = x[n - 1];
+    double med = bg_stat_median(seg, len), mad = bg_stat_mad(seg, len);
+    double lo = seg[0], hi = seg[0];
+    for (size_t i = 1; i < len; i++) {
+        lo = seg[i] < lo ? seg[i] : lo;
+        hi = seg[i] > hi ? seg[i] : hi;
+    }
+    if (mad > 0)
+        out->z = (last - med) / mad;
+    else
+        out->z = last == med ? 0.0 : copysign(INFINITY, last - med);
+    if (med != 0)
+        out->magnitude = last / med - 1.0;
+    out->suspect = fabs(out->z) > BG_CP_SUSPECT_Z && (last < lo || last > hi);
+    return BG_OK;
 }

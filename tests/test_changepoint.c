@@ -138,6 +138,115 @@ static void test_edge_cases(void **state)
     assert_true(fabs(cp[0].p - 1.0 / 200.0) < 1e-12);
 }
 
+/* A 10% step in the newest or oldest two or three runs (1% noise) is found
+ * and placed at its index, at any length from 12 to 50: before, a part at
+ * an end needed five values, so such a shift was missed or drawn five
+ * runs from the end. Each case over 40 series; found in all but a few
+ * (n = 12 has the least room: p >= 2 / C(12, 2) for a two-run end). */
+static void test_step_near_the_ends(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 23);
+    static const size_t lens[] = {12, 20, 30, 50};
+    double x[50];
+    bg_changepoint cp[MAXCP];
+    for (size_t a = 0; a < 4; a++) {
+        size_t n = lens[a];
+        size_t ats[] = {2, 3, n - 3, n - 2};
+        for (size_t b = 0; b < 4; b++) {
+            size_t at = ats[b], placed = 0, reps = 40;
+            for (size_t k = 0; k < reps; k++) {
+                series(r, x, n, 0.01, at, 0.10, n, 0.0);
+                size_t m;
+                assert_int_equal(bg_changepoints(x, n, 0.05, k, cp, MAXCP, &m), 0);
+                for (size_t i = 0; i < m; i++)
+                    if (cp[i].index == at) {
+                        placed++;
+                        assert_true(fabs(cp[i].magnitude - 0.10) < 0.03);
+                        break;
+                    }
+            }
+            print_message("n = %zu, step at %zu: placed right in %zu / %zu\n", n, at, placed, reps);
+            assert_true(placed >= (n == 12 ? reps * 6 / 10 : reps * 9 / 10));
+        }
+    }
+    gsl_rng_free(r);
+}
+
+/* Exact data: a step in the last two values is a change point at n - 2;
+ * a single newest value is not (it is bg_changepoint_last's). */
+static void test_ends_exact(void **state)
+{
+    (void)state;
+    double x[20];
+    bg_changepoint cp[MAXCP];
+    size_t n;
+    for (int i = 0; i < 20; i++)
+        x[i] = i < 18 ? 10.0 + 0.01 * (i % 3) : 12.0;
+    assert_int_equal(bg_changepoints(x, 20, 0.05, 1, cp, MAXCP, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(cp[0].index, 18);
+    for (int i = 0; i < 20; i++)
+        x[i] = i < 2 ? 12.0 : 10.0 + 0.01 * (i % 3);
+    assert_int_equal(bg_changepoints(x, 20, 0.05, 1, cp, MAXCP, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(cp[0].index, 2);
+    x[0] = 10.0; /* only the first value apart: no change point */
+    x[1] = 10.01;
+    x[19] = 12.0; /* only the newest apart: none either */
+    assert_int_equal(bg_changepoints(x, 20, 0.05, 1, cp, MAXCP, &n), 0);
+    assert_int_equal(n, 0);
+}
+
+/* The newest value alone: suspected when it stands apart from the level
+ * since the last change point, not when it is within the noise; a
+ * confirmed change (two runs) is a change point instead. */
+static void test_suspect_last(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 31);
+    double x[30];
+    bg_cp_suspect s;
+    size_t flagged = 0, false_flags = 0, reps = 100;
+    for (size_t k = 0; k < reps; k++) {
+        series(r, x, 30, 0.01, 29, 0.10, 30, 0.0); /* +10% at the newest */
+        assert_int_equal(bg_changepoint_last(x, 30, 0, &s), 0);
+        flagged += s.suspect;
+        if (s.suspect)
+            assert_true(fabs(s.magnitude - 0.10) < 0.04);
+        series(r, x, 30, 0.01, 30, 0.0, 30, 0.0); /* flat */
+        assert_int_equal(bg_changepoint_last(x, 30, 0, &s), 0);
+        false_flags += s.suspect;
+    }
+    gsl_rng_free(r);
+    print_message("newest +10%%: suspected in %zu / %zu; flat: %zu / %zu\n", flagged, reps, false_flags, reps);
+    assert_true(flagged >= 95);
+    /* |z| > 3.5 and outside the range: for normal noise P(|z| > 3.5) is
+     * about 5e-4 (the MAD of 29 values wobbles, so allow a few). */
+    assert_true(false_flags <= 5);
+    /* The level is that since the last change point (from): the older
+     * level does not count. */
+    double y[12] = {10, 10, 10, 10, 10, 20, 20.1, 19.9, 20, 20.05, 19.95, 20.02};
+    assert_int_equal(bg_changepoint_last(y, 12, 5, &s), 0);
+    assert_false(s.suspect);
+    assert_int_equal(bg_changepoint_last(y, 12, 0, &s), 0); /* all 11 values: within their range */
+    assert_false(s.suspect);
+    y[11] = 25;
+    assert_int_equal(bg_changepoint_last(y, 12, 5, &s), 0);
+    assert_true(s.suspect);
+    assert_true(fabs(s.magnitude - 0.25) < 1e-9);
+    /* Too few values since the last change point: no judgement. */
+    assert_int_equal(bg_changepoint_last(y, 12, 8, &s), 0);
+    assert_false(s.suspect);
+    /* Bad input. */
+    assert_int_equal(bg_changepoint_last(y, 12, 12, &s), BG_EINVAL);
+    assert_int_equal(bg_changepoint_last(NULL, 12, 0, &s), BG_EINVAL);
+    y[3] = NAN;
+    assert_int_equal(bg_changepoint_last(y, 12, 0, &s), BG_EINVAL);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -160,6 +269,9 @@ int main(void)
         cmocka_unit_test(test_finds_step),
         cmocka_unit_test(test_two_steps_and_max),
         cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_step_near_the_ends),
+        cmocka_unit_test(test_ends_exact),
+        cmocka_unit_test(test_suspect_last),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
