@@ -122,7 +122,7 @@ typedef struct gen {
     size_t head_pos;                  /* head's position in commits, SIZE_MAX if none */
     size_t base_pos;                  /* base's position when it is that commit's run */
     char **paths;                     /* per commit: newest run on the machine, or NULL */
-    char (*tics)[8];
+    char (*tics)[64];
     const char **ticp;
     bg_cmp_opts cmpo; /* the comparison options with the metric set_metric chose */
     bg_noise noise;   /* between-run noise of the head's machine (the comparison adds it) */
@@ -759,6 +759,10 @@ static void plot_sweeps(gen *G)
     }
 }
 
+/* Code points of a commit's subject under its id on the history plot's
+ * axis: about 12 columns of 11-point text fit between two of 8 tics. */
+#define BG_TIC_SUBJECT 11
+
 static void plot_histories(gen *G)
 {
     if (!G->pl || G->rep.ncommits < 2)
@@ -768,8 +772,18 @@ static void plot_histories(gen *G)
     G->ticp = calloc(n, sizeof *G->ticp);
     if (!G->tics || !G->ticp)
         return;
+    /* Each tic: the short id, and under it the commit's subject cut to
+     * BG_TIC_SUBJECT code points (eight tics share about 650 pixels). */
     for (size_t i = 0; i < n; i++) {
-        snprintf(G->tics[i], sizeof G->tics[i], "%.7s", G->rep.commits[i].id);
+        const char *subj = G->rep.commits[i].subject;
+        size_t cut = 0, cps = 0;
+        while (subj[cut] && cps < BG_TIC_SUBJECT) {
+            size_t k = bg__utf8_len(subj + cut);
+            cut += k ? k : 1;
+            cps++;
+        }
+        snprintf(G->tics[i], sizeof G->tics[i], "%.7s%s%.*s%s", G->rep.commits[i].id, subj[0] ? "\n" : "",
+                 (int)cut, subj, subj[cut] ? "~" : "");
         G->ticp[i] = G->tics[i];
     }
     for (size_t i = 0; i < G->rep.nbenches; i++) {
@@ -894,6 +908,14 @@ static int find_changepoints(gen *G)
         size_t ncp = 0;
         if (bg_changepoints(v, m, CP_ALPHA, CP_SEED, b->cp, CP_MAX, &ncp) != 0)
             continue; /* degenerate history: no change points rather than no report */
+        /* The newest value alone, when it is the newest commit's: a
+         * suspected change awaiting its second run. */
+        bg_cp_suspect sus;
+        if (m && at[m - 1] == n - 1 && bg_changepoint_last(v, m, ncp ? b->cp[ncp - 1].index : 0, &sus) == 0 &&
+            sus.suspect && isfinite(sus.magnitude) && fabs(sus.magnitude) > G->rep.threshold) {
+            b->suspect = true;
+            b->suspect_change = sus.magnitude;
+        }
         for (size_t k = 0; k < ncp; k++)
             b->cp[k].index = at[b->cp[k].index];
         b->ncp = ncp;

@@ -90,7 +90,8 @@ int bg__plot_fit(bg_plotter *p, const char *file, const char *title, const bg_re
 /* A history: one point per commit position (x = 0 oldest), NAN where the
  * commit has no run or no value; lo/hi the interval (NAN: none). Change
  * points are drawn at their index with their magnitude; `tics` labels
- * (short commit ids) are placed at up to 8 evenly spread positions. The
+ * (short commit ids, each with its subject on a second line) are placed at
+ * up to 8 evenly spread positions. The
  * y axis says `what` ("instructions per iteration") and is scaled for
  * `unit` (bg__metric_unit: "ns" as time, "bytes" in KiB/MiB/GiB, a count
  * in thousands/millions/billions); NULL for both means time per
@@ -100,7 +101,7 @@ typedef struct bg_plot_history {
     size_t n;
     const bg_changepoint *cp;
     size_t ncp;
-    const char *const *tics; /* n labels, or NULL */
+    const char *const *tics; /* n labels, or NULL; a '\n' starts a second line (the subject) */
     const char *what;        /* the quantity, or NULL for time per iteration */
     const char *unit;        /* its unit (NULL: ns) */
 } bg_plot_history;
@@ -137,6 +138,11 @@ typedef struct bg_report_bench {
     double *hist_pt, *hist_lo, *hist_hi; /* ncommits each; NAN where no value */
     bg_changepoint cp[16];
     size_t ncp;
+    /* The newest commit's value stands apart from the level since the last
+     * change point (bg_changepoint_last) by more than the noise threshold:
+     * a suspected change, one run so far, that the next run confirms. */
+    bool suspect;
+    double suspect_change;   /* newest / level - 1 */
     bool plot_dist, plot_fit, plot_cmp, plot_hist, plot_spark; /* drawn and present */
     double drift_band;       /* 95 % band of run-to-run changes on the head's machine (a
                               * fraction, from the store's noise record); NAN when unknown */

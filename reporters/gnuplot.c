@@ -512,16 +512,27 @@ int bg__plot_history(bg_plotter *p, const char *file, const char *title, const b
     set_title(f, title);
     fputs("set ylabel ", f);
     bg__gp_quote(f, ylabel);
-    fputs("\nset xlabel 'first-parent commits, oldest to newest'\n", f);
+    /* Tic labels of two lines (id, subject): the axis label one line
+     * lower, or gnuplot sets it over the second line. */
+    fprintf(f, "\nset xlabel 'first-parent commits, oldest to newest'%s\n", h->tics ? " offset 0,-1" : "");
     fputs("set key below horizontal maxrows 2 height 1\n", f);
     fprintf(f, "set xrange [-0.5:%zu.5]\n", h->n - 1);
     if (h->tics) {
         size_t step = h->n > 8 ? (h->n + 7) / 8 : 1;
-        fputs("set xtics rotate by -30 (", f);
+        fputs("set xtics (", f);
         for (size_t i = 0, k = 0; i < h->n; i += step, k++) {
             if (k)
                 fputs(", ", f);
-            bg__gp_quote(f, h->tics[i]);
+            /* A label of two lines (the id, then the subject): each line
+             * quoted, joined by a double-quoted "\n". */
+            const char *t = h->tics[i], *nl = strchr(t, '\n');
+            char first[64];
+            snprintf(first, sizeof first, "%.*s", nl ? (int)(nl - t) : (int)strlen(t), t);
+            bg__gp_quote(f, first);
+            if (nl) {
+                fputs(".\"\\n\".", f);
+                bg__gp_quote(f, nl + 1);
+            }
             fprintf(f, " %zu", i);
         }
         fputs(")\n", f);

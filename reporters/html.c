@@ -450,25 +450,53 @@ static void index_table(FILE *f, const bg_report *rep)
               f);
 }
 
+/* A suspected change at the newest commit (one run so far), as a
+ * paragraph; `name` links the benchmark when given (the index). */
+static void put_suspect(FILE *f, const bg_report *rep, const bg_report_bench *b, bool name)
+{
+    if (!b->suspect || rep->ncommits == 0)
+        return;
+    const bg_report_commit *c = &rep->commits[rep->ncommits - 1];
+    fputs("<p class=\"note\">Suspected change", f);
+    if (name) {
+        fputs(" in ", f);
+        put_bench_link(f, rep, b->name);
+    }
+    fprintf(f, ": %+.1f %% at the newest commit <code>%.12s</code>", 100 * b->suspect_change, c->id);
+    if (c->subject[0]) {
+        fputs(" (", f);
+        bg__html_escape(f, c->subject);
+        fputc(')', f);
+    }
+    fputs(", against the level since the last change point. One run so far: a change point needs two "
+          "runs at the new level at the end of the history, so the next run confirms it or shows it "
+          "was an outlier.</p>\n",
+          f);
+}
+
 static void index_changepoints(FILE *f, const bg_report *rep)
 {
     size_t total = 0;
     for (size_t i = 0; i < rep->nbenches; i++)
         total += rep->benches[i].ncp;
     fputs("<h2>Change points</h2>\n", f);
-    /* bg_changepoints needs two segments of 5 points: 10 commits with a run. */
+    /* bg_changepoints needs 10 commits with a run: 5 on each side of a
+     * change point, 2 at the ends of the history. */
     size_t with_run = 0;
     for (size_t i = 0; i < rep->ncommits; i++)
         with_run += rep->commits[i].has_run;
     if (with_run < 10) {
         fprintf(f, "<p class=\"muted\">%zu of the %zu commit(s) in the history have a run; change points "
-                   "need runs of at least 10 commits (%zu more).</p>\n",
+                   "need runs of at least 10 commits (%zu more): 5 on each side of a change, 2 at the "
+                   "ends of the history.</p>\n",
                 with_run, rep->ncommits, 10 - with_run);
         return;
     }
+    for (size_t i = 0; i < rep->nbenches; i++)
+        put_suspect(f, rep, &rep->benches[i], true);
     if (total == 0) {
         fputs("<p class=\"muted\">None detected (E-divisive means, permutation test, &alpha; = "
-              "0.05).</p>\n",
+              "0.05; a change needs 5 runs on each side, 2 at the ends of the history).</p>\n",
               f);
         return;
     }
@@ -966,6 +994,7 @@ static void bench_history(FILE *f, const bg_report *rep, const bg_report_bench *
         snprintf(alt, sizeof alt, "%s per commit with change points; commits whose run lacks it are left out",
                  rep->metric_what);
     put_img(f, b->slug, "hist", alt, BG_PLOT_WIDE_W, BG_PLOT_WIDE_H, "plot");
+    put_suspect(f, rep, b, false);
     if (b->ncp == 0) {
         fputs("<p><small>No change point detected.</small></p>\n", f);
         return;

@@ -277,6 +277,8 @@ static void test_report_history(void **state)
     svg = slurp(want);
     assert_non_null(svg);
     assert_non_null(strstr(svg, "a\"b\\c: mean per commit"));
+    /* the commits' subjects ("c1", ...) under their ids on the axis */
+    assert_non_null(strstr(svg, "<text>c1</text>"));
     free(svg);
     snprintf(want, sizeof want, "%s/bench-%s.html", dir, bench);
     char *page = slurp(want);
@@ -383,7 +385,7 @@ static void test_report_short_history(void **state)
     const char *cp = strstr(index, "<h2>Change points</h2>");
     assert_non_null(cp);
     assert_non_null(strstr(cp, "8 of the 8 commit(s) in the history have a run; change points need runs of at "
-                               "least 10 commits (2 more)."));
+                               "least 10 commits (2 more): 5 on each side of a change, 2 at the ends of the history."));
     assert_null(strstr(cp, "None detected"));
     /* the median beside the mean, and which one the verdicts use */
     assert_non_null(strstr(index, "<th>estimate (mean, 95% CI)</th><th>median (95% CI)</th>"));
