@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The CI files other projects use are valid: action.yml (the GitHub
-# composite action) and ci/github-actions.yml (a workflow) against GitHub's
+# composite action), ci/github-actions.yml and ci/github-action-selftest.yml
+# (workflows; the second runs the action as `uses: ./`) against GitHub's
 # schemas with @action-validator/cli from npm, installed into a temporary
 # directory (when npm cannot install it: a YAML parse and checks of the
 # keys GitHub requires, said so in the output); the GitLab files
 # (ci/gitlab-ci.yml, ci/gitlab-template.yml) parsed with python3-yaml and
-# checked for a script in every job. Then a broken action must be caught,
+# checked for a script in every job; benchgate's own address is only ever
+# the placeholder OWNER/benchgate. Then a broken action must be caught,
 # to show the check can fail. Exits non-zero on any failure.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -83,9 +85,26 @@ fi
 for f in action.yml; do
     if check_github action "$src/$f"; then echo "ok: $f"; else echo "FAIL: $f"; status=1; fi
 done
-for f in ci/github-actions.yml; do
+for f in ci/github-actions.yml ci/github-action-selftest.yml; do
     if check_github workflow "$src/$f"; then echo "ok: $f"; else echo "FAIL: $f"; status=1; fi
 done
+# The repository's own workflow runs the action from its checkout, with no
+# address in it.
+if grep -qE '^ *- uses: \./$' "$src/ci/github-action-selftest.yml"; then
+    echo "ok: ci/github-action-selftest.yml runs the action as 'uses: ./'"
+else
+    echo "FAIL: ci/github-action-selftest.yml does not run the action as 'uses: ./'"; status=1
+fi
+# Where benchgate is hosted is one placeholder, OWNER/benchgate, for the
+# user to replace (README: "Where benchgate lives"): no other address of
+# benchgate's repository is written anywhere.
+others=$(cd "$src" && grep -rnoE '(github\.com|githubusercontent\.com)[/:][A-Za-z0-9_.-]+/benchgate' \
+    README.md action.yml ci docs examples | grep -v 'OWNER/benchgate' || true)
+if [ -z "$others" ]; then
+    echo "ok: benchgate's address is the one placeholder OWNER/benchgate"
+else
+    echo "FAIL: an address of benchgate other than the placeholder OWNER/benchgate:"; echo "$others"; status=1
+fi
 for f in ci/gitlab-ci.yml ci/gitlab-template.yml; do
     if check_gitlab "$src/$f"; then echo "ok: $f"; else echo "FAIL: $f"; status=1; fi
 done
