@@ -50,6 +50,13 @@ void bg__name_slug(const char *name, char *out, size_t n);
 #define BG_PLOT_WIDE_W 760  /* history */
 #define BG_PLOT_WIDE_H 360
 #define BG_PLOT_SPARK_W 180 /* the index's history line */
+/* The history plot's area between these fractions of its width (gnuplot
+ * margins set "at screen"), so the page can place a tooltip and a link
+ * over each commit's column (an image map) without reading the SVG: room
+ * on the left for the y tics and label, a little on the right for the
+ * last tic's label. */
+#define BG_PLOT_HIST_LEFT 0.11
+#define BG_PLOT_HIST_RIGHT 0.97
 #define BG_PLOT_SPARK_H 40
 
 /* A running gnuplot that draws every plot of one report. Opaque. */

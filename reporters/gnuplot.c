@@ -517,6 +517,7 @@ int bg__plot_history(bg_plotter *p, const char *file, const char *title, const b
     fprintf(f, "\nset xlabel 'first-parent commits, oldest to newest'%s\n", h->tics ? " offset 0,-1" : "");
     fputs("set key below horizontal maxrows 2 height 1\n", f);
     fprintf(f, "set xrange [-0.5:%zu.5]\n", h->n - 1);
+    fprintf(f, "set lmargin at screen %g\nset rmargin at screen %g\n", BG_PLOT_HIST_LEFT, BG_PLOT_HIST_RIGHT);
     if (h->tics) {
         size_t step = h->n > 8 ? (h->n + 7) / 8 : 1;
         fputs("set xtics (", f);

@@ -252,6 +252,48 @@ static void put_img(FILE *f, const char *slug, const char *kind, const char *alt
     fputs("\">\n", f);
 }
 
+/* The history plot with an image map over it: each commit's column (the
+ * plot's area is at fixed fractions of its width, BG_PLOT_HIST_LEFT and
+ * _RIGHT) has a tooltip with the commit's id, subject, author, date and
+ * value, and links to the commit's page when it has a run. No script. */
+static void put_hist_img(FILE *f, const bg_report *rep, const bg_report_bench *b, const char *alt)
+{
+    fprintf(f, "<img class=\"plot\" src=\"plots/%s-hist.svg\" width=\"%d\" height=\"%d\" usemap=\"#map-%s\" alt=\"",
+            b->slug, BG_PLOT_WIDE_W, BG_PLOT_WIDE_H, b->slug);
+    bg__html_escape(f, alt);
+    fprintf(f, "\">\n<map name=\"map-%s\">\n", b->slug);
+    double left = BG_PLOT_HIST_LEFT * BG_PLOT_WIDE_W, right = BG_PLOT_HIST_RIGHT * BG_PLOT_WIDE_W;
+    double col = (right - left) / (double)rep->ncommits;
+    for (size_t k = 0; k < rep->ncommits; k++) {
+        const bg_report_commit *c = &rep->commits[k];
+        fprintf(f, "<area shape=\"rect\" coords=\"%.0f,0,%.0f,%d\"", left + col * (double)k,
+                left + col * (double)(k + 1), BG_PLOT_WIDE_H);
+        if (c->page[0])
+            fprintf(f, " href=\"%s\"", c->page);
+        char value[48] = "no value";
+        if (isfinite(b->hist_pt[k])) {
+            if (rep->metric_is_time)
+                bg__format_ns(b->hist_pt[k], value, sizeof value);
+            else
+                snprintf(value, sizeof value, "%.4g%s%s", b->hist_pt[k], rep->metric_unit[0] ? " " : "",
+                         rep->metric_unit);
+        }
+        char who[120] = "";
+        if (c->author[0] && c->date[0])
+            snprintf(who, sizeof who, " (%s, %s)", c->author, c->date);
+        else if (c->author[0] || c->date[0])
+            snprintf(who, sizeof who, " (%s)", c->author[0] ? c->author : c->date);
+        char text[400];
+        snprintf(text, sizeof text, "%.12s %s%s: %s", c->id, c->subject, who, value);
+        fputs(" title=\"", f);
+        bg__html_escape(f, text);
+        fputs("\" alt=\"", f);
+        bg__html_escape(f, text);
+        fputs("\">\n", f);
+    }
+    fputs("</map>\n", f);
+}
+
 /* The index's history line; its title (a tooltip, no script needed) gives
  * the range the line spans, which the line alone does not show. */
 static void put_spark(FILE *f, const bg_report *rep, const bg_report_bench *b)
@@ -993,7 +1035,7 @@ static void bench_history(FILE *f, const bg_report *rep, const bg_report_bench *
     else
         snprintf(alt, sizeof alt, "%s per commit with change points; commits whose run lacks it are left out",
                  rep->metric_what);
-    put_img(f, b->slug, "hist", alt, BG_PLOT_WIDE_W, BG_PLOT_WIDE_H, "plot");
+    put_hist_img(f, rep, b, alt);
     put_suspect(f, rep, b, false);
     if (b->ncp == 0) {
         fputs("<p><small>No change point detected.</small></p>\n", f);

@@ -285,6 +285,13 @@ static void test_report_history(void **state)
     assert_non_null(page);
     assert_non_null(strstr(page, "<h1>a&quot;b\\c</h1>"));
     assert_non_null(strstr(page, "-hist.svg"));
+    /* each commit's column of the history plot: a tooltip with its
+     * subject, author and date, and a link to its page */
+    assert_non_null(strstr(page, "usemap=\"#map-"));
+    const char *area = strstr(page, "<area shape=\"rect\" coords=\"");
+    assert_non_null(area);
+    assert_non_null(strstr(area, " c3 ("));
+    assert_non_null(strstr(area, "href=\"commit-"));
     assert_non_null(strstr(page, "<h2>Counters</h2>"));
     assert_non_null(strstr(page, "CPU time"));
     /* the noise record of the machine, which the comparison allowed for */
@@ -394,6 +401,44 @@ static void test_report_short_history(void **state)
     assert_non_null(strstr(index, "<th>commit</th><th>subject</th><th>author</th><th>date</th><th>run</th>"));
     assert_non_null(strstr(index, "</a></td><td>c8</td><td>"));
     free(index);
+}
+
+/* A shift at the end of a history (tools/make-history.sh: benchmark 0
+ * +8 % from commit STEP of 24): in the newest two commits it is a change
+ * point at its first commit; in the newest commit alone, a suspected
+ * change awaiting the next run. */
+static void test_report_change_at_the_end(void **state)
+{
+    (void)state;
+    static const struct {
+        int step;
+        const char *want;
+    } cases[] = {
+        {23, "</code></a> change 23 <small"},
+        {24, "Suspected change in <a href=\"bench-bench-00-sort"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        char dir[400], path[500];
+        snprintf(dir, sizeof dir, "%s/end-%d", tmp, cases[i].step);
+        sh("sh '%s/../../tools/make-history.sh' '%s' 24 4 %d >/dev/null && cd '%s' && "
+           "BENCHGATE_GNUPLOT=/nonexistent '%s' report --out report >/dev/null 2>&1",
+           BG_FIXTURES_DIR, dir, cases[i].step, dir, BENCHGATE_EXE);
+        snprintf(path, sizeof path, "%s/report/index.html", dir);
+        char *index = slurp(path);
+        assert_non_null(index);
+        const char *cp = strstr(index, "<h2>Change points</h2>");
+        const char *end = cp ? strstr(cp, "<h2>History") : NULL;
+        assert_non_null(end);
+        const char *hit = strstr(cp, cases[i].want);
+        if (!hit || hit > end)
+            fail_msg("step %d: no '%s' among the change points:\n%.*s", cases[i].step, cases[i].want,
+                     (int)(end - cp), cp);
+        if (cases[i].step == 24) { /* one run: not (yet) a change point of bench_00 */
+            const char *not = strstr(cp, "</code></a> change 24 <small");
+            assert_true(!not || not > end);
+        }
+        free(index);
+    }
 }
 
 /* All plots of one report come from one gnuplot process: a stand-in
@@ -1127,6 +1172,7 @@ int main(void)
         cmocka_unit_test(test_report_commit_page),
         cmocka_unit_test(test_report_one_gnuplot),
         cmocka_unit_test(test_report_short_history),
+        cmocka_unit_test(test_report_change_at_the_end),
         cmocka_unit_test(test_report_range_and_file),
         cmocka_unit_test(test_export_import_cli), cmocka_unit_test(test_import_criterion_cli),
         cmocka_unit_test(test_usage_errors),
