@@ -766,8 +766,7 @@ static int insert_scopes(const bg_config *c, bg_run *run, size_t ri, const char 
     bg_result *sc;
     size_t nsc;
     if (bg__scope_results(c, &run->overhead, &run->results[ri], &sc, &nsc) != 0) {
-        fprintf(stderr, "%s: %s: out of memory turning its scopes into results\n", prog,
-                run->results[ri].name);
+        say(prog, "%s: out of memory turning its scopes into results", run->results[ri].name);
         return -1;
     }
     if (nsc == 0)
@@ -777,8 +776,7 @@ static int insert_scopes(const bg_config *c, bg_run *run, size_t ri, const char 
         for (size_t k = 0; k < nsc; k++)
             bg__result_free(&sc[k]);
         free(sc);
-        fprintf(stderr, "%s: %s: out of memory turning its scopes into results\n", prog,
-                run->results[ri].name);
+        say(prog, "%s: out of memory turning its scopes into results", run->results[ri].name);
         return -1;
     }
     run->results = a;
