@@ -138,17 +138,20 @@ static void counters_header(FILE *f, const bg_run *run, int wrap)
 {
     if (run->ncounter_groups == 0)
         return;
-    fputs("counters:", f);
+    char line[1024] = "counters:";
+    size_t used = strlen(line);
     int shown = 0;
-    for (size_t i = 0; i < run->ncounter_groups; i++) {
+    for (size_t i = 0; i < run->ncounter_groups && used < sizeof line; i++) {
         const bg_counter_status *g = &run->counter_groups[i];
         if (!g->available)
             continue;
         char cost[32];
         bg__format_ns(g->sample_ns, cost, sizeof cost);
-        fprintf(f, "%s %s (%s per sample)", shown++ ? "," : "", g->group, cost);
+        used += (size_t)snprintf(line + used, sizeof line - used, "%s %s (%s per sample)",
+                                 shown++ ? "," : "", g->group, cost);
     }
-    fprintf(f, "%s, rusage per process\n", shown ? "; read outside the timed interval" : " none");
+    bg__wrapf(f, wrap, "%s%s, rusage per process", line,
+              shown ? "; read outside the timed interval" : " none");
     for (size_t i = 0; i < run->ncounter_groups; i++) {
         const bg_counter_status *g = &run->counter_groups[i];
         if (!g->available)
@@ -306,10 +309,10 @@ static void user_counters(FILE *f, const bg_result *r, int wrap)
         const char *name = r->name ? r->name : "";
         const char *up = strrchr(name, '/');
         int upn = r->scope_depth > 1 && up ? (int)(up - name) : (int)strlen(r->scope_of);
-        fprintf(f, "    %.1f%% of %.*s, %.4g entr%s/iter\n", 100 * r->scope_share, upn, name, calls,
-                calls == 1 ? "y" : "ies");
+        bg__wrapf(f, wrap, "    %.1f%% of %.*s, %.4g entr%s/iter", 100 * r->scope_share, upn, name,
+                  calls, calls == 1 ? "y" : "ies");
         if (r->note[0])
-            fprintf(f, "    note: %s\n", r->note);
+            bg__wrapf(f, wrap, "    note: %s", r->note);
         return;
     }
     int n = 0;
