@@ -650,6 +650,145 @@ int bg_git_note_write(bg_git *g, const char *notes_ref, const char *commit, cons
     return BG_OK;
 }
 
+/* ---- a batch of notes: one tree edited in memory, one commit ---- */
+
+struct bg_git_notes_batch {
+    bg_git *g;
+    char ref[256];
+    git_commit *parent;   /* the ref's tip at begin; NULL when the ref is new */
+    git_treebuilder *tb;  /* NULL: a fan-out tree, edited note by note */
+    size_t puts;
+};
+
+int bg_git_notes_batch_begin(bg_git *g, const char *notes_ref, bg_git_notes_batch **out, char *err,
+                             size_t errlen)
+{
+    if (!g || !notes_ref || !out || strlen(notes_ref) >= sizeof((bg_git_notes_batch *)0)->ref)
+        return BG_EINVAL;
+    *out = NULL;
+    bg_git_notes_batch *b = calloc(1, sizeof *b);
+    if (!b) {
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    b->g = g;
+    snprintf(b->ref, sizeof b->ref, "%s", notes_ref);
+    git_oid tip;
+    git_tree *tree = NULL;
+    int grc = git_reference_name_to_id(&tip, g->repo, notes_ref);
+    if (grc == 0)
+        grc = git_commit_lookup(&b->parent, g->repo, &tip);
+    if (grc == 0)
+        grc = git_commit_tree(&tree, b->parent);
+    if (grc == GIT_ENOTFOUND && !b->parent)
+        grc = 0; /* no notes yet */
+    bool fanout = false;
+    for (size_t i = 0; grc == 0 && tree && i < git_tree_entrycount(tree); i++)
+        fanout = fanout || git_tree_entry_type(git_tree_entry_byindex(tree, i)) == GIT_OBJECT_TREE;
+    if (grc == 0 && !fanout)
+        grc = git_treebuilder_new(&b->tb, g->repo, tree);
+    git_tree_free(tree);
+    if (grc < 0) {
+        int rc = git_fail(grc, err, errlen, "cannot read the notes of %s", notes_ref);
+        bg_git_notes_batch_end(&b, false, NULL, 0);
+        return rc;
+    }
+    *out = b;
+    return BG_OK;
+}
+
+int bg_git_notes_batch_read(bg_git_notes_batch *b, const char *commit, char **text, char *err, size_t errlen)
+{
+    if (!b || !text)
+        return BG_EINVAL;
+    if (!b->tb)
+        return bg_git_note_read(b->g, b->ref, commit, text, err, errlen);
+    *text = NULL;
+    git_oid oid;
+    char hex[BG_GIT_OID_BUF];
+    int rc = parse_oid(&oid, commit, err, errlen);
+    if (rc < 0)
+        return rc;
+    oid_hex(&oid, hex);
+    const git_tree_entry *e = git_treebuilder_get(b->tb, hex);
+    if (!e) {
+        set_err(err, errlen, "no note on %s in %s", commit, b->ref);
+        return BG_ENOTFOUND;
+    }
+    git_blob *blob = NULL;
+    int grc = git_blob_lookup(&blob, b->g->repo, git_tree_entry_id(e));
+    if (grc < 0)
+        return git_fail(grc, err, errlen, "cannot read the note on %s in %s", commit, b->ref);
+    size_t len = (size_t)git_blob_rawsize(blob);
+    *text = malloc(len + 1);
+    if (*text) {
+        memcpy(*text, git_blob_rawcontent(blob), len);
+        (*text)[len] = '\0';
+    }
+    git_blob_free(blob);
+    if (!*text) {
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    return BG_OK;
+}
+
+int bg_git_notes_batch_put(bg_git_notes_batch *b, const char *commit, const char *text, char *err,
+                           size_t errlen)
+{
+    if (!b || !text)
+        return BG_EINVAL;
+    if (!b->tb)
+        return bg_git_note_write(b->g, b->ref, commit, text, err, errlen);
+    git_oid oid, blob;
+    char hex[BG_GIT_OID_BUF];
+    int rc = parse_oid(&oid, commit, err, errlen);
+    if (rc < 0)
+        return rc;
+    oid_hex(&oid, hex);
+    int grc = git_blob_create_from_buffer(&blob, b->g->repo, text, strlen(text));
+    if (grc == 0)
+        grc = git_treebuilder_insert(NULL, b->tb, hex, &blob, GIT_FILEMODE_BLOB);
+    if (grc < 0)
+        return git_fail(grc, err, errlen, "cannot write the note on %s in %s", commit, b->ref);
+    b->puts++;
+    return BG_OK;
+}
+
+int bg_git_notes_batch_end(bg_git_notes_batch **bp, bool commit, char *err, size_t errlen)
+{
+    if (!bp || !*bp)
+        return BG_OK;
+    bg_git_notes_batch *b = *bp;
+    *bp = NULL;
+    int rc = BG_OK;
+    if (commit && b->tb && b->puts) {
+        git_oid tree_id, commit_id;
+        git_tree *tree = NULL;
+        git_signature *sig = NULL;
+        int grc = git_treebuilder_write(&tree_id, b->tb);
+        if (grc == 0)
+            grc = git_tree_lookup(&tree, b->g->repo, &tree_id);
+        if (grc < 0) {
+            rc = git_fail(grc, err, errlen, "cannot write the notes tree of %s", b->ref);
+        } else if ((rc = make_signature(b->g, &sig, err, errlen)) == BG_OK) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "benchgate: notes of %zu commit%s\n", b->puts, b->puts == 1 ? "" : "s");
+            const git_commit *parents[1] = {b->parent};
+            grc = git_commit_create(&commit_id, b->g->repo, b->ref, sig, sig, NULL, msg, tree, b->parent ? 1 : 0,
+                                    parents);
+            if (grc < 0)
+                rc = git_fail(grc, err, errlen, "cannot commit the notes of %s", b->ref);
+        }
+        git_signature_free(sig);
+        git_tree_free(tree);
+    }
+    git_treebuilder_free(b->tb);
+    git_commit_free(b->parent);
+    free(b);
+    return rc;
+}
+
 typedef struct foreach_ctx {
     git_repository *repo;
     bg_git_note_fn fn;
@@ -712,7 +851,7 @@ int bg_git_notes_foreach(bg_git *g, const char *notes_ref, bg_git_note_fn fn, vo
 }
 
 typedef struct merge_ctx {
-    bg_git *g;
+    bg_git_notes_batch *b; /* ours, edited in memory */
     const char *notes_ref;
     bg_git_note_merge_fn fn;
     void *ud;
@@ -725,9 +864,9 @@ static int merge_one(const char *commit, const char *theirs, size_t len, void *u
 {
     merge_ctx *mc = ud;
     char *ours = NULL;
-    int rc = bg_git_note_read(mc->g, mc->notes_ref, commit, &ours, mc->err, mc->errlen);
+    int rc = bg_git_notes_batch_read(mc->b, commit, &ours, mc->err, mc->errlen);
     if (rc == BG_ENOTFOUND)
-        return bg_git_note_write(mc->g, mc->notes_ref, commit, theirs, mc->err, mc->errlen);
+        return bg_git_notes_batch_put(mc->b, commit, theirs, mc->err, mc->errlen);
     if (rc < 0)
         return rc;
     if (strcmp(ours, theirs) == 0) {
@@ -744,7 +883,7 @@ static int merge_one(const char *commit, const char *theirs, size_t len, void *u
         return rc;
     }
     if (merged)
-        rc = bg_git_note_write(mc->g, mc->notes_ref, commit, merged, mc->err, mc->errlen);
+        rc = bg_git_notes_batch_put(mc->b, commit, merged, mc->err, mc->errlen);
     free(merged);
     return rc;
 }
@@ -779,8 +918,13 @@ int bg_git_notes_merge(bg_git *g, const char *notes_ref, const char *theirs_ref,
 
     /* Diverged: fold each of their notes into ours, then record the merge so
      * their history is part of ours. */
-    merge_ctx mc = {g, notes_ref, fn, ud, err, errlen};
-    int rc = bg_git_notes_foreach(g, theirs_ref, merge_one, &mc, err, errlen);
+    merge_ctx mc = {NULL, notes_ref, fn, ud, err, errlen};
+    int rc = bg_git_notes_batch_begin(g, notes_ref, &mc.b, err, errlen);
+    if (rc == BG_OK)
+        rc = bg_git_notes_foreach(g, theirs_ref, merge_one, &mc, err, errlen);
+    int erc = bg_git_notes_batch_end(&mc.b, rc == BG_OK, err, errlen);
+    if (rc == BG_OK)
+        rc = erc;
     if (rc < 0)
         return rc;
 

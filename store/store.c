@@ -980,14 +980,14 @@ static void tag_all(bg_index *ix, const bg_run_entry *runs, size_t from, size_t 
 /* Exports the runs[from, to) of one commit into its note. With the index
  * (may be NULL), a commit whose note is unchanged since it was last found
  * to hold every one of these runs is skipped without parsing anything. */
-static int export_commit(bg_git *g, const bg_run_entry *runs, size_t from, size_t to, list_ctx *lc,
+static int export_commit(bg_git_notes_batch *nb, const bg_run_entry *runs, size_t from, size_t to, list_ctx *lc,
                          bg_sync_stats *st, bg_index *ix, char *err, size_t errlen)
 {
     const char *commit = runs[from].meta.commit;
     run_set rs = {0};
     char *note = NULL;
     uint64_t h = 0;
-    int rc = bg_git_note_read(g, BG_STORE_NOTES_REF, commit, &note, err, errlen);
+    int rc = bg_git_notes_batch_read(nb, commit, &note, err, errlen);
     if (rc == BG_ENOTFOUND) {
         rc = BG_OK;
     } else if (rc == BG_OK) {
@@ -1025,7 +1025,7 @@ static int export_commit(bg_git *g, const bg_run_entry *runs, size_t from, size_
         if (!text) {
             rc = BG_ENOMEM;
         } else {
-            rc = bg_git_note_write(g, BG_STORE_NOTES_REF, commit, text, err, errlen);
+            rc = bg_git_notes_batch_put(nb, commit, text, err, errlen);
             if (rc == BG_OK)
                 tag_all(ix, runs, from, to, text_hash(text, strlen(text)));
             cJSON_free(text);
@@ -1065,14 +1065,23 @@ int bg_store_export_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
     bg_index *ix = NULL; /* without it (out of memory) every note is read and merged */
     if (bg__index_open(s->dir, &ix, NULL) != BG_OK)
         ix = NULL;
+    /* One notes commit for the whole export (a commit per note copies the
+     * whole notes tree each time: quadratic in the number of notes). A tag
+     * set for a note whose commit then fails is harmless: it names a text
+     * the ref does not hold, so the next push merges that commit again. */
+    bg_git_notes_batch *nb = NULL;
+    rc = bg_git_notes_batch_begin(g, BG_STORE_NOTES_REF, &nb, err, errlen);
     for (size_t i = 0; rc == BG_OK && i < l.n;) {
         size_t j = i;
         while (j < l.n && strcmp(l.runs[j].meta.commit, l.runs[i].meta.commit) == 0)
             j++;
         if (l.runs[i].meta.commit[0]) /* runs made outside a commit stay local */
-            rc = export_commit(g, l.runs, i, j, &lc, stats, ix, err, errlen);
+            rc = export_commit(nb, l.runs, i, j, &lc, stats, ix, err, errlen);
         i = j;
     }
+    int erc = bg_git_notes_batch_end(&nb, rc == BG_OK, err, errlen);
+    if (rc == BG_OK)
+        rc = erc;
     bg__index_close(&ix, false, NULL, 0);
     if (stats)
         stats->skipped += l.skipped - skipped_before;
