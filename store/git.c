@@ -1093,6 +1093,7 @@ int bg_git_push_ref(bg_git *g, const char *remote, const char *src_ref, const ch
     remote_ctx ctx = {0};
     git_push_options po;
     git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+    po.pb_parallelism = 0; /* the pack of a push is built on every core (libgit2 counts them) */
     po.callbacks.credentials = cred_cb;
     po.callbacks.push_update_reference = push_status_cb;
     po.callbacks.payload = &ctx;
