@@ -153,6 +153,12 @@ int bg_git_notes_batch_read(bg_git_notes_batch *b, const char *commit, char **te
 /* Creates or replaces the note on `commit` in the batch. */
 int bg_git_notes_batch_put(bg_git_notes_batch *b, const char *commit, const char *text, char *err,
                            size_t errlen);
+/* The tag of the note on `commit` (bg_git_blob_tag of its text) read from
+ * the notes tree alone, without reading the note; BG_ENOTFOUND without one. */
+int bg_git_notes_batch_tag(bg_git_notes_batch *b, const char *commit, uint64_t *tag, char *err, size_t errlen);
+/* A 64-bit tag of a note's text: the first 8 bytes of its git blob id, so
+ * that a note's tag is known from the notes tree without reading it. Never 0. */
+uint64_t bg_git_blob_tag(const char *text, size_t len);
 /* Commits what was put (if `commit`) as one notes commit whose parent is the
  * ref's tip at begin; frees *b and sets it to NULL. A NULL *b is a no-op. */
 int bg_git_notes_batch_end(bg_git_notes_batch **b, bool commit, char *err, size_t errlen);

@@ -733,6 +733,54 @@ int bg_git_notes_batch_read(bg_git_notes_batch *b, const char *commit, char **te
     return BG_OK;
 }
 
+static uint64_t oid_tag(const git_oid *oid)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | oid->id[i];
+    return v ? v : 1;
+}
+
+uint64_t bg_git_blob_tag(const char *text, size_t len)
+{
+    git_oid oid;
+    if (git_odb_hash(&oid, text, len, GIT_OBJECT_BLOB) < 0)
+        return 1; /* matches no note's tag but 1 in 2^64: the note is read again */
+    return oid_tag(&oid);
+}
+
+int bg_git_notes_batch_tag(bg_git_notes_batch *b, const char *commit, uint64_t *tag, char *err, size_t errlen)
+{
+    if (!b || !tag)
+        return BG_EINVAL;
+    git_oid oid;
+    char hex[BG_GIT_OID_BUF];
+    int rc = parse_oid(&oid, commit, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (!b->tb) { /* a fan-out tree: libgit2 finds the note */
+        git_note *note = NULL;
+        int grc = git_note_read(&note, b->g->repo, b->ref, &oid);
+        if (grc == GIT_ENOTFOUND) {
+            set_err(err, errlen, "no note on %s in %s", commit, b->ref);
+            return BG_ENOTFOUND;
+        }
+        if (grc < 0)
+            return git_fail(grc, err, errlen, "cannot read the note on %s in %s", commit, b->ref);
+        *tag = oid_tag(git_note_id(note));
+        git_note_free(note);
+        return BG_OK;
+    }
+    oid_hex(&oid, hex);
+    const git_tree_entry *e = git_treebuilder_get(b->tb, hex);
+    if (!e) {
+        set_err(err, errlen, "no note on %s in %s", commit, b->ref);
+        return BG_ENOTFOUND;
+    }
+    *tag = oid_tag(git_tree_entry_id(e));
+    return BG_OK;
+}
+
 int bg_git_notes_batch_put(bg_git_notes_batch *b, const char *commit, const char *text, char *err,
                            size_t errlen)
 {

@@ -937,10 +937,11 @@ static void stats_skipped(bg_sync_stats *st, const bg_run_list *l)
         st->skipped += l->skipped;
 }
 
-/* The tag of a note's text (bg_index.h): its FNV-1a hash. */
+/* The tag of a note's text (bg_index.h): its git blob id's first 8 bytes,
+ * which the notes tree gives without reading the note. */
 static uint64_t text_hash(const char *s, size_t len)
 {
-    return bg_fnv1a64(s, len, BG_FNV1A64_INIT);
+    return bg_git_blob_tag(s, len);
 }
 
 /* The index key of a run file ("<commit>/<machine>/<name>", its last three
@@ -987,15 +988,18 @@ static int export_commit(bg_git_notes_batch *nb, const bg_run_entry *runs, size_
     run_set rs = {0};
     char *note = NULL;
     uint64_t h = 0;
-    int rc = bg_git_notes_batch_read(nb, commit, &note, err, errlen);
+    /* The note's tag comes from the notes tree: an unchanged note holding
+     * every run is skipped unread (reading each note was most of a push
+     * after one new run over thousands of commits). */
+    int rc = bg_git_notes_batch_tag(nb, commit, &h, err, errlen);
+    if (rc == BG_OK && all_tagged(ix, runs, from, to, h))
+        return BG_OK;
+    if (rc == BG_OK)
+        rc = bg_git_notes_batch_read(nb, commit, &note, err, errlen);
     if (rc == BG_ENOTFOUND) {
+        h = 0;
         rc = BG_OK;
     } else if (rc == BG_OK) {
-        h = text_hash(note, strlen(note));
-        if (all_tagged(ix, runs, from, to, h)) {
-            free(note);
-            return BG_OK;
-        }
         rc = set_add_note(&rs, note, commit, lc);
     }
     free(note);
