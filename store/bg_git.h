@@ -173,6 +173,13 @@ typedef int (*bg_git_note_fn)(const char *commit, const char *text, size_t len, 
 int bg_git_notes_foreach(bg_git *g, const char *notes_ref, bg_git_note_fn fn, void *ud, char *err,
                          size_t errlen);
 
+/* As bg_git_notes_foreach, but first asks want(commit, tag, ud) with the
+ * note's tag (bg_git_blob_tag of its text, known without reading it): a
+ * note it returns false for is neither read nor given to fn. */
+typedef bool (*bg_git_note_want_fn)(const char *commit, uint64_t tag, void *ud);
+int bg_git_notes_foreach_want(bg_git *g, const char *notes_ref, bg_git_note_want_fn want, bg_git_note_fn fn,
+                              void *ud, char *err, size_t errlen);
+
 /* Combines two different texts of the note on one commit into *merged
  * (malloc'd; ownership passes to the caller of the merge). Return 0, or a
  * negative BG_E* code to abort the merge. */

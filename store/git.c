@@ -65,6 +65,15 @@ static void oid_hex(const git_oid *oid, char out[BG_GIT_OID_BUF])
     git_oid_tostr(out, BG_GIT_OID_BUF, oid);
 }
 
+/* A 64-bit tag of an object: the first 8 bytes of its id (never 0). */
+static uint64_t oid_tag(const git_oid *oid)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | oid->id[i];
+    return v ? v : 1;
+}
+
 /* Parses a full 40-hex commit id. */
 static int parse_oid(git_oid *oid, const char *hex, char *err, size_t errlen)
 {
@@ -733,14 +742,6 @@ int bg_git_notes_batch_read(bg_git_notes_batch *b, const char *commit, char **te
     return BG_OK;
 }
 
-static uint64_t oid_tag(const git_oid *oid)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | oid->id[i];
-    return v ? v : 1;
-}
-
 uint64_t bg_git_blob_tag(const char *text, size_t len)
 {
     git_oid oid;
@@ -839,6 +840,7 @@ int bg_git_notes_batch_end(bg_git_notes_batch **bp, bool commit, char *err, size
 
 typedef struct foreach_ctx {
     git_repository *repo;
+    bg_git_note_want_fn want; /* may be NULL */
     bg_git_note_fn fn;
     void *ud;
     int user_rc;  /* non-zero value returned by fn */
@@ -849,6 +851,10 @@ typedef struct foreach_ctx {
 static int foreach_cb(const git_oid *blob_id, const git_oid *annotated, void *payload)
 {
     foreach_ctx *fc = payload;
+    char hex[BG_GIT_OID_BUF];
+    oid_hex(annotated, hex);
+    if (fc->want && !fc->want(hex, oid_tag(blob_id), fc->ud))
+        return 0;
     git_blob *blob = NULL;
     int grc = git_blob_lookup(&blob, fc->repo, blob_id);
     if (grc < 0) {
@@ -865,8 +871,6 @@ static int foreach_cb(const git_oid *blob_id, const git_oid *annotated, void *pa
     memcpy(text, git_blob_rawcontent(blob), len);
     text[len] = '\0';
     git_blob_free(blob);
-    char hex[BG_GIT_OID_BUF];
-    oid_hex(annotated, hex);
     int r = fc->fn(hex, text, len, fc->ud);
     free(text);
     if (r != 0) {
@@ -879,9 +883,15 @@ static int foreach_cb(const git_oid *blob_id, const git_oid *annotated, void *pa
 int bg_git_notes_foreach(bg_git *g, const char *notes_ref, bg_git_note_fn fn, void *ud, char *err,
                          size_t errlen)
 {
+    return bg_git_notes_foreach_want(g, notes_ref, NULL, fn, ud, err, errlen);
+}
+
+int bg_git_notes_foreach_want(bg_git *g, const char *notes_ref, bg_git_note_want_fn want, bg_git_note_fn fn,
+                              void *ud, char *err, size_t errlen)
+{
     if (!g || !notes_ref || !fn)
         return BG_EINVAL;
-    foreach_ctx fc = {g->repo, fn, ud, 0, 0, 0};
+    foreach_ctx fc = {g->repo, want, fn, ud, 0, 0, 0};
     int grc = git_note_foreach(g->repo, notes_ref, foreach_cb, &fc);
     if (fc.user_rc)
         return fc.user_rc;

@@ -1093,8 +1093,8 @@ int bg_store_export_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
     return rc;
 }
 
-/* Notes a fetch found wholly in the store: for each commit, the hash of the
- * note's text, a fingerprint of the commit's run files just after (names,
+/* Notes a fetch found wholly in the store: for each commit, the tag of the
+ * note's text (its blob id, bg_git_blob_tag), a fingerprint of the commit's run files just after (names,
  * sizes, times, inodes) and the note's run count. A later fetch that finds
  * the same note and the same files skips the note unread: every run in it
  * is still there. Any change (a new note text, a run file added, removed,
@@ -1335,17 +1335,27 @@ static int store_keys(bg_store *s, const char *commit, run_set *keys, list_ctx *
     return rc;
 }
 
+/* bg_git_note_want_fn: a note found wholly in the store last time, with
+ * the commit's run files unchanged, is not read (its runs count as present). */
+static bool want_note(const char *commit, uint64_t tag, void *ud)
+{
+    import_ctx *ic = ud;
+    const seen_note *seen = seen_find(&ic->seen, commit);
+    if (!seen || seen->text != tag)
+        return true;
+    uint64_t files = commit_files(ic->s, commit);
+    if (!files || seen->files != files)
+        return true;
+    if (ic->st)
+        ic->st->runs_present += seen->nruns;
+    return false;
+}
+
 /* bg_git_note_fn: writes the runs of one note into the store. */
 static int import_note(const char *commit, const char *text, size_t len, void *ud)
 {
     import_ctx *ic = ud;
-    uint64_t th = text_hash(text, len), files = commit_files(ic->s, commit);
-    const seen_note *seen = seen_find(&ic->seen, commit);
-    if (seen && files && seen->text == th && seen->files == files) {
-        if (ic->st) /* every run of this very note is still in the store */
-            ic->st->runs_present += seen->nruns;
-        return BG_OK;
-    }
+    uint64_t th = text_hash(text, len), files = 0;
     size_t skipped_before = ic->skips.skipped, nruns = 0;
     run_set have = {0};
     int rc = store_keys(ic->s, commit, &have, &ic->lc, ic->err, ic->errlen);
@@ -1453,7 +1463,7 @@ int bg_store_import_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
     ic.lc.ud = ud;
     if (bg__index_open(s->dir, &ic.ix, NULL) != BG_OK)
         ic.ix = NULL; /* out of memory: the next push reads every note */
-    int rc = bg_git_notes_foreach(g, BG_STORE_NOTES_REF, import_note, &ic, err, errlen);
+    int rc = bg_git_notes_foreach_want(g, BG_STORE_NOTES_REF, want_note, import_note, &ic, err, errlen);
     bg__index_close(&ic.ix, false, NULL, 0);
     seen_save(s, &ic.seen);
     free(ic.seen.v);
