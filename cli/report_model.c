@@ -19,6 +19,7 @@
 #include "bg_git.h"
 #include "bg_instr.h"
 #include "bg_noise.h"
+#include "bg_report_cache.h"
 #include "bg_report.h"
 #include "bg_store.h"
 
@@ -131,6 +132,8 @@ typedef struct gen {
     bool have_cmp;
     bg_report rep;
     bg_plotter *pl;
+    bg_rcache *cache; /* commit pages the last report into out_dir left, and this one's */
+    double *vals;     /* one commit's history values, 3 per benchmark (point, lo, hi) */
     char *err;
     size_t errlen;
 } gen;
@@ -858,6 +861,92 @@ static void take_values(gen *G, size_t pos, const bg_run *run)
     }
 }
 
+/* A commit's history values to and from G->vals (the cache's form). */
+static void get_values(gen *G, size_t pos)
+{
+    for (size_t i = 0; i < G->rep.nbenches; i++) {
+        const bg_report_bench *b = &G->rep.benches[i];
+        G->vals[3 * i] = b->hist_pt[pos];
+        G->vals[3 * i + 1] = b->hist_lo[pos];
+        G->vals[3 * i + 2] = b->hist_hi[pos];
+    }
+}
+
+static void put_values(gen *G, size_t pos)
+{
+    for (size_t i = 0; i < G->rep.nbenches; i++) {
+        bg_report_bench *b = &G->rep.benches[i];
+        b->hist_pt[pos] = G->vals[3 * i];
+        b->hist_lo[pos] = G->vals[3 * i + 1];
+        b->hist_hi[pos] = G->vals[3 * i + 2];
+    }
+}
+
+/* Opens the report directory's cache under the key of what a commit page
+ * holds besides its run: the metric the values are about and the
+ * benchmarks the pages link to (with this executable, bg__rcache_site_key). */
+static int open_cache(gen *G)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return BG_ENOMEM;
+    fprintf(f, "metric %s %d %s %s\n", G->rep.metric ? G->rep.metric : "", G->rep.metric_is_time ? 1 : 0, G->rep.metric_what,
+            G->rep.metric_unit);
+    for (size_t i = 0; i < G->rep.nbenches; i++)
+        fprintf(f, "bench %s%c%s\n", G->rep.benches[i].name, 0, G->rep.benches[i].slug);
+    if (fclose(f) != 0) {
+        free(text);
+        return BG_ENOMEM;
+    }
+    bg_hash128 key = {0, 0};
+    bool reuse = bg__rcache_site_key(text, len, &key);
+    free(text);
+    size_t nv = 3 * G->rep.nbenches;
+    if (!(G->vals = malloc((nv ? nv : 1) * sizeof *G->vals)))
+        return BG_ENOMEM;
+    return bg__rcache_open(G->o->out_dir, reuse, key, nv, &G->cache);
+}
+
+/* Every file but the commit pages (walk_history names those), for the cache. */
+static int name_files(gen *G)
+{
+    bg_report *rep = &G->rep;
+    int rc = bg__rcache_file(G->cache, "index.html");
+    if (!rc && G->head_pos == SIZE_MAX)
+        rc = bg__rcache_file(G->cache, rep->head_page);
+    if (!rc && G->have_base && G->base_pos == SIZE_MAX)
+        rc = bg__rcache_file(G->cache, rep->base_page);
+    static const char *const kinds[] = {"dist", "fit", "cmp", "hist", "spark"};
+    for (size_t i = 0; !rc && i < rep->nbenches; i++) {
+        const bg_report_bench *b = &rep->benches[i];
+        const bool drawn[] = {b->plot_dist, b->plot_fit, b->plot_cmp, b->plot_hist, b->plot_spark};
+        char name[160];
+        snprintf(name, sizeof name, "bench-%s.html", b->slug);
+        rc = bg__rcache_file(G->cache, name);
+        for (size_t k = 0; !rc && k < sizeof kinds / sizeof kinds[0]; k++)
+            if (drawn[k]) {
+                plot_file(name, sizeof name, b, kinds[k]);
+                rc = bg__rcache_file(G->cache, name);
+            }
+        snprintf(name, sizeof name, "profile-%s.svg", b->slug);
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", G->o->out_dir, name);
+        if (!rc && b->head && b->head->profile && access(path, F_OK) == 0)
+            rc = bg__rcache_file(G->cache, name);
+    }
+    for (size_t i = 0; !rc && i < BG_REPORT_SWEEPS; i++)
+        if (rep->sweep_plot[i]) {
+            char name[64];
+            snprintf(name, sizeof name, "plots/sweep-%zu-growth.svg", i);
+            rc = bg__rcache_file(G->cache, name);
+        }
+    if (rc)
+        snprintf(G->err, G->errlen, "out of memory");
+    return rc;
+}
+
 static int walk_history(gen *G)
 {
     for (size_t pos = 0; pos < G->rep.ncommits; pos++) {
@@ -867,11 +956,25 @@ static int walk_history(gen *G)
         const bg_run *run = NULL;
         bg_run tmp;
         memset(&tmp, 0, sizeof tmp);
+        bool cacheable = false;
+        bg_hash128 h = {0, 0};
         if (pos == G->head_pos) {
             run = &G->head;
         } else if (pos == G->base_pos) {
             run = &G->base;
         } else {
+            /* A page the last report wrote from these very bytes is kept,
+             * with the values it took from them: no parse. */
+            cacheable = G->cache && bg__hash_file(G->paths[pos], &h);
+            if (cacheable && bg__rcache_find(G->cache, c->page, h, G->vals, c->created, sizeof c->created, &c->dirty)) {
+                put_values(G, pos);
+                int rc = bg__rcache_page(G->cache, c->page, h, G->vals, c->created, c->dirty);
+                if (rc) {
+                    snprintf(G->err, G->errlen, "out of memory");
+                    return rc;
+                }
+                continue;
+            }
             char e[1024] = "";
             if (bg__load_run_file(G->paths[pos], &tmp, e, sizeof e) != 0) {
                 bg__errf("skipped %s", e);
@@ -884,6 +987,16 @@ static int walk_history(gen *G)
         take_values(G, pos, run);
         int rc = bg__html_write_commit(G->o->out_dir, c->page, run, &G->rep, G->err, G->errlen);
         bg__run_free(&tmp);
+        if (!rc && G->cache) {
+            if (cacheable) {
+                get_values(G, pos);
+                rc = bg__rcache_page(G->cache, c->page, h, G->vals, c->created, c->dirty);
+            } else { /* the head's and base's pages depend on more than their run */
+                rc = bg__rcache_file(G->cache, c->page);
+            }
+            if (rc)
+                snprintf(G->err, G->errlen, "out of memory");
+        }
         if (rc)
             return rc;
     }
@@ -991,13 +1104,29 @@ static void gen_free(gen *G)
         char e[64];
         bg__plot_close(&G->pl, e, sizeof e);
     }
+    bg__rcache_close(&G->cache, G->o->out_dir, false, NULL, 0);
+    free(G->vals);
     bg_git_close(&G->g);
     bg_store_close(&G->st);
 }
 
+/* The report's time: now, or $SOURCE_DATE_EPOCH (seconds since 1970, the
+ * reproducible-builds convention) when set, so two reports of one store can
+ * be the same bytes. */
 static void stamp(char *buf, size_t n)
 {
     time_t t = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end = NULL;
+        errno = 0;
+        long long v = strtoll(sde, &end, 10);
+        if (!*end && errno == 0 && v >= 0)
+            t = (time_t)v;
+        else
+            fprintf(stderr, "benchgate: warning: SOURCE_DATE_EPOCH='%s' is not a number of seconds; "
+                            "the report says the time now\n", sde);
+    }
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -1024,13 +1153,22 @@ static int generate(gen *G)
         snprintf(G->rep.plots_note, sizeof G->rep.plots_note, "%s", e);
         bg__errf("note: %s", e);
     }
+    if ((rc = open_cache(G)) != 0) {
+        snprintf(G->err, G->errlen, "out of memory");
+        return rc;
+    }
     plot_samples(G);
     plot_sweeps(G);
     if ((rc = walk_history(G)) != 0 || (rc = find_changepoints(G)) != 0)
         return rc;
     plot_histories(G);
     finish_plots(G);
-    return write_pages(G);
+    if ((rc = write_pages(G)) != 0 || (rc = name_files(G)) != 0)
+        return rc;
+    char e2[1024] = "";
+    if (bg__rcache_close(&G->cache, o->out_dir, true, e2, sizeof e2) != 0)
+        fprintf(stderr, "benchgate: warning: %s (the next report is made whole)\n", e2);
+    return 0;
 }
 
 int bg__report_generate(const bg_report_opts *o, char *index_path, size_t n, char *err, size_t errlen)

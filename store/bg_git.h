@@ -2,6 +2,7 @@
 #ifndef BG_GIT_H
 #define BG_GIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -135,6 +136,33 @@ int bg_git_note_read(bg_git *g, const char *notes_ref, const char *commit, char 
 int bg_git_note_write(bg_git *g, const char *notes_ref, const char *commit, const char *text, char *err,
                       size_t errlen);
 
+/* A batch of note reads and writes on one notes ref that ends in ONE notes
+ * commit. Writing N notes one by one makes N commits, each copying the whole
+ * notes tree (quadratic in the number of notes); a batch edits the tree in
+ * memory and writes it once. Reads through the batch see its own writes.
+ * A notes tree with fan-out subtrees (written by git itself) is edited note
+ * by note as bg_git_note_write does, so every layout stays readable.
+ * The batch belongs to the caller: bg_git_notes_batch_end writes (when
+ * `commit` is true and something was put) and frees it in every case. */
+typedef struct bg_git_notes_batch bg_git_notes_batch;
+
+int bg_git_notes_batch_begin(bg_git *g, const char *notes_ref, bg_git_notes_batch **out, char *err,
+                             size_t errlen);
+/* As bg_git_note_read: *text is caller-owned (free()); BG_ENOTFOUND without a note. */
+int bg_git_notes_batch_read(bg_git_notes_batch *b, const char *commit, char **text, char *err, size_t errlen);
+/* Creates or replaces the note on `commit` in the batch. */
+int bg_git_notes_batch_put(bg_git_notes_batch *b, const char *commit, const char *text, char *err,
+                           size_t errlen);
+/* The tag of the note on `commit` (bg_git_blob_tag of its text) read from
+ * the notes tree alone, without reading the note; BG_ENOTFOUND without one. */
+int bg_git_notes_batch_tag(bg_git_notes_batch *b, const char *commit, uint64_t *tag, char *err, size_t errlen);
+/* A 64-bit tag of a note's text: the first 8 bytes of its git blob id, so
+ * that a note's tag is known from the notes tree without reading it. Never 0. */
+uint64_t bg_git_blob_tag(const char *text, size_t len);
+/* Commits what was put (if `commit`) as one notes commit whose parent is the
+ * ref's tip at begin; frees *b and sets it to NULL. A NULL *b is a no-op. */
+int bg_git_notes_batch_end(bg_git_notes_batch **b, bool commit, char *err, size_t errlen);
+
 /* Called for each note: the annotated commit (40 hex) and the note's text
  * (NUL-terminated, `len` bytes, valid only during the call). Return 0 to go
  * on, non-zero to stop; that value is then returned by the walk. */
@@ -144,6 +172,13 @@ typedef int (*bg_git_note_fn)(const char *commit, const char *text, size_t len, 
  * no notes: returns 0 without calling fn. */
 int bg_git_notes_foreach(bg_git *g, const char *notes_ref, bg_git_note_fn fn, void *ud, char *err,
                          size_t errlen);
+
+/* As bg_git_notes_foreach, but first asks want(commit, tag, ud) with the
+ * note's tag (bg_git_blob_tag of its text, known without reading it): a
+ * note it returns false for is neither read nor given to fn. */
+typedef bool (*bg_git_note_want_fn)(const char *commit, uint64_t tag, void *ud);
+int bg_git_notes_foreach_want(bg_git *g, const char *notes_ref, bg_git_note_want_fn want, bg_git_note_fn fn,
+                              void *ud, char *err, size_t errlen);
 
 /* Combines two different texts of the note on one commit into *merged
  * (malloc'd; ownership passes to the caller of the merge). Return 0, or a

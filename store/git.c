@@ -65,6 +65,15 @@ static void oid_hex(const git_oid *oid, char out[BG_GIT_OID_BUF])
     git_oid_tostr(out, BG_GIT_OID_BUF, oid);
 }
 
+/* A 64-bit tag of an object: the first 8 bytes of its id (never 0). */
+static uint64_t oid_tag(const git_oid *oid)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | oid->id[i];
+    return v ? v : 1;
+}
+
 /* Parses a full 40-hex commit id. */
 static int parse_oid(git_oid *oid, const char *hex, char *err, size_t errlen)
 {
@@ -650,8 +659,188 @@ int bg_git_note_write(bg_git *g, const char *notes_ref, const char *commit, cons
     return BG_OK;
 }
 
+/* ---- a batch of notes: one tree edited in memory, one commit ---- */
+
+struct bg_git_notes_batch {
+    bg_git *g;
+    char ref[256];
+    git_commit *parent;   /* the ref's tip at begin; NULL when the ref is new */
+    git_treebuilder *tb;  /* NULL: a fan-out tree, edited note by note */
+    size_t puts;
+};
+
+int bg_git_notes_batch_begin(bg_git *g, const char *notes_ref, bg_git_notes_batch **out, char *err,
+                             size_t errlen)
+{
+    if (!g || !notes_ref || !out || strlen(notes_ref) >= sizeof((bg_git_notes_batch *)0)->ref)
+        return BG_EINVAL;
+    *out = NULL;
+    bg_git_notes_batch *b = calloc(1, sizeof *b);
+    if (!b) {
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    b->g = g;
+    snprintf(b->ref, sizeof b->ref, "%s", notes_ref);
+    git_oid tip;
+    git_tree *tree = NULL;
+    int grc = git_reference_name_to_id(&tip, g->repo, notes_ref);
+    if (grc == 0)
+        grc = git_commit_lookup(&b->parent, g->repo, &tip);
+    if (grc == 0)
+        grc = git_commit_tree(&tree, b->parent);
+    if (grc == GIT_ENOTFOUND && !b->parent)
+        grc = 0; /* no notes yet */
+    bool fanout = false;
+    for (size_t i = 0; grc == 0 && tree && i < git_tree_entrycount(tree); i++)
+        fanout = fanout || git_tree_entry_type(git_tree_entry_byindex(tree, i)) == GIT_OBJECT_TREE;
+    if (grc == 0 && !fanout)
+        grc = git_treebuilder_new(&b->tb, g->repo, tree);
+    git_tree_free(tree);
+    if (grc < 0) {
+        int rc = git_fail(grc, err, errlen, "cannot read the notes of %s", notes_ref);
+        bg_git_notes_batch_end(&b, false, NULL, 0);
+        return rc;
+    }
+    *out = b;
+    return BG_OK;
+}
+
+int bg_git_notes_batch_read(bg_git_notes_batch *b, const char *commit, char **text, char *err, size_t errlen)
+{
+    if (!b || !text)
+        return BG_EINVAL;
+    if (!b->tb)
+        return bg_git_note_read(b->g, b->ref, commit, text, err, errlen);
+    *text = NULL;
+    git_oid oid;
+    char hex[BG_GIT_OID_BUF];
+    int rc = parse_oid(&oid, commit, err, errlen);
+    if (rc < 0)
+        return rc;
+    oid_hex(&oid, hex);
+    const git_tree_entry *e = git_treebuilder_get(b->tb, hex);
+    if (!e) {
+        set_err(err, errlen, "no note on %s in %s", commit, b->ref);
+        return BG_ENOTFOUND;
+    }
+    git_blob *blob = NULL;
+    int grc = git_blob_lookup(&blob, b->g->repo, git_tree_entry_id(e));
+    if (grc < 0)
+        return git_fail(grc, err, errlen, "cannot read the note on %s in %s", commit, b->ref);
+    size_t len = (size_t)git_blob_rawsize(blob);
+    *text = malloc(len + 1);
+    if (*text) {
+        memcpy(*text, git_blob_rawcontent(blob), len);
+        (*text)[len] = '\0';
+    }
+    git_blob_free(blob);
+    if (!*text) {
+        set_err(err, errlen, "out of memory");
+        return BG_ENOMEM;
+    }
+    return BG_OK;
+}
+
+uint64_t bg_git_blob_tag(const char *text, size_t len)
+{
+    git_oid oid;
+    if (git_odb_hash(&oid, text, len, GIT_OBJECT_BLOB) < 0)
+        return 1; /* matches no note's tag but 1 in 2^64: the note is read again */
+    return oid_tag(&oid);
+}
+
+int bg_git_notes_batch_tag(bg_git_notes_batch *b, const char *commit, uint64_t *tag, char *err, size_t errlen)
+{
+    if (!b || !tag)
+        return BG_EINVAL;
+    git_oid oid;
+    char hex[BG_GIT_OID_BUF];
+    int rc = parse_oid(&oid, commit, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (!b->tb) { /* a fan-out tree: libgit2 finds the note */
+        git_note *note = NULL;
+        int grc = git_note_read(&note, b->g->repo, b->ref, &oid);
+        if (grc == GIT_ENOTFOUND) {
+            set_err(err, errlen, "no note on %s in %s", commit, b->ref);
+            return BG_ENOTFOUND;
+        }
+        if (grc < 0)
+            return git_fail(grc, err, errlen, "cannot read the note on %s in %s", commit, b->ref);
+        *tag = oid_tag(git_note_id(note));
+        git_note_free(note);
+        return BG_OK;
+    }
+    oid_hex(&oid, hex);
+    const git_tree_entry *e = git_treebuilder_get(b->tb, hex);
+    if (!e) {
+        set_err(err, errlen, "no note on %s in %s", commit, b->ref);
+        return BG_ENOTFOUND;
+    }
+    *tag = oid_tag(git_tree_entry_id(e));
+    return BG_OK;
+}
+
+int bg_git_notes_batch_put(bg_git_notes_batch *b, const char *commit, const char *text, char *err,
+                           size_t errlen)
+{
+    if (!b || !text)
+        return BG_EINVAL;
+    if (!b->tb)
+        return bg_git_note_write(b->g, b->ref, commit, text, err, errlen);
+    git_oid oid, blob;
+    char hex[BG_GIT_OID_BUF];
+    int rc = parse_oid(&oid, commit, err, errlen);
+    if (rc < 0)
+        return rc;
+    oid_hex(&oid, hex);
+    int grc = git_blob_create_from_buffer(&blob, b->g->repo, text, strlen(text));
+    if (grc == 0)
+        grc = git_treebuilder_insert(NULL, b->tb, hex, &blob, GIT_FILEMODE_BLOB);
+    if (grc < 0)
+        return git_fail(grc, err, errlen, "cannot write the note on %s in %s", commit, b->ref);
+    b->puts++;
+    return BG_OK;
+}
+
+int bg_git_notes_batch_end(bg_git_notes_batch **bp, bool commit, char *err, size_t errlen)
+{
+    if (!bp || !*bp)
+        return BG_OK;
+    bg_git_notes_batch *b = *bp;
+    *bp = NULL;
+    int rc = BG_OK;
+    if (commit && b->tb && b->puts) {
+        git_oid tree_id, commit_id;
+        git_tree *tree = NULL;
+        git_signature *sig = NULL;
+        int grc = git_treebuilder_write(&tree_id, b->tb);
+        if (grc == 0)
+            grc = git_tree_lookup(&tree, b->g->repo, &tree_id);
+        if (grc < 0) {
+            rc = git_fail(grc, err, errlen, "cannot write the notes tree of %s", b->ref);
+        } else if ((rc = make_signature(b->g, &sig, err, errlen)) == BG_OK) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "benchgate: notes of %zu commit%s\n", b->puts, b->puts == 1 ? "" : "s");
+            const git_commit *parents[1] = {b->parent};
+            grc = git_commit_create(&commit_id, b->g->repo, b->ref, sig, sig, NULL, msg, tree, b->parent ? 1 : 0,
+                                    parents);
+            if (grc < 0)
+                rc = git_fail(grc, err, errlen, "cannot commit the notes of %s", b->ref);
+        }
+        git_signature_free(sig);
+        git_tree_free(tree);
+    }
+    git_treebuilder_free(b->tb);
+    git_commit_free(b->parent);
+    free(b);
+    return rc;
+}
+
 typedef struct foreach_ctx {
     git_repository *repo;
+    bg_git_note_want_fn want; /* may be NULL */
     bg_git_note_fn fn;
     void *ud;
     int user_rc;  /* non-zero value returned by fn */
@@ -662,6 +851,10 @@ typedef struct foreach_ctx {
 static int foreach_cb(const git_oid *blob_id, const git_oid *annotated, void *payload)
 {
     foreach_ctx *fc = payload;
+    char hex[BG_GIT_OID_BUF];
+    oid_hex(annotated, hex);
+    if (fc->want && !fc->want(hex, oid_tag(blob_id), fc->ud))
+        return 0;
     git_blob *blob = NULL;
     int grc = git_blob_lookup(&blob, fc->repo, blob_id);
     if (grc < 0) {
@@ -678,8 +871,6 @@ static int foreach_cb(const git_oid *blob_id, const git_oid *annotated, void *pa
     memcpy(text, git_blob_rawcontent(blob), len);
     text[len] = '\0';
     git_blob_free(blob);
-    char hex[BG_GIT_OID_BUF];
-    oid_hex(annotated, hex);
     int r = fc->fn(hex, text, len, fc->ud);
     free(text);
     if (r != 0) {
@@ -692,9 +883,15 @@ static int foreach_cb(const git_oid *blob_id, const git_oid *annotated, void *pa
 int bg_git_notes_foreach(bg_git *g, const char *notes_ref, bg_git_note_fn fn, void *ud, char *err,
                          size_t errlen)
 {
+    return bg_git_notes_foreach_want(g, notes_ref, NULL, fn, ud, err, errlen);
+}
+
+int bg_git_notes_foreach_want(bg_git *g, const char *notes_ref, bg_git_note_want_fn want, bg_git_note_fn fn,
+                              void *ud, char *err, size_t errlen)
+{
     if (!g || !notes_ref || !fn)
         return BG_EINVAL;
-    foreach_ctx fc = {g->repo, fn, ud, 0, 0, 0};
+    foreach_ctx fc = {g->repo, want, fn, ud, 0, 0, 0};
     int grc = git_note_foreach(g->repo, notes_ref, foreach_cb, &fc);
     if (fc.user_rc)
         return fc.user_rc;
@@ -712,7 +909,7 @@ int bg_git_notes_foreach(bg_git *g, const char *notes_ref, bg_git_note_fn fn, vo
 }
 
 typedef struct merge_ctx {
-    bg_git *g;
+    bg_git_notes_batch *b; /* ours, edited in memory */
     const char *notes_ref;
     bg_git_note_merge_fn fn;
     void *ud;
@@ -725,9 +922,9 @@ static int merge_one(const char *commit, const char *theirs, size_t len, void *u
 {
     merge_ctx *mc = ud;
     char *ours = NULL;
-    int rc = bg_git_note_read(mc->g, mc->notes_ref, commit, &ours, mc->err, mc->errlen);
+    int rc = bg_git_notes_batch_read(mc->b, commit, &ours, mc->err, mc->errlen);
     if (rc == BG_ENOTFOUND)
-        return bg_git_note_write(mc->g, mc->notes_ref, commit, theirs, mc->err, mc->errlen);
+        return bg_git_notes_batch_put(mc->b, commit, theirs, mc->err, mc->errlen);
     if (rc < 0)
         return rc;
     if (strcmp(ours, theirs) == 0) {
@@ -744,7 +941,7 @@ static int merge_one(const char *commit, const char *theirs, size_t len, void *u
         return rc;
     }
     if (merged)
-        rc = bg_git_note_write(mc->g, mc->notes_ref, commit, merged, mc->err, mc->errlen);
+        rc = bg_git_notes_batch_put(mc->b, commit, merged, mc->err, mc->errlen);
     free(merged);
     return rc;
 }
@@ -779,8 +976,13 @@ int bg_git_notes_merge(bg_git *g, const char *notes_ref, const char *theirs_ref,
 
     /* Diverged: fold each of their notes into ours, then record the merge so
      * their history is part of ours. */
-    merge_ctx mc = {g, notes_ref, fn, ud, err, errlen};
-    int rc = bg_git_notes_foreach(g, theirs_ref, merge_one, &mc, err, errlen);
+    merge_ctx mc = {NULL, notes_ref, fn, ud, err, errlen};
+    int rc = bg_git_notes_batch_begin(g, notes_ref, &mc.b, err, errlen);
+    if (rc == BG_OK)
+        rc = bg_git_notes_foreach(g, theirs_ref, merge_one, &mc, err, errlen);
+    int erc = bg_git_notes_batch_end(&mc.b, rc == BG_OK, err, errlen);
+    if (rc == BG_OK)
+        rc = erc;
     if (rc < 0)
         return rc;
 
@@ -949,6 +1151,7 @@ int bg_git_push_ref(bg_git *g, const char *remote, const char *src_ref, const ch
     remote_ctx ctx = {0};
     git_push_options po;
     git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+    po.pb_parallelism = 0; /* the pack of a push is built on every core (libgit2 counts them) */
     po.callbacks.credentials = cred_cb;
     po.callbacks.push_update_reference = push_status_cb;
     po.callbacks.payload = &ctx;

@@ -937,10 +937,11 @@ static void stats_skipped(bg_sync_stats *st, const bg_run_list *l)
         st->skipped += l->skipped;
 }
 
-/* The tag of a note's text (bg_index.h): its FNV-1a hash. */
+/* The tag of a note's text (bg_index.h): its git blob id's first 8 bytes,
+ * which the notes tree gives without reading the note. */
 static uint64_t text_hash(const char *s, size_t len)
 {
-    return bg_fnv1a64(s, len, BG_FNV1A64_INIT);
+    return bg_git_blob_tag(s, len);
 }
 
 /* The index key of a run file ("<commit>/<machine>/<name>", its last three
@@ -980,22 +981,25 @@ static void tag_all(bg_index *ix, const bg_run_entry *runs, size_t from, size_t 
 /* Exports the runs[from, to) of one commit into its note. With the index
  * (may be NULL), a commit whose note is unchanged since it was last found
  * to hold every one of these runs is skipped without parsing anything. */
-static int export_commit(bg_git *g, const bg_run_entry *runs, size_t from, size_t to, list_ctx *lc,
+static int export_commit(bg_git_notes_batch *nb, const bg_run_entry *runs, size_t from, size_t to, list_ctx *lc,
                          bg_sync_stats *st, bg_index *ix, char *err, size_t errlen)
 {
     const char *commit = runs[from].meta.commit;
     run_set rs = {0};
     char *note = NULL;
     uint64_t h = 0;
-    int rc = bg_git_note_read(g, BG_STORE_NOTES_REF, commit, &note, err, errlen);
+    /* The note's tag comes from the notes tree: an unchanged note holding
+     * every run is skipped unread (reading each note was most of a push
+     * after one new run over thousands of commits). */
+    int rc = bg_git_notes_batch_tag(nb, commit, &h, err, errlen);
+    if (rc == BG_OK && all_tagged(ix, runs, from, to, h))
+        return BG_OK;
+    if (rc == BG_OK)
+        rc = bg_git_notes_batch_read(nb, commit, &note, err, errlen);
     if (rc == BG_ENOTFOUND) {
+        h = 0;
         rc = BG_OK;
     } else if (rc == BG_OK) {
-        h = text_hash(note, strlen(note));
-        if (all_tagged(ix, runs, from, to, h)) {
-            free(note);
-            return BG_OK;
-        }
         rc = set_add_note(&rs, note, commit, lc);
     }
     free(note);
@@ -1025,7 +1029,7 @@ static int export_commit(bg_git *g, const bg_run_entry *runs, size_t from, size_
         if (!text) {
             rc = BG_ENOMEM;
         } else {
-            rc = bg_git_note_write(g, BG_STORE_NOTES_REF, commit, text, err, errlen);
+            rc = bg_git_notes_batch_put(nb, commit, text, err, errlen);
             if (rc == BG_OK)
                 tag_all(ix, runs, from, to, text_hash(text, strlen(text)));
             cJSON_free(text);
@@ -1065,14 +1069,23 @@ int bg_store_export_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
     bg_index *ix = NULL; /* without it (out of memory) every note is read and merged */
     if (bg__index_open(s->dir, &ix, NULL) != BG_OK)
         ix = NULL;
+    /* One notes commit for the whole export (a commit per note copies the
+     * whole notes tree each time: quadratic in the number of notes). A tag
+     * set for a note whose commit then fails is harmless: it names a text
+     * the ref does not hold, so the next push merges that commit again. */
+    bg_git_notes_batch *nb = NULL;
+    rc = bg_git_notes_batch_begin(g, BG_STORE_NOTES_REF, &nb, err, errlen);
     for (size_t i = 0; rc == BG_OK && i < l.n;) {
         size_t j = i;
         while (j < l.n && strcmp(l.runs[j].meta.commit, l.runs[i].meta.commit) == 0)
             j++;
         if (l.runs[i].meta.commit[0]) /* runs made outside a commit stay local */
-            rc = export_commit(g, l.runs, i, j, &lc, stats, ix, err, errlen);
+            rc = export_commit(nb, l.runs, i, j, &lc, stats, ix, err, errlen);
         i = j;
     }
+    int erc = bg_git_notes_batch_end(&nb, rc == BG_OK, err, errlen);
+    if (rc == BG_OK)
+        rc = erc;
     bg__index_close(&ix, false, NULL, 0);
     if (stats)
         stats->skipped += l.skipped - skipped_before;
@@ -1080,8 +1093,214 @@ int bg_store_export_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
     return rc;
 }
 
+/* Notes a fetch found wholly in the store: for each commit, the tag of the
+ * note's text (its blob id, bg_git_blob_tag), a fingerprint of the commit's run files just after (names,
+ * sizes, times, inodes) and the note's run count. A later fetch that finds
+ * the same note and the same files skips the note unread: every run in it
+ * is still there. Any change (a new note text, a run file added, removed,
+ * rewritten) reads the note again. Kept in <store>/notes-imported, a cache:
+ * missing or damaged, every note is read, as without it. */
+#define SEEN_FILE "notes-imported"
+#define SEEN_MAGIC "benchgate notes-imported 1"
+
+typedef struct seen_note {
+    char commit[BG_GIT_OID_BUF];
+    uint64_t text, files;
+    size_t nruns;
+} seen_note;
+
+typedef struct seen_set {
+    seen_note *v; /* sorted by commit after load; new entries appended then resorted */
+    size_t n, cap;
+    bool changed;
+} seen_set;
+
+static int cmp_seen(const void *a, const void *b)
+{
+    return strcmp(((const seen_note *)a)->commit, ((const seen_note *)b)->commit);
+}
+
+static seen_note *seen_find(seen_set *ss, const char *commit)
+{
+    seen_note key;
+    snprintf(key.commit, sizeof key.commit, "%s", commit);
+    return ss->n ? bsearch(&key, ss->v, ss->n, sizeof *ss->v, cmp_seen) : NULL;
+}
+
+static void seen_load(const bg_store *s, seen_set *ss)
+{
+    char *path = strfmt("%s/%s", s->dir, SEEN_FILE);
+    char *text = NULL;
+    size_t len = 0;
+    if (!path || read_file(path, &text, &len, NULL, 0) != BG_OK || strncmp(text, SEEN_MAGIC "\n", strlen(SEEN_MAGIC) + 1)) {
+        free(path);
+        free(text);
+        return;
+    }
+    free(path);
+    char *save = NULL;
+    for (char *line = strtok_r(text + strlen(SEEN_MAGIC) + 1, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        seen_note e;
+        char c[64];
+        unsigned long long t, f, n;
+        if (sscanf(line, "%63s %16llx %16llx %llu", c, &t, &f, &n) != 4 || !is_hex40(c))
+            continue;
+        if (ss->n == ss->cap) {
+            size_t nc = ss->cap ? 2 * ss->cap : 256;
+            seen_note *nv = realloc(ss->v, nc * sizeof *nv);
+            if (!nv)
+                break;
+            ss->v = nv;
+            ss->cap = nc;
+        }
+        memcpy(e.commit, c, BG_GIT_OID_BUF); /* 40 hex and the NUL (is_hex40) */
+        e.text = t;
+        e.files = f;
+        e.nruns = (size_t)n;
+        ss->v[ss->n++] = e;
+    }
+    free(text);
+    if (ss->n > 1)
+        qsort(ss->v, ss->n, sizeof *ss->v, cmp_seen);
+    for (size_t i = 1; i < ss->n; i++) /* a repeated commit: trust neither */
+        if (!strcmp(ss->v[i].commit, ss->v[i - 1].commit))
+            ss->v[i].text = ss->v[i - 1].text = 0;
+}
+
+static void seen_save(const bg_store *s, seen_set *ss)
+{
+    if (!ss->changed)
+        return;
+    if (ss->n > 1)
+        qsort(ss->v, ss->n, sizeof *ss->v, cmp_seen);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return;
+    fprintf(f, "%s\n", SEEN_MAGIC);
+    for (size_t i = 0; i < ss->n; i++)
+        fprintf(f, "%s %016llx %016llx %zu\n", ss->v[i].commit, (unsigned long long)ss->v[i].text,
+                (unsigned long long)ss->v[i].files, ss->v[i].nruns);
+    if (fclose(f) == 0)
+        write_atomic(s->dir, SEEN_FILE, buf, len, NULL, 0); /* a cache: a failed write costs time only */
+    free(buf);
+}
+
+/* Records (or replaces) the note of `commit` as wholly in the store. */
+static void seen_put(seen_set *ss, const char *commit, uint64_t text, uint64_t files, size_t nruns)
+{
+    seen_note *e = seen_find(ss, commit);
+    if (!e) {
+        if (ss->n == ss->cap) {
+            size_t nc = ss->cap ? 2 * ss->cap : 256;
+            seen_note *nv = realloc(ss->v, nc * sizeof *nv);
+            if (!nv)
+                return; /* a cache: the next fetch reads this note again */
+            ss->v = nv;
+            ss->cap = nc;
+        }
+        e = &ss->v[ss->n++];
+        snprintf(e->commit, sizeof e->commit, "%s", commit);
+        /* Kept sorted for seen_find: insertion from the end. */
+        seen_note tmp = *e;
+        size_t i = ss->n - 1;
+        while (i > 0 && strcmp(ss->v[i - 1].commit, tmp.commit) > 0) {
+            ss->v[i] = ss->v[i - 1];
+            i--;
+        }
+        ss->v[i] = tmp;
+        e = &ss->v[i];
+    }
+    e->text = text;
+    e->files = files;
+    e->nruns = nruns;
+    ss->changed = true;
+}
+
+typedef struct file_fp {
+    char *name;
+    struct stat st;
+} file_fp;
+
+static int cmp_fp(const void *a, const void *b)
+{
+    return strcmp(((const file_fp *)a)->name, ((const file_fp *)b)->name);
+}
+
+/* A fingerprint of the files under runs/<commit>/ (two levels: machine
+ * directories, run files): their names, sizes, modification times and
+ * inodes. 0 when it cannot be taken (then nothing is skipped). */
+static uint64_t commit_files(const bg_store *s, const char *commit)
+{
+    char *dir = strfmt("%s/runs/%s", s->dir, commit);
+    DIR *d = dir ? opendir(dir) : NULL;
+    if (!d) {
+        bool none = dir && errno == ENOENT;
+        free(dir);
+        return none ? UINT64_C(1) : 0; /* no runs of the commit yet */
+    }
+    file_fp *v = NULL;
+    size_t n = 0, cap = 0;
+    bool ok = true;
+    struct dirent *e;
+    while (ok && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *sub = strfmt("%s/%s", dir, e->d_name);
+        DIR *d2 = sub ? opendir(sub) : NULL;
+        struct dirent *e2;
+        while (ok && d2 && (e2 = readdir(d2))) {
+            if (e2->d_name[0] == '.')
+                continue;
+            if (n == cap) {
+                size_t nc = cap ? 2 * cap : 16;
+                file_fp *nv = realloc(v, nc * sizeof *nv);
+                if (!nv) {
+                    ok = false;
+                    break;
+                }
+                v = nv;
+                cap = nc;
+            }
+            v[n].name = strfmt("%s/%s", e->d_name, e2->d_name);
+            char *full = v[n].name ? strfmt("%s/%s", dir, v[n].name) : NULL;
+            if (!full || lstat(full, &v[n].st) != 0) {
+                free(v[n].name);
+                ok = false;
+            } else {
+                n++;
+            }
+            free(full);
+        }
+        if (!d2)
+            ok = false;
+        else
+            closedir(d2);
+        free(sub);
+    }
+    closedir(d);
+    free(dir);
+    uint64_t h = BG_FNV1A64_INIT;
+    if (ok && n > 1)
+        qsort(v, n, sizeof *v, cmp_fp);
+    for (size_t i = 0; i < n; i++) {
+        if (ok) {
+            uint64_t f[5] = {(uint64_t)v[i].st.st_size, (uint64_t)v[i].st.st_mtim.tv_sec,
+                             (uint64_t)v[i].st.st_mtim.tv_nsec, (uint64_t)v[i].st.st_ino,
+                             (uint64_t)v[i].st.st_mode};
+            h = bg_fnv1a64(v[i].name, strlen(v[i].name) + 1, h);
+            h = bg_fnv1a64(f, sizeof f, h);
+        }
+        free(v[i].name);
+    }
+    free(v);
+    return ok ? (h ? h : 2) : 0;
+}
+
 typedef struct import_ctx {
     bg_store *s;
+    seen_set seen;
     bg_index *ix; /* runs written are tagged with their note (may be NULL) */
     bg_sync_stats *st;
     bg_run_list skips; /* only .skipped is used, through list_ctx */
@@ -1116,10 +1335,28 @@ static int store_keys(bg_store *s, const char *commit, run_set *keys, list_ctx *
     return rc;
 }
 
+/* bg_git_note_want_fn: a note found wholly in the store last time, with
+ * the commit's run files unchanged, is not read (its runs count as present). */
+static bool want_note(const char *commit, uint64_t tag, void *ud)
+{
+    import_ctx *ic = ud;
+    const seen_note *seen = seen_find(&ic->seen, commit);
+    if (!seen || seen->text != tag)
+        return true;
+    uint64_t files = commit_files(ic->s, commit);
+    if (!files || seen->files != files)
+        return true;
+    if (ic->st)
+        ic->st->runs_present += seen->nruns;
+    return false;
+}
+
 /* bg_git_note_fn: writes the runs of one note into the store. */
 static int import_note(const char *commit, const char *text, size_t len, void *ud)
 {
     import_ctx *ic = ud;
+    uint64_t th = text_hash(text, len), files = 0;
+    size_t skipped_before = ic->skips.skipped, nruns = 0;
     run_set have = {0};
     int rc = store_keys(ic->s, commit, &have, &ic->lc, ic->err, ic->errlen);
     cJSON *arr = rc == BG_OK ? cJSON_ParseWithLength(text, len) : NULL;
@@ -1173,6 +1410,7 @@ static int import_note(const char *commit, const char *text, size_t len, void *u
             report_skip(&ic->lc, name, vrc, msg);
             continue;
         }
+        nruns++;
         if (set_has(&have, key)) {
             if (ic->st)
                 ic->st->runs_present++;
@@ -1201,6 +1439,11 @@ static int import_note(const char *commit, const char *text, size_t len, void *u
                 ic->st->runs_imported++;
         }
     }
+    /* Wholly in the store now, nothing in it refused: the next fetch may
+     * skip this note while it and the commit's run files stay as they are. */
+    if (rc == BG_OK && cJSON_IsArray(arr) && ic->skips.skipped == skipped_before &&
+        (files = commit_files(ic->s, commit)) != 0)
+        seen_put(&ic->seen, commit, th, files, nruns);
     cJSON_Delete(arr);
     set_free(&have);
     if (rc == BG_ENOMEM)
@@ -1213,14 +1456,17 @@ int bg_store_import_notes(bg_store *s, bg_git *g, bg_sync_stats *stats, bg_store
 {
     if (!s || !g)
         return BG_EINVAL;
-    import_ctx ic = {s, NULL, stats, {0}, {0}, err, errlen};
+    import_ctx ic = {s, {0}, NULL, stats, {0}, {0}, err, errlen};
+    seen_load(s, &ic.seen);
     ic.lc.out = &ic.skips;
     ic.lc.skip = skip;
     ic.lc.ud = ud;
     if (bg__index_open(s->dir, &ic.ix, NULL) != BG_OK)
         ic.ix = NULL; /* out of memory: the next push reads every note */
-    int rc = bg_git_notes_foreach(g, BG_STORE_NOTES_REF, import_note, &ic, err, errlen);
+    int rc = bg_git_notes_foreach_want(g, BG_STORE_NOTES_REF, want_note, import_note, &ic, err, errlen);
     bg__index_close(&ic.ix, false, NULL, 0);
+    seen_save(s, &ic.seen);
+    free(ic.seen.v);
     if (stats)
         stats->skipped += ic.skips.skipped;
     return rc;

@@ -349,6 +349,164 @@ static void test_export_skips_unchanged_notes(void **state)
     bg_git_close(&g);
 }
 
+/* One push writes the notes of many commits as ONE notes commit (a
+ * commit per note copied the whole notes tree each time); every note reads
+ * back, with git's own reader too; a second export adds a second commit on
+ * top; notes put in a batch and then abandoned are not written. */
+static void test_export_one_notes_commit(void **state)
+{
+    char repo[300], err[1024] = "", run[8192], ids[4][64], out[64];
+    snprintf(repo, sizeof repo, "%s/repo", base);
+    sh("git init -q -b main %s && cd %s && for i in 1 2 3 4; do git -c user.name=t -c user.email=t@e commit -q "
+       "--allow-empty -m c$i; done",
+       repo, repo);
+    for (int i = 0; i < 4; i++)
+        sh_line(ids[i], sizeof ids[i], "git -C %s rev-parse HEAD~%d", repo, i);
+    bg_git *g = NULL;
+    assert_int_equal(bg_git_open(&g, repo, err, sizeof err), 0);
+    bg_store *s = NULL;
+    snprintf(dir, sizeof dir, "%s/.benchgate", repo);
+    assert_int_equal(bg_store_open(&s, dir, NULL, err, sizeof err), 0);
+    for (int i = 0; i < 3; i++) {
+        full_run(run, sizeof run, ids[i], "m1", 100 + i, 1);
+        assert_int_equal(bg_store_save(s, run, ids[i], "m1", NULL, err, sizeof err), 0);
+    }
+    bg_sync_stats st;
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_export_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.notes_written, 3);
+    sh_line(out, sizeof out, "git -C %s rev-list --count %s", repo, BG_STORE_NOTES_REF);
+    assert_string_equal(out, "1");
+    for (int i = 0; i < 3; i++) {
+        char *note = NULL;
+        assert_int_equal(bg_git_note_read(g, BG_STORE_NOTES_REF, ids[i], &note, err, sizeof err), 0);
+        assert_non_null(strstr(note, ids[i]));
+        free(note);
+        sh_line(out, sizeof out, "git -C %s notes --ref=benchgate show %s | grep -c %s", repo, ids[i], ids[i]);
+        assert_string_equal(out, "1");
+    }
+    full_run(run, sizeof run, ids[3], "m1", 200, 1);
+    assert_int_equal(bg_store_save(s, run, ids[3], "m1", NULL, err, sizeof err), 0);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_export_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.notes_written, 1);
+    sh_line(out, sizeof out, "git -C %s rev-list --count %s", repo, BG_STORE_NOTES_REF);
+    assert_string_equal(out, "2");
+    sh_line(out, sizeof out, "git -C %s notes --ref=benchgate list | wc -l", repo);
+    assert_string_equal(out, "4");
+
+    /* a batch read sees its own puts; ended without commit, nothing is written */
+    bg_git_notes_batch *b = NULL;
+    char *text = NULL;
+    assert_int_equal(bg_git_notes_batch_begin(g, BG_STORE_NOTES_REF, &b, err, sizeof err), 0);
+    assert_int_equal(bg_git_notes_batch_put(b, ids[0], "[]", err, sizeof err), 0);
+    assert_int_equal(bg_git_notes_batch_read(b, ids[0], &text, err, sizeof err), 0);
+    assert_string_equal(text, "[]");
+    free(text);
+    assert_int_equal(bg_git_notes_batch_read(b, "abababababababababababababababababababab", &text, err, sizeof err),
+                     BG_ENOTFOUND);
+    assert_int_equal(bg_git_notes_batch_put(b, "not-an-id", "[]", err, sizeof err), BG_EINVAL);
+    assert_int_equal(bg_git_notes_batch_end(&b, false, err, sizeof err), 0);
+    assert_null(b);
+    sh_line(out, sizeof out, "git -C %s rev-list --count %s", repo, BG_STORE_NOTES_REF);
+    assert_string_equal(out, "2");
+
+    /* a fan-out notes tree (as git writes for many notes) is edited note by
+     * note and stays readable */
+    sh("cd %s && t=$(git rev-parse %s^{tree}) && sub=$(git ls-tree $t | head -1 | awk '{print $3}') && "
+       "n=$(git ls-tree $t | head -1 | awk '{print $4}') && "
+       "st=$(printf '100644 blob %%s\\t%%s\\n' $sub $(echo $n | cut -c3-) | git mktree) && "
+       "rest=$(git ls-tree $t | tail -n +2; printf '040000 tree %%s\\t%%s\\n' $st $(echo $n | cut -c1-2)) && "
+       "nt=$(echo \"$rest\" | git mktree) && c=$(git -c user.name=t -c user.email=t@e commit-tree $nt -p %s -m fan) && "
+       "git update-ref %s $c",
+       repo, BG_STORE_NOTES_REF, BG_STORE_NOTES_REF, BG_STORE_NOTES_REF);
+    sh_line(out, sizeof out, "git -C %s ls-tree %s^{tree} | grep -c ' tree '", repo, BG_STORE_NOTES_REF);
+    assert_string_equal(out, "1");
+    assert_int_equal(bg_git_notes_batch_begin(g, BG_STORE_NOTES_REF, &b, err, sizeof err), 0);
+    assert_int_equal(bg_git_notes_batch_put(b, ids[1], "[1]", err, sizeof err), 0);
+    assert_int_equal(bg_git_notes_batch_end(&b, true, err, sizeof err), 0);
+    sh_line(out, sizeof out, "git -C %s notes --ref=benchgate list | wc -l", repo);
+    assert_string_equal(out, "4");
+    assert_int_equal(bg_git_note_read(g, BG_STORE_NOTES_REF, ids[1], &text, err, sizeof err), 0);
+    assert_string_equal(text, "[1]");
+    free(text);
+    bg_store_close(&s);
+    bg_git_close(&g);
+}
+
+/* A fetch skips, unread, a note it found wholly in the store last time
+ * while the note and the commit's run files are unchanged; a run removed
+ * from the store, a changed note or a damaged record bring the note back. */
+static void test_fetch_skips_imported_notes(void **state)
+{
+    char repo[300], err[1024] = "", run[8192], c1[64], c2[64];
+    snprintf(repo, sizeof repo, "%s/repo", base);
+    sh("git init -q -b main %s && cd %s && git -c user.name=t -c user.email=t@e commit -q --allow-empty -m a && "
+       "git -c user.name=t -c user.email=t@e commit -q --allow-empty -m b",
+       repo, repo);
+    sh_line(c1, sizeof c1, "git -C %s rev-parse HEAD~1", repo);
+    sh_line(c2, sizeof c2, "git -C %s rev-parse HEAD", repo);
+    bg_git *g = NULL;
+    assert_int_equal(bg_git_open(&g, repo, err, sizeof err), 0);
+    bg_store *s = NULL;
+    snprintf(dir, sizeof dir, "%s/.benchgate", repo);
+    assert_int_equal(bg_store_open(&s, dir, NULL, err, sizeof err), 0);
+    full_run(run, sizeof run, c1, "m1", 100, 1);
+    assert_int_equal(bg_store_save(s, run, c1, "m1", NULL, err, sizeof err), 0);
+    full_run(run, sizeof run, c2, "m1", 200, 1);
+    assert_int_equal(bg_store_save(s, run, c2, "m1", NULL, err, sizeof err), 0);
+    bg_sync_stats st;
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_export_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    bg_store_close(&s);
+
+    char fresh[400], seen[500], rm[600];
+    snprintf(fresh, sizeof fresh, "%s/fresh-store", base);
+    snprintf(seen, sizeof seen, "%s/notes-imported", fresh);
+    assert_int_equal(bg_store_open(&s, fresh, NULL, err, sizeof err), 0);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_import_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.runs_imported, 2);
+    char *text = slurp(seen);
+    assert_non_null(strstr(text, c1));
+    assert_non_null(strstr(text, c2));
+    free(text);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_import_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.runs_imported, 0);
+    assert_int_equal(st.runs_present, 2);
+
+    /* c1's run removed from the store: its note is read and the run comes back */
+    snprintf(rm, sizeof rm, "rm %s/runs/%s/m1/*.json", fresh, c1);
+    sh("%s", rm);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_import_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.runs_imported, 1);
+    assert_int_equal(st.runs_present, 1);
+
+    /* c2's note gains a run from elsewhere: read again, the new run imported */
+    bg_store *s0 = NULL;
+    assert_int_equal(bg_store_open(&s0, dir, NULL, err, sizeof err), 0);
+    full_run(run, sizeof run, c2, "m2", 300, 1);
+    assert_int_equal(bg_store_save(s0, run, c2, "m2", NULL, err, sizeof err), 0);
+    assert_int_equal(bg_store_export_notes(s0, g, NULL, NULL, NULL, err, sizeof err), 0);
+    bg_store_close(&s0);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_import_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.runs_imported, 1);
+    assert_int_equal(st.runs_present, 2);
+
+    /* a damaged record of what was imported: every note read, nothing lost */
+    sh("printf 'garbage\\n%s zz\\n' > %s", c1, seen);
+    sh("rm %s/runs/%s/m2/*.json", fresh, c2);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(bg_store_import_notes(s, g, &st, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(st.runs_imported, 1);
+    assert_int_equal(st.runs_present, 2);
+    bg_store_close(&s);
+    bg_git_close(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +515,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stale_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_envelope_then_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_skips_unchanged_notes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_export_one_notes_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fetch_skips_imported_notes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
