@@ -168,8 +168,10 @@ static bool sample_value(const cJSON *x, double *v)
 }
 
 /* The counters of a process rebuilt from benchgate_samples: each array of
- * "benchgate_counters" has one value per sample. */
-static int read_sample_counters(const imp *m, const cJSON *co, bg_proc *p, const char *where)
+ * "benchgate_counters" has one value per sample. A counter not measured in
+ * every sample (a null) is left out of this process, as the runner leaves
+ * out a counter it could not read, and r's counter note says so. */
+static int read_sample_counters(const imp *m, const cJSON *co, bg_proc *p, const char *where, bg_result *r)
 {
     if (!co)
         return 0;
@@ -193,11 +195,23 @@ static int read_sample_counters(const imp *m, const cJSON *co, bg_proc *p, const
         p->ncounters++;
         snprintf(c->name, sizeof c->name, "%s", a->string);
         size_t j = 0;
+        bool all = true;
         const cJSON *x;
         cJSON_ArrayForEach(x, a)
         {
-            if (!sample_value(x, &c->v[j++]))
+            if (!sample_value(x, &c->v[j]))
                 return fail(m, BG_EPARSE, where, ": a 'benchgate_counters' value is not a number or null");
+            all = all && !isnan(c->v[j++]);
+        }
+        if (!all) {
+            size_t used = strlen(r->counter_note);
+            if (!strstr(r->counter_note, c->name))
+                snprintf(r->counter_note + used, sizeof r->counter_note - used,
+                         "%s%s was not measured in every sample of process %zu; left out there",
+                         used ? "; " : "", c->name, r->nprocs);
+            free(c->v);
+            memset(c, 0, sizeof *c);
+            p->ncounters--;
         }
     }
     return 0;
@@ -241,7 +255,30 @@ static int read_samples(const imp *m, const cJSON *e, const cJSON *samples, bg_p
             return fail(m, BG_EPARSE, where, ": 'benchgate_seed' is not a decimal integer");
         r->seed = (uint64_t)v;
     }
-    return read_sample_counters(m, cJSON_GetObjectItemCaseSensitive(e, "benchgate_counters"), p, where);
+    return read_sample_counters(m, cJSON_GetObjectItemCaseSensitive(e, "benchgate_counters"), p, where, r);
+}
+
+/* Items and bytes per iteration from the entry's rates and its time per
+ * iteration (sec): a rate that makes more than 2^53 per iteration is no
+ * throughput a benchmark had, and is refused naming the entry. */
+static int throughput(const imp *m, const cJSON *e, double sec, bg_result *r, const char *where)
+{
+    static const char *const key[2] = {"items_per_second", "bytes_per_second"};
+    uint64_t *to[2] = {&r->items_per_iter, &r->bytes_per_iter};
+    for (int k = 0; k < 2; k++) {
+        double rate = num_of(e, key[k]);
+        if (!isfinite(rate) || !(rate > 0) || !(sec > 0))
+            continue;
+        double v = rate * sec;
+        if (!(v <= 9007199254740992.0)) {
+            char what[160];
+            snprintf(what, sizeof what, ": '%s' %.6g is more than 2^53 per iteration; not a throughput",
+                     key[k], rate);
+            return fail(m, BG_EPARSE, where, what);
+        }
+        *to[k] = (uint64_t)llround(v);
+    }
+    return 0;
 }
 
 /* Adds one "iteration" entry (entry number idx) as a process of r. */
@@ -263,19 +300,15 @@ static int add_repetition(const imp *m, const cJSON *e, size_t idx, bg_result *r
         return fail(m, BG_EPARSE, where, ": unknown time_unit (ns, us, ms or s)");
     keep_unit(r, tu);
     double it = num_of(e, "iterations"), real = num_of(e, "real_time"), cpu = num_of(e, "cpu_time");
-    if (!(it >= 1) || !isfinite(it) || !(real >= 0) || !isfinite(real))
-        return fail(m, BG_EPARSE, where, ": 'iterations' (at least 1) and 'real_time' (a number >= 0) are "
-                                          "required");
+    if (!(it >= 1) || !(it <= 9007199254740992.0) || it != floor(it) || !(real >= 0) || !isfinite(real))
+        return fail(m, BG_EPARSE, where, ": 'iterations' (a whole number from 1 to 2^53) and 'real_time' (a "
+                                          "number >= 0) are required");
     if (!(cpu >= 0) || !isfinite(cpu))
         cpu = 0;
     bg_proc *p = &r->procs[r->nprocs];
     p->warmup_ns = NAN;
-    double ips = num_of(e, "items_per_second"), bps = num_of(e, "bytes_per_second");
-    double sec = real * scale / 1e9;
-    if (isfinite(ips) && ips > 0 && sec > 0)
-        r->items_per_iter = (uint64_t)llround(ips * sec);
-    if (isfinite(bps) && bps > 0 && sec > 0)
-        r->bytes_per_iter = (uint64_t)llround(bps * sec);
+    if (throughput(m, e, real * scale / 1e9, r, where) != 0)
+        return BG_EPARSE;
     const cJSON *samples = cJSON_GetObjectItemCaseSensitive(e, "benchgate_samples");
     if (cJSON_IsArray(samples)) {
         r->nprocs++; /* counted now so that bg__result_free frees what was allocated */
@@ -318,12 +351,8 @@ static int add_processes(const imp *m, const cJSON *e, const cJSON *procs, size_
     if (unit_ns(str_of(e, "time_unit")) == 0)
         return fail(m, BG_EPARSE, where, ": unknown time_unit (ns, us, ms or s)");
     keep_unit(r, str_of(e, "time_unit"));
-    double ips = num_of(e, "items_per_second"), bps = num_of(e, "bytes_per_second");
-    double sec = num_of(e, "real_time") * unit_ns(str_of(e, "time_unit")) / 1e9;
-    if (isfinite(ips) && ips > 0 && sec > 0)
-        r->items_per_iter = (uint64_t)llround(ips * sec);
-    if (isfinite(bps) && bps > 0 && sec > 0)
-        r->bytes_per_iter = (uint64_t)llround(bps * sec);
+    if (throughput(m, e, num_of(e, "real_time") * unit_ns(str_of(e, "time_unit")) / 1e9, r, where) != 0)
+        return BG_EPARSE;
     const cJSON *po;
     cJSON_ArrayForEach(po, procs)
     {
@@ -532,6 +561,26 @@ static void read_instances(const cJSON *arr, bg_run *run)
         }
     }
 }
+/* An imported run is saved as a run record: one the record's loader would
+ * refuse (a count past 2^53, a time that overflows when scaled to ns, ...)
+ * is refused here, with the loader's reason, instead of being stored. */
+static int loads_back(const imp *m, const bg_run *run)
+{
+    char *json = bg__record_to_json(run);
+    if (!json)
+        return fail(m, BG_ENOMEM, "out of memory", NULL);
+    bg_run back;
+    char why[512] = "";
+    int rc = bg__record_parse(json, &back, why, sizeof why);
+    free(json);
+    if (rc == BG_ENOMEM)
+        return fail(m, rc, "out of memory", NULL);
+    if (rc)
+        return fail(m, BG_EPARSE, "holds figures a run record cannot keep: ", why);
+    bg__run_free(&back);
+    return 0;
+}
+
 
 int bg__import_gbench(const char *json, const char *name, bg_run *run, char *err, size_t errlen)
 {
@@ -578,6 +627,8 @@ int bg__import_gbench(const char *json, const char *name, bg_run *run, char *err
     }
     if (rc == 0 && bg__run_sweeps(run) != 0)
         rc = fail(&m, BG_ENOMEM, "out of memory", NULL);
+    if (rc == 0)
+        rc = loads_back(&m, run);
     if (rc)
         bg__run_free(run);
     return rc;
