@@ -800,7 +800,7 @@ static void learn_noise(const bg_gate_opts *o, bg_store *st, bg_git *g, const bg
         const char *metric = o->cmp.metric ? o->cmp.metric
                              : a->run.config.mode != BG_MODE_TIME ? "instructions" : "time";
         rc = bg__noise_learn(st, g, a->run.machine_id, head_commit && head_commit[0] ? head_commit : NULL,
-                             metric, NULL, bg__skip_report, NULL, nz, err, sizeof err);
+                             metric, o->cmp.settings, NULL, bg__skip_report, NULL, nz, err, sizeof err);
     }
     if (rc) {
         fprintf(stderr, "benchgate: note: no between-run noise learned (%s); every benchmark uses the "
