@@ -472,7 +472,7 @@ static const char *row_metric(const bg_run *a, const bg_run *b, const bg_cmp_opt
         return rm;
     const bg_rule *rule = bg__settings_rule(o->settings, name);
     w->kind = BG_ROW_NOT_OK;
-    snprintf(w->note, sizeof w->note, "metric %s (rule at %.80s:%d): %.200s", rm,
+    snprintf(w->note, sizeof w->note, "rule at %.80s:%d: %.220s",
              o->settings && o->settings->path[0] ? o->settings->path : "settings", rule ? rule->line : 0, why);
     return NULL;
 }

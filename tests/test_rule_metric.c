@@ -199,12 +199,12 @@ static void test_rows_on_their_metric(void **state)
 
     w = row_named(&c, "ratio_x");
     assert_int_equal(w->kind, BG_ROW_NOT_OK);
-    assert_non_null(strstr(w->note, "metric ipc (rule at m.json:5)"));
+    assert_non_null(strstr(w->note, "rule at m.json:5: 'ipc' is a ratio"));
     assert_non_null(strstr(w->note, "ratio derived for display"));
 
     w = row_named(&c, "typo_x");
     assert_int_equal(w->kind, BG_ROW_NOT_OK);
-    assert_non_null(strstr(w->note, "metric gpu_timr_ns (rule at m.json:6)"));
+    assert_non_null(strstr(w->note, "rule at m.json:6: no benchmark"));
     assert_non_null(strstr(w->note, "recorded the metric 'gpu_timr_ns'"));
     assert_non_null(strstr(w->note, "gpu_timer_ns"));
 
