@@ -65,6 +65,8 @@ typedef struct bg_noise {
     size_t nrows;
     double default_sigma; /* BG_NOISE_DEFAULT_SIGMA unless set otherwise */
     size_t min_pairs;     /* BG_NOISE_MIN_PAIRS unless set otherwise */
+    bool by_rule;         /* learned with settings: a benchmark with no row would
+                           * have been learned on its rule's metric */
 } bg_noise;
 
 /* Learns the noise of every benchmark measured on `machine` from the store:

@@ -379,7 +379,10 @@ double bg__noise_for_metric(const bg_noise *n, const char *name, const char *met
     size_t min = n && n->min_pairs ? n->min_pairs : BG_NOISE_MIN_PAIRS;
     double def = n ? n->default_sigma : BG_NOISE_DEFAULT_SIGMA;
     /* What the row was learned for: its own metric, else the record's. */
-    const char *learned = w && w->metric[0] ? w->metric : n && n->metric[0] ? n->metric : NULL;
+    const char *learned = w && w->metric[0]           ? w->metric
+                          : w && n->metric[0]           ? n->metric
+                          : n && !n->by_rule && n->metric[0] ? n->metric
+                                                        : NULL;
     if (metric && learned && strcmp(metric, learned) != 0) {
         if (df)
             *df = 0;

@@ -205,6 +205,7 @@ int bg__noise_from_runs(const bg_run *const *runs, const bool *clean, size_t nru
 {
     bg__noise_init(out, NULL);
     snprintf(out->metric, sizeof out->metric, "%s", metric ? metric : "time");
+    out->by_rule = settings != NULL;
     out->runs_read = nruns;
     for (size_t i = 0; i < nruns; i++)
         out->runs_used += clean[i] && runs[i]->git_commit[0];

@@ -372,6 +372,8 @@ static void test_noise_per_metric(void **state)
     assert_string_equal(plain.rows[0].metric, "");
     assert_string_equal(ruled.rows[0].metric, "gpu_timer_ns");
     assert_true(plain.rows[0].sigma > 0.05);
+    assert_false(plain.by_rule);
+    assert_true(ruled.by_rule);
     assert_true(ruled.rows[0].sigma < 0.01);
 
     bg_run a, b;
@@ -402,6 +404,21 @@ static void test_noise_per_metric(void **state)
     assert_true(w->drift == ruled.rows[0].sigma);
     assert_string_equal(w->drift_source, "learned from 3 run pairs");
     assert_int_equal(w->verdict, BG_VERDICT_REGRESSED);
+    bg__comparison_free(&c);
+
+    /* Learned with the settings but no pairs of gpu_saxpy: the default,
+     * for want of pairs (not for another metric). */
+    bg_noise empty;
+    bg__noise_init(&empty, "m1");
+    snprintf(empty.metric, sizeof empty.metric, "time");
+    empty.by_rule = true;
+    o.noise = &empty;
+    assert_int_equal(bg__compare_runs(&a, &b, &o, &c, err, sizeof err), 0);
+    assert_string_equal(row_named(&c, "gpu_saxpy")->drift_source, "default: 0 run pairs in the store, 3 needed");
+    bg__comparison_free(&c);
+    empty.by_rule = false;
+    assert_int_equal(bg__compare_runs(&a, &b, &o, &c, err, sizeof err), 0);
+    assert_string_equal(row_named(&c, "gpu_saxpy")->drift_source, "default: noise learned for time, not gpu_timer_ns");
     bg__comparison_free(&c);
 
     /* Without settings the time-learned row serves gpu_saxpy on time. */
