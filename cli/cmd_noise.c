@@ -154,7 +154,7 @@ static int show_noise(const char *store, const char *ref, const char *machine, c
         goto done;
     }
     bg_noise nz;
-    int rc = bg__noise_learn(st, g, mach, commit[0] ? commit : NULL, metric ? metric : "time", NULL,
+    int rc = bg__noise_learn(st, g, mach, commit[0] ? commit : NULL, metric ? metric : "time", NULL, NULL,
                              bg__skip_report, NULL, &nz, err, sizeof err);
     if (rc) {
         bg__errf("noise: %s", err[0] ? err : bg_strerror(rc));

@@ -598,7 +598,7 @@ static int build_benches(gen *G)
     char ne[512] = "";
     open_git(G, false);
     if (bg__noise_learn(G->st, G->g, G->head.machine_id, G->head_commit[0] ? G->head_commit : NULL,
-                        G->cmpo.metric ? G->cmpo.metric : "time", NULL, NULL, NULL, &G->noise, ne,
+                        G->cmpo.metric ? G->cmpo.metric : "time", G->cmpo.settings, NULL, NULL, NULL, &G->noise, ne,
                         sizeof ne) == 0) {
         G->have_noise = true;
         G->cmpo.noise = &G->noise;

@@ -47,6 +47,9 @@ typedef struct bg_cmp_row {
     double elapsed_s;      /* seconds B took to measure it (NAN or 0: not known) */
     double threshold;      /* the noise threshold its verdict used, a fraction: the
                             * comparison's, or a settings rule's (bg__decide_all) */
+    char metric[32];       /* what this row compares when a settings rule names a
+                            * metric other than the comparison's; "": c->metric.
+                            * mean_a, mean_b are in its unit (bg__cmp_row_unit) */
 } bg_cmp_row;
 
 /* An absolute budget (--limit 'GLOB:METRIC<=VALUE'): a benchmark matching
@@ -92,7 +95,9 @@ typedef struct bg_comparison {
     bg_padjust padjust;
     uint64_t seed;
     size_t resamples;
-    char metric[32];    /* what was compared: "time" or a counter name */
+    char metric[32];    /* what was compared: "time" or a counter name; a row
+                         * whose settings rule names another metric says so in
+                         * its own metric (bg__cmp_row_metric) */
     char unit[16];      /* "ns" for time, else the counter's unit ("" = count) */
     char metric_note[96]; /* why this metric when none was asked for, or that
                            * runs of different modes were forced ("" otherwise) */
@@ -124,8 +129,10 @@ typedef struct bg_cmp_opts {
     const bg_budget *budgets;
     size_t nbudgets;
     /* The repository's settings file (bg_settings.h): a matching rule's
-     * threshold replaces threshold_pct for that benchmark, and benchmarks it
-     * ignores get no row. NULL: none. Borrowed. */
+     * threshold replaces threshold_pct for that benchmark, its metric
+     * replaces `metric` for that benchmark (whether `metric` came from the
+     * command line or not), and benchmarks it ignores get no row. NULL:
+     * none. Borrowed. */
     const struct bg_settings *settings;
 } bg_cmp_opts;
 
@@ -160,6 +167,10 @@ int bg__compare_pick_metric(const bg_run *a, const bg_run *b, const char *reques
  * and sets each one's p_adj, threshold (c->threshold, or the matching rule
  * of c->settings) and verdict (that threshold, c->alpha). */
 int bg__decide_all(bg_comparison *c);
+/* The metric row w of c was compared on (its settings rule's, else c's),
+ * and that metric's unit (bg__metric_unit). Neither is NULL. */
+const char *bg__cmp_row_metric(const bg_comparison *c, const bg_cmp_row *w);
+const char *bg__cmp_row_unit(const bg_comparison *c, const bg_cmp_row *w);
 /* Whether a growth order grew between the runs (c->classes). */
 bool bg__cmp_class_regressed(const bg_comparison *c);
 

@@ -79,6 +79,9 @@ typedef enum bg_gate_stage {
 /* The gate's view of one benchmark, indexed like the comparison's rows. */
 typedef struct bg_gate_row {
     bg_gate_stage stage;
+    char why[320]; /* why stage 2 could not decide this suspect when that is
+                    * its own (its settings rule's metric cannot be measured
+                    * by ab, or that metric's stage-2 run failed); "" otherwise */
 } bg_gate_row;
 
 /* What the gate decided. Fill with bg__gate_run; free with

@@ -25,6 +25,7 @@
 #include "bg_store.h"
 
 struct bg_cmp_opts; /* bg_compare.h */
+struct bg_settings; /* bg_settings.h */
 
 /* The default between-run noise, as the standard deviation of log(run B /
  * run A) for two runs of unchanged code: 5 %, so that a change inside about
@@ -46,6 +47,8 @@ struct bg_cmp_opts; /* bg_compare.h */
 
 typedef struct bg_noise_row {
     char *name;        /* owned by the bg_noise */
+    char metric[32];   /* what it was learned on: its settings rule's metric
+                        * (bg__noise_from_runs), "": the record's metric */
     double sigma;      /* learned figure (NAN when npairs is 0) */
     size_t npairs;     /* log-ratios it rests on */
     size_t nrepeat;    /* of which from repeated runs of one commit */
@@ -62,27 +65,31 @@ typedef struct bg_noise {
     size_t nrows;
     double default_sigma; /* BG_NOISE_DEFAULT_SIGMA unless set otherwise */
     size_t min_pairs;     /* BG_NOISE_MIN_PAIRS unless set otherwise */
+    bool by_rule;         /* learned with settings: a benchmark with no row would
+                           * have been learned on its rule's metric */
 } bg_noise;
 
 /* Learns the noise of every benchmark measured on `machine` from the store:
  * the newest BG_NOISE_MAX_RUNS runs of that machine, and, when `g` and
  * `head` (40 hex) are given, the first-parent history of head (at most
  * BG_NOISE_MAX_COMMITS commits). `metric` is what comparisons use ("time",
- * "cpu", a counter). `exclude` (a run file path, may be NULL) is left out:
+ * "cpu", a counter); a benchmark whose rule in `settings` (may be NULL)
+ * names another metric is learned on that one (its row's `metric`), as
+ * bg__compare_runs compares it. `exclude` (a run file path, may be NULL) is left out:
  * the run being compared. Damaged run files are skipped (reported to
  * `skip`, may be NULL). An empty or missing store gives no rows, not an
  * error. On failure *out is an empty record (bg__noise_init): every
  * benchmark gets the default. Free *out with bg__noise_free. */
 int bg__noise_learn(bg_store *st, bg_git *g, const char *machine, const char *head, const char *metric,
-                    const char *exclude, bg_store_skip_fn skip, void *ud, bg_noise *out, char *err,
-                    size_t errlen);
+                    const struct bg_settings *settings, const char *exclude, bg_store_skip_fn skip, void *ud,
+                    bg_noise *out, char *err, size_t errlen);
 
 /* The same from runs already in memory (tests, and callers that loaded
  * them): runs[i] with clean[i] true when it was made at its commit without
  * uncommitted changes; `history` (may be NULL, nhist 0) the first-parent
- * commits newest first. */
+ * commits newest first; `settings` as for bg__noise_learn. */
 int bg__noise_from_runs(const bg_run *const *runs, const bool *clean, size_t nruns, const char (*history)[41],
-                        size_t nhist, const char *metric, bg_noise *out);
+                        size_t nhist, const char *metric, const struct bg_settings *settings, bg_noise *out);
 
 /* What to use for benchmark `name` (compare_runs.c, where rows are widened
  * by it): the learned sigma when it rests on at
@@ -90,11 +97,17 @@ int bg__noise_from_runs(const bg_run *const *runs, const bool *clean, size_t nru
  * (*df = 0). `source` (may be NULL) gets e.g. "learned from 12 run pairs"
  * or "default: 1 run pair in the store". */
 double bg__noise_for(const bg_noise *n, const char *name, size_t *df, char *source, size_t len);
+/* The same for a row compared on `metric` (NULL: any): noise learned for
+ * another metric (the row's bg_noise_row.metric, else n->metric) is not
+ * used; the default is, and `source` says "default: noise learned for
+ * time, not gpu_timer_ns". */
+double bg__noise_for_metric(const bg_noise *n, const char *name, const char *metric, size_t *df, char *source,
+                            size_t len);
 
 /* For a comparison of stored run a with run b made at another time: picks
  * the metric as bg__compare_runs will (o->metric, o->force) and learns the
  * noise of b's machine along b's commit's history (g may be NULL: repeated
- * runs only). `exclude` as for bg__noise_learn. */
+ * runs only), each benchmark on its o->settings rule's metric when it has one. `exclude` as for bg__noise_learn. */
 int bg__noise_for_compare(bg_store *st, bg_git *g, const bg_run *a, const bg_run *b, const struct bg_cmp_opts *o,
                           const char *exclude, bg_noise *out, char *err, size_t errlen);
 

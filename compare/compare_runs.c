@@ -369,7 +369,8 @@ static void compare_one(const bg_result *ra, const bg_result *rb, const char *me
 
 /* The between-run noise a row is widened by (bg_noise.h): the lookup of a
  * learned bg_noise, which noise.c fills from the store. */
-double bg__noise_for(const bg_noise *n, const char *name, size_t *df, char *source, size_t len)
+double bg__noise_for_metric(const bg_noise *n, const char *name, const char *metric, size_t *df, char *source,
+                            size_t len)
 {
     const bg_noise_row *w = NULL;
     for (size_t i = 0; n && name && i < n->nrows && !w; i++)
@@ -377,6 +378,18 @@ double bg__noise_for(const bg_noise *n, const char *name, size_t *df, char *sour
             w = &n->rows[i];
     size_t min = n && n->min_pairs ? n->min_pairs : BG_NOISE_MIN_PAIRS;
     double def = n ? n->default_sigma : BG_NOISE_DEFAULT_SIGMA;
+    /* What the row was learned for: its own metric, else the record's. */
+    const char *learned = w && w->metric[0]           ? w->metric
+                          : w && n->metric[0]           ? n->metric
+                          : n && !n->by_rule && n->metric[0] ? n->metric
+                                                        : NULL;
+    if (metric && learned && strcmp(metric, learned) != 0) {
+        if (df)
+            *df = 0;
+        if (source && len)
+            snprintf(source, len, "default: noise learned for %.20s, not %.20s", learned, metric);
+        return def;
+    }
     if (w && w->npairs >= min && isfinite(w->sigma)) {
         if (df)
             *df = w->npairs;
@@ -393,16 +406,22 @@ double bg__noise_for(const bg_noise *n, const char *name, size_t *df, char *sour
     return def;
 }
 
+double bg__noise_for(const bg_noise *n, const char *name, size_t *df, char *source, size_t len)
+{
+    return bg__noise_for_metric(n, name, NULL, df, source, len);
+}
+
 /* Widens a compared row by the between-run noise of its benchmark. An
  * exact row (no variation within either run: a deterministic count) with
- * no learned noise stays exact: the default is for timings. */
-static void add_drift(bg_cmp_row *w, const bg_noise *noise, double confidence)
+ * no learned noise stays exact: the default is for timings. `metric` is
+ * what the row compares: noise learned for another metric is not used. */
+static void add_drift(bg_cmp_row *w, const bg_noise *noise, const char *metric, double confidence)
 {
     if (w->kind != BG_ROW_COMPARED)
         return;
     w->ch_within = w->ch;
     size_t df = 0;
-    double sigma = bg__noise_for(noise, w->name, &df, w->drift_source, sizeof w->drift_source);
+    double sigma = bg__noise_for_metric(noise, w->name, metric, &df, w->drift_source, sizeof w->drift_source);
     bool exact = w->ch.lo == w->ch.hi;
     if (exact && df == 0) {
         sigma = 0;
@@ -425,6 +444,50 @@ double bg__cmp_row_drift_band(const bg_cmp_row *w)
 double bg__drift_band(double sigma)
 {
     return expm1(1.959963984540054 * sigma);
+}
+
+/* Sets w->metric to the metric of benchmark `name`'s settings rule when
+ * that is not the suite's `metric`; returns the metric the row uses. */
+static const char *set_rule_metric(const bg_cmp_opts *o, const char *name, const char *metric, bg_cmp_row *w)
+{
+    const char *rm = bg__settings_metric(o->settings, name, metric);
+    if (strcmp(rm, metric) != 0)
+        snprintf(w->metric, sizeof w->metric, "%s", rm);
+    return rm;
+}
+
+/* The metric benchmark `name` is compared on: its settings rule's when
+ * that names one other than the suite's `metric` (then also w->metric), else
+ * `metric`. NULL, with the row "not compared" and a note saying why, when
+ * the rule's metric cannot be compared on these runs: a ratio derived for
+ * display, a name neither run recorded, or time or cpu of runs made in
+ * different modes (without --force). */
+static const char *row_metric(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, const char *name,
+                              const char *metric, bg_cmp_row *w)
+{
+    const char *rm = set_rule_metric(o, name, metric, w);
+    if (!strcmp(rm, metric))
+        return metric;
+    char why[256] = "";
+    const char *picked = NULL;
+    if (bg__compare_check_metric(a, b, rm, why, sizeof why) == 0 &&
+        bg__compare_pick_metric(a, b, rm, o->force, &picked, NULL, 0, why, sizeof why) == 0)
+        return rm;
+    const bg_rule *rule = bg__settings_rule(o->settings, name);
+    w->kind = BG_ROW_NOT_OK;
+    snprintf(w->note, sizeof w->note, "rule at %.80s:%d: %.220s",
+             o->settings && o->settings->path[0] ? o->settings->path : "settings", rule ? rule->line : 0, why);
+    return NULL;
+}
+
+const char *bg__cmp_row_metric(const bg_comparison *c, const bg_cmp_row *w)
+{
+    return w->metric[0] ? w->metric : c->metric;
+}
+
+const char *bg__cmp_row_unit(const bg_comparison *c, const bg_cmp_row *w)
+{
+    return w->metric[0] ? bg__metric_unit(w->metric) : c->unit;
 }
 
 /* A benchmark the repository's settings leave out of comparisons. */
@@ -530,10 +593,13 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
             continue;
         bg_cmp_row *w = &c->rows[c->n++];
         init_row(w, ra->name, rb ? BG_ROW_COMPARED : BG_ROW_ONLY_A);
-        if (rb)
-            compare_one(ra, rb, metric, &bo, w);
+        const char *rm = rb ? row_metric(a, b, o, ra->name, metric, w) : NULL;
+        if (!rb)
+            set_rule_metric(o, ra->name, metric, w);
+        if (rm)
+            compare_one(ra, rb, rm, &bo, w);
         if (rb && o->noise)
-            add_drift(w, o->noise, bo.confidence);
+            add_drift(w, o->noise, bg__cmp_row_metric(c, w), bo.confidence);
     }
     if (o->noise) {
         const bg_noise *nz = o->noise;
@@ -553,6 +619,7 @@ int bg__compare_runs(const bg_run *a, const bg_run *b, const bg_cmp_opts *o, bg_
             continue;
         bg_cmp_row *w = &c->rows[c->n++];
         init_row(w, rb->name, BG_ROW_ONLY_B);
+        set_rule_metric(o, rb->name, metric, w);
         w->head_failed = failed(rb);
         w->elapsed_s = rb->elapsed_s;
         /* A new benchmark that crashed or timed out: say how (signal, exit

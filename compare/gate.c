@@ -406,6 +406,15 @@ static int stage2_args(const bg_gate_opts *o, const char **out, size_t max)
     return (int)n;
 }
 
+/* The result of benchmark `name` in side s's run, or NULL. */
+static const bg_result *result_of(const bg_side *s, const char *name)
+{
+    for (size_t i = 0; i < s->run.nresults; i++)
+        if (s->run.results[i].name && !strcmp(s->run.results[i].name, name))
+            return &s->run.results[i];
+    return NULL;
+}
+
 /* The benchmark a scope's result named `name` is inside, from head's run
  * (or base's); NULL for a benchmark. */
 static const char *scope_of(const bg_side *head, const char *name)
@@ -416,6 +425,146 @@ static const char *scope_of(const bg_side *head, const char *name)
             return r->scope_of[0] ? r->scope_of : NULL;
     }
     return NULL;
+}
+
+/* One stage-2 run of ab for the suspects (sus[i]) of c whose row metric
+ * (bg_cmp_row.metric) is `metric` ("": the comparison's, measured on ab's
+ * default metric): their rows become ab's, stage SECOND. `main`: the run
+ * for the comparison's metric, whose result is kept in r->abr and whose
+ * failure makes stage 2 unavailable (BG_EUNAVAIL, why in r->stage2_note);
+ * another metric's failure, or a metric ab cannot measure (not a total per
+ * sample), leaves its suspects to stage 1 with why in r->rows[i].why.
+ * Exits by the signal after Ctrl-C, as ab does. */
+static int stage2_group(bg_ab_opts *ao, const bg_side *b, bg_comparison *c, const bool *sus, const char *metric,
+                        bg_gate_result *r, bool main)
+{
+    char *note = r->stage2_note;
+    size_t nnote = sizeof r->stage2_note;
+    /* A suspect scope (bench/scope) is measured by running its benchmark,
+     * whose runs record it; stage 2 then waits for the scope's interval
+     * too (ab's watch). */
+    char filter[8192] = "^(", watch[8192] = "^(";
+    size_t nsus = 0, nscope = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (sus[i] && !strcmp(c->rows[i].metric, metric)) {
+            const char *of = scope_of(b, c->rows[i].name);
+            if (nsus++ && strlen(filter) + 1 < sizeof filter)
+                strcat(filter, "|");
+            regex_append(filter, sizeof filter, of ? of : c->rows[i].name);
+            if (of) {
+                if (nscope++ && strlen(watch) + 1 < sizeof watch)
+                    strcat(watch, "|");
+                regex_append(watch, sizeof watch, c->rows[i].name);
+            }
+        }
+    if (!nsus)
+        return 0;
+    /* ab compares a total per sample: a user counter says its kind in the
+     * head's run (a maximum is not one), a built-in one by its name. */
+    bg_metric_kind kind = bg__metric_kind(metric);
+    for (size_t i = 0; !main && i < c->n; i++)
+        if (sus[i] && !strcmp(c->rows[i].metric, metric)) {
+            const bg_result *hr = result_of(b, c->rows[i].name);
+            if (hr && bg__result_metric_kind(hr, metric) != BG_METRIC_SUM)
+                kind = bg__result_metric_kind(hr, metric);
+        }
+    char why[320] = "";
+    if (!main && kind != BG_METRIC_SUM)
+        snprintf(why, sizeof why,
+                 "stage 2 cannot measure %s (it compares a figure summed over each sample: time, cpu, "
+                 "or a counter such as instructions)",
+                 metric);
+    else if (strlen(filter) + 3 >= sizeof filter || strlen(watch) + 3 >= sizeof watch)
+        snprintf(why, sizeof why, "too many suspects for one stage-2 filter");
+    if (why[0]) {
+        if (main) {
+            snprintf(note, nnote, "%s", why);
+            return BG_EUNAVAIL;
+        }
+        for (size_t i = 0; i < c->n; i++)
+            if (sus[i] && !strcmp(c->rows[i].metric, metric)) {
+                r->rows[i].stage = BG_GATE_STAGE_UNSURE;
+                snprintf(r->rows[i].why, sizeof r->rows[i].why, "%s", why);
+                snprintf(c->rows[i].note, sizeof c->rows[i].note, "%s", why);
+            }
+        return 0;
+    }
+    strcat(filter, ")$");
+    strcat(watch, ")$");
+    ao->filter = filter;
+    ao->watch = nscope ? watch : NULL;
+    const char *saved_metric = ao->metric;
+    if (!main)
+        ao->metric = metric;
+    if (main)
+        fprintf(stderr, "benchgate: stage 2: %zu benchmark%s stage 1 could not clear, base and head "
+                        "interleaved\n", nsus, nsus == 1 ? "" : "s");
+    else
+        fprintf(stderr, "benchgate: stage 2: %zu benchmark%s compared on %s, base and head interleaved\n",
+                nsus, nsus == 1 ? "" : "s", metric);
+    char err[8192] = "";
+    bg_ab_result other;
+    bg_ab_result *ab = main ? &r->abr : &other;
+    int rc = bg__ab_run(ao, ab, err, sizeof err);
+    ao->metric = saved_metric;
+    ao->filter = NULL;
+    ao->watch = NULL;
+    if (main)
+        r->have_ab = true;
+    if (ab->interrupted) {
+        bg__errf("%s", err);
+        int sig = ab->signal;
+        if (!main)
+            bg__ab_result_free(&other);
+        bg__gate_result_free(r);
+        fflush(NULL);
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return BG_EIO;
+    }
+    if (rc) {
+        if (!main)
+            bg__ab_result_free(&other);
+        if (main) {
+            snprintf(note, nnote, "%.1000s", err[0] ? err : "stage 2 failed");
+            return BG_EUNAVAIL;
+        }
+        for (size_t i = 0; i < c->n; i++)
+            if (sus[i] && !strcmp(c->rows[i].metric, metric)) {
+                r->rows[i].stage = BG_GATE_STAGE_UNSURE;
+                snprintf(r->rows[i].why, sizeof r->rows[i].why, "stage 2 on %s failed: %.250s", metric,
+                         err[0] ? err : "?");
+                snprintf(c->rows[i].note, sizeof c->rows[i].note, "%s", r->rows[i].why);
+            }
+        return 0;
+    }
+    r->stage2_ran = true;
+    char m[32];
+    snprintf(m, sizeof m, "%s", metric);
+    for (size_t i = 0; i < c->n; i++) {
+        bg_cmp_row *w = &c->rows[i];
+        if (!sus[i] || strcmp(w->metric, m) != 0)
+            continue;
+        const bg_cmp_row *w2 = NULL;
+        size_t k;
+        for (k = 0; k < ab->cmp.n && !w2; k++)
+            if (!strcmp(ab->cmp.rows[k].name, w->name))
+                w2 = &ab->cmp.rows[k];
+        if (!w2 || w2->kind == BG_ROW_ONLY_A) {
+            r->rows[i].stage = BG_GATE_STAGE_UNSURE;
+            continue;
+        }
+        const char *name = w->name;
+        *w = *w2;
+        w->name = name;
+        snprintf(w->metric, sizeof w->metric, "%s", m); /* ab's rows are on its one metric */
+        const bg_ab_row_info *inf = &ab->info[k - 1];
+        snprintf(w->note, sizeof w->note, "stage 2: %zu blocks interleaved, %s", inf->blocks, inf->stop);
+        r->rows[i].stage = BG_GATE_STAGE_SECOND;
+    }
+    if (!main)
+        bg__ab_result_free(&other);
+    return 0;
 }
 
 /* Stage 2: the suspects of c (rows[i].stage set to SECOND for each that
@@ -479,71 +628,31 @@ static int stage2(const bg_gate_opts *o, const bg_side *a, const bg_side *b, bg_
         return BG_EUNAVAIL;
     }
     ao.nbench_args = (size_t)na;
-    /* A suspect scope (bench/scope) is measured by running its benchmark,
-     * whose runs record it; stage 2 then waits for the scope's interval
-     * too (ab's watch). */
-    char filter[8192] = "^(", watch[8192] = "^(";
-    size_t nsus = 0, nscope = 0;
+    /* The suspects, fixed before any is replaced. Each is measured on its
+     * row's metric: the comparison's (the first stage-2 run, on ab's
+     * default metric as always), then one run per other metric a settings
+     * rule gives (ab compares one metric per run). */
+    bool *sus = calloc(c->n ? c->n : 1, sizeof *sus);
+    if (!sus) {
+        snprintf(note, nnote, "out of memory");
+        return BG_EUNAVAIL;
+    }
     for (size_t i = 0; i < c->n; i++)
-        if (is_suspect(&c->rows[i], c->threshold)) {
-            const char *of = scope_of(b, c->rows[i].name);
-            if (nsus++ && strlen(filter) + 1 < sizeof filter)
-                strcat(filter, "|");
-            regex_append(filter, sizeof filter, of ? of : c->rows[i].name);
-            if (of) {
-                if (nscope++ && strlen(watch) + 1 < sizeof watch)
-                    strcat(watch, "|");
-                regex_append(watch, sizeof watch, c->rows[i].name);
-            }
-        }
-    if (strlen(filter) + 3 >= sizeof filter || strlen(watch) + 3 >= sizeof watch) {
-        snprintf(note, nnote, "too many suspects for one stage-2 filter");
-        return BG_EUNAVAIL;
-    }
-    strcat(filter, ")$");
-    strcat(watch, ")$");
-    ao.filter = filter;
-    ao.watch = nscope ? watch : NULL;
-    fprintf(stderr, "benchgate: stage 2: %zu benchmark%s stage 1 could not clear, base and head "
-                    "interleaved\n", nsus, nsus == 1 ? "" : "s");
-    char err[8192] = "";
-    bg_ab_result *ab = &r->abr;
-    int rc = bg__ab_run(&ao, ab, err, sizeof err);
-    r->have_ab = true;
-    if (ab->interrupted) {
-        bg__errf("%s", err);
-        int sig = ab->signal;
-        bg__gate_result_free(r);
-        fflush(NULL);
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return BG_EIO;
-    }
-    if (rc) {
-        snprintf(note, nnote, "%.1000s", err[0] ? err : "stage 2 failed");
-        return BG_EUNAVAIL;
-    }
-    r->stage2_ran = true;
-    for (size_t i = 0; i < c->n; i++) {
-        bg_cmp_row *w = &c->rows[i];
-        if (!is_suspect(w, c->threshold))
+        sus[i] = is_suspect(&c->rows[i], c->threshold);
+    int rc = stage2_group(&ao, b, c, sus, "", r, true);
+    for (size_t i = 0; rc == 0 && i < c->n; i++) {
+        const char *m = c->rows[i].metric;
+        if (!sus[i] || !m[0])
             continue;
-        const bg_cmp_row *w2 = NULL;
-        size_t k;
-        for (k = 0; k < ab->cmp.n && !w2; k++)
-            if (!strcmp(ab->cmp.rows[k].name, w->name))
-                w2 = &ab->cmp.rows[k];
-        if (!w2 || w2->kind == BG_ROW_ONLY_A) {
-            r->rows[i].stage = BG_GATE_STAGE_UNSURE;
-            continue;
-        }
-        const char *name = w->name;
-        *w = *w2;
-        w->name = name;
-        const bg_ab_row_info *inf = &ab->info[k - 1];
-        snprintf(w->note, sizeof w->note, "stage 2: %zu blocks interleaved, %s", inf->blocks, inf->stop);
-        r->rows[i].stage = BG_GATE_STAGE_SECOND;
+        bool first = true; /* the first row of this metric: its group not yet run */
+        for (size_t j = 0; j < i && first; j++)
+            first = !(sus[j] && !strcmp(c->rows[j].metric, m));
+        if (first)
+            rc = stage2_group(&ao, b, c, sus, m, r, false);
     }
+    free(sus);
+    if (rc)
+        return rc;
     /* The false-discovery control spans the whole suite, not the suspects
      * alone: stage 2's p-values are adjusted together with the p-values of
      * the benchmarks stage 1 cleared (a suspect among 14 is judged as one of
@@ -800,7 +909,7 @@ static void learn_noise(const bg_gate_opts *o, bg_store *st, bg_git *g, const bg
         const char *metric = o->cmp.metric ? o->cmp.metric
                              : a->run.config.mode != BG_MODE_TIME ? "instructions" : "time";
         rc = bg__noise_learn(st, g, a->run.machine_id, head_commit && head_commit[0] ? head_commit : NULL,
-                             metric, NULL, bg__skip_report, NULL, nz, err, sizeof err);
+                             metric, o->cmp.settings, NULL, bg__skip_report, NULL, nz, err, sizeof err);
     }
     if (rc) {
         fprintf(stderr, "benchgate: note: no between-run noise learned (%s); every benchmark uses the "
@@ -1007,7 +1116,9 @@ bg_exit bg__gate_run(const bg_gate_opts *o, bg_gate_result *r)
         bg_cmp_row *w = &c->rows[i];
         if (r->rows[i].stage != BG_GATE_STAGE_SECOND && is_suspect(w, c->threshold)) {
             r->rows[i].stage = BG_GATE_STAGE_UNSURE;
-            judge_by_stage1(w, r->stage2_ran ? "missing from stage 2" : r->stage2_note);
+            judge_by_stage1(w, r->rows[i].why[0] ? r->rows[i].why
+                               : r->stage2_ran     ? "missing from stage 2"
+                                                   : r->stage2_note);
         }
         if (w->head_failed)
             crashed = true;

@@ -7,6 +7,7 @@
 
 #include "bg_compare.h"
 #include "bg_noise.h"
+#include "bg_settings.h"
 #include "bg_stats.h"
 
 /* Change points in a history are searched at this level, with this seed
@@ -107,7 +108,8 @@ static double level(const bg_run *r, const char *name, const char *metric)
 }
 
 /* Log-ratios of consecutive runs of one commit (repeated runs). */
-static int add_repeats(accs *s, const bg_run *const *runs, const bool *clean, size_t nruns, const char *metric)
+static int add_repeats(accs *s, const bg_run *const *runs, const bool *clean, size_t nruns, const char *suite,
+                       const bg_settings *set)
 {
     for (size_t j = 1; j < nruns; j++) {
         if (!clean[j] || !runs[j]->git_commit[0])
@@ -123,6 +125,7 @@ static int add_repeats(accs *s, const bg_run *const *runs, const bool *clean, si
             const char *name = runs[j]->results[k].name;
             if (!name)
                 continue;
+            const char *metric = bg__settings_metric(set, name, suite);
             double a = level(runs[i], name, metric), b = level(runs[j], name, metric);
             if (!isfinite(a) || !isfinite(b))
                 continue;
@@ -136,7 +139,8 @@ static int add_repeats(accs *s, const bg_run *const *runs, const bool *clean, si
 
 /* Log-ratios of consecutive commits along first-parent history. */
 static int add_history(accs *s, const bg_run *const *runs, const bool *clean, size_t nruns,
-                       const char (*history)[41], size_t nhist, const char *metric, size_t *ncommits)
+                       const char (*history)[41], size_t nhist, const char *suite, const bg_settings *set,
+                       size_t *ncommits)
 {
     *ncommits = 0;
     if (!history || nhist < 2)
@@ -162,6 +166,7 @@ static int add_history(accs *s, const bg_run *const *runs, const bool *clean, si
             const char *name = at[c]->results[k].name;
             if (!name)
                 continue;
+            const char *metric = bg__settings_metric(set, name, suite);
             bool seen = false;
             for (size_t c2 = 0; c2 < c && !seen; c2++)
                 seen = isfinite(level(at[c2], name, metric));
@@ -196,17 +201,18 @@ static int cmp_rows(const void *a, const void *b)
 }
 
 int bg__noise_from_runs(const bg_run *const *runs, const bool *clean, size_t nruns, const char (*history)[41],
-                        size_t nhist, const char *metric, bg_noise *out)
+                        size_t nhist, const char *metric, const bg_settings *settings, bg_noise *out)
 {
     bg__noise_init(out, NULL);
     snprintf(out->metric, sizeof out->metric, "%s", metric ? metric : "time");
+    out->by_rule = settings != NULL;
     out->runs_read = nruns;
     for (size_t i = 0; i < nruns; i++)
         out->runs_used += clean[i] && runs[i]->git_commit[0];
     accs s = {0};
-    int rc = add_repeats(&s, runs, clean, nruns, out->metric);
+    int rc = add_repeats(&s, runs, clean, nruns, out->metric, settings);
     if (!rc)
-        rc = add_history(&s, runs, clean, nruns, history, nhist, out->metric, &out->commits);
+        rc = add_history(&s, runs, clean, nruns, history, nhist, out->metric, settings, &out->commits);
     if (!rc && s.n) {
         out->rows = calloc(s.n, sizeof *out->rows);
         if (!out->rows)
@@ -216,6 +222,9 @@ int bg__noise_from_runs(const bg_run *const *runs, const bool *clean, size_t nru
         bg_noise_row *w = &out->rows[out->nrows++];
         w->name = s.a[i].name;
         s.a[i].name = NULL;
+        const char *rm = bg__settings_metric(settings, w->name, out->metric);
+        if (strcmp(rm, out->metric) != 0)
+            snprintf(w->metric, sizeof w->metric, "%s", rm);
         w->npairs = s.a[i].n;
         w->nrepeat = s.a[i].nrepeat;
         w->nhistory = s.a[i].nhistory;
@@ -244,8 +253,8 @@ int bg__noise_from_runs(const bg_run *const *runs, const bool *clean, size_t nru
 }
 
 int bg__noise_learn(bg_store *st, bg_git *g, const char *machine, const char *head, const char *metric,
-                    const char *exclude, bg_store_skip_fn skip, void *ud, bg_noise *out, char *err,
-                    size_t errlen)
+                    const struct bg_settings *settings, const char *exclude, bg_store_skip_fn skip, void *ud,
+                    bg_noise *out, char *err, size_t errlen)
 {
     bg__noise_init(out, machine); /* what a failure leaves: every benchmark the default */
     bg_run_list list = {0};
@@ -302,7 +311,7 @@ int bg__noise_learn(bg_store *st, bg_git *g, const char *machine, const char *he
         }
     }
     if (!rc) {
-        rc = bg__noise_from_runs(ptr, clean, n, (const char (*)[41])hist, nhist, metric, out);
+        rc = bg__noise_from_runs(ptr, clean, n, (const char (*)[41])hist, nhist, metric, settings, out);
         if (rc && err && errlen)
             snprintf(err, errlen, "learning the between-run noise: %s", bg_strerror(rc));
     } else if (err && errlen) {
@@ -328,8 +337,8 @@ int bg__noise_for_compare(bg_store *st, bg_git *g, const bg_run *a, const bg_run
     int rc = bg__compare_pick_metric(a, b, o ? o->metric : NULL, o && o->force, &metric, NULL, 0, err, errlen);
     if (rc)
         return rc;
-    return bg__noise_learn(st, g, b->machine_id, b->git_commit[0] ? b->git_commit : NULL, metric, exclude, NULL,
-                           NULL, out, err, errlen);
+    return bg__noise_learn(st, g, b->machine_id, b->git_commit[0] ? b->git_commit : NULL, metric,
+                           o ? o->settings : NULL, exclude, NULL, NULL, out, err, errlen);
 }
 
 void bg__noise_init(bg_noise *n, const char *machine)

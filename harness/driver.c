@@ -598,6 +598,19 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     o.resamples = c->resamples;
     bg_comparison cmp;
     char err[512] = "";
+    /* The repository's settings (.benchgate.json): its threshold, metric
+     * and per-benchmark rules, as compare and the gate use them (loaded
+     * first: the noise is learned on each benchmark's metric). */
+    bg_settings settings;
+    if (bg__settings_load(NULL, &settings, err, sizeof err) != 0) {
+        say(prog, "%s; no comparison with the baseline until it is fixed", err);
+        return;
+    }
+    if (!isnan(settings.threshold_pct))
+        o.threshold_pct = settings.threshold_pct;
+    if (settings.metric[0])
+        o.metric = settings.metric;
+    o.settings = &settings;
     /* The baseline was measured at another time: its comparison includes
      * the between-run noise the store has seen on this machine. */
     bg_noise noise;
@@ -615,19 +628,6 @@ static void print_against_baseline(const bg_config *c, const bg_side *base, cons
     o.noise = &noise; /* none learned: every benchmark gets the default */
     bg_git_close(&g);
     bg_store_close(&st);
-    /* The repository's settings (.benchgate.json): its threshold and
-     * per-benchmark rules, as compare and the gate use them. */
-    bg_settings settings;
-    if (bg__settings_load(NULL, &settings, err, sizeof err) != 0) {
-        say(prog, "%s; no comparison with the baseline until it is fixed", err);
-        bg__noise_free(&noise);
-        return;
-    }
-    if (!isnan(settings.threshold_pct))
-        o.threshold_pct = settings.threshold_pct;
-    if (settings.metric[0])
-        o.metric = settings.metric;
-    o.settings = &settings;
     int crc = bg__compare_runs(&base->run, run, &o, &cmp, err, sizeof err);
     bg__noise_free(&noise);
     if (crc != 0)

@@ -38,10 +38,11 @@ void bg__fmt_metric(double v, const char *unit, char *buf, size_t n)
         snprintf(buf, n, "%.4g%s%s", v, unit[0] ? " " : "", unit);
 }
 
-/* A per-iteration value in the comparison's unit. */
-static void fmt_value(const bg_comparison *c, double v, char *buf, size_t n)
+/* A per-iteration value of row w in the unit of the metric it compares
+ * (the comparison's, or its settings rule's). */
+static void fmt_value(const bg_comparison *c, const bg_cmp_row *w, double v, char *buf, size_t n)
 {
-    bg__fmt_metric(v, c->unit, buf, n);
+    bg__fmt_metric(v, bg__cmp_row_unit(c, w), buf, n);
 }
 
 void bg__cmp_fmt_change(const bg_cmp_row *w, char *buf, size_t n)
@@ -260,8 +261,8 @@ static int console_bench(FILE *f, const bg_report_src *s, size_t i)
     console_cols(s, &k);
     const bg_cmp_row *w = &c->rows[i];
     char a[32], b[32], ch[96], p[32];
-    fmt_value(c, w->mean_a, a, sizeof a);
-    fmt_value(c, w->mean_b, b, sizeof b);
+    fmt_value(c, w, w->mean_a, a, sizeof a);
+    fmt_value(c, w, w->mean_b, b, sizeof b);
     fmt_p(w, p, sizeof p);
     const char *col = s->color ? verdict_color(w) : NULL;
     if (k.compact) {
@@ -281,6 +282,11 @@ static int console_bench(FILE *f, const bg_report_src *s, size_t i)
     pad(f, b, k.wb, true);
     fprintf(f, "  %-34s  %8s  %s%s %s%s", ch, p, col ? col : "", verdict_symbol(w), bg__cmp_row_verdict(w),
             col ? "\033[0m" : "");
+    if (w->metric[0]) {
+        fputs(" (metric ", f);
+        bg__term_escape(f, w->metric);
+        fputc(')', f);
+    }
     if (drift_matters(w))
         fprintf(f, " (drift +-%.1f %%)", 100 * bg__cmp_row_drift_band(w));
     const bg_cmp_budget *cb = row_budget(c, w);
@@ -352,11 +358,15 @@ static int console_end(FILE *f, const bg_report_src *s)
         for (size_t i = 0; i < c->n; i++) {
             const bg_cmp_row *w = &c->rows[i];
             const bg_cmp_budget *cb = row_budget(c, w);
-            if (drift_matters(w) || w->note[0] || cb) {
+            if (drift_matters(w) || w->note[0] || cb || w->metric[0]) {
                 m = bg__msg_begin(&mb, f);
                 fputs("  ", m);
                 bg__term_escape(m, w->name);
                 fputc(':', m);
+                if (w->metric[0]) {
+                    fputs(" metric ", m);
+                    bg__term_escape(m, w->metric);
+                }
                 if (drift_matters(w))
                     fprintf(m, " drift +-%.1f %%", 100 * bg__cmp_row_drift_band(w));
                 if (cb) {
@@ -406,13 +416,18 @@ static int md_bench(FILE *f, const bg_report_src *s, size_t i)
     const bg_comparison *c = s->cmp;
     const bg_cmp_row *w = &c->rows[i];
     char a[32], b[32], ch[96], p[32];
-    fmt_value(c, w->mean_a, a, sizeof a);
-    fmt_value(c, w->mean_b, b, sizeof b);
+    fmt_value(c, w, w->mean_a, a, sizeof a);
+    fmt_value(c, w, w->mean_b, b, sizeof b);
     bg__cmp_fmt_change(w, ch, sizeof ch);
     fmt_p(w, p, sizeof p);
     fputs("| ", f);
     bg__md_escape(f, w->name);
     fprintf(f, " | %s | %s | %s | %s | %s", a, b, ch, p, bg__cmp_row_verdict(w));
+    if (w->metric[0]) {
+        fputs(" (metric ", f);
+        bg__md_escape(f, w->metric);
+        fputc(')', f);
+    }
     if (drift_matters(w))
         fprintf(f, " (drift +-%.1f %%)", 100 * bg__cmp_row_drift_band(w));
     const bg_cmp_budget *cb = row_budget(c, w);
@@ -477,7 +492,7 @@ static int csv_bench(FILE *f, const bg_report_src *s, size_t i)
     const bg_cmp_row *w = &c->rows[i];
     bg__csv_escape(f, w->name);
     fputc(',', f);
-    bg__csv_escape(f, c->metric);
+    bg__csv_escape(f, bg__cmp_row_metric(c, w));
     fputc(',', f);
     if (isfinite(w->mean_a))
         fprintf(f, "%.9g", w->mean_a);
@@ -485,7 +500,7 @@ static int csv_bench(FILE *f, const bg_report_src *s, size_t i)
     if (isfinite(w->mean_b))
         fprintf(f, "%.9g", w->mean_b);
     fputc(',', f);
-    bg__csv_escape(f, c->unit);
+    bg__csv_escape(f, bg__cmp_row_unit(c, w));
     if (w->kind == BG_ROW_COMPARED)
         fprintf(f, ",%.9g,%.9g,%.9g,%.9g,%.9g,", w->ch.change, w->ch.lo, w->ch.hi, w->ch.p,
                 w->p_adj);
@@ -536,6 +551,10 @@ cJSON *bg__cmp_to_json(const bg_comparison *c)
         }
         cJSON_AddStringToObject(o, "name", w->name);
         cJSON_AddStringToObject(o, "verdict", bg__cmp_row_verdict(w));
+        /* Each row's metric and unit: a settings rule may give a row
+         * another metric than the comparison's. */
+        cJSON_AddStringToObject(o, "metric", bg__cmp_row_metric(c, w));
+        cJSON_AddStringToObject(o, "unit", bg__cmp_row_unit(c, w));
         add_num_or_null(o, "a_mean", w->mean_a);
         add_num_or_null(o, "b_mean", w->mean_b);
         if (w->kind == BG_ROW_COMPARED) {
@@ -645,7 +664,7 @@ static void junit_case(FILE *f, const bg_comparison *c, const bg_cmp_row *w)
         fprintf(f, "    <failure message=\"regressed %s, p(adj) %.4g\">", ch, w->p_adj);
         bg__xml_escape(f, w->name);
         fprintf(f, " regressed by %s in %s (adjusted p %.4g, threshold %.2f%%)</failure>\n", ch,
-                c->metric, w->p_adj, 100 * c->threshold);
+                bg__cmp_row_metric(c, w), w->p_adj, 100 * c->threshold);
     } else if (w->head_failed) {
         fputs("    <error message=\"", f);
         bg__xml_escape(f, w->note[0] ? w->note : "crashed or timed out");

@@ -172,21 +172,21 @@ static int parse_rules(const cJSON *arr, const char *text, const char *path, bg_
                                i);
                 r->ignore = cJSON_IsTrue(x);
             } else if (!strcmp(x->string, "metric")) {
-                return bad(err, errlen, path, text, off,
-                           "benchmarks[%d]: a per-benchmark \"metric\" is not supported (one metric per "
-                           "comparison: set \"metric\" at the top, or pass --metric)",
-                           i);
+                if (!cJSON_IsString(x) || !x->valuestring[0] || strlen(x->valuestring) >= sizeof r->metric)
+                    return bad(err, errlen, path, text, off,
+                               "benchmarks[%d]: \"metric\" must be a metric's name (time, cpu, a counter)", i);
+                snprintf(r->metric, sizeof r->metric, "%s", x->valuestring);
             } else {
                 return bad(err, errlen, path, text, off,
-                           "benchmarks[%d]: unknown key \"%s\" (match, threshold, ignore)", i, x->string);
+                           "benchmarks[%d]: unknown key \"%s\" (match, threshold, metric, ignore)", i, x->string);
             }
         }
         if (!cJSON_IsString(m) || !m->valuestring[0])
             return bad(err, errlen, path, text, off,
                        "benchmarks[%d] has no \"match\" (a glob of benchmark names, e.g. \"sort_*\")", i);
-        if (isnan(r->threshold_pct) && !r->ignore)
-            return bad(err, errlen, path, text, off, "benchmarks[%d] (\"%s\") sets neither \"threshold\" nor "
-                                                     "\"ignore\"",
+        if (isnan(r->threshold_pct) && !r->ignore && !r->metric[0])
+            return bad(err, errlen, path, text, off,
+                       "benchmarks[%d] (\"%s\") sets none of \"threshold\", \"metric\" and \"ignore\"",
                        i, m->valuestring);
         r->match = strdup(m->valuestring);
         if (!r->match)
@@ -358,4 +358,10 @@ const bg_rule *bg__settings_rule(const bg_settings *s, const char *bench)
         if (fnmatch(s->rules[i].match, bench, 0) == 0)
             return &s->rules[i];
     return NULL;
+}
+
+const char *bg__settings_metric(const bg_settings *s, const char *bench, const char *suite)
+{
+    const bg_rule *r = bg__settings_rule(s, bench);
+    return r && r->metric[0] ? r->metric : suite;
 }

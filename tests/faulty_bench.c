@@ -1,7 +1,10 @@
 /* A bench binary with benchmarks that misbehave, for the runner tests:
  * one crashes, one hangs, one exits, one never loops, one skips, and two are
  * fine. Environment variables make `fine_slowable` slower: all its
- * processes by a percentage, or every other one by 50 %. */
+ * processes by a percentage, or every other one by 50 %. With
+ * FAULTY_COUNT_ROUNDS set, fine_slowable counts its rounds per iteration
+ * (user counter "rounds") and fine_fast reports 100 + that percentage as
+ * "most_rounds" (a maximum): exact figures that tests compare on. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -22,13 +25,24 @@ static uint64_t spin(uint64_t rounds, uint64_t x)
     return x;
 }
 
+/* 100 + FAULTY_SLOWDOWN_PCT. */
+static uint64_t slowdown(void)
+{
+    const char *s = getenv("FAULTY_SLOWDOWN_PCT");
+    return 100 + (s ? (uint64_t)atoi(s) : 0);
+}
+
 BENCH(fine_fast)
 {
     uint64_t x = 1, n = g_rounds;
+    bool count = getenv("FAULTY_COUNT_ROUNDS") != NULL;
+    double peak = (double)slowdown();
     bg_set_items(b, n);
     BENCH_LOOP(b) {
         x = spin(n, x);
         bg_do_not_optimize(x);
+        if (count)
+            bg_counter(b, "most_rounds", peak, BG_COUNT_MAX);
     }
 }
 
@@ -63,13 +77,14 @@ static uint64_t alternate(uint64_t n)
 BENCH(fine_slowable)
 {
     uint64_t x = 1, n = g_rounds;
-    const char *s = getenv("FAULTY_SLOWDOWN_PCT");
-    if (s)
-        n = n * (100 + (uint64_t)atoi(s)) / 100;
+    n = n * slowdown() / 100;
     n = alternate(n);
+    bool count = getenv("FAULTY_COUNT_ROUNDS") != NULL;
     BENCH_LOOP(b) {
         x = spin(n, x);
         bg_do_not_optimize(x);
+        if (count)
+            bg_counter(b, "rounds", (double)n, BG_COUNT_ITER);
     }
 }
 

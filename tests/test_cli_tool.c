@@ -284,7 +284,8 @@ static void test_budgets(void **state)
 }
 
 /* The repository's .benchgate.json: a rule's threshold decides its
- * benchmarks' verdicts, an ignored benchmark has no row, the top-level
+ * benchmarks' verdicts, a rule's metric is what they are compared on (with
+ * --metric or without), an ignored benchmark has no row, the top-level
  * threshold is the default and --threshold wins over it; a bad entry is an
  * error naming the file and line (exit 2). */
 static void test_settings_file(void **state)
@@ -314,6 +315,56 @@ static void test_settings_file(void **state)
     rc = bg("gate");
     if (rc != 0)
         fail_msg("gate with a 30 %% rule for slow_* exited %d, want 0:\n%s", rc, out);
+    /* A rule's metric: slow_thing on allocations (2 -> 3 per iteration, an
+     * exact +50 %), fast_thing on instructions (unchanged), weird<&> on a
+     * counter no run recorded (not compared, the metric named). */
+    write_file(path, "{\"threshold\": 30, \"benchmarks\": [\n"
+                     "  {\"match\": \"slow_*\", \"metric\": \"allocs\"},\n"
+                     "  {\"match\": \"fast_*\", \"metric\": \"instructions\"},\n"
+                     "  {\"match\": \"weird*\", \"metric\": \"gpu_timer_ns\"}\n]}\n");
+    rc = bg("compare %s %s", c1, c2);
+    if (rc != 1)
+        fail_msg("compare with slow_* on allocs exited %d, want 1:\n%s", rc, out);
+    assert_true(row_has(out, "slow_thing", "+50.00%"));
+    assert_true(row_has(out, "slow_thing", "regressed (metric allocs)"));
+    assert_true(row_has(out, "fast_thing", "(metric instructions)"));
+    assert_true(row_has(out, "weird<&>", "not compared (metric gpu_timer_ns)"));
+    assert_true(row_has(out, "weird<&>", "no benchmark of either run recorded the metric 'gpu_timer_ns'"));
+    assert_int_equal(bg("compare %s %s --format json", c1, c2), 1);
+    cJSON *j = cJSON_Parse(out);
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetObjectItem(j, "metric")->valuestring, "time");
+    const cJSON *b;
+    size_t seen = 0;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItem(j, "benchmarks"))
+    {
+        const char *name = cJSON_GetObjectItem(b, "name")->valuestring;
+        const char *metric = cJSON_GetObjectItem(b, "metric")->valuestring;
+        if (!strcmp(name, "slow_thing")) {
+            assert_string_equal(metric, "allocs");
+            assert_true(cJSON_GetObjectItem(b, "a_mean")->valuedouble == 2);
+            assert_true(cJSON_GetObjectItem(b, "b_mean")->valuedouble == 3);
+            assert_string_equal(cJSON_GetObjectItem(b, "verdict")->valuestring, "regressed");
+            seen++;
+        } else if (!strcmp(name, "fast_thing")) {
+            assert_string_equal(metric, "instructions");
+            seen++;
+        }
+    }
+    assert_int_equal(seen, 2);
+    cJSON_Delete(j);
+    assert_int_equal(bg("compare %s %s --format csv", c1, c2), 1);
+    assert_non_null(strstr(out, "\"slow_thing\",\"allocs\",2,3,"));
+    /* --metric sets the suite's metric; the rules still give theirs. */
+    write_file(path, "{\"benchmarks\": [{\"match\": \"slow_*\", \"metric\": \"allocs\"}]}\n");
+    assert_int_equal(bg("compare %s %s --metric peak_live_bytes --format csv", c1, c2), 1);
+    assert_non_null(strstr(out, "\"slow_thing\",\"allocs\",2,3,"));
+    assert_non_null(strstr(out, "\"fast_thing\",\"peak_live_bytes\",4096,4096,\"bytes\","));
+    /* The gate compares slow_thing on allocations too: a regression. */
+    rc = bg("gate");
+    if (rc != 1)
+        fail_msg("gate with slow_* on allocs exited %d, want 1:\n%s", rc, out);
+    assert_non_null(strstr(out, "allocs"));
     /* Bad entries: file and line. */
     write_file(path, "{\n  \"benchmarks\": [\n    {\"match\": \"a\", \"threshold\": 1},\n"
                      "    {\"threshold\": \"five\"}\n  ]\n}\n");

@@ -172,6 +172,43 @@ static void test_gate_no_slowdown_passes(void **state)
     assert_non_null(strstr(out, "stage 1 cleared"));
 }
 
+/* A settings rule's metric carries into stage 2: fine_slowable compared on
+ * its rounds per iteration (an exact +50 %, whatever the machine's load) is
+ * measured again by stage 2 on rounds, and fine_fast on a maximum
+ * (most_rounds, +50 %), which stage 2 cannot measure, is judged by stage 1
+ * with a note saying so. Counts, not times: no retries needed. */
+static void test_gate_rule_metric(void **state)
+{
+    (void)state;
+    const char *store = store_copy("metric");
+    char path[400];
+    snprintf(path, sizeof path, "%s/.benchgate.json", repo);
+    setenv("FAULTY_COUNT_ROUNDS", "1", 1);
+    sh("cd '%s' && git checkout -q '%s' && '%s' " BENCH_ARGS " --save --store '%s' > /dev/null 2>&1 && "
+       "git checkout -q main",
+       repo, ca, FAULTY_BENCH, store);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"benchmarks\": [\n  {\"match\": \"fine_slowable\", \"metric\": \"rounds\"},\n"
+          "  {\"match\": \"fine_fast\", \"metric\": \"most_rounds\"}\n]}\n",
+          f);
+    fclose(f);
+    setenv("FAULTY_SLOWDOWN_PCT", "50", 1);
+    int rc = bg("gate --base %s " GATE_BENCH " --base-bin '%s' --store '%s'", ca, base_bin, store);
+    unsetenv("FAULTY_SLOWDOWN_PCT");
+    unsetenv("FAULTY_COUNT_ROUNDS");
+    unlink(path);
+    fprintf(stderr, "%s", out);
+    if (rc != 1)
+        fail_msg("gate exited %d, want 1", rc);
+    assert_non_null(strstr(out, "stage 2: 1 benchmark compared on rounds"));
+    assert_true(line_has(out, "stage 2 decided fine_slowable: regressed", "+50.00%"));
+    assert_true(line_has(out, "fine_slowable", "(metric rounds)"));
+    assert_true(line_has(out, "fine_fast", "(metric most_rounds)"));
+    assert_true(line_has(out, "fine_fast", "stage 2 cannot measure most_rounds"));
+    assert_non_null(strstr(out, "gate: FAILED: regression"));
+}
+
 /* calibrate: runs the bench binary at HEAD three times, saving each, then
  * prints the noise learned (two repeated pairs of fine_fast); a tree with
  * uncommitted changes is refused, as its runs would teach nothing. The
@@ -548,6 +585,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gate_slowdown_fails),
         cmocka_unit_test(test_gate_no_slowdown_passes),
+        cmocka_unit_test(test_gate_rule_metric),
         cmocka_unit_test(test_calibrate_and_noise),
         cmocka_unit_test(test_gate_nearest_ancestor),
         cmocka_unit_test(test_gate_bench_usage),

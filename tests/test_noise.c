@@ -113,7 +113,7 @@ static void test_repeated_runs(void **state)
     n++;
 
     bg_noise nz;
-    assert_int_equal(bg__noise_from_runs(ptr, clean, n, NULL, 0, "time", &nz), 0);
+    assert_int_equal(bg__noise_from_runs(ptr, clean, n, NULL, 0, "time", NULL, &nz), 0);
     assert_int_equal(nz.runs_read, 8);
     assert_int_equal(nz.runs_used, 6);
     const bg_noise_row *w = row(&nz, "alpha");
@@ -172,7 +172,7 @@ static void test_history(void **state)
     ptr[12] = &runs[12];
 
     bg_noise nz;
-    assert_int_equal(bg__noise_from_runs(ptr, clean, 13, (const char (*)[41])hist, 12, "time", &nz), 0);
+    assert_int_equal(bg__noise_from_runs(ptr, clean, 13, (const char (*)[41])hist, 12, "time", NULL, &nz), 0);
     assert_int_equal(nz.commits, 12);
     const bg_noise_row *w = row(&nz, "alpha");
     assert_non_null(w);
@@ -182,7 +182,7 @@ static void test_history(void **state)
     bg__noise_free(&nz);
 
     /* Two commits only: one pair, below the minimum: the default. */
-    assert_int_equal(bg__noise_from_runs(ptr, clean, 2, (const char (*)[41])&hist[10], 2, "time", &nz), 0);
+    assert_int_equal(bg__noise_from_runs(ptr, clean, 2, (const char (*)[41])&hist[10], 2, "time", NULL, &nz), 0);
     size_t df = 7;
     char src[64];
     assert_true(bg__noise_for(&nz, "alpha", &df, src, sizeof src) == BG_NOISE_DEFAULT_SIGMA);
@@ -239,7 +239,7 @@ static void test_comparison_uses_noise(void **state)
     free(buf);
     bg__comparison_free(&c);
 
-    bg_noise_row quiet = {(char *)"alpha", 0.002, 20, 20, 0};
+    bg_noise_row quiet = {.name = (char *)"alpha", .sigma = 0.002, .npairs = 20, .nrepeat = 20};
     nz.rows = &quiet;
     nz.nrows = 1;
     assert_int_equal(bg__compare_runs(&a, &b, &o, &c, err, sizeof err), 0);

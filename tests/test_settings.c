@@ -54,6 +54,37 @@ static void test_parse_full(void **state)
     assert_true(isnan(s.threshold_pct));
 }
 
+/* A rule may name the metric its benchmarks are compared on, alone or with
+ * a threshold; without one it is the suite's (""). */
+static void test_parse_rule_metric(void **state)
+{
+    (void)state;
+    const char *text = "{\n"
+                       "  \"metric\": \"time\",\n"
+                       "  \"benchmarks\": [\n"
+                       "    {\"match\": \"gpu_*\", \"metric\": \"gpu_timer_ns\"},\n"
+                       "    {\"match\": \"alloc_*\", \"metric\": \"allocs\", \"threshold\": 0},\n"
+                       "    {\"match\": \"io\", \"metric\": \"cpu\", \"ignore\": true},\n"
+                       "    {\"match\": \"*\", \"threshold\": 3}\n"
+                       "  ]\n"
+                       "}\n";
+    bg_settings s;
+    char err[512] = "";
+    assert_int_equal(bg__settings_parse(text, "m.json", &s, err, sizeof err), 0);
+    assert_int_equal(s.nrules, 4);
+    const bg_rule *r = bg__settings_rule(&s, "gpu_saxpy");
+    assert_non_null(r);
+    assert_string_equal(r->metric, "gpu_timer_ns");
+    assert_true(isnan(r->threshold_pct) && !r->ignore);
+    assert_int_equal(r->line, 4);
+    r = bg__settings_rule(&s, "alloc_vec");
+    assert_string_equal(r->metric, "allocs");
+    assert_true(r->threshold_pct == 0);
+    assert_true(bg__settings_rule(&s, "io")->ignore);
+    assert_string_equal(bg__settings_rule(&s, "sort")->metric, "");
+    bg__settings_free(&s);
+}
+
 /* Each bad entry: the line it is on and what is wrong. */
 static void test_parse_errors(void **state)
 {
@@ -69,10 +100,13 @@ static void test_parse_errors(void **state)
         {"{\"benchmarks\":\n {}}", "f.json:1: \"benchmarks\" must be an array"},
         {"{\"benchmarks\": [\n  {\"match\": \"a\", \"ignore\": true},\n  3\n]}", "f.json:3: benchmarks[1] is not an object"},
         {"{\"benchmarks\": [\n\n  {\"ignore\": true}\n]}", "f.json:3: benchmarks[0] has no \"match\""},
-        {"{\"benchmarks\": [\n  {\"match\": \"a\"}\n]}", "f.json:2: benchmarks[0] (\"a\") sets neither"},
+        {"{\"benchmarks\": [\n  {\"match\": \"a\"}\n]}", "f.json:2: benchmarks[0] (\"a\") sets none of"},
         {"{\"benchmarks\": [\n  {\"match\": \"a\", \"ignore\": 1}\n]}", "f.json:2: benchmarks[0]: \"ignore\" must be"},
-        {"{\"benchmarks\": [\n  {\"match\": \"a,b\", \"ignore\": true},\n  {\"match\": \"a\", \"metric\": \"cpu\"}\n]}",
-         "f.json:3: benchmarks[1]: a per-benchmark \"metric\" is not supported"},
+        {"{\"benchmarks\": [\n  {\"match\": \"a,b\", \"ignore\": true},\n  {\"match\": \"a\", \"metric\": 3}\n]}",
+         "f.json:3: benchmarks[1]: \"metric\" must be a metric's name"},
+        {"{\"benchmarks\": [\n\n  {\"match\": \"a\", \"metric\": \"\"}\n]}", "f.json:3: benchmarks[0]: \"metric\" must be"},
+        {"{\"benchmarks\": [\n  {\"match\": \"a\", \"metric\": \"a_counter_name_far_longer_than_32_bytes\"}\n]}",
+         "f.json:2: benchmarks[0]: \"metric\" must be"},
         {"{\"benchmarks\": [{\"match\": \"a\", \"treshold\": 3}]}", "f.json:1: benchmarks[0]: unknown key \"treshold\""},
         {"{\n\"limits\": [\"a:time<=1ms\",\n 5]}", "f.json:3: limits[1] is not"},
         {"{\n\"limits\": \"a\"}", "f.json:2: \"limits\" must be an array"},
@@ -125,6 +159,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_full),
+        cmocka_unit_test(test_parse_rule_metric),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_load_finds_file),
     };
