@@ -12,6 +12,7 @@
 #include "bg_baseline.h"
 #include "bg_cmds.h"
 #include "bg_noise.h"
+#include "bg_settings.h"
 
 enum { OPT_MACHINE = 1, OPT_METRIC, OPT_FORMAT, OPT_BENCH, OPT_BENCH_ARG, OPT_RUNS, OPT_STORE };
 
@@ -75,8 +76,9 @@ static void print_console(const bg_noise *nz, const char *commit)
             snprintf(sig, sizeof sig, "%.2f %%", 100 * w->sigma);
         else
             snprintf(sig, sizeof sig, "-");
-        printf("%-*.*s  %10s  %8s  %6zu  %7zu  %8zu  %s\n", (int)wn, (int)wn, w->name, band, sig, w->npairs,
-               w->nrepeat, w->nhistory, src);
+        printf("%-*.*s  %10s  %8s  %6zu  %7zu  %8zu  %s%s%s%s\n", (int)wn, (int)wn, w->name, band, sig,
+               w->npairs, w->nrepeat, w->nhistory, src, w->metric[0] ? " (metric " : "", w->metric,
+               w->metric[0] ? ", a settings rule)" : "");
     }
     if (!nz->nrows)
         printf("(no pairs of clean runs yet: every benchmark uses the default +-%.1f %%; run "
@@ -119,6 +121,7 @@ static int print_json(const bg_noise *nz, const char *commit)
         cJSON_AddNumberToObject(o, "repeat_pairs", (double)w->nrepeat);
         cJSON_AddNumberToObject(o, "history_pairs", (double)w->nhistory);
         cJSON_AddStringToObject(o, "source", src);
+        cJSON_AddStringToObject(o, "metric", w->metric[0] ? w->metric : nz->metric);
     }
     return bg__json_fprint(stdout, root);
 }
@@ -153,9 +156,19 @@ static int show_noise(const char *store, const char *ref, const char *machine, c
                  bg_store_dir(st));
         goto done;
     }
+    /* The repository's settings, as compare and the gate read them: their
+     * metric unless --metric, and each rule's metric for its benchmarks. */
+    bg_settings settings;
+    if (bg__settings_load(NULL, &settings, err, sizeof err) != 0) {
+        bg__errf("noise: %s", err);
+        goto done;
+    }
+    if (!metric && settings.metric[0])
+        metric = settings.metric;
     bg_noise nz;
-    int rc = bg__noise_learn(st, g, mach, commit[0] ? commit : NULL, metric ? metric : "time", NULL, NULL,
-                             bg__skip_report, NULL, &nz, err, sizeof err);
+    int rc = bg__noise_learn(st, g, mach, commit[0] ? commit : NULL, metric ? metric : "time", &settings,
+                             NULL, bg__skip_report, NULL, &nz, err, sizeof err);
+    bg__settings_free(&settings);
     if (rc) {
         bg__errf("noise: %s", err[0] ? err : bg_strerror(rc));
         goto done;

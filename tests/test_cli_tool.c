@@ -365,6 +365,27 @@ static void test_settings_file(void **state)
     if (rc != 1)
         fail_msg("gate with slow_* on allocs exited %d, want 1:\n%s", rc, out);
     assert_non_null(strstr(out, "allocs"));
+    /* benchgate noise reads the settings too: slow_thing's noise is
+     * learned on its rule's metric, the others on the suite's. */
+    rc = bg("noise --format json");
+    if (rc != 0)
+        fail_msg("noise with settings exited %d:\n%s", rc, out);
+    j = cJSON_Parse(out);
+    assert_non_null(j);
+    seen = 0;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItem(j, "benchmarks"))
+    {
+        const char *name = cJSON_GetObjectItem(b, "name")->valuestring;
+        const char *metric = cJSON_GetObjectItem(b, "metric")->valuestring;
+        if (!strcmp(name, "slow_thing") && ++seen)
+            assert_string_equal(metric, "allocs");
+        else if (!strcmp(name, "fast_thing") && ++seen)
+            assert_string_equal(metric, "time");
+    }
+    assert_int_equal(seen, 2);
+    cJSON_Delete(j);
+    assert_int_equal(bg("noise"), 0);
+    assert_true(row_has(out, "slow_thing", "(metric allocs, a settings rule)"));
     /* Bad entries: file and line. */
     write_file(path, "{\n  \"benchmarks\": [\n    {\"match\": \"a\", \"threshold\": 1},\n"
                      "    {\"threshold\": \"five\"}\n  ]\n}\n");
