@@ -76,12 +76,17 @@ static void print_name(FILE *f, const char *name, int width)
 
 static const char *display_name(const bg_result *r, char *buf, size_t n);
 
+/* The name column's width, from the benchmarks' names: a scope's row shows
+ * its indented leaf name, and the scopes are only known once their
+ * benchmark has run (after the header), so they do not widen the column
+ * (a longer one overflows its own row). */
 static int name_width(const bg_run *run)
 {
     int w = 9; /* "benchmark" */
-    char disp[300];
     for (size_t i = 0; i < run->nresults; i++) {
-        const char *s = display_name(&run->results[i], disp, sizeof disp);
+        if (run->results[i].scope_of[0])
+            continue;
+        const char *s = run->results[i].name;
         int n = s ? display_width(s) : 0;
         if (n > w)
             w = n;
