@@ -419,12 +419,8 @@ static const bg_result *result_of(const bg_side *s, const char *name)
  * (or base's); NULL for a benchmark. */
 static const char *scope_of(const bg_side *head, const char *name)
 {
-    for (size_t i = 0; i < head->run.nresults; i++) {
-        const bg_result *r = &head->run.results[i];
-        if (r->name && !strcmp(r->name, name))
-            return r->scope_of[0] ? r->scope_of : NULL;
-    }
-    return NULL;
+    const bg_result *r = result_of(head, name);
+    return r && r->scope_of[0] ? r->scope_of : NULL;
 }
 
 /* One stage-2 run of ab for the suspects (sus[i]) of c whose row metric

@@ -140,6 +140,13 @@ size_t bg__counter_set_activity(const bg_counter_set *s, bg_activity *out, size_
 const char *bg__counter_unit(const char *name);
 const bg_counter_group *bg__counter_owner(const char *name);
 
+/* Looks up `name` in the dlopen handle `h` into the function pointer at
+ * `fp` (of any type; memcpy, because ISO C has no conversion from void *
+ * to a function pointer). False when `h` lacks it. The GPU groups load
+ * their libraries at run time with it (gpu_cupti.c, nvml.c). */
+bool bg__dl_sym(void *h, const char *name, void *fp, size_t fpsize);
+#define SYM(h, name, fp) bg__dl_sym((h), (name), &(fp), sizeof(fp))
+
 /* The groups implemented here (perf_events.c, alloc_count.c). */
 extern const bg_counter_group bg__hw_group;
 extern const bg_counter_group bg__sw_group;

@@ -2,6 +2,7 @@
  * --counters, probing once per run which groups are available (and what
  * each costs per sample), and opening, reading and closing the available
  * ones in every benchmark process. */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -285,4 +286,13 @@ void bg__counters_probe_run(bg_run *run, uint32_t mask)
     for (size_t i = 0; i < run->ncounter_groups; i++)
         if (run->counter_groups[i].available)
             run->overhead.counters_sample_ns += run->counter_groups[i].sample_ns;
+}
+
+bool bg__dl_sym(void *h, const char *name, void *fp, size_t fpsize)
+{
+    void *p = dlsym(h, name);
+    if (!p)
+        return false;
+    memcpy(fp, &p, fpsize);
+    return true;
 }

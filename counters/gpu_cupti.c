@@ -37,17 +37,7 @@
 
 /* ---- loading symbols ---- */
 
-/* Looks up `name` in `h` into the function pointer at `fp` (of any type):
- * memcpy, because ISO C has no conversion from void * to a function pointer. */
-static bool sym(void *h, const char *name, void *fp, size_t fpsize)
-{
-    void *p = dlsym(h, name);
-    if (!p)
-        return false;
-    memcpy(fp, &p, fpsize);
-    return true;
-}
-#define SYM(h, name, fp) sym((h), (name), &(fp), sizeof(fp))
+/* Symbols are looked up with SYM (bg_counters.h). */
 
 /* ---- the CUDA driver ---- */
 

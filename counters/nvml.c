@@ -50,16 +50,6 @@ static struct {
     int (*persistence)(nvml_device dev, int *mode);
 } g_nv;
 
-/* Looks up `name` into the function pointer at fp (see gpu_cupti.c). */
-static bool sym(void *h, const char *name, void *fp, size_t fpsize)
-{
-    void *p = dlsym(h, name);
-    if (!p)
-        return false;
-    memcpy(fp, &p, fpsize);
-    return true;
-}
-#define SYM(h, name, fp) sym((h), (name), &(fp), sizeof(fp))
 
 static void nv_error(char *why, size_t len, const char *call, int rc)
 {

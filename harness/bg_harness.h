@@ -123,6 +123,10 @@ void bg__run_bench(const bg_config *c, const bg_bench *bench, size_t index,
 void bg__run_bench_schedule(const bg_config *c, const bg_bench *bench, size_t index,
                             uint64_t run_start_ns, const bg_schedule *schedule, bg_result *r);
 
+/* FNV-1a of s continuing from h (0xcbf29ce484222325 to start): the seeds
+ * of benchmarks and of their scopes (runner.c). */
+uint64_t bg__hash_name(uint64_t h, const char *s);
+
 /* ---- scopes as results (scopes.c) ---- */
 
 /* Turns the scopes (BG_SCOPE) r's processes timed into results of their

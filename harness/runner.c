@@ -406,14 +406,16 @@ static bool builtin_metric(const char *name)
     return bg__counter_owner(name) != NULL || !strncmp(name, "peak_", 5);
 }
 
-static bool valid_counter_name(const char *n)
+/* 1 to BG_COUNTER_NAME - 1 letters, digits and the characters of `extra`:
+ * a user counter's name ("_."), a scope's ("_.-"). */
+static bool valid_name(const char *n, const char *extra)
 {
     size_t len = strlen(n);
     if (len == 0 || len >= BG_COUNTER_NAME)
         return false;
     for (const char *p = n; *p; p++)
-        if (!(*p == '_' || *p == '.' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9')))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr(extra, *p)))
             return false;
     return true;
 }
@@ -449,7 +451,7 @@ static int user_slot(bg_state *b, const char *name, int kind)
             }
             return (int)j;
         }
-    if (!valid_counter_name(name)) {
+    if (!valid_name(name, "_.")) {
         counter_error(b, "bg_counter: '%.40s' is not a counter name (1-31 letters, digits, '_' "
                          "or '.')", name);
         return -1;
@@ -554,18 +556,6 @@ static void scope_path(const bg_state *b, int k, char *out, size_t n)
         used += (size_t)snprintf(out + used, n - used, "%s%s", used ? "/" : "", b->sname[chain[depth]]);
 }
 
-static bool valid_scope_name(const char *n)
-{
-    size_t len = strlen(n);
-    if (len == 0 || len >= BG_COUNTER_NAME)
-        return false;
-    for (const char *p = n; *p; p++)
-        if (!(*p == '_' || *p == '.' || *p == '-' || (*p >= 'a' && *p <= 'z') ||
-              (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
-            return false;
-    return true;
-}
-
 /* A mistake with scopes: reported once (the benchmark fails with it), and
  * scopes are off in this state from then on. */
 #define scope_error(b, ...)                                                          \
@@ -589,7 +579,7 @@ static int scope_child(bg_state *b, int parent, const char *name)
     for (int k = 0; k < b->nscopes; k++)
         if (b->sparent[k] == parent && !strcmp(b->sname[k], name))
             return k;
-    if (!valid_scope_name(name)) {
+    if (!valid_name(name, "_.-")) {
         scope_error(b, "bg_scope_begin: '%.40s' is not a scope name (1-31 letters, digits, '_', "
                        "'.' or '-')", name);
         return -1;
@@ -718,11 +708,10 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static uint64_t hash_name(const char *s)
+uint64_t bg__hash_name(uint64_t h, const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
     for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull; /* FNV-1a */
     return h;
 }
 
@@ -1522,7 +1511,7 @@ void bg__run_bench_schedule(const bg_config *c, const bg_bench *bench, size_t in
 {
     memset(r, 0, sizeof *r);
     r->name = bench->name;
-    r->seed = mix64(c->seed ^ hash_name(bench->name));
+    r->seed = mix64(c->seed ^ bg__hash_name(0xcbf29ce484222325ull, bench->name));
     describe_instance(bench, r);
     if (!fits_in_memory(bench, r))
         return;

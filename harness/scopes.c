@@ -73,13 +73,6 @@ static double total_ns(const bg_result *r, const char *path)
     return t;
 }
 
-static uint64_t hash_path(uint64_t h, const char *s)
-{
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull; /* FNV-1a */
-    return h;
-}
-
 static double *dup_or_zero(const double *v, size_t n)
 {
     double *d = calloc(n ? n : 1, sizeof *d);
@@ -130,7 +123,7 @@ static int scope_result(const bg_config *c, const bg_overhead *o, const bg_resul
     sr->scope_depth = 1;
     for (const char *q = path; *q; q++)
         sr->scope_depth += *q == '/';
-    sr->seed = hash_path(r->seed, path);
+    sr->seed = bg__hash_name(r->seed, path);
     sr->elapsed_s = 0;
     sr->procs = calloc(r->nprocs, sizeof *sr->procs);
     if (!sr->procs)

@@ -74,8 +74,6 @@ static void print_name(FILE *f, const char *name, int width)
         fputc(' ', f);
 }
 
-static const char *display_name(const bg_result *r, char *buf, size_t n);
-
 /* The name column's width, from the benchmarks' names: a scope's row shows
  * its indented leaf name, and the scopes are only known once their
  * benchmark has run (after the header), so they do not widen the column

@@ -60,55 +60,54 @@ BENCH(a_fine)
     }
 }
 
-BENCH(forged_sample)
+/* A message of `type` from this process, zeroed but for what each forged
+ * benchmark sets. */
+static forged_msg forge(uint8_t type)
 {
     forged_msg m;
     memset(&m, 0, sizeof m);
-    m.type = 'S';
+    m.type = type;
     m.pid = (int32_t)getpid();
-    m.u = 0;
-    m.a = NAN;
-    m.b = -5;
-    write_pipes(&m, sizeof m);
+    return m;
+}
+
+/* Writes m into the pipe, then runs a plain loop (whose samples must not
+ * be kept: the benchmark fails at the forged message). */
+static void send_then_loop(bg_state *b, const forged_msg *m)
+{
+    write_pipes(m, sizeof *m);
     uint64_t x = 1;
     BENCH_LOOP(b) {
         x = spin(100, x);
         bg_do_not_optimize(x);
     }
+}
+
+BENCH(forged_sample)
+{
+    forged_msg m = forge('S');
+    m.u = 0;
+    m.a = NAN;
+    m.b = -5;
+    send_then_loop(b, &m);
 }
 
 /* A scope announced with a control character in its path. */
 BENCH(forged_scope_path)
 {
-    forged_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = 'P';
-    m.pid = (int32_t)getpid();
+    forged_msg m = forge('P');
     static const char path[] = "bad\033[2Jpath";
     memcpy(m.v, path, sizeof path);
-    write_pipes(&m, sizeof m);
-    uint64_t x = 1;
-    BENCH_LOOP(b) {
-        x = spin(100, x);
-        bg_do_not_optimize(x);
-    }
+    send_then_loop(b, &m);
 }
 
 /* Scope figures that are not numbers. */
 BENCH(forged_scope_figure)
 {
-    forged_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = 'Q';
+    forged_msg m = forge('Q');
     m.n = 1;
-    m.pid = (int32_t)getpid();
     m.v[0] = NAN;
-    write_pipes(&m, sizeof m);
-    uint64_t x = 1;
-    BENCH_LOOP(b) {
-        x = spin(100, x);
-        bg_do_not_optimize(x);
-    }
+    send_then_loop(b, &m);
 }
 
 BENCH(garbage_text)
