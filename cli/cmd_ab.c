@@ -18,7 +18,7 @@
 enum {
     O_BIN_A = 1, O_BIN_B, O_ENV_A, O_ENV_B, O_ALLOW_DIRTY, O_BUILD_CMD, O_BENCH_BIN, O_FILTER,
     O_BENCH_ARG, O_STATISTIC, O_METRIC, O_PROCS, O_TARGET, O_BUDGET, O_MIN_BLOCKS, O_MAX_BLOCKS, O_THRESHOLD,
-    O_ALPHA, O_P_ADJUST, O_SEED, O_FORMAT, O_JUNIT, O_MARKDOWN, O_STORE, O_SAVE, O_NO_SAVE, O_DUET,
+    O_ALPHA, O_P_ADJUST, O_SEED, O_FORMAT, O_JUNIT, O_MARKDOWN, O_STORE, O_SAVE, O_NO_SAVE, O_DUET, O_LOCKSTEP,
 };
 
 static const bg_opt AB_OPTIONS[] = {
@@ -46,6 +46,11 @@ static const bg_opt AB_OPTIONS[] = {
      "run each block's A and B at the same time, each pinned to a\n"
      "CPU of its own, so both see the same interference (needs\n"
      "two CPUs; see docs/verdicts-over-time.md for when it helps)"},
+    {O_LOCKSTEP, "lockstep", 0, NULL, NULL,
+     "run each block's A and B at the same time, taking turns\n"
+     "sample by sample, and compare adjacent samples: drift\n"
+     "slower than a sample cancels (for memory-bound benchmarks\n"
+     "on a shared machine; see docs/verdicts-over-time.md)"},
     {O_TARGET, "target", 0, "PCT", NULL,
      "stop a benchmark at this CI half-width (default: half of\n"
      "--threshold, so that an unchanged one can be shown unchanged)"},
@@ -295,6 +300,8 @@ static int parse_ab(int argc, char **argv, ab_cli *c)
             c->o.allow_dirty = true;
         } else if (id == O_DUET) {
             c->o.duet = true;
+        } else if (id == O_LOCKSTEP) {
+            c->o.lockstep = true;
         } else if (id == O_SAVE || id == O_NO_SAVE) {
             c->o.save = id == O_SAVE;
         } else if (id == BG_OPT_POS) {

@@ -6,12 +6,14 @@
 #include <math.h>
 #include <regex.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -188,6 +190,7 @@ typedef struct child_io {
     const char *out_path; /* stdout goes here (NULL: /dev/null) */
     const char *err_path; /* stderr goes here (NULL: same as stdout) */
     char *const *envp;    /* NULL: our environment */
+    int keep_fd;          /* a close-on-exec descriptor the child keeps (lockstep), or -1 */
 } child_io;
 
 static void redirect(const char *path, int fd)
@@ -235,6 +238,8 @@ static pid_t spawn_child(char *const argv[], const child_io *io, int cpu, const 
             redirect(io->err_path, STDERR_FILENO);
         else
             dup2(STDOUT_FILENO, STDERR_FILENO);
+        if (io->keep_fd > 0)
+            fcntl(io->keep_fd, F_SETFD, 0);
         if (io->envp)
             environ = (char **)io->envp;
         execvp(argv[0], argv);
@@ -245,6 +250,118 @@ static pid_t spawn_child(char *const argv[], const child_io *io, int cpu, const 
     return pid;
 }
 
+/* ---- lockstep: the two sides take turns ----
+ *
+ * With --lockstep a block's two runs start at once and their benchmark
+ * processes take turns (harness/runner.c): each asks for a turn with 'r'
+ * before its warm-up and before each measured sample and ends it with 'd';
+ * we answer 'g' to one side at a time, alternating. A side that asks while
+ * the other is busy on its own (setting up, starting its next process) is
+ * held, up to LOCKSTEP_HOLD_S, so that one side's samples do not run beside
+ * the other's set-up; a side whose bench binary has ended (or never asks)
+ * holds nobody. */
+#define LOCKSTEP_HOLD_S 2.0
+
+enum { BT_IDLE, BT_WAITING, BT_TURN, BT_GONE };
+
+typedef struct baton {
+    int fd[2];        /* our end of each side's socket; -1 once gone */
+    int state[2];     /* BT_* */
+    double since[2];  /* when a side began waiting */
+    int last;         /* the side that had the last turn; -1: none yet */
+    int first;        /* the side given the block's first turn */
+    size_t turns[2];
+    unsigned char *seq; /* the side of each turn given, in order (NULL: out of memory) */
+    size_t nseq, cap;
+    bool lost;          /* seq could not grow: the order is not known */
+} baton;
+
+static void baton_gone(baton *bt, int si)
+{
+    if (bt->fd[si] >= 0)
+        close(bt->fd[si]);
+    bt->fd[si] = -1;
+    bt->state[si] = BT_GONE;
+}
+
+/* Gives the turn to a waiting side when nobody has it. Returns the seconds
+ * until a held side is let go (INFINITY: nobody held). */
+static double baton_grant(baton *bt)
+{
+    if (bt->state[0] == BT_TURN || bt->state[1] == BT_TURN)
+        return INFINITY;
+    bool w0 = bt->state[0] == BT_WAITING, w1 = bt->state[1] == BT_WAITING;
+    int si;
+    if (w0 && w1) {
+        si = bt->last < 0 ? bt->first : 1 - bt->last;
+    } else if (w0 || w1) {
+        si = w0 ? 0 : 1;
+        double left = LOCKSTEP_HOLD_S - (now_s() - bt->since[si]);
+        if (bt->state[1 - si] != BT_GONE && left > 0)
+            return left; /* held until the other side asks */
+    } else {
+        return INFINITY;
+    }
+    char g = 'g';
+    if (send(bt->fd[si], &g, 1, MSG_NOSIGNAL) != 1) {
+        baton_gone(bt, si);
+        return baton_grant(bt);
+    }
+    bt->state[si] = BT_TURN;
+    bt->last = si;
+    bt->turns[si]++;
+    if (bt->nseq == bt->cap && !bt->lost) {
+        size_t nc = bt->cap ? 2 * bt->cap : 256;
+        unsigned char *ns = realloc(bt->seq, nc);
+        if (ns) {
+            bt->seq = ns;
+            bt->cap = nc;
+        } else {
+            bt->lost = true;
+        }
+    }
+    if (!bt->lost)
+        bt->seq[bt->nseq++] = (unsigned char)si;
+    return INFINITY;
+}
+
+/* Reads what the sides said, for at most timeout_s, and hands the turn on. */
+static void baton_step(baton *bt, double timeout_s)
+{
+    struct pollfd pf[2];
+    int side_of[2], n = 0;
+    for (int si = 0; si < 2; si++)
+        if (bt->fd[si] >= 0) {
+            pf[n] = (struct pollfd){.fd = bt->fd[si], .events = POLLIN};
+            side_of[n++] = si;
+        }
+    double hold = baton_grant(bt);
+    if (hold < timeout_s)
+        timeout_s = hold;
+    if (poll(pf, (nfds_t)n, (int)(timeout_s * 1000) + 1) <= 0)
+        return;
+    for (int k = 0; k < n; k++) {
+        int si = side_of[k];
+        if (!(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        char buf[64];
+        ssize_t got = recv(bt->fd[si], buf, sizeof buf, MSG_DONTWAIT);
+        if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
+            baton_gone(bt, si);
+            continue;
+        }
+        for (ssize_t i = 0; i < got; i++) {
+            if (buf[i] == 'r') { /* also the end of a turn whose 'd' never came */
+                bt->state[si] = BT_WAITING;
+                bt->since[si] = now_s();
+            } else if (buf[i] == 'd') {
+                bt->state[si] = BT_IDLE;
+            }
+        }
+    }
+    baton_grant(bt);
+}
+
 /* Runs n children (argv[i] with io[i], pinned to cpu[i] when cpu is not
  * NULL and cpu[i] >= 0) at the same time, each in its own process group,
  * and waits for all. When a caught signal arrives meanwhile - also one that
@@ -252,7 +369,8 @@ static pid_t spawn_child(char *const argv[], const child_io *io, int cpu, const 
  * after 5 s) so builds and bench binaries stop with us. Fills st[i] with
  * each wait status, or -1 when it could not start; returns 0, or -1 when a
  * child could not start (errno set; the others are still waited for). */
-static int run_children(size_t n, char *const *const argv[], const child_io io[], const int *cpu, int st[])
+static int run_children(size_t n, char *const *const argv[], const child_io io[], const int *cpu, int st[],
+                        baton *bt)
 {
     fflush(NULL);
     /* The caught signals and SIGCHLD stay blocked from before the fork
@@ -287,6 +405,8 @@ static int run_children(size_t n, char *const *const argv[], const child_io io[]
                     st[i] = s;
                 pids[i] = -1;
                 left--;
+                if (bt)
+                    baton_gone(bt, (int)i);
             }
         }
         if (!left)
@@ -302,6 +422,17 @@ static int run_children(size_t n, char *const *const argv[], const child_io io[]
             for (size_t i = 0; i < n && i < 2; i++)
                 if (pids[i] > 0)
                     kill(-pids[i], SIGKILL);
+        if (bt && !termed) {
+            /* Turns are handed on as the sides ask; signals are looked at
+             * at least every 50 ms (an end also shows as the socket's). */
+            baton_step(bt, 0.05);
+            struct timespec zero = {0, 0};
+            int sig;
+            while ((sig = sigtimedwait(&wait_set, NULL, &zero)) > 0)
+                if (sig != SIGCHLD)
+                    on_signal(sig);
+            continue;
+        }
         /* Until a signal (ours or a child's end); after SIGTERM at most
          * 100 ms, for the SIGKILL above. */
         struct timespec ts = {termed ? 0 : 1, termed ? 100000000 : 0};
@@ -320,7 +451,7 @@ static int run_child(char *const argv[], const child_io *io)
 {
     char *const *const av[1] = {argv};
     int st[1];
-    run_children(1, av, io, NULL, st);
+    run_children(1, av, io, NULL, st, NULL);
     return st[0];
 }
 
@@ -365,6 +496,7 @@ typedef struct ab {
     char *err;
     size_t errlen;
     int duet_cpu[2];    /* --duet: the CPU each side's runs are pinned to; -1: not in duet */
+    bool lockstep_warned; /* a side did not take turns: said once */
     regex_t watch;      /* o->watch compiled, when have_watch */
     bool have_watch;
 } ab;
@@ -686,14 +818,15 @@ static int build_env(side *sd)
     while (environ[n])
         n++;
     const bg_ab_side *sp = sd->spec;
-    sd->envp = calloc(n + sp->nenv + 2, sizeof *sd->envp);
+    sd->envp = calloc(n + sp->nenv + 3, sizeof *sd->envp); /* padding, lockstep, NULL */
     if (!sd->envp)
         return BG_ENOMEM;
     size_t k = 1;
     for (size_t i = 0; i < n; i++) {
         const char *eq = strchr(environ[i], '=');
         size_t kl = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-        bool overridden = !strncmp(environ[i], "BENCHGATE_AB_PAD=", 17);
+        bool overridden = !strncmp(environ[i], "BENCHGATE_AB_PAD=", 17) ||
+                          !strncmp(environ[i], "BENCHGATE_LOCKSTEP=", 19);
         for (size_t j = 0; j < sp->nenv && !overridden; j++)
             overridden = !strncmp(sp->env[j], environ[i], kl) && sp->env[j][kl] == '=';
         if (!overridden)
@@ -1073,7 +1206,7 @@ static int run_duet(ab *x, bench_state *b, double est[2], int *first)
     char *const *const av[2] = {L[0].argv, L[1].argv};
     child_io io[2] = {L[0].io, L[1].io};
     int st[2];
-    run_children(2, av, io, cpu, st);
+    run_children(2, av, io, cpu, st, NULL);
     for (int si = 0; si < 2; si++) {
         int r = finish_once(x, si, b, &L[si], st[si], &est[si]);
         if (r && !rc)
@@ -1082,8 +1215,148 @@ static int run_duet(ab *x, bench_state *b, double est[2], int *first)
     return rc;
 }
 
+/* The block's change under lockstep: the median, over every two turns in
+ * a row that were measured samples of different sides, of B's
+ * per-iteration value over A's. The turns given (bt->seq) are mapped to
+ * samples: each process of a side (processes [n0[si], nprocs) of its
+ * merged result) took one turn for its warm-up, then one per sample. A
+ * sample is compared with the other side's samples just before and just
+ * after it, so drift that is steady over a few samples cancels whichever
+ * side went first. 0 when the turns do not match the samples or fewer than
+ * 3 pairs are found. */
+static double lockstep_ratio(const ab *x, const bench_state *b, const baton *bt, const size_t n0[2])
+{
+    if (bt->lost || bt->nseq < 2)
+        return 0;
+    const char *metric = metric_of(x->o);
+    /* per turn: the value of its sample, or NAN (a warm-up, an unusable sample) */
+    double *val = malloc(bt->nseq * sizeof *val);
+    double *lr = malloc(bt->nseq * sizeof *lr);
+    if (!val || !lr) {
+        free(val);
+        free(lr);
+        return 0;
+    }
+    size_t proc[2] = {n0[0], n0[1]}, next[2] = {0, 0}; /* next: 0 warm-up, i+1 sample i */
+    bool ok = true;
+    for (size_t g = 0; g < bt->nseq && ok; g++) {
+        int si = bt->seq[g];
+        const bg_result *r = &b->merged[si];
+        if (proc[si] < r->nprocs && next[si] > r->procs[proc[si]].n) { /* its next process */
+            proc[si]++;
+            next[si] = 0;
+        }
+        if (proc[si] >= r->nprocs) {
+            ok = false; /* more turns than samples */
+            break;
+        }
+        val[g] = NAN;
+        if (next[si] > 0) {
+            const bg_proc *p = &r->procs[proc[si]];
+            size_t i = next[si] - 1;
+            const double *v = bg__proc_metric(r, proc[si], metric);
+            if (v && p->iters[i] > 0 && v[i] / p->iters[i] > 0 && isfinite(v[i]))
+                val[g] = v[i] / p->iters[i];
+        }
+        next[si]++;
+    }
+    for (int si = 0; si < 2 && ok; si++) /* and every sample had its turn */
+        ok = proc[si] + 1 == b->merged[si].nprocs && next[si] == b->merged[si].procs[proc[si]].n + 1;
+    size_t k = 0;
+    for (size_t g = 1; g < bt->nseq && ok; g++) {
+        int sa = bt->seq[g - 1], sb = bt->seq[g];
+        if (sa == sb || !(val[g - 1] > 0) || !(val[g] > 0))
+            continue;
+        double a = sa == 0 ? val[g - 1] : val[g], bb = sa == 0 ? val[g] : val[g - 1];
+        lr[k++] = log(bb / a);
+    }
+    double r = ok && k >= 3 ? exp(bg_stat_median(lr, k)) : 0;
+    free(val);
+    free(lr);
+    return r;
+}
+
+/* Lockstep: both sides of a block at once, taking turns sample by sample
+ * (see baton). Which side has the first turn is drawn per block. Each
+ * side's run statistic is kept for A; B's is A's times the block's paired
+ * ratio (lockstep_ratio), so the block's change is that ratio. A side
+ * whose bench binary never took turns (older than lockstep) leaves the
+ * block unpaired: each run's own statistic, with a note. */
+static int run_lockstep(ab *x, bench_state *b, double est[2], int *first)
+{
+    launch L[2];
+    memset(L, 0, sizeof L);
+    int sv[2][2] = {{-1, -1}, {-1, -1}};
+    char var[2][48];
+    int rc = 0;
+    for (int si = 0; si < 2 && !rc; si++) {
+        rc = prepare_once(x, si, b, &L[si]);
+        if (!rc && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[si]) != 0) {
+            set_err(x->err, x->errlen, "lockstep: socketpair: %s", strerror(errno));
+            rc = BG_EIO;
+        }
+    }
+    if (rc) {
+        for (int si = 0; si < 2; si++) {
+            if (L[si].padvar) {
+                x->s[si].envp[0] = NULL;
+                free(L[si].padvar);
+            }
+            for (int k = 0; k < 2; k++)
+                if (sv[si][k] >= 0)
+                    close(sv[si][k]);
+        }
+        return rc;
+    }
+    baton bt = {.fd = {sv[0][0], sv[1][0]}, .state = {BT_IDLE, BT_IDLE}, .last = -1};
+    bt.first = *first = (int)(next_u64(&x->rng) & 1);
+    char *const *const av[2] = {L[0].argv, L[1].argv};
+    child_io io[2] = {L[0].io, L[1].io};
+    size_t n0[2];
+    for (int si = 0; si < 2; si++) {
+        side *sd = &x->s[si];
+        snprintf(var[si], sizeof var[si], "BENCHGATE_LOCKSTEP=%d", sv[si][1]);
+        sd->envp[sd->nenv] = var[si];
+        sd->envp[sd->nenv + 1] = NULL;
+        io[si].keep_fd = sv[si][1];
+        n0[si] = b->merged[si].nprocs;
+    }
+    int st[2];
+    run_children(2, av, io, NULL, st, &bt);
+    for (int si = 0; si < 2; si++) {
+        x->s[si].envp[x->s[si].nenv] = NULL;
+        close(sv[si][1]);
+        baton_gone(&bt, si);
+    }
+    for (int si = 0; si < 2; si++) {
+        int r = finish_once(x, si, b, &L[si], st[si], &est[si]);
+        if (r && !rc)
+            rc = r;
+    }
+    if (rc || b->failed[0] || b->failed[1]) {
+        free(bt.seq);
+        return rc;
+    }
+    for (int si = 0; si < 2; si++)
+        if (bt.turns[si] == 0 && !x->lockstep_warned) {
+            fprintf(x->log, "benchgate: note: lockstep: %c's bench binary did not take turns (built "
+                    "before lockstep?); its blocks compare each run's own statistic, unpaired\n",
+                    x->s[si].letter);
+            x->lockstep_warned = true;
+        }
+    if (bt.turns[0] == 0 || bt.turns[1] == 0) {
+        free(bt.seq);
+        return 0;
+    }
+    double ratio = lockstep_ratio(x, b, &bt, n0);
+    free(bt.seq);
+    if (ratio > 0)
+        est[1] = est[0] * ratio;
+    return 0;
+}
+
 /* Runs one block of benchmark b: A and B once each, in random order, or
- * both at once with --duet. */
+ * both at once with --duet or --lockstep. */
 static int run_block(ab *x, bench_state *b)
 {
     for (size_t j = 0; j < b->nsub; j++)
@@ -1091,12 +1364,13 @@ static int run_block(ab *x, bench_state *b)
     int first = (int)(next_u64(&x->rng) & 1);
     double est[2] = {NAN, NAN};
     double t0 = now_s();
-    if (x->duet_cpu[0] >= 0) {
-        int rc = run_duet(x, b, est, &first);
+    bool together = x->duet_cpu[0] >= 0 || x->o->lockstep;
+    if (together) {
+        int rc = x->o->lockstep ? run_lockstep(x, b, est, &first) : run_duet(x, b, est, &first);
         if (rc)
             return rc;
     }
-    for (int k = 0; k < 2 && !g_signal && x->duet_cpu[0] < 0; k++) {
+    for (int k = 0; k < 2 && !g_signal && !together; k++) {
         int si = k == 0 ? first : 1 - first;
         int rc = run_once(x, si, b, &est[si]);
         if (rc)
@@ -1610,6 +1884,9 @@ static int run_all(ab *x, bg_ab_result *out)
     fprintf(x->log, "benchgate: %zu benchmark%s, interleaved runs of %d processes, %s per run, "
                     "target \u00b1%.2g %%, budget %.3g s each\n",
             nb, nb == 1 ? "" : "s", o->procs, what, 100 * target_of(o), o->budget_s);
+    if (o->lockstep)
+        fprintf(x->log, "benchgate: lockstep: each block runs A and B at once, taking turns sample by "
+                        "sample; a block's change is the median of its adjacent samples' ratios\n");
     x->seed = o->cmp.seed ? o->cmp.seed : fresh_seed();
     fprintf(x->log, "benchgate: seed %llu%s\n", (unsigned long long)x->seed,
             o->cmp.seed ? "" : " (drawn for this run; --seed repeats its run order)");
@@ -1644,6 +1921,11 @@ int bg__ab_run(const bg_ab_opts *o, bg_ab_result *out, char *err, size_t errlen)
     }
     if (o->statistic != BG_STAT_MIN && o->statistic != BG_STAT_MEDIAN && o->statistic != BG_STAT_MEAN) {
         set_err(err, errlen, "the statistic of a run must be min, median or mean");
+        return BG_EINVAL;
+    }
+    if (o->duet && o->lockstep) {
+        set_err(err, errlen, "--duet and --lockstep are two ways of running a block's sides at once; "
+                "choose one");
         return BG_EINVAL;
     }
     if (bg__metric_kind(metric_of(o)) != BG_METRIC_SUM) {

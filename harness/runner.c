@@ -9,6 +9,7 @@
  * the benchmark's time budget is spent.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -96,6 +98,10 @@ struct bg_state {
     uint64_t scalls[BG_SCOPES_MAX];
     int8_t sopen[BG_SCOPE_DEPTH_MAX];   /* the open scopes, outermost first */
     uint64_t st0[BG_SCOPE_DEPTH_MAX];   /* the tick each was entered at */
+    /* Lockstep (`benchgate ab --lockstep`): the socket to the driver, -1
+     * when off, and whether this process holds the turn. */
+    int baton;
+    bool baton_held;
 };
 
 /* Messages from child to parent; fixed size, below PIPE_BUF, so each write
@@ -204,6 +210,8 @@ static void sample_reset(bg_state *b)
 }
 
 static uint64_t plan_begin(bg_state *b);
+static void baton_take(bg_state *b);
+static void baton_give(bg_state *b);
 
 uint64_t bg__sample_begin(bg_state *b)
 {
@@ -228,8 +236,10 @@ uint64_t bg__sample_begin(bg_state *b)
  * and the clock read, or 0 when there are enough samples. */
 static uint64_t plan_begin(bg_state *b)
 {
-    if (b->skipped || b->phase == PH_DONE)
+    if (b->skipped || b->phase == PH_DONE) {
+        baton_give(b);
         return 0;
+    }
     if (b->sched) { /* a fixed schedule (instruction mode under valgrind) */
         if ((b->iters = b->sched->begin(b->sample_i)) == 0) {
             b->phase = PH_DONE;
@@ -246,6 +256,12 @@ static uint64_t plan_begin(bg_state *b)
     }
     /* Counters only around measured samples (every sample of instruction
      * mode's fixed schedule), and outside the clock reads. */
+    if (b->baton >= 0 && !b->baton_held) {
+        baton_take(b);
+        /* The warm-up's time counts from its turn, not from the wait. */
+        if (b->baton_held && b->phase == PH_WARMUP)
+            b->warm_start = bg__wall_ns();
+    }
     b->counting = (b->phase == PH_MEASURE || b->sched) && b->counters.ngroups > 0;
     if (b->counting)
         bg__counter_set_begin(&b->counters);
@@ -305,6 +321,7 @@ void bg__sample_end(bg_state *b)
                 bg_msg m = {.type = MSG_WARMUP, .u = b->warm.total_iters, .a = b->warm.total_ns};
                 send_msg(b, &m);
             }
+            baton_give(b); /* the warm-up was one turn */
             if (bg__plan(b->warm.per_iter_ns, b->cfg->measure_s * 1e9, b->cfg->samples,
                          b->min_sample_ns, &b->plan) != 0) {
                 b->phase = PH_DONE;
@@ -317,6 +334,7 @@ void bg__sample_end(bg_state *b)
     }
     record_sample(b, b->iters, b->t0_wall, wall, cpu);
     b->sample_i++;
+    baton_give(b);
 }
 
 void bg_set_items(bg_state *b, uint64_t n)
@@ -695,6 +713,70 @@ static void state_init(bg_state *b, const bg_config *c, const char *name, int fd
     bg__warmup_init(&b->warm);
     b->warm_start = bg__wall_ns();
     b->run_start = b->warm_start;
+    b->baton = -1;
+}
+
+/* ---- lockstep: taking turns with another bench binary ----
+ *
+ * `benchgate ab --lockstep` runs A's and B's bench binaries at once and has
+ * their benchmark processes take turns, sample by sample, so that each
+ * sample of A lies next to one of B and drift slower than a sample cancels
+ * in their ratio. $BENCHGATE_LOCKSTEP names a stream socket this process
+ * inherited. Before a turn (its whole warm-up, then each measured sample)
+ * the benchmark process sends 'r' and waits for a byte back; after the turn
+ * it sends 'd'. The driver holds one side while the other has the turn. A
+ * bad variable, or a socket that fails or closes, turns lockstep off for
+ * the process, which then runs freely (the driver copes with a side that
+ * never asks). Only a benchmark process takes turns, never the harness's
+ * own in-process measurements. */
+static int baton_fd(void)
+{
+    const char *v = getenv("BENCHGATE_LOCKSTEP");
+    if (!v || !*v)
+        return -1;
+    char *end;
+    long fd = strtol(v, &end, 10);
+    if (*end || fd < 3 || fd > 65535 || fcntl((int)fd, F_GETFD) < 0)
+        return -1;
+    return (int)fd;
+}
+
+static void baton_off(bg_state *b)
+{
+    b->baton = -1;
+    b->baton_held = false;
+}
+
+/* Waits for the turn (nothing when lockstep is off or the turn is held). */
+static void baton_take(bg_state *b)
+{
+    if (b->baton < 0 || b->baton_held)
+        return;
+    char c = 'r';
+    if (send(b->baton, &c, 1, MSG_NOSIGNAL) != 1) {
+        baton_off(b);
+        return;
+    }
+    ssize_t n;
+    do
+        n = recv(b->baton, &c, 1, 0);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) {
+        baton_off(b);
+        return;
+    }
+    b->baton_held = true;
+}
+
+/* Ends the turn, when held. */
+static void baton_give(bg_state *b)
+{
+    if (b->baton < 0 || !b->baton_held)
+        return;
+    b->baton_held = false;
+    char c = 'd';
+    if (send(b->baton, &c, 1, MSG_NOSIGNAL) != 1)
+        baton_off(b);
 }
 
 /* ---- layout variation and seeds ---- */
@@ -848,6 +930,7 @@ static void __attribute__((noinline)) child_body(const bg_config *c, const bg_be
     st.sched = sched;
     st.inst = bench;
     st.scopes_on = !c->no_scopes && !sched;
+    st.baton = sched ? -1 : baton_fd();
     open_counters(&st);
     bg_msg rss = {.type = MSG_RSS, .a = peak_rss_bytes()};
     send_msg(&st, &rss);
@@ -855,6 +938,7 @@ static void __attribute__((noinline)) child_body(const bg_config *c, const bg_be
         run_team(&st, bench);
     else
         bench->fn(&st);
+    baton_give(&st); /* a benchmark that skipped or returned mid-sample */
     send_activity(&st);
     bg__counter_set_close(&st.counters);
     if (!st.looped && !st.skipped) {

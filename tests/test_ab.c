@@ -32,6 +32,9 @@
 #ifndef FAULTY_BENCH
 #error "FAULTY_BENCH must name the faulty_bench binary"
 #endif
+#ifndef TURNS_BENCH
+#error "TURNS_BENCH must name the turns_bench binary"
+#endif
 
 /* Short runs: quick bench runs, six blocks. The threshold of 5 % keeps the
  * noise of such short runs from failing an A/A comparison; 20 % is far
@@ -298,6 +301,105 @@ static void test_duet(void **state)
     fclose(f);
     assert_int_equal(blocks, 6);
     unlink(log);
+    assert_clean();
+}
+
+/* Reads the iterations tests/turns_bench logged ("SIDE START END"), sorted
+ * by start. Returns how many, at most cap. */
+typedef struct turn {
+    char side;
+    unsigned long long t0, t1;
+} turn;
+
+static int turn_cmp(const void *a, const void *b)
+{
+    const turn *x = a, *y = b;
+    return x->t0 < y->t0 ? -1 : x->t0 > y->t0;
+}
+
+static size_t read_turns(const char *path, turn *t, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = 0;
+    char side[4];
+    while (n < cap && fscanf(f, "%3s %llu %llu", side, &t[n].t0, &t[n].t1) == 3) {
+        t[n].side = side[0];
+        n++;
+    }
+    fclose(f);
+    qsort(t, n, sizeof *t, turn_cmp);
+    return n;
+}
+
+/* --lockstep: both sides run at once and take turns sample by sample. The
+ * protocol guarantees, whatever the load, that no iteration of A overlaps
+ * one of B (each side measures only while it holds the turn), and the turn
+ * goes back and forth many times per block. Refused with --duet; a side
+ * whose bench binary does not take turns (the variable removed, as a
+ * binary built before lockstep ignores it) runs freely with a note. */
+static void test_lockstep(void **state)
+{
+    (void)state;
+    char log[400];
+    snprintf(log, sizeof log, "%s/turns.log", tmp);
+    unlink(log);
+    int rc = bg("ab --bin-a '%s' --bin-b '%s' --lockstep --env-a TURNS_LOG='%s' --env-a TURNS_SIDE=A "
+                "--env-b TURNS_LOG='%s' --env-b TURNS_SIDE=B --bench-arg --quick --min-blocks 6 "
+                "--max-blocks 6 --threshold 50 --format json",
+                TURNS_BENCH, TURNS_BENCH, log, log);
+    assert_true(rc == 0 || rc == 1);
+    assert_non_null(strstr(out, "lockstep: each block runs A and B at once, taking turns sample by sample"));
+    assert_null(strstr(out, "did not take turns"));
+    assert_non_null(strstr(out, "\"blocks\":\t6"));
+    static turn t[400000];
+    size_t n = read_turns(log, t, sizeof t / sizeof *t);
+    size_t na = 0, switches = 0;
+    for (size_t i = 0; i < n; i++) {
+        na += t[i].side == 'A';
+        if (i > 0 && t[i].side != t[i - 1].side) {
+            switches++;
+            /* strictly after the other side's iteration ended */
+            assert_true(t[i].t0 >= t[i - 1].t1);
+        }
+    }
+    assert_true(na > 0 && na < n);
+    /* 6 blocks of 2 processes a side, each a warm-up and its samples as
+     * turns: hundreds of hand-overs (at least 10 per process pair). */
+    assert_true(switches >= 6 * 2 * 10);
+    unlink(log);
+
+    rc = bg("ab --bin-a '%s' --bin-b '%s' --lockstep --duet --bench-arg --quick", TURNS_BENCH, TURNS_BENCH);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "--duet and --lockstep are two ways of running a block's sides at once"));
+
+    char old[400];
+    snprintf(old, sizeof old, "%s/old-bench.sh", tmp);
+    FILE *f = fopen(old, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\nexec env -u BENCHGATE_LOCKSTEP '%s' \"$@\"\n", TURNS_BENCH);
+    fclose(f);
+    sh("chmod +x '%s'", old);
+    rc = bg("ab --bin-a '%s' --bin-b '%s' --lockstep --bench-arg --quick --min-blocks 6 --max-blocks 6 "
+            "--threshold 50", TURNS_BENCH, old);
+    assert_true(rc == 0 || rc == 1);
+    assert_non_null(strstr(out, "lockstep: B's bench binary did not take turns"));
+    unlink(old);
+    assert_clean();
+}
+
+/* --lockstep finds a real slowdown: fine_slowable 20 % slower on B, its
+ * blocks' paired ratios put the change near +20 %. */
+static void test_lockstep_detects(void **state)
+{
+    (void)state;
+    int rc = -1;
+    for (int i = 0; i < ATTEMPTS && rc != 1; i++)
+        rc = bg("ab --bin-a '%s' --bin-b '%s' --lockstep --env-b FAULTY_SLOWDOWN_PCT=20 "
+                "--bench-arg --quick --min-blocks 6 --max-blocks 24 --target 4 --threshold 5 "
+                "--filter '^fine_slowable$' --format json", FAULTY_BENCH, FAULTY_BENCH);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "\"regressed\""));
     assert_clean();
 }
 
@@ -994,6 +1096,8 @@ int main(void)
         cmocka_unit_test(test_slower_revision_fails),
         cmocka_unit_test(test_prebuilt_binaries_and_env),
         cmocka_unit_test(test_duet),
+        cmocka_unit_test(test_lockstep),
+        cmocka_unit_test(test_lockstep_detects),
         cmocka_unit_test(test_metric),
         cmocka_unit_test(test_build_failure_names_the_revision),
         cmocka_unit_test(test_benchmark_missing_in_a_revision),

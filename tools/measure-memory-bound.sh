@@ -6,10 +6,14 @@
 #   seq-median  the same, each run's median
 #   duet-min    A and B at the same time, each pinned to its own CPU (--duet)
 #   duet-median --duet with each run's median
+#   lockstep    A and B at once, taking turns sample by sample; a block's
+#               change is the median of adjacent samples' ratios (--lockstep)
+#   seq-many    sequential, six short processes per run (warm-up 0.01 s,
+#               measure 0.03 s): the budget spent on processes, not samples
 #   seq-short   sequential, each run's minimum, blocks a third as long
 #               (warm-up 0.02 s, measure 0.04 s per process) and up to 150
 #               of them: more, shorter blocks in the same budget
-# For each mode: A/A trials (the same binary on both sides: any "regressed" or
+# The modes take turns trial by trial. For each mode: A/A trials (the same binary on both sides: any "regressed" or
 # "improved" is false) and trials with B's walk made PCT % longer
 # (BENCHGATE_INJECT_MEM_PCT): caught when "regressed". Prints per trial the
 # verdict, change, interval half-width and seconds, then a summary line per
@@ -50,6 +54,9 @@ trial() { # mode kind n -> one line
     seq-median) args+=(--statistic median) ;;
     duet-min) args+=(--duet) ;;
     duet-median) args+=(--duet --statistic median) ;;
+    lockstep) args+=(--lockstep) ;;
+    seq-many)   args+=(--procs 6 --bench-arg=--warmup --bench-arg=0.01 --bench-arg=--measure
+                      --bench-arg=0.03) ;;
     seq-short) args+=(--max-blocks 150 --bench-arg=--warmup --bench-arg=0.02 --bench-arg=--measure
                       --bench-arg=0.04) ;;
     esac
@@ -76,8 +83,11 @@ except Exception as e:
 EOF
 }
 
-for mode in $modes; do
-    for n in $(seq 1 "$trials"); do
+# Modes take turns trial by trial, so that each sees the same spells of a
+# shared machine's noise (one mode after the other would compare the
+# machine's quiet hour with its busy one).
+for n in $(seq 1 "$trials"); do
+    for mode in $modes; do
         trial "$mode" aa "$n"
         trial "$mode" inject "$n"
     done
