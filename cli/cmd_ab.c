@@ -18,7 +18,7 @@
 enum {
     O_BIN_A = 1, O_BIN_B, O_ENV_A, O_ENV_B, O_ALLOW_DIRTY, O_BUILD_CMD, O_BENCH_BIN, O_FILTER,
     O_BENCH_ARG, O_STATISTIC, O_METRIC, O_PROCS, O_TARGET, O_BUDGET, O_MIN_BLOCKS, O_MAX_BLOCKS, O_THRESHOLD,
-    O_ALPHA, O_P_ADJUST, O_SEED, O_FORMAT, O_JUNIT, O_MARKDOWN, O_STORE, O_SAVE, O_NO_SAVE, O_DUET, O_LOCKSTEP,
+    O_ALPHA, O_P_ADJUST, O_SEED, O_FORMAT, O_JUNIT, O_MARKDOWN, O_STORE, O_SAVE, O_NO_SAVE, O_DUET, O_LOCKSTEP, O_SEQUENTIAL,
 };
 
 static const bg_opt AB_OPTIONS[] = {
@@ -47,10 +47,12 @@ static const bg_opt AB_OPTIONS[] = {
      "CPU of its own, so both see the same interference (needs\n"
      "two CPUs; see docs/verdicts-over-time.md for when it helps)"},
     {O_LOCKSTEP, "lockstep", 0, NULL, NULL,
-     "run each block's A and B at the same time, taking turns\n"
-     "sample by sample, and compare adjacent samples: drift\n"
-     "slower than a sample cancels (for memory-bound benchmarks\n"
-     "on a shared machine; see docs/verdicts-over-time.md)"},
+     "(default) run each block's A and B at the same time, taking\n"
+     "turns sample by sample, and compare adjacent samples:\n"
+     "drift slower than a sample cancels"},
+    {O_SEQUENTIAL, "sequential", 0, NULL, NULL,
+     "run each block's A and B one after the other (in random\n"
+     "order) instead, each run's own figure compared"},
     {O_TARGET, "target", 0, "PCT", NULL,
      "stop a benchmark at this CI half-width (default: half of\n"
      "--threshold, so that an unchanged one can be shown unchanged)"},
@@ -288,7 +290,7 @@ static int parse_ab(int argc, char **argv, ab_cli *c)
     bg_opt_parser p;
     bg_opt_init(&p, AB_OPTIONS, "benchgate ab", argc, argv, 0);
     const char *v;
-    int id;
+    int id, mode = 0; /* O_DUET, O_LOCKSTEP or O_SEQUENTIAL once named */
     while ((id = bg_opt_next(&p, &v)) != BG_OPT_END) {
         if (id == BG_OPT_ERROR)
             return BG_EINVAL;
@@ -298,10 +300,17 @@ static int parse_ab(int argc, char **argv, ab_cli *c)
         }
         if (id == O_ALLOW_DIRTY) {
             c->o.allow_dirty = true;
-        } else if (id == O_DUET) {
-            c->o.duet = true;
-        } else if (id == O_LOCKSTEP) {
-            c->o.lockstep = true;
+        } else if (id == O_DUET || id == O_LOCKSTEP || id == O_SEQUENTIAL) {
+            /* One way of running a block; naming two is refused below. */
+            if (mode && mode != id) {
+                bg__errf("--%s and --%s are two ways of running a block's sides; choose one",
+                         mode == O_DUET ? "duet" : mode == O_LOCKSTEP ? "lockstep" : "sequential",
+                         id == O_DUET ? "duet" : id == O_LOCKSTEP ? "lockstep" : "sequential");
+                return BG_EINVAL;
+            }
+            mode = id;
+            c->o.duet = id == O_DUET;
+            c->o.lockstep = id == O_LOCKSTEP;
         } else if (id == O_SAVE || id == O_NO_SAVE) {
             c->o.save = id == O_SAVE;
         } else if (id == BG_OPT_POS) {

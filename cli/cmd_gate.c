@@ -8,7 +8,7 @@
 
 enum {
     O_BASE = 1, O_HEAD, O_JUNIT, O_MARKDOWN, O_BENCH, O_BENCH_ARG, O_FILTER, O_AB, O_BUILD_CMD,
-    O_BENCH_BIN, O_ALLOW_DIRTY, O_STAGES, O_BASE_BIN, O_STAGE2_BUDGET, O_SHARD,
+    O_BENCH_BIN, O_ALLOW_DIRTY, O_STAGES, O_BASE_BIN, O_STAGE2_BUDGET, O_SEQUENTIAL, O_SHARD,
 };
 
 static const bg_opt OPTIONS[] = {
@@ -52,6 +52,9 @@ static const bg_opt OPTIONS[] = {
      "keyed by the base commit); default: build the base commit\n"
      "in a temporary worktree with --build-cmd"},
     {O_STAGE2_BUDGET, "stage2-budget", 0, "S", NULL, "stage 2 seconds per benchmark, both sides (default 8);\nstage 2 runs are --quick runs unless --bench-arg says otherwise"},
+    {O_SEQUENTIAL, "sequential", 0, NULL, NULL,
+     "stage 2 and --ab run each block's base and head one after\n"
+     "the other, not in lockstep (see 'benchgate ab --help')"},
     {O_BUILD_CMD, "build-cmd", 0, "CMD", NULL, "with --ab or stage 2: the build command, as for 'benchgate ab'"},
     {O_BENCH_BIN, "bench-bin", 0, "PATH", NULL,
      "with --ab or stage 2: the bench binary in the build, as for\n'benchgate ab'"},
@@ -128,6 +131,7 @@ static int parse(int argc, char **argv, gate_cli *o)
         case O_BENCH_BIN: g->bench_bin = val; break;
         case O_ALLOW_DIRTY: g->allow_dirty = true; break;
         case O_BASE_BIN: g->base_bin = val; break;
+        case O_SEQUENTIAL: g->sequential = true; break;
         case O_STAGES:
             if (strcmp(val, "1") && strcmp(val, "2")) {
                 bg_opt_errf(&p, "--stages takes 1 or 2, not '%s'", val);

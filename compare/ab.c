@@ -45,6 +45,7 @@ void bg__ab_opts_default(bg_ab_opts *o)
     o->target = 0; /* half the noise threshold */
     o->budget_s = 15;
     o->save = -1;
+    o->lockstep = true;
     bg__cmp_opts_default(&o->cmp);
     o->cmp.seed = 0; /* a fresh seed per run (bg__ab_run draws it) */
 }
@@ -259,8 +260,12 @@ static pid_t spawn_child(char *const argv[], const child_io *io, int cpu, const 
  * the other is busy on its own (setting up, starting its next process) is
  * held, up to LOCKSTEP_HOLD_S, so that one side's samples do not run beside
  * the other's set-up; a side whose bench binary has ended (or never asks)
- * holds nobody. */
+ * holds nobody, and a turn longer than LOCKSTEP_TURN_MAX_S lets the waiting
+ * side go beside it. */
 #define LOCKSTEP_HOLD_S 2.0
+/* The longest a side waits for the other's turn to end; a harness takes a
+ * process with no sample for 10 s (its default --timeout) for hung. */
+#define LOCKSTEP_TURN_MAX_S 5.0
 
 enum { BT_IDLE, BT_WAITING, BT_TURN, BT_GONE };
 
@@ -268,6 +273,7 @@ typedef struct baton {
     int fd[2];        /* our end of each side's socket; -1 once gone */
     int state[2];     /* BT_* */
     double since[2];  /* when a side began waiting */
+    double turn_since[2]; /* when a side's turn began */
     int last;         /* the side that had the last turn; -1: none yet */
     int first;        /* the side given the block's first turn */
     size_t turns[2];
@@ -288,11 +294,19 @@ static void baton_gone(baton *bt, int si)
  * until a held side is let go (INFINITY: nobody held). */
 static double baton_grant(baton *bt)
 {
-    if (bt->state[0] == BT_TURN || bt->state[1] == BT_TURN)
-        return INFINITY;
     bool w0 = bt->state[0] == BT_WAITING, w1 = bt->state[1] == BT_WAITING;
-    int si;
-    if (w0 && w1) {
+    int si, turn = bt->state[0] == BT_TURN ? 0 : bt->state[1] == BT_TURN ? 1 : -1;
+    if (turn >= 0) {
+        /* A turn longer than LOCKSTEP_TURN_MAX_S (a sample of seconds, a
+         * hang): the waiting side is let go beside it rather than be taken
+         * for hung by its own harness. */
+        if (bt->state[1 - turn] != BT_WAITING)
+            return INFINITY;
+        double left = LOCKSTEP_TURN_MAX_S - (now_s() - bt->turn_since[turn]);
+        if (left > 0)
+            return left;
+        si = 1 - turn;
+    } else if (w0 && w1) {
         si = bt->last < 0 ? bt->first : 1 - bt->last;
     } else if (w0 || w1) {
         si = w0 ? 0 : 1;
@@ -308,6 +322,7 @@ static double baton_grant(baton *bt)
         return baton_grant(bt);
     }
     bt->state[si] = BT_TURN;
+    bt->turn_since[si] = now_s();
     bt->last = si;
     bt->turns[si]++;
     if (bt->nseq == bt->cap && !bt->lost) {
@@ -496,7 +511,7 @@ typedef struct ab {
     char *err;
     size_t errlen;
     int duet_cpu[2];    /* --duet: the CPU each side's runs are pinned to; -1: not in duet */
-    bool lockstep_warned; /* a side did not take turns: said once */
+    bool lockstep_off;  /* a side did not take turns: sequential blocks from then on */
     regex_t watch;      /* o->watch compiled, when have_watch */
     bool have_watch;
 } ab;
@@ -1338,11 +1353,13 @@ static int run_lockstep(ab *x, bench_state *b, double est[2], int *first)
         return rc;
     }
     for (int si = 0; si < 2; si++)
-        if (bt.turns[si] == 0 && !x->lockstep_warned) {
+        if (bt.turns[si] == 0 && !x->lockstep_off) {
+            /* Its runs overlapped the other side's: not what was asked for,
+             * and noisier than one after the other, which the rest get. */
             fprintf(x->log, "benchgate: note: lockstep: %c's bench binary did not take turns (built "
-                    "before lockstep?); its blocks compare each run's own statistic, unpaired\n",
-                    x->s[si].letter);
-            x->lockstep_warned = true;
+                    "before lockstep?); this block compares each run's own figure, and the blocks "
+                    "after it run one after the other\n", x->s[si].letter);
+            x->lockstep_off = true;
         }
     if (bt.turns[0] == 0 || bt.turns[1] == 0) {
         free(bt.seq);
@@ -1364,9 +1381,10 @@ static int run_block(ab *x, bench_state *b)
     int first = (int)(next_u64(&x->rng) & 1);
     double est[2] = {NAN, NAN};
     double t0 = now_s();
-    bool together = x->duet_cpu[0] >= 0 || x->o->lockstep;
+    bool lockstep = x->o->lockstep && !x->lockstep_off;
+    bool together = x->duet_cpu[0] >= 0 || lockstep;
     if (together) {
-        int rc = x->o->lockstep ? run_lockstep(x, b, est, &first) : run_duet(x, b, est, &first);
+        int rc = lockstep ? run_lockstep(x, b, est, &first) : run_duet(x, b, est, &first);
         if (rc)
             return rc;
     }

@@ -72,11 +72,13 @@ typedef struct bg_ab_opts {
     FILE *log;               /* progress and notes (NULL: stderr) */
     bool duet;               /* run a block's A and B at the same time, each pinned to its
                               * own CPU, so both see the same interference (needs 2 CPUs;
-                              * otherwise a note and one after the other) */
-    bool lockstep;           /* run a block's A and B at the same time, taking turns sample by
-                              * sample (neither runs while the other measures), and compare
-                              * them by the median of their adjacent samples' ratios, so
-                              * drift slower than a sample cancels (one CPU is enough) */
+                              * otherwise a note and one after the other); only without
+                              * lockstep */
+    bool lockstep;           /* (default) run a block's A and B at the same time, taking turns
+                              * sample by sample (neither runs while the other measures), and
+                              * compare them by the median of their adjacent samples' ratios,
+                              * so drift slower than a sample cancels (one CPU is enough);
+                              * false with duet, or for blocks one run after the other */
     bool stop_when_cleared;  /* the gate's stage 2: a benchmark also stops once its interval
                               * lies below +threshold (it cannot be a regression), since the
                               * gate needs no finer answer; stopping early that way never

@@ -61,6 +61,8 @@ typedef struct bg_gate_opts {
     int stages;             /* 2 (default): stage 2 for suspects; 1: stage 1 only */
     const char *base_bin;   /* --base-bin PATH: the base's bench binary for stage 2 */
     double stage2_budget;   /* stage 2 seconds per benchmark, both sides (default 8) */
+    bool sequential;        /* --sequential: stage 2 and --ab run a block's sides one after
+                             * the other instead of in lockstep (bg_ab_opts.lockstep) */
 } bg_gate_opts;
 
 /* Defaults: every pointer NULL, cmp as bg__cmp_opts_default, two stages,

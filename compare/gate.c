@@ -609,6 +609,7 @@ static int stage2(const bg_gate_opts *o, const bg_side *a, const bg_side *b, bg_
     ao.store = o->store;
     ao.save = 0;
     ao.budget_s = o->stage2_budget;
+    ao.lockstep = !o->sequential;
     ao.stop_when_cleared = true;
     /* Short runs, many blocks: a block's two runs cost ~0.25 s instead of
      * ~0.75 s with the bench binary's defaults, and more blocks in the same
@@ -751,6 +752,7 @@ static bg_exit gate_ab(const bg_gate_opts *o, bg_git **g, const char *base_spec,
     ao.gate_wording = true;
     ao.a.rev = base_spec;
     ao.b.rev = o->head;
+    ao.lockstep = !o->sequential;
     ao.build_cmd = o->build_cmd;
     ao.bench_bin = o->bench_bin;
     ao.cmp = o->cmp;

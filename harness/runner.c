@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -729,16 +730,31 @@ static void state_init(bg_state *b, const bg_config *c, const char *name, int fd
  * the process, which then runs freely (the driver copes with a side that
  * never asks). Only a benchmark process takes turns, never the harness's
  * own in-process measurements. */
+static int g_baton_fd = -2; /* -2: not looked at yet; -1: none */
+
+/* The lockstep socket, looked at once, in the harness before it forks a
+ * benchmark process: a descriptor that is not a socket is ignored, and the
+ * variable is removed and the socket closed on exec, so that nothing the
+ * harness or a benchmark executes (the alloc group's re-execution, a
+ * benchmark's own commands) can mistake another file for it. */
 static int baton_fd(void)
 {
+    if (g_baton_fd != -2)
+        return g_baton_fd;
+    g_baton_fd = -1;
     const char *v = getenv("BENCHGATE_LOCKSTEP");
     if (!v || !*v)
         return -1;
     char *end;
     long fd = strtol(v, &end, 10);
-    if (*end || fd < 3 || fd > 65535 || fcntl((int)fd, F_GETFD) < 0)
+    struct stat stt;
+    bool ok = !*end && fd >= 3 && fd <= 65535 && fstat((int)fd, &stt) == 0 && S_ISSOCK(stt.st_mode);
+    unsetenv("BENCHGATE_LOCKSTEP");
+    if (!ok)
         return -1;
-    return (int)fd;
+    fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+    g_baton_fd = (int)fd;
+    return g_baton_fd;
 }
 
 static void baton_off(bg_state *b)
@@ -1324,6 +1340,7 @@ static bg_status run_process(const bg_config *c, const bg_bench *bench,
         return BG_STATUS_ERROR;
     }
     fflush(NULL);
+    baton_fd(); /* looked at before the fork, once */
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {

@@ -344,11 +344,12 @@ static void test_lockstep(void **state)
     char log[400];
     snprintf(log, sizeof log, "%s/turns.log", tmp);
     unlink(log);
-    int rc = bg("ab --bin-a '%s' --bin-b '%s' --lockstep --env-a TURNS_LOG='%s' --env-a TURNS_SIDE=A "
+    /* lockstep is the default: no flag */
+    int rc = bg("ab --bin-a '%s' --bin-b '%s' --env-a TURNS_LOG='%s' --env-a TURNS_SIDE=A "
                 "--env-b TURNS_LOG='%s' --env-b TURNS_SIDE=B --bench-arg --quick --min-blocks 6 "
                 "--max-blocks 6 --threshold 50 --format json",
                 TURNS_BENCH, TURNS_BENCH, log, log);
-    assert_true(rc == 0 || rc == 1);
+    assert_int_equal(rc, 0); /* the same spin on both sides, compared sample by adjacent sample */
     assert_non_null(strstr(out, "lockstep: each block runs A and B at once, taking turns sample by sample"));
     assert_null(strstr(out, "did not take turns"));
     assert_non_null(strstr(out, "\"blocks\":\t6"));
@@ -371,7 +372,10 @@ static void test_lockstep(void **state)
 
     rc = bg("ab --bin-a '%s' --bin-b '%s' --lockstep --duet --bench-arg --quick", TURNS_BENCH, TURNS_BENCH);
     assert_int_equal(rc, 2);
-    assert_non_null(strstr(out, "--duet and --lockstep are two ways of running a block's sides at once"));
+    assert_non_null(strstr(out, "--lockstep and --duet are two ways of running a block's sides; choose one"));
+    rc = bg("ab --bin-a '%s' --bin-b '%s' --duet --sequential", TURNS_BENCH, TURNS_BENCH);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "--duet and --sequential are two ways of running a block's sides; choose one"));
 
     char old[400];
     snprintf(old, sizeof old, "%s/old-bench.sh", tmp);
@@ -384,6 +388,7 @@ static void test_lockstep(void **state)
             "--threshold 50", TURNS_BENCH, old);
     assert_true(rc == 0 || rc == 1);
     assert_non_null(strstr(out, "lockstep: B's bench binary did not take turns"));
+    assert_non_null(strstr(out, "the blocks after it run one after the other"));
     unlink(old);
     assert_clean();
 }
