@@ -253,7 +253,7 @@ static pid_t spawn_child(char *const argv[], const child_io *io, int cpu, const 
 
 /* ---- lockstep: the two sides take turns ----
  *
- * With --lockstep a block's two runs start at once and their benchmark
+ * In lockstep (the default) a block's two runs start at once and their benchmark
  * processes take turns (harness/runner.c): each asks for a turn with 'r'
  * before its warm-up and before each measured sample and ends it with 'd';
  * we answer 'g' to one side at a time, alternating. A side that asks while
@@ -1296,7 +1296,8 @@ static double lockstep_ratio(const ab *x, const bench_state *b, const baton *bt,
  * side's run statistic is kept for A; B's is A's times the block's paired
  * ratio (lockstep_ratio), so the block's change is that ratio. A side
  * whose bench binary never took turns (older than lockstep) leaves the
- * block unpaired: each run's own statistic, with a note. */
+ * block unpaired, each run's own statistic, and turns lockstep off for the
+ * blocks after it (x->lockstep_off), with a note. */
 static int run_lockstep(ab *x, bench_state *b, double est[2], int *first)
 {
     launch L[2];

@@ -2,10 +2,12 @@
  *
  * Each revision is checked out into its own temporary git worktree, built
  * with the project's build command, and the two bench binaries are run
- * interleaved: per benchmark and block, one run of A and one of B in random
- * order (A B, B A, ...), each run a fresh process with its own layout seed
- * and environment size. A block's two runs see the same machine state, so
- * the comparison pairs them (bg_paired_change: Yuen's trimmed-mean test on
+ * interleaved: per benchmark and block, one run of A and one of B, each run
+ * a fresh process with its own layout seed and environment size. By default
+ * (lockstep) the two runs start together and take turns sample by sample,
+ * and the block's figure is the median ratio of adjacent samples;
+ * sequentially they run in random order (A B, B A, ...). A block's two
+ * runs see the same machine state, so the comparison pairs them (bg_paired_change: Yuen's trimmed-mean test on
  * the blocks' log-ratios) and drift between blocks cancels. A benchmark
  * stops when the interval of its change is narrow enough or its time budget
  * is spent (the reason and each block's run order are kept in info);
@@ -92,8 +94,9 @@ typedef struct bg_ab_row_info {
     size_t blocks;
     double elapsed_s;  /* wall time of its runs, both sides */
     char stop[32];     /* "target reached", "budget", "max blocks", "failed", ... */
-    char *order;       /* per block, the side that ran first: "ABBA..." (--duet: lower case,
-                        * the side on the first CPU) (NULL: no block);
+    char *order;       /* per block, the side that ran first: "ABBA..." (lockstep: the side
+                        * given the first turn; --duet: lower case, the side on the
+                        * first CPU) (NULL: no block);
                         * owned by the result */
 } bg_ab_row_info;
 

@@ -6,7 +6,8 @@
  * parent collects samples, notices crashes (signals, non-zero exits) and
  * hangs (no sample for timeout_s), and stops adding processes once the
  * interval of the primary statistic, across processes, is narrow enough or
- * the benchmark's time budget is spent.
+ * the benchmark's time budget is spent. Under `benchgate ab` a benchmark
+ * process takes turns with the other side's (lockstep, below).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -255,14 +256,14 @@ static uint64_t plan_begin(bg_state *b)
         }
         b->iters = bg__plan_iters(&b->plan, b->sample_i);
     }
-    /* Counters only around measured samples (every sample of instruction
-     * mode's fixed schedule), and outside the clock reads. */
-    if (b->baton >= 0 && !b->baton_held) {
+    if (b->baton >= 0 && !b->baton_held) { /* lockstep: wait for the turn */
         baton_take(b);
         /* The warm-up's time counts from its turn, not from the wait. */
         if (b->baton_held && b->phase == PH_WARMUP)
             b->warm_start = bg__wall_ns();
     }
+    /* Counters only around measured samples (every sample of instruction
+     * mode's fixed schedule), and outside the clock reads. */
     b->counting = (b->phase == PH_MEASURE || b->sched) && b->counters.ngroups > 0;
     if (b->counting)
         bg__counter_set_begin(&b->counters);
@@ -719,10 +720,10 @@ static void state_init(bg_state *b, const bg_config *c, const char *name, int fd
 
 /* ---- lockstep: taking turns with another bench binary ----
  *
- * `benchgate ab --lockstep` runs A's and B's bench binaries at once and has
- * their benchmark processes take turns, sample by sample, so that each
- * sample of A lies next to one of B and drift slower than a sample cancels
- * in their ratio. $BENCHGATE_LOCKSTEP names a stream socket this process
+ * `benchgate ab` (lockstep, its default) runs A's and B's bench binaries at
+ * once and has their benchmark processes take turns, sample by sample, so
+ * that each sample of A lies next to one of B and drift slower than a
+ * sample cancels in their ratio. $BENCHGATE_LOCKSTEP names a stream socket this process
  * inherited. Before a turn (its whole warm-up, then each measured sample)
  * the benchmark process sends 'r' and waits for a byte back; after the turn
  * it sends 'd'. The driver holds one side while the other has the turn. A

@@ -1125,5 +1125,8 @@ int main(void)
         cmocka_unit_test(test_noisy_warning),
         cmocka_unit_test(test_stale_worktree_removed),
     };
+    /* BG_TEST_FILTER=PATTERN runs the matching tests alone (a repeat loop). */
+    if (getenv("BG_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("BG_TEST_FILTER"));
     return cmocka_run_group_tests(tests, setup, teardown);
 }

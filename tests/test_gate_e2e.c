@@ -597,5 +597,8 @@ int main(void)
         cmocka_unit_test(test_bench_binary_baseline),
         cmocka_unit_test(test_gate_ab),
     };
+    /* BG_TEST_FILTER=PATTERN runs the matching tests alone (a repeat loop). */
+    if (getenv("BG_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("BG_TEST_FILTER"));
     return cmocka_run_group_tests(tests, setup, teardown);
 }
