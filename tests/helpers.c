@@ -114,6 +114,21 @@ void sh(const char *fmt, ...)
         fail_msg("command failed (%d): %s", rc, cmd);
 }
 
+void write_script(const char *path, const char *fmt, ...)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        fail_msg("cannot write %s", path);
+    fputs("#!/bin/sh\n", f);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    if (fclose(f) != 0)
+        fail_msg("cannot write %s", path);
+    sh("chmod +x '%s'", path);
+}
+
 void sh_line(char *out, size_t n, const char *fmt, ...)
 {
     char cmd[4096];

@@ -51,6 +51,10 @@ void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * output, without the newline, in out; fails the test when it fails. */
 void sh_line(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Writes an executable shell script at path: "#!/bin/sh\n" and the body
+ * built from fmt; fails the test when it cannot. */
+void write_script(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Runs the shell command cmd with its standard output read into buf (n
  * bytes, NUL-terminated, the rest dropped); returns its exit code (fails the
  * test when it did not exit). */

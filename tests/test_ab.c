@@ -245,15 +245,11 @@ static void test_duet(void **state)
     for (int k = 0; k < 2; k++) {
         char *w = k ? wb : wa;
         snprintf(w, 400, "%s/duet-%c.sh", tmp, k ? 'B' : 'A');
-        FILE *f = fopen(w, "w");
-        assert_non_null(f);
-        fprintf(f, "#!/bin/sh\nif [ \"$1\" = --list ]; then exec '%s' \"$@\"; fi\n"
-                   "t0=$(date +%%s.%%N)\n'%s' \"$@\"; rc=$?\n"
-                   "echo \"%c $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status) $t0 "
-                   "$(date +%%s.%%N)\" >> '%s'\nexit $rc\n",
-                FAULTY_BENCH, FAULTY_BENCH, k ? 'B' : 'A', log);
-        fclose(f);
-        sh("chmod +x '%s'", w);
+        write_script(w, "if [ \"$1\" = --list ]; then exec '%s' \"$@\"; fi\n"
+                        "t0=$(date +%%s.%%N)\n'%s' \"$@\"; rc=$?\n"
+                        "echo \"%c $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status) $t0 "
+                        "$(date +%%s.%%N)\" >> '%s'\nexit $rc\n",
+                     FAULTY_BENCH, FAULTY_BENCH, k ? 'B' : 'A', log);
     }
     int rc = bg("ab --bin-a '%s' --bin-b '%s' --duet --bench-arg --quick --min-blocks 6 --max-blocks 6 "
                 "--filter '^fine_fast$' --threshold 50", wa, wb);
@@ -379,11 +375,7 @@ static void test_lockstep(void **state)
 
     char old[400];
     snprintf(old, sizeof old, "%s/old-bench.sh", tmp);
-    FILE *f = fopen(old, "w");
-    assert_non_null(f);
-    fprintf(f, "#!/bin/sh\nexec env -u BENCHGATE_LOCKSTEP '%s' \"$@\"\n", TURNS_BENCH);
-    fclose(f);
-    sh("chmod +x '%s'", old);
+    write_script(old, "exec env -u BENCHGATE_LOCKSTEP '%s' \"$@\"\n", TURNS_BENCH);
     rc = bg("ab --bin-a '%s' --bin-b '%s' --lockstep --bench-arg --quick --min-blocks 6 --max-blocks 6 "
             "--threshold 50", TURNS_BENCH, old);
     assert_true(rc == 0 || rc == 1);

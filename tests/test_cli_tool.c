@@ -528,7 +528,6 @@ static void write_fake_bench(const char *path, const char *side_first, const cha
 {
     char body[4096];
     snprintf(body, sizeof body,
-             "#!/bin/sh\n"
              "json= list= filter=.\n"
              "while [ $# -gt 0 ]; do case $1 in --json) json=$2; shift;; --filter) filter=$2; shift;; "
              "--list) list=1;; esac; shift; done\n"
@@ -539,10 +538,7 @@ static void write_fake_bench(const char *path, const char *side_first, const cha
              "one=; [ \"$filter\" = . ] || one=-$(printf '%%s' \"$filter\" | sed 's/^\\^//; s/\\$$//; s/\\\\//g')\n"
              "cp \"%s/fake-$side-$((n %% 4))$one.json\" \"$json\"\n",
              counter, counter, side_first, side_rest, tmp);
-    write_file(path, body);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "chmod +x '%s'", path);
-    assert_int_equal(system(cmd), 0);
+    write_script(path, "%s", body);
 }
 
 static void test_gate_two_stages(void **state)

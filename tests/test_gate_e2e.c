@@ -96,12 +96,7 @@ static int setup(void **state)
     sh_line(cc, sizeof cc, "cd '%s' && git rev-parse HEAD", repo);
     save_base();
     snprintf(base_bin, sizeof base_bin, "%s/base-bin.sh", tmp);
-    FILE *f = fopen(base_bin, "w");
-    if (!f)
-        return -1;
-    fprintf(f, "#!/bin/sh\nunset FAULTY_SLOWDOWN_PCT\nexec '%s' \"$@\"\n", FAULTY_BENCH);
-    fclose(f);
-    sh("chmod +x '%s'", base_bin);
+    write_script(base_bin, "unset FAULTY_SLOWDOWN_PCT\nexec '%s' \"$@\"\n", FAULTY_BENCH);
     return 0;
 }
 
@@ -274,16 +269,6 @@ static void test_gate_bench_usage(void **state)
     assert_int_equal(bg("gate --base %s --bench '%s' --bench-arg --no-such-flag", ca, FAULTY_BENCH), 2);
 }
 
-/* Writes an executable shell script at path. */
-static void write_script(const char *path, const char *body)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fprintf(f, "#!/bin/sh\n%s", body);
-    assert_int_equal(fclose(f), 0);
-    sh("chmod +x '%s'", path);
-}
-
 /* Stage 2 does not confirm what stage 1 saw: a wrapper slows down only the
  * first run of the bench binary (3x: far above the noise of quick runs on a
  * busy machine), which is stage 1's head; stage 2 runs the same wrapper,
@@ -300,7 +285,7 @@ static void test_gate_stage2_clears(void **state)
              "if [ -e '%s' ]; then exec '%s' \"$@\"; fi\n"
              "touch '%s'\nFAULTY_SLOWDOWN_PCT=200 exec '%s' \"$@\"\n",
              marker, FAULTY_BENCH, marker, FAULTY_BENCH);
-    write_script(wrapper, body);
+    write_script(wrapper, "%s", body);
     const char *store = store_copy("clears");
     int rc = -1;
     bool seen = false; /* a passing gate after stage 2 cleared fine_slowable */

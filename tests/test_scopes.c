@@ -386,11 +386,7 @@ static void test_gate_on_a_scope(void **state)
     sh("git init -q -b main '%s' && cd '%s' && echo a > f && git add f && " GIT " commit -q -m A",
        repo, repo);
     snprintf(base_bin, sizeof base_bin, "%s/base-bin.sh", tmp);
-    FILE *f = fopen(base_bin, "w");
-    assert_non_null(f);
-    fprintf(f, "#!/bin/sh\nunset SCOPE_BENCH_SLOW\nexec '%s' \"$@\"\n", SCOPE_BENCH);
-    fclose(f);
-    sh("chmod +x '%s'", base_bin);
+    write_script(base_bin, "unset SCOPE_BENCH_SLOW\nexec '%s' \"$@\"\n", SCOPE_BENCH);
     bg_use(&(bg_tool){.exe = BENCHGATE_EXE, .dir = repo, .out = out, .outsz = sizeof out});
     int rc = -1;
     for (int i = 0; i < 3 && rc != 1; i++) {
