@@ -379,7 +379,8 @@ static void add_side(cJSON *root, const char *key, const char *label, const char
 }
 
 /* The comparison as `compare --format json` writes it, plus what ab knows
- * beyond it: the two sides (label, commit, where saved) and, per benchmark,
+ * beyond it: the two sides (label, commit, where saved), how the blocks ran
+ * (blocks_run) and, per benchmark,
  * its blocks, time, why it stopped and the side first in each block. */
 static int print_json(FILE *f, const bg_ab_result *r)
 {
@@ -389,6 +390,8 @@ static int print_json(FILE *f, const bg_ab_result *r)
     add_side(root, "a", r->label_a, r->commit_a, r->saved_a);
     add_side(root, "b", r->label_b, r->commit_b, r->saved_b);
     cJSON_AddNumberToObject(root, "wall_s", r->wall_s);
+    if (r->blocks_run)
+        cJSON_AddStringToObject(root, "blocks_run", r->blocks_run);
     cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "benchmarks");
     for (size_t i = 0; r->info && i < r->cmp.n && i < (size_t)cJSON_GetArraySize(arr); i++) {
         cJSON *o = cJSON_GetArrayItem(arr, (int)i);

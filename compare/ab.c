@@ -1973,6 +1973,9 @@ int bg__ab_run(const bg_ab_opts *o, bg_ab_result *out, char *err, size_t errlen)
     int rc = run_all(&x, out);
     cleanup(&x);
     out->wall_s = now_s() - t0;
+    out->blocks_run = x.duet_cpu[0] >= 0 ? "duet"
+                      : o->lockstep && x.lockstep_off ? "sequential after a side did not take turns"
+                      : o->lockstep ? "lockstep" : "sequential";
     if (g_signal) {
         out->interrupted = true;
         out->signal = (int)g_signal;

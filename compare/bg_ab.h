@@ -111,6 +111,8 @@ typedef struct bg_ab_result {
     char commit_a[41], commit_b[41]; /* "" for a prebuilt binary */
     char saved_a[4096], saved_b[4096]; /* where the runs were saved, "" if not */
     double wall_s;
+    const char *blocks_run;  /* how the blocks ran: "lockstep", "sequential", "duet", or
+                              * "sequential after a side did not take turns" (static) */
     bool interrupted;        /* SIGINT/SIGTERM/SIGHUP arrived; see signal */
     int signal;
     char **names;            /* storage of the row names */

@@ -349,6 +349,7 @@ static void test_lockstep(void **state)
     assert_non_null(strstr(out, "lockstep: each block runs A and B at once, taking turns sample by sample"));
     assert_null(strstr(out, "did not take turns"));
     assert_non_null(strstr(out, "\"blocks\":\t6"));
+    assert_non_null(strstr(out, "\"blocks_run\":\t\"lockstep\""));
     static turn t[400000];
     size_t n = read_turns(log, t, sizeof t / sizeof *t);
     size_t na = 0, switches = 0;
@@ -377,8 +378,9 @@ static void test_lockstep(void **state)
     snprintf(old, sizeof old, "%s/old-bench.sh", tmp);
     write_script(old, "exec env -u BENCHGATE_LOCKSTEP '%s' \"$@\"\n", TURNS_BENCH);
     rc = bg("ab --bin-a '%s' --bin-b '%s' --lockstep --bench-arg --quick --min-blocks 6 --max-blocks 6 "
-            "--threshold 50", TURNS_BENCH, old);
+            "--threshold 50 --format json", TURNS_BENCH, old);
     assert_true(rc == 0 || rc == 1);
+    assert_non_null(strstr(out, "\"blocks_run\":\t\"sequential after a side did not take turns\""));
     assert_non_null(strstr(out, "lockstep: B's bench binary did not take turns"));
     assert_non_null(strstr(out, "the blocks after it run one after the other"));
     unlink(old);
