@@ -2,6 +2,7 @@
  * and files; the work is done by report_model.c, reporters/export.c and
  * import_gbench.c. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,8 @@ static void report_help(FILE *f)
           "cpu, or a recorded counter (instructions, allocs, peak_live_bytes, max_rss_bytes,\n"
           "...), as for compare --metric; distribution plots stay about time. Default:\n"
           "instructions when the head and the baseline are instruction mode, else time.\n"
+          "The repository's .benchgate.json applies as for compare: its threshold and metric\n"
+          "unless given, and a rule's metric for the benchmarks it matches.\n"
           "\nOptions:\n",
           f);
     bg_opt_help(f, REPORT_OPTIONS);
@@ -120,8 +123,24 @@ int bg__cmd_report(int argc, char **argv)
         bg__errf("--metric needs a name (time, cpu or a recorded counter)");
         return BG_EXIT_USAGE;
     }
+    /* The repository's settings (.benchgate.json), as compare reads them:
+     * the suite's threshold and metric unless given here, and each rule's
+     * metric and threshold for the benchmarks it matches. */
+    bg_settings settings;
+    bg__settings_init(&settings);
     char err[2048] = "", index[4200];
-    if (bg__report_generate(&o, index, sizeof index, err, sizeof err) != 0) {
+    if (bg__settings_load(NULL, &settings, err, sizeof err) != 0) {
+        bg__errf("%s", err);
+        return BG_EXIT_USAGE;
+    }
+    if (!thr && !isnan(settings.threshold_pct))
+        o.cmp.threshold_pct = settings.threshold_pct;
+    if (!metric && settings.metric[0])
+        o.cmp.metric = settings.metric;
+    o.cmp.settings = &settings;
+    rc = bg__report_generate(&o, index, sizeof index, err, sizeof err);
+    bg__settings_free(&settings);
+    if (rc != 0) {
         bg__errf("report: %s", err);
         return BG_EXIT_USAGE;
     }

@@ -456,6 +456,30 @@ static void drop_base(gen *G)
     G->rep.base_page[0] = '\0';
 }
 
+static bool metric_is_time(const char *m)
+{
+    return !strcmp(m, "time") || !strcmp(m, "wall_ns");
+}
+
+/* What metric m is, for the pages: its name ("time" for wall time), unit
+ * and a phrase ("allocs per iteration"). */
+static void describe_metric(const char *m, bg_report_metric *d)
+{
+    d->is_time = metric_is_time(m);
+    d->name = d->is_time ? "time" : m;
+    snprintf(d->unit, sizeof d->unit, "%s", bg__metric_unit(m));
+    if (d->is_time)
+        snprintf(d->what, sizeof d->what, "time per iteration");
+    else if (!strcmp(m, "cpu") || !strcmp(m, "cpu_ns"))
+        snprintf(d->what, sizeof d->what, "CPU time per iteration");
+    else if (bg__metric_kind(m) == BG_METRIC_PEAK)
+        snprintf(d->what, sizeof d->what, "%.40s (highest sample)", m);
+    else if (bg__metric_kind(m) == BG_METRIC_PROCESS)
+        snprintf(d->what, sizeof d->what, "%.40s (median over processes)", m);
+    else
+        snprintf(d->what, sizeof d->what, "%.40s per iteration", m);
+}
+
 /* The metric of the report (--metric, in the comparison options): what
  * the histories, change points and comparison are about. Without
  * --metric, bg__compare_pick_metric chooses, as compare does:
@@ -501,7 +525,7 @@ static int set_metric(gen *G)
         snprintf(G->err, G->errlen, "--metric %s: %s", m ? m : "time", e);
         return rc;
     }
-    rep->metric_is_time = !strcmp(m, "time") || !strcmp(m, "wall_ns");
+    rep->metric_is_time = metric_is_time(m);
     rep->metric = rep->metric_is_time ? "time" : m;
     G->cmpo.metric = rep->metric;
     snprintf(rep->metric_unit, sizeof rep->metric_unit, "%s", bg__metric_unit(m));
@@ -510,16 +534,9 @@ static int set_metric(gen *G)
         snprintf(G->err, G->errlen, "--metric %s: %s", m, e);
         return rc;
     }
-    if (rep->metric_is_time)
-        snprintf(rep->metric_what, sizeof rep->metric_what, "time per iteration");
-    else if (!strcmp(m, "cpu") || !strcmp(m, "cpu_ns"))
-        snprintf(rep->metric_what, sizeof rep->metric_what, "CPU time per iteration");
-    else if (bg__metric_kind(m) == BG_METRIC_PEAK)
-        snprintf(rep->metric_what, sizeof rep->metric_what, "%.40s (highest sample)", m);
-    else if (bg__metric_kind(m) == BG_METRIC_PROCESS)
-        snprintf(rep->metric_what, sizeof rep->metric_what, "%.40s (median over processes)", m);
-    else
-        snprintf(rep->metric_what, sizeof rep->metric_what, "%.40s per iteration", m);
+    bg_report_metric d;
+    describe_metric(m, &d);
+    snprintf(rep->metric_what, sizeof rep->metric_what, "%s", d.what);
     return 0;
 }
 
@@ -629,6 +646,21 @@ static int build_benches(gen *G)
         b->head = find_result(&G->head, b->name);
         b->base = G->have_base ? find_result(&G->base, b->name) : NULL;
         bg__name_slug(b->name, b->slug, sizeof b->slug);
+        /* its own metric when its settings rule names another */
+        const bg_rule *rule = bg__settings_rule(G->cmpo.settings, b->name);
+        if (rule && rule->metric[0] && metric_is_time(rule->metric) != rep->metric_is_time)
+            b->own_metric = true;
+        else if (rule && rule->metric[0] && !rep->metric_is_time && strcmp(rule->metric, rep->metric))
+            b->own_metric = true;
+        if (b->own_metric) {
+            describe_metric(rule->metric, &b->m);
+            snprintf(b->rule_where, sizeof b->rule_where, "%.60s:%d", G->cmpo.settings->path, rule->line);
+        } else {
+            b->m.name = rep->metric;
+            b->m.is_time = rep->metric_is_time;
+            snprintf(b->m.unit, sizeof b->m.unit, "%s", rep->metric_unit);
+            snprintf(b->m.what, sizeof b->m.what, "%s", rep->metric_what);
+        }
         b->drift_band = NAN;
         if (G->have_noise) {
             size_t df;
@@ -797,14 +829,13 @@ static void plot_histories(gen *G)
         if (points < 2) /* a new benchmark: one point is not a history */
             continue;
         bg_plot_history h = {b->hist_pt, b->hist_lo, b->hist_hi, n, b->cp, b->ncp, G->ticp,
-                             G->rep.metric_is_time ? NULL : G->rep.metric_what,
-                             G->rep.metric_is_time ? NULL : G->rep.metric_unit};
+                             b->m.is_time ? NULL : b->m.what, b->m.is_time ? NULL : b->m.unit};
         char file[128], title[600];
         plot_file(file, sizeof file, b, "hist");
-        if (G->rep.metric_is_time)
+        if (b->m.is_time)
             snprintf(title, sizeof title, "%s: mean per commit", b->name);
         else
-            snprintf(title, sizeof title, "%s: %s per commit", b->name, G->rep.metric_what);
+            snprintf(title, sizeof title, "%s: %s per commit", b->name, b->m.what);
         bg__plot_history(G->pl, file, title, &h);
         plot_file(file, sizeof file, b, "spark");
         bg__plot_sparkline(G->pl, file, &h);
@@ -847,10 +878,10 @@ static void take_values(gen *G, size_t pos, const bg_run *run)
         const bg_result *r = find_result(run, b->name);
         if (!r || r->status != BG_STATUS_OK)
             continue;
-        if (!G->rep.metric_is_time) {
+        if (!b->m.is_time) {
             /* No interval: the run records none for counters. A run
              * without the metric leaves the commit out (NAN). */
-            b->hist_pt[pos] = bg__result_metric_mean(r, G->rep.metric);
+            b->hist_pt[pos] = bg__result_metric_mean(r, b->m.name);
         } else if (r->has_summary && isfinite(r->wall.est[BG_STAT_MEAN].point)) {
             b->hist_pt[pos] = r->wall.est[BG_STAT_MEAN].point;
             b->hist_lo[pos] = r->wall.est[BG_STAT_MEAN].lo;
@@ -883,8 +914,8 @@ static void put_values(gen *G, size_t pos)
 }
 
 /* Opens the report directory's cache under the key of what a commit page
- * holds besides its run: the metric the values are about and the
- * benchmarks the pages link to (with this executable, bg__rcache_site_key). */
+ * holds besides its run: the metric the values are about (the report's
+ * and each benchmark's) and the benchmarks the pages link to (with this executable, bg__rcache_site_key). */
 static int open_cache(gen *G)
 {
     char *text = NULL;
@@ -895,7 +926,8 @@ static int open_cache(gen *G)
     fprintf(f, "metric %s %d %s %s\n", G->rep.metric ? G->rep.metric : "", G->rep.metric_is_time ? 1 : 0, G->rep.metric_what,
             G->rep.metric_unit);
     for (size_t i = 0; i < G->rep.nbenches; i++)
-        fprintf(f, "bench %s%c%s\n", G->rep.benches[i].name, 0, G->rep.benches[i].slug);
+        fprintf(f, "bench %s%c%s%c%s\n", G->rep.benches[i].name, 0, G->rep.benches[i].slug, 0,
+                G->rep.benches[i].m.name);
     if (fclose(f) != 0) {
         free(text);
         return BG_ENOMEM;

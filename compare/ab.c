@@ -1358,8 +1358,9 @@ static int run_lockstep(ab *x, bench_state *b, double est[2], int *first)
             /* Its runs overlapped the other side's: not what was asked for,
              * and noisier than one after the other, which the rest get. */
             fprintf(x->log, "benchgate: note: lockstep: %c's bench binary did not take turns (built "
-                    "before lockstep?); this block compares each run's own figure, and the blocks "
-                    "after it run one after the other\n", x->s[si].letter);
+                    "before lockstep, or measuring instructions under valgrind); this block compares "
+                    "each run's own figure, and the blocks after it run one after the other\n",
+                    x->s[si].letter);
             x->lockstep_off = true;
         }
     if (bt.turns[0] == 0 || bt.turns[1] == 0) {

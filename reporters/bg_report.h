@@ -134,6 +134,15 @@ typedef struct bg_report_commit {
     char date[24];     /* the commit's date, "YYYY-MM-DD HH:MM" UTC ("" unknown) */
 } bg_report_commit;
 
+/* What a history and a comparison are about: wall time, or a counter or a
+ * per-process figure. */
+typedef struct bg_report_metric {
+    const char *name;      /* "time", "instructions", ... */
+    bool is_time;
+    char unit[16];         /* bg__metric_unit(name): "ns", "bytes", "" (a count) */
+    char what[80];         /* "time per iteration", "allocs per iteration", ... */
+} bg_report_metric;
+
 /* One benchmark's row: head/base results (may be NULL), its comparison row
  * (NULL without a base), its history (one value of the report's metric per
  * commit), change points and which plot files were drawn. */
@@ -154,6 +163,12 @@ typedef struct bg_report_bench {
     double drift_band;       /* 95 % band of run-to-run changes on the head's machine (a
                               * fraction, from the store's noise record); NAN when unknown */
     char drift_source[64];   /* "learned from 12 run pairs", "default: ..." */
+    /* Its metric: the report's, or the one its settings rule names
+     * (.benchgate.json, "metric"), which its comparison row, history, change
+     * points and pages are then about; own_metric says it differs. */
+    bg_report_metric m;
+    bool own_metric;
+    char rule_where[80];     /* "FILE:LINE" of that rule, "" for the report's metric */
 } bg_report_bench;
 
 #define BG_REPORT_SWEEPS 16 /* growth plots drawn per report */

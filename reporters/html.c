@@ -272,11 +272,11 @@ static void put_hist_img(FILE *f, const bg_report *rep, const bg_report_bench *b
             fprintf(f, " href=\"%s\"", c->page);
         char value[48] = "no value";
         if (isfinite(b->hist_pt[k])) {
-            if (rep->metric_is_time)
+            if (b->m.is_time)
                 bg__format_ns(b->hist_pt[k], value, sizeof value);
             else
-                snprintf(value, sizeof value, "%.4g%s%s", b->hist_pt[k], rep->metric_unit[0] ? " " : "",
-                         rep->metric_unit);
+                snprintf(value, sizeof value, "%.4g%s%s", b->hist_pt[k], b->m.unit[0] ? " " : "",
+                         b->m.unit);
         }
         char who[120] = "";
         if (c->author[0] && c->date[0])
@@ -308,13 +308,13 @@ static void put_spark(FILE *f, const bg_report *rep, const bg_report_bench *b)
         }
     char a[64] = "-", z[64] = "-", title[300];
     if (n) {
-        bg__fmt_metric(lo, rep->metric_unit, a, sizeof a);
-        bg__fmt_metric(hi, rep->metric_unit, z, sizeof z);
+        bg__fmt_metric(lo, b->m.unit, a, sizeof a);
+        bg__fmt_metric(hi, b->m.unit, z, sizeof z);
     }
-    if (rep->metric_is_time)
+    if (b->m.is_time)
         snprintf(title, sizeof title, "mean of %zu commits: %s to %s; %zu change point(s)", n, a, z, b->ncp);
     else
-        snprintf(title, sizeof title, "%s of %zu commits: %s to %s; %zu change point(s)", rep->metric_what, n, a, z,
+        snprintf(title, sizeof title, "%s of %zu commits: %s to %s; %zu change point(s)", b->m.what, n, a, z,
                  b->ncp);
     fprintf(f, "<a href=\"bench-%s.html\"><img class=\"spark\" src=\"plots/%s-spark.svg\" width=\"%d\" "
                "height=\"%d\" alt=\"history\" title=\"",
@@ -416,17 +416,17 @@ static double metric_mean(const bg_result *r, const char *metric)
     return bg__result_figure(r, time ? "time" : metric);
 }
 
-/* A cell with the report's metric for one side: the comparison row's
+/* A cell with a benchmark's metric for one side: the comparison row's
  * figure when it has one (mean_b for the head, mean_a for the baseline),
  * else the result's own; no interval (counters have none recorded). */
-static void put_metric_cell(FILE *f, const bg_report *rep, const bg_result *r, const bg_cmp_row *w, bool head)
+static void put_metric_cell(FILE *f, const bg_report_metric *m, const bg_result *r, const bg_cmp_row *w, bool head)
 {
     double v = NAN;
     if (w && w->kind == BG_ROW_COMPARED)
         v = head ? w->mean_b : w->mean_a;
     if (!isfinite(v) && r && r->status == BG_STATUS_OK)
-        v = metric_mean(r, rep->metric);
-    put_metric_value(f, v, rep->metric_unit);
+        v = metric_mean(r, m->name);
+    put_metric_value(f, v, m->unit);
 }
 
 static void index_table(FILE *f, const bg_report *rep)
@@ -456,19 +456,30 @@ static void index_table(FILE *f, const bg_report *rep)
             }
             fputs("</small>", f);
         }
+        if (b->own_metric) { /* its settings rule's metric, not the table's */
+            fputs("<br><small class=\"muted\">metric ", f);
+            bg__html_escape(f, b->m.name);
+            fputs(" (rule at ", f);
+            bg__html_escape(f, b->rule_where);
+            fputs(")</small>", f);
+        }
         fputs("</td>", f);
         static const bg_estimate none = {NAN, NAN, NAN, NAN};
-        if (rep->metric_is_time) {
+        bool estimates = rep->metric_is_time && b->m.is_time;
+        if (estimates) {
             put_estimate(f, b->head && b->head->has_summary ? &b->head->wall.est[BG_STAT_MEAN] : &none);
             /* the robust figure beside it: outliers move the mean, not the median */
             put_estimate(f, b->head && b->head->has_summary ? &b->head->wall.est[BG_STAT_MEDIAN] : &none);
-        } else
-            put_metric_cell(f, rep, b->head, b->row, true);
+        } else {
+            put_metric_cell(f, &b->m, b->head, b->row, true);
+            if (rep->metric_is_time) /* the median column: none for a counter */
+                fputs("<td class=\"num\">-</td>", f);
+        }
         if (has_base) {
-            if (rep->metric_is_time)
+            if (estimates)
                 put_estimate(f, b->base && b->base->has_summary ? &b->base->wall.est[BG_STAT_MEAN] : &none);
             else
-                put_metric_cell(f, rep, b->base, b->row, false);
+                put_metric_cell(f, &b->m, b->base, b->row, false);
             put_change(f, b->row);
         }
         fputs("<td>", f);
@@ -907,7 +918,7 @@ static void bench_profile(FILE *f, const char *dir, const bg_report_bench *b)
 static void bench_estimates(FILE *f, const bg_report *rep, const bg_report_bench *b)
 {
     const bg_result *r = b->head;
-    fprintf(f, "<h2>Estimates%s</h2>\n", rep->metric_is_time ? "" : " of wall time");
+    fprintf(f, "<h2>Estimates%s</h2>\n", b->m.is_time ? "" : " of wall time");
     if (!r) {
         fputs("<p class=\"muted\">Not in the head run (only in the baseline).</p>\n", f);
         return;
@@ -972,9 +983,9 @@ static void bench_comparison(FILE *f, const bg_report *rep, const bg_report_benc
     if (!rep->base)
         return;
     fputs("<h2>Against the baseline", f);
-    if (!rep->metric_is_time) {
+    if (!b->m.is_time) {
         fputs(": ", f);
-        bg__html_escape(f, rep->metric_what);
+        bg__html_escape(f, b->m.what);
     }
     fputs("</h2>\n", f);
     const bg_cmp_row *w = b->row;
@@ -989,15 +1000,15 @@ static void bench_comparison(FILE *f, const bg_report *rep, const bg_report_benc
         bg__html_escape(f, w->note);
     }
     fputs("</p>\n", f);
-    if (!rep->metric_is_time) {
+    if (!b->m.is_time) {
         char hv[64], bv[64];
         bool cmp = w && w->kind == BG_ROW_COMPARED;
-        bg__fmt_metric(cmp ? w->mean_b : b->head ? metric_mean(b->head, rep->metric) : NAN,
-                       rep->metric_unit, hv, sizeof hv);
-        bg__fmt_metric(cmp ? w->mean_a : b->base ? metric_mean(b->base, rep->metric) : NAN,
-                       rep->metric_unit, bv, sizeof bv);
+        bg__fmt_metric(cmp ? w->mean_b : b->head ? metric_mean(b->head, b->m.name) : NAN,
+                       b->m.unit, hv, sizeof hv);
+        bg__fmt_metric(cmp ? w->mean_a : b->base ? metric_mean(b->base, b->m.name) : NAN,
+                       b->m.unit, bv, sizeof bv);
         fputs("<p>", f);
-        bg__html_escape(f, rep->metric_what);
+        bg__html_escape(f, b->m.what);
         fputs(": head ", f);
         bg__html_escape(f, hv);
         fputs(", baseline ", f);
@@ -1012,9 +1023,9 @@ static void bench_comparison(FILE *f, const bg_report *rep, const bg_report_benc
 static void bench_history(FILE *f, const bg_report *rep, const bg_report_bench *b)
 {
     fputs("<h2>History", f);
-    if (!rep->metric_is_time) {
+    if (!b->m.is_time) {
         fputs(": ", f);
-        bg__html_escape(f, rep->metric_what);
+        bg__html_escape(f, b->m.what);
     }
     fputs("</h2>\n", f);
     if (!b->plot_hist) {
@@ -1030,11 +1041,11 @@ static void bench_history(FILE *f, const bg_report *rep, const bg_report_bench *
         return;
     }
     char alt[200];
-    if (rep->metric_is_time)
+    if (b->m.is_time)
         snprintf(alt, sizeof alt, "mean per commit with its confidence interval and change points");
     else
         snprintf(alt, sizeof alt, "%s per commit with change points; commits whose run lacks it are left out",
-                 rep->metric_what);
+                 b->m.what);
     put_hist_img(f, rep, b, alt);
     put_suspect(f, rep, b, false);
     if (b->ncp == 0) {
@@ -1062,10 +1073,10 @@ int bg__html_write_bench(const char *dir, const bg_report *rep, size_t i, char *
         return rc;
     FILE *f = p.f;
     char title[300];
-    if (rep->metric_is_time)
+    if (b->m.is_time)
         snprintf(title, sizeof title, "%s", b->name);
     else
-        snprintf(title, sizeof title, "%s: %s", b->name, rep->metric_what);
+        snprintf(title, sizeof title, "%s: %s", b->name, b->m.what);
     page_head(f, title, true);
     fputs("<h1>", f);
     bg__html_escape(f, b->name);
@@ -1076,14 +1087,21 @@ int bg__html_write_bench(const char *dir, const bg_report *rep, size_t i, char *
         bg__html_escape(f, rep->base_label);
     }
     fputs("</p>\n", f);
-    if (!rep->metric_is_time) {
+    if (!b->m.is_time || b->own_metric) {
         fputs("<p>Metric: <strong>", f);
-        bg__html_escape(f, rep->metric_what);
-        fputs("</strong> (comparison, history and change points).</p>\n<p class=\"note\">The estimates, "
-              "the distribution plots and the fit are about the samples' wall time, whatever "
-              "<code>--metric</code> says; the counters table below has the metric per sample.</p>\n",
-              f);
+        bg__html_escape(f, b->m.what);
+        fputs("</strong> (comparison, history and change points)", f);
+        if (b->own_metric) {
+            fputs(", as its rule at <code>", f);
+            bg__html_escape(f, b->rule_where);
+            fputs("</code> says", f);
+        }
+        fputs(".</p>\n", f);
     }
+    if (!b->m.is_time)
+        fputs("<p class=\"note\">The estimates, the distribution plots and the fit are about the samples' wall "
+              "time, whatever the metric; the counters table below has the metric per sample.</p>\n",
+              f);
     put_plots_note(f, rep);
     bench_estimates(f, rep, b);
     bench_advice(f, b);

@@ -823,6 +823,96 @@ static void test_report_metric(void **state)
     free(index);
 }
 
+/* .benchgate.json: a rule's metric makes that benchmark's row, history and
+ * change points about it (steady on instructions, which stepped up 10 % at
+ * INSTR_STEP while its time stayed flat), its row and page saying so,
+ * while the others stay on time; a file that cannot be read is an error
+ * naming it and the line. Runs last: it writes the settings file into the
+ * repository (and removes it). */
+static void test_report_settings_metric(void **state)
+{
+    (void)state;
+    char dir[400], path[500], want[512], settings[400];
+    snprintf(settings, sizeof settings, "%s/.benchgate.json", repo);
+    FILE *f = fopen(settings, "w");
+    assert_non_null(f);
+    fputs("{\n  \"benchmarks\": [\n    {\"match\": \"steady\", \"metric\": \"instructions\"}\n  ]\n}\n", f);
+    assert_int_equal(fclose(f), 0);
+    snprintf(dir, sizeof dir, "%s/settings", tmp);
+    int rc = bg("report --base %.12s --out '%s'", ids[INSTR_STEP - 1], dir);
+    if (rc != 0)
+        fail_msg("report with a settings rule's metric exited %d:\n%s", rc, out);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *index = slurp(path);
+    assert_non_null(index);
+    /* the index is about time; steady's row about instructions, and says so */
+    assert_non_null(strstr(index, "<th>estimate (mean, "));
+    const char *row = strstr(index, ">steady</a>");
+    assert_non_null(row);
+    const char *end = strstr(row, "</tr>");
+    assert_non_null(end);
+    const char *label = strstr(row, "metric instructions (rule at ");
+    assert_true(label && label < end);
+    assert_non_null(strstr(label, ".benchgate.json:3)"));
+    const char *reg = strstr(row, "&#9650; regressed");
+    if (!reg || reg > end)
+        fail_msg("steady is not regressed in instructions:\n%.*s", (int)(end - row), row);
+    char *rest;
+    double head_fig = num_cell(row, 0, &rest); /* a plain count, no unit */
+    assert_true(!strncmp(rest, "</td>", 5) && fabs(head_fig / 3300 - 1) < 0.002);
+    double base_fig = num_cell(row, 2, &rest);
+    assert_true(!strncmp(rest, "</td>", 5) && fabs(base_fig / 3000 - 1) < 0.002);
+    double change = num_cell(row, 3, &rest);
+    assert_true(rest < end && !strncmp(rest, "%", 1) && fabs(change - 10) < 0.2);
+    /* stepper stays on time: no label */
+    row = strstr(index, ">stepper</a>");
+    assert_non_null(row);
+    end = strstr(row, "</tr>");
+    label = strstr(row, "metric ");
+    assert_true(!label || label > end);
+    /* steady's change point is where its instructions stepped */
+    row = cp_row(index, "steady");
+    if (!row)
+        fail_msg("no change point for steady in instructions:\n%s", strstr(index, "<h2>Change points</h2>"));
+    snprintf(want, sizeof want, "<code>%.12s</code>", ids[INSTR_STEP]);
+    assert_non_null(strstr(row, want));
+    free(index);
+
+    char bench[64];
+    bg__name_slug(NAMES[0], bench, sizeof bench);
+    snprintf(path, sizeof path, "%s/bench-%s.html", dir, bench);
+    char *page = slurp(path);
+    assert_non_null(page);
+    assert_non_null(strstr(page, "<title>steady: instructions per iteration</title>"));
+    assert_non_null(strstr(page, "<h2>History: instructions per iteration</h2>"));
+    assert_non_null(strstr(page, "as its rule at <code>"));
+    free(page);
+    bg__name_slug(NAMES[1], bench, sizeof bench);
+    snprintf(path, sizeof path, "%s/bench-%s.html", dir, bench);
+    page = slurp(path);
+    assert_non_null(page);
+    assert_non_null(strstr(page, "<title>stepper</title>"));
+    assert_null(strstr(page, "Metric: "));
+    free(page);
+    if (have_gnuplot()) {
+        bg__name_slug(NAMES[0], bench, sizeof bench);
+        snprintf(path, sizeof path, "%s/plots/%s-hist.svg", dir, bench);
+        char *svg = slurp(path);
+        assert_non_null(svg);
+        assert_non_null(strstr(svg, "instructions per iteration (thousands)"));
+        free(svg);
+    }
+
+    /* a file that cannot be read: exit 2 naming it and the line */
+    f = fopen(settings, "w");
+    assert_non_null(f);
+    fputs("{\n  \"benchmarks\": [{\"match\": \"x\" \"ignore\": true}]\n}\n", f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(bg("report --out '%s'", dir), 2);
+    assert_non_null(strstr(out, ".benchgate.json:2"));
+    unlink(settings);
+}
+
 /* The same history by time: no change point for steady at INSTR_STEP
  * (its time is flat), and the commit without counters is plotted. */
 static void test_report_metric_time_default(void **state)
@@ -1186,6 +1276,7 @@ int main(void)
         cmocka_unit_test(test_report_mixed_modes),
         cmocka_unit_test(test_report_fit_skips_empty_process),
         cmocka_unit_test(test_report_gpu_breakdown),
+        cmocka_unit_test(test_report_settings_metric), /* last: it writes .benchgate.json */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
