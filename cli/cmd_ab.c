@@ -170,6 +170,8 @@ static int add_env(bg_ab_side *s, const char *flag, const char *v)
 
 typedef struct ab_cli {
     bg_ab_opts o;
+    bg_settings settings;   /* .benchgate.json (owned) */
+    bool threshold_set, metric_set;
     bg_cmp_format format;
     const char *junit, *markdown;
     const char *pos[3];
@@ -197,8 +199,10 @@ static int apply_value(ab_cli *c, int id, const char *f, const char *v)
         o->bench_bin = v;
     else if (id == O_FILTER)
         o->filter = v;
-    else if (id == O_METRIC)
+    else if (id == O_METRIC) {
         o->metric = v;
+        c->metric_set = true;
+    }
     else if (id == O_STORE)
         o->store = v;
     else if (id == O_JUNIT)
@@ -274,6 +278,7 @@ static int apply_value(ab_cli *c, int id, const char *f, const char *v)
         if (parse_double(f, v, 0, 1000, &d))
             return BG_EINVAL;
         o->cmp.threshold_pct = d;
+        c->threshold_set = true;
     } else if (id == O_ALPHA) {
         if (parse_double(f, v, 1e-6, 0.5, &d))
             return BG_EINVAL;
@@ -286,6 +291,7 @@ static int apply_value(ab_cli *c, int id, const char *f, const char *v)
 static int parse_ab(int argc, char **argv, ab_cli *c)
 {
     memset(c, 0, sizeof *c);
+    bg__settings_init(&c->settings);
     bg__ab_opts_default(&c->o);
     bg_opt_parser p;
     bg_opt_init(&p, AB_OPTIONS, "benchgate ab", argc, argv, 0);
@@ -441,22 +447,54 @@ static int write_outputs(const ab_cli *c, const bg_ab_result *r)
     return rc;
 }
 
+/* The repository's settings (.benchgate.json), as compare reads them: the
+ * suite's threshold and metric unless given, and each rule (its metric,
+ * threshold, "ignore") for the benchmarks it matches. Returns 0, or
+ * BG_EINVAL after a message naming the file. */
+static int load_settings(ab_cli *c)
+{
+    char err[1024] = "";
+    if (bg__settings_load(NULL, &c->settings, err, sizeof err) != 0) {
+        bg__errf("%s", err);
+        return BG_EINVAL;
+    }
+    if (!c->threshold_set && !isnan(c->settings.threshold_pct))
+        c->o.cmp.threshold_pct = c->settings.threshold_pct;
+    if (!c->metric_set && c->settings.metric[0]) {
+        if (bg__metric_kind(c->settings.metric) != BG_METRIC_SUM) {
+            bg__errf("%s: metric %s: not a total per sample; ab compares time, cpu or a counter summed "
+                     "over each sample (give --metric)", c->settings.path, c->settings.metric);
+            return BG_EINVAL;
+        }
+        c->o.metric = c->settings.metric;
+    }
+    c->o.cmp.settings = &c->settings;
+    return 0;
+}
+
 int bg__cmd_ab(int argc, char **argv)
 {
     ab_cli c;
     int prc = parse_ab(argc, argv, &c);
     if (prc)
         return prc > 0 ? BG_EXIT_OK : bg__exit_of(prc);
+    if (load_settings(&c) != 0) {
+        bg__settings_free(&c.settings);
+        return BG_EXIT_USAGE;
+    }
     bg_ab_result r;
     int rc = bg__ab_run_cli(&c.o, &r, "ab", NULL, 0);
-    if (rc)
+    if (rc) {
+        bg__settings_free(&c.settings);
         return rc;
+    }
     int code = bg__ab_exit_code(&r);
     if (write_outputs(&c, &r) != 0 && code == BG_EXIT_OK)
         code = BG_EXIT_USAGE;
     if (c.format == BG_CMP_CONSOLE)
         print_summary(&r, code);
     bg__ab_result_free(&r);
+    bg__settings_free(&c.settings);
     return code;
 }
 

@@ -22,6 +22,7 @@
 #include "bg_ab.h"
 #include "bg_exit.h"
 #include "bg_git.h"
+#include "bg_settings.h"
 #include "bg_store.h"
 
 extern char **environ;
@@ -873,6 +874,8 @@ typedef struct bench_state {
     size_t nsub;
     double pend[2];         /* a scope's statistic in this block's run of each side */
     char *own_name;         /* a scope's name (owned) */
+    const char *metric;     /* what its runs are compared on: its settings rule's metric, else
+                             * the comparison's (metric_of) */
     bool watched;           /* a scope --watch names: the benchmark stops only once it is decided */
 } bench_state;
 
@@ -1073,6 +1076,19 @@ static int prepare_once(ab *x, int si, bench_state *b, launch *L)
     return 0;
 }
 
+/* Why benchmark b's metric cannot be compared run by run, naming the
+ * settings rule that chose it, if one did. */
+static void not_summed(const ab *x, const bench_state *b, char *buf, size_t n)
+{
+    const bg_settings *s = x->o->cmp.settings;
+    const bg_rule *rule = bg__settings_rule(s, b->name);
+    char where[160] = "";
+    if (rule && rule->metric[0] && s->path[0])
+        snprintf(where, sizeof where, "rule at %.120s:%d: ", s->path, rule->line);
+    snprintf(buf, n, "%smetric %.40s is not a total per sample; ab compares time, cpu or a counter summed "
+             "over each sample", where, b->metric);
+}
+
 /* Reads side si's finished run of b (wait status st) into *stat and the
  * merged result; a run that crashed marks the side failed. Releases what
  * prepare_once took. */
@@ -1125,13 +1141,17 @@ static int finish_once(ab *x, int si, bench_state *b, launch *L, int st, double 
         b->merged[si].status = r->status;
         snprintf(b->note, sizeof b->note, "%s in %c: %s", bg__status_name(r->status), sd->letter,
                  r->message);
+    } else if (bg__result_metric_kind(r, b->metric) != BG_METRIC_SUM) {
+        /* a user counter kept as a maximum or a last value: known from the run */
+        b->failed[si] = true;
+        not_summed(x, b, b->note, sizeof b->note);
     } else {
-        *stat = run_statistic(r, o->statistic, metric_of(o));
+        *stat = run_statistic(r, o->statistic, b->metric);
         if (!(*stat > 0)) {
             b->failed[si] = true;
-            if (strcmp(metric_of(o), "time") != 0)
+            if (strcmp(b->metric, "time") != 0)
                 snprintf(b->note, sizeof b->note, "%c: no usable samples of %.60s (is it recorded?)",
-                         sd->letter, metric_of(o));
+                         sd->letter, b->metric);
             else
                 snprintf(b->note, sizeof b->note, "%c: no usable samples", sd->letter);
         } else if (merge_procs(&b->merged[si], r) != 0 || take_scopes(x, si, b, &run) != 0) {
@@ -1243,7 +1263,7 @@ static double lockstep_ratio(const ab *x, const bench_state *b, const baton *bt,
 {
     if (bt->lost || bt->nseq < 2)
         return 0;
-    const char *metric = metric_of(x->o);
+    const char *metric = b->metric;
     /* per turn: the value of its sample, or NAN (a warm-up, an unusable sample) */
     double *val = malloc(bt->nseq * sizeof *val);
     double *lr = malloc(bt->nseq * sizeof *lr);
@@ -1552,9 +1572,19 @@ static int add_name(bg_ab_result *out, const char *name, const char **stored)
     return 0;
 }
 
+/* A benchmark the repository's settings leave out ("ignore": true): neither
+ * measured nor shown, as compare leaves it out. */
+static bool ignored(const ab *x, const char *name)
+{
+    const bg_rule *rule = bg__settings_rule(x->o->cmp.settings, name);
+    return rule && rule->ignore;
+}
+
 static void fill_compared(const ab *x, bench_state *b, bg_cmp_row *w)
 {
     const bg_ab_opts *o = x->o;
+    if (b->metric && strcmp(b->metric, metric_of(o)) != 0) /* its settings rule's */
+        snprintf(w->metric, sizeof w->metric, "%s", b->metric);
     w->mean_a = median_of(b->est_a, b->n);
     w->mean_b = median_of(b->est_b, b->n);
     if (b->failed[0] || b->failed[1]) {
@@ -1619,7 +1649,7 @@ static int build_comparison(ab *x, bench_state *bs, size_t nb, bg_ab_result *out
     for (int si = 0; si < 2; si++)
         for (size_t i = 0; i < x->s[si].nnames; i++) {
             const char *name = x->s[si].names[i];
-            if (si == 1 && has_name(&x->s[0], name))
+            if ((si == 1 && has_name(&x->s[0], name)) || ignored(x, name))
                 continue;
             bg_cmp_row *w = &c->rows[c->n];
             bg_ab_row_info *info = &out->info[c->n];
@@ -1887,9 +1917,22 @@ static int run_all(ab *x, bg_ab_result *out)
     bench_state *bs = calloc(x->s[0].nnames + 1, sizeof *bs);
     if (!bs)
         return BG_ENOMEM;
-    for (size_t i = 0; i < x->s[0].nnames; i++)
-        if (has_name(&x->s[1], x->s[0].names[i]))
-            bs[nb++] = (bench_state){.name = x->s[0].names[i], .active = true};
+    for (size_t i = 0; i < x->s[0].nnames; i++) {
+        const char *name = x->s[0].names[i];
+        if (!has_name(&x->s[1], name) || ignored(x, name))
+            continue;
+        bench_state *b = &bs[nb++];
+        *b = (bench_state){.name = name, .active = true};
+        /* its settings rule's metric, when the rule names one ab can
+         * compare run by run; otherwise not measured, saying why */
+        b->metric = bg__settings_metric(o->cmp.settings, name, metric_of(o));
+        if (bg__metric_kind(b->metric) != BG_METRIC_SUM) {
+            b->active = false;
+            b->failed[0] = b->failed[1] = true;
+            snprintf(b->stop, sizeof b->stop, "not measured");
+            not_summed(x, b, b->note, sizeof b->note);
+        }
+    }
     if (nb == 0) {
         set_err(x->err, x->errlen,
                 "A = %s and B = %s have no benchmark in common%s%s%s (A has %zu, B has %zu); "

@@ -5,6 +5,7 @@
  * benchmark, or a script that fails. Every test checks that no worktree, temporary branch or
  * temporary directory is left behind. */
 #include <errno.h>
+#include <math.h>
 #include <regex.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -399,6 +400,58 @@ static void test_lockstep_detects(void **state)
                 "--filter '^fine_slowable$' --format json", FAULTY_BENCH, FAULTY_BENCH);
     assert_int_equal(rc, 1);
     assert_non_null(strstr(out, "\"regressed\""));
+    assert_clean();
+}
+
+/* .benchgate.json applies to ab as to compare: fine_slowable's rule
+ * compares it on its exact counter "rounds" (20 % more on B, so exactly
+ * +20 %, in that metric's row), an "ignore" rule leaves fine_fast out, and
+ * a rule naming a metric ab cannot compare run by run (a maximum) leaves
+ * that benchmark not measured, saying so. Runs last: it writes the
+ * settings file into the repository (and removes it). */
+static void test_settings_rules(void **state)
+{
+    (void)state;
+    char settings[400];
+    snprintf(settings, sizeof settings, "%s/.benchgate.json", repo);
+    FILE *f = fopen(settings, "w");
+    assert_non_null(f);
+    fputs("{\n  \"benchmarks\": [\n    {\"match\": \"fine_slowable\", \"metric\": \"rounds\"},\n"
+          "    {\"match\": \"fine_fast\", \"ignore\": true}\n  ]\n}\n", f);
+    assert_int_equal(fclose(f), 0);
+    int rc = bg_stdout("ab --bin-a '%s' --bin-b '%s' --env-a FAULTY_COUNT_ROUNDS=1 --env-b FAULTY_COUNT_ROUNDS=1 "
+                "--env-b FAULTY_SLOWDOWN_PCT=20 --bench-arg --quick --min-blocks 6 --max-blocks 6 "
+                "--filter '^fine_' --format json", FAULTY_BENCH, FAULTY_BENCH);
+    assert_int_equal(rc, 1);
+    cJSON *root = cJSON_Parse(out);
+    assert_non_null(root);
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "benchmarks");
+    assert_int_equal(cJSON_GetArraySize(arr), 1); /* fine_fast ignored */
+    const cJSON *row = cJSON_GetArrayItem(arr, 0);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(row, "name")->valuestring, "fine_slowable");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(row, "metric")->valuestring, "rounds");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(row, "verdict")->valuestring, "regressed");
+    double change = cJSON_GetObjectItemCaseSensitive(row, "change")->valuedouble;
+    assert_true(fabs(change - 0.20) < 0.005); /* 2400 / 2000 rounds, exactly */
+    cJSON_Delete(root);
+
+    f = fopen(settings, "w");
+    assert_non_null(f);
+    fputs("{\"benchmarks\": [{\"match\": \"fine_fast\", \"metric\": \"most_rounds\"}]}\n", f);
+    assert_int_equal(fclose(f), 0);
+    rc = bg("ab --bin-a '%s' --bin-b '%s' --env-a FAULTY_COUNT_ROUNDS=1 --env-b FAULTY_COUNT_ROUNDS=1 "
+            "--bench-arg --quick --min-blocks 6 --max-blocks 6 --filter '^fine_' --threshold 50",
+            FAULTY_BENCH, FAULTY_BENCH);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, ".benchgate.json:1: metric most_rounds is not a total per sample"));
+
+    f = fopen(settings, "w");
+    assert_non_null(f);
+    fputs("{\"threshold\": }\n", f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(bg("ab --bin-a '%s' --bin-b '%s'", FAULTY_BENCH, FAULTY_BENCH), 2);
+    assert_non_null(strstr(out, ".benchgate.json:1"));
+    unlink(settings);
     assert_clean();
 }
 
@@ -1118,6 +1171,7 @@ int main(void)
         cmocka_unit_test(test_doctor_command),
         cmocka_unit_test(test_noisy_warning),
         cmocka_unit_test(test_stale_worktree_removed),
+        cmocka_unit_test(test_settings_rules), /* last: it writes .benchgate.json */
     };
     /* BG_TEST_FILTER=PATTERN runs the matching tests alone (a repeat loop). */
     if (getenv("BG_TEST_FILTER"))
