@@ -68,7 +68,9 @@ typedef struct bg_ab_opts {
     double target;           /* stop at this relative CI half-width; 0 (default): half of
                               * cmp.threshold_pct, so that "unchanged" can be shown */
     double budget_s;         /* most seconds per benchmark, both sides (default 15) */
-    bg_cmp_opts cmp;         /* threshold, alpha, p adjustment, seed, resamples */
+    bg_cmp_opts cmp;         /* threshold, alpha, p adjustment, seed, resamples; settings:
+                              * each rule's metric (what its benchmarks' runs are compared
+                              * on), threshold and "ignore" (left out) */
     const char *store;       /* where the two runs are saved (NULL: the default store) */
     int save;                /* 1 save, 0 do not, -1 (default): save revisions, not binaries */
     FILE *log;               /* progress and notes (NULL: stderr) */
