@@ -2,12 +2,13 @@
 # Measures how `benchgate ab` (the gate's stage 2) decides a memory-bound
 # benchmark (chase_16MiB: dependent loads over 16 MiB, bound by memory
 # latency) under each way of running it:
-#   seq-min     blocks of A then B (random order), each run's minimum (default)
+#   seq-min     blocks of A then B (random order), each run's minimum
+#               (--sequential; the default before lockstep)
 #   seq-median  the same, each run's median
 #   duet-min    A and B at the same time, each pinned to its own CPU (--duet)
 #   duet-median --duet with each run's median
 #   lockstep    A and B at once, taking turns sample by sample; a block's
-#               change is the median of adjacent samples' ratios (--lockstep)
+#               change is the median of adjacent samples' ratios (the default)
 #   seq-many    sequential, six short processes per run (warm-up 0.01 s,
 #               measure 0.03 s): the budget spent on processes, not samples
 #   seq-short   sequential, each run's minimum, blocks a third as long
@@ -24,14 +25,14 @@
 #   BUILD_DIR  a built meson build directory (default build)
 #   TRIALS     trials per mode and kind (default 5)
 #   PCT        injected slowdown in percent (default 5)
-# environment: MODES (default "seq-min seq-median duet-min duet-median"),
+# environment: MODES (default "seq-min lockstep"),
 #   BENCH (default chase_16MiB), AB_ARGS (extra ab arguments, e.g. "--budget 8"),
 #   OUT (log directory; default a new temporary one)
 set -u
 build=${1:-build}
 trials=${2:-5}
 pct=${3:-5}
-modes=${MODES:-seq-min seq-median duet-min duet-median}
+modes=${MODES:-seq-min lockstep}
 bench=${BENCH:-chase_16MiB}
 for f in benchgate benches/benchgate-benches; do
     [ -x "$build/$f" ] || { echo "measure-memory-bound: $build/$f is missing; build first" >&2; exit 2; }
@@ -50,14 +51,14 @@ echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $bench, $tr
 trial() { # mode kind n -> one line
     local mode=$1 kind=$2 n=$3 args=() log
     case $mode in
-    seq-min) ;;
-    seq-median) args+=(--statistic median) ;;
+    seq-min) args+=(--sequential) ;;
+    seq-median) args+=(--sequential --statistic median) ;;
     duet-min) args+=(--duet) ;;
     duet-median) args+=(--duet --statistic median) ;;
     lockstep) args+=(--lockstep) ;;
-    seq-many)   args+=(--procs 6 --bench-arg=--warmup --bench-arg=0.01 --bench-arg=--measure
+    seq-many)   args+=(--sequential --procs 6 --bench-arg=--warmup --bench-arg=0.01 --bench-arg=--measure
                       --bench-arg=0.03) ;;
-    seq-short) args+=(--max-blocks 150 --bench-arg=--warmup --bench-arg=0.02 --bench-arg=--measure
+    seq-short) args+=(--sequential --max-blocks 150 --bench-arg=--warmup --bench-arg=0.02 --bench-arg=--measure
                       --bench-arg=0.04) ;;
     esac
     [ "$kind" = inject ] && args+=(--env-b "BENCHGATE_INJECT_MEM_PCT=$pct")
