@@ -103,6 +103,10 @@ int bg__cli_cmp_option(bg_cli_cmp *o, int id, const char *val);
  * BG_EPARSE / BG_EIO after a message naming the file and line. Free with
  * bg__settings_free(&o->settings). */
 int bg__cli_cmp_settings(bg_cli_cmp *o);
+/* The same for a command with comparison options of its own (ab, report):
+ * reads .benchgate.json into *s, sets cmp's threshold and metric from it
+ * unless threshold_set / metric_set, and cmp->settings = s. */
+int bg__cli_load_settings(bg_settings *s, bg_cmp_opts *cmp, bool threshold_set, bool metric_set);
 
 /* "Exit codes: ..." as compare's and gate's --help end. */
 extern const char bg__cli_exit_help[];

@@ -453,13 +453,9 @@ static int write_outputs(const ab_cli *c, const bg_ab_result *r)
  * BG_EINVAL after a message naming the file. */
 static int load_settings(ab_cli *c)
 {
-    char err[1024] = "";
-    if (bg__settings_load(NULL, &c->settings, err, sizeof err) != 0) {
-        bg__errf("%s", err);
+    if (bg__cli_load_settings(&c->settings, &c->o.cmp, c->threshold_set, true) != 0)
         return BG_EINVAL;
-    }
-    if (!c->threshold_set && !isnan(c->settings.threshold_pct))
-        c->o.cmp.threshold_pct = c->settings.threshold_pct;
+    /* ab's metric is its own option (o.metric), checked for what ab can compare */
     if (!c->metric_set && c->settings.metric[0]) {
         if (bg__metric_kind(c->settings.metric) != BG_METRIC_SUM) {
             bg__errf("%s: metric %s: not a total per sample; ab compares time, cpu or a counter summed "
@@ -468,7 +464,6 @@ static int load_settings(ab_cli *c)
         }
         c->o.metric = c->settings.metric;
     }
-    c->o.cmp.settings = &c->settings;
     return 0;
 }
 

@@ -2,7 +2,6 @@
  * and files; the work is done by report_model.c, reporters/export.c and
  * import_gbench.c. */
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,15 +128,10 @@ int bg__cmd_report(int argc, char **argv)
     bg_settings settings;
     bg__settings_init(&settings);
     char err[2048] = "", index[4200];
-    if (bg__settings_load(NULL, &settings, err, sizeof err) != 0) {
-        bg__errf("%s", err);
+    if (bg__cli_load_settings(&settings, &o.cmp, thr != NULL, metric != NULL) != 0) {
+        bg__settings_free(&settings);
         return BG_EXIT_USAGE;
     }
-    if (!thr && !isnan(settings.threshold_pct))
-        o.cmp.threshold_pct = settings.threshold_pct;
-    if (!metric && settings.metric[0])
-        o.cmp.metric = settings.metric;
-    o.cmp.settings = &settings;
     rc = bg__report_generate(&o, index, sizeof index, err, sizeof err);
     bg__settings_free(&settings);
     if (rc != 0) {

@@ -23,19 +23,28 @@ void bg__cli_cmp_default(bg_cli_cmp *o)
     bg__settings_init(&o->settings);
 }
 
-int bg__cli_cmp_settings(bg_cli_cmp *o)
+int bg__cli_load_settings(bg_settings *s, bg_cmp_opts *cmp, bool threshold_set, bool metric_set)
 {
     char err[1024] = "";
-    int rc = bg__settings_load(NULL, &o->settings, err, sizeof err);
+    int rc = bg__settings_load(NULL, s, err, sizeof err);
     if (rc) {
         bg__errf("%s", err);
         return rc;
     }
-    if (!o->threshold_set && !isnan(o->settings.threshold_pct))
-        o->cmp.threshold_pct = o->settings.threshold_pct;
-    if (!o->metric_set && o->settings.metric[0])
-        o->cmp.metric = o->settings.metric;
-    o->cmp.settings = &o->settings;
+    if (!threshold_set && !isnan(s->threshold_pct))
+        cmp->threshold_pct = s->threshold_pct;
+    if (!metric_set && s->metric[0])
+        cmp->metric = s->metric;
+    cmp->settings = s;
+    return 0;
+}
+
+int bg__cli_cmp_settings(bg_cli_cmp *o)
+{
+    char err[1024] = "";
+    int rc = bg__cli_load_settings(&o->settings, &o->cmp, o->threshold_set, o->metric_set);
+    if (rc)
+        return rc;
     /* The file's budgets, after those of --limit (on an error the caller
      * still frees o->settings). */
     for (size_t i = 0; i < o->settings.nlimits; i++) {

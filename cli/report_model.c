@@ -648,10 +648,9 @@ static int build_benches(gen *G)
         bg__name_slug(b->name, b->slug, sizeof b->slug);
         /* its own metric when its settings rule names another */
         const bg_rule *rule = bg__settings_rule(G->cmpo.settings, b->name);
-        if (rule && rule->metric[0] && metric_is_time(rule->metric) != rep->metric_is_time)
-            b->own_metric = true;
-        else if (rule && rule->metric[0] && !rep->metric_is_time && strcmp(rule->metric, rep->metric))
-            b->own_metric = true;
+        if (rule && rule->metric[0]) /* time under either name is the same metric */
+            b->own_metric = metric_is_time(rule->metric) ? !rep->metric_is_time
+                                                         : rep->metric_is_time || strcmp(rule->metric, rep->metric);
         if (b->own_metric) {
             describe_metric(rule->metric, &b->m);
             snprintf(b->rule_where, sizeof b->rule_where, "%.60s:%d", G->cmpo.settings->path, rule->line);

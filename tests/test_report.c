@@ -737,6 +737,38 @@ static double num_cell(const char *s, int k, char **rest)
     return strtod(cell, rest);
 }
 
+/* steady's index row and change point, about instructions: regressed by
+ * about 10 % (the head's figure 3300 in the first number cell, the
+ * baseline's 3000 in cell base_cell and the change after it, plain counts),
+ * its change point at INSTR_STEP. */
+static void check_steady_instructions(const char *index, int base_cell)
+{
+    const char *row = strstr(index, ">steady</a>");
+    assert_non_null(row);
+    const char *end = strstr(row, "</tr>");
+    assert_non_null(end);
+    const char *reg = strstr(row, "&#9650; regressed");
+    if (!reg || reg > end)
+        fail_msg("steady is not regressed in instructions:\n%.*s", (int)(end - row), row);
+    /* the last digit of the figures differs between builds */
+    char *rest;
+    double head_fig = num_cell(row, 0, &rest);
+    assert_true(!strncmp(rest, "</td>", 5) && fabs(head_fig / 3300 - 1) < 0.002);
+    double base_fig = num_cell(row, base_cell, &rest);
+    assert_true(!strncmp(rest, "</td>", 5) && fabs(base_fig / 3000 - 1) < 0.002);
+    double change = num_cell(row, base_cell + 1, &rest);
+    assert_true(rest < end && !strncmp(rest, "%", 1) && fabs(change - 10) < 0.2);
+    row = cp_row(index, "steady");
+    if (!row)
+        fail_msg("no change point for steady in instructions:\n%s", strstr(index, "<h2>Change points</h2>"));
+    char want[64];
+    snprintf(want, sizeof want, "<code>%.12s</code>", ids[INSTR_STEP]);
+    assert_non_null(strstr(row, want));
+    change = num_cell(row, 0, &rest);
+    if (strncmp(rest, "%", 1) != 0 || !(fabs(change - 10) < 0.2))
+        fail_msg("steady's change point: %.300s", row);
+}
+
 /* --metric instructions: the comparison, the histories and the change
  * points are about instructions per iteration, where "steady" stepped up
  * by 10 % at INSTR_STEP while its time stayed flat; the commit whose run
@@ -755,38 +787,16 @@ static void test_report_metric(void **state)
     assert_non_null(index);
     assert_non_null(strstr(index, "<h1>Benchmarks: instructions per iteration</h1>"));
     assert_non_null(strstr(index, "<th>instructions per iteration (mean)</th>"));
-    /* steady: regressed by about 10 %, its figures plain counts */
-    const char *row = strstr(index, ">steady</a>");
+    /* steady: regressed by about 10 %, its figures plain counts; its change
+     * point where its instructions stepped */
+    check_steady_instructions(index, 1);
+    /* stepper's time stepped, its instructions did not */
+    const char *row = strstr(index, ">stepper</a>");
     assert_non_null(row);
     const char *end = strstr(row, "</tr>");
-    assert_non_null(end);
-    const char *reg = strstr(row, "&#9650; regressed");
-    if (!reg || reg > end)
-        fail_msg("steady is not regressed in instructions:\n%.*s", (int)(end - row), row);
-    /* the head's and the baseline's figures, plain counts (no unit), and
-     * the change (about +10 %; the last digit differs between builds) */
-    char *rest;
-    double head_fig = num_cell(row, 0, &rest);
-    assert_true(!strncmp(rest, "</td>", 5) && fabs(head_fig / 3300 - 1) < 0.002);
-    double base_fig = num_cell(row, 1, &rest);
-    assert_true(!strncmp(rest, "</td>", 5) && fabs(base_fig / 3000 - 1) < 0.002);
-    double change = num_cell(row, 2, &rest);
-    assert_true(rest < end && !strncmp(rest, "%", 1) && fabs(change - 10) < 0.2);
-    /* stepper's time stepped, its instructions did not */
-    row = strstr(index, ">stepper</a>");
-    assert_non_null(row);
-    end = strstr(row, "</tr>");
     const char *unch = strstr(row, "= unchanged");
     assert_true(unch && unch < end);
-    /* the change point of steady is where its instructions stepped; stepper has none */
-    row = cp_row(index, "steady");
-    if (!row)
-        fail_msg("no change point for steady in instructions:\n%s", strstr(index, "<h2>Change points</h2>"));
-    snprintf(want, sizeof want, "<code>%.12s</code>", ids[INSTR_STEP]);
-    assert_non_null(strstr(row, want));
-    change = num_cell(row, 0, &rest);
-    if (strncmp(rest, "%", 1) != 0 || !(fabs(change - 10) < 0.2))
-        fail_msg("steady's change point: %.300s", row);
+    /* stepper has no change point in instructions */
     assert_null(cp_row(index, "stepper"));
     free(index);
 
@@ -832,7 +842,7 @@ static void test_report_metric(void **state)
 static void test_report_settings_metric(void **state)
 {
     (void)state;
-    char dir[400], path[500], want[512], settings[400];
+    char dir[400], path[500], settings[400];
     snprintf(settings, sizeof settings, "%s/.benchgate.json", repo);
     FILE *f = fopen(settings, "w");
     assert_non_null(f);
@@ -854,28 +864,13 @@ static void test_report_settings_metric(void **state)
     const char *label = strstr(row, "metric instructions (rule at ");
     assert_true(label && label < end);
     assert_non_null(strstr(label, ".benchgate.json:3)"));
-    const char *reg = strstr(row, "&#9650; regressed");
-    if (!reg || reg > end)
-        fail_msg("steady is not regressed in instructions:\n%.*s", (int)(end - row), row);
-    char *rest;
-    double head_fig = num_cell(row, 0, &rest); /* a plain count, no unit */
-    assert_true(!strncmp(rest, "</td>", 5) && fabs(head_fig / 3300 - 1) < 0.002);
-    double base_fig = num_cell(row, 2, &rest);
-    assert_true(!strncmp(rest, "</td>", 5) && fabs(base_fig / 3000 - 1) < 0.002);
-    double change = num_cell(row, 3, &rest);
-    assert_true(rest < end && !strncmp(rest, "%", 1) && fabs(change - 10) < 0.2);
+    check_steady_instructions(index, 2); /* cell 1: the median column, "-" */
     /* stepper stays on time: no label */
     row = strstr(index, ">stepper</a>");
     assert_non_null(row);
     end = strstr(row, "</tr>");
     label = strstr(row, "metric ");
     assert_true(!label || label > end);
-    /* steady's change point is where its instructions stepped */
-    row = cp_row(index, "steady");
-    if (!row)
-        fail_msg("no change point for steady in instructions:\n%s", strstr(index, "<h2>Change points</h2>"));
-    snprintf(want, sizeof want, "<code>%.12s</code>", ids[INSTR_STEP]);
-    assert_non_null(strstr(row, want));
     free(index);
 
     char bench[64];
